@@ -1,0 +1,63 @@
+//! Statement execution against a `Warehouse`: dispatches parsed statements to `dcl` (DDL/DCL with
+//! Redshift semantics) or `query` (catalog queries). Owns the value model and the outcome type the
+//! session turns into wire messages; does not touch sockets or transactions (the session does).
+
+pub mod dcl;
+pub mod query;
+pub mod system;
+mod value;
+
+pub use value::Value;
+
+use crate::catalog::Warehouse;
+use crate::error::SqlError;
+use crate::protocol::FieldDescription;
+use crate::sql::ast::Statement;
+
+/// Who is running a statement, where.
+pub struct ExecContext<'a> {
+    pub wh: &'a mut Warehouse,
+    /// `current_user` (changed by SET SESSION AUTHORIZATION).
+    pub user: u32,
+    /// The user that logged in.
+    pub session_user: u32,
+    pub database: &'a str,
+}
+
+/// What a statement produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Rows {
+        fields: Vec<FieldDescription>,
+        rows: Vec<Vec<Value>>,
+    },
+    /// A command tag such as `CREATE USER`.
+    Command(&'static str),
+    /// `SELECT pg_sleep(n)`: the session waits (cancellable) and returns one empty row.
+    Sleep { seconds: f64 },
+    /// `SET SESSION AUTHORIZATION`: the session switches `current_user`.
+    SetUser(u32),
+}
+
+/// Executes one non-transaction-control statement.
+pub fn execute(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError> {
+    match stmt {
+        Statement::Query(q) => query::run(q, ctx),
+        Statement::Begin | Statement::Commit | Statement::Rollback => Err(SqlError::new(
+            "XX000",
+            "transaction control reached the executor (session bug)",
+        )),
+        Statement::Set { .. } => Ok(Outcome::Command("SET")),
+        Statement::SetSessionAuthorization(target) => {
+            // PostgreSQL 8.0 semantics: only a superuser session may switch (unverified on Redshift).
+            if !ctx.wh.is_superuser(ctx.session_user) {
+                return Err(SqlError::permission_denied("to set session authorization"));
+            }
+            match target {
+                None => Ok(Outcome::SetUser(ctx.session_user)),
+                Some(name) => Ok(Outcome::SetUser(ctx.wh.require_user(name)?.id)),
+            }
+        }
+        other => dcl::run(other, ctx),
+    }
+}

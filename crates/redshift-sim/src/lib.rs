@@ -1,0 +1,1 @@
+//! Redshift simulator on the PostgreSQL wire protocol.

@@ -1,0 +1,430 @@
+//! Failure diagnosis: turn what went wrong at a stage (SQLSTATE, server text, I/O kind, TLS error)
+//! into a cause a person understands and one line saying what to do next.
+//!
+//! Pure: the network layer describes a failure as [`FailureFacts`]; this module never sees a socket.
+
+use crate::profile::{Engine, SslMode};
+use crate::report::StepKind;
+use serde::{Deserialize, Serialize};
+
+/// Broad kind of an I/O failure, independent of the runtime that produced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IoKind {
+    NotFound,
+    Refused,
+    Reset,
+    TimedOut,
+    Unreachable,
+    Other,
+}
+
+/// What went wrong with certificate checking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsProblem {
+    /// The chain does not lead to a trusted root (or a CA file could not be used).
+    UntrustedCertificate,
+    /// The chain is fine but the certificate is for other names.
+    HostnameMismatch { names: Vec<String> },
+    Expired,
+    /// The server answered 'N' to SSLRequest while the sslmode requires TLS.
+    ServerRefusedTls,
+    /// The CA file could not be read or holds no certificate.
+    CaFile { path: String, reason: String },
+    Other,
+}
+
+/// Everything known about one failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FailureFacts {
+    pub stage: Option<StepKind>,
+    pub sqlstate: Option<String>,
+    /// The server's exact words (ErrorResponse message), if it said something.
+    pub server_message: Option<String>,
+    pub io_kind: Option<IoKind>,
+    pub tls: Option<TlsProblem>,
+    /// The client library's own text for the error.
+    pub text: String,
+    pub timed_out: bool,
+    pub cancelled: bool,
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub engine: Option<Engine>,
+    pub sslmode: Option<SslMode>,
+    pub timeout_secs: u32,
+}
+
+/// Classified cause of a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    DnsFailure,
+    Refused,
+    Timeout,
+    NetworkUnreachable,
+    ConnectionReset,
+    ServerRequiresTls,
+    ServerDoesNotOfferTls,
+    CertificateUntrusted,
+    HostnameMismatch,
+    CertificateExpired,
+    CaFileUnusable,
+    WrongPassword,
+    UnknownDatabase,
+    UnknownUser,
+    Sha256Password,
+    UnsupportedAuth,
+    TooManyConnections,
+    ServerShuttingDown,
+    PermissionDenied,
+    UnrecognizedStartupParameter,
+    Cancelled,
+    SshHostKeyUnknown,
+    SshHostKeyChanged,
+    SshAuthRejected,
+    SshKeyPassphrase,
+    SshForwardingRefused,
+    SshTargetUnreachable,
+    Other,
+}
+
+/// A cause with a summary, a hint and the server's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    pub cause: Cause,
+    /// What happened, in plain words.
+    pub summary: String,
+    /// What to do next, one line.
+    pub hint: String,
+    /// Exact server (or library) text, quoted so users can search for it.
+    pub server_text: Option<String>,
+}
+
+fn is_redshift_host(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    h.contains(".redshift.amazonaws.com") || h.contains(".redshift-serverless.amazonaws.com")
+}
+
+/// Classify a failure.
+pub fn diagnose(f: &FailureFacts) -> Diagnosis {
+    let server_text = f.server_message.clone().or_else(|| if f.text.is_empty() { None } else { Some(f.text.clone()) });
+    let msg = f.server_message.as_deref().unwrap_or(&f.text);
+    let lower_all = format!("{} {}", msg, f.text).to_ascii_lowercase();
+    let redshift = f.engine == Some(Engine::Redshift) || is_redshift_host(&f.host);
+    let target = format!("{}:{}", f.host, f.port);
+    let mk = |cause: Cause, summary: String, hint: String| Diagnosis { cause, summary, hint, server_text: server_text.clone() };
+
+    if f.cancelled {
+        return mk(Cause::Cancelled, "Cancelled before it finished.".into(), "Run the test again when ready.".into());
+    }
+
+    // SQLSTATE first: it is the most reliable signal (redshift.md §4.3).
+    if let Some(state) = f.sqlstate.as_deref() {
+        match state {
+            "28P01" => return wrong_password(f, mk),
+            "28000" => {
+                if lower_all.contains("no pg_hba.conf entry") || lower_all.contains("pg_hba.conf rejects") {
+                    if lower_all.contains("ssl off") || lower_all.contains("no encryption") {
+                        return mk(
+                            Cause::ServerRequiresTls,
+                            "The server only accepts encrypted connections, and this one was not encrypted.".into(),
+                            if redshift {
+                                "Set sslmode to verify-full (or require); the cluster has require_ssl on and pg_hba can't be edited on Redshift.".into()
+                            } else {
+                                "Set sslmode to require or stronger; the server's pg_hba.conf allows this user only over TLS (hostssl).".into()
+                            },
+                        );
+                    }
+                    return mk(
+                        Cause::PermissionDenied,
+                        format!("The server has no pg_hba.conf rule letting user \"{}\" reach database \"{}\" from this address.", f.user, f.database),
+                        "Ask the server's administrator to add a host/hostssl rule for this client address, user and database.".into(),
+                    );
+                }
+                if lower_all.contains("password authentication failed") {
+                    return wrong_password(f, mk);
+                }
+                return mk(
+                    Cause::WrongPassword,
+                    format!("The server refused to log in user \"{}\".", f.user),
+                    "Check the user name (case matters for quoted names), the password, and that the user may log in.".into(),
+                );
+            }
+            "3D000" => {
+                let hint = if redshift {
+                    format!("Check the database name; the Redshift default is \"dev\". Datashare consumer databases can't be connected to directly — connect to \"dev\" and use three-part names.")
+                } else {
+                    "Check the database name; list databases with `psql -l` or connect to \"postgres\".".to_string()
+                };
+                return mk(Cause::UnknownDatabase, format!("Database \"{}\" does not exist on {target}.", f.database), hint);
+            }
+            "53300" => {
+                return mk(
+                    Cause::TooManyConnections,
+                    "The server (or this user's CONNECTION LIMIT) has no free connection slots.".into(),
+                    "Close idle sessions (Redshift: STV_SESSIONS; PostgreSQL: pg_stat_activity) or raise the user's CONNECTION LIMIT, then retry.".into(),
+                );
+            }
+            "57P01" | "57P02" | "57P03" => {
+                let summary = if state == "57P03" {
+                    "The server is starting up or shutting down and is not accepting connections.".to_string()
+                } else {
+                    "The server is shutting down (or an administrator ended the session).".to_string()
+                };
+                return mk(Cause::ServerShuttingDown, summary, "Wait for the server (or cluster maintenance/resize) to finish, then retry.".into());
+            }
+            "42704" if lower_all.contains("unrecognized configuration parameter") => {
+                return mk(
+                    Cause::UnrecognizedStartupParameter,
+                    "The server rejected a startup parameter.".into(),
+                    "Clear the profile's application name and retry; some servers refuse unknown startup parameters.".into(),
+                );
+            }
+            "42501" => {
+                return mk(
+                    Cause::PermissionDenied,
+                    "Permission denied.".into(),
+                    "The user lacks a privilege for this statement (USAGE on the schema or SELECT on the table); run Verify for the fix SQL.".into(),
+                );
+            }
+            "57014" => {
+                return mk(Cause::Cancelled, "The query was cancelled.".into(), "Run it again when ready.".into());
+            }
+            _ => {}
+        }
+    }
+
+    if lower_all.contains("authentication tag `13`")
+        || lower_all.contains("authentication tag 13")
+        || lower_all.contains("authentication method 13")
+        || lower_all.contains("authentication request 13")
+    {
+        return mk(
+            Cause::Sha256Password,
+            format!("The server asked for Redshift's SHA-256 digest login (auth code 13) for user \"{}\", which standard PostgreSQL clients can't do.", f.user),
+            "The password is stored as SHA-256: reset it as plain text (ALTER USER … PASSWORD '<plain>'), which Redshift stores as MD5, or use IAM temporary credentials.".into(),
+        );
+    }
+    if lower_all.contains("unknown authentication tag") || lower_all.contains("unsupported authentication") {
+        return mk(
+            Cause::UnsupportedAuth,
+            "The server asked for an authentication method this client does not support.".into(),
+            "Use password (md5 or SCRAM) authentication for this user.".into(),
+        );
+    }
+
+    if let Some(tls) = &f.tls {
+        return match tls {
+            TlsProblem::ServerRefusedTls => mk(
+                Cause::ServerDoesNotOfferTls,
+                format!("The server at {target} does not offer TLS, and sslmode={} requires it.", f.sslmode.map(|m| m.as_str()).unwrap_or("require")),
+                "Enable ssl on the server, or (only on a trusted network) choose sslmode prefer or disable.".into(),
+            ),
+            TlsProblem::UntrustedCertificate => mk(
+                Cause::CertificateUntrusted,
+                "The server's certificate is not signed by a trusted certificate authority.".into(),
+                if redshift {
+                    "Pick the AWS CA bundle (amazon-trust-ca-bundle.crt) as CA file, or check for a proxy intercepting TLS.".into()
+                } else {
+                    "Pick the CA file that signed the server certificate (the server's root.crt), or use sslmode require to encrypt without verifying.".into()
+                },
+            ),
+            TlsProblem::HostnameMismatch { names } => mk(
+                Cause::HostnameMismatch,
+                format!(
+                    "The certificate is valid but is not for \"{}\"{}.",
+                    f.host,
+                    if names.is_empty() { String::new() } else { format!(" (it names {})", names.join(", ")) }
+                ),
+                "If you connect through a CNAME, VPC endpoint or tunnel, use sslmode verify-ca; otherwise connect with a host name the certificate lists.".into(),
+            ),
+            TlsProblem::Expired => mk(
+                Cause::CertificateExpired,
+                "The server's certificate has expired (or is not yet valid).".into(),
+                "Renew the server certificate, or check this computer's clock.".into(),
+            ),
+            TlsProblem::CaFile { path, reason } => mk(
+                Cause::CaFileUnusable,
+                format!("The CA file {path} could not be used: {reason}."),
+                "Pick a PEM file holding one or more CA certificates (-----BEGIN CERTIFICATE-----).".into(),
+            ),
+            TlsProblem::Other => mk(
+                Cause::Other,
+                "The TLS handshake failed.".into(),
+                "Check that the port is a PostgreSQL/Redshift port and that no proxy interferes; the library's words are below.".into(),
+            ),
+        };
+    }
+
+    if f.timed_out || f.io_kind == Some(IoKind::TimedOut) {
+        let stage = f.stage.as_ref().map(|s| s.label()).unwrap_or_else(|| "connecting".into());
+        let hint = if redshift {
+            "Likely a network path problem: the VPC security group must allow inbound TCP on the port from your IP, the cluster must be publicly accessible (or use an SSH bastion / VPN / VPC endpoint).".to_string()
+        } else if matches!(f.stage, Some(StepKind::Tcp) | None) {
+            "A firewall may be dropping packets, or the host is down; check the host, port and any security group or VPN.".to_string()
+        } else {
+            "The server accepted the connection but did not answer; check that this port is really PostgreSQL and the server is not overloaded.".to_string()
+        };
+        return mk(Cause::Timeout, format!("No answer within {} s at stage \"{stage}\" ({target}).", f.timeout_secs), hint);
+    }
+
+    if let Some(kind) = f.io_kind {
+        match kind {
+            IoKind::NotFound => {
+                return mk(
+                    Cause::DnsFailure,
+                    format!("The host name \"{}\" could not be resolved.", f.host),
+                    if redshift {
+                        "Copy the endpoint again from the Redshift console (without :port/db) and check your DNS/VPN; private endpoints only resolve inside the VPC.".into()
+                    } else {
+                        "Check the spelling of the host and your DNS or VPN settings.".into()
+                    },
+                );
+            }
+            IoKind::Refused => {
+                return mk(
+                    Cause::Refused,
+                    format!("{target} refused the connection: nothing is listening on that port."),
+                    if redshift {
+                        "Check the port (Redshift default 5439) and that the cluster is available (not paused or resizing).".into()
+                    } else {
+                        "Check the port (PostgreSQL default 5432), that the server runs and listens on this address (listen_addresses).".into()
+                    },
+                );
+            }
+            IoKind::Reset => {
+                return mk(
+                    Cause::ConnectionReset,
+                    "The server closed the connection unexpectedly.".into(),
+                    "The port may belong to another service, or a proxy/firewall cut the connection; check the port and any TLS-inspecting proxy.".into(),
+                );
+            }
+            IoKind::Unreachable => {
+                return mk(
+                    Cause::NetworkUnreachable,
+                    format!("No network route to {target}."),
+                    "Check your network/VPN; for a private cluster connect through a bastion (SSH tunnel).".into(),
+                );
+            }
+            IoKind::Other | IoKind::TimedOut => {}
+        }
+    }
+
+    if lower_all.contains("password authentication failed") {
+        return wrong_password(f, mk);
+    }
+    if lower_all.contains("does not exist") && lower_all.contains("database") {
+        return mk(Cause::UnknownDatabase, format!("Database \"{}\" does not exist.", f.database), "Check the database name.".into());
+    }
+    if lower_all.contains("too many connections") || lower_all.contains("connection limit") {
+        return mk(Cause::TooManyConnections, "No free connection slots.".into(), "Close idle sessions or raise the connection limit.".into());
+    }
+    if lower_all.contains("shutting down") {
+        return mk(Cause::ServerShuttingDown, "The server is shutting down.".into(), "Wait and retry.".into());
+    }
+    if lower_all.contains("password missing") || lower_all.contains("password not provided") {
+        return mk(
+            Cause::WrongPassword,
+            "The server asked for a password and none was given.".into(),
+            "Enter the password (or save it in the keychain) and retry.".into(),
+        );
+    }
+
+    mk(
+        Cause::Other,
+        format!("The connection failed at stage \"{}\".", f.stage.as_ref().map(|s| s.label()).unwrap_or_else(|| "connect".into())),
+        "See the exact text below; check host, port, sslmode and credentials.".into(),
+    )
+}
+
+fn wrong_password(f: &FailureFacts, mk: impl Fn(Cause, String, String) -> Diagnosis) -> Diagnosis {
+    mk(
+        Cause::WrongPassword,
+        format!("Wrong password for user \"{}\" (or the user does not exist / may not log in).", f.user),
+        "Re-enter the password; check the user name's case, an expired VALID UNTIL, or a password DISABLEd for IAM-only users.".into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> FailureFacts {
+        FailureFacts { host: "db.example.com".into(), port: 5432, database: "app".into(), user: "bob".into(), timeout_secs: 10, ..Default::default() }
+    }
+
+    #[test]
+    fn sqlstate_classes() {
+        let cases = [
+            ("28P01", "password authentication failed for user \"bob\"", Cause::WrongPassword),
+            ("28000", "password authentication failed for user \"bob\"", Cause::WrongPassword),
+            ("28000", "no pg_hba.conf entry for host \"1.2.3.4\", user \"bob\", database \"app\", SSL off", Cause::ServerRequiresTls),
+            ("28000", "no pg_hba.conf entry for host \"127.0.0.1\", user \"bob\", database \"app\", no encryption", Cause::ServerRequiresTls),
+            ("3D000", "database \"app\" does not exist", Cause::UnknownDatabase),
+            ("53300", "sorry, too many clients already", Cause::TooManyConnections),
+            ("57P03", "the database system is shutting down", Cause::ServerShuttingDown),
+        ];
+        for (state, msg, cause) in cases {
+            let mut f = facts();
+            f.sqlstate = Some(state.into());
+            f.server_message = Some(msg.into());
+            let d = diagnose(&f);
+            assert_eq!(d.cause, cause, "{state} {msg}");
+            assert_eq!(d.server_text.as_deref(), Some(msg), "hint cites the server text");
+        }
+    }
+
+    #[test]
+    fn redshift_unknown_database_mentions_dev() {
+        let mut f = facts();
+        f.engine = Some(Engine::Redshift);
+        f.sqlstate = Some("3D000".into());
+        assert!(diagnose(&f).hint.contains("\"dev\""));
+    }
+
+    #[test]
+    fn auth_13_is_sha256() {
+        let mut f = facts();
+        f.text = "unknown authentication tag `13`".into();
+        let d = diagnose(&f);
+        assert_eq!(d.cause, Cause::Sha256Password);
+        assert!(d.hint.contains("plain text"));
+    }
+
+    #[test]
+    fn io_kinds() {
+        for (k, c) in [(IoKind::NotFound, Cause::DnsFailure), (IoKind::Refused, Cause::Refused), (IoKind::TimedOut, Cause::Timeout)] {
+            let mut f = facts();
+            f.io_kind = Some(k);
+            assert_eq!(diagnose(&f).cause, c);
+        }
+    }
+
+    #[test]
+    fn redshift_timeout_hints_security_group() {
+        let mut f = facts();
+        f.host = "c.abc.us-west-2.redshift.amazonaws.com".into();
+        f.timed_out = true;
+        f.stage = Some(StepKind::Tcp);
+        let d = diagnose(&f);
+        assert_eq!(d.cause, Cause::Timeout);
+        assert!(d.hint.contains("security group"));
+    }
+
+    #[test]
+    fn tls_problems() {
+        let mut f = facts();
+        f.tls = Some(TlsProblem::HostnameMismatch { names: vec!["localhost".into()] });
+        let d = diagnose(&f);
+        assert_eq!(d.cause, Cause::HostnameMismatch);
+        assert!(d.hint.contains("verify-ca"));
+        f.tls = Some(TlsProblem::ServerRefusedTls);
+        f.sslmode = Some(SslMode::VerifyFull);
+        assert!(diagnose(&f).summary.contains("verify-full"));
+        f.tls = Some(TlsProblem::UntrustedCertificate);
+        assert_eq!(diagnose(&f).cause, Cause::CertificateUntrusted);
+    }
+}

@@ -1,0 +1,543 @@
+//! Connection profile model: what a user saves about one server, its defaults and its validation.
+//!
+//! A profile never holds a secret. Passwords, SSH passphrases and tokens live in a secret store keyed
+//! by the profile id (see the main crate's `store::secrets`).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+
+/// Stable identifier of a profile (survives renames; keys secrets in the keychain).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProfileId(pub String);
+
+impl ProfileId {
+    pub fn new_random() -> Self {
+        ProfileId(uuid::Uuid::new_v4().to_string())
+    }
+}
+
+impl fmt::Display for ProfileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which server product a profile points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    #[default]
+    Redshift,
+    Postgres,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 2] = [Engine::Redshift, Engine::Postgres];
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            Engine::Redshift => 5439,
+            Engine::Postgres => 5432,
+        }
+    }
+
+    pub fn default_database(self) -> &'static str {
+        match self {
+            Engine::Redshift => "dev",
+            Engine::Postgres => "postgres",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Engine::Redshift => "Redshift",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Engine> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "redshift" | "rs" => Some(Engine::Redshift),
+            "postgres" | "postgresql" | "pg" => Some(Engine::Postgres),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// libpq's six sslmode values, with libpq's meaning (the connector implements them with rustls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    #[default]
+    VerifyFull,
+}
+
+impl SslMode {
+    pub const ALL: [SslMode; 6] = [
+        SslMode::Disable,
+        SslMode::Allow,
+        SslMode::Prefer,
+        SslMode::Require,
+        SslMode::VerifyCa,
+        SslMode::VerifyFull,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SslMode> {
+        SslMode::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// One line a user can read next to the combo box.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            SslMode::Disable => "No encryption. Password and data cross the network in clear text.",
+            SslMode::Allow => "Plain first; encrypt only if the server insists. Certificate not checked.",
+            SslMode::Prefer => "Encrypt if the server offers it, else plain. Certificate not checked.",
+            SslMode::Require => "Always encrypt; fail if the server can't. Certificate not checked.",
+            SslMode::VerifyCa => "Always encrypt and check the certificate chain, but not the host name (CNAME / VPC endpoints).",
+            SslMode::VerifyFull => "Always encrypt, check the chain and that the certificate names this host. Recommended.",
+        }
+    }
+
+    /// Whether a server that refuses TLS makes the connection fail.
+    pub fn requires_tls(self) -> bool {
+        matches!(self, SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull)
+    }
+
+    pub fn verifies_chain(self) -> bool {
+        matches!(self, SslMode::VerifyCa | SslMode::VerifyFull)
+    }
+}
+
+impl fmt::Display for SslMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a secret (database password, SSH passphrase or password) is obtained for a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretMode {
+    /// Saved in the OS keychain under this profile's id.
+    #[default]
+    Keychain,
+    /// Kept only in memory; asked for when a task needs it.
+    AskEveryTime,
+}
+
+/// How the SSH client proves who it is to one hop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "method", rename_all = "kebab-case")]
+pub enum SshAuth {
+    /// A private key file (OpenSSH / PEM / PKCS#8); its passphrase, if any, is a secret.
+    Key { path: PathBuf },
+    /// A password, kept as a secret.
+    Password,
+    /// The running agent at `SSH_AUTH_SOCK`.
+    #[default]
+    Agent,
+}
+
+/// One SSH hop (a bastion or a jump host).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SshHop {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub auth: SshAuth,
+}
+
+impl Default for SshHop {
+    fn default() -> Self {
+        SshHop { host: String::new(), port: 22, user: String::new(), auth: SshAuth::Agent }
+    }
+}
+
+/// SSH tunnel settings of a profile. Either explicit hops, or an `~/.ssh/config` alias resolved at
+/// connect time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SshSettings {
+    pub enabled: bool,
+    /// `Host` alias from `~/.ssh/config`; when set, `bastion` fields left empty are filled from it.
+    pub config_alias: Option<String>,
+    /// The hop that opens the channel to the database (the last one).
+    pub bastion: SshHop,
+    /// Jump hosts, in order, before the bastion (like `ProxyJump a,b`).
+    pub jump_hosts: Vec<SshHop>,
+    pub keepalive_secs: u32,
+    pub connect_timeout_secs: u32,
+    pub secret_mode: SecretMode,
+}
+
+impl Default for SshSettings {
+    fn default() -> Self {
+        SshSettings {
+            enabled: false,
+            config_alias: None,
+            bastion: SshHop::default(),
+            jump_hosts: Vec::new(),
+            keepalive_secs: 30,
+            connect_timeout_secs: 10,
+            secret_mode: SecretMode::Keychain,
+        }
+    }
+}
+
+/// One saved connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    pub id: ProfileId,
+    pub name: String,
+    pub engine: Engine,
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub sslmode: SslMode,
+    pub ca_file: Option<PathBuf>,
+    pub connect_timeout_secs: u32,
+    pub application_name: Option<String>,
+    pub notes: String,
+    /// Colour shown in the profile list (RGB).
+    pub color: Option<[u8; 3]>,
+    pub password_mode: SecretMode,
+    /// Optional command whose standard output is the password (short-lived tokens).
+    pub password_command: Option<String>,
+    pub ssh: SshSettings,
+}
+
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u32 = 10;
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::new(Engine::Redshift)
+    }
+}
+
+impl Profile {
+    pub fn new(engine: Engine) -> Self {
+        Profile {
+            id: ProfileId::new_random(),
+            name: String::new(),
+            engine,
+            host: String::new(),
+            port: engine.default_port(),
+            database: engine.default_database().to_string(),
+            user: String::new(),
+            sslmode: SslMode::VerifyFull,
+            ca_file: None,
+            connect_timeout_secs: DEFAULT_CONNECT_TIMEOUT_SECS,
+            application_name: Some("shiftgate".to_string()),
+            notes: String::new(),
+            color: None,
+            password_mode: SecretMode::Keychain,
+            password_command: None,
+            ssh: SshSettings::default(),
+        }
+    }
+
+    /// Switch engine; port and database follow only if they still hold the old engine's defaults.
+    pub fn set_engine(&mut self, engine: Engine) {
+        if self.port == self.engine.default_port() {
+            self.port = engine.default_port();
+        }
+        if self.database == self.engine.default_database() || self.database.is_empty() {
+            self.database = engine.default_database().to_string();
+        }
+        self.engine = engine;
+    }
+
+    /// A name to show when the user has not named the profile.
+    pub fn display_name(&self) -> String {
+        if !self.name.trim().is_empty() {
+            self.name.trim().to_string()
+        } else if !self.host.is_empty() {
+            format!("{}@{}", self.user, self.host)
+        } else {
+            "Untitled".to_string()
+        }
+    }
+
+    /// A copy with a new id and a "(copy)" name.
+    pub fn duplicate(&self) -> Profile {
+        let mut p = self.clone();
+        p.id = ProfileId::new_random();
+        p.name = format!("{} (copy)", self.display_name());
+        p
+    }
+
+    /// Everything wrong with the profile, field by field. Empty means it can be used to connect.
+    pub fn validate(&self) -> Vec<ValidationIssue> {
+        let mut issues = Vec::new();
+        let mut push = |field: Field, message: String| issues.push(ValidationIssue { field, message });
+        let host = self.host.trim();
+        if host.is_empty() {
+            push(Field::Host, "Host is empty: enter the server's name or IP address.".into());
+        } else if host != self.host {
+            push(Field::Host, "Host has leading or trailing spaces.".into());
+        } else if let Some(split) = split_pasted_host(host) {
+            let mut msg = format!("Host looks like a pasted endpoint: use host \"{}\"", split.host);
+            if let Some(p) = split.port {
+                msg.push_str(&format!(", port {p}"));
+            }
+            if let Some(d) = &split.database {
+                msg.push_str(&format!(", database \"{d}\""));
+            }
+            msg.push_str(" (paste it into the paste box to split it).");
+            push(Field::Host, msg);
+        } else if host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@') {
+            push(Field::Host, format!("Host \"{host}\" contains characters a host name can't have."));
+        }
+        if self.port == 0 {
+            push(Field::Port, "Port must be between 1 and 65535.".into());
+        }
+        if self.database.trim().is_empty() {
+            push(
+                Field::Database,
+                format!("Database is empty (the {} default is \"{}\").", self.engine, self.engine.default_database()),
+            );
+        }
+        if self.user.trim().is_empty() {
+            push(Field::User, "User is empty.".into());
+        }
+        if self.connect_timeout_secs == 0 || self.connect_timeout_secs > 600 {
+            push(Field::ConnectTimeout, "Connect timeout must be between 1 and 600 seconds.".into());
+        }
+        if let Some(ca) = &self.ca_file {
+            if ca.as_os_str().is_empty() {
+                push(Field::CaFile, "CA file path is empty; clear it or pick a file.".into());
+            } else if !self.sslmode.verifies_chain() && self.sslmode != SslMode::Disable {
+                // libpq would verify the chain when a root cert is present under require; we do not
+                // silently upgrade, we say so.
+                push(
+                    Field::CaFile,
+                    format!("A CA file is set but sslmode {} does not check certificates; choose verify-ca or verify-full.", self.sslmode),
+                );
+            }
+        }
+        if let Some(app) = &self.application_name {
+            if app.len() > 63 {
+                push(Field::ApplicationName, "Application name is longer than 63 bytes; the server would cut it.".into());
+            }
+        }
+        if self.ssh.enabled {
+            if self.ssh.config_alias.as_deref().unwrap_or("").trim().is_empty() {
+                for (i, hop) in std::iter::once(&self.ssh.bastion).chain(self.ssh.jump_hosts.iter()).enumerate() {
+                    let which = if i == 0 { "SSH host".to_string() } else { format!("Jump host {i}") };
+                    if hop.host.trim().is_empty() {
+                        push(Field::Ssh, format!("{which} is empty."));
+                    }
+                    if hop.port == 0 {
+                        push(Field::Ssh, format!("{which} port must be between 1 and 65535."));
+                    }
+                    if let SshAuth::Key { path } = &hop.auth {
+                        if path.as_os_str().is_empty() {
+                            push(Field::Ssh, format!("{which}: choose a private key file."));
+                        }
+                    }
+                }
+            }
+        }
+        issues
+    }
+}
+
+/// Form fields a validation message can point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Field {
+    Name,
+    Host,
+    Port,
+    Database,
+    User,
+    SslMode,
+    CaFile,
+    ConnectTimeout,
+    ApplicationName,
+    Ssh,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationIssue {
+    pub field: Field,
+    pub message: String,
+}
+
+impl fmt::Display for ValidationIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Parts of a host field into which someone pasted `host:port/db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastedHost {
+    pub host: String,
+    pub port: Option<u16>,
+    pub database: Option<String>,
+}
+
+/// If `host` carries a `:port` and/or `/database` tail (or a scheme), return the split parts.
+pub fn split_pasted_host(host: &str) -> Option<PastedHost> {
+    let mut rest = host;
+    let mut had_scheme = false;
+    if let Some(i) = rest.find("://") {
+        rest = &rest[i + 3..];
+        had_scheme = true;
+    }
+    if let Some(i) = rest.rfind('@') {
+        rest = &rest[i + 1..];
+        had_scheme = true;
+    }
+    let (hostport, database) = match rest.split_once('/') {
+        Some((hp, db)) => {
+            let db = db.split(['?', '/']).next().unwrap_or("").to_string();
+            (hp, if db.is_empty() { None } else { Some(db) })
+        }
+        None => (rest, None),
+    };
+    // An IPv6 literal in brackets keeps its colons.
+    let (h, port) = if let Some(stripped) = hostport.strip_prefix('[') {
+        match stripped.split_once(']') {
+            Some((h6, tail)) => (h6.to_string(), tail.strip_prefix(':').and_then(|p| p.parse::<u16>().ok())),
+            None => return None,
+        }
+    } else if hostport.matches(':').count() == 1 {
+        let (h, p) = hostport.split_once(':').unwrap_or((hostport, ""));
+        match p.parse::<u16>() {
+            Ok(port) => (h.to_string(), Some(port)),
+            Err(_) => return None,
+        }
+    } else {
+        (hostport.to_string(), None)
+    };
+    if h.is_empty() {
+        return None;
+    }
+    if port.is_none() && database.is_none() && !had_scheme {
+        return None;
+    }
+    Some(PastedHost { host: h, port, database })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> Profile {
+        let mut p = Profile::new(Engine::Redshift);
+        p.host = "examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com".into();
+        p.user = "admin".into();
+        p
+    }
+
+    #[test]
+    fn defaults_follow_engine() {
+        let p = Profile::new(Engine::Redshift);
+        assert_eq!((p.port, p.database.as_str(), p.sslmode), (5439, "dev", SslMode::VerifyFull));
+        assert_eq!(p.connect_timeout_secs, 10);
+        let p = Profile::new(Engine::Postgres);
+        assert_eq!((p.port, p.database.as_str()), (5432, "postgres"));
+    }
+
+    #[test]
+    fn switching_engine_keeps_typed_values() {
+        let mut p = Profile::new(Engine::Redshift);
+        p.set_engine(Engine::Postgres);
+        assert_eq!((p.port, p.database.as_str()), (5432, "postgres"));
+        p.port = 6543;
+        p.database = "analytics".into();
+        p.set_engine(Engine::Redshift);
+        assert_eq!((p.port, p.database.as_str()), (6543, "analytics"));
+    }
+
+    #[test]
+    fn valid_profile_has_no_issues() {
+        assert!(valid().validate().is_empty(), "{:?}", valid().validate());
+    }
+
+    #[test]
+    fn empty_host_and_user_are_reported() {
+        let mut p = valid();
+        p.host.clear();
+        p.user.clear();
+        let fields: Vec<Field> = p.validate().iter().map(|i| i.field).collect();
+        assert_eq!(fields, vec![Field::Host, Field::User]);
+    }
+
+    #[test]
+    fn pasted_tail_suggests_split() {
+        let mut p = valid();
+        p.host = "examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com:5439/dev".into();
+        let issues = p.validate();
+        assert_eq!(issues.len(), 1);
+        assert!(issues[0].message.contains("use host \"examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com\""));
+        assert!(issues[0].message.contains("port 5439"));
+        assert!(issues[0].message.contains("database \"dev\""));
+    }
+
+    #[test]
+    fn port_zero_and_timeout_out_of_range() {
+        let mut p = valid();
+        p.port = 0;
+        p.connect_timeout_secs = 0;
+        let fields: Vec<Field> = p.validate().iter().map(|i| i.field).collect();
+        assert_eq!(fields, vec![Field::Port, Field::ConnectTimeout]);
+    }
+
+    #[test]
+    fn ca_file_with_non_verifying_mode_is_flagged() {
+        let mut p = valid();
+        p.ca_file = Some("/tmp/ca.pem".into());
+        p.sslmode = SslMode::Require;
+        assert_eq!(p.validate()[0].field, Field::CaFile);
+        p.sslmode = SslMode::VerifyCa;
+        assert!(p.validate().is_empty());
+    }
+
+    #[test]
+    fn split_handles_ipv6_and_plain_hosts() {
+        assert_eq!(split_pasted_host("db.example.com"), None);
+        assert_eq!(split_pasted_host("::1"), None);
+        let s = split_pasted_host("[::1]:5432/postgres").unwrap();
+        assert_eq!((s.host.as_str(), s.port, s.database.as_deref()), ("::1", Some(5432), Some("postgres")));
+        let s = split_pasted_host("postgresql://u@h.example/db?sslmode=require").unwrap();
+        assert_eq!((s.host.as_str(), s.port, s.database.as_deref()), ("h.example", None, Some("db")));
+    }
+
+    #[test]
+    fn sslmode_round_trips_through_text() {
+        for m in SslMode::ALL {
+            assert_eq!(SslMode::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(SslMode::parse("VERIFY-FULL"), Some(SslMode::VerifyFull));
+        assert_eq!(SslMode::parse("bogus"), None);
+    }
+}

@@ -1,0 +1,50 @@
+-- Shiftgate setup: read-only catalog user "catalog_reader" on Amazon Redshift (group "catalog_ro")
+-- Passwords are shown as '********'; reveal them to get a runnable script.
+
+-- Run as a superuser. Users are cluster-wide; privileges are per database:
+-- run this in the database that holds the schemas below.
+-- ALTER DEFAULT PRIVILEGES FOR USER o IN SCHEMA s requires o to hold CREATE on s.
+-- Statements noted as outside a transaction block must not be wrapped in BEGIN ... COMMIT.
+
+-- Catalog user "catalog_reader": logs in with a password and reads only through group "catalog_ro".
+-- SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.
+CREATE USER "catalog_reader" PASSWORD '********' CONNECTION LIMIT 5;
+
+-- Group "catalog_ro" carries every privilege below, so the user can be replaced without re-granting.
+CREATE GROUP "catalog_ro";
+ALTER GROUP "catalog_ro" ADD USER "catalog_reader";
+
+-- Schema "Sales Data": USAGE to reach it, SELECT on the tables and views that exist now,
+-- and default privileges for tables created later by "admin", "ETL_Loader".
+GRANT USAGE ON SCHEMA "Sales Data" TO GROUP "catalog_ro";
+GRANT SELECT ON ALL TABLES IN SCHEMA "Sales Data" TO GROUP "catalog_ro";
+ALTER DEFAULT PRIVILEGES FOR USER "admin" IN SCHEMA "Sales Data" GRANT SELECT ON TABLES TO GROUP "catalog_ro";
+ALTER DEFAULT PRIVILEGES FOR USER "ETL_Loader" IN SCHEMA "Sales Data" GRANT SELECT ON TABLES TO GROUP "catalog_ro";
+
+-- Schema "we""ird": USAGE to reach it, SELECT on the tables and views that exist now,
+-- and default privileges for tables created later by "etl".
+GRANT USAGE ON SCHEMA "we""ird" TO GROUP "catalog_ro";
+GRANT SELECT ON ALL TABLES IN SCHEMA "we""ird" TO GROUP "catalog_ro";
+ALTER DEFAULT PRIVILEGES FOR USER "etl" IN SCHEMA "we""ird" GRANT SELECT ON TABLES TO GROUP "catalog_ro";
+
+-- Schema "ünïcode": USAGE to reach it, SELECT on the tables and views that exist now,
+-- and default privileges for tables created later by "ETL_Loader", "etl".
+GRANT USAGE ON SCHEMA "ünïcode" TO GROUP "catalog_ro";
+GRANT SELECT ON ALL TABLES IN SCHEMA "ünïcode" TO GROUP "catalog_ro";
+ALTER DEFAULT PRIVILEGES FOR USER "ETL_Loader" IN SCHEMA "ünïcode" GRANT SELECT ON TABLES TO GROUP "catalog_ro";
+ALTER DEFAULT PRIVILEGES FOR USER "etl" IN SCHEMA "ünïcode" GRANT SELECT ON TABLES TO GROUP "catalog_ro";
+
+-- External schema "spectrum": USAGE only (external tables take no grants of their own).
+-- Runs outside a transaction block: GRANT on external resources can't run inside one.
+GRANT USAGE ON SCHEMA "spectrum" TO GROUP "catalog_ro";
+
+-- Datashare consumer databases: USAGE on the database exposes its shared objects
+-- (for databases created from a datashare without WITH PERMISSIONS).
+-- Runs outside a transaction block, like other grants on external resources.
+GRANT USAGE ON DATABASE "sales_share" TO GROUP "catalog_ro";
+
+-- Optional: table size and skew statistics; svv_table_info is superuser-only unless granted.
+GRANT SELECT ON pg_catalog.svv_table_info TO GROUP "catalog_ro";
+
+-- Not granted on purpose: pg_catalog and information_schema.
+-- Catalog metadata is readable by every user; granting those schemas opens superuser-only system tables.

@@ -1,0 +1,178 @@
+//! The setup script: create (or reset) the catalog user, its group or role, and the per-schema
+//! grants of redshift.md §1.8 (variant A groups, variant B RBAC) and §4.1 (PostgreSQL).
+//!
+//! Idempotence: `CREATE USER` becomes `ALTER USER … PASSWORD` when the user exists; `CREATE
+//! GROUP/ROLE` is replaced by a comment when it exists; GRANTs and ALTER DEFAULT PRIVILEGES are
+//! idempotent and always emitted. Nothing is ever granted `ON ALL TABLES IN SCHEMA pg_catalog`
+//! or `information_schema` (validation refuses system schemas).
+
+use super::ddl::{self, AccessTarget};
+use super::ident::{Ident, Literal, SqlTextError};
+use super::plan::{Dialect, ExistingState, PlanError, SchemaKind, SetupPlan};
+use super::script::{Block, Script};
+
+/// The setup script for `plan`, or every reason it can't be generated.
+pub fn setup_script(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, Vec<PlanError>> {
+    let errors = plan.validate(existing);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    build(plan, existing).map_err(|e| vec![PlanError::Text(e)])
+}
+
+fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextError> {
+    let d = plan.dialect;
+    let user = Ident::new(&plan.user, "user name")?;
+    let password = Literal::new(&plan.password, "password")?;
+    let target = AccessTarget::new(d, &plan.access)?;
+    let grantee = target.grantee();
+    let kind = target.kind_word();
+
+    let mut script = Script::titled(format!(
+        "Shiftgate setup: read-only catalog user {user} on {} ({kind} {})",
+        d.label(),
+        target.name()
+    ));
+    script.push(header(d));
+
+    let mut b = Block::commented(format!(
+        "Catalog user {user}: logs in with a password and reads only through {kind} {}.",
+        target.name()
+    ));
+    if d == Dialect::Redshift {
+        b.note("SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.");
+    }
+    if existing.has_user(&plan.user) {
+        b.note(format!(
+            "user {user} exists: password reset instead of CREATE USER"
+        ));
+        b.push(ddl::alter_user_password(&user, &password));
+        if let Some(n) = plan.connection_limit {
+            b.push(ddl::alter_user_connection_limit(&user, n));
+        }
+    } else {
+        b.push(ddl::create_user(&user, &password, plan.connection_limit));
+    }
+    script.push(b);
+
+    let mut b = Block::commented(access_comment(d, &target));
+    if existing.has_access(d, &plan.access) {
+        let verb = if kind == "group" {
+            "CREATE GROUP"
+        } else {
+            "CREATE ROLE"
+        };
+        b.note(format!("{kind} {} exists: {verb} skipped", target.name()));
+    } else {
+        b.push(target.create());
+    }
+    b.push(target.add_member(&user));
+    script.push(b);
+
+    for schema in &plan.schemas {
+        let s = Ident::new(&schema.name, "schema name")?;
+        match schema.kind {
+            SchemaKind::Local => {
+                let owners = distinct_owners(&schema.owners)?;
+                let mut b = Block::commented(format!(
+                    "Schema {s}: USAGE to reach it, SELECT on the tables and views that exist now,"
+                ));
+                if owners.is_empty() {
+                    b.note("no object creators listed: tables created later stay unreadable until setup is re-run.");
+                } else {
+                    let list: Vec<String> = owners.iter().map(Ident::to_string).collect();
+                    b.note(format!(
+                        "and default privileges for tables created later by {}.",
+                        list.join(", ")
+                    ));
+                }
+                b.push(ddl::grant_usage_on_schema(&s, &grantee));
+                b.push(ddl::grant_select_on_all_tables(&s, &grantee));
+                for o in &owners {
+                    b.push(ddl::grant_default_select(Some(o), Some(&s), &grantee));
+                }
+                script.push(b);
+            }
+            SchemaKind::External => {
+                let mut b = Block::commented(format!(
+                    "External schema {s}: USAGE only (external tables take no grants of their own)."
+                ));
+                let tx = ddl::external_grants_transactional(d);
+                if !tx {
+                    b.note("Runs outside a transaction block: GRANT on external resources can't run inside one.");
+                }
+                b.push(ddl::grant_usage_on_schema(&s, &grantee).transactional_if(tx));
+                script.push(b);
+            }
+        }
+    }
+
+    if !plan.datashare_databases.is_empty() {
+        let tx = ddl::external_grants_transactional(d);
+        let mut b = Block::commented(
+            "Datashare consumer databases: USAGE on the database exposes its shared objects",
+        );
+        b.note("(for databases created from a datashare without WITH PERMISSIONS).");
+        if !tx {
+            b.note("Runs outside a transaction block, like other grants on external resources.");
+        }
+        for db in &plan.datashare_databases {
+            let db = Ident::new(db, "datashare database name")?;
+            b.push(ddl::grant_usage_on_database(&db, &grantee).transactional_if(tx));
+        }
+        script.push(b);
+    }
+
+    if plan.grant_svv_table_info {
+        let mut b = Block::commented(
+            "Optional: table size and skew statistics; svv_table_info is superuser-only unless granted.",
+        );
+        b.push(ddl::grant_select_svv_table_info(&grantee));
+        script.push(b);
+    }
+
+    let mut b = Block::commented("Not granted on purpose: pg_catalog and information_schema.");
+    b.note("Catalog metadata is readable by every user; granting those schemas opens superuser-only system tables.");
+    script.push(b);
+    Ok(script)
+}
+
+/// Comment lines shared by setup and teardown headers.
+fn header(dialect: Dialect) -> Block {
+    let mut b = Block::commented(
+        "Run as a superuser. Users are cluster-wide; privileges are per database:",
+    );
+    b.note("run this in the database that holds the schemas below.");
+    b.note("ALTER DEFAULT PRIVILEGES FOR USER o IN SCHEMA s requires o to hold CREATE on s.");
+    if dialect == Dialect::Redshift {
+        b.note("Statements noted as outside a transaction block must not be wrapped in BEGIN ... COMMIT.");
+    }
+    b
+}
+
+fn access_comment(dialect: Dialect, target: &AccessTarget) -> String {
+    let n = target.name();
+    match (target.kind_word(), dialect) {
+        ("group", _) => format!(
+            "Group {n} carries every privilege below, so the user can be replaced without re-granting."
+        ),
+        (_, Dialect::Redshift) => format!(
+            "RBAC role {n} carries every privilege below; its name differs from every user name, as Redshift requires."
+        ),
+        _ => format!(
+            "Role {n} (NOLOGIN) carries every privilege below, so the user can be replaced without re-granting."
+        ),
+    }
+}
+
+/// Owners in plan order, each once.
+pub(crate) fn distinct_owners(owners: &[String]) -> Result<Vec<Ident>, SqlTextError> {
+    let mut out: Vec<Ident> = Vec::new();
+    for o in owners {
+        let id = Ident::new(o, "owner name")?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,4 @@
+//! Everything Shiftgate keeps on disk (profiles) or in the OS keychain (secrets).
+pub mod atomic;
+pub mod profiles;
+pub mod secrets;
