@@ -1,1 +1,4 @@
+//! Shiftgate's integration suite: one test binary (one link) for every real-part test.
 mod support;
+
+mod connect;

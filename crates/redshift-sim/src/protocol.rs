@@ -81,10 +81,6 @@ impl<'a> Body<'a> {
         Body { buf, pos: 0 }
     }
 
-    pub fn remaining(&self) -> usize {
-        self.buf.len().saturating_sub(self.pos)
-    }
-
     pub fn i16(&mut self) -> Result<i16, ProtocolError> {
         let b = self.bytes(2)?;
         Ok(i16::from_be_bytes([b[0], b[1]]))

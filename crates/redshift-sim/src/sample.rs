@@ -3,7 +3,7 @@
 //! SHA-256 passwords (redshift.md §1.1, §1.6, §3.4). Data only; no behaviour.
 
 use crate::auth::store_password;
-use crate::catalog::{Column, Grantee, RelationKind, SharedSchema, Warehouse, RDSDB};
+use crate::catalog::{Column, Grantee, RelationKind, SharedSchema, Warehouse};
 
 /// Passwords of the sample users (all satisfy the §1.1 policy).
 pub const ADMIN_PASSWORD: &str = "Admin1234!";
@@ -85,7 +85,6 @@ impl Warehouse {
             name: "public".into(),
             tables: vec!["partner_orders".into()],
         }]);
-        let _ = RDSDB;
         w
     }
 }

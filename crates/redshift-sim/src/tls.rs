@@ -5,14 +5,13 @@
 use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::error::SimError;
 
 /// The generated CA and the server configuration using a certificate it signed.
 pub struct TlsMaterial {
     pub ca_pem: String,
-    pub ca_der: CertificateDer<'static>,
     pub server_config: Arc<rustls::ServerConfig>,
 }
 
@@ -48,7 +47,6 @@ pub fn generate() -> Result<TlsMaterial, SimError> {
         .with_single_cert(vec![leaf_cert.der().clone(), ca_der.clone()], key)?;
     Ok(TlsMaterial {
         ca_pem,
-        ca_der,
         server_config: Arc::new(server_config),
     })
 }

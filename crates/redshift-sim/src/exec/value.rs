@@ -22,10 +22,6 @@ impl Value {
         s.map(|s| Value::Text(s.into())).unwrap_or(Value::Null)
     }
 
-    pub fn int(i: impl Into<i64>) -> Self {
-        Value::Int(i.into())
-    }
-
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }

@@ -34,7 +34,7 @@ impl<'a> Parser<'a> {
 
     // ---- token helpers -----------------------------------------------------------------------
 
-    pub(super) fn peek(&self) -> Option<&'a Token> {
+    pub fn peek(&self) -> Option<&'a Token> {
         self.tokens.get(self.pos)
     }
 
@@ -157,7 +157,7 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
-    pub(super) fn object_name(&mut self) -> Result<ObjectName, SqlError> {
+    pub fn object_name(&mut self) -> Result<ObjectName, SqlError> {
         let first = self.ident()?;
         if self.eat_symbol(".") {
             Ok(ObjectName {
