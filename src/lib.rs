@@ -2,6 +2,10 @@
 //! Amazon Redshift and PostgreSQL.
 pub use shiftgate_core::{diagnose, endpoint, profile, report, sql};
 
+pub mod app;
+pub mod cli;
+pub mod gui;
 pub mod net;
 pub mod store;
 pub mod tasks;
+pub mod ui;

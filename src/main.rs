@@ -1,1 +1,30 @@
-fn main() {}
+//! Entry point: parse the command line; no subcommand opens the desktop app.
+//! The process owns one multi-thread tokio runtime; the GUI gets its handle injected.
+
+use clap::Parser;
+
+fn main() {
+    let cli = shiftgate::cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SHIFTGATE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("shiftgate-io").enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            std::process::exit(2);
+        }
+    };
+    let result = if cli.command.is_none() {
+        Err(shiftgate::cli::CliError::new("the desktop app is not built into this binary yet"))
+    } else {
+        shiftgate::cli::run(cli, &rt)
+    };
+    if let Err(e) = result {
+        if !e.message.is_empty() {
+            eprintln!("error: {}", e.message);
+        }
+        std::process::exit(e.code);
+    }
+}

@@ -2,6 +2,7 @@
 //! cancellation and is bounded by a timeout. The GUI and the CLI drive the same task code.
 pub mod backend;
 pub mod events;
+pub mod provision;
 pub mod test_connection;
 
 pub use backend::{Backend, EventSink, TokioBackend};

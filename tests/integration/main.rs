@@ -2,3 +2,5 @@
 mod support;
 
 mod connect;
+mod provision_pg;
+mod ui_app;

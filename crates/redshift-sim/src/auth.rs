@@ -34,7 +34,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -75,7 +75,10 @@ pub fn store_password(user: &str, text: &str) -> Result<StoredPassword, SqlError
         && hash.bytes().all(|b| b.is_ascii_hexdigit())
     {
         // Only checked for being a valid MD5 string, not against the policy (§1.1).
-        return Ok(StoredPassword::Md5(format!("md5{}", hash.to_ascii_lowercase())));
+        return Ok(StoredPassword::Md5(format!(
+            "md5{}",
+            hash.to_ascii_lowercase()
+        )));
     }
     if let Some(rest) = text.strip_prefix("sha256|") {
         let parts: Vec<&str> = rest.split('|').collect();
@@ -161,7 +164,9 @@ mod tests {
         let expected = format!("md5{}", hex(&Md5::digest(b"secretbob")));
         assert_eq!(md5_hash("secret", "bob"), expected);
         assert_eq!(expected.len(), 35);
-        assert!(matches!(store_password("u", "md5ABCDEF0123456789abcdef0123456789"), Ok(StoredPassword::Md5(h)) if h == "md5abcdef0123456789abcdef0123456789"));
+        assert!(
+            matches!(store_password("u", "md5ABCDEF0123456789abcdef0123456789"), Ok(StoredPassword::Md5(h)) if h == "md5abcdef0123456789abcdef0123456789")
+        );
     }
 
     #[test]

@@ -55,7 +55,9 @@ pub struct Role {
 pub enum DatabaseKind {
     Local,
     /// A datashare consumer database: read-only, can't be connected to (redshift.md §1.6).
-    Shared { producer_namespace: String },
+    Shared {
+        producer_namespace: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -81,7 +83,10 @@ pub enum SchemaKind {
     System,
     Local,
     /// Spectrum / federated / cross-database reference (redshift.md §1.6).
-    External { source_database: String, eskind: i32 },
+    External {
+        source_database: String,
+        eskind: i32,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -102,7 +107,9 @@ pub enum RelationKind {
     LateBindingView,
     /// A relation in `pg_catalog`; `public_read` = readable by everyone (catalog tables, self-filtering
     /// SVV views) versus superuser-only (svv_table_info, stv_*, …; §1.5).
-    System { public_read: bool },
+    System {
+        public_read: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -444,7 +451,12 @@ impl Warehouse {
         self.add_user_stored(name, stored, superuser)
     }
 
-    pub fn add_user_stored(&mut self, name: &str, password: StoredPassword, superuser: bool) -> u32 {
+    pub fn add_user_stored(
+        &mut self,
+        name: &str,
+        password: StoredPassword,
+        superuser: bool,
+    ) -> u32 {
         let id = self.alloc_id();
         self.users.push(User {
             id,
@@ -547,7 +559,13 @@ impl Warehouse {
         self.schemas.iter_mut().find(|s| s.oid == oid)
     }
 
-    pub fn add_external_table(&mut self, schema: u32, name: &str, location: &str, columns: Vec<Column>) {
+    pub fn add_external_table(
+        &mut self,
+        schema: u32,
+        name: &str,
+        location: &str,
+        columns: Vec<Column>,
+    ) {
         self.external_tables.push(ExternalTable {
             schema,
             name: name.to_string(),
@@ -556,7 +574,12 @@ impl Warehouse {
         });
     }
 
-    pub fn add_shared_database(&mut self, name: &str, producer_namespace: &str, schemas: Vec<SharedSchema>) {
+    pub fn add_shared_database(
+        &mut self,
+        name: &str,
+        producer_namespace: &str,
+        schemas: Vec<SharedSchema>,
+    ) {
         self.databases.push(Database {
             name: name.to_string(),
             owner: RDSDB,
@@ -650,7 +673,10 @@ mod tests {
         let r2 = w.add_role("r2", RDSDB);
         let schema = w.schema(s).cloned().expect("just added");
         assert!(!w.schema_privilege(u, &schema, SchemaPrivilege::Usage));
-        w.schema_mut(s).expect("exists").usage.insert(Grantee::Group(g));
+        w.schema_mut(s)
+            .expect("exists")
+            .usage
+            .insert(Grantee::Group(g));
         let schema = w.schema(s).cloned().expect("just added");
         assert!(w.schema_privilege(u, &schema, SchemaPrivilege::Usage));
         w.role_mut(r1).expect("exists").roles.insert(r2);

@@ -28,8 +28,14 @@ pub enum ProtocolError {
 pub enum StartupPacket {
     SslRequest,
     GssEncRequest,
-    Cancel { pid: i32, secret: i32 },
-    Startup { version: i32, params: Vec<(String, String)> },
+    Cancel {
+        pid: i32,
+        secret: i32,
+    },
+    Startup {
+        version: i32,
+        params: Vec<(String, String)>,
+    },
 }
 
 /// A typed frontend message after startup.
@@ -124,7 +130,10 @@ impl<'a> Body<'a> {
     }
 }
 
-async fn read_body<R: AsyncRead + Unpin>(r: &mut R, len_field: i32) -> Result<Vec<u8>, ProtocolError> {
+async fn read_body<R: AsyncRead + Unpin>(
+    r: &mut R,
+    len_field: i32,
+) -> Result<Vec<u8>, ProtocolError> {
     let len = usize::try_from(len_field)
         .ok()
         .and_then(|l| l.checked_sub(4))

@@ -32,31 +32,52 @@ impl Warehouse {
         let varchar = |n: &str, len: u32| Column::new(n, &format!("character varying({len})"));
 
         let sales = w.add_schema("sales", etl);
-        w.add_relation(sales, "orders", RelationKind::Table, etl, vec![
-            int("order_id"),
-            int("customer_id"),
-            Column::new("amount", "numeric(12,2)"),
-            Column::new("ordered_at", "timestamp without time zone"),
-        ]);
-        w.add_relation(sales, "customers", RelationKind::Table, etl, vec![
-            int("customer_id"),
-            varchar("name", 256),
-            varchar("email", 256),
-        ]);
-        w.add_relation(sales, "v_orders_lb", RelationKind::LateBindingView, etl, vec![
-            int("order_id"),
-            Column::new("amount", "numeric(12,2)"),
-        ]);
+        w.add_relation(
+            sales,
+            "orders",
+            RelationKind::Table,
+            etl,
+            vec![
+                int("order_id"),
+                int("customer_id"),
+                Column::new("amount", "numeric(12,2)"),
+                Column::new("ordered_at", "timestamp without time zone"),
+            ],
+        );
+        w.add_relation(
+            sales,
+            "customers",
+            RelationKind::Table,
+            etl,
+            vec![
+                int("customer_id"),
+                varchar("name", 256),
+                varchar("email", 256),
+            ],
+        );
+        w.add_relation(
+            sales,
+            "v_orders_lb",
+            RelationKind::LateBindingView,
+            etl,
+            vec![int("order_id"), Column::new("amount", "numeric(12,2)")],
+        );
 
         let marketing = w.add_schema("marketing", admin);
-        let campaigns = w.add_relation(marketing, "campaigns", RelationKind::Table, admin, vec![
-            int("campaign_id"),
-            varchar("name", 128),
-        ]);
-        w.add_relation(marketing, "v_active_campaigns", RelationKind::View, admin, vec![
-            int("campaign_id"),
-            varchar("name", 128),
-        ]);
+        let campaigns = w.add_relation(
+            marketing,
+            "campaigns",
+            RelationKind::Table,
+            admin,
+            vec![int("campaign_id"), varchar("name", 128)],
+        );
+        w.add_relation(
+            marketing,
+            "v_active_campaigns",
+            RelationKind::View,
+            admin,
+            vec![int("campaign_id"), varchar("name", 128)],
+        );
         if let Some(s) = w.schema_mut(marketing) {
             s.usage.insert(Grantee::Group(analysts));
         }
@@ -66,25 +87,39 @@ impl Warehouse {
 
         // `"Finance Data"` folds to `finance data` (quoted identifiers fold too, §1.1/§1.8).
         let finance = w.add_schema("finance data", admin);
-        w.add_relation(finance, "ledger", RelationKind::Table, admin, vec![
-            int("entry_id"),
-            Column::new("amount", "numeric(18,2)"),
-        ]);
+        w.add_relation(
+            finance,
+            "ledger",
+            RelationKind::Table,
+            admin,
+            vec![int("entry_id"), Column::new("amount", "numeric(18,2)")],
+        );
 
         let spectrum = w.add_external_schema("spectrum_events", admin, "events_lake");
-        w.add_external_table(spectrum, "clicks", "s3://redshift-sim-bucket/events/clicks/", vec![
-            Column::new("event_id", "bigint"),
-            varchar("url", 2048),
-        ]);
-        w.add_external_table(spectrum, "page_views", "s3://redshift-sim-bucket/events/page_views/", vec![
-            Column::new("view_id", "bigint"),
-            Column::new("viewed_at", "timestamp"),
-        ]);
+        w.add_external_table(
+            spectrum,
+            "clicks",
+            "s3://redshift-sim-bucket/events/clicks/",
+            vec![Column::new("event_id", "bigint"), varchar("url", 2048)],
+        );
+        w.add_external_table(
+            spectrum,
+            "page_views",
+            "s3://redshift-sim-bucket/events/page_views/",
+            vec![
+                Column::new("view_id", "bigint"),
+                Column::new("viewed_at", "timestamp"),
+            ],
+        );
 
-        w.add_shared_database("partner_share", "4f6b3f0c-9a7e-4d2b-8c51-0b1e2d3c4a5f", vec![SharedSchema {
-            name: "public".into(),
-            tables: vec!["partner_orders".into()],
-        }]);
+        w.add_shared_database(
+            "partner_share",
+            "4f6b3f0c-9a7e-4d2b-8c51-0b1e2d3c4a5f",
+            vec![SharedSchema {
+                name: "public".into(),
+                tables: vec!["partner_orders".into()],
+            }],
+        );
         w
     }
 }

@@ -119,11 +119,17 @@ impl SimulatorBuilder {
 
     /// Binds and starts accepting on the current tokio runtime.
     pub async fn start(self) -> Result<RunningSimulator, SimError> {
-        let material = if self.config.tls { Some(tls::generate()?) } else { None };
-        let listener = TcpListener::bind(&self.bind).await.map_err(|source| SimError::Bind {
-            addr: self.bind.clone(),
-            source,
-        })?;
+        let material = if self.config.tls {
+            Some(tls::generate()?)
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(&self.bind)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: self.bind.clone(),
+                source,
+            })?;
         let addr = listener.local_addr().map_err(|source| SimError::Bind {
             addr: self.bind.clone(),
             source,

@@ -98,11 +98,8 @@ impl Session {
     /// Ends an implicit transaction (end of a Query message or Sync) or fails an explicit one.
     fn finish_implicit(&mut self, ok: bool) {
         match &mut self.tx {
-            Some(t) if t.explicit => {
-                if !ok {
-                    t.failed = true;
-                }
-            }
+            Some(t) if t.explicit && !ok => t.failed = true,
+            Some(t) if t.explicit => {}
             Some(_) if ok => self.commit(),
             Some(_) => self.tx = None,
             None => {}
@@ -167,7 +164,10 @@ impl Session {
                     }
                 }
                 Ok(Outcome::Rows {
-                    fields: vec![FieldDescription { name: "pg_sleep".into(), ty: WireType::Text }],
+                    fields: vec![FieldDescription {
+                        name: "pg_sleep".into(),
+                        ty: WireType::Text,
+                    }],
                     rows: vec![vec![Value::text("")]],
                 })
             }
@@ -254,45 +254,73 @@ impl Session {
         }
     }
 
-    async fn extended_inner(&mut self, msg: FrontendMessage, out: &mut Outbox) -> Result<(), SqlError> {
+    async fn extended_inner(
+        &mut self,
+        msg: FrontendMessage,
+        out: &mut Outbox,
+    ) -> Result<(), SqlError> {
         match msg {
-            FrontendMessage::Parse { name, query, param_types } => {
+            FrontendMessage::Parse {
+                name,
+                query,
+                param_types,
+            } => {
                 if !param_types.is_empty() {
                     return Err(SqlError::unsupported("bind parameters"));
                 }
                 let mut statements = parse_script(&query)?;
                 if statements.len() > 1 {
-                    return Err(SqlError::new("42601", "cannot insert multiple commands into a prepared statement"));
+                    return Err(SqlError::new(
+                        "42601",
+                        "cannot insert multiple commands into a prepared statement",
+                    ));
                 }
                 let stmt = statements.pop().transpose()?;
                 self.prepared.insert(name, stmt);
                 out.parse_complete();
             }
-            FrontendMessage::Bind { portal, statement, params, result_formats } => {
+            FrontendMessage::Bind {
+                portal,
+                statement,
+                params,
+                result_formats,
+            } => {
                 let stmt = self
                     .prepared
                     .get(&statement)
-                    .ok_or_else(|| SqlError::new("26000", format!("prepared statement \"{statement}\" does not exist")))?
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            "26000",
+                            format!("prepared statement \"{statement}\" does not exist"),
+                        )
+                    })?
                     .clone();
                 if !params.is_empty() {
                     return Err(SqlError::unsupported("bind parameters"));
                 }
-                self.portals.insert(portal, Portal { statement: stmt, result_formats });
+                self.portals.insert(
+                    portal,
+                    Portal {
+                        statement: stmt,
+                        result_formats,
+                    },
+                );
                 out.bind_complete();
             }
             FrontendMessage::Describe { kind, name } => {
                 let (stmt, formats) = if kind == b'S' {
-                    let stmt = self
-                        .prepared
-                        .get(&name)
-                        .ok_or_else(|| SqlError::new("26000", format!("prepared statement \"{name}\" does not exist")))?;
+                    let stmt = self.prepared.get(&name).ok_or_else(|| {
+                        SqlError::new(
+                            "26000",
+                            format!("prepared statement \"{name}\" does not exist"),
+                        )
+                    })?;
                     out.parameter_description(0);
                     (stmt.clone(), Vec::new())
                 } else {
-                    let p = self
-                        .portals
-                        .get(&name)
-                        .ok_or_else(|| SqlError::new("34000", format!("portal \"{name}\" does not exist")))?;
+                    let p = self.portals.get(&name).ok_or_else(|| {
+                        SqlError::new("34000", format!("portal \"{name}\" does not exist"))
+                    })?;
                     (p.statement.clone(), p.result_formats.clone())
                 };
                 match stmt {
@@ -314,10 +342,9 @@ impl Session {
                 }
             }
             FrontendMessage::Execute { portal, .. } => {
-                let p = self
-                    .portals
-                    .get(&portal)
-                    .ok_or_else(|| SqlError::new("34000", format!("portal \"{portal}\" does not exist")))?;
+                let p = self.portals.get(&portal).ok_or_else(|| {
+                    SqlError::new("34000", format!("portal \"{portal}\" does not exist"))
+                })?;
                 let formats = p.result_formats.clone();
                 match p.statement.clone() {
                     None => out.empty_query(),

@@ -5,8 +5,8 @@
 //! checks on the relations themselves and the leader-node rule live in `query`.
 
 use crate::catalog::{
-    Column, DatabaseKind, Grantee, RDSDB, RelationKind, SchemaKind, SchemaPrivilege, Warehouse,
-    PG_CATALOG_OID,
+    Column, DatabaseKind, Grantee, PG_CATALOG_OID, RDSDB, RelationKind, SchemaKind,
+    SchemaPrivilege, Warehouse,
 };
 use crate::protocol::WireType::{self, Bool, Int4, Text};
 
@@ -23,7 +23,12 @@ struct SystemRelation {
     columns: Cols,
 }
 
-const fn rel(name: &'static str, public_read: bool, implemented: bool, columns: Cols) -> SystemRelation {
+const fn rel(
+    name: &'static str,
+    public_read: bool,
+    implemented: bool,
+    columns: Cols,
+) -> SystemRelation {
     SystemRelation {
         name,
         public_read,
@@ -33,24 +38,211 @@ const fn rel(name: &'static str, public_read: bool, implemented: bool, columns: 
 }
 
 const SYSTEM_RELATIONS: &[SystemRelation] = &[
-    rel("pg_namespace", true, true, &[("oid", Int4), ("nspname", Text), ("nspowner", Int4), ("nspacl", Text)]),
-    rel("pg_class", true, true, &[("oid", Int4), ("relname", Text), ("relnamespace", Int4), ("relkind", Text), ("relowner", Int4), ("relacl", Text)]),
-    rel("pg_attribute", true, true, &[("attrelid", Int4), ("attname", Text), ("atttypid", Int4), ("attnum", Int4), ("attisdropped", Bool)]),
-    rel("pg_tables", true, true, &[("schemaname", Text), ("tablename", Text), ("tableowner", Text)]),
-    rel("pg_views", true, true, &[("schemaname", Text), ("viewname", Text), ("viewowner", Text), ("definition", Text)]),
-    rel("pg_user", true, true, &[("usename", Text), ("usesysid", Int4), ("usecreatedb", Bool), ("usesuper", Bool), ("passwd", Text), ("valuntil", Text), ("useconfig", Text)]),
-    rel("pg_group", true, true, &[("groname", Text), ("grosysid", Int4), ("grolist", Text)]),
-    rel("pg_database", true, true, &[("datname", Text), ("datdba", Int4)]),
-    rel("pg_default_acl", true, true, &[("defacluser", Int4), ("defaclnamespace", Int4), ("defaclobjtype", Text), ("defaclacl", Text)]),
-    rel("pg_external_schema", true, true, &[("esoid", Int4), ("eskind", Int4), ("esname", Text), ("esowner", Int4), ("esdbname", Text), ("esoptions", Text)]),
-    rel("svv_roles", true, true, &[("role_id", Int4), ("role_name", Text), ("role_owner", Text), ("external_id", Text)]),
-    rel("svv_external_schemas", true, true, &[("esoid", Int4), ("eskind", Int4), ("schemaname", Text), ("esowner", Int4), ("databasename", Text), ("esoptions", Text)]),
-    rel("svv_external_tables", true, true, &[("schemaname", Text), ("tablename", Text), ("location", Text)]),
-    rel("svv_external_columns", true, true, &[("schemaname", Text), ("tablename", Text), ("columnname", Text), ("external_type", Text), ("columnnum", Int4), ("part_key", Int4), ("is_nullable", Text)]),
-    rel("svv_redshift_databases", true, true, &[("database_name", Text), ("database_owner", Int4), ("database_type", Text), ("database_options", Text)]),
-    rel("svv_redshift_schemas", true, true, &[("database_name", Text), ("schema_name", Text), ("schema_owner", Int4), ("schema_type", Text), ("schema_acl", Text), ("schema_option", Text)]),
-    rel("svv_all_schemas", true, true, &[("database_name", Text), ("schema_name", Text), ("schema_owner", Int4), ("schema_type", Text), ("schema_acl", Text), ("source_database", Text), ("schema_option", Text)]),
-    rel("svv_table_info", false, true, &[("database", Text), ("schema", Text), ("table_id", Int4), ("table", Text), ("tbl_rows", Int4)]),
+    rel(
+        "pg_namespace",
+        true,
+        true,
+        &[
+            ("oid", Int4),
+            ("nspname", Text),
+            ("nspowner", Int4),
+            ("nspacl", Text),
+        ],
+    ),
+    rel(
+        "pg_class",
+        true,
+        true,
+        &[
+            ("oid", Int4),
+            ("relname", Text),
+            ("relnamespace", Int4),
+            ("relkind", Text),
+            ("relowner", Int4),
+            ("relacl", Text),
+        ],
+    ),
+    rel(
+        "pg_attribute",
+        true,
+        true,
+        &[
+            ("attrelid", Int4),
+            ("attname", Text),
+            ("atttypid", Int4),
+            ("attnum", Int4),
+            ("attisdropped", Bool),
+        ],
+    ),
+    rel(
+        "pg_tables",
+        true,
+        true,
+        &[
+            ("schemaname", Text),
+            ("tablename", Text),
+            ("tableowner", Text),
+        ],
+    ),
+    rel(
+        "pg_views",
+        true,
+        true,
+        &[
+            ("schemaname", Text),
+            ("viewname", Text),
+            ("viewowner", Text),
+            ("definition", Text),
+        ],
+    ),
+    rel(
+        "pg_user",
+        true,
+        true,
+        &[
+            ("usename", Text),
+            ("usesysid", Int4),
+            ("usecreatedb", Bool),
+            ("usesuper", Bool),
+            ("passwd", Text),
+            ("valuntil", Text),
+            ("useconfig", Text),
+        ],
+    ),
+    rel(
+        "pg_group",
+        true,
+        true,
+        &[("groname", Text), ("grosysid", Int4), ("grolist", Text)],
+    ),
+    rel(
+        "pg_database",
+        true,
+        true,
+        &[("datname", Text), ("datdba", Int4)],
+    ),
+    rel(
+        "pg_default_acl",
+        true,
+        true,
+        &[
+            ("defacluser", Int4),
+            ("defaclnamespace", Int4),
+            ("defaclobjtype", Text),
+            ("defaclacl", Text),
+        ],
+    ),
+    rel(
+        "pg_external_schema",
+        true,
+        true,
+        &[
+            ("esoid", Int4),
+            ("eskind", Int4),
+            ("esname", Text),
+            ("esowner", Int4),
+            ("esdbname", Text),
+            ("esoptions", Text),
+        ],
+    ),
+    rel(
+        "svv_roles",
+        true,
+        true,
+        &[
+            ("role_id", Int4),
+            ("role_name", Text),
+            ("role_owner", Text),
+            ("external_id", Text),
+        ],
+    ),
+    rel(
+        "svv_external_schemas",
+        true,
+        true,
+        &[
+            ("esoid", Int4),
+            ("eskind", Int4),
+            ("schemaname", Text),
+            ("esowner", Int4),
+            ("databasename", Text),
+            ("esoptions", Text),
+        ],
+    ),
+    rel(
+        "svv_external_tables",
+        true,
+        true,
+        &[
+            ("schemaname", Text),
+            ("tablename", Text),
+            ("location", Text),
+        ],
+    ),
+    rel(
+        "svv_external_columns",
+        true,
+        true,
+        &[
+            ("schemaname", Text),
+            ("tablename", Text),
+            ("columnname", Text),
+            ("external_type", Text),
+            ("columnnum", Int4),
+            ("part_key", Int4),
+            ("is_nullable", Text),
+        ],
+    ),
+    rel(
+        "svv_redshift_databases",
+        true,
+        true,
+        &[
+            ("database_name", Text),
+            ("database_owner", Int4),
+            ("database_type", Text),
+            ("database_options", Text),
+        ],
+    ),
+    rel(
+        "svv_redshift_schemas",
+        true,
+        true,
+        &[
+            ("database_name", Text),
+            ("schema_name", Text),
+            ("schema_owner", Int4),
+            ("schema_type", Text),
+            ("schema_acl", Text),
+            ("schema_option", Text),
+        ],
+    ),
+    rel(
+        "svv_all_schemas",
+        true,
+        true,
+        &[
+            ("database_name", Text),
+            ("schema_name", Text),
+            ("schema_owner", Int4),
+            ("schema_type", Text),
+            ("schema_acl", Text),
+            ("source_database", Text),
+            ("schema_option", Text),
+        ],
+    ),
+    rel(
+        "svv_table_info",
+        false,
+        true,
+        &[
+            ("database", Text),
+            ("schema", Text),
+            ("table_id", Int4),
+            ("table", Text),
+            ("tbl_rows", Int4),
+        ],
+    ),
     // Known Redshift relations the simulator does not generate rows for (SELECT → not supported).
     rel("pg_table_def", true, false, &[]),
     rel("pg_class_info", true, false, &[]),
@@ -111,7 +303,11 @@ fn type_name(t: WireType) -> &'static str {
 /// has something to snapshot, redshift.md §1.5).
 pub fn register_system_relations(w: &mut Warehouse) {
     for r in SYSTEM_RELATIONS {
-        let cols = r.columns.iter().map(|(n, t)| Column::new(n, type_name(*t))).collect();
+        let cols = r
+            .columns
+            .iter()
+            .map(|(n, t)| Column::new(n, type_name(*t)))
+            .collect();
         w.add_relation(
             PG_CATALOG_OID,
             r.name,
@@ -165,7 +361,11 @@ fn acl_text(w: &Warehouse, owner: u32, entries: &[(&Grantee, String)]) -> Value 
         .iter()
         .map(|(g, privs)| {
             let item = format!("{}={privs}/{owner_name}", w.grantee_acl_name(g));
-            if item.contains(' ') { format!("\"{item}\"") } else { item }
+            if item.contains(' ') {
+                format!("\"{item}\"")
+            } else {
+                item
+            }
         })
         .collect();
     Value::text(format!("{{{}}}", items.join(",")))
@@ -201,13 +401,21 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
         "pg_namespace" => w
             .schemas()
             .iter()
-            .map(|s| vec![int(s.oid), Value::text(&s.name), int(s.owner), schema_acl(w, s)])
+            .map(|s| {
+                vec![
+                    int(s.oid),
+                    Value::text(&s.name),
+                    int(s.owner),
+                    schema_acl(w, s),
+                ]
+            })
             .collect(),
         "pg_class" => w
             .relations()
             .iter()
             .map(|r| {
-                let entries: Vec<(&Grantee, String)> = r.select.iter().map(|g| (g, "r".to_string())).collect();
+                let entries: Vec<(&Grantee, String)> =
+                    r.select.iter().map(|g| (g, "r".to_string())).collect();
                 vec![
                     int(r.oid),
                     Value::text(&r.name),
@@ -273,7 +481,11 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .iter()
             .map(|g| {
                 let ids: Vec<String> = g.members.iter().map(u32::to_string).collect();
-                vec![Value::text(&g.name), int(g.id), Value::text(format!("{{{}}}", ids.join(",")))]
+                vec![
+                    Value::text(&g.name),
+                    int(g.id),
+                    Value::text(format!("{{{}}}", ids.join(","))),
+                ]
             })
             .collect(),
         "pg_database" => w
@@ -297,8 +509,14 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                         .filter(|d| d.owner == owner && d.schema == schema)
                         .map(|d| &d.grantee)
                         .collect();
-                    let entries: Vec<(&Grantee, String)> = grantees.into_iter().map(|g| (g, "r".to_string())).collect();
-                    vec![int(owner), int(schema.unwrap_or(0)), Value::text("r"), acl_text(w, owner, &entries)]
+                    let entries: Vec<(&Grantee, String)> =
+                        grantees.into_iter().map(|g| (g, "r".to_string())).collect();
+                    vec![
+                        int(owner),
+                        int(schema.unwrap_or(0)),
+                        Value::text("r"),
+                        acl_text(w, owner, &entries),
+                    ]
                 })
                 .collect()
         }
@@ -308,7 +526,10 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .filter(|s| matches!(s.kind, SchemaKind::External { .. }) && uses(s))
             .map(|s| {
                 let (db, kind) = match &s.kind {
-                    SchemaKind::External { source_database, eskind } => (source_database.clone(), *eskind),
+                    SchemaKind::External {
+                        source_database,
+                        eskind,
+                    } => (source_database.clone(), *eskind),
                     _ => (String::new(), 0),
                 };
                 vec![
@@ -326,7 +547,14 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             w.roles()
                 .iter()
                 .filter(|r| su || mine.contains(&r.id))
-                .map(|r| vec![int(r.id), Value::text(&r.name), Value::text(w.user_name(r.owner)), Value::Null])
+                .map(|r| {
+                    vec![
+                        int(r.id),
+                        Value::text(&r.name),
+                        Value::text(w.user_name(r.owner)),
+                        Value::Null,
+                    ]
+                })
                 .collect()
         }
         "svv_external_tables" | "svv_external_columns" => {
@@ -336,7 +564,11 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                     continue;
                 };
                 if name == "svv_external_tables" {
-                    out.push(vec![Value::text(&s.name), Value::text(&t.name), Value::text(&t.location)]);
+                    out.push(vec![
+                        Value::text(&s.name),
+                        Value::text(&t.name),
+                        Value::text(&t.location),
+                    ]);
                 } else {
                     for (i, c) in t.columns.iter().enumerate() {
                         out.push(vec![
@@ -358,8 +590,17 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .iter()
             .filter(|d| w.database_usage(user, d))
             .map(|d| {
-                let kind = if d.kind == DatabaseKind::Local { "local" } else { "shared" };
-                vec![Value::text(&d.name), int(d.owner), Value::text(kind), Value::Null]
+                let kind = if d.kind == DatabaseKind::Local {
+                    "local"
+                } else {
+                    "shared"
+                };
+                vec![
+                    Value::text(&d.name),
+                    int(d.owner),
+                    Value::text(kind),
+                    Value::Null,
+                ]
             })
             .collect(),
         "svv_redshift_schemas" | "svv_all_schemas" => {
@@ -371,22 +612,40 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                     continue;
                 }
                 let (ty, source) = match &s.kind {
-                    SchemaKind::External { source_database, .. } => ("external", Value::text(source_database)),
+                    SchemaKind::External {
+                        source_database, ..
+                    } => ("external", Value::text(source_database)),
                     _ => ("local", Value::Null),
                 };
-                let mut row = vec![Value::text(database), Value::text(&s.name), int(s.owner), Value::text(ty), schema_acl(w, s)];
+                let mut row = vec![
+                    Value::text(database),
+                    Value::text(&s.name),
+                    int(s.owner),
+                    Value::text(ty),
+                    schema_acl(w, s),
+                ];
                 if all {
                     row.push(source);
                 }
                 row.push(Value::Null);
                 out.push(row);
             }
-            for d in w.databases().iter().filter(|d| matches!(d.kind, DatabaseKind::Shared { .. })) {
+            for d in w
+                .databases()
+                .iter()
+                .filter(|d| matches!(d.kind, DatabaseKind::Shared { .. }))
+            {
                 if !w.database_usage(user, d) {
                     continue;
                 }
                 for s in &d.shared_schemas {
-                    let mut row = vec![Value::text(&d.name), Value::text(&s.name), int(d.owner), Value::text("shared"), Value::Null];
+                    let mut row = vec![
+                        Value::text(&d.name),
+                        Value::text(&s.name),
+                        int(d.owner),
+                        Value::text("shared"),
+                        Value::Null,
+                    ];
                     if all {
                         row.push(Value::Null);
                     }
@@ -400,7 +659,15 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .relations()
             .iter()
             .filter(|r| r.kind == RelationKind::Table)
-            .map(|r| vec![Value::text(database), Value::text(schema_name(r.schema)), int(r.oid), Value::text(&r.name), Value::Int(0)])
+            .map(|r| {
+                vec![
+                    Value::text(database),
+                    Value::text(schema_name(r.schema)),
+                    int(r.oid),
+                    Value::text(&r.name),
+                    Value::Int(0),
+                ]
+            })
             .collect(),
         _ => Vec::new(),
     }
@@ -413,7 +680,10 @@ pub fn late_binding_view_cols(w: &Warehouse) -> Vec<Vec<Value>> {
         .iter()
         .filter(|r| r.kind == RelationKind::LateBindingView)
         .flat_map(|r| {
-            let schema = w.schema(r.schema).map(|s| s.name.clone()).unwrap_or_default();
+            let schema = w
+                .schema(r.schema)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
             r.columns.iter().enumerate().map(move |(i, c)| {
                 vec![
                     Value::text(&schema),

@@ -8,7 +8,10 @@ use crate::error::SqlError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenKind {
     /// `quoted` tells whether it was written in double quotes.
-    Ident { value: String, quoted: bool },
+    Ident {
+        value: String,
+        quoted: bool,
+    },
     Str(String),
     Number(String),
     /// Punctuation and operators: `( ) , ; . = <> != < > <= >= || * :: + -`.
@@ -121,7 +124,8 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
             });
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
             {
                 i += 1;
             }
@@ -155,7 +159,8 @@ mod tests {
 
     #[test]
     fn tokens() {
-        let t = tokenize("SELECT \"Finance \"\"Data\"\"\" , 'it''s' -- c\n <> 12 /* x */ ||").unwrap();
+        let t =
+            tokenize("SELECT \"Finance \"\"Data\"\"\" , 'it''s' -- c\n <> 12 /* x */ ||").unwrap();
         assert!(t[0].is_keyword("select"));
         assert_eq!(
             t[1].kind,

@@ -25,11 +25,17 @@ pub fn parse_script(sql: &str) -> Result<Vec<Result<Statement, SqlError>>, SqlEr
 pub struct Parser<'a> {
     pub(super) tokens: &'a [Token],
     pub(super) pos: usize,
+    /// Expression nesting, bounded so hostile input can't overflow the stack.
+    pub(super) depth: usize,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(tokens: &'a [Token]) -> Self {
-        Parser { tokens, pos: 0 }
+        Parser {
+            tokens,
+            pos: 0,
+            depth: 0,
+        }
     }
 
     // ---- token helpers -----------------------------------------------------------------------
@@ -149,7 +155,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T, SqlError>) -> Result<Vec<T>, SqlError> {
+    fn list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<T, SqlError>,
+    ) -> Result<Vec<T>, SqlError> {
         let mut out = vec![item(self)?];
         while self.eat_symbol(",") {
             out.push(item(self)?);
@@ -195,7 +204,11 @@ impl<'a> Parser<'a> {
         let Some(first) = self.peek() else {
             return Err(SqlError::syntax_near(""));
         };
-        let TokenKind::Ident { value, quoted: false } = &first.kind else {
+        let TokenKind::Ident {
+            value,
+            quoted: false,
+        } = &first.kind
+        else {
             if first.is_symbol("(") {
                 return Ok(Statement::Query(self.query_then_end()?));
             }
@@ -402,10 +415,15 @@ impl<'a> Parser<'a> {
             } else if self.eat_keyword("rename") {
                 self.expect_keyword("to")?;
                 UserOption::RenameTo(self.user_ident()?)
-            } else if self.at_keyword("externalid") || self.at_keyword("reset") || self.at_keyword("set") {
+            } else if self.at_keyword("externalid")
+                || self.at_keyword("reset")
+                || self.at_keyword("set")
+            {
                 return Err(SqlError::unsupported(format!(
                     "user option {}",
-                    self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default()
+                    self.peek()
+                        .map(|t| t.text.to_ascii_uppercase())
+                        .unwrap_or_default()
                 )));
             } else {
                 return Err(self.error_here());
@@ -473,7 +491,9 @@ impl<'a> Parser<'a> {
         self.expect_keyword("on")?;
         if !self.eat_keyword("tables") {
             if self.at_keyword("functions") || self.at_keyword("procedures") {
-                return Err(SqlError::unsupported("ALTER DEFAULT PRIVILEGES ON FUNCTIONS"));
+                return Err(SqlError::unsupported(
+                    "ALTER DEFAULT PRIVILEGES ON FUNCTIONS",
+                ));
             }
             return Err(self.error_here());
         }
@@ -614,7 +634,8 @@ impl<'a> Parser<'a> {
             GrantObject::Schemas(self.list(Self::ident)?)
         } else if self.eat_keyword("database") {
             GrantObject::Databases(self.list(Self::ident)?)
-        } else if self.at_keyword("all") && self.peek_at(1).is_some_and(|t| t.is_keyword("tables")) {
+        } else if self.at_keyword("all") && self.peek_at(1).is_some_and(|t| t.is_keyword("tables"))
+        {
             self.pos += 2;
             self.expect_keyword("in")?;
             self.expect_keyword("schema")?;
@@ -628,7 +649,9 @@ impl<'a> Parser<'a> {
             {
                 return Err(SqlError::unsupported(format!(
                     "GRANT ON {}",
-                    self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default()
+                    self.peek()
+                        .map(|t| t.text.to_ascii_uppercase())
+                        .unwrap_or_default()
                 )));
             }
             self.eat_keyword("table");
@@ -657,23 +680,26 @@ impl<'a> Parser<'a> {
 
     fn set(&mut self) -> Result<Statement, SqlError> {
         self.expect_keyword("set")?;
-        if self.eat_keyword("session") {
-            if self.eat_keyword("authorization") {
-                if self.eat_keyword("default") {
-                    self.expect_end()?;
-                    return Ok(Statement::SetSessionAuthorization(None));
-                }
-                let name = match self.peek().map(|t| &t.kind) {
-                    Some(TokenKind::Str(s)) => {
-                        let s = s.clone();
-                        self.next();
-                        s
-                    }
-                    _ => self.user_ident()?,
-                };
+        if self.at_keyword("session")
+            && self
+                .peek_at(1)
+                .is_some_and(|t| t.is_keyword("authorization"))
+        {
+            self.pos += 2;
+            if self.eat_keyword("default") {
                 self.expect_end()?;
-                return Ok(Statement::SetSessionAuthorization(Some(name)));
+                return Ok(Statement::SetSessionAuthorization(None));
             }
+            let name = match self.peek().map(|t| &t.kind) {
+                Some(TokenKind::Str(s)) => {
+                    let s = s.clone();
+                    self.next();
+                    s
+                }
+                _ => self.user_ident()?,
+            };
+            self.expect_end()?;
+            return Ok(Statement::SetSessionAuthorization(Some(name)));
         }
         let name = self.ident()?;
         const HARMLESS: [&str; 8] = [
@@ -702,7 +728,12 @@ impl<'a> Parser<'a> {
 
 /// Normalizes a column type to `format_type` spelling (e.g. `varchar(256)` → `character varying(256)`).
 fn normalize_type(words: &[String]) -> String {
-    let joined = words.join(" ").replace(" (", "(").replace("( ", "(").replace(" )", ")").replace(" ,", ",");
+    let joined = words
+        .join(" ")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" ,", ",");
     let (base, rest) = match joined.find('(') {
         Some(i) => (joined[..i].trim().to_string(), joined[i..].to_string()),
         None => (joined.clone(), String::new()),
@@ -727,4 +758,57 @@ fn normalize_type(words: &[String]) -> String {
         rest
     };
     format!("{base}{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(sql: &str) -> Result<Statement, SqlError> {
+        parse_script(sql).expect("tokenizes").remove(0)
+    }
+
+    #[test]
+    fn folds_identifiers_but_keeps_quoted_user_names() {
+        assert_eq!(
+            one("GRANT USAGE ON SCHEMA \"Sales\" TO \"BoB\", GROUP \"G\""),
+            Ok(Statement::Grant(Grant {
+                revoke: false,
+                privileges: vec![Privilege::Usage],
+                object: GrantObject::Schemas(vec!["sales".into()]),
+                grantees: vec![
+                    GranteeSpec::User("BoB".into()),
+                    GranteeSpec::Group("g".into())
+                ],
+                with_grant_option: false,
+            }))
+        );
+    }
+
+    #[test]
+    fn errors_are_syntax_or_unsupported() {
+        assert_eq!(
+            one("CREATE USER u PASSWORD = 'x'").unwrap_err().message,
+            "syntax error at or near \"=\""
+        );
+        assert_eq!(one("VACUUM sales.orders").unwrap_err().code, "0A000");
+        assert_eq!(
+            one("CREATE EXTERNAL SCHEMA x").unwrap_err().message,
+            "not supported by the simulator: CREATE EXTERNAL"
+        );
+        assert_eq!(parse_script("select 1; select 2;").expect("ok").len(), 2);
+        let deep = format!("select {}1{}", "(".repeat(5000), ")".repeat(5000));
+        assert_eq!(one(&deep).unwrap_err().code, "54001");
+        let nots = format!("select 1 where {} true", "not ".repeat(5000));
+        assert_eq!(one(&nots).unwrap_err().code, "54001");
+        assert!(matches!(
+            one(
+                "ALTER DEFAULT PRIVILEGES FOR USER \"ETL\" IN SCHEMA s REVOKE SELECT ON TABLES FROM GROUP g"
+            ),
+            Ok(Statement::AlterDefaultPrivileges(DefaultPrivileges {
+                revoke: true,
+                ..
+            }))
+        ));
+    }
 }

@@ -10,8 +10,8 @@ use crate::error::SqlError;
 
 /// Words that end a select item / FROM item instead of being taken as an alias.
 const RESERVED: [&str; 16] = [
-    "from", "where", "order", "limit", "union", "group", "having", "join", "inner", "left", "right",
-    "full", "cross", "on", "with", "as",
+    "from", "where", "order", "limit", "union", "group", "having", "join", "inner", "left",
+    "right", "full", "cross", "on", "with", "as",
 ];
 
 impl Parser<'_> {
@@ -95,12 +95,16 @@ impl Parser<'_> {
             }
         }
         let from = if self.eat_keyword("from") {
-            Some(self.from_item()?)
+            Some(self.relation_item()?)
         } else {
             None
         };
-        if self.at_symbol(",") || self.at_keyword("join") || self.at_keyword("inner")
-            || self.at_keyword("left") || self.at_keyword("cross") || self.at_keyword("right")
+        if self.at_symbol(",")
+            || self.at_keyword("join")
+            || self.at_keyword("inner")
+            || self.at_keyword("left")
+            || self.at_keyword("cross")
+            || self.at_keyword("right")
             || self.at_keyword("full")
         {
             return Err(SqlError::unsupported("JOIN"));
@@ -133,7 +137,7 @@ impl Parser<'_> {
         }
     }
 
-    fn from_item(&mut self) -> Result<FromItem, SqlError> {
+    fn relation_item(&mut self) -> Result<FromItem, SqlError> {
         if self.at_symbol("(") {
             return Err(SqlError::unsupported("subquery in FROM"));
         }
@@ -164,6 +168,17 @@ impl Parser<'_> {
     }
 
     pub fn expr(&mut self) -> Result<Expr, SqlError> {
+        self.depth += 1;
+        let result = if self.depth > 64 {
+            Err(SqlError::new("54001", "stack depth limit exceeded"))
+        } else {
+            self.or_expr()
+        };
+        self.depth -= 1;
+        result
+    }
+
+    fn or_expr(&mut self) -> Result<Expr, SqlError> {
         let mut left = self.and_expr()?;
         while self.eat_keyword("or") {
             let right = self.and_expr()?;
@@ -183,9 +198,21 @@ impl Parser<'_> {
 
     fn not_expr(&mut self) -> Result<Expr, SqlError> {
         if self.eat_keyword("not") {
-            return Ok(Expr::Not(Box::new(self.not_expr()?)));
+            return Ok(Expr::Not(Box::new(self.expr_no_or()?)));
         }
         self.predicate()
+    }
+
+    /// `NOT` binds tighter than AND/OR; nested NOTs go through the depth guard.
+    fn expr_no_or(&mut self) -> Result<Expr, SqlError> {
+        self.depth += 1;
+        let result = if self.depth > 64 {
+            Err(SqlError::new("54001", "stack depth limit exceeded"))
+        } else {
+            self.not_expr()
+        };
+        self.depth -= 1;
+        result
     }
 
     fn predicate(&mut self) -> Result<Expr, SqlError> {
@@ -216,9 +243,9 @@ impl Parser<'_> {
             });
         }
         let negated = self.at_keyword("not")
-            && self
-                .peek_at(1)
-                .is_some_and(|t| t.is_keyword("in") || t.is_keyword("like") || t.is_keyword("ilike"));
+            && self.peek_at(1).is_some_and(|t| {
+                t.is_keyword("in") || t.is_keyword("like") || t.is_keyword("ilike")
+            });
         if negated {
             self.next();
         }
@@ -251,7 +278,9 @@ impl Parser<'_> {
         }
         if self.at_keyword("ilike") || self.at_keyword("similar") || self.at_keyword("between") {
             return Err(SqlError::unsupported(
-                self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default(),
+                self.peek()
+                    .map(|t| t.text.to_ascii_uppercase())
+                    .unwrap_or_default(),
             ));
         }
         if negated {
@@ -307,7 +336,7 @@ impl Parser<'_> {
             }
             TokenKind::Symbol("-") => {
                 self.next();
-                match self.primary()? {
+                match self.expr_no_or()? {
                     Expr::Int(i) => Ok(Expr::Int(-i)),
                     _ => Err(SqlError::unsupported("unary minus")),
                 }
@@ -329,12 +358,19 @@ impl Parser<'_> {
                             self.next();
                             return Ok(Expr::Null);
                         }
-                        "current_user" | "session_user" | "user" | "current_schema" => {
-                            if !self.peek_at(1).is_some_and(|t| t.is_symbol("(")) {
-                                self.next();
-                                let name = if lower == "user" { "current_user".into() } else { lower };
-                                return Ok(Expr::Call { name, args: Vec::new() });
-                            }
+                        "current_user" | "session_user" | "user" | "current_schema"
+                            if !self.peek_at(1).is_some_and(|t| t.is_symbol("(")) =>
+                        {
+                            self.next();
+                            let name = if lower == "user" {
+                                "current_user".into()
+                            } else {
+                                lower
+                            };
+                            return Ok(Expr::Call {
+                                name,
+                                args: Vec::new(),
+                            });
                         }
                         "case" | "exists" | "array" | "cast" | "interval" => {
                             return Err(SqlError::unsupported(lower.to_ascii_uppercase()));

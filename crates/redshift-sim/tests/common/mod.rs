@@ -1,7 +1,7 @@
 //! Shared helpers for the simulator's integration tests: start a simulator, connect with
 //! tokio-postgres over TLS (trusting the generated CA, verify-full against `localhost`) or in plain
 //! text, and read SQLSTATE + message out of errors.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::sync::Arc;
 
@@ -42,7 +42,9 @@ pub async fn connect_tls(
     let pem = sim.ca_cert_pem().expect("simulator has TLS");
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        roots.add(cert.expect("CA PEM parses")).expect("CA is a valid root");
+        roots
+            .add(cert.expect("CA PEM parses"))
+            .expect("CA is a valid root");
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -126,5 +128,9 @@ pub async fn column(client: &Client, sql: &str) -> Vec<String> {
 }
 
 pub async fn scalar(client: &Client, sql: &str) -> String {
-    column(client, sql).await.into_iter().next().expect("one row")
+    column(client, sql)
+        .await
+        .into_iter()
+        .next()
+        .expect("one row")
 }

@@ -1,0 +1,44 @@
+//! What the panels ask the app to do. Panels draw and return these; [`super::App`] applies them
+//! after the frame is drawn, so no panel touches the store, the secret store or the backend.
+//!
+//! Commands carry no secrets (they are `Debug`): a typed password stays in the form or the prompt
+//! state and is read from there when the command is applied.
+
+use super::state::ResultsTab;
+use shiftgate_core::profile::ProfileId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UiCommand {
+    /// Open a saved profile in the form (asks first when the form has unsaved changes).
+    Select(ProfileId),
+    /// Open an empty new profile.
+    NewProfile,
+    /// Open a new profile filled from the first-run paste box.
+    NewFromPaste,
+    /// Save a copy of a profile under a new id and open it.
+    Duplicate(ProfileId),
+    /// Ask whether to delete a profile.
+    RequestDelete(ProfileId),
+    /// Delete without asking (sent by the confirmation dialog).
+    Delete(ProfileId),
+    /// Drop the form's unsaved changes, then run the command.
+    DiscardThen(Box<UiCommand>),
+    Save,
+    Revert,
+    /// Fill the form from its paste box.
+    ApplyPaste,
+    /// Choose a CA file with the file picker.
+    BrowseCaFile,
+    /// Test the profile in the form (asks for a password if none is known).
+    Test,
+    /// Test with the password typed into the password prompt.
+    SubmitPassword,
+    CancelTest,
+    /// Close the open dialog without doing anything.
+    CloseDialog,
+    CopyReport,
+    CopyUrl,
+    CopyPsql,
+    CopyLog,
+    ShowTab(ResultsTab),
+}

@@ -1,0 +1,562 @@
+//! The eframe application: `logic()` drains task events into [`AppState`], `ui()` lays out the
+//! panels (profiles left, form centre, results bottom, status bar) and then applies the
+//! [`UiCommand`]s the panels returned. Only here do the store, the secret store, the file picker and
+//! the backend get called; the UI thread never waits on the network (tests run as tasks).
+
+pub mod command;
+pub mod file_picker;
+pub mod state;
+
+pub use command::UiCommand;
+pub use file_picker::{FilePicker, NativeFilePicker};
+pub use state::{AppState, Dialog, FormState, ResultsTab, UiState};
+
+use crate::net::connect::Password;
+use crate::store::profiles::{LoadNotice, ProfileStore};
+use crate::store::secrets::{SecretKey, SecretStore};
+use crate::tasks::{Backend, Command, Event, EventSink, TaskId, TokioBackend};
+use crate::ui::confirm_dialog::confirm_dialog_ui;
+use crate::ui::connection_form::{FormContext, connection_form_ui};
+use crate::ui::first_run::first_run_ui;
+use crate::ui::log_panel::{log_panel_ui, render_log};
+use crate::ui::password_prompt::password_prompt_ui;
+use crate::ui::profiles_panel::{ProfilesPanel, profiles_panel_ui};
+use crate::ui::report_panel::{ReportView, report_panel_ui};
+use crate::ui::status_bar::{StatusInfo, status_bar_ui};
+use egui::{CentralPanel, Key, KeyboardShortcut, Modifiers, Panel, ViewportCommand};
+use shiftgate_core::endpoint::{profile_url, psql_command};
+use shiftgate_core::profile::{Engine, Profile, ProfileId, SecretMode};
+use state::{ConfirmDialog, LogLevel, PasswordPrompt, TestRun};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+
+/// Everything the app talks to, injected so tests can pass fakes.
+pub struct AppDeps {
+    pub store: ProfileStore,
+    pub secrets: Arc<dyn SecretStore>,
+    pub backend: Box<dyn Backend>,
+    /// Events from the backend (the receiving end of its [`EventSink`]).
+    pub events: Receiver<Event>,
+    pub file_picker: Box<dyn FilePicker>,
+}
+
+/// Optional self-exit for smoke tests and screenshots: close after N frames, saving a PNG first.
+#[derive(Debug, Default)]
+pub struct ExitPlan {
+    pub after_frames: Option<u64>,
+    pub screenshot: Option<PathBuf>,
+    frames: u64,
+    done: bool,
+}
+
+pub struct App {
+    state: AppState,
+    store: ProfileStore,
+    /// The store's load notice in words, shown in the status bar for the whole session.
+    store_notice: Option<String>,
+    secrets: Arc<dyn SecretStore>,
+    secrets_name: String,
+    backend: Box<dyn Backend>,
+    events: Receiver<Event>,
+    file_picker: Box<dyn FilePicker>,
+    exit: ExitPlan,
+    /// Last title sent to the window.
+    title: String,
+}
+
+impl App {
+    /// Build the app from its dependencies; `storage` is eframe's (None in tests or first run).
+    pub fn new(storage: Option<&dyn eframe::Storage>, deps: AppDeps) -> App {
+        let AppDeps { store, secrets, backend, events, file_picker } = deps;
+        let store_notice = store.notice.as_ref().map(|n| match n {
+            LoadNotice::MovedAside { backup, reason } => format!(
+                "The profiles file could not be read ({reason}). It was moved to {} and Shiftgate started with no profiles.",
+                backup.display()
+            ),
+        });
+        let secrets_name = secrets.describe();
+        let mut app = App {
+            state: AppState::new(UiState::load(storage)),
+            store,
+            store_notice,
+            secrets,
+            secrets_name,
+            backend,
+            events,
+            file_picker,
+            exit: ExitPlan::default(),
+            title: String::new(),
+        };
+        app.state.log(LogLevel::Info, format!("{} profiles in {}", app.store.profiles().len(), app.store.path().display()));
+        if let Some(notice) = app.store_notice.clone() {
+            app.state.log(LogLevel::Warn, notice);
+        }
+        if let Some(id) = app.state.ui.last_profile.clone() {
+            if app.store.get(&id).is_some() {
+                app.open_saved(&id);
+            } else {
+                app.state.ui.last_profile = None;
+            }
+        }
+        app
+    }
+
+    /// The real thing: the store in `config_dir` (or the default one), tasks on `runtime`, the
+    /// native file dialog, and a wake-up that repaints the window when a task reports.
+    pub fn from_creation_context(
+        cc: &eframe::CreationContext<'_>,
+        runtime: tokio::runtime::Handle,
+        config_dir: Option<&Path>,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<App, String> {
+        let store = match config_dir {
+            Some(dir) => ProfileStore::open(dir),
+            None => ProfileStore::open_default(),
+        }
+        .map_err(|e| format!("Could not open the profile store: {e}"))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = cc.egui_ctx.clone();
+        let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
+        let backend = Box::new(TokioBackend::new(runtime, sink));
+        let deps = AppDeps { store, secrets, backend, events: rx, file_picker: Box::new(NativeFilePicker) };
+        Ok(App::new(cc.storage, deps))
+    }
+
+    /// Close the window after `frames` frames, saving a screenshot first if `screenshot` is set.
+    pub fn set_exit_plan(&mut self, after_frames: Option<u64>, screenshot: Option<PathBuf>) {
+        self.exit = ExitPlan { after_frames, screenshot, frames: 0, done: false };
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn store(&self) -> &ProfileStore {
+        &self.store
+    }
+
+    /// Fold every pending task event into the state (never blocks).
+    pub fn drain_events(&mut self) {
+        while let Ok(event) = self.events.try_recv() {
+            self.state.apply(event);
+        }
+    }
+
+    /// Open a saved profile in the form.
+    fn open_saved(&mut self, id: &ProfileId) {
+        let Some(profile) = self.store.get(id).cloned() else {
+            self.state.tell(LogLevel::Error, format!("No profile with id {id}"));
+            return;
+        };
+        let password_saved = profile.password_mode == SecretMode::Keychain
+            && matches!(self.secrets.get(&SecretKey::db_password(id)), Ok(Some(_)));
+        self.state.form = Some(FormState::for_saved(profile, password_saved));
+        self.state.ui.last_profile = Some(id.clone());
+    }
+
+    /// If the form has unsaved changes, ask before `cmd` replaces it; returns whether it asked.
+    fn ask_before_discarding(&mut self, cmd: &UiCommand) -> bool {
+        let Some(form) = self.state.form.as_ref().filter(|f| f.is_dirty()) else { return false };
+        self.state.dialog = Some(Dialog::Confirm(ConfirmDialog {
+            title: "Discard unsaved changes?".into(),
+            message: format!("\"{}\" has changes that are not saved. They will be lost.", form.draft.display_name()),
+            confirm_label: "Discard changes".into(),
+            on_confirm: UiCommand::DiscardThen(Box::new(cmd.clone())),
+        }));
+        true
+    }
+
+    /// Perform one command from the panels.
+    pub fn apply_command(&mut self, ctx: &egui::Context, cmd: UiCommand) {
+        match cmd {
+            UiCommand::Select(ref id) => {
+                if self.state.form.as_ref().is_some_and(|f| &f.draft.id == id) || self.ask_before_discarding(&cmd) {
+                    return;
+                }
+                self.open_saved(id);
+            }
+            UiCommand::NewProfile => {
+                if !self.ask_before_discarding(&cmd) {
+                    self.state.form = Some(FormState::new_draft(Profile::new(Engine::Redshift)));
+                }
+            }
+            UiCommand::NewFromPaste => {
+                if !self.ask_before_discarding(&cmd) {
+                    let mut form = FormState::new_draft(Profile::new(Engine::Redshift));
+                    form.paste_text = std::mem::take(&mut self.state.first_run_paste);
+                    form.apply_paste();
+                    self.state.form = Some(form);
+                }
+            }
+            UiCommand::Duplicate(ref id) => {
+                if !self.ask_before_discarding(&cmd) {
+                    self.duplicate(id);
+                }
+            }
+            UiCommand::RequestDelete(id) => {
+                let name = self.store.get(&id).map(Profile::display_name).unwrap_or_else(|| id.to_string());
+                self.state.dialog = Some(Dialog::Confirm(ConfirmDialog {
+                    title: "Delete profile?".into(),
+                    message: format!("Delete \"{name}\" and its saved password? This cannot be undone."),
+                    confirm_label: "Delete".into(),
+                    on_confirm: UiCommand::Delete(id),
+                }));
+            }
+            UiCommand::Delete(id) => {
+                self.state.dialog = None;
+                self.delete(&id);
+            }
+            UiCommand::DiscardThen(next) => {
+                self.state.dialog = None;
+                self.state.form = None;
+                self.apply_command(ctx, *next);
+            }
+            UiCommand::Save => self.save_form(),
+            UiCommand::Revert => {
+                if let Some(form) = self.state.form.as_mut() {
+                    form.revert();
+                }
+            }
+            UiCommand::ApplyPaste => {
+                if let Some(form) = self.state.form.as_mut() {
+                    form.apply_paste();
+                }
+            }
+            UiCommand::BrowseCaFile => {
+                let current = self.state.form.as_ref().and_then(|f| f.draft.ca_file.clone());
+                if let Some(path) = self.file_picker.pick_ca_file(current.as_deref()) {
+                    if let Some(form) = self.state.form.as_mut() {
+                        form.set_ca_file(path);
+                    }
+                }
+            }
+            UiCommand::Test => self.test(ctx),
+            UiCommand::SubmitPassword => {
+                if let Some(Dialog::Password(prompt)) = self.state.dialog.take() {
+                    let password = if prompt.password.is_empty() { None } else { Some(prompt.password) };
+                    self.launch_test(ctx, password);
+                }
+            }
+            UiCommand::CancelTest => {
+                if let Some(run) = self.state.run.as_mut().filter(|r| r.running) {
+                    run.cancel_requested = true;
+                    let task = run.task;
+                    self.backend.submit(Command::Cancel(task));
+                    self.state.log(LogLevel::Info, "Cancelling the test…");
+                }
+            }
+            UiCommand::CloseDialog => self.state.dialog = None,
+            UiCommand::CopyReport => {
+                if let Some(run) = &self.state.run {
+                    ctx.copy_text(run.report.render_text());
+                    self.state.tell(LogLevel::Info, "Report copied to the clipboard");
+                }
+            }
+            UiCommand::CopyUrl => {
+                if let Some(form) = &self.state.form {
+                    ctx.copy_text(profile_url(&form.draft));
+                    self.state.tell(LogLevel::Info, "URL copied (without the password)");
+                }
+            }
+            UiCommand::CopyPsql => {
+                if let Some(form) = &self.state.form {
+                    ctx.copy_text(psql_command(&form.draft));
+                    self.state.tell(LogLevel::Info, "psql command copied (without the password)");
+                }
+            }
+            UiCommand::CopyLog => ctx.copy_text(render_log(&self.state.log)),
+            UiCommand::ShowTab(tab) => self.state.ui.results_tab = tab,
+        }
+    }
+
+    fn duplicate(&mut self, id: &ProfileId) {
+        let Some(original) = self.store.get(id).cloned() else { return };
+        let mut copy = original.duplicate();
+        let base = copy.name.clone();
+        let mut n = 2;
+        while self.store.profiles().iter().any(|p| p.name.trim().eq_ignore_ascii_case(copy.name.trim())) {
+            copy.name = format!("{base} {n}");
+            n += 1;
+        }
+        if let Err(e) = self.store.upsert(copy.clone()) {
+            self.state.tell(LogLevel::Error, format!("Could not duplicate: {e}"));
+            return;
+        }
+        self.state.store_revision += 1;
+        if original.password_mode == SecretMode::Keychain {
+            if let Ok(Some(pw)) = self.secrets.get(&SecretKey::db_password(id)) {
+                if let Err(e) = self.secrets.set(&SecretKey::db_password(&copy.id), &pw) {
+                    self.state.log(LogLevel::Warn, format!("The copy has no saved password: {e}"));
+                }
+            }
+        }
+        self.state.tell(LogLevel::Info, format!("Created \"{}\"", copy.name));
+        self.open_saved(&copy.id);
+    }
+
+    fn delete(&mut self, id: &ProfileId) {
+        match self.store.remove(id) {
+            Ok(removed) => {
+                self.state.store_revision += 1;
+                if let Err(e) = self.secrets.delete(&SecretKey::db_password(id)) {
+                    self.state.log(LogLevel::Warn, format!("The saved password could not be removed: {e}"));
+                }
+                if self.state.form.as_ref().is_some_and(|f| &f.draft.id == id) {
+                    self.state.form = None;
+                }
+                if self.state.ui.last_profile.as_ref() == Some(id) {
+                    self.state.ui.last_profile = None;
+                }
+                self.state.tell(LogLevel::Info, format!("Deleted \"{}\"", removed.display_name()));
+            }
+            Err(e) => self.state.tell(LogLevel::Error, format!("Could not delete: {e}")),
+        }
+    }
+
+    fn save_form(&mut self) {
+        let Some(form) = self.state.form.as_mut() else { return };
+        if form.draft.name.trim().is_empty() {
+            form.draft.name = form.draft.display_name();
+        }
+        let profile = form.draft.clone();
+        if let Err(e) = self.store.upsert(profile.clone()) {
+            let msg = format!("Not saved: {e}");
+            form.save_error = Some(msg.clone());
+            self.state.tell(LogLevel::Error, msg);
+            return;
+        }
+        form.save_error = None;
+        let key = SecretKey::db_password(&profile.id);
+        let secret_result = match profile.password_mode {
+            SecretMode::Keychain if form.password_edited && form.password.is_empty() => self.secrets.delete(&key).map(|_| false),
+            SecretMode::Keychain if form.password_edited => self.secrets.set(&key, &form.password).map(|_| true),
+            SecretMode::Keychain => Ok(form.password_saved),
+            // Switching to "ask every time" removes a password saved earlier.
+            SecretMode::AskEveryTime if form.password_saved => self.secrets.delete(&key).map(|_| false),
+            SecretMode::AskEveryTime => Ok(false),
+        };
+        form.saved = Some(profile.clone());
+        form.password_edited = false;
+        if profile.password_mode == SecretMode::Keychain {
+            form.password = Password::new(String::new());
+        }
+        let message = match secret_result {
+            Ok(saved) => {
+                form.password_saved = saved;
+                (LogLevel::Info, format!("Saved \"{}\"", profile.display_name()))
+            }
+            Err(e) => (LogLevel::Warn, format!("Saved \"{}\", but the password was not stored: {e}", profile.display_name())),
+        };
+        self.state.store_revision += 1;
+        self.state.ui.last_profile = Some(profile.id.clone());
+        self.state.tell(message.0, message.1);
+    }
+
+    /// Test the form's profile with the typed password, else the saved one, else ask.
+    fn test(&mut self, ctx: &egui::Context) {
+        let Some(form) = self.state.form.as_ref() else { return };
+        if self.state.test_running() || form.draft.host.trim().is_empty() {
+            return;
+        }
+        if !form.password.is_empty() {
+            let password = form.password.clone();
+            self.launch_test(ctx, Some(password));
+            return;
+        }
+        let profile_name = form.draft.display_name();
+        if form.draft.password_mode == SecretMode::Keychain {
+            match self.secrets.get(&SecretKey::db_password(&form.draft.id)) {
+                Ok(Some(password)) => {
+                    self.launch_test(ctx, Some(password));
+                    return;
+                }
+                Ok(None) => {}
+                Err(e) => self.state.log(LogLevel::Warn, format!("Could not read the saved password: {e}")),
+            }
+        }
+        self.state.dialog = Some(Dialog::Password(PasswordPrompt { profile_name, password: Password::new(String::new()) }));
+    }
+
+    fn launch_test(&mut self, ctx: &egui::Context, password: Option<Password>) {
+        let Some(form) = self.state.form.as_ref() else { return };
+        let profile = form.draft.clone();
+        if let Some(old) = self.state.run.as_ref().filter(|r| r.running) {
+            self.backend.submit(Command::Cancel(old.task));
+        }
+        let task = TaskId::next();
+        let run = TestRun::start(task, profile.clone());
+        self.state.log(LogLevel::Info, format!("Testing \"{}\" ({}, sslmode={})", profile.display_name(), run.report.target, profile.sslmode));
+        self.state.run = Some(run);
+        self.state.ui.results_tab = ResultsTab::TestReport;
+        self.backend.submit(Command::TestConnection { task, profile: Box::new(profile), password });
+        ctx.request_repaint();
+    }
+
+    /// Ctrl+S and Ctrl+Enter, taken before any widget sees them.
+    fn shortcuts(&mut self, ui: &mut egui::Ui, out: &mut Vec<UiCommand>) {
+        if self.state.dialog.is_some() {
+            return;
+        }
+        let (save, test) = ui.input_mut(|i| {
+            (
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::S)),
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter)),
+            )
+        });
+        if let Some(form) = &self.state.form {
+            if save && form.is_dirty() {
+                out.push(UiCommand::Save);
+            }
+            if test && !self.state.test_running() && !form.draft.host.trim().is_empty() {
+                out.push(UiCommand::Test);
+            }
+        }
+    }
+
+    fn results_ui(&mut self, ui: &mut egui::Ui) -> Vec<UiCommand> {
+        let mut out = Vec::new();
+        ui.horizontal(|ui| {
+            for tab in ResultsTab::ALL {
+                let mut text = egui::RichText::new(tab.label());
+                if tab == ResultsTab::TestReport && self.state.test_running() {
+                    text = text.italics();
+                }
+                if ui.selectable_label(self.state.ui.results_tab == tab, text).clicked() {
+                    out.push(UiCommand::ShowTab(tab));
+                }
+            }
+        });
+        ui.separator();
+        match self.state.ui.results_tab {
+            ResultsTab::TestReport => {
+                let view = ReportView {
+                    run: self.state.run.as_ref(),
+                    stale: self.state.run_is_stale(),
+                    has_profile: self.state.form.is_some(),
+                };
+                out.extend(report_panel_ui(ui, view));
+            }
+            ResultsTab::Log => out.extend(log_panel_ui(ui, &self.state.log)),
+        }
+        out
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.state.form {
+            Some(form) => format!("Shiftgate — {}{}", form.draft.display_name(), if form.is_dirty() { " ●" } else { "" }),
+            None => "Shiftgate".to_string(),
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    fn run_exit_plan(&mut self, ctx: &egui::Context) {
+        let Some(after) = self.exit.after_frames else { return };
+        self.exit.frames += 1;
+        if !self.exit.done && self.exit.frames >= after {
+            self.exit.done = true;
+            match self.exit.screenshot.clone() {
+                Some(path) => {
+                    let ctx2 = ctx.clone();
+                    ctx.request_screenshot(move |image| {
+                        if let Err(e) = save_png(&path, &image) {
+                            tracing::error!(path = %path.display(), "screenshot not saved: {e}");
+                        }
+                        ctx2.send_viewport_cmd(ViewportCommand::Close);
+                        ctx2.request_repaint();
+                    });
+                }
+                None => ctx.send_viewport_cmd(ViewportCommand::Close),
+            }
+        }
+        ctx.request_repaint();
+    }
+}
+
+fn save_png(path: &Path, image: &egui::ColorImage) -> Result<(), String> {
+    let [w, h] = image.size;
+    let (w, h) = (u32::try_from(w).map_err(|e| e.to_string())?, u32::try_from(h).map_err(|e| e.to_string())?);
+    let rgba: Vec<u8> = image.pixels.iter().flat_map(|p| p.to_srgba_unmultiplied()).collect();
+    image::save_buffer(path, &rgba, w, h, image::ExtendedColorType::Rgba8).map_err(|e| e.to_string())
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let mut commands = Vec::new();
+        self.shortcuts(ui, &mut commands);
+
+        Panel::bottom("status_bar").show(ui, |ui| {
+            status_bar_ui(
+                ui,
+                StatusInfo {
+                    secret_store: &self.secrets_name,
+                    profiles_path: self.store.path(),
+                    store_notice: self.store_notice.as_deref(),
+                    message: self.state.status.as_ref(),
+                },
+            );
+        });
+
+        let keyboard = self.state.dialog.is_none();
+        let profiles = Panel::left("profiles_panel")
+            .resizable(true)
+            .default_size(self.state.ui.profiles_width)
+            .size_range(180.0..=640.0)
+            .show(ui, |ui| {
+                let AppState { list, form, store_revision, .. } = &mut self.state;
+                let view = ProfilesPanel {
+                    profiles: self.store.profiles(),
+                    revision: *store_revision,
+                    selected: form.as_ref().filter(|f| !f.is_new()).map(|f| &f.draft.id),
+                    keyboard,
+                };
+                profiles_panel_ui(ui, list, view)
+            });
+        self.state.ui.profiles_width = profiles.response.rect.width();
+        commands.extend(profiles.inner);
+
+        let results = Panel::bottom("results_panel")
+            .resizable(true)
+            .default_size(self.state.ui.results_height)
+            .size_range(100.0..=900.0)
+            .show(ui, |ui| self.results_ui(ui));
+        self.state.ui.results_height = results.response.rect.height();
+        commands.extend(results.inner);
+
+        CentralPanel::default().show(ui, |ui| {
+            let running = self.state.test_running();
+            let has_profiles = !self.store.profiles().is_empty();
+            match self.state.form.as_mut() {
+                Some(form) => {
+                    let cx = FormContext { secret_store: &self.secrets_name, test_running: running };
+                    commands.extend(connection_form_ui(ui, form, cx));
+                }
+                None => commands.extend(first_run_ui(ui, &mut self.state.first_run_paste, has_profiles)),
+            }
+        });
+
+        match self.state.dialog.as_mut() {
+            Some(Dialog::Confirm(dialog)) => commands.extend(confirm_dialog_ui(&ctx, dialog)),
+            Some(Dialog::Password(prompt)) => commands.extend(password_prompt_ui(&ctx, prompt)),
+            None => {}
+        }
+
+        for command in commands {
+            self.apply_command(&ctx, command);
+        }
+        self.update_title(&ctx);
+        self.run_exit_plan(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.state.ui.save(storage);
+    }
+}

@@ -1,0 +1,504 @@
+//! The GUI's state, split in two: [`UiState`] survives a restart (eframe storage: panel sizes, the
+//! last profile, the open results tab) and [`AppState`] lives only while the window is open (the
+//! form being edited, the running test, the log, open dialogs).
+//!
+//! Everything here is plain data plus pure updates: no egui drawing, no store or network I/O. Task
+//! events enter through [`AppState::apply`], which drops events of tasks that are no longer current.
+
+use crate::net::connect::Password;
+use crate::tasks::{Event, Outcome, TaskId};
+use serde::{Deserialize, Serialize};
+use shiftgate_core::endpoint::parse_pasted;
+use shiftgate_core::profile::{Profile, ProfileId};
+use shiftgate_core::report::Report;
+use std::path::PathBuf;
+
+use super::command::UiCommand;
+
+/// Which tab the results area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ResultsTab {
+    #[default]
+    TestReport,
+    Log,
+}
+
+impl ResultsTab {
+    pub const ALL: [ResultsTab; 2] = [ResultsTab::TestReport, ResultsTab::Log];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ResultsTab::TestReport => "Test report",
+            ResultsTab::Log => "Log",
+        }
+    }
+}
+
+/// What survives a restart. Profiles are NOT here (they live in the profile store); this is only
+/// disposable layout state, so a decode failure just means defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UiState {
+    /// Width of the profiles panel, in points.
+    pub profiles_width: f32,
+    /// Height of the results panel, in points.
+    pub results_height: f32,
+    /// The profile open when the app last closed.
+    pub last_profile: Option<ProfileId>,
+    pub results_tab: ResultsTab,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        UiState { profiles_width: 260.0, results_height: 260.0, last_profile: None, results_tab: ResultsTab::TestReport }
+    }
+}
+
+impl UiState {
+    /// Key under which the state is kept in eframe storage.
+    pub const STORAGE_KEY: &'static str = eframe::APP_KEY;
+
+    pub fn load(storage: Option<&dyn eframe::Storage>) -> UiState {
+        let mut state: UiState = storage.and_then(|s| eframe::get_value(s, Self::STORAGE_KEY)).unwrap_or_default();
+        // A hand-edited or corrupted size must not make a panel vanish or swallow the window.
+        let defaults = UiState::default();
+        if !(180.0..=640.0).contains(&state.profiles_width) {
+            state.profiles_width = defaults.profiles_width;
+        }
+        if !(100.0..=900.0).contains(&state.results_height) {
+            state.results_height = defaults.results_height;
+        }
+        state
+    }
+
+    pub fn save(&self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, Self::STORAGE_KEY, self);
+    }
+}
+
+/// Search text plus the filtered, sorted view of the store it produces. The view is recomputed only
+/// when the search or the store changes, so 10,000 profiles cost nothing per frame.
+#[derive(Debug, Default)]
+pub struct ProfileList {
+    pub search: String,
+    cache_key: Option<(String, u64)>,
+    /// Indices into the store's profile slice, sorted by display name.
+    visible: Vec<usize>,
+    /// Row to bring into view on the next frame (set by keyboard navigation).
+    pub scroll_to: Option<usize>,
+    /// Scroll offset and viewport height of the list in the last frame.
+    pub last_offset: f32,
+    pub last_view_height: f32,
+}
+
+impl ProfileList {
+    /// Indices of the profiles matching the search, sorted by name; `revision` changes with the store.
+    pub fn visible(&mut self, profiles: &[Profile], revision: u64) -> &[usize] {
+        let key = (self.search.clone(), revision);
+        if self.cache_key.as_ref() != Some(&key) {
+            let needle = self.search.trim().to_lowercase();
+            let mut rows: Vec<(String, usize)> = profiles
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| needle.is_empty() || profile_matches(p, &needle))
+                .map(|(i, p)| (p.display_name().to_lowercase(), i))
+                .collect();
+            rows.sort();
+            self.visible = rows.into_iter().map(|(_, i)| i).collect();
+            self.cache_key = Some(key);
+        }
+        &self.visible
+    }
+}
+
+/// Case-insensitive match on name, host, database, user and notes; `needle` is already lowercase.
+pub fn profile_matches(p: &Profile, needle: &str) -> bool {
+    [p.name.as_str(), p.host.as_str(), p.database.as_str(), p.user.as_str(), p.engine.label()]
+        .iter()
+        .any(|field| field.to_lowercase().contains(needle))
+}
+
+/// Outcome of the last paste into the paste box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasteResult {
+    Applied { format: String, recognised: Vec<String>, ignored: Vec<String> },
+    Failed(String),
+}
+
+/// The profile being edited: a draft, the saved version it started from, and text buffers for the
+/// fields that are numbers or optional in the model (so half-typed input is not lost).
+pub struct FormState {
+    pub draft: Profile,
+    /// The stored version; `None` for a profile that has never been saved.
+    pub saved: Option<Profile>,
+    pub port_text: String,
+    pub timeout_text: String,
+    pub ca_text: String,
+    pub app_name_text: String,
+    /// Typed or pasted password, not yet stored. Never written to the profile.
+    pub password: Password,
+    pub password_edited: bool,
+    /// The secret store already holds a password for this profile.
+    pub password_saved: bool,
+    pub show_password: bool,
+    pub paste_text: String,
+    pub paste_result: Option<PasteResult>,
+    pub save_error: Option<String>,
+}
+
+impl FormState {
+    pub fn new_draft(profile: Profile) -> FormState {
+        let mut f = FormState::blank(profile);
+        f.saved = None;
+        f
+    }
+
+    pub fn for_saved(profile: Profile, password_saved: bool) -> FormState {
+        let mut f = FormState::blank(profile.clone());
+        f.saved = Some(profile);
+        f.password_saved = password_saved;
+        f
+    }
+
+    fn blank(draft: Profile) -> FormState {
+        let mut f = FormState {
+            draft,
+            saved: None,
+            port_text: String::new(),
+            timeout_text: String::new(),
+            ca_text: String::new(),
+            app_name_text: String::new(),
+            password: Password::new(String::new()),
+            password_edited: false,
+            password_saved: false,
+            show_password: false,
+            paste_text: String::new(),
+            paste_result: None,
+            save_error: None,
+        };
+        f.sync_texts_from_draft();
+        f
+    }
+
+    /// Unsaved changes: a new profile, an edited field, or a typed password.
+    pub fn is_dirty(&self) -> bool {
+        self.saved.as_ref() != Some(&self.draft) || self.password_edited
+    }
+
+    pub fn is_new(&self) -> bool {
+        self.saved.is_none()
+    }
+
+    /// Refresh the text buffers after the draft changed in code (engine switch, paste, revert).
+    pub fn sync_texts_from_draft(&mut self) {
+        self.port_text = self.draft.port.to_string();
+        self.timeout_text = self.draft.connect_timeout_secs.to_string();
+        self.ca_text = self.draft.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        self.app_name_text = self.draft.application_name.clone().unwrap_or_default();
+    }
+
+    /// Port text → draft (0, which validation reports, when it is not a port number).
+    pub fn port_text_changed(&mut self) {
+        self.draft.port = self.port_text.trim().parse().unwrap_or(0);
+    }
+
+    pub fn timeout_text_changed(&mut self) {
+        self.draft.connect_timeout_secs = self.timeout_text.trim().parse().unwrap_or(0);
+    }
+
+    pub fn ca_text_changed(&mut self) {
+        self.draft.ca_file = if self.ca_text.trim().is_empty() { None } else { Some(PathBuf::from(self.ca_text.trim())) };
+    }
+
+    pub fn app_name_text_changed(&mut self) {
+        self.draft.application_name = if self.app_name_text.is_empty() { None } else { Some(self.app_name_text.clone()) };
+    }
+
+    pub fn set_ca_file(&mut self, path: PathBuf) {
+        self.draft.ca_file = Some(path);
+        self.sync_texts_from_draft();
+    }
+
+    /// Parse the paste box and fill the fields it names. A pasted password goes to the password
+    /// field (memory), never into the profile.
+    pub fn apply_paste(&mut self) {
+        self.paste_result = Some(match parse_pasted(&self.paste_text) {
+            Ok(parsed) => {
+                parsed.apply_to(&mut self.draft);
+                if self.draft.name.trim().is_empty() {
+                    if let Some(name) = parsed.suggested_name() {
+                        self.draft.name = name;
+                    }
+                }
+                if let Some(pw) = &parsed.password {
+                    self.password = Password::new(pw.clone());
+                    self.password_edited = true;
+                }
+                self.sync_texts_from_draft();
+                let mut recognised = parsed.recognised.clone();
+                if parsed.password.is_some() {
+                    recognised.push("password: kept in memory (saved to the secret store on Save)".into());
+                }
+                PasteResult::Applied { format: parsed.format.label().to_string(), recognised, ignored: parsed.ignored.clone() }
+            }
+            Err(e) => PasteResult::Failed(e.to_string()),
+        });
+    }
+
+    /// Back to the saved version (a new profile goes back to its defaults).
+    pub fn revert(&mut self) {
+        if let Some(saved) = &self.saved {
+            self.draft = saved.clone();
+        } else {
+            let id = self.draft.id.clone();
+            self.draft = Profile::new(self.draft.engine);
+            self.draft.id = id;
+        }
+        self.password = Password::new(String::new());
+        self.password_edited = false;
+        self.save_error = None;
+        self.sync_texts_from_draft();
+    }
+}
+
+/// The settings that decide how a connection is made. A result is stale when any of them changed.
+pub fn connection_settings_differ(a: &Profile, b: &Profile) -> bool {
+    a.engine != b.engine
+        || a.host != b.host
+        || a.port != b.port
+        || a.database != b.database
+        || a.user != b.user
+        || a.sslmode != b.sslmode
+        || a.ca_file != b.ca_file
+        || a.connect_timeout_secs != b.connect_timeout_secs
+        || a.application_name != b.application_name
+        || a.password_command != b.password_command
+        || a.ssh != b.ssh
+}
+
+/// The last connection test (running or finished).
+pub struct TestRun {
+    pub task: TaskId,
+    /// The profile as it was when the test started.
+    pub tested: Profile,
+    pub report: Report,
+    pub running: bool,
+    pub cancel_requested: bool,
+}
+
+impl TestRun {
+    pub fn start(task: TaskId, tested: Profile) -> TestRun {
+        let report = Report {
+            target: format!("{}:{}/{}", tested.host, tested.port, tested.database),
+            sslmode: tested.sslmode.to_string(),
+            ..Report::default()
+        };
+        TestRun { task, tested, report, running: true, cancel_requested: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// Wall-clock time, `HH:MM:SS` UTC.
+    pub time: String,
+    pub level: LogLevel,
+    pub text: String,
+}
+
+/// A question the user must answer before something happens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmDialog {
+    pub title: String,
+    pub message: String,
+    pub confirm_label: String,
+    /// Run when the user confirms.
+    pub on_confirm: UiCommand,
+}
+
+/// Asked when a test needs a password none is known for.
+pub struct PasswordPrompt {
+    pub profile_name: String,
+    pub password: Password,
+}
+
+pub enum Dialog {
+    Confirm(ConfirmDialog),
+    Password(PasswordPrompt),
+}
+
+/// A one-line message in the status bar about the last action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub level: LogLevel,
+    pub text: String,
+}
+
+/// Runtime state of the window.
+#[derive(Default)]
+pub struct AppState {
+    pub ui: UiState,
+    pub list: ProfileList,
+    /// Incremented whenever the store changes (invalidates the list view).
+    pub store_revision: u64,
+    pub form: Option<FormState>,
+    pub run: Option<TestRun>,
+    pub log: Vec<LogLine>,
+    pub dialog: Option<Dialog>,
+    pub status: Option<StatusMessage>,
+    /// Text of the paste box on the first-run screen.
+    pub first_run_paste: String,
+}
+
+/// Upper bound on kept log lines; the oldest go first.
+const MAX_LOG_LINES: usize = 5_000;
+
+impl AppState {
+    pub fn new(ui: UiState) -> AppState {
+        AppState { ui, ..AppState::default() }
+    }
+
+    /// Id of the profile open in the form, if it has been saved.
+    pub fn selected_id(&self) -> Option<&ProfileId> {
+        self.form.as_ref().filter(|f| !f.is_new()).map(|f| &f.draft.id)
+    }
+
+    /// The last test result no longer matches the form: its connection settings were edited.
+    pub fn run_is_stale(&self) -> bool {
+        match (&self.run, &self.form) {
+            (Some(run), Some(form)) if !run.running && run.tested.id == form.draft.id => {
+                connection_settings_differ(&run.tested, &form.draft)
+            }
+            _ => false,
+        }
+    }
+
+    pub fn test_running(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| r.running)
+    }
+
+    pub fn log(&mut self, level: LogLevel, text: impl Into<String>) {
+        let time = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!("[hour]:[minute]:[second]"))
+            .unwrap_or_default();
+        self.log.push(LogLine { time, level, text: text.into() });
+        if self.log.len() > MAX_LOG_LINES {
+            let excess = self.log.len() - MAX_LOG_LINES;
+            self.log.drain(..excess);
+        }
+    }
+
+    /// Show `text` in the status bar and keep it in the log.
+    pub fn tell(&mut self, level: LogLevel, text: impl Into<String>) {
+        let text = text.into();
+        self.log(level, text.clone());
+        self.status = Some(StatusMessage { level, text });
+    }
+
+    /// Fold one task event into the state. Events of any task but the current one are stale and
+    /// dropped; returns whether the event was used.
+    pub fn apply(&mut self, event: Event) -> bool {
+        let current = self.run.as_ref().map(|r| r.task);
+        if current != Some(event.task()) {
+            tracing::debug!(task = ?event.task(), ?current, "dropping event of a stale task");
+            return false;
+        }
+        match event {
+            Event::Step { step, .. } => {
+                if let Some(run) = self.run.as_mut() {
+                    run.report.upsert_step(step);
+                }
+            }
+            Event::Log { line, .. } => self.log(LogLevel::Info, line),
+            Event::Finished { outcome, .. } => {
+                let Outcome::Test(report) = outcome;
+                let summary = match &report.diagnosis {
+                    Some(d) => format!("Test of {} failed: {}", report.target, d.summary),
+                    None if report.succeeded() => format!("Test of {} succeeded in {} ms", report.target, report.total_ms),
+                    None => format!("Test of {} ended without success", report.target),
+                };
+                let level = if report.succeeded() { LogLevel::Info } else { LogLevel::Warn };
+                if let Some(run) = self.run.as_mut() {
+                    run.report = *report;
+                    run.running = false;
+                }
+                self.log(level, summary);
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shiftgate_core::profile::Engine;
+    use shiftgate_core::report::{Step, StepKind, StepStatus};
+
+    fn step(status: StepStatus) -> Step {
+        Step { kind: StepKind::Tcp, status, elapsed_ms: 1, detail: String::new() }
+    }
+
+    #[test]
+    fn stale_task_events_are_dropped() {
+        let mut s = AppState::default();
+        let old = TaskId(1);
+        let new = TaskId(2);
+        s.run = Some(TestRun::start(new, Profile::new(Engine::Postgres)));
+        assert!(!s.apply(Event::Step { task: old, step: step(StepStatus::Running) }));
+        assert!(s.apply(Event::Step { task: new, step: step(StepStatus::Ok) }));
+        let run = s.run.as_ref().unwrap();
+        assert_eq!(run.report.steps.len(), 1);
+        assert_eq!(run.report.steps[0].status, StepStatus::Ok);
+    }
+
+    #[test]
+    fn finished_stops_running_and_logs() {
+        let mut s = AppState::default();
+        s.run = Some(TestRun::start(TaskId(7), Profile::new(Engine::Postgres)));
+        let report = Report { steps: vec![step(StepStatus::Ok)], total_ms: 3, ..Report::default() };
+        s.apply(Event::Finished { task: TaskId(7), outcome: Outcome::Test(Box::new(report)) });
+        assert!(!s.test_running());
+        assert!(s.log.last().unwrap().text.contains("succeeded"));
+    }
+
+    #[test]
+    fn form_text_buffers_follow_engine_switch() {
+        let mut f = FormState::new_draft(Profile::new(Engine::Redshift));
+        f.port_text = "6543".into();
+        f.port_text_changed();
+        f.draft.set_engine(Engine::Postgres);
+        f.sync_texts_from_draft();
+        assert_eq!(f.port_text, "6543");
+        f.port_text = "nope".into();
+        f.port_text_changed();
+        assert_eq!(f.draft.port, 0);
+    }
+
+    #[test]
+    fn search_filters_and_sorts() {
+        let mut a = Profile::new(Engine::Redshift);
+        a.name = "zeta".into();
+        let mut b = Profile::new(Engine::Postgres);
+        b.name = "Alpha".into();
+        b.host = "db.example.com".into();
+        let profiles = vec![a, b];
+        let mut list = ProfileList::default();
+        assert_eq!(list.visible(&profiles, 0), &[1, 0]);
+        list.search = "EXAMPLE".into();
+        assert_eq!(list.visible(&profiles, 0), &[1]);
+    }
+
+    #[test]
+    fn ui_state_tolerates_missing_fields() {
+        let s: UiState = serde_json::from_str(r#"{"profiles_width": 300.0}"#).unwrap();
+        assert_eq!(s.profiles_width, 300.0);
+        assert_eq!(s.results_tab, ResultsTab::TestReport);
+    }
+}

@@ -1,0 +1,62 @@
+//! Headless subcommands. Every GUI capability is scriptable here; the CLI prints the same task
+//! events the GUI draws. Exit code 0 only on success.
+
+pub mod args;
+pub mod profiles_cmd;
+pub mod test_cmd;
+
+pub use args::{Cli, CliCommand};
+
+use crate::store::profiles::{default_config_dir, ProfileStore};
+use std::path::PathBuf;
+
+/// A failure that ends the command with a message and exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: i32,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code: 2 }
+    }
+    /// The command ran but its check failed (connection failed, verify found gaps): exit 1.
+    pub fn failed(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code: 1 }
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::new(e.to_string())
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+/// The config directory from `--config-dir`, else `$SHIFTGATE_CONFIG_DIR`, else the platform's.
+pub fn config_dir(flag: &Option<PathBuf>) -> Result<PathBuf, CliError> {
+    match flag {
+        Some(d) => Ok(d.clone()),
+        None => default_config_dir().map_err(CliError::from),
+    }
+}
+
+pub fn open_store(flag: &Option<PathBuf>) -> Result<ProfileStore, CliError> {
+    let dir = config_dir(flag)?;
+    let store = ProfileStore::open(&dir)?;
+    if let Some(crate::store::profiles::LoadNotice::MovedAside { backup, reason }) = &store.notice {
+        eprintln!("warning: the profiles file could not be read ({reason}); it was moved to {}", backup.display());
+    }
+    Ok(store)
+}
+
+/// Run a parsed command line on the given runtime.
+pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
+    match cli.command {
+        Some(CliCommand::Profiles { action }) => profiles_cmd::run(&cli.config_dir, action),
+        Some(CliCommand::Test(args)) => test_cmd::run(&cli.config_dir, args, rt),
+        None => Err(CliError::new("no subcommand (the GUI is started by main)")),
+    }
+}

@@ -1,0 +1,278 @@
+//! Discovery, script runs (setup / teardown / cleanup / fix) and verify — the catalog-user tasks.
+//!
+//! The SQL and its interpretation are pure (`shiftgate_core::sql`); this module only opens the
+//! session, runs each query or statement by simple query, and reports progress.
+
+use crate::net::connect::{facts_from_pg_error, open_session, Password, Session, StepSink};
+use shiftgate_core::diagnose::{diagnose, Diagnosis, FailureFacts};
+use shiftgate_core::profile::Profile;
+use shiftgate_core::report::{Report, ServerInfo, StepKind, StepStatus};
+use shiftgate_core::sql::{self, CatalogQuery, Dialect, Discovery, QueryResults, Script, SetupPlan, VerifyReport};
+use std::time::{Duration, Instant};
+use tokio_postgres::SimpleQueryMessage;
+use tokio_util::sync::CancellationToken;
+
+/// Per-statement timeout for setup/teardown statements and catalog queries.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Why a provisioning task did not complete.
+#[derive(Debug, Clone)]
+pub enum TaskFailure {
+    /// The connection could not be opened; the report says where and why.
+    Connect(Box<Report>),
+    /// The server answered, but with something this task can't use.
+    Failed(Diagnosis),
+    Cancelled,
+}
+
+impl TaskFailure {
+    pub fn summary(&self) -> String {
+        match self {
+            TaskFailure::Connect(r) => match &r.diagnosis {
+                Some(d) => format!("could not connect: {} — {}", d.summary, d.hint),
+                None => "could not connect".into(),
+            },
+            TaskFailure::Failed(d) => {
+                let mut s = format!("{} — {}", d.summary, d.hint);
+                if let Some(t) = &d.server_text {
+                    s.push_str(&format!(" (server said: {t})"));
+                }
+                s
+            }
+            TaskFailure::Cancelled => "cancelled".into(),
+        }
+    }
+}
+
+/// Progress of one statement of a script run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementProgress {
+    pub index: usize,
+    pub total: usize,
+    /// The statement as shown (secrets masked).
+    pub shown_sql: String,
+    pub status: StepStatus,
+    pub elapsed_ms: u64,
+    pub error: Option<String>,
+}
+
+pub type ProgressSink<'a> = &'a (dyn Fn(StatementProgress) + Send + Sync);
+
+/// Result of running a script.
+#[derive(Debug, Clone)]
+pub struct ScriptRun {
+    pub executed: usize,
+    pub total: usize,
+    /// Index and diagnosis of the statement that failed (the run stopped there).
+    pub failed: Option<(usize, Diagnosis)>,
+    /// Whether a failure rolled the transactional part back.
+    pub rolled_back: bool,
+    pub cancelled: bool,
+    pub elapsed_ms: u64,
+}
+
+impl ScriptRun {
+    pub fn succeeded(&self) -> bool {
+        self.failed.is_none() && !self.cancelled && self.executed == self.total
+    }
+}
+
+async fn connect(profile: &Profile, password: Option<&Password>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<Session, TaskFailure> {
+    match open_session(profile, password, sink, cancel).await {
+        Ok(s) => Ok(s),
+        Err(report) => {
+            if report.diagnosis.as_ref().is_some_and(|d| d.cause == shiftgate_core::diagnose::Cause::Cancelled) {
+                Err(TaskFailure::Cancelled)
+            } else {
+                Err(TaskFailure::Connect(Box::new(report)))
+            }
+        }
+    }
+}
+
+/// Rows of a simple query as text columns.
+async fn query_rows(session: &Session, sql: &str, cancel: &CancellationToken) -> Result<Result<Vec<sql::Row>, tokio_postgres::Error>, TaskFailure> {
+    let fut = session.client.simple_query(sql);
+    tokio::select! {
+        biased;
+        _ = cancel.cancelled() => {
+            let _ = session.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+            Err(TaskFailure::Cancelled)
+        }
+        r = tokio::time::timeout(STATEMENT_TIMEOUT, fut) => match r {
+            Err(_) => Err(TaskFailure::Failed(Diagnosis {
+                cause: shiftgate_core::diagnose::Cause::Timeout,
+                summary: format!("The statement did not finish within {} s.", STATEMENT_TIMEOUT.as_secs()),
+                hint: "The server may be busy or blocked by a lock; retry later.".into(),
+                server_text: None,
+            })),
+            Ok(Err(e)) => Ok(Err(e)),
+            Ok(Ok(msgs)) => Ok(Ok(msgs
+                .iter()
+                .filter_map(|m| match m {
+                    SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect()),
+                    _ => None,
+                })
+                .collect())),
+        }
+    }
+}
+
+fn error_text(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+/// Run each catalog query, storing rows or the server's error text under its id.
+pub async fn run_catalog_queries(session: &Session, queries: &[CatalogQuery], results: &mut QueryResults, cancel: &CancellationToken) -> Result<(), TaskFailure> {
+    for q in queries {
+        let outcome = query_rows(session, &q.sql, cancel).await?;
+        results.insert(q.id.clone(), outcome.map_err(|e| error_text(&e)));
+    }
+    Ok(())
+}
+
+/// Ask the server what it is (`select version()` alone: a leader-node function, no user tables).
+pub async fn detect_server(session: &Session, profile: &Profile, cancel: &CancellationToken) -> Result<ServerInfo, TaskFailure> {
+    let rows = query_rows(session, "select version(), current_user, current_database()", cancel).await?;
+    let rows = rows.map_err(|e| TaskFailure::Failed(diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))))?;
+    let row = rows.first().cloned().unwrap_or_default();
+    let col = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+    let mut info = ServerInfo { version_string: col(0), current_user: col(1), current_database: col(2), ..Default::default() };
+    info.detect();
+    Ok(info)
+}
+
+pub fn dialect_of(info: &ServerInfo) -> Dialect {
+    if info.is_redshift { Dialect::Redshift } else { Dialect::Postgres }
+}
+
+/// What discovery found, with the server it ran on.
+#[derive(Debug, Clone)]
+pub struct DiscoveryOutcome {
+    pub server: ServerInfo,
+    pub dialect: Dialect,
+    pub discovery: Discovery,
+}
+
+/// Discovery as the admin: schemas (local / external), owners, datashares, users, groups, roles.
+pub async fn discover(profile: &Profile, password: Option<&Password>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<DiscoveryOutcome, TaskFailure> {
+    let session = connect(profile, password, sink, cancel).await?;
+    let server = detect_server(&session, profile, cancel).await?;
+    let dialect = dialect_of(&server);
+    let mut results = QueryResults::new();
+    run_catalog_queries(&session, &sql::discovery::queries(dialect), &mut results, cancel).await?;
+    let discovery = sql::discovery::evaluate(dialect, &results).map_err(|e| {
+        TaskFailure::Failed(Diagnosis {
+            cause: shiftgate_core::diagnose::Cause::Other,
+            summary: format!("Discovery could not read the catalog: {e}"),
+            hint: "Connect as a superuser (or a user allowed to read pg_namespace, pg_tables, pg_views, pg_user, pg_group).".into(),
+            server_text: None,
+        })
+    })?;
+    Ok(DiscoveryOutcome { server, dialect, discovery })
+}
+
+/// Run a script statement by statement as `profile`. Transactional statements run inside one
+/// transaction (rolled back on the first failure); statements that can't run in a transaction
+/// block run after it, in order. Stops at the first failure with its diagnosis.
+pub async fn run_script(
+    profile: &Profile,
+    password: Option<&Password>,
+    script: &Script,
+    sink: StepSink<'_>,
+    progress: ProgressSink<'_>,
+    cancel: &CancellationToken,
+) -> Result<ScriptRun, TaskFailure> {
+    let session = connect(profile, password, sink, cancel).await?;
+    run_script_on(&session, profile, script, progress, cancel).await
+}
+
+/// [`run_script`] on an open session.
+pub async fn run_script_on(session: &Session, profile: &Profile, script: &Script, progress: ProgressSink<'_>, cancel: &CancellationToken) -> Result<ScriptRun, TaskFailure> {
+    let started = Instant::now();
+    let statements: Vec<&sql::Statement> = script.statements().collect();
+    let total = statements.len();
+    let (tx_part, later): (Vec<(usize, &sql::Statement)>, Vec<(usize, &sql::Statement)>) =
+        statements.iter().copied().enumerate().partition(|(_, s)| s.transactional());
+    let mut run = ScriptRun { executed: 0, total, failed: None, rolled_back: false, cancelled: false, elapsed_ms: 0 };
+    let in_tx = !tx_part.is_empty();
+    if in_tx {
+        if let Err(e) = session.client.batch_execute("BEGIN").await {
+            let d = diagnose(&facts_from_pg_error(profile, &e, StepKind::Query));
+            run.failed = Some((0, d));
+            return Ok(run);
+        }
+    }
+    let execute = async |phase: &[(usize, &sql::Statement)], run: &mut ScriptRun| -> Result<bool, TaskFailure> {
+        for (i, s) in phase {
+            let t = Instant::now();
+            progress(StatementProgress { index: *i, total, shown_sql: s.masked_sql().to_string(), status: StepStatus::Running, elapsed_ms: 0, error: None });
+            let outcome = match query_rows(session, s.sql(), cancel).await {
+                Ok(o) => o,
+                Err(TaskFailure::Cancelled) => {
+                    progress(StatementProgress { index: *i, total, shown_sql: s.masked_sql().to_string(), status: StepStatus::Cancelled, elapsed_ms: t.elapsed().as_millis() as u64, error: None });
+                    run.cancelled = true;
+                    return Ok(false);
+                }
+                Err(other) => return Err(other),
+            };
+            let elapsed_ms = t.elapsed().as_millis() as u64;
+            match outcome {
+                Ok(_) => {
+                    run.executed += 1;
+                    progress(StatementProgress { index: *i, total, shown_sql: s.masked_sql().to_string(), status: StepStatus::Ok, elapsed_ms, error: None });
+                }
+                Err(e) => {
+                    let mut facts: FailureFacts = facts_from_pg_error(profile, &e, StepKind::Query);
+                    facts.stage = Some(StepKind::Query);
+                    let d = diagnose(&facts);
+                    progress(StatementProgress { index: *i, total, shown_sql: s.masked_sql().to_string(), status: StepStatus::Failed, elapsed_ms, error: Some(error_text(&e)) });
+                    run.failed = Some((*i, d));
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    };
+    let ok = execute(&tx_part, &mut run).await?;
+    if in_tx {
+        if ok {
+            if let Err(e) = session.client.batch_execute("COMMIT").await {
+                run.failed = Some((total.saturating_sub(1), diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
+                run.elapsed_ms = started.elapsed().as_millis() as u64;
+                return Ok(run);
+            }
+        } else {
+            let _ = session.client.batch_execute("ROLLBACK").await;
+            run.rolled_back = true;
+            run.executed = 0;
+            run.elapsed_ms = started.elapsed().as_millis() as u64;
+            return Ok(run);
+        }
+    }
+    execute(&later, &mut run).await?;
+    run.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(run)
+}
+
+/// Verify as the NEW user: what it can see and read, per schema, with fix SQL for each gap.
+pub async fn verify(profile: &Profile, password: Option<&Password>, plan: &SetupPlan, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<VerifyReport, TaskFailure> {
+    let session = connect(profile, password, sink, cancel).await?;
+    let plan_err = |errs: Vec<sql::PlanError>| {
+        TaskFailure::Failed(Diagnosis {
+            cause: shiftgate_core::diagnose::Cause::Other,
+            summary: format!("The plan to verify is not valid: {}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")),
+            hint: "Fix the plan (user, group/role, schemas) and verify again.".into(),
+            server_text: None,
+        })
+    };
+    let mut results = QueryResults::new();
+    let phase1 = sql::verify::plan_queries(plan).map_err(plan_err)?;
+    run_catalog_queries(&session, &phase1, &mut results, cancel).await?;
+    let phase2 = sql::verify::probe_queries(plan, &results).map_err(plan_err)?;
+    run_catalog_queries(&session, &phase2, &mut results, cancel).await?;
+    sql::verify::evaluate(plan, &results).map_err(plan_err)
+}

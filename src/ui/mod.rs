@@ -1,0 +1,10 @@
+//! One file per panel or dialog. Each draws from state it is given and returns what the user asked
+//! for as [`crate::app::command::UiCommand`]s; none touches the store, secrets or the backend.
+pub mod confirm_dialog;
+pub mod connection_form;
+pub mod first_run;
+pub mod log_panel;
+pub mod password_prompt;
+pub mod profiles_panel;
+pub mod report_panel;
+pub mod status_bar;
