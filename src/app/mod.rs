@@ -63,6 +63,20 @@ pub struct App {
     exit: ExitPlan,
     /// Last title sent to the window.
     title: String,
+    fonts_installed: bool,
+}
+
+/// egui's bundled proportional font lacks `●` and `⊘`; the bundled monospace one (Hack) has them,
+/// so it becomes a fallback for proportional text.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    if fonts.font_data.contains_key("Hack")
+        && let Some(family) = fonts.families.get_mut(&egui::FontFamily::Proportional)
+        && !family.iter().any(|f| f == "Hack")
+    {
+        family.insert(family.len().min(1), "Hack".to_owned());
+    }
+    ctx.set_fonts(fonts);
 }
 
 impl App {
@@ -87,6 +101,7 @@ impl App {
             file_picker,
             exit: ExitPlan::default(),
             title: String::new(),
+            fonts_installed: false,
         };
         app.state.log(LogLevel::Info, format!("{} profiles in {}", app.store.profiles().len(), app.store.path().display()));
         if let Some(notice) = app.store_notice.clone() {
@@ -120,7 +135,10 @@ impl App {
         let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
         let backend = Box::new(TokioBackend::new(runtime, sink));
         let deps = AppDeps { store, secrets, backend, events: rx, file_picker: Box::new(NativeFilePicker) };
-        Ok(App::new(cc.storage, deps))
+        let mut app = App::new(cc.storage, deps);
+        install_fonts(&cc.egui_ctx);
+        app.fonts_installed = true;
+        Ok(app)
     }
 
     /// Close the window after `frames` frames, saving a screenshot first if `screenshot` is set.
@@ -149,8 +167,8 @@ impl App {
             self.state.tell(LogLevel::Error, format!("No profile with id {id}"));
             return;
         };
-        let password_saved = profile.password_mode == SecretMode::Keychain
-            && matches!(self.secrets.get(&SecretKey::db_password(id)), Ok(Some(_)));
+        let password_saved =
+            profile.password_mode == SecretMode::Keychain && matches!(self.secrets.get(&SecretKey::db_password(id)), Ok(Some(_)));
         self.state.form = Some(FormState::for_saved(profile, password_saved));
         self.state.ui.last_profile = Some(id.clone());
     }
@@ -225,10 +243,10 @@ impl App {
             }
             UiCommand::BrowseCaFile => {
                 let current = self.state.form.as_ref().and_then(|f| f.draft.ca_file.clone());
-                if let Some(path) = self.file_picker.pick_ca_file(current.as_deref()) {
-                    if let Some(form) = self.state.form.as_mut() {
-                        form.set_ca_file(path);
-                    }
+                if let Some(path) = self.file_picker.pick_ca_file(current.as_deref())
+                    && let Some(form) = self.state.form.as_mut()
+                {
+                    form.set_ca_file(path);
                 }
             }
             UiCommand::Test => self.test(ctx),
@@ -284,12 +302,11 @@ impl App {
             return;
         }
         self.state.store_revision += 1;
-        if original.password_mode == SecretMode::Keychain {
-            if let Ok(Some(pw)) = self.secrets.get(&SecretKey::db_password(id)) {
-                if let Err(e) = self.secrets.set(&SecretKey::db_password(&copy.id), &pw) {
-                    self.state.log(LogLevel::Warn, format!("The copy has no saved password: {e}"));
-                }
-            }
+        if original.password_mode == SecretMode::Keychain
+            && let Ok(Some(pw)) = self.secrets.get(&SecretKey::db_password(id))
+            && let Err(e) = self.secrets.set(&SecretKey::db_password(&copy.id), &pw)
+        {
+            self.state.log(LogLevel::Warn, format!("The copy has no saved password: {e}"));
         }
         self.state.tell(LogLevel::Info, format!("Created \"{}\"", copy.name));
         self.open_saved(&copy.id);
@@ -386,7 +403,8 @@ impl App {
         }
         let task = TaskId::next();
         let run = TestRun::start(task, profile.clone());
-        self.state.log(LogLevel::Info, format!("Testing \"{}\" ({}, sslmode={})", profile.display_name(), run.report.target, profile.sslmode));
+        self.state
+            .log(LogLevel::Info, format!("Testing \"{}\" ({}, sslmode={})", profile.display_name(), run.report.target, profile.sslmode));
         self.state.run = Some(run);
         self.state.ui.results_tab = ResultsTab::TestReport;
         self.backend.submit(Command::TestConnection { task, profile: Box::new(profile), password });
@@ -430,11 +448,8 @@ impl App {
         ui.separator();
         match self.state.ui.results_tab {
             ResultsTab::TestReport => {
-                let view = ReportView {
-                    run: self.state.run.as_ref(),
-                    stale: self.state.run_is_stale(),
-                    has_profile: self.state.form.is_some(),
-                };
+                let view =
+                    ReportView { run: self.state.run.as_ref(), stale: self.state.run_is_stale(), has_profile: self.state.form.is_some() };
                 out.extend(report_panel_ui(ui, view));
             }
             ResultsTab::Log => out.extend(log_panel_ui(ui, &self.state.log)),
@@ -484,7 +499,11 @@ fn save_png(path: &Path, image: &egui::ColorImage) -> Result<(), String> {
 }
 
 impl eframe::App for App {
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if !self.fonts_installed {
+            install_fonts(ctx);
+            self.fonts_installed = true;
+        }
         self.drain_events();
     }
 
@@ -536,7 +555,11 @@ impl eframe::App for App {
             let has_profiles = !self.store.profiles().is_empty();
             match self.state.form.as_mut() {
                 Some(form) => {
-                    let cx = FormContext { secret_store: &self.secrets_name, test_running: running };
+                    let cx = FormContext {
+                        secret_store: &self.secrets_name,
+                        secret_store_persistent: self.secrets.persistent(),
+                        test_running: running,
+                    };
                     commands.extend(connection_form_ui(ui, form, cx));
                 }
                 None => commands.extend(first_run_ui(ui, &mut self.state.first_run_paste, has_profiles)),

@@ -10,7 +10,7 @@ use crate::tasks::{Event, Outcome, TaskId};
 use serde::{Deserialize, Serialize};
 use shiftgate_core::endpoint::parse_pasted;
 use shiftgate_core::profile::{Profile, ProfileId};
-use shiftgate_core::report::Report;
+use shiftgate_core::report::{Report, StepStatus};
 use std::path::PathBuf;
 
 use super::command::UiCommand;
@@ -82,20 +82,22 @@ impl UiState {
 pub struct ProfileList {
     pub search: String,
     cache_key: Option<(String, u64)>,
-    /// Indices into the store's profile slice, sorted by display name.
-    visible: Vec<usize>,
+    /// Indices into the store's profile slice, sorted by display name (valid after `refresh`).
+    pub visible: Vec<usize>,
     /// Row to bring into view on the next frame (set by keyboard navigation).
     pub scroll_to: Option<usize>,
     /// Scroll offset and viewport height of the list in the last frame.
     pub last_offset: f32,
     pub last_view_height: f32,
+    /// A row had keyboard focus in the last frame.
+    pub rows_focused: bool,
 }
 
 impl ProfileList {
-    /// Indices of the profiles matching the search, sorted by name; `revision` changes with the store.
-    pub fn visible(&mut self, profiles: &[Profile], revision: u64) -> &[usize] {
-        let key = (self.search.clone(), revision);
-        if self.cache_key.as_ref() != Some(&key) {
+    /// Recompute [`Self::visible`] if the search or the store (`revision`) changed.
+    pub fn refresh(&mut self, profiles: &[Profile], revision: u64) {
+        if self.cache_key.as_ref().is_none_or(|(search, rev)| *rev != revision || *search != self.search) {
+            let key = (self.search.clone(), revision);
             let needle = self.search.trim().to_lowercase();
             let mut rows: Vec<(String, usize)> = profiles
                 .iter()
@@ -107,7 +109,6 @@ impl ProfileList {
             self.visible = rows.into_iter().map(|(_, i)| i).collect();
             self.cache_key = Some(key);
         }
-        &self.visible
     }
 }
 
@@ -225,10 +226,10 @@ impl FormState {
         self.paste_result = Some(match parse_pasted(&self.paste_text) {
             Ok(parsed) => {
                 parsed.apply_to(&mut self.draft);
-                if self.draft.name.trim().is_empty() {
-                    if let Some(name) = parsed.suggested_name() {
-                        self.draft.name = name;
-                    }
+                if self.draft.name.trim().is_empty()
+                    && let Some(name) = parsed.suggested_name()
+                {
+                    self.draft.name = name;
                 }
                 if let Some(pw) = &parsed.password {
                     self.password = Password::new(pw.clone());
@@ -274,6 +275,18 @@ pub fn connection_settings_differ(a: &Profile, b: &Profile) -> bool {
         || a.application_name != b.application_name
         || a.password_command != b.password_command
         || a.ssh != b.ssh
+}
+
+/// A step status in words (logs and screen readers; the report draws icons).
+pub fn status_word(status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Running => "running",
+        StepStatus::Ok => "OK",
+        StepStatus::Warning => "warning",
+        StepStatus::Failed => "failed",
+        StepStatus::Skipped => "skipped",
+        StepStatus::Cancelled => "cancelled",
+    }
 }
 
 /// The last connection test (running or finished).
@@ -384,9 +397,8 @@ impl AppState {
     }
 
     pub fn log(&mut self, level: LogLevel, text: impl Into<String>) {
-        let time = time::OffsetDateTime::now_utc()
-            .format(time::macros::format_description!("[hour]:[minute]:[second]"))
-            .unwrap_or_default();
+        let time =
+            time::OffsetDateTime::now_utc().format(time::macros::format_description!("[hour]:[minute]:[second]")).unwrap_or_default();
         self.log.push(LogLine { time, level, text: text.into() });
         if self.log.len() > MAX_LOG_LINES {
             let excess = self.log.len() - MAX_LOG_LINES;
@@ -411,6 +423,15 @@ impl AppState {
         }
         match event {
             Event::Step { step, .. } => {
+                if step.status.is_final() {
+                    let detail = if step.detail.is_empty() { String::new() } else { format!(" — {}", step.detail) };
+                    let level = match step.status {
+                        StepStatus::Failed => LogLevel::Error,
+                        StepStatus::Warning => LogLevel::Warn,
+                        _ => LogLevel::Info,
+                    };
+                    self.log(level, format!("  {}: {} in {} ms{detail}", step.kind.label(), status_word(step.status), step.elapsed_ms));
+                }
                 if let Some(run) = self.run.as_mut() {
                     run.report.upsert_step(step);
                 }
@@ -439,7 +460,7 @@ impl AppState {
 mod tests {
     use super::*;
     use shiftgate_core::profile::Engine;
-    use shiftgate_core::report::{Step, StepKind, StepStatus};
+    use shiftgate_core::report::{Step, StepKind};
 
     fn step(status: StepStatus) -> Step {
         Step { kind: StepKind::Tcp, status, elapsed_ms: 1, detail: String::new() }
@@ -460,8 +481,7 @@ mod tests {
 
     #[test]
     fn finished_stops_running_and_logs() {
-        let mut s = AppState::default();
-        s.run = Some(TestRun::start(TaskId(7), Profile::new(Engine::Postgres)));
+        let mut s = AppState { run: Some(TestRun::start(TaskId(7), Profile::new(Engine::Postgres))), ..AppState::default() };
         let report = Report { steps: vec![step(StepStatus::Ok)], total_ms: 3, ..Report::default() };
         s.apply(Event::Finished { task: TaskId(7), outcome: Outcome::Test(Box::new(report)) });
         assert!(!s.test_running());
@@ -490,9 +510,11 @@ mod tests {
         b.host = "db.example.com".into();
         let profiles = vec![a, b];
         let mut list = ProfileList::default();
-        assert_eq!(list.visible(&profiles, 0), &[1, 0]);
+        list.refresh(&profiles, 0);
+        assert_eq!(list.visible, vec![1, 0]);
         list.search = "EXAMPLE".into();
-        assert_eq!(list.visible(&profiles, 0), &[1]);
+        list.refresh(&profiles, 0);
+        assert_eq!(list.visible, vec![1]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! session, runs each query or statement by simple query, and reports progress.
 
 use crate::net::connect::{facts_from_pg_error, open_session, Password, Session, StepSink};
-use shiftgate_core::diagnose::{diagnose, Diagnosis, FailureFacts};
+use shiftgate_core::diagnose::{diagnose, Diagnosis};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::{Report, ServerInfo, StepKind, StepStatus};
 use shiftgate_core::sql::{self, CatalogQuery, Dialect, Discovery, QueryResults, Script, SetupPlan, VerifyReport};
@@ -175,9 +175,10 @@ pub async fn discover(profile: &Profile, password: Option<&Password>, sink: Step
     Ok(DiscoveryOutcome { server, dialect, discovery })
 }
 
-/// Run a script statement by statement as `profile`. Transactional statements run inside one
-/// transaction (rolled back on the first failure); statements that can't run in a transaction
-/// block run after it, in order. Stops at the first failure with its diagnosis.
+/// Run a script statement by statement as `profile`, in script order. Consecutive statements
+/// that may run in a transaction block run inside one (rolled back on the first failure); a
+/// statement that can't (Redshift GRANT/REVOKE on external resources) commits the block before it
+/// and runs on its own. Stops at the first failure with its diagnosis.
 pub async fn run_script(
     profile: &Profile,
     password: Option<&Password>,
@@ -195,65 +196,57 @@ pub async fn run_script_on(session: &Session, profile: &Profile, script: &Script
     let started = Instant::now();
     let statements: Vec<&sql::Statement> = script.statements().collect();
     let total = statements.len();
-    let (tx_part, later): (Vec<(usize, &sql::Statement)>, Vec<(usize, &sql::Statement)>) =
-        statements.iter().copied().enumerate().partition(|(_, s)| s.transactional());
     let mut run = ScriptRun { executed: 0, total, failed: None, rolled_back: false, cancelled: false, elapsed_ms: 0 };
-    let in_tx = !tx_part.is_empty();
-    if in_tx {
-        if let Err(e) = session.client.batch_execute("BEGIN").await {
-            let d = diagnose(&facts_from_pg_error(profile, &e, StepKind::Query));
-            run.failed = Some((0, d));
-            return Ok(run);
+    let show = |i: usize, s: &sql::Statement, status: StepStatus, elapsed_ms: u64, error: Option<String>| {
+        progress(StatementProgress { index: i, total, shown_sql: s.masked_sql().to_string(), status, elapsed_ms, error })
+    };
+    let mut in_tx = false;
+    let mut tx_executed = 0usize;
+    for (i, s) in statements.iter().enumerate() {
+        if s.transactional() != in_tx {
+            let control = if in_tx { "COMMIT" } else { "BEGIN" };
+            if let Err(e) = session.client.batch_execute(control).await {
+                run.failed = Some((i, diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
+                break;
+            }
+            in_tx = !in_tx;
+            tx_executed = 0;
+        }
+        let t = Instant::now();
+        show(i, s, StepStatus::Running, 0, None);
+        let outcome = match query_rows(session, s.sql(), cancel).await {
+            Ok(o) => o,
+            Err(TaskFailure::Cancelled) => {
+                show(i, s, StepStatus::Cancelled, t.elapsed().as_millis() as u64, None);
+                run.cancelled = true;
+                break;
+            }
+            Err(other) => return Err(other),
+        };
+        let elapsed_ms = t.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(_) => {
+                run.executed += 1;
+                tx_executed += 1;
+                show(i, s, StepStatus::Ok, elapsed_ms, None);
+            }
+            Err(e) => {
+                show(i, s, StepStatus::Failed, elapsed_ms, Some(error_text(&e)));
+                run.failed = Some((i, diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
+                break;
+            }
         }
     }
-    let execute = async |phase: &[(usize, &sql::Statement)], run: &mut ScriptRun| -> Result<bool, TaskFailure> {
-        for (i, s) in phase {
-            let t = Instant::now();
-            progress(StatementProgress { index: *i, total, shown_sql: s.masked_sql().to_string(), status: StepStatus::Running, elapsed_ms: 0, error: None });
-            let outcome = match query_rows(session, s.sql(), cancel).await {
-                Ok(o) => o,
-                Err(TaskFailure::Cancelled) => {
-                    progress(StatementProgress { index: *i, total, shown_sql: s.masked_sql().to_string(), status: StepStatus::Cancelled, elapsed_ms: t.elapsed().as_millis() as u64, error: None });
-                    run.cancelled = true;
-                    return Ok(false);
-                }
-                Err(other) => return Err(other),
-            };
-            let elapsed_ms = t.elapsed().as_millis() as u64;
-            match outcome {
-                Ok(_) => {
-                    run.executed += 1;
-                    progress(StatementProgress { index: *i, total, shown_sql: s.masked_sql().to_string(), status: StepStatus::Ok, elapsed_ms, error: None });
-                }
-                Err(e) => {
-                    let mut facts: FailureFacts = facts_from_pg_error(profile, &e, StepKind::Query);
-                    facts.stage = Some(StepKind::Query);
-                    let d = diagnose(&facts);
-                    progress(StatementProgress { index: *i, total, shown_sql: s.masked_sql().to_string(), status: StepStatus::Failed, elapsed_ms, error: Some(error_text(&e)) });
-                    run.failed = Some((*i, d));
-                    return Ok(false);
-                }
-            }
-        }
-        Ok(true)
-    };
-    let ok = execute(&tx_part, &mut run).await?;
     if in_tx {
-        if ok {
-            if let Err(e) = session.client.batch_execute("COMMIT").await {
-                run.failed = Some((total.saturating_sub(1), diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
-                run.elapsed_ms = started.elapsed().as_millis() as u64;
-                return Ok(run);
-            }
-        } else {
+        if run.failed.is_some() || run.cancelled {
             let _ = session.client.batch_execute("ROLLBACK").await;
             run.rolled_back = true;
-            run.executed = 0;
-            run.elapsed_ms = started.elapsed().as_millis() as u64;
-            return Ok(run);
+            run.executed -= tx_executed;
+        } else if let Err(e) = session.client.batch_execute("COMMIT").await {
+            run.failed = Some((total.saturating_sub(1), diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
+            run.executed -= tx_executed;
         }
     }
-    execute(&later, &mut run).await?;
     run.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(run)
 }

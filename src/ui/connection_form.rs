@@ -15,6 +15,8 @@ const FIELD_WIDTH: f32 = 380.0;
 pub struct FormContext<'a> {
     /// `SecretStore::describe()` of the active store.
     pub secret_store: &'a str,
+    /// Whether that store keeps secrets across restarts.
+    pub secret_store_persistent: bool,
     pub test_running: bool,
 }
 
@@ -97,9 +99,9 @@ pub fn paste_result_ui(ui: &mut Ui, result: Option<&PasteResult>) {
             ui.colored_label(ui.visuals().error_fg_color, message);
         }
         Some(PasteResult::Applied { format, recognised, ignored }) => {
-            ui.label(RichText::new(format!("Recognised a {format}:")).strong());
+            ui.label(RichText::new(format!("Recognised ({format}):")).strong());
             for line in recognised {
-                ui.label(format!("  ✓ {line}"));
+                ui.label(format!("  • {line}"));
             }
             if !ignored.is_empty() {
                 ui.label(RichText::new("Not used:").strong());
@@ -169,7 +171,11 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
         let label = ui.label("CA file");
         ui.horizontal(|ui| {
             let r = ui
-                .add(TextEdit::singleline(&mut form.ca_text).hint_text("optional; built-in web roots if empty").desired_width(FIELD_WIDTH - 80.0))
+                .add(
+                    TextEdit::singleline(&mut form.ca_text)
+                        .hint_text("optional; built-in web roots if empty")
+                        .desired_width(FIELD_WIDTH - 80.0),
+                )
                 .labelled_by(label.id);
             if r.changed() {
                 form.ca_text_changed();
@@ -245,7 +251,12 @@ fn password_rows(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>) {
     ui.end_row();
     ui.label("");
     let note = match form.draft.password_mode {
-        SecretMode::Keychain => format!("Saved on Save in: {}. Never written to the profiles file.", cx.secret_store),
+        SecretMode::Keychain if cx.secret_store_persistent => {
+            format!("Stored on Save in {}; never written to the profiles file.", cx.secret_store)
+        }
+        SecretMode::Keychain => {
+            format!("No keychain is available ({}): the password is kept only until Shiftgate closes.", cx.secret_store)
+        }
         SecretMode::AskEveryTime => "Kept in memory only; asked for when a test needs it.".to_string(),
     };
     ui.weak(note);

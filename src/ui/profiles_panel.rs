@@ -34,16 +34,16 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
         }
         let selected = view.selected.cloned();
         let dup = ui.add_enabled(selected.is_some(), Button::new("Duplicate")).on_hover_text("Save a copy of the selected profile");
-        if dup.clicked() {
-            if let Some(id) = selected.clone() {
-                out.push(UiCommand::Duplicate(id));
-            }
+        if dup.clicked()
+            && let Some(id) = selected.clone()
+        {
+            out.push(UiCommand::Duplicate(id));
         }
         let del = ui.add_enabled(selected.is_some(), Button::new("Delete…")).on_hover_text("Delete the selected profile (asks first)");
-        if del.clicked() {
-            if let Some(id) = selected {
-                out.push(UiCommand::RequestDelete(id));
-            }
+        if del.clicked()
+            && let Some(id) = selected
+        {
+            out.push(UiCommand::RequestDelete(id));
         }
     });
     ui.horizontal(|ui| {
@@ -53,28 +53,34 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
     });
 
     let total = view.profiles.len();
-    let visible: Vec<usize> = list.visible(view.profiles, view.revision).to_vec();
-    if view.keyboard {
-        if let Some(cmd) = keyboard_navigation(ui, list, &visible, view.profiles, view.selected) {
-            out.push(cmd);
-        }
+    list.refresh(view.profiles, view.revision);
+    // Taken out for the frame so rows can be read while the list state is updated.
+    let visible = std::mem::take(&mut list.visible);
+    if view.keyboard
+        && let Some(cmd) = keyboard_navigation(ui, list, &visible, view.profiles, view.selected)
+    {
+        out.push(cmd);
     }
     if total == 0 {
         ui.add_space(8.0);
         ui.weak("No saved profiles yet.");
-        return out;
-    }
-    if visible.is_empty() {
+    } else if visible.is_empty() {
         ui.add_space(8.0);
         ui.weak(format!("No profile matches \"{}\".", list.search.trim()));
-        return out;
+    } else {
+        ui.weak(if visible.len() == total { format!("{total} profiles") } else { format!("{} of {total} profiles", visible.len()) });
+        ui.separator();
+        rows_ui(ui, list, &visible, &view, &mut out);
     }
-    ui.weak(if visible.len() == total { format!("{total} profiles") } else { format!("{} of {total} profiles", visible.len()) });
-    ui.separator();
+    list.visible = visible;
+    out
+}
 
+/// The virtualised rows: only those in view are laid out.
+fn rows_ui(ui: &mut Ui, list: &mut ProfileList, visible: &[usize], view: &ProfilesPanel<'_>, out: &mut Vec<UiCommand>) {
     let row_height = ui.spacing().interact_size.y;
     let mut scroll = ScrollArea::vertical().id_salt("profile_rows").auto_shrink([false, false]);
-    if let Some(row) = list.scroll_to {
+    if let Some(row) = list.scroll_to.take() {
         let pitch = row_height + ui.spacing().item_spacing.y;
         let top = row as f32 * pitch;
         let (offset, view_h) = (list.last_offset, list.last_view_height.max(pitch));
@@ -83,20 +89,22 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
         } else if top + pitch > offset + view_h {
             scroll = scroll.vertical_scroll_offset(top + pitch - view_h);
         }
-        list.scroll_to = None;
     }
+    let mut any_row_focused = false;
     let output = scroll.show_rows(ui, row_height, visible.len(), |ui, rows| {
         for row in rows {
             let Some(profile) = visible.get(row).and_then(|&i| view.profiles.get(i)) else { continue };
             let is_selected = view.selected == Some(&profile.id);
-            if profile_row_ui(ui, profile, is_selected, row_height).clicked() && !is_selected {
+            let response = profile_row_ui(ui, profile, is_selected, row_height);
+            any_row_focused |= response.has_focus();
+            if response.clicked() && !is_selected {
                 out.push(UiCommand::Select(profile.id.clone()));
             }
         }
     });
+    list.rows_focused = any_row_focused;
     list.last_offset = output.state.clamped_offset().y;
     list.last_view_height = output.inner_rect.height();
-    out
 }
 
 /// One row: colour swatch, engine badge and name; host and user on hover.
@@ -137,7 +145,7 @@ fn engine_colour(engine: Engine) -> Color32 {
     }
 }
 
-/// Up/Down move the selection through the visible rows when the search box or nothing has focus.
+/// Up/Down move the selection through the visible rows.
 fn keyboard_navigation(
     ui: &mut Ui,
     list: &mut ProfileList,
@@ -146,9 +154,10 @@ fn keyboard_navigation(
     selected: Option<&ProfileId>,
 ) -> Option<UiCommand> {
     let ctx = ui.ctx().clone();
+    // Only when the list "has" the keyboard: nothing focused, the search box, or a row.
     let focus = ctx.memory(|m| m.focused());
-    let typing_elsewhere = ctx.text_edit_focused() && focus != Some(search_id());
-    if typing_elsewhere || egui::Popup::is_any_open(&ctx) || visible.is_empty() {
+    let list_has_keyboard = focus.is_none() || focus == Some(search_id()) || list.rows_focused;
+    if !list_has_keyboard || egui::Popup::is_any_open(&ctx) || visible.is_empty() {
         return None;
     }
     let (down, up) = ui.input_mut(|i| (i.consume_key(Modifiers::NONE, Key::ArrowDown), i.consume_key(Modifiers::NONE, Key::ArrowUp)));

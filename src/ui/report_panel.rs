@@ -3,7 +3,7 @@
 //! the report, the profile as a URL, or a psql command.
 
 use crate::app::command::UiCommand;
-use crate::app::state::TestRun;
+use crate::app::state::{TestRun, status_word};
 use egui::{Color32, Grid, RichText, ScrollArea, Ui};
 use shiftgate_core::report::{Report, StepStatus, TlsInfo};
 
@@ -23,10 +23,12 @@ pub fn report_panel_ui(ui: &mut Ui, view: ReportView<'_>) -> Vec<UiCommand> {
         if ui.add_enabled(has_report, egui::Button::new("Copy report")).on_hover_text("Copy the report as text").clicked() {
             out.push(UiCommand::CopyReport);
         }
-        if ui.add_enabled(view.has_profile, egui::Button::new("Copy as URL")).on_hover_text("postgresql://… without the password").clicked() {
+        if ui.add_enabled(view.has_profile, egui::Button::new("Copy as URL")).on_hover_text("postgresql://… without the password").clicked()
+        {
             out.push(UiCommand::CopyUrl);
         }
-        if ui.add_enabled(view.has_profile, egui::Button::new("Copy psql command")).on_hover_text("psql '…' without the password").clicked() {
+        if ui.add_enabled(view.has_profile, egui::Button::new("Copy psql command")).on_hover_text("psql '…' without the password").clicked()
+        {
             out.push(UiCommand::CopyPsql);
         }
         if let Some(run) = view.run.filter(|r| r.running) {
@@ -104,17 +106,51 @@ fn steps_ui(ui: &mut Ui, report: &Report, running: bool) {
     }
     Grid::new("report_steps").num_columns(4).spacing([10.0, 4.0]).striped(true).show(ui, |ui| {
         for step in &report.steps {
-            if step.status == StepStatus::Running {
-                ui.spinner();
-            } else {
-                ui.label(RichText::new(step.status.symbol()).strong().color(status_colour(ui, step.status)));
-            }
+            status_icon_ui(ui, step.status);
             ui.label(step.kind.label());
             ui.label(RichText::new(format!("{} ms", step.elapsed_ms)).monospace());
             ui.label(&step.detail);
             ui.end_row();
         }
     });
+}
+
+/// The step's status as a drawn icon (the bundled fonts have no ✓ / ✗ glyphs), named for screen
+/// readers by its hover text.
+fn status_icon_ui(ui: &mut Ui, status: StepStatus) {
+    if status == StepStatus::Running {
+        ui.spinner().on_hover_text("running");
+        return;
+    }
+    let size = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    let colour = status_colour(ui, status);
+    let stroke = egui::Stroke::new(2.0, colour);
+    let r = rect.shrink(size * 0.2);
+    let painter = ui.painter();
+    match status {
+        StepStatus::Ok => {
+            let points = vec![
+                egui::pos2(r.left(), r.center().y),
+                egui::pos2(r.left() + r.width() * 0.38, r.bottom()),
+                egui::pos2(r.right(), r.top()),
+            ];
+            painter.add(egui::Shape::line(points, stroke));
+        }
+        StepStatus::Failed => {
+            painter.line_segment([r.left_top(), r.right_bottom()], stroke);
+            painter.line_segment([r.right_top(), r.left_bottom()], stroke);
+        }
+        StepStatus::Cancelled => {
+            painter.circle_stroke(r.center(), r.width() / 2.0, egui::Stroke::new(1.5, colour));
+            painter.line_segment([r.right_top(), r.left_bottom()], egui::Stroke::new(1.5, colour));
+        }
+        StepStatus::Warning | StepStatus::Skipped | StepStatus::Running => {
+            let font = egui::FontId::proportional(size);
+            painter.text(rect.center(), egui::Align2::CENTER_CENTER, status.symbol(), font, colour);
+        }
+    }
+    response.on_hover_text(status_word(status));
 }
 
 fn tls_ui(ui: &mut Ui, tls: &TlsInfo) {

@@ -3,4 +3,6 @@ mod support;
 
 mod connect;
 mod provision_pg;
+mod redshift_sim;
 mod ui_app;
+mod secrets;

@@ -35,6 +35,32 @@ pub enum TlsProblem {
     Other,
 }
 
+/// What went wrong in an SSH tunnel (one hop of it, or the channel to the database).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum SshProblem {
+    /// The hop itself could not be reached (TCP to it, or a channel to it through the previous hop).
+    HopUnreachable { hop_host: String, hop_port: u16, io: Option<IoKind>, timed_out: bool, through: Option<String> },
+    /// The server's host key is in no known_hosts file and nobody confirmed it.
+    HostKeyUnknown { hop_host: String, hop_port: u16, key_type: String, fingerprint: String },
+    /// The server presented a different key than the one recorded (possible man-in-the-middle).
+    HostKeyChanged { hop_host: String, hop_port: u16, key_type: String, fingerprint: String, recorded_at: String, recorded_fingerprint: String },
+    /// Every method tried was rejected. `allowed` is what the server said may continue.
+    AuthRejected { hop_host: String, user: String, tried: Vec<String>, allowed: Vec<String> },
+    /// The key file is encrypted and the passphrase is missing (`missing`) or wrong.
+    KeyPassphrase { path: String, missing: bool },
+    /// The key file could not be read or parsed.
+    KeyUnreadable { path: String, reason: String },
+    /// No agent could be reached, or it holds no keys.
+    AgentUnavailable { reason: String },
+    /// The `~/.ssh/config` alias could not be used.
+    ConfigUnusable { reason: String },
+    /// The server refused to forward (`AllowTcpForwarding no`, `PermitOpen`): administratively prohibited.
+    ForwardingRefused { hop_host: String, target: String },
+    /// The last hop could not connect to the target (connection refused, no route, DNS on the bastion).
+    TargetUnreachable { hop_host: String, target: String, reason: String },
+}
+
 /// Everything known about one failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FailureFacts {
@@ -44,6 +70,9 @@ pub struct FailureFacts {
     pub server_message: Option<String>,
     pub io_kind: Option<IoKind>,
     pub tls: Option<TlsProblem>,
+    /// Set when the failure happened in the SSH tunnel.
+    #[serde(default)]
+    pub ssh: Option<SshProblem>,
     /// The client library's own text for the error.
     pub text: String,
     pub timed_out: bool,
@@ -88,6 +117,9 @@ pub enum Cause {
     SshKeyPassphrase,
     SshForwardingRefused,
     SshTargetUnreachable,
+    SshKeyUnreadable,
+    SshAgentUnavailable,
+    SshConfigUnusable,
     Other,
 }
 
@@ -119,6 +151,10 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
 
     if f.cancelled {
         return mk(Cause::Cancelled, "Cancelled before it finished.".into(), "Run the test again when ready.".into());
+    }
+
+    if let Some(problem) = &f.ssh {
+        return diagnose_ssh(problem, f, mk);
     }
 
     // SQLSTATE first: it is the most reliable signal (redshift.md §4.3).
@@ -340,6 +376,106 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
     )
 }
 
+fn diagnose_ssh(p: &SshProblem, f: &FailureFacts, mk: impl Fn(Cause, String, String) -> Diagnosis) -> Diagnosis {
+    match p {
+        SshProblem::HopUnreachable { hop_host, hop_port, io, timed_out, through } => {
+            let at = format!("{hop_host}:{hop_port}");
+            let via = through.as_ref().map(|t| format!(" (through {t})")).unwrap_or_default();
+            if *timed_out || *io == Some(IoKind::TimedOut) {
+                return mk(
+                    Cause::Timeout,
+                    format!("The SSH server {at}{via} did not answer within {} s.", f.timeout_secs),
+                    "Check the SSH host and port, and that a firewall or security group lets you reach port 22 (or the port set) on it.".into(),
+                );
+            }
+            match io {
+                Some(IoKind::NotFound) => mk(
+                    Cause::DnsFailure,
+                    format!("The SSH host name \"{hop_host}\"{via} could not be resolved."),
+                    "Check the spelling of the SSH host and your DNS or VPN settings.".into(),
+                ),
+                Some(IoKind::Refused) => mk(
+                    Cause::Refused,
+                    format!("{at}{via} refused the connection: no SSH server listens there."),
+                    "Check the SSH port (default 22) and that sshd runs on that host.".into(),
+                ),
+                Some(IoKind::Unreachable) => mk(
+                    Cause::NetworkUnreachable,
+                    format!("No network route to the SSH server {at}{via}."),
+                    "Check your network or VPN.".into(),
+                ),
+                _ => mk(
+                    Cause::ConnectionReset,
+                    format!("The connection to the SSH server {at}{via} failed before SSH was established."),
+                    "Check that the port belongs to an SSH server (the exact text is below).".into(),
+                ),
+            }
+        }
+        SshProblem::HostKeyUnknown { hop_host, hop_port, key_type, fingerprint } => mk(
+            Cause::SshHostKeyUnknown,
+            format!("The SSH server {hop_host}:{hop_port} is not known yet; its {key_type} key is {fingerprint}. It was not trusted because nobody confirmed it."),
+            "Compare the fingerprint with the server's (ask its administrator: ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then accept it when asked (CLI: --accept-new-host-key).".into(),
+        ),
+        SshProblem::HostKeyChanged { hop_host, hop_port, key_type, fingerprint, recorded_at, recorded_fingerprint } => mk(
+            Cause::SshHostKeyChanged,
+            format!(
+                "WARNING: the SSH server {hop_host}:{hop_port} presented a DIFFERENT {key_type} host key ({fingerprint}) than the one recorded in {recorded_at} ({recorded_fingerprint}). Someone may be intercepting the connection (man-in-the-middle), or the server was reinstalled. The connection was refused."
+            ),
+            format!("Ask the server's administrator whether its host key changed. Only if it did, delete the old entry ({recorded_at}) and connect again to review the new key."),
+        ),
+        SshProblem::AuthRejected { hop_host, user, tried, allowed } => {
+            let allowed_text = if allowed.is_empty() { "none it would name".to_string() } else { allowed.join(", ") };
+            let mut hint = format!("The server accepts: {allowed_text}. ");
+            if !allowed.iter().any(|m| m == "password") && tried.iter().any(|t| t.starts_with("password")) {
+                hint.push_str("Password login is off on this server: use a key or the agent.");
+            } else if !allowed.iter().any(|m| m == "publickey") && tried.iter().any(|t| !t.starts_with("password")) {
+                hint.push_str("Key login is off on this server: use a password.");
+            } else {
+                hint.push_str(&format!("Check the SSH user name (\"{user}\"), and that the public key is in ~{user}/.ssh/authorized_keys on the server (or the password)."));
+            }
+            mk(
+                Cause::SshAuthRejected,
+                format!("The SSH server {hop_host} rejected user \"{user}\" (tried: {}).", if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") }),
+                hint,
+            )
+        }
+        SshProblem::KeyPassphrase { path, missing } => mk(
+            Cause::SshKeyPassphrase,
+            if *missing {
+                format!("The SSH key {path} is encrypted and no passphrase was given.")
+            } else {
+                format!("The passphrase for the SSH key {path} is wrong.")
+            },
+            "Enter the key's passphrase (the one set with ssh-keygen) and retry.".into(),
+        ),
+        SshProblem::KeyUnreadable { path, reason } => mk(
+            Cause::SshKeyUnreadable,
+            format!("The SSH key {path} could not be used: {reason}."),
+            "Pick the private key file (not the .pub); OpenSSH, PEM and PKCS#8 keys (ed25519, ECDSA, RSA) work.".into(),
+        ),
+        SshProblem::AgentUnavailable { reason } => mk(
+            Cause::SshAgentUnavailable,
+            format!("The SSH agent could not be used: {reason}."),
+            "Start an agent and add your key (ssh-add), check SSH_AUTH_SOCK, or choose a key file instead.".into(),
+        ),
+        SshProblem::ConfigUnusable { reason } => mk(
+            Cause::SshConfigUnusable,
+            format!("The SSH config alias could not be used: {reason}."),
+            "Fix the ~/.ssh/config entry, or clear the alias and enter the SSH host, port, user and key in the profile.".into(),
+        ),
+        SshProblem::ForwardingRefused { hop_host, target } => mk(
+            Cause::SshForwardingRefused,
+            format!("The SSH server {hop_host} refused to forward a connection to {target} (administratively prohibited)."),
+            "The server has TCP forwarding turned off for this user: ask its administrator for AllowTcpForwarding yes (or local), and PermitOpen allowing this target.".into(),
+        ),
+        SshProblem::TargetUnreachable { hop_host, target, reason } => mk(
+            Cause::SshTargetUnreachable,
+            format!("The SSH server {hop_host} could not connect to {target} ({reason})."),
+            "The tunnel works, but the bastion can't reach the target: check the host and port as seen from the bastion (private DNS name or IP), and the target's security group allows the bastion.".into(),
+        ),
+    }
+}
+
 fn wrong_password(f: &FailureFacts, mk: impl Fn(Cause, String, String) -> Diagnosis) -> Diagnosis {
     mk(
         Cause::WrongPassword,
@@ -426,5 +562,31 @@ mod tests {
         assert!(diagnose(&f).summary.contains("verify-full"));
         f.tls = Some(TlsProblem::UntrustedCertificate);
         assert_eq!(diagnose(&f).cause, Cause::CertificateUntrusted);
+    }
+
+    #[test]
+    fn ssh_problems() {
+        let mut f = facts();
+        f.ssh = Some(SshProblem::ForwardingRefused { hop_host: "bastion".into(), target: "db:5432".into() });
+        assert_eq!(diagnose(&f).cause, Cause::SshForwardingRefused);
+        f.ssh = Some(SshProblem::AuthRejected { hop_host: "b".into(), user: "u".into(), tried: vec!["password".into()], allowed: vec!["publickey".into()] });
+        let d = diagnose(&f);
+        assert_eq!(d.cause, Cause::SshAuthRejected);
+        assert!(d.hint.contains("Password login is off"), "{d:?}");
+        f.ssh = Some(SshProblem::HostKeyChanged {
+            hop_host: "b".into(),
+            hop_port: 22,
+            key_type: "ssh-ed25519".into(),
+            fingerprint: "SHA256:new".into(),
+            recorded_at: "/x/known_hosts line 3".into(),
+            recorded_fingerprint: "SHA256:old".into(),
+        });
+        let d = diagnose(&f);
+        assert_eq!(d.cause, Cause::SshHostKeyChanged);
+        assert!(d.summary.contains("man-in-the-middle") && d.summary.contains("line 3"), "{d:?}");
+        f.ssh = Some(SshProblem::HopUnreachable { hop_host: "b".into(), hop_port: 22, io: Some(IoKind::Refused), timed_out: false, through: None });
+        assert_eq!(diagnose(&f).cause, Cause::Refused);
+        f.ssh = Some(SshProblem::KeyPassphrase { path: "/k".into(), missing: false });
+        assert!(diagnose(&f).summary.contains("wrong"));
     }
 }

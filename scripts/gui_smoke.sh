@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Real-window smoke test: start the release binary under Xvfb, wait for its window, take a
+# screenshot, check it is not blank, stop the app with SIGTERM. Prints time-to-window and RSS.
+#   UPDATE_SCREENSHOT=1 scripts/gui_smoke.sh   # also refresh assets/screenshot.png for the README
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin shiftgate
+
+DISPLAY_NUM=${SMOKE_DISPLAY:-:97}
+WORK=$(mktemp -d)
+cleanup() { [ -n "${APP:-}" ] && kill "$APP" 2>/dev/null || true; [ -n "${XVFB:-}" ] && kill "$XVFB" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+XVFB=$!
+for _ in $(seq 50); do xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1 && break; sleep 0.1; done
+
+export DISPLAY=$DISPLAY_NUM XDG_RUNTIME_DIR="$WORK/run" SHIFTGATE_CONFIG_DIR="$WORK/config"
+mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
+# A couple of profiles so the screenshot shows a populated window.
+target/release/shiftgate profiles add "Analytics (Redshift)" --engine redshift \
+  --host examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com --user admin >/dev/null
+target/release/shiftgate profiles add "Local Postgres" --engine postgres --host localhost --user postgres --sslmode prefer >/dev/null
+
+START=$(date +%s%N)
+target/release/shiftgate >"$WORK/app.log" 2>&1 &
+APP=$!
+if ! timeout 30 xdotool search --sync --name "Shiftgate" >/dev/null; then
+  echo "FAIL: no Shiftgate window within 30 s"; cat "$WORK/app.log"; exit 1
+fi
+MAPPED=$(date +%s%N)
+sleep 2   # let it draw and settle
+import -display "$DISPLAY_NUM" -window root "$WORK/shot.png"
+STDDEV=$(convert "$WORK/shot.png" -colorspace Gray -format "%[fx:standard_deviation]" info:)
+COLORS=$(convert "$WORK/shot.png" -format "%k" info:)
+sleep 3
+RSS_KB=$(ps -o rss= -p "$APP" | tr -d ' ')
+echo "window after $(( (MAPPED - START) / 1000000 )) ms; idle RSS after 5 s: $(( RSS_KB / 1024 )) MB; screenshot colours: $COLORS, stddev: $STDDEV"
+if awk "BEGIN{exit !($STDDEV < 0.02 || $COLORS < 16)}"; then
+  echo "FAIL: the screenshot looks blank"; exit 1
+fi
+kill -TERM "$APP"; wait "$APP" 2>/dev/null || true; APP=
+if [ -n "${UPDATE_SCREENSHOT:-}" ]; then cp "$WORK/shot.png" assets/screenshot.png; echo "updated assets/screenshot.png"; fi
+echo "GUI smoke: 1 passed, 0 failed"

@@ -1,0 +1,858 @@
+//! Where a task's secrets come from, in one place: the database password and the SSH secrets of a
+//! profile, plus forgetting them all when the profile goes away.
+//!
+//! Order for one secret ([`resolve_secret`]):
+//! 1. database password only: the profile's `password_command`, run through the shell with a
+//!    timeout; its standard output (one trailing newline removed) is the password. A failing command
+//!    is an error — it is never silently replaced by a prompt;
+//! 2. mode [`SecretMode::Keychain`]: the secret store;
+//! 3. otherwise (mode ask-every-time, nothing saved, keychain unreadable): the caller's prompt (GUI
+//!    dialog, or [`cli_prompt`]); an answer marked "remember" under keychain mode is saved.
+//!
+//! Secrets are [`Password`] (`Zeroizing<String>`) throughout, are never logged, never written to a
+//! file, and never appear in an error or a `Debug` output. Resolution blocks (a command may run for
+//! seconds, a prompt waits for a person): call it from a worker thread or `spawn_blocking`, never on
+//! the UI thread.
+//!
+//! Secrets are keyed by profile id: renaming a profile needs nothing; deleting one must forget its
+//! secrets ([`forget_profile_secrets`], or [`remove_profile_and_secrets`] which does both).
+
+use super::profiles::{ProfileStore, StoreError};
+use super::secrets::{SecretError, SecretKey, SecretKind, SecretStore};
+use crate::net::connect::Password;
+use shiftgate_core::profile::{Profile, ProfileId, SecretMode, SshAuth, SshHop};
+use std::io::{self, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// How long a `password_command` may run before it is stopped.
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest password a command may print (IAM tokens are a few KiB).
+const MAX_COMMAND_OUTPUT: u64 = 1024 * 1024;
+/// How much of a command's standard error is quoted in an error (its end is kept).
+const STDERR_QUOTE_CHARS: usize = 2000;
+/// SSH hop slots forgotten even when the profile now has fewer hops (jump hosts removed earlier).
+pub const FORGET_MIN_HOPS: usize = 8;
+
+/// Why a `password_command` gave no password. Quotes the command and its standard error, never its
+/// standard output.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordCommandError {
+    #[error("the password command could not be started ({reason}); command: {command}")]
+    Start { command: String, reason: String },
+    #[error("the password command failed ({status}); command: {command}{}", quote_stderr(.stderr))]
+    Failed { command: String, status: String, stderr: String },
+    #[error("the password command did not finish within {} s and was stopped; command: {command}{}", .timeout.as_secs_f32(), quote_stderr(.stderr))]
+    TimedOut { command: String, timeout: Duration, stderr: String },
+    #[error("the password command printed no password (empty output); command: {command}{}", quote_stderr(.stderr))]
+    Empty { command: String, stderr: String },
+    #[error("the password command's output is unusable ({reason}); command: {command}")]
+    BadOutput { command: String, reason: String },
+}
+
+fn quote_stderr(stderr: &str) -> String {
+    if stderr.is_empty() { " (no error output)".to_string() } else { format!("; its error output: {stderr}") }
+}
+
+/// What the prompt is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptRequest {
+    pub key: SecretKey,
+    /// What to ask, e.g. "Password for admin@db.example.com (Prod)".
+    pub label: String,
+    /// Offer "remember": the secret's mode is keychain. The answer is saved in `remember_in`.
+    pub offer_remember: bool,
+    /// `SecretStore::describe()` of the store a remembered answer goes to.
+    pub remember_in: String,
+    /// Why the user is asked although a saved secret was expected (e.g. keychain locked).
+    pub notice: Option<String>,
+}
+
+/// What the person typed.
+pub struct PromptAnswer {
+    pub secret: Password,
+    /// Save it (only honoured under keychain mode).
+    pub remember: bool,
+}
+
+impl std::fmt::Debug for PromptAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromptAnswer").field("secret", &"<redacted>").field("remember", &self.remember).finish()
+    }
+}
+
+/// Where a resolved secret came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretOrigin {
+    Command,
+    Keychain,
+    Prompt,
+    /// Nobody gave one (prompt cancelled, no terminal). The task may still try without.
+    NotGiven,
+}
+
+/// The outcome of resolving one secret.
+pub struct Resolved {
+    pub secret: Option<Password>,
+    pub origin: SecretOrigin,
+    /// The answer was saved in the store.
+    pub saved: bool,
+    /// Lines for the user (keychain locked, save failed). Never contain the secret.
+    pub notices: Vec<String>,
+}
+
+impl std::fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolved")
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("origin", &self.origin)
+            .field("saved", &self.saved)
+            .field("notices", &self.notices)
+            .finish()
+    }
+}
+
+/// The prompt callback: GUI dialog or [`cli_prompt`]. `None` = cancelled / nobody to ask.
+pub type Prompt<'a> = dyn FnMut(&PromptRequest) -> Option<PromptAnswer> + 'a;
+
+/// The database password for a task. See the module doc for the order.
+pub fn resolve_db_password(profile: &Profile, store: &dyn SecretStore, prompt: &mut Prompt<'_>) -> Result<Resolved, PasswordCommandError> {
+    resolve_secret(profile, &SecretKind::DbPassword, store, prompt, DEFAULT_COMMAND_TIMEOUT)
+}
+
+/// An SSH secret (key passphrase or password of hop `hop`; 0 = bastion) under `ssh.secret_mode`.
+pub fn resolve_ssh_secret(profile: &Profile, kind: &SecretKind, store: &dyn SecretStore, prompt: &mut Prompt<'_>) -> Resolved {
+    let mode = profile.ssh.secret_mode;
+    from_store_or_prompt(SecretKey { profile: profile.id.clone(), kind: kind.clone() }, mode, label(profile, kind), store, prompt)
+}
+
+/// One secret of `profile`: the password command (database password only), the store, the prompt.
+pub fn resolve_secret(
+    profile: &Profile,
+    kind: &SecretKind,
+    store: &dyn SecretStore,
+    prompt: &mut Prompt<'_>,
+    command_timeout: Duration,
+) -> Result<Resolved, PasswordCommandError> {
+    let key = SecretKey { profile: profile.id.clone(), kind: kind.clone() };
+    let (mode, command) = match kind {
+        SecretKind::DbPassword => (profile.password_mode, profile.password_command.as_deref().map(str::trim).filter(|c| !c.is_empty())),
+        _ => (profile.ssh.secret_mode, None),
+    };
+    if let Some(command) = command {
+        return match run_password_command(command, command_timeout) {
+            Ok(secret) => {
+                tracing::info!(profile = %key.profile, kind = ?key.kind, "secret from the password command");
+                Ok(Resolved { secret: Some(secret), origin: SecretOrigin::Command, saved: false, notices: Vec::new() })
+            }
+            Err(e) => {
+                tracing::warn!(profile = %key.profile, error = %e, "password command failed");
+                Err(e)
+            }
+        };
+    }
+    Ok(from_store_or_prompt(key, mode, label(profile, kind), store, prompt))
+}
+
+fn from_store_or_prompt(key: SecretKey, mode: SecretMode, label: String, store: &dyn SecretStore, prompt: &mut Prompt<'_>) -> Resolved {
+    let mut notices = Vec::new();
+    if mode == SecretMode::Keychain {
+        match store.get(&key) {
+            Ok(Some(secret)) => {
+                tracing::info!(profile = %key.profile, kind = ?key.kind, store = %store.describe(), "secret from the store");
+                return Resolved { secret: Some(secret), origin: SecretOrigin::Keychain, saved: false, notices };
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(profile = %key.profile, kind = ?key.kind, error = %e, "saved secret unreadable");
+                notices.push(format!("Could not read the saved secret from {}: {e}. Asking instead.", store.describe()));
+            }
+        }
+    }
+    let request = PromptRequest {
+        key: key.clone(),
+        label,
+        offer_remember: mode == SecretMode::Keychain,
+        remember_in: store.describe(),
+        notice: notices.first().cloned(),
+    };
+    let Some(answer) = prompt(&request) else {
+        tracing::info!(profile = %key.profile, kind = ?key.kind, "no secret given");
+        return Resolved { secret: None, origin: SecretOrigin::NotGiven, saved: false, notices };
+    };
+    let mut saved = false;
+    if answer.remember && mode == SecretMode::Keychain {
+        match store.set(&key, &answer.secret) {
+            Ok(()) => saved = true,
+            Err(e) => {
+                tracing::warn!(profile = %key.profile, kind = ?key.kind, error = %e, "could not save secret");
+                notices.push(format!("Used for now, but not saved in {}: {e}.", store.describe()));
+            }
+        }
+    }
+    tracing::info!(profile = %key.profile, kind = ?key.kind, saved, "secret from the prompt");
+    Resolved { secret: Some(answer.secret), origin: SecretOrigin::Prompt, saved, notices }
+}
+
+/// SSH hop `hop` of a profile: 0 = the bastion, `n` = `jump_hosts[n - 1]`.
+pub fn ssh_hop(profile: &Profile, hop: usize) -> Option<&SshHop> {
+    match hop {
+        0 => Some(&profile.ssh.bastion),
+        n => profile.ssh.jump_hosts.get(n - 1),
+    }
+}
+
+/// The SSH secrets the profile's current settings may need, hop by hop (agent auth needs none).
+pub fn ssh_secret_kinds(profile: &Profile) -> Vec<SecretKind> {
+    (0..=profile.ssh.jump_hosts.len())
+        .filter_map(|hop| match ssh_hop(profile, hop).map(|h| &h.auth) {
+            Some(SshAuth::Key { .. }) => Some(SecretKind::SshPassphrase { hop }),
+            Some(SshAuth::Password) => Some(SecretKind::SshPassword { hop }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hop_name(profile: &Profile, hop: usize) -> String {
+    let alias = profile.ssh.config_alias.as_deref().filter(|a| !a.trim().is_empty());
+    match ssh_hop(profile, hop) {
+        Some(h) if !h.host.is_empty() && !h.user.is_empty() => format!("{}@{}", h.user, h.host),
+        Some(h) if !h.host.is_empty() => h.host.clone(),
+        _ if hop == 0 && alias.is_some() => alias.unwrap_or_default().to_string(),
+        _ => format!("SSH hop {hop}"),
+    }
+}
+
+/// What to ask for, in words.
+fn label(profile: &Profile, kind: &SecretKind) -> String {
+    let name = profile.display_name();
+    match kind {
+        SecretKind::DbPassword => format!("Password for {}@{} ({name})", profile.user, profile.host),
+        SecretKind::SshPassword { hop } => format!("SSH password for {} ({name})", hop_name(profile, *hop)),
+        SecretKind::SshPassphrase { hop } => match ssh_hop(profile, *hop).map(|h| &h.auth) {
+            Some(SshAuth::Key { path }) => {
+                format!("Passphrase for SSH key {} ({}, {name})", path.display(), hop_name(profile, *hop))
+            }
+            _ => format!("SSH key passphrase for {} ({name})", hop_name(profile, *hop)),
+        },
+    }
+}
+
+/// Forget every secret saved for `profile`: the database password and both SSH secret kinds for
+/// every hop it has (at least [`FORGET_MIN_HOPS`] slots, for hops removed earlier). Items that are
+/// not there are fine. Tries them all; returns the first failure.
+///
+/// Call it when a profile is deleted. A rename needs nothing: secrets are keyed by the profile id,
+/// which a rename keeps.
+pub fn forget_profile_secrets(store: &dyn SecretStore, profile: &Profile) -> Result<(), SecretError> {
+    let hops = (profile.ssh.jump_hosts.len() + 1).max(FORGET_MIN_HOPS);
+    forget_secrets_of(store, &profile.id, hops)
+}
+
+fn forget_secrets_of(store: &dyn SecretStore, id: &ProfileId, hops: usize) -> Result<(), SecretError> {
+    let kinds = std::iter::once(SecretKind::DbPassword)
+        .chain((0..hops).flat_map(|hop| [SecretKind::SshPassphrase { hop }, SecretKind::SshPassword { hop }]));
+    let mut first_error = None;
+    for kind in kinds {
+        if let Err(e) = store.delete(&SecretKey { profile: id.clone(), kind }) {
+            first_error.get_or_insert(e);
+        }
+    }
+    tracing::info!(profile = %id, ok = first_error.is_none(), "forgot saved secrets");
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Delete a profile from the file, then forget its secrets. The profile is gone even when the
+/// secrets can't be removed (keychain locked); the second value then says so in one line.
+pub fn remove_profile_and_secrets(
+    profiles: &mut ProfileStore,
+    store: &dyn SecretStore,
+    id: &ProfileId,
+) -> Result<(Profile, Option<String>), StoreError> {
+    let removed = profiles.remove(id)?;
+    let warning = forget_profile_secrets(store, &removed).err().map(|e| {
+        format!(
+            "Profile deleted, but its saved passwords could not be removed from {}: {e}. \
+             Remove the \"shiftgate\" items for {id} in your keychain app.",
+            store.describe()
+        )
+    });
+    Ok((removed, warning))
+}
+
+/// Run `command` through the shell (`sh -c` / `cmd /C`) and return its standard output, minus one
+/// trailing newline, as the password. Stdin is closed. Past `timeout` the command and everything it
+/// started are killed.
+pub fn run_password_command(command: &str, timeout: Duration) -> Result<Password, PasswordCommandError> {
+    let cmd_text = command.to_string();
+    let start_err = |reason: String| PasswordCommandError::Start { command: cmd_text.clone(), reason };
+    let mut child = shell(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| start_err(e.to_string()))?;
+    let (out_tx, out_rx) = mpsc::sync_channel(1);
+    let (err_tx, err_rx) = mpsc::sync_channel(1);
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let spawned = std::thread::Builder::new().name("password-command-stdout".into()).spawn(move || {
+        let mut buf = Zeroizing::new(Vec::with_capacity(8192));
+        let mut too_long = false;
+        if let Some(mut out) = stdout {
+            let read = out.by_ref().take(MAX_COMMAND_OUTPUT).read_to_end(&mut buf);
+            // Anything beyond the limit is drained so the command is not blocked writing.
+            too_long = read.is_ok() && io::copy(&mut out, &mut io::sink()).map(|n| n > 0).unwrap_or(false);
+        }
+        let _ = out_tx.send((buf, too_long));
+    });
+    if let Err(e) = spawned {
+        kill_tree(&mut child);
+        return Err(start_err(format!("could not start a reader thread: {e}")));
+    }
+    let spawned = std::thread::Builder::new().name("password-command-stderr".into()).spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(err) = stderr {
+            let _ = err.take(MAX_COMMAND_OUTPUT).read_to_end(&mut buf);
+        }
+        let _ = err_tx.send(buf);
+    });
+    if let Err(e) = spawned {
+        kill_tree(&mut child);
+        return Err(start_err(format!("could not start a reader thread: {e}")));
+    }
+
+    let deadline = Instant::now() + timeout;
+    let mut status: Option<ExitStatus> = None;
+    let mut out: Option<(Zeroizing<Vec<u8>>, bool)> = None;
+    let mut err: Option<Vec<u8>> = None;
+    loop {
+        if status.is_none() {
+            match child.try_wait() {
+                Ok(s) => status = s,
+                Err(e) => {
+                    kill_tree(&mut child);
+                    return Err(start_err(format!("could not watch the command: {e}")));
+                }
+            }
+        }
+        if out.is_none() {
+            match out_rx.try_recv() {
+                Ok(o) => out = Some(o),
+                Err(mpsc::TryRecvError::Disconnected) => out = Some((Zeroizing::new(Vec::new()), false)),
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+        }
+        if err.is_none() {
+            match err_rx.try_recv() {
+                Ok(e) => err = Some(e),
+                Err(mpsc::TryRecvError::Disconnected) => err = Some(Vec::new()),
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+        }
+        if let (Some(status), Some(_), Some(_)) = (status, &out, &err) {
+            let (stdout, too_long) = out.unwrap_or_default();
+            return finish(cmd_text, status, stdout, too_long, &err.unwrap_or_default());
+        }
+        if Instant::now() >= deadline {
+            kill_tree(&mut child);
+            // Whatever the command wrote to stderr before it was stopped helps explain why.
+            let stderr = err.or_else(|| err_rx.recv_timeout(Duration::from_millis(300)).ok()).unwrap_or_default();
+            return Err(PasswordCommandError::TimedOut { command: cmd_text, timeout, stderr: stderr_text(&stderr) });
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn finish(
+    command: String,
+    status: ExitStatus,
+    mut stdout: Zeroizing<Vec<u8>>,
+    too_long: bool,
+    stderr: &[u8],
+) -> Result<Password, PasswordCommandError> {
+    let stderr = stderr_text(stderr);
+    if !status.success() {
+        return Err(PasswordCommandError::Failed { command, status: status.to_string(), stderr });
+    }
+    if too_long {
+        return Err(PasswordCommandError::BadOutput { command, reason: format!("more than {MAX_COMMAND_OUTPUT} bytes") });
+    }
+    let newline = if stdout.ends_with(b"\r\n") {
+        2
+    } else {
+        usize::from(stdout.ends_with(b"\n"))
+    };
+    let keep = stdout.len() - newline;
+    stdout.truncate(keep);
+    if stdout.is_empty() {
+        return Err(PasswordCommandError::Empty { command, stderr });
+    }
+    match String::from_utf8(std::mem::take(&mut *stdout)) {
+        Ok(text) => Ok(Password::new(text)),
+        Err(e) => {
+            // Wipe the bytes the error handed back.
+            drop(Zeroizing::new(e.into_bytes()));
+            Err(PasswordCommandError::BadOutput { command, reason: "not UTF-8 text".into() })
+        }
+    }
+}
+
+fn stderr_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    let count = text.chars().count();
+    if count <= STDERR_QUOTE_CHARS {
+        text.to_string()
+    } else {
+        let tail: String = text.chars().skip(count - STDERR_QUOTE_CHARS).collect();
+        format!("…{tail}")
+    }
+}
+
+#[cfg(unix)]
+fn shell(command: &str) -> Command {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command);
+    // Its own process group, so a timeout can stop everything the command started.
+    cmd.process_group(0);
+    cmd
+}
+
+#[cfg(windows)]
+fn shell(command: &str) -> Command {
+    use std::os::windows::process::CommandExt;
+    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+    let mut cmd = Command::new("cmd");
+    cmd.arg("/C").arg(command);
+    cmd.creation_flags(CREATE_NO_WINDOW);
+    cmd
+}
+
+/// Stop the command and everything it started, then reap it.
+fn kill_tree(child: &mut Child) {
+    let pid = child.id();
+    #[cfg(unix)]
+    let _ = Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill -KILL -{pid}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    #[cfg(windows)]
+    let _ = Command::new("taskkill")
+        .args(["/T", "/F", "/PID", &pid.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The CLI's prompt: `PGPASSWORD` for the database password, else a hidden-input question on the
+/// terminal — only when stdin is one. With no terminal it says so on stderr and returns `None`
+/// instead of waiting. Under keychain mode it then asks whether to save the answer.
+pub fn cli_prompt(request: &PromptRequest) -> Option<PromptAnswer> {
+    use std::io::IsTerminal;
+    let pgpassword = std::env::var("PGPASSWORD").ok().map(Password::new);
+    cli_prompt_with(request, pgpassword, std::io::stdin().is_terminal(), &mut TerminalIo)
+}
+
+/// The terminal as [`cli_prompt`] uses it (a seam for tests).
+trait AskIo {
+    fn hidden(&mut self, prompt: &str) -> io::Result<Password>;
+    fn yes_no(&mut self, question: &str) -> bool;
+    fn say(&mut self, line: &str);
+}
+
+struct TerminalIo;
+
+impl AskIo for TerminalIo {
+    fn hidden(&mut self, prompt: &str) -> io::Result<Password> {
+        rpassword::prompt_password(prompt).map(Password::new)
+    }
+    fn yes_no(&mut self, question: &str) -> bool {
+        use std::io::Write;
+        eprint!("{question} [y/N] ");
+        let _ = io::stderr().flush();
+        let mut line = String::new();
+        io::stdin().read_line(&mut line).is_ok() && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    }
+    fn say(&mut self, line: &str) {
+        eprintln!("{line}");
+    }
+}
+
+fn cli_prompt_with(request: &PromptRequest, pgpassword: Option<Password>, stdin_is_tty: bool, io: &mut dyn AskIo) -> Option<PromptAnswer> {
+    if request.key.kind == SecretKind::DbPassword {
+        if let Some(secret) = pgpassword {
+            tracing::debug!("database password from PGPASSWORD");
+            return Some(PromptAnswer { secret, remember: false });
+        }
+    }
+    if let Some(notice) = &request.notice {
+        io.say(notice);
+    }
+    if !stdin_is_tty {
+        let hint = match request.key.kind {
+            SecretKind::DbPassword => "set PGPASSWORD, a password command, or save the password in the keychain",
+            _ => "save it in the keychain or use ssh-agent",
+        };
+        io.say(&format!("{}: not asked, standard input is not a terminal ({hint}).", request.label));
+        return None;
+    }
+    let secret = match io.hidden(&format!("{}: ", request.label)) {
+        Ok(secret) => secret,
+        Err(e) => {
+            io.say(&format!("{}: could not read from the terminal ({e}).", request.label));
+            return None;
+        }
+    };
+    let remember = request.offer_remember && io.yes_no(&format!("Save it in {}?", request.remember_in));
+    Some(PromptAnswer { secret, remember })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::keychain::KeychainSecretStore;
+    use crate::store::secrets::MemorySecretStore;
+    use keyring_core::{mock, CredentialStore, Entry, Error as KeyringError};
+    use shiftgate_core::profile::Engine;
+    use std::sync::{Arc, Mutex};
+
+    fn profile() -> Profile {
+        let mut p = Profile::new(Engine::Redshift);
+        p.name = "Prod".into();
+        p.host = "db.example.com".into();
+        p.user = "admin".into();
+        p
+    }
+
+    fn mock_keychain() -> (KeychainSecretStore, Arc<mock::Store>) {
+        let mock = mock::Store::new().unwrap();
+        let store: Arc<CredentialStore> = mock.clone();
+        (KeychainSecretStore::with_store(store, "mock keychain"), mock)
+    }
+
+    fn answer(secret: &str, remember: bool) -> Option<PromptAnswer> {
+        Some(PromptAnswer { secret: Password::new(secret.into()), remember })
+    }
+
+    fn no_prompt(_: &PromptRequest) -> Option<PromptAnswer> {
+        panic!("the prompt must not be asked")
+    }
+
+    fn secret_of(r: &Resolved) -> &str {
+        r.secret.as_ref().map(|s| s.as_str()).unwrap_or("<none>")
+    }
+
+    #[test]
+    fn keychain_mode_reads_the_store_first() {
+        let p = profile();
+        let store = MemorySecretStore::default();
+        store.set(&SecretKey::db_password(&p.id), "from-store").unwrap();
+        let r = resolve_db_password(&p, &store, &mut no_prompt).unwrap();
+        assert_eq!((secret_of(&r), r.origin), ("from-store", SecretOrigin::Keychain));
+    }
+
+    #[test]
+    fn not_found_prompts_and_remember_saves() {
+        let p = profile();
+        let (kc, _mock) = mock_keychain();
+        let mut asked = Vec::new();
+        let r = resolve_db_password(&p, &kc, &mut |req: &PromptRequest| {
+            asked.push(req.clone());
+            answer("typed", true)
+        })
+        .unwrap();
+        assert_eq!((secret_of(&r), r.origin, r.saved), ("typed", SecretOrigin::Prompt, true));
+        assert_eq!(asked.len(), 1);
+        assert_eq!(asked[0].label, "Password for admin@db.example.com (Prod)");
+        assert!(asked[0].offer_remember && asked[0].notice.is_none());
+        assert_eq!(kc.get(&SecretKey::db_password(&p.id)).unwrap().as_deref().map(String::as_str), Some("typed"));
+    }
+
+    #[test]
+    fn ask_every_time_never_reads_or_writes_the_store() {
+        let mut p = profile();
+        p.password_mode = SecretMode::AskEveryTime;
+        let store = MemorySecretStore::default();
+        store.set(&SecretKey::db_password(&p.id), "stale").unwrap();
+        let r = resolve_db_password(&p, &store, &mut |req: &PromptRequest| {
+            assert!(!req.offer_remember);
+            answer("fresh", true)
+        })
+        .unwrap();
+        assert_eq!((secret_of(&r), r.saved), ("fresh", false));
+        assert_eq!(store.get(&SecretKey::db_password(&p.id)).unwrap().as_deref().map(String::as_str), Some("stale"));
+    }
+
+    #[test]
+    fn locked_keychain_falls_back_to_the_prompt_with_a_notice() {
+        let p = profile();
+        let (kc, mock) = mock_keychain();
+        let store: Arc<CredentialStore> = mock.clone();
+        let entry = Entry::new_in_store(&store, "shiftgate", &SecretKind::DbPassword.account(&p.id)).unwrap();
+        let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+        cred.set_error(KeyringError::NoStorageAccess("locked".into()));
+        let mut notice = None;
+        let r = resolve_db_password(&p, &kc, &mut |req: &PromptRequest| {
+            notice = req.notice.clone();
+            answer("typed", false)
+        })
+        .unwrap();
+        assert_eq!((secret_of(&r), r.saved), ("typed", false));
+        let notice = notice.expect("the prompt is told why");
+        assert!(notice.contains("locked") && notice.contains("mock keychain"), "{notice}");
+        // A failed save is reported, not fatal.
+        let r = resolve_db_password(&p, &kc, &mut |_: &PromptRequest| {
+            // Between the (empty) read and the save: make the save fail.
+            cred.set_error(KeyringError::PlatformFailure("disk full".into()));
+            answer("typed2", true)
+        })
+        .unwrap();
+        assert_eq!((secret_of(&r), r.saved), ("typed2", false));
+        assert!(r.notices.iter().any(|n| n.contains("not saved") && n.contains("disk full")), "{:?}", r.notices);
+    }
+
+    #[test]
+    fn cancelled_prompt_gives_no_secret() {
+        let r = resolve_db_password(&profile(), &MemorySecretStore::default(), &mut |_: &PromptRequest| None).unwrap();
+        assert_eq!((r.secret.is_none(), r.origin), (true, SecretOrigin::NotGiven));
+    }
+
+    #[test]
+    fn ssh_secrets_follow_the_ssh_mode_and_hop() {
+        let mut p = profile();
+        p.ssh.enabled = true;
+        p.ssh.bastion = SshHop { host: "bastion.example.com".into(), user: "ec2-user".into(), auth: SshAuth::Key { path: "/k/id_ed25519".into() }, port: 22 };
+        p.ssh.jump_hosts = vec![SshHop { host: "jump".into(), user: "j".into(), auth: SshAuth::Password, port: 22 }];
+        p.ssh.secret_mode = SecretMode::AskEveryTime;
+        assert_eq!(ssh_secret_kinds(&p), vec![SecretKind::SshPassphrase { hop: 0 }, SecretKind::SshPassword { hop: 1 }]);
+        let store = MemorySecretStore::default();
+        let mut labels = Vec::new();
+        for kind in ssh_secret_kinds(&p) {
+            let r = resolve_ssh_secret(&p, &kind, &store, &mut |req: &PromptRequest| {
+                labels.push(req.label.clone());
+                assert!(!req.offer_remember);
+                answer("ssh-secret", true)
+            });
+            assert_eq!(r.origin, SecretOrigin::Prompt);
+        }
+        assert_eq!(labels, vec![
+            "Passphrase for SSH key /k/id_ed25519 (ec2-user@bastion.example.com, Prod)".to_string(),
+            "SSH password for j@jump (Prod)".to_string(),
+        ]);
+        p.ssh.secret_mode = SecretMode::Keychain;
+        store.set(&SecretKey { profile: p.id.clone(), kind: SecretKind::SshPassword { hop: 1 } }, "saved-ssh").unwrap();
+        let r = resolve_ssh_secret(&p, &SecretKind::SshPassword { hop: 1 }, &store, &mut no_prompt);
+        assert_eq!((secret_of(&r), r.origin), ("saved-ssh", SecretOrigin::Keychain));
+    }
+
+    #[test]
+    fn password_command_wins_and_strips_one_newline() {
+        let mut p = profile();
+        p.password_command = Some("printf 'tok en\\n\\n'".into());
+        let store = MemorySecretStore::default();
+        store.set(&SecretKey::db_password(&p.id), "from-store").unwrap();
+        let r = resolve_db_password(&p, &store, &mut no_prompt).unwrap();
+        assert_eq!((secret_of(&r), r.origin), ("tok en\n", SecretOrigin::Command));
+        assert_eq!(run_password_command("printf 'x\\r\\n'", DEFAULT_COMMAND_TIMEOUT).unwrap().as_str(), "x");
+    }
+
+    #[test]
+    fn failing_command_reports_stderr_not_stdout() {
+        let err = run_password_command("printf '%s-%s' leaked stdout; echo 'token expired' >&2; exit 3", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, PasswordCommandError::Failed { .. }), "{err:?}");
+        assert!(text.contains("token expired") && text.contains("exit status: 3"), "{text}");
+        assert!(!text.contains("leaked-stdout") && !format!("{err:?}").contains("leaked-stdout"), "{text}");
+        let mut p = profile();
+        p.password_command = Some("exit 1".into());
+        assert!(resolve_db_password(&p, &MemorySecretStore::default(), &mut no_prompt).is_err(), "no silent fallback to a prompt");
+    }
+
+    #[test]
+    fn hanging_command_is_killed_at_the_timeout() {
+        let started = Instant::now();
+        let err = run_password_command("echo waiting >&2; sleep 5", Duration::from_secs(1)).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert!(matches!(err, PasswordCommandError::TimedOut { .. }), "{err:?}");
+        assert!(err.to_string().contains("within 1 s") && err.to_string().contains("waiting"), "{err}");
+        // A background child keeping stdout open can't stretch the wait either.
+        let started = Instant::now();
+        let err = run_password_command("sleep 5 & echo pw", Duration::from_secs(1)).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert!(matches!(err, PasswordCommandError::TimedOut { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn empty_output_and_missing_shell_command_are_errors() {
+        let err = run_password_command("printf '\\n'; echo 'nothing here' >&2", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
+        assert!(matches!(err, PasswordCommandError::Empty { ref stderr, .. } if stderr == "nothing here"), "{err:?}");
+        let err = run_password_command("definitely-not-a-command-xyz", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
+        assert!(matches!(err, PasswordCommandError::Failed { ref stderr, .. } if stderr.contains("not found")), "{err:?}");
+        let err = run_password_command("printf '\\377\\376'", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
+        assert!(matches!(err, PasswordCommandError::BadOutput { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn forget_removes_db_and_every_ssh_secret_and_tolerates_missing_ones() {
+        let (kc, _mock) = mock_keychain();
+        let mut p = profile();
+        p.ssh.jump_hosts = vec![SshHop::default(); 9];
+        let other = profile();
+        let keys: Vec<SecretKey> = std::iter::once(SecretKind::DbPassword)
+            .chain([SecretKind::SshPassphrase { hop: 0 }, SecretKind::SshPassword { hop: 9 }, SecretKind::SshPassword { hop: 5 }])
+            .map(|kind| SecretKey { profile: p.id.clone(), kind })
+            .collect();
+        for k in &keys {
+            kc.set(k, "x").unwrap();
+        }
+        kc.set(&SecretKey::db_password(&other.id), "keep").unwrap();
+        forget_profile_secrets(&kc, &p).unwrap();
+        for k in &keys {
+            assert!(kc.get(k).unwrap().is_none(), "{k:?}");
+        }
+        assert!(kc.get(&SecretKey::db_password(&other.id)).unwrap().is_some(), "other profiles keep theirs");
+        forget_profile_secrets(&kc, &p).expect("forgetting twice is fine");
+    }
+
+    #[test]
+    fn delete_forgets_and_rename_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut profiles = ProfileStore::open(dir.path()).unwrap();
+        let store = MemorySecretStore::default();
+        let mut p = profile();
+        profiles.upsert(p.clone()).unwrap();
+        store.set(&SecretKey::db_password(&p.id), "pw").unwrap();
+        p.name = "Renamed".into();
+        profiles.upsert(p.clone()).unwrap();
+        let r = resolve_db_password(&p, &store, &mut no_prompt).unwrap();
+        assert_eq!(secret_of(&r), "pw", "rename keeps the secret (keyed by id)");
+        let (removed, warning) = remove_profile_and_secrets(&mut profiles, &store, &p.id).unwrap();
+        assert_eq!((removed.id, warning), (p.id.clone(), None));
+        assert!(store.get(&SecretKey::db_password(&p.id)).unwrap().is_none());
+        assert!(profiles.profiles().is_empty());
+    }
+
+    #[derive(Default)]
+    struct FakeIo {
+        typed: Option<&'static str>,
+        yes: bool,
+        said: Vec<String>,
+        asked_hidden: usize,
+    }
+
+    impl AskIo for FakeIo {
+        fn hidden(&mut self, _prompt: &str) -> io::Result<Password> {
+            self.asked_hidden += 1;
+            self.typed.map(|t| Password::new(t.into())).ok_or_else(|| io::Error::other("no tty"))
+        }
+        fn yes_no(&mut self, _question: &str) -> bool {
+            self.yes
+        }
+        fn say(&mut self, line: &str) {
+            self.said.push(line.to_string());
+        }
+    }
+
+    fn request(kind: SecretKind, offer_remember: bool) -> PromptRequest {
+        PromptRequest {
+            key: SecretKey { profile: ProfileId("p".into()), kind },
+            label: "Password for a@b (x)".into(),
+            offer_remember,
+            remember_in: "mock keychain".into(),
+            notice: None,
+        }
+    }
+
+    #[test]
+    fn cli_prompt_uses_pgpassword_for_the_db_password_only() {
+        let mut io = FakeIo::default();
+        let a = cli_prompt_with(&request(SecretKind::DbPassword, true), Some(Password::new("envpw".into())), false, &mut io).unwrap();
+        assert_eq!((a.secret.as_str(), a.remember), ("envpw", false));
+        let a = cli_prompt_with(&request(SecretKind::SshPassword { hop: 0 }, false), Some(Password::new("envpw".into())), false, &mut io);
+        assert!(a.is_none(), "PGPASSWORD is not an SSH password");
+    }
+
+    #[test]
+    fn cli_prompt_without_a_terminal_says_so_and_does_not_wait() {
+        let mut io = FakeIo { typed: Some("never"), ..FakeIo::default() };
+        assert!(cli_prompt_with(&request(SecretKind::DbPassword, true), None, false, &mut io).is_none());
+        assert_eq!(io.asked_hidden, 0);
+        assert!(io.said[0].contains("standard input is not a terminal") && io.said[0].contains("PGPASSWORD"), "{:?}", io.said);
+    }
+
+    #[test]
+    fn cli_prompt_on_a_terminal_asks_and_offers_to_save() {
+        let mut io = FakeIo { typed: Some("typed"), yes: true, ..FakeIo::default() };
+        let a = cli_prompt_with(&request(SecretKind::DbPassword, true), None, true, &mut io).unwrap();
+        assert_eq!((a.secret.as_str(), a.remember), ("typed", true));
+        let a = cli_prompt_with(&request(SecretKind::DbPassword, false), None, true, &mut io).unwrap();
+        assert!(!a.remember, "no save offered under ask-every-time");
+    }
+
+    /// A `MakeWriter` into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().map_err(|_| io::Error::other("poisoned"))?.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn secrets_never_reach_the_log_or_debug_output() {
+        const TYPED: &str = "Typed-Secret-4711";
+        const FROM_CMD: &str = "Command-Secret-0815";
+        let buf = Captured::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let (kc, mock) = mock_keychain();
+        let mut p = profile();
+        let mut debug_text = String::new();
+        tracing::subscriber::with_default(subscriber, || {
+            // prompt + remember → keychain set; then keychain get; then a locked read; then forget.
+            let r = resolve_db_password(&p, &kc, &mut |_: &PromptRequest| answer(TYPED, true)).unwrap();
+            debug_text.push_str(&format!("{r:?} {:?}", answer(TYPED, true)));
+            let r = resolve_db_password(&p, &kc, &mut no_prompt).unwrap();
+            assert_eq!(secret_of(&r), TYPED);
+            debug_text.push_str(&format!("{r:?}"));
+            let store: Arc<CredentialStore> = mock.clone();
+            let entry = Entry::new_in_store(&store, "shiftgate", &SecretKind::DbPassword.account(&p.id)).unwrap();
+            let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+            cred.set_error(KeyringError::NoStorageAccess("locked".into()));
+            let _ = resolve_db_password(&p, &kc, &mut |_: &PromptRequest| answer(TYPED, true));
+            p.password_command = Some("printf '%s-%s' Command-Secret 0815".into());
+            let r = resolve_db_password(&p, &kc, &mut no_prompt).unwrap();
+            assert_eq!(secret_of(&r), FROM_CMD);
+            debug_text.push_str(&format!("{r:?}"));
+            p.password_command = Some("printf '%s-%s' Command-Secret 0815; exit 2".into());
+            let e = resolve_db_password(&p, &kc, &mut no_prompt).unwrap_err();
+            debug_text.push_str(&format!("{e:?} {e}"));
+            forget_profile_secrets(&kc, &p).unwrap();
+        });
+        let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("secret from the prompt") && log.contains("keychain set"), "the log was captured:\n{log}");
+        for secret in [TYPED, FROM_CMD] {
+            assert!(!log.contains(secret), "secret in the log:\n{log}");
+            assert!(!debug_text.contains(secret), "secret in Debug/Display output:\n{debug_text}");
+        }
+    }
+}
