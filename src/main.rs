@@ -17,7 +17,15 @@ fn main() {
         }
     };
     let result = if cli.command.is_none() {
-        Err(shiftgate::cli::CliError::new("the desktop app is not built into this binary yet"))
+        let mut opts = shiftgate::gui::GuiOptions::new(rt.handle().clone());
+        opts.config_dir = cli.config_dir.clone();
+        opts.exit_after_frames = cli.exit_after_frames;
+        let (secrets, why_not_keychain) = shiftgate::store::secret_choice::open_secret_store(true);
+        if let Some(line) = why_not_keychain {
+            eprintln!("{line}");
+        }
+        opts.secrets = Some(secrets);
+        shiftgate::gui::run(opts).map_err(shiftgate::cli::CliError::new)
     } else {
         shiftgate::cli::run(cli, &rt)
     };

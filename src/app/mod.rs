@@ -407,7 +407,11 @@ impl App {
             .log(LogLevel::Info, format!("Testing \"{}\" ({}, sslmode={})", profile.display_name(), run.report.target, profile.sslmode));
         self.state.run = Some(run);
         self.state.ui.results_tab = ResultsTab::TestReport;
-        self.backend.submit(Command::TestConnection { task, profile: Box::new(profile), password });
+        self.backend.submit(Command::TestConnection {
+            task,
+            profile: Box::new(profile),
+            credentials: crate::net::credentials::Credentials::db_only(password),
+        });
         ctx.request_repaint();
     }
 
@@ -433,6 +437,8 @@ impl App {
     }
 
     fn results_ui(&mut self, ui: &mut egui::Ui) -> Vec<UiCommand> {
+        // A panel is as big as its contents: fill the size the user chose, even when empty.
+        ui.set_min_height(ui.available_height());
         let mut out = Vec::new();
         ui.horizontal(|ui| {
             for tab in ResultsTab::ALL {
@@ -530,6 +536,7 @@ impl eframe::App for App {
             .default_size(self.state.ui.profiles_width)
             .size_range(180.0..=640.0)
             .show(ui, |ui| {
+                ui.set_min_width(ui.available_width());
                 let AppState { list, form, store_revision, .. } = &mut self.state;
                 let view = ProfilesPanel {
                     profiles: self.store.profiles(),

@@ -451,6 +451,14 @@ impl AppState {
                 }
                 self.log(level, summary);
             }
+            // TODO(GUI): show the host-key dialog and call `reply.answer(..)`. Until then the
+            // reply is dropped here, which refuses the key (never a silent accept).
+            Event::HostKeyPrompt { host, port, key_type, fingerprint_sha256, .. } => self.log(
+                LogLevel::Warn,
+                format!(
+                    "SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; refused (no host-key dialog yet)"
+                ),
+            ),
         }
         true
     }

@@ -25,6 +25,135 @@ pub enum CliCommand {
     },
     /// Staged connection test of a saved profile (or of --host … without one).
     Test(TestArgs),
+    /// Create the read-only catalog user (discovers schemas and owners as the admin profile).
+    Setup(SetupArgs),
+    /// Log in as the catalog user and prove what it can see and read.
+    Verify(VerifyArgs),
+    /// Remove the catalog user, its group/role, grants and default privileges.
+    Teardown(TeardownArgs),
+    /// Remove what the vendor's original setup SQL left behind.
+    CleanupVendor(CleanupArgs),
+    /// Start the built-in Redshift simulator and open the app on a demo profile.
+    Demo {
+        /// Loopback port for the simulator (a free one is used if it is taken).
+        #[arg(long, default_value_t = 5439)]
+        port: u16,
+        /// Only run the simulator (until Ctrl+C), no window.
+        #[arg(long)]
+        no_gui: bool,
+    },
+}
+
+/// Group or RBAC role for the catalog user's privileges.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccessArgs {
+    /// Use a Redshift RBAC role instead of a user group.
+    #[arg(long)]
+    pub rbac: bool,
+    /// Group name (default: <user>_ro).
+    #[arg(long, conflicts_with_all = ["rbac", "role"])]
+    pub group: Option<String>,
+    /// Role name (default with --rbac: <user>_reader).
+    #[arg(long)]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Admin profile to run as.
+    #[arg(long)]
+    pub profile: String,
+    /// Catalog user to create.
+    #[arg(long)]
+    pub user: String,
+    /// Schemas, comma-separated ('*' = all discovered).
+    #[arg(long)]
+    pub schemas: String,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    /// Extra creators of future tables: SCHEMA=OWNER[,OWNER…] (repeatable).
+    #[arg(long)]
+    pub owner: Vec<String>,
+    /// Datashare consumer databases to grant USAGE on (Redshift), comma-separated.
+    #[arg(long)]
+    pub datashares: Option<String>,
+    #[arg(long)]
+    pub connection_limit: Option<u32>,
+    /// Also grant SELECT on pg_catalog.svv_table_info (Redshift table statistics).
+    #[arg(long)]
+    pub svv_table_info: bool,
+    /// Read the catalog user's password from this environment variable (default: generate one).
+    #[arg(long)]
+    pub password_env: Option<String>,
+    /// Print the SQL (default).
+    #[arg(long, conflicts_with = "apply")]
+    pub print_sql: bool,
+    /// Run it as the admin.
+    #[arg(long)]
+    pub apply: bool,
+    /// Show the password in printed SQL instead of ********.
+    #[arg(long)]
+    pub reveal_password: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The catalog user's profile.
+    #[arg(long)]
+    pub profile: String,
+    #[arg(long)]
+    pub schemas: String,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[arg(long)]
+    pub owner: Vec<String>,
+    #[arg(long)]
+    pub datashares: Option<String>,
+    #[arg(long)]
+    pub svv_table_info: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TeardownArgs {
+    #[arg(long)]
+    pub profile: String,
+    #[arg(long)]
+    pub user: String,
+    #[arg(long)]
+    pub schemas: String,
+    #[command(flatten)]
+    pub access: AccessArgs,
+    #[arg(long)]
+    pub owner: Vec<String>,
+    #[arg(long)]
+    pub datashares: Option<String>,
+    #[arg(long)]
+    pub svv_table_info: bool,
+    #[arg(long, conflicts_with = "apply")]
+    pub print_sql: bool,
+    #[arg(long)]
+    pub apply: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    #[arg(long)]
+    pub profile: String,
+    /// The user the vendor script created (e.g. metamapper).
+    #[arg(long)]
+    pub user: String,
+    /// Schemas the vendor script granted on, comma-separated.
+    #[arg(long, default_value = "")]
+    pub schemas: String,
+    /// Who ran the vendor script (its default privileges belong to them; default: the admin).
+    #[arg(long)]
+    pub ran_by: Vec<String>,
+    #[arg(long, conflicts_with = "apply")]
+    pub print_sql: bool,
+    #[arg(long)]
+    pub apply: bool,
 }
 
 /// Connection fields shared by `profiles add|edit` and `test`.

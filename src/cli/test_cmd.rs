@@ -75,7 +75,10 @@ pub fn run(config_dir: &Option<PathBuf>, args: TestArgs, rt: &tokio::runtime::Ru
                 print_step(&s);
             }
         };
-        let r = connect::test_connection(&profile, password.as_ref(), &sink, &cancel).await;
+        // Unknown SSH host keys are refused until the CLI grows --accept-new-host-key
+        // (then HostKeyPolicy::AcceptNew).
+        let credentials = crate::net::credentials::Credentials::db_only(password);
+        let r = connect::test_connection(&profile, &credentials, &crate::net::ssh::TunnelOptions::default(), &sink, &cancel).await;
         ctrl_c.abort();
         r
     });

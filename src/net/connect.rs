@@ -1,21 +1,24 @@
 //! The staged connect: resolve → TCP → TLS → authenticate (→ query → detect for a test), every
 //! stage timed and reported as it happens, the whole bounded by the profile's timeout and
-//! cancellable. The same code opens the connection for setup, verify and teardown.
+//! cancellable. With an SSH tunnel the resolve/TCP stages are replaced by the tunnel's steps
+//! (see [`super::ssh`]) and each attempt rides a `direct-tcpip` channel; TLS still names the
+//! database host. The same code opens the connection for setup, verify and teardown.
 
+use super::credentials::Credentials;
+use super::ssh::{self, SshFailure, Tunnel, TunnelOptions};
 use super::tls::{self, SharedCertRecord};
 use super::wire::{Observed, ObservingTlsConnect, SharedWireLog, WireLog};
 use shiftgate_core::diagnose::{diagnose, FailureFacts, IoKind, TlsProblem};
 use shiftgate_core::profile::{Profile, SslMode};
 use shiftgate_core::report::{Report, ServerInfo, Step, StepKind, StepStatus};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::time::timeout_at;
 use tokio_util::sync::CancellationToken;
-use zeroize::Zeroizing;
 
-/// A password held only as long as needed and wiped from memory on drop.
-pub type Password = Zeroizing<String>;
+pub use super::credentials::Password;
 
 /// Receives every step update (Running, then a final status).
 pub type StepSink<'a> = &'a (dyn Fn(Step) + Send + Sync);
@@ -26,6 +29,8 @@ pub struct Session {
     pub report: Report,
     pub is_redshift: bool,
     connection: tokio::task::JoinHandle<()>,
+    /// The SSH hops carrying this session, if tunnelled: dropping them would cut the connection.
+    tunnel: Option<Arc<Tunnel>>,
 }
 
 impl Session {
@@ -38,29 +43,32 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.connection.abort();
+        // The tunnel goes after the connection task that uses its channel.
+        self.tunnel.take();
     }
 }
 
-struct Stage<'a> {
-    sink: StepSink<'a>,
-    report: &'a mut Report,
+/// Reports steps into the report and the live sink.
+pub(crate) struct Stage<'a> {
+    pub(crate) sink: StepSink<'a>,
+    pub(crate) report: &'a mut Report,
 }
 
 impl Stage<'_> {
-    fn start(&mut self, kind: StepKind) -> Instant {
+    pub(crate) fn start(&mut self, kind: StepKind) -> Instant {
         let step = Step { kind, status: StepStatus::Running, elapsed_ms: 0, detail: String::new() };
         self.report.upsert_step(step.clone());
         (self.sink)(step);
         Instant::now()
     }
 
-    fn finish(&mut self, kind: StepKind, status: StepStatus, started: Instant, detail: impl Into<String>) {
+    pub(crate) fn finish(&mut self, kind: StepKind, status: StepStatus, started: Instant, detail: impl Into<String>) {
         let step = Step { kind, status, elapsed_ms: started.elapsed().as_millis() as u64, detail: detail.into() };
         self.report.upsert_step(step.clone());
         (self.sink)(step);
     }
 
-    fn finish_ms(&mut self, kind: StepKind, status: StepStatus, elapsed: Duration, detail: impl Into<String>) {
+    pub(crate) fn finish_ms(&mut self, kind: StepKind, status: StepStatus, elapsed: Duration, detail: impl Into<String>) {
         let step = Step { kind, status, elapsed_ms: elapsed.as_millis() as u64, detail: detail.into() };
         self.report.upsert_step(step.clone());
         (self.sink)(step);
@@ -137,86 +145,124 @@ async fn resolve(host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
     Ok(addrs)
 }
 
-/// Open a connection through the stages, reporting each. `None` means it failed or was
-/// cancelled; the report then carries the diagnosis.
+fn ssh_facts(profile: &Profile, f: SshFailure) -> FailureFacts {
+    let mut facts = base_facts(profile);
+    facts.stage = Some(f.stage);
+    facts.ssh = f.problem;
+    facts.text = f.text;
+    facts.timeout_secs = f.timeout_secs;
+    facts
+}
+
+fn new_report(profile: &Profile) -> Report {
+    let via = if profile.ssh.enabled { " via SSH" } else { "" };
+    Report {
+        target: format!("{}@{}:{}/{}{via}", profile.user, profile.host, profile.port, profile.database),
+        sslmode: profile.sslmode.to_string(),
+        ..Default::default()
+    }
+}
+
+/// Mark running steps cancelled and diagnose the cancellation.
+fn cancelled(profile: &Profile, mut report: Report, sink: StepSink<'_>, started: Instant) -> Report {
+    for s in report.steps.iter_mut().filter(|s| s.status == StepStatus::Running) {
+        s.status = StepStatus::Cancelled;
+        sink(s.clone());
+    }
+    let mut f = base_facts(profile);
+    f.cancelled = true;
+    fail(&mut report, f, started);
+    report
+}
+
+/// Open a connection through the stages, reporting each. `Err` carries the report with the
+/// diagnosis (failed or cancelled). `tunnel` is used only when the profile enables SSH.
 pub async fn open_session(
     profile: &Profile,
-    password: Option<&Password>,
+    credentials: &Credentials,
+    tunnel: &TunnelOptions,
     sink: StepSink<'_>,
     cancel: &CancellationToken,
 ) -> Result<Session, Report> {
     let started = Instant::now();
-    let mut report = Report {
-        target: format!("{}@{}:{}/{}", profile.user, profile.host, profile.port, profile.database),
-        sslmode: profile.sslmode.to_string(),
-        ..Default::default()
-    };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
+    let mut report = new_report(profile);
     let result = tokio::select! {
         biased;
         _ = cancel.cancelled() => Err(Cancelled),
-        r = staged(profile, password, sink, &mut report, started, deadline) => Ok(r),
+        r = staged(profile, credentials, tunnel, sink, &mut report, started) => Ok(r),
     };
     match result {
         Ok(Some(session)) => Ok(session),
         Ok(None) => Err(report),
-        Err(Cancelled) => {
-            for s in report.steps.iter_mut().filter(|s| s.status == StepStatus::Running) {
-                s.status = StepStatus::Cancelled;
-                sink(s.clone());
-            }
-            let mut f = base_facts(profile);
-            f.cancelled = true;
-            fail(&mut report, f, started);
-            Err(report)
-        }
+        Err(Cancelled) => Err(cancelled(profile, report, sink, started)),
     }
 }
 
 struct Cancelled;
 
+/// How an attempt reaches the database.
+enum Transport<'a> {
+    /// TCP to these addresses, in turn.
+    Direct(&'a [SocketAddr]),
+    /// A fresh `direct-tcpip` channel of the tunnel per attempt.
+    Tunnel(&'a Arc<Tunnel>),
+}
+
 async fn staged(
     profile: &Profile,
-    password: Option<&Password>,
+    credentials: &Credentials,
+    tunnel_opts: &TunnelOptions,
     sink: StepSink<'_>,
     report: &mut Report,
     started: Instant,
-    deadline: tokio::time::Instant,
 ) -> Option<Session> {
-    if profile.ssh.enabled {
-        let mut f = base_facts(profile);
-        f.text = "SSH tunnels are not available in this build; turn SSH off or connect directly.".into();
-        fail(report, f, started);
-        return None;
-    }
     let mut stage = Stage { sink, report };
-
-    // Resolve.
-    let t = stage.start(StepKind::Resolve);
-    let addrs = match timeout_at(deadline, resolve(&profile.host, profile.port)).await {
-        Ok(Ok(a)) => {
-            let list: Vec<String> = a.iter().map(|s| s.ip().to_string()).collect();
-            stage.finish(StepKind::Resolve, StepStatus::Ok, t, list.join(", "));
-            a
+    let timeout = Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
+    let addrs;
+    let tunnel;
+    let transport = if profile.ssh.enabled {
+        match ssh::open_tunnel(profile, credentials, tunnel_opts, &mut stage).await {
+            Ok(t) => {
+                tunnel = Arc::new(t);
+                Transport::Tunnel(&tunnel)
+            }
+            Err(f) => {
+                fail(stage.report, ssh_facts(profile, f), started);
+                return None;
+            }
         }
-        Ok(Err(e)) => {
-            stage.finish(StepKind::Resolve, StepStatus::Failed, t, e.to_string());
-            let mut f = base_facts(profile);
-            f.stage = Some(StepKind::Resolve);
-            f.io_kind = Some(IoKind::NotFound);
-            f.text = e.to_string();
-            fail(stage.report, f, started);
-            return None;
-        }
-        Err(_) => {
-            stage.finish(StepKind::Resolve, StepStatus::Failed, t, "timed out");
-            let mut f = base_facts(profile);
-            f.stage = Some(StepKind::Resolve);
-            f.timed_out = true;
-            fail(stage.report, f, started);
-            return None;
-        }
+    } else {
+        // Resolve.
+        let deadline = tokio::time::Instant::now() + timeout;
+        let t = stage.start(StepKind::Resolve);
+        addrs = match timeout_at(deadline, resolve(&profile.host, profile.port)).await {
+            Ok(Ok(a)) => {
+                let list: Vec<String> = a.iter().map(|s| s.ip().to_string()).collect();
+                stage.finish(StepKind::Resolve, StepStatus::Ok, t, list.join(", "));
+                a
+            }
+            Ok(Err(e)) => {
+                stage.finish(StepKind::Resolve, StepStatus::Failed, t, e.to_string());
+                let mut f = base_facts(profile);
+                f.stage = Some(StepKind::Resolve);
+                f.io_kind = Some(IoKind::NotFound);
+                f.text = e.to_string();
+                fail(stage.report, f, started);
+                return None;
+            }
+            Err(_) => {
+                stage.finish(StepKind::Resolve, StepStatus::Failed, t, "timed out");
+                let mut f = base_facts(profile);
+                f.stage = Some(StepKind::Resolve);
+                f.timed_out = true;
+                fail(stage.report, f, started);
+                return None;
+            }
+        };
+        Transport::Direct(&addrs)
     };
+    // The database's own timeout starts once the path to it (direct or tunnelled) is there.
+    let deadline = tokio::time::Instant::now() + timeout;
 
     // sslmode=allow: plain first, TLS only if the server insists (libpq semantics).
     let attempts: Vec<SslMode> = match profile.sslmode {
@@ -225,7 +271,7 @@ async fn staged(
     };
     let last = attempts.len() - 1;
     for (i, mode) in attempts.into_iter().enumerate() {
-        match attempt(profile, password, &addrs, mode, &mut stage, started, deadline).await {
+        match attempt(profile, credentials.db_password.as_ref(), &transport, mode, &mut stage, started, deadline).await {
             AttemptResult::Connected(session) => return Some(session),
             AttemptResult::Failed(facts) => {
                 let retry = i < last
@@ -247,25 +293,53 @@ enum AttemptResult {
     Failed(FailureFacts),
 }
 
-async fn attempt(
-    profile: &Profile,
-    password: Option<&Password>,
-    addrs: &[SocketAddr],
-    mode: SslMode,
-    stage: &mut Stage<'_>,
-    started: Instant,
-    deadline: tokio::time::Instant,
-) -> AttemptResult {
-    // TCP: try each address in turn.
+/// The byte stream to the database: TCP, or a tunnel channel.
+enum DbStream {
+    Tcp(TcpStream),
+    Ssh(ssh::TunnelStream),
+}
+
+impl tokio::io::AsyncRead for DbStream {
+    fn poll_read(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &mut tokio::io::ReadBuf<'_>) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            DbStream::Tcp(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+            DbStream::Ssh(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for DbStream {
+    fn poll_write(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            DbStream::Tcp(s) => std::pin::Pin::new(s).poll_write(cx, buf),
+            DbStream::Ssh(s) => std::pin::Pin::new(s).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            DbStream::Tcp(s) => std::pin::Pin::new(s).poll_flush(cx),
+            DbStream::Ssh(s) => std::pin::Pin::new(s).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            DbStream::Tcp(s) => std::pin::Pin::new(s).poll_shutdown(cx),
+            DbStream::Ssh(s) => std::pin::Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+/// TCP to the first address that answers, reported as the `Tcp` step.
+async fn tcp_transport(profile: &Profile, addrs: &[SocketAddr], stage: &mut Stage<'_>, deadline: tokio::time::Instant) -> Result<DbStream, FailureFacts> {
     let t = stage.start(StepKind::Tcp);
     let mut last_err: Option<std::io::Error> = None;
-    let mut tcp = None;
     let mut timed_out = false;
     for addr in addrs {
         match timeout_at(deadline, TcpStream::connect(addr)).await {
             Ok(Ok(s)) => {
-                tcp = Some((s, *addr));
-                break;
+                let _ = s.set_nodelay(true);
+                stage.finish(StepKind::Tcp, StepStatus::Ok, t, format!("connected to {addr}"));
+                return Ok(DbStream::Tcp(s));
             }
             Ok(Err(e)) => last_err = Some(e),
             Err(_) => {
@@ -274,20 +348,37 @@ async fn attempt(
             }
         }
     }
-    let Some((tcp, addr)) = tcp else {
-        let mut f = base_facts(profile);
-        f.stage = Some(StepKind::Tcp);
-        f.timed_out = timed_out;
-        if let Some(e) = &last_err {
-            f.io_kind = Some(io_kind(e));
-            f.text = e.to_string();
-        }
-        let detail = if timed_out { "timed out".to_string() } else { f.text.clone() };
-        stage.finish(StepKind::Tcp, StepStatus::Failed, t, detail);
-        return AttemptResult::Failed(f);
+    let mut f = base_facts(profile);
+    f.stage = Some(StepKind::Tcp);
+    f.timed_out = timed_out;
+    if let Some(e) = &last_err {
+        f.io_kind = Some(io_kind(e));
+        f.text = e.to_string();
+    }
+    let detail = if timed_out { "timed out".to_string() } else { f.text.clone() };
+    stage.finish(StepKind::Tcp, StepStatus::Failed, t, detail);
+    Err(f)
+}
+
+async fn attempt(
+    profile: &Profile,
+    password: Option<&Password>,
+    transport: &Transport<'_>,
+    mode: SslMode,
+    stage: &mut Stage<'_>,
+    started: Instant,
+    deadline: tokio::time::Instant,
+) -> AttemptResult {
+    let (stream, tunnel): (DbStream, Option<Arc<Tunnel>>) = match transport {
+        Transport::Direct(addrs) => match tcp_transport(profile, addrs, stage, deadline).await {
+            Ok(s) => (s, None),
+            Err(f) => return AttemptResult::Failed(f),
+        },
+        Transport::Tunnel(t) => match t.open_channel(&profile.host, profile.port, stage).await {
+            Ok(ch) => (DbStream::Ssh(ch.into_stream()), Some(Arc::clone(t))),
+            Err(f) => return AttemptResult::Failed(ssh_facts(profile, f)),
+        },
     };
-    let _ = tcp.set_nodelay(true);
-    stage.finish(StepKind::Tcp, StepStatus::Ok, t, format!("connected to {addr}"));
     let tcp_done = Instant::now();
 
     // TLS + authentication happen inside connect_raw; the wire log tells us where it got to.
@@ -329,7 +420,7 @@ async fn attempt(
         }
     };
     let connector = ObservingTlsConnect { config: tls_config, server_name, log: log.clone() };
-    let observed = Observed::new(tcp, mode != SslMode::Disable, log.clone());
+    let observed = Observed::new(stream, mode != SslMode::Disable, log.clone());
     let t_auth_fallback = Instant::now();
     let result = timeout_at(deadline, config.connect_raw(observed, connector)).await;
     let wire: WireLog = log.lock().map(|l| l.clone()).unwrap_or_default();
@@ -399,7 +490,7 @@ async fn attempt(
             server.is_redshift = server_version.as_deref() == Some("8.0.2");
             stage.report.server = Some(server);
             let _ = started;
-            AttemptResult::Connected(Session { client, report: stage.report.clone(), is_redshift: false, connection: conn_task })
+            AttemptResult::Connected(Session { client, report: stage.report.clone(), is_redshift: false, connection: conn_task, tunnel })
         }
         Ok(Err(e)) => {
             let failed_in_tls = (tls_attempted && !tls_ok) || (tls_refused && mode.requires_tls());
@@ -438,13 +529,19 @@ async fn attempt(
 
 /// The full staged test: open a session, run `select version(), current_user, current_database()`
 /// by simple query, detect Redshift. Returns the finished report.
-pub async fn test_connection(profile: &Profile, password: Option<&Password>, sink: StepSink<'_>, cancel: &CancellationToken) -> Report {
+pub async fn test_connection(
+    profile: &Profile,
+    credentials: &Credentials,
+    tunnel: &TunnelOptions,
+    sink: StepSink<'_>,
+    cancel: &CancellationToken,
+) -> Report {
     let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
-    let mut session = match open_session(profile, password, sink, cancel).await {
+    let mut session = match open_session(profile, credentials, tunnel, sink, cancel).await {
         Ok(s) => s,
         Err(report) => return report,
     };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
     let mut report = std::mem::take(&mut session.report);
     let mut stage = Stage { sink, report: &mut report };
     let t = stage.start(StepKind::Query);
@@ -506,5 +603,41 @@ pub async fn test_connection(profile: &Profile, password: Option<&Password>, sin
     stage.finish(StepKind::Detect, StepStatus::Ok, t, detail);
     stage.report.server = Some(server);
     report.total_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// "Test tunnel": only the SSH steps, then a `direct-tcpip` channel to the database host and
+/// port (the bastion's TCP connect to it is the reachability check), closed again at once. No
+/// TLS, no login. A profile without SSH gets a report saying so.
+pub async fn test_tunnel(profile: &Profile, credentials: &Credentials, tunnel: &TunnelOptions, sink: StepSink<'_>, cancel: &CancellationToken) -> Report {
+    let started = Instant::now();
+    let mut report = new_report(profile);
+    report.sslmode = "n/a (tunnel test)".into();
+    if !profile.ssh.enabled {
+        let mut f = base_facts(profile);
+        f.ssh = Some(shiftgate_core::diagnose::SshProblem::ConfigUnusable { reason: "SSH is turned off for this profile".into() });
+        f.text = "SSH is turned off for this profile".into();
+        fail(&mut report, f, started);
+        return report;
+    }
+    let outcome = {
+        let mut stage = Stage { sink, report: &mut report };
+        let work = async {
+            let t = ssh::open_tunnel(profile, credentials, tunnel, &mut stage).await?;
+            let ch = t.open_channel(&profile.host, profile.port, &mut stage).await?;
+            let _ = ch.close().await;
+            Ok::<(), SshFailure>(())
+        };
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => None,
+            r = work => Some(r),
+        }
+    };
+    match outcome {
+        None => return cancelled(profile, report, sink, started),
+        Some(Err(f)) => fail(&mut report, ssh_facts(profile, f), started),
+        Some(Ok(())) => report.total_ms = started.elapsed().as_millis() as u64,
+    }
     report
 }

@@ -84,7 +84,7 @@ impl KnownHostsFiles {
             };
             for (line, recorded) in entries {
                 let at = KnownHostsLine { file: file.to_path_buf(), line };
-                if recorded == *key {
+                if recorded.key_data() == key.key_data() {
                     known.get_or_insert(at);
                 } else if recorded.algorithm() == key.algorithm() {
                     // A changed key wins over a match elsewhere: OpenSSH also refuses when any

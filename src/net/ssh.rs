@@ -21,7 +21,7 @@
 //! offer RSA signatures with SHA-1 (`ssh-rsa`).
 
 use super::connect::Stage;
-use super::credentials::{Credentials, Password, SshSecret};
+use super::credentials::{Credentials, SshSecret};
 use super::known_hosts::{self, HostKeyStatus, KnownHostsFiles, KnownHostsLine};
 use super::ssh_auth::{self, AuthPlan};
 use super::ssh_config;
@@ -809,9 +809,4 @@ async fn handshake(
             Err((key_kind, None, text))
         }
     }
-}
-
-/// Convenience for tests and the CLI: a password from a plain string.
-pub fn secret(text: &str) -> Password {
-    Password::new(text.to_string())
 }

@@ -229,8 +229,12 @@ fn hop_name(profile: &Profile, hop: usize) -> String {
 fn label(profile: &Profile, kind: &SecretKind) -> String {
     let name = profile.display_name();
     match kind {
-        SecretKind::DbPassword => format!("Password for {}@{} ({name})", profile.user, profile.host),
-        SecretKind::SshPassword { hop } => format!("SSH password for {} ({name})", hop_name(profile, *hop)),
+        SecretKind::DbPassword => {
+            format!("Password for {}@{} ({name})", profile.user, profile.host)
+        }
+        SecretKind::SshPassword { hop } => {
+            format!("SSH password for {} ({name})", hop_name(profile, *hop))
+        }
         SecretKind::SshPassphrase { hop } => match ssh_hop(profile, *hop).map(|h| &h.auth) {
             Some(SshAuth::Key { path }) => {
                 format!("Passphrase for SSH key {} ({}, {name})", path.display(), hop_name(profile, *hop))
@@ -288,12 +292,8 @@ pub fn remove_profile_and_secrets(
 pub fn run_password_command(command: &str, timeout: Duration) -> Result<Password, PasswordCommandError> {
     let cmd_text = command.to_string();
     let start_err = |reason: String| PasswordCommandError::Start { command: cmd_text.clone(), reason };
-    let mut child = shell(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| start_err(e.to_string()))?;
+    let mut child =
+        shell(command).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| start_err(e.to_string()))?;
     let (out_tx, out_rx) = mpsc::sync_channel(1);
     let (err_tx, err_rx) = mpsc::sync_channel(1);
     let stdout = child.stdout.take();
@@ -380,11 +380,7 @@ fn finish(
     if too_long {
         return Err(PasswordCommandError::BadOutput { command, reason: format!("more than {MAX_COMMAND_OUTPUT} bytes") });
     }
-    let newline = if stdout.ends_with(b"\r\n") {
-        2
-    } else {
-        usize::from(stdout.ends_with(b"\n"))
-    };
+    let newline = if stdout.ends_with(b"\r\n") { 2 } else { usize::from(stdout.ends_with(b"\n")) };
     let keep = stdout.len() - newline;
     stdout.truncate(keep);
     if stdout.is_empty() {
@@ -427,7 +423,8 @@ fn shell(command: &str) -> Command {
     use std::os::windows::process::CommandExt;
     const CREATE_NO_WINDOW: u32 = 0x0800_0000;
     let mut cmd = Command::new("cmd");
-    cmd.arg("/C").arg(command);
+    // Verbatim: cmd.exe does its own parsing, which MSVC-style quoting by `arg` would break.
+    cmd.arg("/C").raw_arg(command);
     cmd.creation_flags(CREATE_NO_WINDOW);
     cmd
 }
@@ -489,11 +486,9 @@ impl AskIo for TerminalIo {
 }
 
 fn cli_prompt_with(request: &PromptRequest, pgpassword: Option<Password>, stdin_is_tty: bool, io: &mut dyn AskIo) -> Option<PromptAnswer> {
-    if request.key.kind == SecretKind::DbPassword {
-        if let Some(secret) = pgpassword {
-            tracing::debug!("database password from PGPASSWORD");
-            return Some(PromptAnswer { secret, remember: false });
-        }
+    if let (SecretKind::DbPassword, Some(secret)) = (&request.key.kind, pgpassword) {
+        tracing::debug!("database password from PGPASSWORD");
+        return Some(PromptAnswer { secret, remember: false });
     }
     if let Some(notice) = &request.notice {
         io.say(notice);
@@ -522,7 +517,7 @@ mod tests {
     use super::*;
     use crate::store::keychain::KeychainSecretStore;
     use crate::store::secrets::MemorySecretStore;
-    use keyring_core::{mock, CredentialStore, Entry, Error as KeyringError};
+    use keyring_core::{CredentialStore, Entry, Error as KeyringError, mock};
     use shiftgate_core::profile::Engine;
     use std::sync::{Arc, Mutex};
 
@@ -631,7 +626,12 @@ mod tests {
     fn ssh_secrets_follow_the_ssh_mode_and_hop() {
         let mut p = profile();
         p.ssh.enabled = true;
-        p.ssh.bastion = SshHop { host: "bastion.example.com".into(), user: "ec2-user".into(), auth: SshAuth::Key { path: "/k/id_ed25519".into() }, port: 22 };
+        p.ssh.bastion = SshHop {
+            host: "bastion.example.com".into(),
+            user: "ec2-user".into(),
+            auth: SshAuth::Key { path: "/k/id_ed25519".into() },
+            port: 22,
+        };
         p.ssh.jump_hosts = vec![SshHop { host: "jump".into(), user: "j".into(), auth: SshAuth::Password, port: 22 }];
         p.ssh.secret_mode = SecretMode::AskEveryTime;
         assert_eq!(ssh_secret_kinds(&p), vec![SecretKind::SshPassphrase { hop: 0 }, SecretKind::SshPassword { hop: 1 }]);
@@ -645,10 +645,13 @@ mod tests {
             });
             assert_eq!(r.origin, SecretOrigin::Prompt);
         }
-        assert_eq!(labels, vec![
-            "Passphrase for SSH key /k/id_ed25519 (ec2-user@bastion.example.com, Prod)".to_string(),
-            "SSH password for j@jump (Prod)".to_string(),
-        ]);
+        assert_eq!(
+            labels,
+            vec![
+                "Passphrase for SSH key /k/id_ed25519 (ec2-user@bastion.example.com, Prod)".to_string(),
+                "SSH password for j@jump (Prod)".to_string(),
+            ]
+        );
         p.ssh.secret_mode = SecretMode::Keychain;
         store.set(&SecretKey { profile: p.id.clone(), kind: SecretKind::SshPassword { hop: 1 } }, "saved-ssh").unwrap();
         let r = resolve_ssh_secret(&p, &SecretKind::SshPassword { hop: 1 }, &store, &mut no_prompt);
@@ -668,7 +671,8 @@ mod tests {
 
     #[test]
     fn failing_command_reports_stderr_not_stdout() {
-        let err = run_password_command("printf '%s-%s' leaked stdout; echo 'token expired' >&2; exit 3", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
+        let err =
+            run_password_command("printf '%s-%s' leaked stdout; echo 'token expired' >&2; exit 3", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, PasswordCommandError::Failed { .. }), "{err:?}");
         assert!(text.contains("token expired") && text.contains("exit status: 3"), "{text}");
@@ -819,11 +823,8 @@ mod tests {
         const FROM_CMD: &str = "Command-Secret-0815";
         let buf = Captured::default();
         let writer = buf.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
+        let subscriber =
+            tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_ansi(false).with_writer(move || writer.clone()).finish();
         let (kc, mock) = mock_keychain();
         let mut p = profile();
         let mut debug_text = String::new();

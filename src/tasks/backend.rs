@@ -1,6 +1,9 @@
 //! The task runner behind a trait, so UI tests can swap in a fake that answers deterministically.
 
-use super::events::{Command, Event, Outcome, TaskId};
+use super::events::{Command, Event, HostKeyReply, Outcome, TaskId};
+use crate::net::credentials::Credentials;
+use crate::net::ssh::{HostKeyPolicy, HostKeyQuestion, TunnelOptions};
+use shiftgate_core::profile::Profile;
 use std::collections::HashMap;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
@@ -35,11 +38,62 @@ pub struct TokioBackend {
     rt: tokio::runtime::Handle,
     sink: EventSink,
     running: Arc<Mutex<HashMap<TaskId, CancellationToken>>>,
+    /// Files and agent for SSH tunnels; unknown host keys are always asked about through
+    /// [`Event::HostKeyPrompt`].
+    tunnel: TunnelOptions,
 }
 
 impl TokioBackend {
+    /// Tunnels use the standard files (`~/.ssh/known_hosts`, `<config dir>/known_hosts`, …).
     pub fn new(rt: tokio::runtime::Handle, sink: EventSink) -> Self {
-        TokioBackend { rt, sink, running: Default::default() }
+        TokioBackend { rt, sink, running: Default::default(), tunnel: TunnelOptions::default() }
+    }
+
+    /// Use other known-hosts / ssh config / agent locations (tests, `--config-dir`). The host-key
+    /// policy given is replaced by asking through events.
+    pub fn with_tunnel_options(mut self, tunnel: TunnelOptions) -> Self {
+        self.tunnel = tunnel;
+        self
+    }
+
+    /// Tunnel options for one task: unknown host keys become `Event::HostKeyPrompt`s.
+    fn tunnel_for(&self, task: TaskId) -> TunnelOptions {
+        let sink = self.sink.clone();
+        let ask = move |q: HostKeyQuestion| {
+            let (reply, rx) = HostKeyReply::new();
+            sink.send(Event::HostKeyPrompt {
+                task,
+                hop: q.hop,
+                host: q.host,
+                port: q.port,
+                key_type: q.key_type,
+                fingerprint_sha256: q.fingerprint_sha256,
+                reply,
+            });
+            rx
+        };
+        TunnelOptions { host_keys: HostKeyPolicy::Ask(Arc::new(ask)), ..self.tunnel.clone() }
+    }
+
+    /// Run a connection test (or only its tunnel) and finish with `Outcome::Test`.
+    fn spawn_test(&self, task: TaskId, profile: Profile, credentials: Credentials, tunnel_only: bool) {
+        let cancel = self.track(task);
+        let tunnel = self.tunnel_for(task);
+        let sink = self.sink.clone();
+        let running = self.running.clone();
+        self.rt.spawn(async move {
+            let step_sink = sink.clone();
+            let on_step = move |step| step_sink.send(Event::Step { task, step });
+            let report = if tunnel_only {
+                super::test_connection::run_tunnel(&profile, &credentials, &tunnel, &on_step, &cancel).await
+            } else {
+                super::test_connection::run(&profile, &credentials, &tunnel, &on_step, &cancel).await
+            };
+            if let Ok(mut m) = running.lock() {
+                m.remove(&task);
+            }
+            sink.send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
+        });
     }
 
     fn track(&self, task: TaskId) -> CancellationToken {
@@ -60,20 +114,8 @@ impl Backend for TokioBackend {
                     token.cancel();
                 }
             }
-            Command::TestConnection { task, profile, password } => {
-                let cancel = self.track(task);
-                let sink = self.sink.clone();
-                let running = self.running.clone();
-                self.rt.spawn(async move {
-                    let step_sink = sink.clone();
-                    let on_step = move |step| step_sink.send(Event::Step { task, step });
-                    let report = super::test_connection::run(&profile, password.as_ref(), &on_step, &cancel).await;
-                    if let Ok(mut m) = running.lock() {
-                        m.remove(&task);
-                    }
-                    sink.send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
-                });
-            }
+            Command::TestConnection { task, profile, credentials } => self.spawn_test(task, *profile, credentials, false),
+            Command::TestTunnel { task, profile, credentials } => self.spawn_test(task, *profile, credentials, true),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The messages between the UI (or CLI) and the task runner: [`Command`] in, [`Event`] out.
 
-use crate::net::connect::Password;
+use crate::net::credentials::Credentials;
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::{Report, Step};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
 
 /// Identifies one run of a task; results carrying an older id are stale and dropped by the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,8 +21,11 @@ impl TaskId {
 
 /// Work the UI asks for.
 pub enum Command {
-    /// Staged connection test of a profile.
-    TestConnection { task: TaskId, profile: Box<Profile>, password: Option<Password> },
+    /// Staged connection test of a profile (through its SSH tunnel if enabled).
+    TestConnection { task: TaskId, profile: Box<Profile>, credentials: Credentials },
+    /// Only the SSH tunnel: every hop, then a channel to the database host and port (closed at
+    /// once; no TLS, no login). Finishes with `Outcome::Test`.
+    TestTunnel { task: TaskId, profile: Box<Profile>, credentials: Credentials },
     /// Stop a running task (client side at once; server side via the cancel protocol).
     Cancel(TaskId),
 }
@@ -29,11 +34,17 @@ impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never prints a password.
         match self {
-            Command::TestConnection { task, profile, password } => f
+            Command::TestConnection { task, profile, credentials } => f
                 .debug_struct("TestConnection")
                 .field("task", task)
                 .field("profile", &profile.name)
-                .field("password", &password.as_ref().map(|_| "<redacted>"))
+                .field("credentials", credentials)
+                .finish(),
+            Command::TestTunnel { task, profile, credentials } => f
+                .debug_struct("TestTunnel")
+                .field("task", task)
+                .field("profile", &profile.name)
+                .field("credentials", credentials)
                 .finish(),
             Command::Cancel(t) => f.debug_tuple("Cancel").field(t).finish(),
         }
@@ -43,7 +54,7 @@ impl std::fmt::Debug for Command {
 impl Command {
     pub fn task(&self) -> TaskId {
         match self {
-            Command::TestConnection { task, .. } => *task,
+            Command::TestConnection { task, .. } | Command::TestTunnel { task, .. } => *task,
             Command::Cancel(t) => *t,
         }
     }
@@ -55,13 +66,47 @@ pub enum Event {
     Step { task: TaskId, step: Step },
     Log { task: TaskId, line: String },
     Finished { task: TaskId, outcome: Outcome },
+    /// The task is paused: SSH hop `hop` (0 = first in connection order) presented a host key no
+    /// known-hosts file holds. Show type and fingerprint, then answer with `reply.answer(..)`
+    /// (`true` = trust and remember in the app's known-hosts file). Dropping every copy of the
+    /// event without answering counts as "no". The connect timeout is paused meanwhile.
+    HostKeyPrompt { task: TaskId, hop: usize, host: String, port: u16, key_type: String, fingerprint_sha256: String, reply: HostKeyReply },
 }
 
 impl Event {
     pub fn task(&self) -> TaskId {
         match self {
-            Event::Step { task, .. } | Event::Log { task, .. } | Event::Finished { task, .. } => *task,
+            Event::Step { task, .. } | Event::Log { task, .. } | Event::Finished { task, .. } | Event::HostKeyPrompt { task, .. } => *task,
         }
+    }
+}
+
+/// The answer slot of a [`Event::HostKeyPrompt`]: cloneable (events are), answerable once.
+#[derive(Clone)]
+pub struct HostKeyReply(Arc<Mutex<Option<oneshot::Sender<bool>>>>);
+
+impl HostKeyReply {
+    /// A reply slot and the receiver the waiting task listens on.
+    pub fn new() -> (HostKeyReply, oneshot::Receiver<bool>) {
+        let (tx, rx) = oneshot::channel();
+        (HostKeyReply(Arc::new(Mutex::new(Some(tx)))), rx)
+    }
+
+    /// Answer (`true` = trust). Returns `false` if already answered or the task is gone.
+    pub fn answer(&self, accept: bool) -> bool {
+        let sender = self.0.lock().ok().and_then(|mut slot| slot.take());
+        sender.is_some_and(|tx| tx.send(accept).is_ok())
+    }
+
+    /// Whether an answer can still be given.
+    pub fn is_pending(&self) -> bool {
+        self.0.lock().map(|slot| slot.as_ref().is_some_and(|tx| !tx.is_closed())).unwrap_or(false)
+    }
+}
+
+impl std::fmt::Debug for HostKeyReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostKeyReply").field("pending", &self.is_pending()).finish()
     }
 }
 

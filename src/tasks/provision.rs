@@ -78,7 +78,10 @@ impl ScriptRun {
 }
 
 async fn connect(profile: &Profile, password: Option<&Password>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<Session, TaskFailure> {
-    match open_session(profile, password, sink, cancel).await {
+    // TODO(lead): take Credentials + TunnelOptions from the caller so provisioning works through
+    // tunnels that need SSH secrets or a host-key prompt.
+    let credentials = crate::net::credentials::Credentials::db_only(password.cloned());
+    match open_session(profile, &credentials, &crate::net::ssh::TunnelOptions::default(), sink, cancel).await {
         Ok(s) => Ok(s),
         Err(report) => {
             if report.diagnosis.as_ref().is_some_and(|d| d.cause == shiftgate_core::diagnose::Cause::Cancelled) {

@@ -1,12 +1,21 @@
-//! The `TestConnection` task: the staged connect plus `select version()`, as one report.
+//! The `TestConnection` and `TestTunnel` tasks: the staged connect plus `select version()` (or
+//! only the SSH tunnel), as one report.
 
-use crate::net::connect::{self, Password, StepSink};
+use crate::net::connect::{self, StepSink};
+use crate::net::credentials::Credentials;
+use crate::net::ssh::TunnelOptions;
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::Report;
 use tokio_util::sync::CancellationToken;
 
-pub async fn run(profile: &Profile, password: Option<&Password>, sink: StepSink<'_>, cancel: &CancellationToken) -> Report {
-    let report = connect::test_connection(profile, password, sink, cancel).await;
+pub async fn run(profile: &Profile, credentials: &Credentials, tunnel: &TunnelOptions, sink: StepSink<'_>, cancel: &CancellationToken) -> Report {
+    let report = connect::test_connection(profile, credentials, tunnel, sink, cancel).await;
     tracing::info!(target = %report.target, ok = report.succeeded(), total_ms = report.total_ms, "connection test finished");
+    report
+}
+
+pub async fn run_tunnel(profile: &Profile, credentials: &Credentials, tunnel: &TunnelOptions, sink: StepSink<'_>, cancel: &CancellationToken) -> Report {
+    let report = connect::test_tunnel(profile, credentials, tunnel, sink, cancel).await;
+    tracing::info!(target = %report.target, ok = report.succeeded(), total_ms = report.total_ms, "tunnel test finished");
     report
 }

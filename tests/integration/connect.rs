@@ -3,6 +3,8 @@
 use crate::support::{self, listeners, pg};
 use shiftgate::diagnose::Cause;
 use shiftgate::net::connect::{test_connection, Password};
+use shiftgate::net::credentials::Credentials;
+use shiftgate::net::ssh::TunnelOptions;
 use shiftgate::profile::{Engine, Profile, SslMode};
 use shiftgate::report::{Report, StepKind, StepStatus};
 use std::sync::Mutex;
@@ -44,8 +46,8 @@ fn run(p: &Profile, password: &str) -> (Report, Vec<shiftgate::report::Step>) {
 fn run_with(p: &Profile, password: &str, cancel: CancellationToken) -> (Report, Vec<shiftgate::report::Step>) {
     let seen = Mutex::new(Vec::new());
     let sink = |s: shiftgate::report::Step| seen.lock().unwrap().push(s);
-    let pw = Password::new(password.to_string());
-    let report = support::rt().block_on(test_connection(p, Some(&pw), &sink, &cancel));
+    let credentials = Credentials::db_only(Some(Password::new(password.to_string())));
+    let report = support::rt().block_on(test_connection(p, &credentials, &TunnelOptions::default(), &sink, &cancel));
     (report, seen.into_inner().unwrap())
 }
 

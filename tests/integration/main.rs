@@ -6,3 +6,4 @@ mod provision_pg;
 mod redshift_sim;
 mod ui_app;
 mod secrets;
+mod ssh_tunnel;

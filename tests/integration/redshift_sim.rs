@@ -47,7 +47,7 @@ fn nothing(_: shiftgate::report::Step) {}
 fn redshift_is_detected_with_its_version() {
     let s = start(false, true);
     let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(&s.profile("admin"), Some(&pw), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(&s.profile("admin"), &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
     assert!(r.succeeded(), "{}", r.render_text());
     let server = r.server.as_ref().unwrap();
     assert!(server.is_redshift);
@@ -62,7 +62,7 @@ fn redshift_is_detected_with_its_version() {
 fn sha256_password_user_gets_the_auth_13_diagnosis() {
     let s = start(false, true);
     let pw = Password::new(LEGACY_SHA_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(&s.profile("legacy_sha"), Some(&pw), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(&s.profile("legacy_sha"), &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
     let d = r.diagnosis.as_ref().expect("fails");
     assert_eq!(d.cause, Cause::Sha256Password, "{}", r.render_text());
     assert!(d.hint.contains("plain text"));
@@ -74,7 +74,7 @@ fn require_ssl_cluster_without_tls_gets_the_ssl_off_diagnosis() {
     let mut p = s.profile("admin");
     p.sslmode = SslMode::Disable;
     let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(&p, Some(&pw), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(&p, &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
     let d = r.diagnosis.as_ref().expect("fails");
     assert_eq!(d.cause, Cause::ServerRequiresTls, "{}", r.render_text());
     assert!(d.server_text.as_deref().unwrap_or("").ends_with("SSL off"), "{d:?}");
@@ -85,7 +85,7 @@ fn require_ssl_cluster_without_tls_gets_the_ssl_off_diagnosis() {
 fn wrong_password_on_redshift_is_28000() {
     let s = start(false, true);
     let pw = Password::new("Wrong-Pass-1".into());
-    let r = support::rt().block_on(test_connection(&s.profile("admin"), Some(&pw), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(&s.profile("admin"), &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
     assert_eq!(r.diagnosis.as_ref().unwrap().cause, Cause::WrongPassword, "{}", r.render_text());
 }
 
@@ -95,7 +95,7 @@ fn unknown_database_hint_mentions_dev() {
     let mut p = s.profile("admin");
     p.database = "prod".into();
     let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(&p, Some(&pw), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(&p, &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
     let d = r.diagnosis.as_ref().unwrap();
     assert_eq!(d.cause, Cause::UnknownDatabase);
     assert!(d.hint.contains("\"dev\""));

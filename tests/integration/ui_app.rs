@@ -52,11 +52,12 @@ impl Backend for FakeBackend {
                 let report = Report { steps: vec![step(StepKind::Tcp, StepStatus::Cancelled, 5, "")], ..Report::default() };
                 let _ = self.tx.send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
             }
-            Command::TestConnection { task, profile, password } => {
+            Command::TestTunnel { .. } => {}
+            Command::TestConnection { task, profile, credentials } => {
                 self.calls.lock().unwrap().push(Call::Test {
                     host: profile.host.clone(),
                     port: profile.port,
-                    password: password.map(|p| p.to_string()),
+                    password: credentials.db_password.map(|p| p.to_string()),
                 });
                 let answer = *self.answer.lock().unwrap();
                 let send = |e: Event| {

@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod listeners;
 pub mod pg;
+pub mod sshd;
 
 use std::sync::OnceLock;
 

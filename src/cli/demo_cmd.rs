@@ -1,0 +1,67 @@
+//! `shiftgate demo`: start the Redshift simulator with a sample warehouse on loopback and open
+//! the app on a ready "Demo Redshift" profile, in a separate config directory so the user's own
+//! profiles are untouched.
+
+use super::{config_dir, CliError, CliResult};
+use crate::store::profiles::ProfileStore;
+use crate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
+use shiftgate_core::profile::{Engine, Profile, SecretMode, SslMode};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const DEMO_PROFILE_NAME: &str = "Demo Redshift (simulator)";
+
+/// Start the simulator and write the demo profile; returns it with its directory and password store.
+pub fn prepare(config: &Option<PathBuf>, port: u16, rt: &tokio::runtime::Runtime) -> Result<(redshift_sim::RunningSimulator, PathBuf, Arc<MemorySecretStore>), CliError> {
+    let sim = rt
+        .block_on(redshift_sim::run_demo(&format!("127.0.0.1:{port}")))
+        .or_else(|_| rt.block_on(redshift_sim::run_demo("127.0.0.1:0")))
+        .map_err(|e| CliError::new(format!("could not start the Redshift simulator: {e}")))?;
+    let dir = config_dir(config)?.join("demo");
+    std::fs::create_dir_all(&dir)?;
+    let ca_file = dir.join("demo-ca.pem");
+    std::fs::write(&ca_file, sim.ca_cert_pem().unwrap_or_default())?;
+    let mut store = ProfileStore::open(&dir)?;
+    let mut profile = store.find(DEMO_PROFILE_NAME).cloned().unwrap_or_else(|| Profile::new(Engine::Redshift));
+    profile.name = DEMO_PROFILE_NAME.into();
+    profile.host = "localhost".into();
+    profile.port = sim.port();
+    profile.user = "admin".into();
+    profile.database = "dev".into();
+    profile.sslmode = SslMode::VerifyFull;
+    profile.ca_file = Some(ca_file);
+    profile.password_mode = SecretMode::AskEveryTime;
+    profile.notes = format!(
+        "Local Redshift simulator (not a real cluster). Admin password: {}. Schemas: sales (ETL owner etl_loader, late-binding view), marketing, \"Finance Data\", external spectrum_events, datashare partner_share.",
+        redshift_sim::ADMIN_PASSWORD
+    );
+    let id = profile.id.clone();
+    store.upsert(profile)?;
+    let secrets = Arc::new(MemorySecretStore::default());
+    secrets.set(&SecretKey::db_password(&id), redshift_sim::ADMIN_PASSWORD)?;
+    Ok((sim, dir, secrets))
+}
+
+pub fn run(config: &Option<PathBuf>, port: u16, no_gui: bool, rt: &tokio::runtime::Runtime) -> CliResult {
+    let (sim, dir, secrets) = prepare(config, port, rt)?;
+    println!(
+        "Redshift simulator on {} (user admin, password {}); demo profiles in {}",
+        sim.addr(),
+        redshift_sim::ADMIN_PASSWORD,
+        dir.display()
+    );
+    let result = if no_gui {
+        println!("Press Ctrl+C to stop.");
+        rt.block_on(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
+        Ok(())
+    } else {
+        let mut opts = crate::gui::GuiOptions::new(rt.handle().clone());
+        opts.config_dir = Some(dir);
+        opts.secrets = Some(secrets);
+        crate::gui::run(opts).map_err(CliError::new)
+    };
+    rt.block_on(sim.shutdown());
+    result
+}
