@@ -437,8 +437,10 @@ impl AppState {
                 }
             }
             Event::Log { line, .. } => self.log(LogLevel::Info, line),
+            // Statement progress belongs to the setup/verify panels (not drawn yet).
+            Event::Statement { .. } => return false,
             Event::Finished { outcome, .. } => {
-                let Outcome::Test(report) = outcome;
+                let Outcome::Test(report) = outcome else { return false };
                 let summary = match &report.diagnosis {
                     Some(d) => format!("Test of {} failed: {}", report.target, d.summary),
                     None if report.succeeded() => format!("Test of {} succeeded in {} ms", report.target, report.total_ms),

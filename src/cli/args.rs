@@ -9,6 +9,9 @@ pub struct Cli {
     /// Directory holding profiles.toml (default: the platform config dir; env SHIFTGATE_CONFIG_DIR).
     #[arg(long, global = true, env = "SHIFTGATE_CONFIG_DIR")]
     pub config_dir: Option<PathBuf>,
+    /// Trust and remember an SSH host key seen for the first time (otherwise unknown keys are refused).
+    #[arg(long, global = true)]
+    pub accept_new_host_key: bool,
     /// GUI only: exit after this many frames (smoke tests).
     #[arg(long, hide = true)]
     pub exit_after_frames: Option<u64>,

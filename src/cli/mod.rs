@@ -2,6 +2,7 @@
 //! events the GUI draws. Exit code 0 only on success.
 
 pub mod args;
+pub mod connection;
 pub mod demo_cmd;
 pub mod profiles_cmd;
 pub mod provision_cmd;
@@ -58,11 +59,11 @@ pub fn open_store(flag: &Option<PathBuf>) -> Result<ProfileStore, CliError> {
 pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
     match cli.command {
         Some(CliCommand::Profiles { action }) => profiles_cmd::run(&cli.config_dir, action),
-        Some(CliCommand::Test(args)) => test_cmd::run(&cli.config_dir, args, rt),
-        Some(CliCommand::Setup(args)) => provision_cmd::setup(&cli.config_dir, args, rt),
-        Some(CliCommand::Verify(args)) => provision_cmd::verify(&cli.config_dir, args, rt),
-        Some(CliCommand::Teardown(args)) => provision_cmd::teardown(&cli.config_dir, args, rt),
-        Some(CliCommand::CleanupVendor(args)) => provision_cmd::cleanup_vendor(&cli.config_dir, args, rt),
+        Some(CliCommand::Test(args)) => test_cmd::run(&cli.config_dir, cli.accept_new_host_key, args, rt),
+        Some(CliCommand::Setup(args)) => provision_cmd::setup(&cli.config_dir, cli.accept_new_host_key, args, rt),
+        Some(CliCommand::Verify(args)) => provision_cmd::verify(&cli.config_dir, cli.accept_new_host_key, args, rt),
+        Some(CliCommand::Teardown(args)) => provision_cmd::teardown(&cli.config_dir, cli.accept_new_host_key, args, rt),
+        Some(CliCommand::CleanupVendor(args)) => provision_cmd::cleanup_vendor(&cli.config_dir, cli.accept_new_host_key, args, rt),
         Some(CliCommand::Demo { port, no_gui }) => demo_cmd::run(&cli.config_dir, port, no_gui, rt),
         None => Err(CliError::new("no subcommand (the GUI is started by main)")),
     }

@@ -3,11 +3,10 @@
 //! the admin profile statement by statement.
 
 use super::args::{AccessArgs, CleanupArgs, SetupArgs, TeardownArgs, VerifyArgs};
-use super::test_cmd::{db_password, profile_from_args};
+use super::connection::CliConnection;
+use super::test_cmd::profile_from_args;
 use super::{CliError, CliResult};
-use crate::net::connect::Password;
-use crate::tasks::provision::{self, DiscoveryOutcome, ScriptRun, StatementProgress, TaskFailure};
-use shiftgate_core::profile::Profile;
+use crate::tasks::provision::{self, DiscoveryOutcome, ScriptRun, StatementProgress, Target, TaskFailure};
 use shiftgate_core::report::{Step, StepStatus};
 use shiftgate_core::sql::{self, Access, Dialect, Script, SetupPlan};
 use std::path::PathBuf;
@@ -108,9 +107,9 @@ fn print_progress(p: StatementProgress) {
     }
 }
 
-fn apply(rt: &tokio::runtime::Runtime, admin: &Profile, pw: Option<&Password>, script: &Script, cancel: &CancellationToken) -> Result<ScriptRun, CliError> {
+fn apply(rt: &tokio::runtime::Runtime, target: Target<'_>, script: &Script, cancel: &CancellationToken) -> Result<ScriptRun, CliError> {
     let run = rt
-        .block_on(provision::run_script(admin, pw, script, &quiet_step, &print_progress, cancel))
+        .block_on(provision::run_script(target, script, &quiet_step, &print_progress, cancel))
         .map_err(failure)?;
     if let Some((i, d)) = &run.failed {
         let rolled = if run.rolled_back { " The transaction was rolled back; nothing from it was kept." } else { "" };
@@ -130,8 +129,8 @@ fn apply(rt: &tokio::runtime::Runtime, admin: &Profile, pw: Option<&Password>, s
     Ok(run)
 }
 
-fn discover(rt: &tokio::runtime::Runtime, admin: &Profile, pw: Option<&Password>, cancel: &CancellationToken) -> Result<DiscoveryOutcome, CliError> {
-    let found = rt.block_on(provision::discover(admin, pw, &quiet_step, cancel)).map_err(failure)?;
+fn discover(rt: &tokio::runtime::Runtime, target: Target<'_>, cancel: &CancellationToken) -> Result<DiscoveryOutcome, CliError> {
+    let found = rt.block_on(provision::discover(target, &quiet_step, cancel)).map_err(failure)?;
     eprintln!(
         "connected to {} as {}: {} schema(s), {} datashare database(s), RBAC {}",
         found.server.product_line(),
@@ -153,11 +152,10 @@ fn catalog_password(env: &Option<String>, dialect: Dialect) -> Result<(String, b
     Ok((generated.expose().to_string(), true))
 }
 
-pub fn setup(config_dir: &Option<PathBuf>, args: SetupArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let admin = profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?;
-    let pw = db_password(&admin);
+pub fn setup(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: SetupArgs, rt: &tokio::runtime::Runtime) -> CliResult {
+    let conn = CliConnection::resolve(config_dir, profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?, accept_new_host_key)?;
     let cancel = cancel_on_ctrl_c(rt);
-    let found = discover(rt, &admin, pw.as_ref(), &cancel)?;
+    let found = discover(rt, conn.target(), &cancel)?;
     let (password, generated) = catalog_password(&args.password_env, found.dialect)?;
     let plan = build_plan(&found, &args.user, password, &args.access, &args.schemas, &args.owner, &args.datashares, args.connection_limit, args.svv_table_info)?;
     plan_errors(&plan, &found)?;
@@ -166,32 +164,30 @@ pub fn setup(config_dir: &Option<PathBuf>, args: SetupArgs, rt: &tokio::runtime:
         print!("{}", script.render(args.reveal_password));
         return Ok(());
     }
-    apply(rt, &admin, pw.as_ref(), &script, &cancel)?;
+    apply(rt, conn.target(), &script, &cancel)?;
     if generated {
         eprintln!("Generated password for \"{}\" (shown once, not stored by Shiftgate): {}", plan.user, plan.password);
     }
     Ok(())
 }
 
-pub fn teardown(config_dir: &Option<PathBuf>, args: TeardownArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let admin = profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?;
-    let pw = db_password(&admin);
+pub fn teardown(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: TeardownArgs, rt: &tokio::runtime::Runtime) -> CliResult {
+    let conn = CliConnection::resolve(config_dir, profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?, accept_new_host_key)?;
     let cancel = cancel_on_ctrl_c(rt);
-    let found = discover(rt, &admin, pw.as_ref(), &cancel)?;
+    let found = discover(rt, conn.target(), &cancel)?;
     let plan = build_plan(&found, &args.user, String::new(), &args.access, &args.schemas, &args.owner, &args.datashares, None, args.svv_table_info)?;
     let script = sql::teardown_script(&plan).map_err(|errs| CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
     if !args.apply {
         print!("{}", script.render(false));
         return Ok(());
     }
-    apply(rt, &admin, pw.as_ref(), &script, &cancel).map(|_| ())
+    apply(rt, conn.target(), &script, &cancel).map(|_| ())
 }
 
-pub fn cleanup_vendor(config_dir: &Option<PathBuf>, args: CleanupArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let admin = profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?;
-    let pw = db_password(&admin);
+pub fn cleanup_vendor(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: CleanupArgs, rt: &tokio::runtime::Runtime) -> CliResult {
+    let conn = CliConnection::resolve(config_dir, profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?, accept_new_host_key)?;
     let cancel = cancel_on_ctrl_c(rt);
-    let found = discover(rt, &admin, pw.as_ref(), &cancel)?;
+    let found = discover(rt, conn.target(), &cancel)?;
     let ran_by = if args.ran_by.is_empty() { vec![found.server.current_user.clone()] } else { args.ran_by.clone() };
     let schemas = split_list(&args.schemas);
     let script = sql::cleanup_vendor_script(found.dialect, &args.user, &ran_by, &schemas, &found.discovery.existing_state())
@@ -200,18 +196,17 @@ pub fn cleanup_vendor(config_dir: &Option<PathBuf>, args: CleanupArgs, rt: &toki
         print!("{}", script.render(false));
         return Ok(());
     }
-    apply(rt, &admin, pw.as_ref(), &script, &cancel).map(|_| ())
+    apply(rt, conn.target(), &script, &cancel).map(|_| ())
 }
 
-pub fn verify(config_dir: &Option<PathBuf>, args: VerifyArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let catalog = profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?;
-    let pw = db_password(&catalog);
+pub fn verify(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: VerifyArgs, rt: &tokio::runtime::Runtime) -> CliResult {
+    let conn = CliConnection::resolve(config_dir, profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?, accept_new_host_key)?;
     let cancel = cancel_on_ctrl_c(rt);
     // The catalog tables discovery reads are visible to every user, so the new user can find
     // which chosen schemas are external and who owns objects where.
-    let found = discover(rt, &catalog, pw.as_ref(), &cancel)?;
-    let plan = build_plan(&found, &catalog.user, pw.as_ref().map(|p| p.to_string()).unwrap_or_default(), &args.access, &args.schemas, &args.owner, &args.datashares, None, args.svv_table_info)?;
-    let report = rt.block_on(provision::verify(&catalog, pw.as_ref(), &plan, &quiet_step, &cancel)).map_err(failure)?;
+    let found = discover(rt, conn.target(), &cancel)?;
+    let plan = build_plan(&found, &conn.profile.user, conn.credentials.db_password.as_ref().map(|p| p.to_string()).unwrap_or_default(), &args.access, &args.schemas, &args.owner, &args.datashares, None, args.svv_table_info)?;
+    let report = rt.block_on(provision::verify(conn.target(), &plan, &quiet_step, &cancel)).map_err(failure)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&verify_json(&report))?);
     } else {

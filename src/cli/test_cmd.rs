@@ -3,10 +3,9 @@
 use super::args::TestArgs;
 use super::profiles_cmd::apply_fields;
 use super::{open_store, CliError, CliResult};
-use crate::net::connect::{self, Password};
+use crate::net::connect;
 use shiftgate_core::profile::{Engine, Profile};
 use shiftgate_core::report::{Step, StepStatus};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 
@@ -36,17 +35,6 @@ pub fn profile_from_args(config_dir: &Option<PathBuf>, name: &Option<String>, fi
     Ok(p)
 }
 
-/// The database password: `PGPASSWORD`, else a prompt on a terminal, else none.
-pub fn db_password(p: &Profile) -> Option<Password> {
-    if let Ok(pw) = std::env::var("PGPASSWORD") {
-        return Some(Password::new(pw));
-    }
-    if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password(format!("Password for {}@{}: ", p.user, p.host)).ok().map(Password::new);
-    }
-    None
-}
-
 fn print_step(step: &Step) {
     if step.status == StepStatus::Running {
         return;
@@ -55,9 +43,10 @@ fn print_step(step: &Step) {
     println!("  {} {:<28} {:>6} ms{}", step.status.symbol(), step.kind.label(), step.elapsed_ms, detail);
 }
 
-pub fn run(config_dir: &Option<PathBuf>, args: TestArgs, rt: &tokio::runtime::Runtime) -> CliResult {
+pub fn run(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: TestArgs, rt: &tokio::runtime::Runtime) -> CliResult {
     let profile = profile_from_args(config_dir, &args.profile, &args.fields)?;
-    let password = db_password(&profile);
+    let conn = super::connection::CliConnection::resolve(config_dir, profile, accept_new_host_key)?;
+    let profile = &conn.profile;
     let json = args.json;
     if !json {
         println!("Testing {}@{}:{}/{} (sslmode={})", profile.user, profile.host, profile.port, profile.database, profile.sslmode);
@@ -75,10 +64,7 @@ pub fn run(config_dir: &Option<PathBuf>, args: TestArgs, rt: &tokio::runtime::Ru
                 print_step(&s);
             }
         };
-        // Unknown SSH host keys are refused until the CLI grows --accept-new-host-key
-        // (then HostKeyPolicy::AcceptNew).
-        let credentials = crate::net::credentials::Credentials::db_only(password);
-        let r = connect::test_connection(&profile, &credentials, &crate::net::ssh::TunnelOptions::default(), &sink, &cancel).await;
+        let r = connect::test_connection(&conn.profile, &conn.credentials, &conn.tunnel, &sink, &cancel).await;
         ctrl_c.abort();
         r
     });

@@ -272,7 +272,7 @@ async fn staged(
     let last = attempts.len() - 1;
     for (i, mode) in attempts.into_iter().enumerate() {
         match attempt(profile, credentials.db_password.as_ref(), &transport, mode, &mut stage, started, deadline).await {
-            AttemptResult::Connected(session) => return Some(session),
+            AttemptResult::Connected(session) => return Some(*session),
             AttemptResult::Failed(facts) => {
                 let retry = i < last
                     && facts.sqlstate.as_deref() == Some("28000")
@@ -289,7 +289,7 @@ async fn staged(
 }
 
 enum AttemptResult {
-    Connected(Session),
+    Connected(Box<Session>),
     Failed(FailureFacts),
 }
 
@@ -490,7 +490,7 @@ async fn attempt(
             server.is_redshift = server_version.as_deref() == Some("8.0.2");
             stage.report.server = Some(server);
             let _ = started;
-            AttemptResult::Connected(Session { client, report: stage.report.clone(), is_redshift: false, connection: conn_task, tunnel })
+            AttemptResult::Connected(Box::new(Session { client, report: stage.report.clone(), is_redshift: false, connection: conn_task, tunnel }))
         }
         Ok(Err(e)) => {
             let failed_in_tls = (tls_attempted && !tls_ok) || (tls_refused && mode.requires_tls());

@@ -49,10 +49,7 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut ssh: Vec<&SshSecret> = self.ssh.keys().collect();
         ssh.sort();
-        f.debug_struct("Credentials")
-            .field("db_password", &self.db_password.as_ref().map(|_| "<redacted>"))
-            .field("ssh", &ssh)
-            .finish()
+        f.debug_struct("Credentials").field("db_password", &self.db_password.as_ref().map(|_| "<redacted>")).field("ssh", &ssh).finish()
     }
 }
 

@@ -54,6 +54,22 @@ pub enum HostKeyStatus {
     Unknown { other_types: Vec<String>, problems: Vec<String> },
 }
 
+/// russh numbers only lines that do not start with `#` (its counter skips comment lines); turn
+/// its number into the line number an editor shows.
+fn real_line(file: &Path, russh_line: usize) -> usize {
+    let Ok(text) = std::fs::read_to_string(file) else { return russh_line };
+    let mut counted = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if !line.starts_with('#') {
+            counted += 1;
+            if counted == russh_line {
+                return i + 1;
+            }
+        }
+    }
+    russh_line
+}
+
 /// `SHA256:…` fingerprint as OpenSSH prints it.
 pub fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
@@ -83,7 +99,7 @@ impl KnownHostsFiles {
                 }
             };
             for (line, recorded) in entries {
-                let at = KnownHostsLine { file: file.to_path_buf(), line };
+                let at = KnownHostsLine { file: file.to_path_buf(), line: real_line(file, line) };
                 if recorded.key_data() == key.key_data() {
                     known.get_or_insert(at);
                 } else if recorded.algorithm() == key.algorithm() {
@@ -133,17 +149,17 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         // Hashed entry for example.com (port 22), from russh's own test data.
         let text = format!(
-            "[bastion.example]:2222 ssh-ed25519 {KEY_A}\n|1|O33ESRMWPVkMYIwJ1Uw+n877jTo=|nuuC5vEqXlEZ/8BXQR7m619W6Ak= ssh-ed25519 {KEY_B}\n"
+            "# a comment russh does not count\n[bastion.example]:2222 ssh-ed25519 {KEY_A}\n|1|O33ESRMWPVkMYIwJ1Uw+n877jTo=|nuuC5vEqXlEZ/8BXQR7m619W6Ak= ssh-ed25519 {KEY_B}\n"
         );
         let f = files(dir.path(), &text);
-        assert!(matches!(f.check("bastion.example", 2222, &key(KEY_A)), HostKeyStatus::Known(KnownHostsLine { line: 1, .. })));
-        assert!(matches!(f.check("example.com", 22, &key(KEY_B)), HostKeyStatus::Known(KnownHostsLine { line: 2, .. })));
+        assert!(matches!(f.check("bastion.example", 2222, &key(KEY_A)), HostKeyStatus::Known(KnownHostsLine { line: 2, .. })));
+        assert!(matches!(f.check("example.com", 22, &key(KEY_B)), HostKeyStatus::Known(KnownHostsLine { line: 3, .. })));
         // Same host, other port: not known.
         assert!(matches!(f.check("bastion.example", 22, &key(KEY_A)), HostKeyStatus::Unknown { .. }));
         // Same host and port, different ed25519 key: changed, pointing at the old line.
         match f.check("bastion.example", 2222, &key(KEY_B)) {
             HostKeyStatus::Changed { recorded, recorded_fingerprint } => {
-                assert_eq!(recorded.line, 1);
+                assert_eq!(recorded.line, 2, "editor line numbers, comments counted");
                 assert_eq!(recorded_fingerprint, fingerprint(&key(KEY_A)));
             }
             other => panic!("expected Changed, got {other:?}"),

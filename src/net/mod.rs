@@ -6,5 +6,6 @@ pub mod known_hosts;
 pub mod ssh;
 pub mod ssh_auth;
 pub mod ssh_config;
+mod ssh_hop;
 pub mod tls;
 pub mod wire;

@@ -22,63 +22,21 @@
 
 use super::connect::Stage;
 use super::credentials::{Credentials, SshSecret};
-use super::known_hosts::{self, HostKeyStatus, KnownHostsFiles, KnownHostsLine};
+use super::known_hosts::KnownHostsFiles;
 use super::ssh_auth::{self, AuthPlan};
 use super::ssh_config;
-use russh::client::{self, Handle, Msg};
-use russh::keys::PublicKeyOrCertificate;
+use super::ssh_hop::{HopContext, OpenHop, handshake};
+use russh::client::{self, Msg};
 use russh::{Channel, ChannelOpenFailure};
 use shiftgate_core::diagnose::{IoKind, SshProblem};
 use shiftgate_core::profile::{Profile, SshAuth, SshHop};
 use shiftgate_core::report::{StepKind, StepStatus};
 use std::io;
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// What the user is asked when a hop presents a key no file knows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostKeyQuestion {
-    /// Hop number in connection order (0 = first), as in the report's SSH steps.
-    pub hop: usize,
-    pub host: String,
-    pub port: u16,
-    pub key_type: String,
-    pub fingerprint_sha256: String,
-    /// Key types recorded for this host that the server did not present, if any.
-    pub other_types: Vec<String>,
-    /// Known-hosts files that could not be read.
-    pub problems: Vec<String>,
-}
-
-/// Asks the user; the answer (`true` = trust and remember) arrives on the receiver. A dropped
-/// sender counts as "no".
-pub type HostKeyAsk = Arc<dyn Fn(HostKeyQuestion) -> oneshot::Receiver<bool> + Send + Sync>;
-
-/// What to do with a host key that is not known yet. A changed key is always refused.
-#[derive(Clone)]
-pub enum HostKeyPolicy {
-    /// Ask (GUI dialog); the tunnel waits for the answer.
-    Ask(HostKeyAsk),
-    /// Trust and remember unknown keys (CLI `--accept-new-host-key`, like OpenSSH `accept-new`).
-    AcceptNew,
-    /// Refuse unknown keys.
-    Refuse,
-}
-
-impl std::fmt::Debug for HostKeyPolicy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            HostKeyPolicy::Ask(_) => "Ask",
-            HostKeyPolicy::AcceptNew => "AcceptNew",
-            HostKeyPolicy::Refuse => "Refuse",
-        })
-    }
-}
+pub use super::ssh_hop::{HostKeyAsk, HostKeyPolicy, HostKeyQuestion};
 
 /// Where the tunnel finds its files and agent, and how it treats new host keys.
 #[derive(Debug, Clone)]
@@ -130,9 +88,9 @@ pub struct SshFailure {
 
 /// One planned hop.
 #[derive(Debug, Clone)]
-struct HopPlan {
-    host: String,
-    port: u16,
+pub(super) struct HopPlan {
+    pub(super) host: String,
+    pub(super) port: u16,
     user: String,
     auth: Vec<AuthPlan>,
     /// Index for [`SshSecret`] (0 = bastion, i = i-th jump host).
@@ -140,7 +98,8 @@ struct HopPlan {
 }
 
 impl HopPlan {
-    fn label(&self) -> String {
+    /// `host:port` (`[v6]:port`) as shown in the report.
+    pub(super) fn label(&self) -> String {
         if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
     }
 }
@@ -209,12 +168,6 @@ fn plan(profile: &Profile, opts: &TunnelOptions) -> Result<(Vec<HopPlan>, Vec<St
 pub struct Tunnel {
     hops: Vec<OpenHop>,
     timeout: Duration,
-}
-
-struct OpenHop {
-    handle: Handle<HopHandler>,
-    label: String,
-    shared: Arc<Mutex<HopShared>>,
 }
 
 impl Drop for Tunnel {
@@ -296,9 +249,13 @@ impl ChannelError {
             (ChannelError::Refused { reason: ChannelOpenFailure::AdministrativelyProhibited, .. }, _) => {
                 SshProblem::ForwardingRefused { hop_host: hop_label.into(), target: target.into() }
             }
-            (ChannelError::TimedOut(_), Some((host, port))) => {
-                SshProblem::HopUnreachable { hop_host: host.into(), hop_port: port, io: None, timed_out: true, through: Some(hop_label.into()) }
-            }
+            (ChannelError::TimedOut(_), Some((host, port))) => SshProblem::HopUnreachable {
+                hop_host: host.into(),
+                hop_port: port,
+                io: None,
+                timed_out: true,
+                through: Some(hop_label.into()),
+            },
             (ChannelError::Refused { description, .. }, Some((host, port))) => {
                 let io = description.as_deref().map(|d| d.to_ascii_lowercase()).map(|d| {
                     if d.contains("refused") {
@@ -319,13 +276,13 @@ impl ChannelError {
 }
 
 async fn open_direct(hop: &OpenHop, host: &str, port: u16, timeout: Duration) -> Result<Channel<Msg>, ChannelError> {
-    if let Ok(mut s) = hop.shared.lock() {
-        s.channel_failure = None;
-    }
+    let mut failures = hop.failures.lock().await;
+    while failures.try_recv().is_ok() {}
     match tokio::time::timeout(timeout, hop.handle.channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)).await {
         Ok(Ok(ch)) => Ok(ch),
         Ok(Err(russh::Error::ChannelOpenFailure(reason))) => {
-            let description = hop.shared.lock().ok().and_then(|s| s.channel_failure.clone());
+            // russh hands the failure to the channel before the handler sees its description.
+            let description = tokio::time::timeout(Duration::from_millis(500), failures.recv()).await.ok().flatten();
             Err(ChannelError::Refused { reason, description })
         }
         Ok(Err(e)) => {
@@ -336,192 +293,6 @@ async fn open_direct(hop: &OpenHop, host: &str, port: u16, timeout: Duration) ->
             }))
         }
         Err(_) => Err(ChannelError::TimedOut(timeout)),
-    }
-}
-
-/// State a hop's handler shares with the tunnel after the handshake.
-#[derive(Debug, Default)]
-struct HopShared {
-    /// Description of the last channel-open failure (e.g. sshd's "Connection refused").
-    channel_failure: Option<String>,
-    /// Text of a server DISCONNECT message.
-    disconnect: Option<String>,
-}
-
-/// What the handshake tells the driver while it runs.
-#[derive(Debug)]
-enum HopSignal {
-    Banner(String),
-    PromptOpen,
-    PromptClosed,
-    HostKey(HostKeyVerdict),
-}
-
-#[derive(Debug, Clone)]
-struct HostKeyVerdict {
-    key_type: String,
-    fingerprint: String,
-    outcome: HostKeyOutcome,
-}
-
-#[derive(Debug, Clone)]
-enum HostKeyOutcome {
-    Known(KnownHostsLine),
-    Accepted { remembered: Result<PathBuf, String> },
-    RefusedUnknown,
-    Changed { recorded: KnownHostsLine, recorded_fingerprint: String },
-    Certificate,
-}
-
-struct HopHandler {
-    hop: usize,
-    host: String,
-    port: u16,
-    files: KnownHostsFiles,
-    remember: bool,
-    policy: HostKeyPolicy,
-    signals: mpsc::UnboundedSender<HopSignal>,
-    shared: Arc<Mutex<HopShared>>,
-}
-
-impl HopHandler {
-    async fn decide(&mut self, key: &russh::keys::PublicKey) -> HostKeyOutcome {
-        match self.files.check(&self.host, self.port, key) {
-            HostKeyStatus::Known(at) => HostKeyOutcome::Known(at),
-            HostKeyStatus::Changed { recorded, recorded_fingerprint } => HostKeyOutcome::Changed { recorded, recorded_fingerprint },
-            HostKeyStatus::Unknown { other_types, problems } => {
-                let accepted = match &self.policy {
-                    HostKeyPolicy::Refuse => false,
-                    HostKeyPolicy::AcceptNew => true,
-                    HostKeyPolicy::Ask(ask) => {
-                        let question = HostKeyQuestion {
-                            hop: self.hop,
-                            host: self.host.clone(),
-                            port: self.port,
-                            key_type: known_hosts::key_type(key),
-                            fingerprint_sha256: known_hosts::fingerprint(key),
-                            other_types,
-                            problems,
-                        };
-                        let answer = ask(question);
-                        let _ = self.signals.send(HopSignal::PromptOpen);
-                        let yes = answer.await.unwrap_or(false);
-                        let _ = self.signals.send(HopSignal::PromptClosed);
-                        yes
-                    }
-                };
-                if !accepted {
-                    return HostKeyOutcome::RefusedUnknown;
-                }
-                let remembered = if self.remember {
-                    self.files.learn(&self.host, self.port, key).map(|_| self.files.app.clone())
-                } else {
-                    Err("no app known-hosts file configured; trusted for this run only".into())
-                };
-                HostKeyOutcome::Accepted { remembered }
-            }
-        }
-    }
-}
-
-impl client::Handler for HopHandler {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, server_key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        let verdict = match server_key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => {
-                let outcome = self.decide(key).await;
-                HostKeyVerdict { key_type: known_hosts::key_type(key), fingerprint: known_hosts::fingerprint(key), outcome }
-            }
-            PublicKeyOrCertificate::Certificate(cert) => HostKeyVerdict {
-                key_type: cert.algorithm().as_str().to_string(),
-                fingerprint: cert.public_key().fingerprint(russh::keys::HashAlg::Sha256).to_string(),
-                outcome: HostKeyOutcome::Certificate,
-            },
-        };
-        let ok = matches!(verdict.outcome, HostKeyOutcome::Known(_) | HostKeyOutcome::Accepted { .. });
-        let _ = self.signals.send(HopSignal::HostKey(verdict));
-        Ok(ok)
-    }
-
-    async fn channel_open_failure(
-        &mut self,
-        _channel: russh::ChannelId,
-        _reason: ChannelOpenFailure,
-        description: &str,
-        _language: &str,
-        _session: &mut client::Session,
-    ) -> Result<(), Self::Error> {
-        if let Ok(mut s) = self.shared.lock() {
-            s.channel_failure = Some(description.to_string());
-        }
-        Ok(())
-    }
-
-    async fn disconnected(&mut self, reason: client::DisconnectReason<Self::Error>) -> Result<(), Self::Error> {
-        match reason {
-            client::DisconnectReason::ReceivedDisconnect(info) => {
-                if let Ok(mut s) = self.shared.lock() {
-                    s.disconnect = Some(info.message);
-                }
-                Ok(())
-            }
-            client::DisconnectReason::Error(e) => Err(e),
-        }
-    }
-}
-
-/// Transport wrapper that reads (never alters) the server's identification line.
-struct BannerSniffer<S> {
-    inner: S,
-    buf: Vec<u8>,
-    done: bool,
-    signals: mpsc::UnboundedSender<HopSignal>,
-}
-
-impl<S> BannerSniffer<S> {
-    fn observe(&mut self, bytes: &[u8]) {
-        self.buf.extend_from_slice(bytes);
-        while let Some(end) = self.buf.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.buf.drain(..=end).collect();
-            let text = String::from_utf8_lossy(&line).trim_end().to_string();
-            if text.starts_with("SSH-") {
-                let _ = self.signals.send(HopSignal::Banner(text));
-                self.done = true;
-                self.buf = Vec::new();
-                return;
-            }
-        }
-        if self.buf.len() > 8192 {
-            self.done = true;
-            self.buf = Vec::new();
-        }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for BannerSniffer<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let res = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = &res {
-            if !self.done && buf.filled().len() > before {
-                let new = buf.filled()[before..].to_vec();
-                self.observe(&new);
-            }
-        }
-        res
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for BannerSniffer<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -538,7 +309,11 @@ fn io_kind(e: &io::Error) -> IoKind {
 }
 
 /// TCP to the first hop: every resolved address in turn, within `timeout`.
-async fn tcp_to(host: &str, port: u16, timeout: Duration) -> Result<(tokio::net::TcpStream, std::net::SocketAddr), (Option<IoKind>, bool, String)> {
+async fn tcp_to(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<(tokio::net::TcpStream, std::net::SocketAddr), (Option<IoKind>, bool, String)> {
     let work = async {
         let addrs: Vec<std::net::SocketAddr> = match host.parse::<std::net::IpAddr>() {
             Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
@@ -562,11 +337,14 @@ async fn tcp_to(host: &str, port: u16, timeout: Duration) -> Result<(tokio::net:
     }
 }
 
-type HopStream = Box<dyn ssh_auth::Duplex>;
-
 /// Open every hop of the profile's tunnel, reporting each step. The returned tunnel opens
 /// channels to the database with [`Tunnel::open_channel`].
-pub(crate) async fn open_tunnel(profile: &Profile, credentials: &Credentials, opts: &TunnelOptions, stage: &mut Stage<'_>) -> Result<Tunnel, SshFailure> {
+pub(crate) async fn open_tunnel(
+    profile: &Profile,
+    credentials: &Credentials,
+    opts: &TunnelOptions,
+    stage: &mut Stage<'_>,
+) -> Result<Tunnel, SshFailure> {
     let secs = profile.ssh.connect_timeout_secs.clamp(1, 600);
     let timeout = Duration::from_secs(u64::from(secs));
     let fail = |stage: StepKind, problem: Option<SshProblem>, text: String| SshFailure { stage, problem, text, timeout_secs: secs };
@@ -585,9 +363,16 @@ pub(crate) async fn open_tunnel(profile: &Profile, credentials: &Credentials, op
         nodelay: true,
         ..Default::default()
     });
-    let files = KnownHostsFiles {
-        user: opts.user_known_hosts.clone(),
-        app: opts.app_known_hosts.clone().unwrap_or_else(|| PathBuf::from("/nonexistent/shiftgate-known_hosts")),
+    let ctx = HopContext {
+        files: KnownHostsFiles {
+            user: opts.user_known_hosts.clone(),
+            // Without an app file nothing is remembered; the placeholder is only ever read (and missing).
+            app: opts.app_known_hosts.clone().unwrap_or_else(|| PathBuf::from("/nonexistent/shiftgate-known_hosts")),
+        },
+        remember: opts.app_known_hosts.is_some(),
+        policy: opts.host_keys.clone(),
+        config,
+        timeout,
     };
     let mut open: Vec<OpenHop> = Vec::new();
     for (i, hop) in hops.iter().enumerate() {
@@ -595,7 +380,7 @@ pub(crate) async fn open_tunnel(profile: &Profile, credentials: &Credentials, op
         // Transport: TCP to the first hop, a channel through the previous one for the others.
         let tcp_kind = StepKind::SshTcp { hop: i, host: label.clone() };
         let t = stage.start(tcp_kind.clone());
-        let stream: HopStream = match open.last() {
+        let stream: Box<dyn ssh_auth::Duplex> = match open.last() {
             None => match tcp_to(&hop.host, hop.port, timeout).await {
                 Ok((s, addr)) => {
                     let _ = s.set_nodelay(true);
@@ -608,13 +393,19 @@ pub(crate) async fn open_tunnel(profile: &Profile, credentials: &Credentials, op
                 }
                 Err((io, timed_out, text)) => {
                     stage.finish(tcp_kind.clone(), StepStatus::Failed, t, text.clone());
-                    let problem = SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io, timed_out, through: None };
+                    let problem =
+                        SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io, timed_out, through: None };
                     return Err(fail(tcp_kind, Some(problem), text));
                 }
             },
             Some(prev) => match open_direct(prev, &hop.host, hop.port, timeout).await {
                 Ok(ch) => {
-                    stage.finish(tcp_kind.clone(), StepStatus::Ok, t, format!("through hop {} ({}): direct-tcpip to {label}", i, prev.label));
+                    stage.finish(
+                        tcp_kind.clone(),
+                        StepStatus::Ok,
+                        t,
+                        format!("through hop {} ({}): direct-tcpip to {label}", i, prev.label),
+                    );
                     Box::new(ch.into_stream())
                 }
                 Err(e) => {
@@ -624,8 +415,7 @@ pub(crate) async fn open_tunnel(profile: &Profile, credentials: &Credentials, op
                 }
             },
         };
-        let (handle, shared) = handshake(i, hop, stream, &files, opts, config.clone(), timeout, stage).await.map_err(|(k, p, text)| fail(k, p, text))?;
-        let mut handle = handle;
+        let mut open_hop = handshake(i, hop, stream, &ctx, stage).await.map_err(|(k, p, text)| fail(k, p, text))?;
         let auth_kind = StepKind::SshAuth { hop: i };
         let t = stage.start(auth_kind.clone());
         let secrets = ssh_auth::HopSecrets {
@@ -633,7 +423,9 @@ pub(crate) async fn open_tunnel(profile: &Profile, credentials: &Credentials, op
             password: credentials.ssh_secret(SshSecret::Password { hop: hop.secret_slot }).cloned(),
         };
         let agent = opts.agent_socket.clone();
-        match tokio::time::timeout(timeout, ssh_auth::authenticate(&mut handle, &hop.user, &hop.auth, &secrets, agent.as_deref())).await {
+        match tokio::time::timeout(timeout, ssh_auth::authenticate(&mut open_hop.handle, &hop.user, &hop.auth, &secrets, agent.as_deref()))
+            .await
+        {
             Ok(Ok(method)) => stage.finish(auth_kind, StepStatus::Ok, t, format!("as {} using {method}", hop.user)),
             Ok(Err(mut failure)) => {
                 if let SshProblem::AuthRejected { hop_host, .. } = &mut failure.problem {
@@ -645,168 +437,12 @@ pub(crate) async fn open_tunnel(profile: &Profile, credentials: &Credentials, op
             Err(_) => {
                 let text = format!("no answer within {secs} s during authentication");
                 stage.finish(auth_kind.clone(), StepStatus::Failed, t, text.clone());
-                let problem = SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io: None, timed_out: true, through: None };
+                let problem =
+                    SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io: None, timed_out: true, through: None };
                 return Err(fail(auth_kind, Some(problem), text));
             }
         }
-        open.push(OpenHop { handle, label, shared });
+        open.push(open_hop);
     }
     Ok(Tunnel { hops: open, timeout })
-}
-
-type HandshakeError = (StepKind, Option<SshProblem>, String);
-
-/// Banner, key exchange and host-key check of one hop over `stream`.
-#[allow(clippy::too_many_arguments)]
-async fn handshake(
-    i: usize,
-    hop: &HopPlan,
-    stream: HopStream,
-    files: &KnownHostsFiles,
-    opts: &TunnelOptions,
-    config: Arc<client::Config>,
-    timeout: Duration,
-    stage: &mut Stage<'_>,
-) -> Result<(Handle<HopHandler>, Arc<Mutex<HopShared>>), HandshakeError> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let shared = Arc::new(Mutex::new(HopShared::default()));
-    let handler = HopHandler {
-        hop: i,
-        host: hop.host.clone(),
-        port: hop.port,
-        files: files.clone(),
-        remember: opts.app_known_hosts.is_some(),
-        policy: opts.host_keys.clone(),
-        signals: tx.clone(),
-        shared: shared.clone(),
-    };
-    let sniffer = BannerSniffer { inner: stream, buf: Vec::new(), done: false, signals: tx };
-    let banner_kind = StepKind::SshBanner { hop: i };
-    let key_kind = StepKind::SshHostKey { hop: i };
-    let mut t_banner = Some(stage.start(banner_kind.clone()));
-    let mut t_key: Option<Instant> = None;
-    let mut verdict: Option<HostKeyVerdict> = None;
-    let connect = client::connect_stream(config, sniffer, handler);
-    tokio::pin!(connect);
-    let mut deadline = tokio::time::Instant::now() + timeout;
-    let mut prompting = false;
-    let result = loop {
-        let sleep = tokio::time::sleep_until(deadline);
-        tokio::select! {
-            r = &mut connect => break Some(r),
-            Some(signal) = rx.recv() => match signal {
-                HopSignal::Banner(text) => {
-                    if let Some(t) = t_banner.take() {
-                        stage.finish(banner_kind.clone(), StepStatus::Ok, t, text);
-                    }
-                    t_key = Some(stage.start(key_kind.clone()));
-                }
-                HopSignal::PromptOpen => prompting = true,
-                HopSignal::PromptClosed => {
-                    prompting = false;
-                    deadline = tokio::time::Instant::now() + timeout;
-                }
-                HopSignal::HostKey(v) => verdict = Some(v),
-            },
-            _ = sleep, if !prompting => break None,
-        }
-    };
-    while let Ok(signal) = rx.try_recv() {
-        match signal {
-            HopSignal::Banner(text) => {
-                if let Some(t) = t_banner.take() {
-                    stage.finish(banner_kind.clone(), StepStatus::Ok, t, text);
-                }
-            }
-            HopSignal::HostKey(v) => verdict = Some(v),
-            HopSignal::PromptOpen | HopSignal::PromptClosed => {}
-        }
-    }
-    let server_said = shared.lock().ok().and_then(|s| s.disconnect.clone());
-    let error_text = |e: &russh::Error| match &server_said {
-        Some(d) => format!("{e} (server: {d})"),
-        None => e.to_string(),
-    };
-    // The banner never came: the failure belongs to the banner step.
-    if let Some(t) = t_banner.take() {
-        let text = match &result {
-            None => format!("no SSH identification from {} within {} s", hop.label(), timeout.as_secs()),
-            Some(Err(e)) => format!("no SSH identification: {}", error_text(e)),
-            Some(Ok(_)) => "identification not seen".into(),
-        };
-        if result.as_ref().is_some_and(|r| r.is_ok()) {
-            stage.finish(banner_kind.clone(), StepStatus::Warning, t, text);
-        } else {
-            stage.finish(banner_kind.clone(), StepStatus::Failed, t, text.clone());
-            let problem = SshProblem::HopUnreachable {
-                hop_host: hop.host.clone(),
-                hop_port: hop.port,
-                io: if result.is_none() { Some(IoKind::TimedOut) } else { Some(IoKind::Other) },
-                timed_out: result.is_none(),
-                through: None,
-            };
-            return Err((banner_kind, Some(problem), text));
-        }
-    }
-    let t_key = t_key.unwrap_or_else(|| stage.start(key_kind.clone()));
-    let label = hop.label();
-    let describe = |v: &HostKeyVerdict| format!("{} {}", v.key_type, v.fingerprint);
-    match (&result, &verdict) {
-        (Some(Ok(_)), Some(v)) => {
-            let detail = match &v.outcome {
-                HostKeyOutcome::Known(at) => format!("{}: known ({at})", describe(v)),
-                HostKeyOutcome::Accepted { remembered: Ok(path) } => format!("{}: new, accepted and remembered in {}", describe(v), path.display()),
-                HostKeyOutcome::Accepted { remembered: Err(e) } => format!("{}: new, accepted for this run ({e})", describe(v)),
-                other => format!("{}: {other:?}", describe(v)),
-            };
-            let status = if matches!(v.outcome, HostKeyOutcome::Accepted { remembered: Err(_) }) { StepStatus::Warning } else { StepStatus::Ok };
-            stage.finish(key_kind, status, t_key, detail);
-            match result {
-                Some(Ok(handle)) => Ok((handle, shared)),
-                _ => Err((StepKind::SshHostKey { hop: i }, None, "internal: handshake result lost".into())),
-            }
-        }
-        (_, Some(v)) if !matches!(v.outcome, HostKeyOutcome::Known(_) | HostKeyOutcome::Accepted { .. }) => {
-            let (detail, problem) = match &v.outcome {
-                HostKeyOutcome::Changed { recorded, recorded_fingerprint } => (
-                    format!("{}: CHANGED — {recorded} holds {recorded_fingerprint}; refused", describe(v)),
-                    SshProblem::HostKeyChanged {
-                        hop_host: hop.host.clone(),
-                        hop_port: hop.port,
-                        key_type: v.key_type.clone(),
-                        fingerprint: v.fingerprint.clone(),
-                        recorded_at: recorded.to_string(),
-                        recorded_fingerprint: recorded_fingerprint.clone(),
-                    },
-                ),
-                HostKeyOutcome::Certificate => (
-                    format!("{}: the server presented a host certificate, which is not supported", describe(v)),
-                    SshProblem::HostKeyUnknown { hop_host: hop.host.clone(), hop_port: hop.port, key_type: v.key_type.clone(), fingerprint: v.fingerprint.clone() },
-                ),
-                _ => (
-                    format!("{}: not known, not confirmed; refused", describe(v)),
-                    SshProblem::HostKeyUnknown { hop_host: hop.host.clone(), hop_port: hop.port, key_type: v.key_type.clone(), fingerprint: v.fingerprint.clone() },
-                ),
-            };
-            stage.finish(key_kind.clone(), StepStatus::Failed, t_key, detail.clone());
-            Err((key_kind, Some(problem), detail))
-        }
-        (None, _) => {
-            let text = format!("key exchange with {label} did not finish within {} s", timeout.as_secs());
-            stage.finish(key_kind.clone(), StepStatus::Failed, t_key, text.clone());
-            let problem = SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io: None, timed_out: true, through: None };
-            Err((key_kind, Some(problem), text))
-        }
-        (Some(Err(e)), _) => {
-            let text = format!("key exchange with {label} failed: {}", error_text(e));
-            stage.finish(key_kind.clone(), StepStatus::Failed, t_key, text.clone());
-            let problem = SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io: Some(IoKind::Reset), timed_out: false, through: None };
-            Err((key_kind, Some(problem), text))
-        }
-        (Some(Ok(_)), None) => {
-            let text = "internal: the host key was accepted without a check".to_string();
-            stage.finish(key_kind.clone(), StepStatus::Failed, t_key, text.clone());
-            Err((key_kind, None, text))
-        }
-    }
 }

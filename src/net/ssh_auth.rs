@@ -8,10 +8,10 @@
 //! anyway pops up 1Password/Secretive prompts).
 
 use super::credentials::Password;
+use russh::MethodSet;
 use russh::client::{AuthResult, Handle, Handler};
 use russh::keys::agent::client::{AgentClient, AgentStream};
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
-use russh::MethodSet;
 use shiftgate_core::diagnose::SshProblem;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,9 +24,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Duplex for T {}
 /// One way to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthPlan {
-    Key { path: PathBuf },
+    Key {
+        path: PathBuf,
+    },
     /// Agent keys; `only`: restrict to keys whose `<file>.pub` is listed (`IdentitiesOnly`).
-    Agent { only: Option<Vec<PathBuf>> },
+    Agent {
+        only: Option<Vec<PathBuf>>,
+    },
     Password,
 }
 
@@ -49,7 +53,11 @@ fn method_names(set: &MethodSet) -> Vec<String> {
 }
 
 /// Read a private key, telling a missing/wrong passphrase apart from an unreadable file.
-pub fn load_key(path: &Path, passphrase: Option<&Password>) -> Result<PrivateKey, SshProblem> {
+pub fn load_key(path: &Path, passphrase: Option<&Password>) -> Result<PrivateKey, Box<SshProblem>> {
+    load_key_inner(path, passphrase).map_err(Box::new)
+}
+
+fn load_key_inner(path: &Path, passphrase: Option<&Password>) -> Result<PrivateKey, SshProblem> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| SshProblem::KeyUnreadable { path: shown.clone(), reason: e.to_string() })?;
     match russh::keys::decode_secret_key(&text, None) {
@@ -82,13 +90,19 @@ async fn connect_agent(socket: Option<&Path>) -> Result<Agent, String> {
             .map(PathBuf::from)
             .ok_or_else(|| "SSH_AUTH_SOCK is not set (no agent running in this session)".to_string())?,
     };
-    AgentClient::connect_uds(&path).await.map(|a| a.dynamic()).map_err(|e| format!("could not connect to the agent at {}: {e}", path.display()))
+    AgentClient::connect_uds(&path)
+        .await
+        .map(|a| a.dynamic())
+        .map_err(|e| format!("could not connect to the agent at {}: {e}", path.display()))
 }
 
 #[cfg(windows)]
 async fn connect_agent(socket: Option<&Path>) -> Result<Agent, String> {
     let pipe = socket.map(|p| p.as_os_str().to_os_string()).unwrap_or_else(|| r"\\.\pipe\openssh-ssh-agent".into());
-    AgentClient::connect_named_pipe(&pipe).await.map(|a| a.dynamic()).map_err(|e| format!("could not connect to the agent at {}: {e}", pipe.to_string_lossy()))
+    AgentClient::connect_named_pipe(&pipe)
+        .await
+        .map(|a| a.dynamic())
+        .map_err(|e| format!("could not connect to the agent at {}: {e}", pipe.to_string_lossy()))
 }
 
 #[cfg(not(any(unix, windows)))]
@@ -143,7 +157,7 @@ pub async fn authenticate<H: Handler>(
                 let key = match load_key(path, secrets.passphrase.as_ref()) {
                     Ok(k) => k,
                     Err(p) => {
-                        problems.push(p);
+                        problems.push(*p);
                         continue;
                     }
                 };
@@ -206,7 +220,9 @@ pub async fn authenticate<H: Handler>(
                             allowed = method_names(&remaining_methods);
                             tried.push(desc);
                         }
-                        Err(e) => problems.push(SshProblem::AgentUnavailable { reason: format!("the agent could not sign with {comment}: {e}") }),
+                        Err(e) => {
+                            problems.push(SshProblem::AgentUnavailable { reason: format!("the agent could not sign with {comment}: {e}") })
+                        }
                     }
                 }
             }
@@ -230,7 +246,9 @@ pub async fn authenticate<H: Handler>(
     let problem = match passphrase {
         Some(p) => p,
         None if tried.is_empty() && !problems.is_empty() => problems.remove(0),
-        None => SshProblem::AuthRejected { hop_host: String::new(), user: user.to_string(), tried: tried.clone(), allowed: allowed.clone() },
+        None => {
+            SshProblem::AuthRejected { hop_host: String::new(), user: user.to_string(), tried: tried.clone(), allowed: allowed.clone() }
+        }
     };
     let text = match &problem {
         SshProblem::AuthRejected { .. } => format!(

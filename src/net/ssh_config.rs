@@ -16,11 +16,11 @@
 //! Without an `IdentityFile`, OpenSSH's default key files (`~/.ssh/id_ed25519`, `id_ecdsa`,
 //! `id_rsa`) that exist are offered, after the agent.
 
+use ssh2_config::{HostParams, ParseRule, SshConfig};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use ssh2_config::{HostParams, ParseRule, SshConfig};
 
 /// Longest chain an alias may expand to (jump hosts + the host itself).
 pub const MAX_HOPS: usize = 8;
@@ -143,11 +143,8 @@ fn expand(config: &SshConfig, spec: &JumpSpec, seen: &mut HashSet<String>, notes
     if host.contains('%') {
         return Err(format!("HostName \"{host}\" uses % tokens, which are not supported"));
     }
-    let identities_only = params
-        .unsupported_fields
-        .get("identitiesonly")
-        .and_then(|a| a.first())
-        .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let identities_only =
+        params.unsupported_fields.get("identitiesonly").and_then(|a| a.first()).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
     let identity_files = match &params.identity_file {
         Some(files) => files.clone(),
         None if identities_only => Vec::new(),
@@ -213,7 +210,10 @@ mod tests {
     #[test]
     fn proxycommand_and_loops_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = write(dir.path(), "Host ssm\n  ProxyCommand aws ssm start-session --target %h\n\nHost a\n  ProxyJump b\n\nHost b\n  ProxyJump a\n");
+        let path = write(
+            dir.path(),
+            "Host ssm\n  ProxyCommand aws ssm start-session --target %h\n\nHost a\n  ProxyJump b\n\nHost b\n  ProxyJump a\n",
+        );
         assert!(resolve(&path, "ssm").unwrap_err().contains("ProxyCommand"));
         assert!(resolve(&path, "a").unwrap_err().contains("loop"));
     }

@@ -34,8 +34,9 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Account the probe looks up; never stored.
 const PROBE_READ_ACCOUNT: &str = "probe/never-stored";
-/// Account the probe saves and deletes right away.
-const PROBE_WRITE_ACCOUNT: &str = "probe/startup-check";
+/// Prefix of the account the probe saves and deletes right away; a random suffix keeps two
+/// processes starting at once from deleting each other's probe item.
+const PROBE_WRITE_PREFIX: &str = "probe/startup-check-";
 /// The write check gets at least this long, however slow the read check was.
 const MIN_WRITE_CHECK: Duration = Duration::from_millis(500);
 
@@ -49,9 +50,7 @@ pub struct KeychainSecretStore {
 
 impl std::fmt::Debug for KeychainSecretStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeychainSecretStore")
-            .field("description", &self.description)
-            .finish_non_exhaustive()
+        f.debug_struct("KeychainSecretStore").field("description", &self.description).finish_non_exhaustive()
     }
 }
 
@@ -84,21 +83,12 @@ impl KeychainSecretStore {
     }
 
     /// Wrap a store built by the caller (tests use `keyring_core::mock::Store`). No probe.
-    pub fn with_store(
-        store: Arc<CredentialStore>,
-        description: impl Into<String>,
-    ) -> KeychainSecretStore {
+    pub fn with_store(store: Arc<CredentialStore>, description: impl Into<String>) -> KeychainSecretStore {
         let persistent = !matches!(
             store.persistence(),
-            keyring_core::CredentialPersistence::EntryOnly
-                | keyring_core::CredentialPersistence::ProcessOnly
+            keyring_core::CredentialPersistence::EntryOnly | keyring_core::CredentialPersistence::ProcessOnly
         );
-        KeychainSecretStore {
-            store,
-            description: description.into(),
-            persistent,
-            op_timeout: OPERATION_TIMEOUT,
-        }
+        KeychainSecretStore { store, description: description.into(), persistent, op_timeout: OPERATION_TIMEOUT }
     }
 
     /// Change how long one get/set/delete may take.
@@ -120,15 +110,11 @@ impl KeychainSecretStore {
         let store = self.store.clone();
         run_bounded(timeout, "answer", move || probe_read(&store))?;
         let store = self.store.clone();
-        let left = timeout
-            .saturating_sub(started.elapsed())
-            .max(MIN_WRITE_CHECK);
+        let left = timeout.saturating_sub(started.elapsed()).max(MIN_WRITE_CHECK);
         match run_on_thread(left, move || probe_write(&store)) {
             Bounded::Done(result) => result,
             Bounded::TimedOut => {
-                tracing::info!(
-                    "keychain write check still waiting (an unlock dialog?); using the keychain"
-                );
+                tracing::info!("keychain write check still waiting (an unlock dialog?); using the keychain");
                 Ok(())
             }
             Bounded::Failed(e) => Err(e),
@@ -170,9 +156,7 @@ impl SecretStore for KeychainSecretStore {
         tracing::debug!(%account, "keychain set");
         run_bounded(self.op_timeout, "save a secret", move || {
             let entry = Self::entry(&store, &account)?;
-            entry
-                .set_password(&secret)
-                .map_err(|e| map_error(e, &account))
+            entry.set_password(&secret).map_err(|e| map_error(e, &account))
         })
     }
 
@@ -195,21 +179,18 @@ fn probe_read(store: &Arc<CredentialStore>) -> Result<(), SecretError> {
     match entry.get_password() {
         Ok(_) | Err(KeyringError::NoEntry) => Ok(()),
         // Here a platform failure means "nobody to talk to", not "this item is bad".
-        Err(KeyringError::PlatformFailure(e)) => {
-            Err(platform::unavailable(&KeyringError::PlatformFailure(e)))
-        }
+        Err(KeyringError::PlatformFailure(e)) => Err(platform::unavailable(&KeyringError::PlatformFailure(e))),
         Err(e) => Err(map_error(e, PROBE_READ_ACCOUNT)),
     }
 }
 
 fn probe_write(store: &Arc<CredentialStore>) -> Result<(), SecretError> {
-    let entry = KeychainSecretStore::entry(store, PROBE_WRITE_ACCOUNT)?;
-    entry
-        .set_password("shiftgate keychain check")
-        .map_err(|e| map_error(e, PROBE_WRITE_ACCOUNT))?;
+    let account = format!("{PROBE_WRITE_PREFIX}{}", uuid::Uuid::new_v4());
+    let entry = KeychainSecretStore::entry(store, &account)?;
+    entry.set_password("shiftgate keychain check").map_err(|e| map_error(e, &account))?;
     match entry.delete_credential() {
         Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
-        Err(e) => Err(map_error(e, PROBE_WRITE_ACCOUNT)),
+        Err(e) => Err(map_error(e, &account)),
     }
 }
 
@@ -230,24 +211,20 @@ where
 {
     let (tx, rx) = mpsc::sync_channel(1);
     let dispatch = tracing::dispatcher::get_default(|d| d.clone());
-    let spawned = std::thread::Builder::new()
-        .name("shiftgate-keychain".into())
-        .spawn(move || {
-            let result = tracing::dispatcher::with_default(&dispatch, op);
-            // The receiver is gone when the caller gave up waiting; nothing to do then.
-            let _ = tx.send(result);
-        });
+    let spawned = std::thread::Builder::new().name("shiftgate-keychain".into()).spawn(move || {
+        let result = tracing::dispatcher::with_default(&dispatch, op);
+        // The receiver is gone when the caller gave up waiting; nothing to do then.
+        let _ = tx.send(result);
+    });
     if let Err(e) = spawned {
-        return Bounded::Failed(SecretError::Platform(format!(
-            "could not start a thread to talk to the keychain: {e}"
-        )));
+        return Bounded::Failed(SecretError::Platform(format!("could not start a thread to talk to the keychain: {e}")));
     }
     match rx.recv_timeout(timeout) {
         Ok(result) => Bounded::Done(result),
         Err(mpsc::RecvTimeoutError::Timeout) => Bounded::TimedOut,
-        Err(mpsc::RecvTimeoutError::Disconnected) => Bounded::Failed(SecretError::Platform(
-            "the keychain call stopped without an answer (it panicked)".into(),
-        )),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Bounded::Failed(SecretError::Platform("the keychain call stopped without an answer (it panicked)".into()))
+        }
     }
 }
 
@@ -273,35 +250,25 @@ fn map_error(err: KeyringError, account: &str) -> SecretError {
     match err {
         KeyringError::NoStorageAccess(_) => SecretError::Locked,
         KeyringError::PlatformFailure(e) => SecretError::Platform(format!("{e}")),
-        KeyringError::NoEntry => {
-            SecretError::Platform(format!("no saved secret for {SERVICE} {account}"))
-        }
+        KeyringError::NoEntry => SecretError::Platform(format!("no saved secret for {SERVICE} {account}")),
         // The bytes are not shown: they are (part of) a secret.
-        KeyringError::BadEncoding(_) => SecretError::Platform(format!(
-            "the saved secret for {SERVICE} {account} is not UTF-8 text; forget it and save it again"
-        )),
-        KeyringError::BadDataFormat(_, e) => SecretError::Platform(format!(
-            "the saved secret for {SERVICE} {account} is malformed ({e}); forget it and save it again"
-        )),
+        KeyringError::BadEncoding(_) => {
+            SecretError::Platform(format!("the saved secret for {SERVICE} {account} is not UTF-8 text; forget it and save it again"))
+        }
+        KeyringError::BadDataFormat(_, e) => {
+            SecretError::Platform(format!("the saved secret for {SERVICE} {account} is malformed ({e}); forget it and save it again"))
+        }
         KeyringError::Ambiguous(items) => SecretError::Platform(format!(
             "{} keychain items match {SERVICE} {account}; remove the extra ones in your keychain app",
             items.len()
         )),
-        KeyringError::NoDefaultStore => {
-            SecretError::Unavailable("no keychain store is configured".into())
+        KeyringError::NoDefaultStore => SecretError::Unavailable("no keychain store is configured".into()),
+        KeyringError::TooLong(what, limit) => {
+            SecretError::Platform(format!("the {what} is longer than the keychain allows ({limit} characters)"))
         }
-        KeyringError::TooLong(what, limit) => SecretError::Platform(format!(
-            "the {what} is longer than the keychain allows ({limit} characters)"
-        )),
-        KeyringError::Invalid(what, why) => {
-            SecretError::Platform(format!("the keychain refused the {what}: {why}"))
-        }
-        KeyringError::NotSupportedByStore(why) => {
-            SecretError::Platform(format!("the keychain can't do that: {why}"))
-        }
-        KeyringError::BadStoreFormat(why) => {
-            SecretError::Platform(format!("the keychain's data is malformed: {why}"))
-        }
+        KeyringError::Invalid(what, why) => SecretError::Platform(format!("the keychain refused the {what}: {why}")),
+        KeyringError::NotSupportedByStore(why) => SecretError::Platform(format!("the keychain can't do that: {why}")),
+        KeyringError::BadStoreFormat(why) => SecretError::Platform(format!("the keychain's data is malformed: {why}")),
         other => SecretError::Platform(other.to_string()),
     }
 }
@@ -320,18 +287,12 @@ mod platform {
     /// One clause saying why there is no keychain, from a connect or probe failure.
     pub fn unavailable(err: &KeyringError) -> SecretError {
         let detail = match err {
-            KeyringError::PlatformFailure(e) | KeyringError::NoStorageAccess(e) => {
-                error_chain(e.as_ref())
-            }
+            KeyringError::PlatformFailure(e) | KeyringError::NoStorageAccess(e) => error_chain(e.as_ref()),
             other => other.to_string(),
         };
-        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
-            .ok()
-            .filter(|a| !a.trim().is_empty());
+        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok().filter(|a| !a.trim().is_empty());
         let reason = if is_no_service(&detail) {
-            format!(
-                "no Secret Service on the D-Bus session bus (start gnome-keyring, KeePassXC or KWallet); {detail}"
-            )
+            format!("no Secret Service on the D-Bus session bus (start gnome-keyring, KeePassXC or KWallet); {detail}")
         } else if bus.is_none() && is_connect_failure(&detail) {
             "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset)".to_string()
         } else if is_connect_failure(&detail) {
@@ -357,27 +318,12 @@ mod platform {
     }
 
     fn is_no_service(detail: &str) -> bool {
-        [
-            "ServiceUnknown",
-            "NameHasNoOwner",
-            "org.freedesktop.secrets was not provided",
-        ]
-        .iter()
-        .any(|m| detail.contains(m))
+        ["ServiceUnknown", "NameHasNoOwner", "org.freedesktop.secrets was not provided"].iter().any(|m| detail.contains(m))
     }
 
     fn is_connect_failure(detail: &str) -> bool {
         let d = detail.to_ascii_lowercase();
-        [
-            "no such file",
-            "connection refused",
-            "i/o error",
-            "address",
-            "permission denied",
-            "handshake",
-        ]
-        .iter()
-        .any(|m| d.contains(m))
+        ["no such file", "connection refused", "i/o error", "address", "permission denied", "handshake"].iter().any(|m| d.contains(m))
     }
 }
 
@@ -413,22 +359,14 @@ mod platform {
     }
 }
 
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "windows"
-)))]
+#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd", target_os = "macos", target_os = "windows")))]
 mod platform {
     //! No supported keychain on this OS.
     use super::{CredentialStore, KeyringError, SecretError};
     use std::sync::Arc;
 
     pub fn build() -> Result<(Arc<CredentialStore>, String), KeyringError> {
-        Err(KeyringError::NotSupportedByStore(
-            "no OS keychain is supported on this platform".into(),
-        ))
+        Err(KeyringError::NotSupportedByStore("no OS keychain is supported on this platform".into()))
     }
 
     pub fn unavailable(_err: &KeyringError) -> SecretError {
@@ -445,10 +383,7 @@ mod tests {
     fn mock_store() -> (KeychainSecretStore, Arc<mock::Store>) {
         let mock = mock::Store::new().expect("mock store builds");
         let store: Arc<CredentialStore> = mock.clone();
-        (
-            KeychainSecretStore::with_store(store, "mock keychain"),
-            mock,
-        )
+        (KeychainSecretStore::with_store(store, "mock keychain"), mock)
     }
 
     /// Make the next call on `key`'s keychain item fail with `err`.
@@ -468,22 +403,15 @@ mod tests {
         let (kc, mock) = mock_store();
         assert!(kc.get(&key()).unwrap().is_none(), "nothing saved yet");
         kc.set(&key(), "s3cret pässword").unwrap();
-        assert_eq!(
-            kc.get(&key()).unwrap().as_deref().map(String::as_str),
-            Some("s3cret pässword")
-        );
+        assert_eq!(kc.get(&key()).unwrap().as_deref().map(String::as_str), Some("s3cret pässword"));
         // The item lives under service "shiftgate", account "<id>/db-password".
         let store: Arc<CredentialStore> = mock.clone();
         let raw = Entry::new_in_store(&store, "shiftgate", "p-123/db-password").unwrap();
         assert_eq!(raw.get_password().unwrap(), "s3cret pässword");
         kc.delete(&key()).unwrap();
         assert!(kc.get(&key()).unwrap().is_none());
-        kc.delete(&key())
-            .expect("deleting what is not there is fine");
-        assert!(
-            !kc.persistent(),
-            "the mock keeps secrets in process memory only"
-        );
+        kc.delete(&key()).expect("deleting what is not there is fine");
+        assert!(!kc.persistent(), "the mock keeps secrets in process memory only");
         assert_eq!(kc.describe(), "mock keychain");
     }
 
@@ -492,11 +420,7 @@ mod tests {
         let (kc, mock) = mock_store();
         kc.set(&key(), "pw").unwrap();
         for op in ["get", "set", "delete"] {
-            inject(
-                &mock,
-                &key(),
-                KeyringError::NoStorageAccess("collection is locked".into()),
-            );
+            inject(&mock, &key(), KeyringError::NoStorageAccess("collection is locked".into()));
             let r = match op {
                 "get" => kc.get(&key()).map(|_| ()),
                 "set" => kc.set(&key(), "pw2"),
@@ -509,11 +433,7 @@ mod tests {
     #[test]
     fn platform_failure_keeps_the_platform_words() {
         let (kc, mock) = mock_store();
-        inject(
-            &mock,
-            &key(),
-            KeyringError::PlatformFailure("org.freedesktop.DBus.Error.Failed: boom".into()),
-        );
+        inject(&mock, &key(), KeyringError::PlatformFailure("org.freedesktop.DBus.Error.Failed: boom".into()));
         match kc.get(&key()) {
             Err(SecretError::Platform(text)) => assert!(text.contains("boom"), "{text}"),
             other => panic!("expected Platform, got {other:?}"),
@@ -525,32 +445,16 @@ mod tests {
     #[test]
     fn other_failures_say_what_to_do_and_never_show_secret_bytes() {
         let (kc, mock) = mock_store();
-        inject(
-            &mock,
-            &key(),
-            KeyringError::BadEncoding(b"hunter2-bytes\xff".to_vec()),
-        );
+        inject(&mock, &key(), KeyringError::BadEncoding(b"hunter2-bytes\xff".to_vec()));
         let err = kc.get(&key()).unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, SecretError::Platform(_)));
-        assert!(
-            text.contains("not UTF-8") && text.contains("forget it"),
-            "{text}"
-        );
+        assert!(text.contains("not UTF-8") && text.contains("forget it"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
         inject(&mock, &key(), KeyringError::NoDefaultStore);
-        assert!(matches!(
-            kc.set(&key(), "x"),
-            Err(SecretError::Unavailable(_))
-        ));
-        inject(
-            &mock,
-            &key(),
-            KeyringError::Invalid("password".into(), "empty".into()),
-        );
-        assert!(
-            matches!(kc.set(&key(), ""), Err(SecretError::Platform(t)) if t.contains("refused"))
-        );
+        assert!(matches!(kc.set(&key(), "x"), Err(SecretError::Unavailable(_))));
+        inject(&mock, &key(), KeyringError::Invalid("password".into(), "empty".into()));
+        assert!(matches!(kc.set(&key(), ""), Err(SecretError::Platform(t)) if t.contains("refused")));
     }
 
     #[test]
@@ -563,13 +467,12 @@ mod tests {
         cred.set_error(KeyringError::NoStorageAccess("locked".into()));
         assert_eq!(kc.probe(Duration::from_secs(3)), Err(SecretError::Locked));
         cred.set_error(KeyringError::PlatformFailure("no bus".into()));
-        assert!(matches!(
-            kc.probe(Duration::from_secs(3)),
-            Err(SecretError::Unavailable(_))
-        ));
-        // The write check leaves nothing behind.
-        let written = Entry::new_in_store(&store, SERVICE, PROBE_WRITE_ACCOUNT).unwrap();
-        assert!(matches!(written.get_password(), Err(KeyringError::NoEntry)));
+        assert!(matches!(kc.probe(Duration::from_secs(3)), Err(SecretError::Unavailable(_))));
+        // The write checks leave nothing behind.
+        let spec = std::collections::HashMap::from([("service", SERVICE), ("user", PROBE_WRITE_PREFIX)]);
+        let written = store.search(&spec).unwrap();
+        assert!(!written.is_empty(), "the probe wrote");
+        assert!(written.iter().all(|e| matches!(e.get_password(), Err(KeyringError::NoEntry))));
     }
 
     /// A keychain whose reads work and whose writes are refused or never answer (like a locked
@@ -611,15 +514,8 @@ mod tests {
         fn id(&self) -> String {
             "test".into()
         }
-        fn build(
-            &self,
-            _: &str,
-            _: &str,
-            _: Option<&std::collections::HashMap<&str, &str>>,
-        ) -> keyring_core::Result<Entry> {
-            Ok(Entry::new_with_credential(Arc::new(WriteBehaviour {
-                refuse: self.refuse,
-            })))
+        fn build(&self, _: &str, _: &str, _: Option<&std::collections::HashMap<&str, &str>>) -> keyring_core::Result<Entry> {
+            Ok(Entry::new_with_credential(Arc::new(WriteBehaviour { refuse: self.refuse })))
         }
         fn as_any(&self) -> &dyn std::any::Any {
             self
@@ -628,25 +524,12 @@ mod tests {
 
     #[test]
     fn probe_refused_write_is_locked_and_waiting_write_is_accepted_in_time() {
-        let refusing =
-            KeychainSecretStore::with_store(Arc::new(WriteBehaviour { refuse: true }), "refusing");
-        assert_eq!(
-            refusing.probe(Duration::from_secs(3)),
-            Err(SecretError::Locked)
-        );
-        let waiting =
-            KeychainSecretStore::with_store(Arc::new(WriteBehaviour { refuse: false }), "waiting");
+        let refusing = KeychainSecretStore::with_store(Arc::new(WriteBehaviour { refuse: true }), "refusing");
+        assert_eq!(refusing.probe(Duration::from_secs(3)), Err(SecretError::Locked));
+        let waiting = KeychainSecretStore::with_store(Arc::new(WriteBehaviour { refuse: false }), "waiting");
         let started = Instant::now();
-        assert_eq!(
-            waiting.probe(Duration::from_secs(1)),
-            Ok(()),
-            "an unlock dialog is being answered"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "{:?}",
-            started.elapsed()
-        );
+        assert_eq!(waiting.probe(Duration::from_secs(1)), Ok(()), "an unlock dialog is being answered");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     }
 
     #[test]
@@ -667,16 +550,13 @@ mod tests {
 
     #[test]
     fn a_panicking_call_is_an_error_not_a_crash() {
-        let r: Result<(), SecretError> =
-            run_bounded(Duration::from_secs(2), "answer", || panic!("store bug"));
+        let r: Result<(), SecretError> = run_bounded(Duration::from_secs(2), "answer", || panic!("store bug"));
         assert!(matches!(r, Err(SecretError::Platform(t)) if t.contains("panicked")));
     }
 
     #[test]
     fn usable_from_inside_a_tokio_runtime() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let (kc, _mock) = mock_store();
         rt.block_on(async {
             kc.set(&key(), "pw").unwrap();

@@ -3,5 +3,6 @@ pub mod atomic;
 pub mod profiles;
 pub mod secrets;
 pub mod keychain;
+pub mod password_command;
 pub mod password_source;
 pub mod secret_choice;

@@ -1,6 +1,8 @@
 //! The task runner behind a trait, so UI tests can swap in a fake that answers deterministically.
 
 use super::events::{Command, Event, HostKeyReply, Outcome, TaskId};
+use super::provision::{self, Target};
+use shiftgate_core::sql::{Script, SetupPlan};
 use crate::net::credentials::Credentials;
 use crate::net::ssh::{HostKeyPolicy, HostKeyQuestion, TunnelOptions};
 use shiftgate_core::profile::Profile;
@@ -96,6 +98,30 @@ impl TokioBackend {
         });
     }
 
+    /// Run a provisioning task and finish with its outcome.
+    fn spawn_provision(&self, task: TaskId, profile: Profile, credentials: Credentials, job: ProvisionJob) {
+        let cancel = self.track(task);
+        let tunnel = self.tunnel_for(task);
+        let sink = self.sink.clone();
+        let running = self.running.clone();
+        self.rt.spawn(async move {
+            let step_sink = sink.clone();
+            let on_step = move |step| step_sink.send(Event::Step { task, step });
+            let progress_sink = sink.clone();
+            let on_progress = move |progress| progress_sink.send(Event::Statement { task, progress });
+            let target = Target { profile: &profile, credentials: &credentials, tunnel: &tunnel };
+            let outcome = match job {
+                ProvisionJob::Discover => Outcome::Discovery(provision::discover(target, &on_step, &cancel).await.map(Box::new)),
+                ProvisionJob::Run(script) => Outcome::Script(provision::run_script(target, &script, &on_step, &on_progress, &cancel).await),
+                ProvisionJob::Verify(plan) => Outcome::Verify(provision::verify(target, &plan, &on_step, &cancel).await.map(Box::new)),
+            };
+            if let Ok(mut m) = running.lock() {
+                m.remove(&task);
+            }
+            sink.send(Event::Finished { task, outcome });
+        });
+    }
+
     fn track(&self, task: TaskId) -> CancellationToken {
         let token = CancellationToken::new();
         if let Ok(mut map) = self.running.lock() {
@@ -116,6 +142,18 @@ impl Backend for TokioBackend {
             }
             Command::TestConnection { task, profile, credentials } => self.spawn_test(task, *profile, credentials, false),
             Command::TestTunnel { task, profile, credentials } => self.spawn_test(task, *profile, credentials, true),
+            Command::Discover { task, profile, credentials } => self.spawn_provision(task, *profile, credentials, ProvisionJob::Discover),
+            Command::RunScript { task, profile, credentials, script } => {
+                self.spawn_provision(task, *profile, credentials, ProvisionJob::Run(script))
+            }
+            Command::Verify { task, profile, credentials, plan } => self.spawn_provision(task, *profile, credentials, ProvisionJob::Verify(plan)),
         }
     }
+}
+
+/// What a provisioning task does.
+enum ProvisionJob {
+    Discover,
+    Run(Box<Script>),
+    Verify(Box<SetupPlan>),
 }

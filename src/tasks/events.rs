@@ -1,6 +1,8 @@
 //! The messages between the UI (or CLI) and the task runner: [`Command`] in, [`Event`] out.
 
+use super::provision::{DiscoveryOutcome, ScriptRun, StatementProgress, TaskFailure};
 use crate::net::credentials::Credentials;
+use shiftgate_core::sql::{Script, SetupPlan, VerifyReport};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::{Report, Step};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +29,12 @@ pub enum Command {
     /// once; no TLS, no login). Finishes with `Outcome::Test`.
     TestTunnel { task: TaskId, profile: Box<Profile>, credentials: Credentials },
     /// Stop a running task (client side at once; server side via the cancel protocol).
+    /// Discovery as the admin profile (schemas, owners, users, groups, roles, RBAC).
+    Discover { task: TaskId, profile: Box<Profile>, credentials: Credentials },
+    /// Run a reviewed script (setup, teardown, cleanup, verify fix) as the admin profile.
+    RunScript { task: TaskId, profile: Box<Profile>, credentials: Credentials, script: Box<Script> },
+    /// Log in as the catalog user and check what it can see.
+    Verify { task: TaskId, profile: Box<Profile>, credentials: Credentials, plan: Box<SetupPlan> },
     Cancel(TaskId),
 }
 
@@ -46,6 +54,23 @@ impl std::fmt::Debug for Command {
                 .field("profile", &profile.name)
                 .field("credentials", credentials)
                 .finish(),
+            Command::Discover { task, profile, credentials } => {
+                f.debug_struct("Discover").field("task", task).field("profile", &profile.name).field("credentials", credentials).finish()
+            }
+            Command::RunScript { task, profile, credentials, script } => f
+                .debug_struct("RunScript")
+                .field("task", task)
+                .field("profile", &profile.name)
+                .field("credentials", credentials)
+                .field("script", &script.title)
+                .finish(),
+            Command::Verify { task, profile, credentials, plan } => f
+                .debug_struct("Verify")
+                .field("task", task)
+                .field("profile", &profile.name)
+                .field("credentials", credentials)
+                .field("user", &plan.user)
+                .finish(),
             Command::Cancel(t) => f.debug_tuple("Cancel").field(t).finish(),
         }
     }
@@ -54,7 +79,11 @@ impl std::fmt::Debug for Command {
 impl Command {
     pub fn task(&self) -> TaskId {
         match self {
-            Command::TestConnection { task, .. } | Command::TestTunnel { task, .. } => *task,
+            Command::TestConnection { task, .. }
+            | Command::TestTunnel { task, .. }
+            | Command::Discover { task, .. }
+            | Command::RunScript { task, .. }
+            | Command::Verify { task, .. } => *task,
             Command::Cancel(t) => *t,
         }
     }
@@ -65,6 +94,8 @@ impl Command {
 pub enum Event {
     Step { task: TaskId, step: Step },
     Log { task: TaskId, line: String },
+    /// Progress of one statement of a `RunScript` task.
+    Statement { task: TaskId, progress: StatementProgress },
     Finished { task: TaskId, outcome: Outcome },
     /// The task is paused: SSH hop `hop` (0 = first in connection order) presented a host key no
     /// known-hosts file holds. Show type and fingerprint, then answer with `reply.answer(..)`
@@ -76,7 +107,7 @@ pub enum Event {
 impl Event {
     pub fn task(&self) -> TaskId {
         match self {
-            Event::Step { task, .. } | Event::Log { task, .. } | Event::Finished { task, .. } | Event::HostKeyPrompt { task, .. } => *task,
+            Event::Step { task, .. } | Event::Log { task, .. } | Event::Statement { task, .. } | Event::Finished { task, .. } | Event::HostKeyPrompt { task, .. } => *task,
         }
     }
 }
@@ -114,4 +145,7 @@ impl std::fmt::Debug for HostKeyReply {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Test(Box<Report>),
+    Discovery(Result<Box<DiscoveryOutcome>, TaskFailure>),
+    Script(Result<ScriptRun, TaskFailure>),
+    Verify(Result<Box<VerifyReport>, TaskFailure>),
 }

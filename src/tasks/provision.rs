@@ -3,7 +3,9 @@
 //! The SQL and its interpretation are pure (`shiftgate_core::sql`); this module only opens the
 //! session, runs each query or statement by simple query, and reports progress.
 
-use crate::net::connect::{facts_from_pg_error, open_session, Password, Session, StepSink};
+use crate::net::connect::{facts_from_pg_error, open_session, Session, StepSink};
+use crate::net::credentials::Credentials;
+use crate::net::ssh::TunnelOptions;
 use shiftgate_core::diagnose::{diagnose, Diagnosis};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::{Report, ServerInfo, StepKind, StepStatus};
@@ -77,11 +79,16 @@ impl ScriptRun {
     }
 }
 
-async fn connect(profile: &Profile, password: Option<&Password>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<Session, TaskFailure> {
-    // TODO(lead): take Credentials + TunnelOptions from the caller so provisioning works through
-    // tunnels that need SSH secrets or a host-key prompt.
-    let credentials = crate::net::credentials::Credentials::db_only(password.cloned());
-    match open_session(profile, &credentials, &crate::net::ssh::TunnelOptions::default(), sink, cancel).await {
+/// How to reach the server for one task: the profile, its secrets and the SSH tunnel options.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub profile: &'a Profile,
+    pub credentials: &'a Credentials,
+    pub tunnel: &'a TunnelOptions,
+}
+
+async fn connect(target: Target<'_>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<Session, TaskFailure> {
+    match open_session(target.profile, target.credentials, target.tunnel, sink, cancel).await {
         Ok(s) => Ok(s),
         Err(report) => {
             if report.diagnosis.as_ref().is_some_and(|d| d.cause == shiftgate_core::diagnose::Cause::Cancelled) {
@@ -161,8 +168,9 @@ pub struct DiscoveryOutcome {
 }
 
 /// Discovery as the admin: schemas (local / external), owners, datashares, users, groups, roles.
-pub async fn discover(profile: &Profile, password: Option<&Password>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<DiscoveryOutcome, TaskFailure> {
-    let session = connect(profile, password, sink, cancel).await?;
+pub async fn discover(target: Target<'_>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<DiscoveryOutcome, TaskFailure> {
+    let profile = target.profile;
+    let session = connect(target, sink, cancel).await?;
     let server = detect_server(&session, profile, cancel).await?;
     let dialect = dialect_of(&server);
     let mut results = QueryResults::new();
@@ -183,15 +191,14 @@ pub async fn discover(profile: &Profile, password: Option<&Password>, sink: Step
 /// statement that can't (Redshift GRANT/REVOKE on external resources) commits the block before it
 /// and runs on its own. Stops at the first failure with its diagnosis.
 pub async fn run_script(
-    profile: &Profile,
-    password: Option<&Password>,
+    target: Target<'_>,
     script: &Script,
     sink: StepSink<'_>,
     progress: ProgressSink<'_>,
     cancel: &CancellationToken,
 ) -> Result<ScriptRun, TaskFailure> {
-    let session = connect(profile, password, sink, cancel).await?;
-    run_script_on(&session, profile, script, progress, cancel).await
+    let session = connect(target, sink, cancel).await?;
+    run_script_on(&session, target.profile, script, progress, cancel).await
 }
 
 /// [`run_script`] on an open session.
@@ -255,8 +262,8 @@ pub async fn run_script_on(session: &Session, profile: &Profile, script: &Script
 }
 
 /// Verify as the NEW user: what it can see and read, per schema, with fix SQL for each gap.
-pub async fn verify(profile: &Profile, password: Option<&Password>, plan: &SetupPlan, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<VerifyReport, TaskFailure> {
-    let session = connect(profile, password, sink, cancel).await?;
+pub async fn verify(target: Target<'_>, plan: &SetupPlan, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<VerifyReport, TaskFailure> {
+    let session = connect(target, sink, cancel).await?;
     let plan_err = |errs: Vec<sql::PlanError>| {
         TaskFailure::Failed(Diagnosis {
             cause: shiftgate_core::diagnose::Cause::Other,

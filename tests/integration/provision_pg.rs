@@ -2,7 +2,7 @@
 //! later tables by a planned / unplanned owner → re-run setup → teardown leaves nothing; and the
 //! vendor's original script failing the way redshift.md §1.7 says, then cleaned up.
 
-use crate::support::{self, pg};
+use crate::support::{self, pg, target};
 use shiftgate::net::connect::Password;
 use shiftgate::profile::{Engine, Profile, SslMode};
 use shiftgate::sql::{self, Access, Dialect, SetupPlan};
@@ -77,7 +77,7 @@ fn full_cycle_setup_verify_teardown() {
     let (admin_p, admin_pw) = admin(&db);
 
     // Discovery as the admin.
-    let found = rt.block_on(provision::discover(&admin_p, Some(&admin_pw), &steps, &cancel)).expect("discovery");
+    let found = rt.block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel)).expect("discovery");
     assert_eq!(found.dialect, Dialect::Postgres);
     let sales = found.discovery.schemas.iter().find(|x| x.name == "sales").expect("sales discovered");
     assert!(sales.object_owners.contains(&etl), "{sales:?}");
@@ -89,7 +89,7 @@ fn full_cycle_setup_verify_teardown() {
     let script = sql::setup_script(&plan, &found.discovery.existing_state()).expect("script");
     let seen = Mutex::new(Vec::<StatementProgress>::new());
     let progress = |p: StatementProgress| seen.lock().unwrap().push(p);
-    let run = rt.block_on(provision::run_script(&admin_p, Some(&admin_pw), &script, &steps, &progress, &cancel)).expect("run");
+    let run = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &script, &steps, &progress, &cancel)).expect("run");
     assert!(run.succeeded(), "{run:?}");
     let seen = seen.into_inner().unwrap();
     assert!(seen.iter().all(|p| !p.shown_sql.contains("Catalog-Pass-42")), "progress never shows the password");
@@ -97,7 +97,7 @@ fn full_cycle_setup_verify_teardown() {
 
     // Verify as the new user.
     let (cat_p, cat_pw) = (profile(&user, &db), Password::new(plan.password.clone()));
-    let report = rt.block_on(provision::verify(&cat_p, Some(&cat_pw), &plan, &steps, &cancel)).expect("verify");
+    let report = rt.block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan, &steps, &cancel)).expect("verify");
     assert!(report.passed(), "{report:#?}");
     assert_eq!(report.schemas.len(), 2);
     let sales_v = report.schemas.iter().find(|v| v.name == "sales").unwrap();
@@ -108,7 +108,7 @@ fn full_cycle_setup_verify_teardown() {
     s.sql_in(&db, &format!("SET ROLE {etl}; CREATE TABLE sales.later_by_etl (id int);")).unwrap();
     // … one by an owner not in the plan is not, and verify says so.
     s.sql_in(&db, &format!("SET ROLE {outsider}; CREATE TABLE sales.later_by_outsider (id int);")).unwrap();
-    let report = rt.block_on(provision::verify(&cat_p, Some(&cat_pw), &plan, &steps, &cancel)).expect("verify 2");
+    let report = rt.block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan, &steps, &cancel)).expect("verify 2");
     assert!(!report.passed());
     let sales_v = report.schemas.iter().find(|v| v.name == "sales").unwrap();
     assert_eq!(sales_v.tables_unreadable, vec!["later_by_outsider".to_string()], "{sales_v:#?}");
@@ -116,25 +116,25 @@ fn full_cycle_setup_verify_teardown() {
     let fix = report.fix_script.render(false);
     assert!(fix.contains(&format!("FOR USER \"{outsider}\"")), "{fix}");
     // The fix script applies and verify then passes.
-    let fix_run = rt.block_on(provision::run_script(&admin_p, Some(&admin_pw), &report.fix_script, &steps, &|_| {}, &cancel)).unwrap();
+    let fix_run = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &report.fix_script, &steps, &|_| {}, &cancel)).unwrap();
     assert!(fix_run.succeeded(), "{fix_run:?}");
     let mut plan2 = plan.clone();
     if let Some(g) = plan2.schemas.iter_mut().find(|g| g.name == "sales") {
         g.owners.push(outsider.clone());
     }
-    let report = rt.block_on(provision::verify(&cat_p, Some(&cat_pw), &plan2, &steps, &cancel)).unwrap();
+    let report = rt.block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan2, &steps, &cancel)).unwrap();
     assert!(report.passed(), "{report:#?}");
 
     // Re-running setup on an already set-up server succeeds (ALTER USER, group skipped).
-    let again = rt.block_on(provision::discover(&admin_p, Some(&admin_pw), &steps, &cancel)).unwrap();
+    let again = rt.block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel)).unwrap();
     let script2 = sql::setup_script(&plan2, &again.discovery.existing_state()).expect("script 2");
     assert!(script2.render(false).contains("ALTER USER"), "existing user is altered, not created");
-    let run2 = rt.block_on(provision::run_script(&admin_p, Some(&admin_pw), &script2, &steps, &|_| {}, &cancel)).unwrap();
+    let run2 = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &script2, &steps, &|_| {}, &cancel)).unwrap();
     assert!(run2.succeeded(), "{run2:?}");
 
     // Teardown leaves no role, no default ACL, no grant.
     let teardown = sql::teardown_script(&plan2).expect("teardown");
-    let run3 = rt.block_on(provision::run_script(&admin_p, Some(&admin_pw), &teardown, &steps, &|_| {}, &cancel)).unwrap();
+    let run3 = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &teardown, &steps, &|_| {}, &cancel)).unwrap();
     assert!(run3.succeeded(), "{run3:?}");
     let roles = s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname IN ('{user}', '{group}')")).unwrap();
     assert_eq!(roles, "0");
@@ -158,13 +158,13 @@ fn a_failing_statement_rolls_back_the_whole_setup() {
     let cancel = CancellationToken::new();
     let steps = no_steps();
     let (admin_p, admin_pw) = admin(&db);
-    let found = rt.block_on(provision::discover(&admin_p, Some(&admin_pw), &steps, &cancel)).unwrap();
+    let found = rt.block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel)).unwrap();
     let user = support::unique("rbuser");
     let mut plan = plan_from(&found.discovery, &user, &format!("{user}_ro"), &["app"]);
     // An owner that does not exist makes ALTER DEFAULT PRIVILEGES fail after CREATE USER ran.
     plan.schemas[0].owners.push("no_such_owner".into());
     let script = sql::setup_script(&plan, &found.discovery.existing_state()).unwrap();
-    let run = rt.block_on(provision::run_script(&admin_p, Some(&admin_pw), &script, &steps, &|_| {}, &cancel)).unwrap();
+    let run = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &script, &steps, &|_| {}, &cancel)).unwrap();
     let (_, diag) = run.failed.clone().expect("fails");
     assert!(run.rolled_back);
     assert!(diag.server_text.as_deref().unwrap_or("").contains("no_such_owner"), "{diag:?}");
@@ -202,7 +202,7 @@ fn vendor_original_script_fails_as_documented_and_cleanup_removes_leftovers() {
     let rt = support::rt();
     let (admin_p, admin_pw) = admin(&db);
     let run = rt
-        .block_on(provision::run_script(&admin_p, Some(&admin_pw), &cleanup, &no_steps(), &|_| {}, &CancellationToken::new()))
+        .block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &cleanup, &no_steps(), &|_| {}, &CancellationToken::new()))
         .unwrap();
     assert!(run.succeeded(), "{run:?}\n{}", cleanup.render(false));
     assert_eq!(s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{user}'")).unwrap(), "0");

@@ -3,7 +3,7 @@
 //! schemas, the Redshift-dialect setup, verify with late-binding views and external schemas,
 //! the vendor's original script, and a teardown that leaves nothing.
 
-use crate::support;
+use crate::support::{self, target};
 use redshift_sim::{RunningSimulator, Simulator, Warehouse, ADMIN_PASSWORD, LEGACY_SHA_PASSWORD};
 use shiftgate::diagnose::Cause;
 use shiftgate::net::connect::{test_connection, Password};
@@ -122,7 +122,7 @@ fn full_cycle(access: Access) {
     let admin = s.profile("admin");
     let admin_pw = Password::new(ADMIN_PASSWORD.into());
 
-    let found = rt.block_on(provision::discover(&admin, Some(&admin_pw), &nothing, &cancel)).expect("discovery");
+    let found = rt.block_on(provision::discover(target(&admin, Some(&admin_pw)), &nothing, &cancel)).expect("discovery");
     assert_eq!(found.dialect, Dialect::Redshift);
     let d = &found.discovery;
     assert!(d.rbac_available);
@@ -132,12 +132,12 @@ fn full_cycle(access: Access) {
 
     let plan = catalog_plan(d, access);
     let script = sql::setup_script(&plan, &d.existing_state()).expect("script");
-    let run = rt.block_on(provision::run_script(&admin, Some(&admin_pw), &script, &nothing, &|_| {}, &cancel)).expect("run");
+    let run = rt.block_on(provision::run_script(target(&admin, Some(&admin_pw)), &script, &nothing, &|_| {}, &cancel)).expect("run");
     assert!(run.succeeded(), "{run:?}\n{}", script.render(false));
 
     let cat = s.profile("catalog_reader");
     let cat_pw = Password::new(plan.password.clone());
-    let report = rt.block_on(provision::verify(&cat, Some(&cat_pw), &plan, &nothing, &cancel)).expect("verify");
+    let report = rt.block_on(provision::verify(target(&cat, Some(&cat_pw)), &plan, &nothing, &cancel)).expect("verify");
     assert!(report.passed(), "{report:#?}");
     let sales = report.schemas.iter().find(|v| v.name == "sales").unwrap();
     assert!(sales.late_binding_cols > 0, "late-binding view columns were read: {sales:#?}");
@@ -145,7 +145,7 @@ fn full_cycle(access: Access) {
     assert!(ext.tables_total > 0, "external tables visible via svv_external_tables: {ext:#?}");
 
     let teardown = sql::teardown_script(&plan).expect("teardown");
-    let run = rt.block_on(provision::run_script(&admin, Some(&admin_pw), &teardown, &nothing, &|_| {}, &cancel)).expect("teardown run");
+    let run = rt.block_on(provision::run_script(target(&admin, Some(&admin_pw)), &teardown, &nothing, &|_| {}, &cancel)).expect("teardown run");
     assert!(run.succeeded(), "{run:?}\n{}", teardown.render(false));
     let w = s.sim.catalog();
     assert!(!w.users().iter().any(|u| u.name == "catalog_reader"));
@@ -177,7 +177,7 @@ fn vendor_original_script_fails_where_redshift_md_predicts() {
     for (stmt, exp) in script.statements().zip(&expected) {
         let one = sql::Script { title: "one".into(), blocks: vec![sql::Block { comment: vec![], statements: vec![stmt.clone()] }] };
         let run = rt
-            .block_on(provision::run_script(&admin, Some(&admin_pw), &one, &nothing, &|_| {}, &CancellationToken::new()))
+            .block_on(provision::run_script(target(&admin, Some(&admin_pw)), &one, &nothing, &|_| {}, &CancellationToken::new()))
             .expect("connects");
         match &exp.result {
             StepResult::Succeeds => assert!(run.succeeded(), "step {}: {run:?}", exp.step),

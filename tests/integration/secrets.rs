@@ -17,8 +17,7 @@ use shiftgate::net::connect::Password;
 use shiftgate::profile::{Engine, Profile, SecretMode, SshAuth, SshHop};
 use shiftgate::store::keychain::{KeychainSecretStore, PROBE_TIMEOUT, SERVICE};
 use shiftgate::store::password_source::{
-    PromptAnswer, PromptRequest, SecretOrigin, forget_profile_secrets, remove_profile_and_secrets,
-    resolve_db_password, resolve_ssh_secret,
+    PromptAnswer, PromptRequest, SecretOrigin, forget_profile_secrets, remove_profile_and_secrets, resolve_db_password, resolve_ssh_secret,
 };
 use shiftgate::store::profiles::ProfileStore;
 use shiftgate::store::secret_choice::open_secret_store;
@@ -53,10 +52,7 @@ fn real_keychain(test: &str) -> Option<KeychainSecretStore> {
 }
 
 fn key(profile: &Profile, kind: SecretKind) -> SecretKey {
-    SecretKey {
-        profile: profile.id.clone(),
-        kind,
-    }
+    SecretKey { profile: profile.id.clone(), kind }
 }
 
 fn text(secret: Option<Password>) -> Option<String> {
@@ -65,15 +61,8 @@ fn text(secret: Option<Password>) -> Option<String> {
 
 /// Look the item up with libsecret's own tool, outside Shiftgate's code path.
 fn secret_tool_lookup(account: &str) -> Option<Option<String>> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", SERVICE, "username", account])
-        .output()
-        .ok()?;
-    Some(
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned()),
-    )
+    let out = Command::new("secret-tool").args(["lookup", "service", SERVICE, "username", account]).output().ok()?;
+    Some(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
 #[test]
@@ -85,39 +74,20 @@ fn real_keychain_round_trip() {
     assert_eq!(kc.describe(), "Secret Service keychain");
     let p = Profile::new(Engine::Postgres);
     let k = key(&p, SecretKind::DbPassword);
-    assert_eq!(
-        text(kc.get(&k).unwrap()),
-        None,
-        "fresh profile id has nothing saved"
-    );
+    assert_eq!(text(kc.get(&k).unwrap()), None, "fresh profile id has nothing saved");
     kc.set(&k, "first pässword ✓").unwrap();
-    assert_eq!(
-        text(kc.get(&k).unwrap()).as_deref(),
-        Some("first pässword ✓")
-    );
+    assert_eq!(text(kc.get(&k).unwrap()).as_deref(), Some("first pässword ✓"));
     kc.set(&k, "second").unwrap();
-    assert_eq!(
-        text(kc.get(&k).unwrap()).as_deref(),
-        Some("second"),
-        "set replaces, never duplicates"
-    );
+    assert_eq!(text(kc.get(&k).unwrap()).as_deref(), Some("second"), "set replaces, never duplicates");
     match secret_tool_lookup(&SecretKind::DbPassword.account(&p.id)) {
-        Some(found) => assert_eq!(
-            found.as_deref(),
-            Some("second"),
-            "secret-tool sees the item under service=shiftgate"
-        ),
+        Some(found) => assert_eq!(found.as_deref(), Some("second"), "secret-tool sees the item under service=shiftgate"),
         None => eprintln!("note: secret-tool (libsecret-tools) not installed; cross-check skipped"),
     }
     let other = key(&p, SecretKind::SshPassword { hop: 1 });
     kc.set(&other, "hop-1").unwrap();
     kc.delete(&k).unwrap();
     assert_eq!(text(kc.get(&k).unwrap()), None);
-    assert_eq!(
-        text(kc.get(&other).unwrap()).as_deref(),
-        Some("hop-1"),
-        "delete is per kind"
-    );
+    assert_eq!(text(kc.get(&other).unwrap()).as_deref(), Some("hop-1"), "delete is per kind");
     kc.delete(&k).expect("deleting a missing item is fine");
     forget_profile_secrets(&kc, &p).unwrap();
     assert_eq!(text(kc.get(&other).unwrap()), None);
@@ -147,10 +117,7 @@ fn throwaway_data_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for var in ["XDG_DATA_HOME", "XDG_CONFIG_HOME", "HOME"] {
         if let Some(dir) = std::env::var_os(var).map(PathBuf::from) {
-            if dir.starts_with(&tmp)
-                && dir.is_dir()
-                && !dirs.iter().any(|d: &PathBuf| dir.starts_with(d))
-            {
+            if dir.starts_with(&tmp) && dir.is_dir() && !dirs.iter().any(|d: &PathBuf| dir.starts_with(d)) {
                 dirs.push(dir);
             }
         }
@@ -160,8 +127,7 @@ fn throwaway_data_dirs() -> Vec<PathBuf> {
 
 #[test]
 fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
-    let Some(kc) = real_keychain("saved_secrets_survive_a_restart_and_never_touch_disk_in_clear")
-    else {
+    let Some(kc) = real_keychain("saved_secrets_survive_a_restart_and_never_touch_disk_in_clear") else {
         return;
     };
     const DB_PW: &str = "Db-Secret-9f3a-⚿";
@@ -179,26 +145,17 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
         host: "bastion.example.com".into(),
         port: 22,
         user: "ec2-user".into(),
-        auth: SshAuth::Key {
-            path: "/keys/id_ed25519".into(),
-        },
+        auth: SshAuth::Key { path: "/keys/id_ed25519".into() },
     };
     {
         let mut profiles = ProfileStore::open(config.path()).unwrap();
         profiles.upsert(p.clone()).unwrap();
-        let mut answers = vec![
-            (SecretKind::DbPassword, DB_PW),
-            (SecretKind::SshPassphrase { hop: 0 }, SSH_PP),
-        ]
-        .into_iter();
+        let mut answers = vec![(SecretKind::DbPassword, DB_PW), (SecretKind::SshPassphrase { hop: 0 }, SSH_PP)].into_iter();
         let mut prompt = |req: &PromptRequest| {
             let (kind, secret) = answers.next().expect("asked exactly twice");
             assert_eq!(req.key.kind, kind);
             assert!(req.offer_remember);
-            Some(PromptAnswer {
-                secret: Password::new(secret.into()),
-                remember: true,
-            })
+            Some(PromptAnswer { secret: Password::new(secret.into()), remember: true })
         };
         let db = resolve_db_password(&p, &kc, &mut prompt).unwrap();
         assert!(db.saved, "{:?}", db.notices);
@@ -211,19 +168,11 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
     let kc = real_keychain("restart").expect("the keychain is still there");
     let profiles = ProfileStore::open(config.path()).unwrap();
     let p2 = profiles.get(&p.id).expect("profile reloaded").clone();
-    let mut never = |_: &PromptRequest| -> Option<PromptAnswer> {
-        panic!("saved secrets must not be asked again")
-    };
+    let mut never = |_: &PromptRequest| -> Option<PromptAnswer> { panic!("saved secrets must not be asked again") };
     let db = resolve_db_password(&p2, &kc, &mut never).unwrap();
-    assert_eq!(
-        (text(db.secret).as_deref(), db.origin),
-        (Some(DB_PW), SecretOrigin::Keychain)
-    );
+    assert_eq!((text(db.secret).as_deref(), db.origin), (Some(DB_PW), SecretOrigin::Keychain));
     let ssh = resolve_ssh_secret(&p2, &SecretKind::SshPassphrase { hop: 0 }, &kc, &mut never);
-    assert_eq!(
-        (text(ssh.secret).as_deref(), ssh.origin),
-        (Some(SSH_PP), SecretOrigin::Keychain)
-    );
+    assert_eq!((text(ssh.secret).as_deref(), ssh.origin), (Some(SSH_PP), SecretOrigin::Keychain));
 
     // Neither secret is in any file Shiftgate or the keychain daemon wrote.
     let mut dirs = vec![config.path().to_path_buf()];
@@ -232,10 +181,7 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
     for d in &dirs {
         files_under(d, &mut files);
     }
-    assert!(
-        files.iter().any(|f| f.ends_with("profiles.toml")),
-        "the profile file was written: {files:?}"
-    );
+    assert!(files.iter().any(|f| f.ends_with("profiles.toml")), "the profile file was written: {files:?}");
     let mut scanned = 0;
     for f in &files {
         let Ok(bytes) = std::fs::read(f) else {
@@ -243,19 +189,13 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
         };
         scanned += 1;
         for secret in [DB_PW, SSH_PP] {
-            assert!(
-                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
-                "secret found in clear text in {}",
-                f.display()
-            );
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "secret found in clear text in {}", f.display());
         }
     }
     eprintln!("scanned {scanned} files under {dirs:?}");
     if !throwaway_data_dirs().is_empty() {
         assert!(
-            files
-                .iter()
-                .any(|f| f.to_string_lossy().contains("keyrings")),
+            files.iter().any(|f| f.to_string_lossy().contains("keyrings")),
             "expected gnome-keyring's own files among the scanned ones: {files:?}"
         );
     }
@@ -264,17 +204,8 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
     let mut profiles = profiles;
     let (_, warning) = remove_profile_and_secrets(&mut profiles, &kc, &p.id).unwrap();
     assert_eq!(warning, None);
-    assert_eq!(
-        text(kc.get(&key(&p, SecretKind::DbPassword)).unwrap()),
-        None
-    );
-    assert_eq!(
-        text(
-            kc.get(&key(&p, SecretKind::SshPassphrase { hop: 0 }))
-                .unwrap()
-        ),
-        None
-    );
+    assert_eq!(text(kc.get(&key(&p, SecretKind::DbPassword)).unwrap()), None);
+    assert_eq!(text(kc.get(&key(&p, SecretKind::SshPassphrase { hop: 0 })).unwrap()), None);
 }
 
 /// Run this test binary's [`child_open_secret_store`] (inside `wrapper`, if given) with an empty
@@ -290,36 +221,21 @@ fn run_child(wrapper: Option<&str>, configure: impl FnOnce(&mut Command)) -> (St
         }
         None => Command::new(&exe),
     };
-    cmd.args([
-        "secrets::child_open_secret_store",
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(CHILD_MODE, "1")
-    // An empty runtime dir, so zbus's fallback `$XDG_RUNTIME_DIR/bus` finds no bus either.
-    .env("XDG_RUNTIME_DIR", runtime.path());
+    cmd.args(["secrets::child_open_secret_store", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env(CHILD_MODE, "1")
+        // An empty runtime dir, so zbus's fallback `$XDG_RUNTIME_DIR/bus` finds no bus either.
+        .env("XDG_RUNTIME_DIR", runtime.path());
     configure(&mut cmd);
     let started = Instant::now();
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     (stdout, elapsed)
 }
 
 fn child_line(stdout: &str) -> &str {
-    stdout
-        .lines()
-        .find_map(|l| l.split_once("CHILD ").map(|(_, rest)| rest))
-        .unwrap_or_else(|| panic!("no CHILD line in:\n{stdout}"))
+    stdout.lines().find_map(|l| l.split_once("CHILD ").map(|(_, rest)| rest)).unwrap_or_else(|| panic!("no CHILD line in:\n{stdout}"))
 }
 
 #[test]
@@ -330,9 +246,8 @@ fn without_dbus_the_app_uses_memory_and_says_why_quickly() {
     let line = child_line(&stdout);
     assert!(
         line.contains("persistent=false")
-            && line.contains(
-                "reason=No keychain: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset). Passwords will be asked every time."
-            ),
+            && line
+                .contains("reason=No keychain: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset). Passwords will be asked every time."),
         "{line}"
     );
     assert!(elapsed < Duration::from_secs(20), "child took {elapsed:?}");
@@ -341,17 +256,10 @@ fn without_dbus_the_app_uses_memory_and_says_why_quickly() {
 #[test]
 fn with_an_unreachable_bus_the_app_uses_memory_and_says_why_quickly() {
     let (stdout, _) = run_child(None, |c| {
-        c.env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/shiftgate-test-bus",
-        );
+        c.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/shiftgate-test-bus");
     });
     let line = child_line(&stdout);
-    assert!(
-        line.contains("persistent=false")
-            && line.contains("reason=No keychain: cannot reach the D-Bus session bus"),
-        "{line}"
-    );
+    assert!(line.contains("persistent=false") && line.contains("reason=No keychain: cannot reach the D-Bus session bus"), "{line}");
 }
 
 #[test]
@@ -361,29 +269,17 @@ fn with_a_locked_secret_service_the_app_uses_memory_and_says_why_quickly() {
         return;
     }
     for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
-        let found = Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {tool}"))
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            found,
-            "{tool} is missing: install the Debian packages dbus and gnome-keyring (scripts/test.sh does), or set {OPT_OUT}=1"
-        );
+        let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
+        assert!(found, "{tool} is missing: install the Debian packages dbus and gnome-keyring (scripts/test.sh does), or set {OPT_OUT}=1");
     }
     // A private bus where D-Bus activation starts a fresh gnome-keyring that nobody unlocked: it
     // answers lookups but refuses to store — the headless "locked keyring" case.
     let data = tempfile::tempdir().unwrap();
     let (stdout, elapsed) = run_child(Some("dbus-run-session"), |c| {
-        c.env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env("XDG_DATA_HOME", data.path());
+        c.env_remove("DBUS_SESSION_BUS_ADDRESS").env("XDG_DATA_HOME", data.path());
     });
     let line = child_line(&stdout);
-    assert!(
-        line.contains("persistent=false")
-            && line.contains("reason=No keychain: the keychain is locked"),
-        "{line}"
-    );
+    assert!(line.contains("persistent=false") && line.contains("reason=No keychain: the keychain is locked"), "{line}");
     assert!(elapsed < Duration::from_secs(20), "child took {elapsed:?}");
 }
 
@@ -397,23 +293,10 @@ fn child_open_secret_store() {
     let started = Instant::now();
     let (store, reason) = open_secret_store(true);
     let elapsed = started.elapsed();
-    println!(
-        "CHILD persistent={} elapsed_ms={} reason={}",
-        store.persistent(),
-        elapsed.as_millis(),
-        reason.as_deref().unwrap_or("-")
-    );
-    assert!(
-        elapsed < PROBE_TIMEOUT + Duration::from_millis(500),
-        "open_secret_store took {elapsed:?}"
-    );
+    println!("CHILD persistent={} elapsed_ms={} reason={}", store.persistent(), elapsed.as_millis(), reason.as_deref().unwrap_or("-"));
+    assert!(elapsed < PROBE_TIMEOUT + Duration::from_millis(500), "open_secret_store took {elapsed:?}");
     // The fallback works: a password can be kept for this run.
     let p = Profile::new(Engine::Postgres);
-    store
-        .set(&key(&p, SecretKind::DbPassword), "in-memory")
-        .unwrap();
-    assert_eq!(
-        text(store.get(&key(&p, SecretKind::DbPassword)).unwrap()).as_deref(),
-        Some("in-memory")
-    );
+    store.set(&key(&p, SecretKind::DbPassword), "in-memory").unwrap();
+    assert_eq!(text(store.get(&key(&p, SecretKind::DbPassword)).unwrap()).as_deref(), Some("in-memory"));
 }

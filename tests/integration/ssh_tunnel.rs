@@ -6,7 +6,7 @@
 
 use crate::support::{self, listeners, pg, sshd};
 use shiftgate::diagnose::Cause;
-use shiftgate::net::connect::{test_connection, test_tunnel, Password};
+use shiftgate::net::connect::{Password, test_connection, test_tunnel};
 use shiftgate::net::credentials::{Credentials, SshSecret};
 use shiftgate::net::ssh::{HostKeyPolicy, HostKeyQuestion, TunnelOptions};
 use shiftgate::profile::{Engine, Profile, SshAuth, SshHop, SslMode};
@@ -384,10 +384,17 @@ fn ssh_test_tunnel_runs_only_the_ssh_steps_and_a_reachability_check() {
     let r = support::rt().block_on(test_tunnel(&p, &db_credentials(), &f.opts, &sink, &CancellationToken::new()));
     assert_ok(&r, "tunnel test");
     let kinds: Vec<String> = r.steps.iter().map(|s| s.kind.label()).collect();
-    assert!(r.steps.iter().all(|s| matches!(
-        s.kind,
-        StepKind::SshTcp { .. } | StepKind::SshBanner { .. } | StepKind::SshHostKey { .. } | StepKind::SshAuth { .. } | StepKind::SshChannel { .. }
-    )), "{kinds:?}");
+    assert!(
+        r.steps.iter().all(|s| matches!(
+            s.kind,
+            StepKind::SshTcp { .. }
+                | StepKind::SshBanner { .. }
+                | StepKind::SshHostKey { .. }
+                | StepKind::SshAuth { .. }
+                | StepKind::SshChannel { .. }
+        )),
+        "{kinds:?}"
+    );
     assert!(r.steps.iter().any(|s| matches!(s.kind, StepKind::SshChannel { .. }) && s.status == StepStatus::Ok));
 
     p.port = listeners::closed_port();
@@ -402,7 +409,8 @@ fn ssh_backend_pauses_on_an_unknown_host_key_and_resumes_on_the_answer() {
     let f = files(&[], HostKeyPolicy::Refuse);
     let p = profile(hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)), SslMode::Require);
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut backend = TokioBackend::new(support::rt().handle().clone(), EventSink::new(tx, Arc::new(|| {}))).with_tunnel_options(f.opts.clone());
+    let mut backend =
+        TokioBackend::new(support::rt().handle().clone(), EventSink::new(tx, Arc::new(|| {}))).with_tunnel_options(f.opts.clone());
     let task = TaskId::next();
     backend.submit(Command::TestTunnel { task, profile: Box::new(p), credentials: db_credentials() });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

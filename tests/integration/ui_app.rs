@@ -52,7 +52,7 @@ impl Backend for FakeBackend {
                 let report = Report { steps: vec![step(StepKind::Tcp, StepStatus::Cancelled, 5, "")], ..Report::default() };
                 let _ = self.tx.send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
             }
-            Command::TestTunnel { .. } => {}
+            Command::TestTunnel { .. } | Command::Discover { .. } | Command::RunScript { .. } | Command::Verify { .. } => {}
             Command::TestConnection { task, profile, credentials } => {
                 self.calls.lock().unwrap().push(Call::Test {
                     host: profile.host.clone(),

@@ -27,3 +27,15 @@ pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     format!("{prefix}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
+
+/// A task target for a direct connection with only a database password. (Leaks two small
+/// values per call so the target can borrow them for the test's life.)
+pub fn target<'a>(
+    profile: &'a shiftgate::profile::Profile,
+    password: Option<&shiftgate::net::connect::Password>,
+) -> shiftgate::tasks::provision::Target<'a> {
+    let credentials: &'static shiftgate::net::credentials::Credentials =
+        Box::leak(Box::new(shiftgate::net::credentials::Credentials::db_only(password.cloned())));
+    let tunnel: &'static shiftgate::net::ssh::TunnelOptions = Box::leak(Box::new(shiftgate::net::ssh::TunnelOptions::default()));
+    shiftgate::tasks::provision::Target { profile, credentials, tunnel }
+}

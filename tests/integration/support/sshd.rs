@@ -117,10 +117,10 @@ fn free_port() -> u16 {
 /// forking thread exits), stderr to `log`.
 fn spawn_for_life(program: &str, args: Vec<String>, log: &Path) {
     let (tx, rx) = std::sync::mpsc::channel();
-    let log = log.to_path_buf();
+    let log_path = log.to_path_buf();
     let program = program.to_string();
     std::thread::spawn(move || {
-        let result = std::fs::File::create(&log).and_then(|logf| {
+        let result = std::fs::File::create(&log_path).and_then(|logf| {
             Command::new("setpriv")
                 .args(["--pdeathsig=KILL", "--", &program])
                 .args(&args)
