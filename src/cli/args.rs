@@ -36,6 +36,25 @@ pub enum CliCommand {
     Teardown(TeardownArgs),
     /// Remove what the vendor's original setup SQL left behind.
     CleanupVendor(CleanupArgs),
+    /// Import profiles from pgpass, pg_service.conf, dbt profiles.yml, pgAdmin, DBeaver or a Shiftgate export.
+    Import {
+        file: PathBuf,
+        /// pgpass | pg_service | dbt | pgadmin | dbeaver | shiftgate (default: detected).
+        #[arg(long)]
+        format: Option<String>,
+        /// Show what would be created / updated / skipped, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export profiles (all, or the named ones) as TOML or JSON, without any secret.
+    Export {
+        profiles: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     /// Start the built-in Redshift simulator and open the app on a demo profile.
     Demo {
         /// Loopback port for the simulator (a free one is used if it is taken).

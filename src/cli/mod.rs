@@ -7,6 +7,7 @@ pub mod demo_cmd;
 pub mod profiles_cmd;
 pub mod provision_cmd;
 pub mod test_cmd;
+pub mod transfer_cmd;
 
 pub use args::{Cli, CliCommand};
 
@@ -64,6 +65,8 @@ pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
         Some(CliCommand::Verify(args)) => provision_cmd::verify(&cli.config_dir, cli.accept_new_host_key, args, rt),
         Some(CliCommand::Teardown(args)) => provision_cmd::teardown(&cli.config_dir, cli.accept_new_host_key, args, rt),
         Some(CliCommand::CleanupVendor(args)) => provision_cmd::cleanup_vendor(&cli.config_dir, cli.accept_new_host_key, args, rt),
+        Some(CliCommand::Import { file, format, dry_run }) => transfer_cmd::import_file(&cli.config_dir, &file, format, dry_run),
+        Some(CliCommand::Export { profiles, json, output }) => transfer_cmd::export(&cli.config_dir, &profiles, json, output.as_deref()),
         Some(CliCommand::Demo { port, no_gui }) => demo_cmd::run(&cli.config_dir, port, no_gui, rt),
         None => Err(CliError::new("no subcommand (the GUI is started by main)")),
     }

@@ -8,7 +8,7 @@ use super::credentials::Credentials;
 use super::ssh::{self, SshFailure, Tunnel, TunnelOptions};
 use super::tls::{self, SharedCertRecord};
 use super::wire::{Observed, ObservingTlsConnect, SharedWireLog, WireLog};
-use shiftgate_core::diagnose::{diagnose, FailureFacts, IoKind, TlsProblem};
+use shiftgate_core::diagnose::{FailureFacts, IoKind, TlsProblem, diagnose};
 use shiftgate_core::profile::{Profile, SslMode};
 use shiftgate_core::report::{Report, ServerInfo, Step, StepKind, StepStatus};
 use std::net::{IpAddr, SocketAddr};
@@ -272,7 +272,7 @@ async fn staged(
     let last = attempts.len() - 1;
     for (i, mode) in attempts.into_iter().enumerate() {
         match attempt(profile, credentials.db_password.as_ref(), &transport, mode, &mut stage, started, deadline).await {
-            AttemptResult::Connected(session) => return Some(*session),
+            AttemptResult::Connected(session) => return Some(session),
             AttemptResult::Failed(facts) => {
                 let retry = i < last
                     && facts.sqlstate.as_deref() == Some("28000")
@@ -288,8 +288,10 @@ async fn staged(
     None
 }
 
+// One value per attempt, moved once: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum AttemptResult {
-    Connected(Box<Session>),
+    Connected(Session),
     Failed(FailureFacts),
 }
 
@@ -300,7 +302,11 @@ enum DbStream {
 }
 
 impl tokio::io::AsyncRead for DbStream {
-    fn poll_read(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &mut tokio::io::ReadBuf<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         match self.get_mut() {
             DbStream::Tcp(s) => std::pin::Pin::new(s).poll_read(cx, buf),
             DbStream::Ssh(s) => std::pin::Pin::new(s).poll_read(cx, buf),
@@ -330,7 +336,12 @@ impl tokio::io::AsyncWrite for DbStream {
 }
 
 /// TCP to the first address that answers, reported as the `Tcp` step.
-async fn tcp_transport(profile: &Profile, addrs: &[SocketAddr], stage: &mut Stage<'_>, deadline: tokio::time::Instant) -> Result<DbStream, FailureFacts> {
+async fn tcp_transport(
+    profile: &Profile,
+    addrs: &[SocketAddr],
+    stage: &mut Stage<'_>,
+    deadline: tokio::time::Instant,
+) -> Result<DbStream, FailureFacts> {
     let t = stage.start(StepKind::Tcp);
     let mut last_err: Option<std::io::Error> = None;
     let mut timed_out = false;
@@ -451,7 +462,12 @@ async fn attempt(
         if tls_ok {
             let started = wire.tls_started.unwrap_or(t0);
             let took = wire.tls_done.map(|d| d.duration_since(started)).unwrap_or_default();
-            let info = tls::tls_info(&cert_rec, wire.tls_protocol.clone().unwrap_or_default(), wire.tls_cipher.clone().unwrap_or_default(), &roots_label);
+            let info = tls::tls_info(
+                &cert_rec,
+                wire.tls_protocol.clone().unwrap_or_default(),
+                wire.tls_cipher.clone().unwrap_or_default(),
+                &roots_label,
+            );
             let verified = match (info.verified_chain, info.verified_host) {
                 (true, true) => "certificate and host name verified".to_string(),
                 (true, false) => "certificate chain verified, host name not checked (verify-ca)".to_string(),
@@ -486,18 +502,20 @@ async fn attempt(
                 }
             });
             let server_version = wire.parameter("server_version").map(str::to_string);
-            let mut server = ServerInfo { server_version_param: server_version.clone(), auth_method: wire.auth_method(), ..Default::default() };
+            let mut server =
+                ServerInfo { server_version_param: server_version.clone(), auth_method: wire.auth_method(), ..Default::default() };
             server.is_redshift = server_version.as_deref() == Some("8.0.2");
             stage.report.server = Some(server);
             let _ = started;
-            AttemptResult::Connected(Box::new(Session { client, report: stage.report.clone(), is_redshift: false, connection: conn_task, tunnel }))
+            AttemptResult::Connected(Session { client, report: stage.report.clone(), is_redshift: false, connection: conn_task, tunnel })
         }
         Ok(Err(e)) => {
             let failed_in_tls = (tls_attempted && !tls_ok) || (tls_refused && mode.requires_tls());
             let kind = if failed_in_tls { StepKind::Tls } else { StepKind::Authenticate };
             let mut f = facts_from_pg_error(profile, &e, kind.clone());
             if failed_in_tls {
-                f.tls = Some(if tls_refused { TlsProblem::ServerRefusedTls } else { cert_rec.problem.clone().unwrap_or(TlsProblem::Other) });
+                f.tls =
+                    Some(if tls_refused { TlsProblem::ServerRefusedTls } else { cert_rec.problem.clone().unwrap_or(TlsProblem::Other) });
                 finish_tls(stage, true);
             } else {
                 finish_tls(stage, false);
@@ -609,7 +627,13 @@ pub async fn test_connection(
 /// "Test tunnel": only the SSH steps, then a `direct-tcpip` channel to the database host and
 /// port (the bastion's TCP connect to it is the reachability check), closed again at once. No
 /// TLS, no login. A profile without SSH gets a report saying so.
-pub async fn test_tunnel(profile: &Profile, credentials: &Credentials, tunnel: &TunnelOptions, sink: StepSink<'_>, cancel: &CancellationToken) -> Report {
+pub async fn test_tunnel(
+    profile: &Profile,
+    credentials: &Credentials,
+    tunnel: &TunnelOptions,
+    sink: StepSink<'_>,
+    cancel: &CancellationToken,
+) -> Report {
     let started = Instant::now();
     let mut report = new_report(profile);
     report.sslmode = "n/a (tunnel test)".into();

@@ -54,28 +54,20 @@ fn method_names(set: &MethodSet) -> Vec<String> {
 
 /// Read a private key, telling a missing/wrong passphrase apart from an unreadable file.
 pub fn load_key(path: &Path, passphrase: Option<&Password>) -> Result<PrivateKey, Box<SshProblem>> {
-    load_key_inner(path, passphrase).map_err(Box::new)
-}
-
-fn load_key_inner(path: &Path, passphrase: Option<&Password>) -> Result<PrivateKey, SshProblem> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| SshProblem::KeyUnreadable { path: shown.clone(), reason: e.to_string() })?;
-    match russh::keys::decode_secret_key(&text, None) {
-        Ok(k) => Ok(k),
-        Err(first) => {
-            let encrypted = matches!(first, russh::keys::Error::KeyIsEncrypted) || text.contains("ENCRYPTED");
-            match passphrase {
-                None if encrypted => Err(SshProblem::KeyPassphrase { path: shown, missing: true }),
-                None => Err(SshProblem::KeyUnreadable { path: shown, reason: first.to_string() }),
-                Some(p) => russh::keys::decode_secret_key(&text, Some(p.as_str())).map_err(|e| {
-                    if encrypted {
-                        SshProblem::KeyPassphrase { path: shown.clone(), missing: false }
-                    } else {
-                        SshProblem::KeyUnreadable { path: shown.clone(), reason: e.to_string() }
-                    }
-                }),
-            }
-        }
+    let unreadable = |reason: String| Box::new(SshProblem::KeyUnreadable { path: shown.clone(), reason });
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    let first = match russh::keys::decode_secret_key(&text, None) {
+        Ok(k) => return Ok(k),
+        Err(e) => e,
+    };
+    let encrypted = matches!(first, russh::keys::Error::KeyIsEncrypted) || text.contains("ENCRYPTED");
+    match passphrase {
+        None if encrypted => Err(Box::new(SshProblem::KeyPassphrase { path: shown.clone(), missing: true })),
+        None => Err(unreadable(first.to_string())),
+        Some(p) => russh::keys::decode_secret_key(&text, Some(p.as_str())).map_err(|e| {
+            if encrypted { Box::new(SshProblem::KeyPassphrase { path: shown.clone(), missing: false }) } else { unreadable(e.to_string()) }
+        }),
     }
 }
 

@@ -2,10 +2,10 @@
 
 use super::events::{Command, Event, HostKeyReply, Outcome, TaskId};
 use super::provision::{self, Target};
-use shiftgate_core::sql::{Script, SetupPlan};
 use crate::net::credentials::Credentials;
 use crate::net::ssh::{HostKeyPolicy, HostKeyQuestion, TunnelOptions};
 use shiftgate_core::profile::Profile;
+use shiftgate_core::sql::{Script, SetupPlan};
 use std::collections::HashMap;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
@@ -146,7 +146,9 @@ impl Backend for TokioBackend {
             Command::RunScript { task, profile, credentials, script } => {
                 self.spawn_provision(task, *profile, credentials, ProvisionJob::Run(script))
             }
-            Command::Verify { task, profile, credentials, plan } => self.spawn_provision(task, *profile, credentials, ProvisionJob::Verify(plan)),
+            Command::Verify { task, profile, credentials, plan } => {
+                self.spawn_provision(task, *profile, credentials, ProvisionJob::Verify(plan))
+            }
         }
     }
 }

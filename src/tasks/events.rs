@@ -2,9 +2,9 @@
 
 use super::provision::{DiscoveryOutcome, ScriptRun, StatementProgress, TaskFailure};
 use crate::net::credentials::Credentials;
-use shiftgate_core::sql::{Script, SetupPlan, VerifyReport};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::{Report, Step};
+use shiftgate_core::sql::{Script, SetupPlan, VerifyReport};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -24,17 +24,39 @@ impl TaskId {
 /// Work the UI asks for.
 pub enum Command {
     /// Staged connection test of a profile (through its SSH tunnel if enabled).
-    TestConnection { task: TaskId, profile: Box<Profile>, credentials: Credentials },
+    TestConnection {
+        task: TaskId,
+        profile: Box<Profile>,
+        credentials: Credentials,
+    },
     /// Only the SSH tunnel: every hop, then a channel to the database host and port (closed at
     /// once; no TLS, no login). Finishes with `Outcome::Test`.
-    TestTunnel { task: TaskId, profile: Box<Profile>, credentials: Credentials },
+    TestTunnel {
+        task: TaskId,
+        profile: Box<Profile>,
+        credentials: Credentials,
+    },
     /// Stop a running task (client side at once; server side via the cancel protocol).
     /// Discovery as the admin profile (schemas, owners, users, groups, roles, RBAC).
-    Discover { task: TaskId, profile: Box<Profile>, credentials: Credentials },
+    Discover {
+        task: TaskId,
+        profile: Box<Profile>,
+        credentials: Credentials,
+    },
     /// Run a reviewed script (setup, teardown, cleanup, verify fix) as the admin profile.
-    RunScript { task: TaskId, profile: Box<Profile>, credentials: Credentials, script: Box<Script> },
+    RunScript {
+        task: TaskId,
+        profile: Box<Profile>,
+        credentials: Credentials,
+        script: Box<Script>,
+    },
     /// Log in as the catalog user and check what it can see.
-    Verify { task: TaskId, profile: Box<Profile>, credentials: Credentials, plan: Box<SetupPlan> },
+    Verify {
+        task: TaskId,
+        profile: Box<Profile>,
+        credentials: Credentials,
+        plan: Box<SetupPlan>,
+    },
     Cancel(TaskId),
 }
 
@@ -48,12 +70,9 @@ impl std::fmt::Debug for Command {
                 .field("profile", &profile.name)
                 .field("credentials", credentials)
                 .finish(),
-            Command::TestTunnel { task, profile, credentials } => f
-                .debug_struct("TestTunnel")
-                .field("task", task)
-                .field("profile", &profile.name)
-                .field("credentials", credentials)
-                .finish(),
+            Command::TestTunnel { task, profile, credentials } => {
+                f.debug_struct("TestTunnel").field("task", task).field("profile", &profile.name).field("credentials", credentials).finish()
+            }
             Command::Discover { task, profile, credentials } => {
                 f.debug_struct("Discover").field("task", task).field("profile", &profile.name).field("credentials", credentials).finish()
             }
@@ -92,22 +111,46 @@ impl Command {
 /// What a task reports.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Step { task: TaskId, step: Step },
-    Log { task: TaskId, line: String },
+    Step {
+        task: TaskId,
+        step: Step,
+    },
+    Log {
+        task: TaskId,
+        line: String,
+    },
     /// Progress of one statement of a `RunScript` task.
-    Statement { task: TaskId, progress: StatementProgress },
-    Finished { task: TaskId, outcome: Outcome },
+    Statement {
+        task: TaskId,
+        progress: StatementProgress,
+    },
+    Finished {
+        task: TaskId,
+        outcome: Outcome,
+    },
     /// The task is paused: SSH hop `hop` (0 = first in connection order) presented a host key no
     /// known-hosts file holds. Show type and fingerprint, then answer with `reply.answer(..)`
     /// (`true` = trust and remember in the app's known-hosts file). Dropping every copy of the
     /// event without answering counts as "no". The connect timeout is paused meanwhile.
-    HostKeyPrompt { task: TaskId, hop: usize, host: String, port: u16, key_type: String, fingerprint_sha256: String, reply: HostKeyReply },
+    HostKeyPrompt {
+        task: TaskId,
+        hop: usize,
+        host: String,
+        port: u16,
+        key_type: String,
+        fingerprint_sha256: String,
+        reply: HostKeyReply,
+    },
 }
 
 impl Event {
     pub fn task(&self) -> TaskId {
         match self {
-            Event::Step { task, .. } | Event::Log { task, .. } | Event::Statement { task, .. } | Event::Finished { task, .. } | Event::HostKeyPrompt { task, .. } => *task,
+            Event::Step { task, .. }
+            | Event::Log { task, .. }
+            | Event::Statement { task, .. }
+            | Event::Finished { task, .. }
+            | Event::HostKeyPrompt { task, .. } => *task,
         }
     }
 }

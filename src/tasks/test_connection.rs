@@ -8,13 +8,25 @@ use shiftgate_core::profile::Profile;
 use shiftgate_core::report::Report;
 use tokio_util::sync::CancellationToken;
 
-pub async fn run(profile: &Profile, credentials: &Credentials, tunnel: &TunnelOptions, sink: StepSink<'_>, cancel: &CancellationToken) -> Report {
+pub async fn run(
+    profile: &Profile,
+    credentials: &Credentials,
+    tunnel: &TunnelOptions,
+    sink: StepSink<'_>,
+    cancel: &CancellationToken,
+) -> Report {
     let report = connect::test_connection(profile, credentials, tunnel, sink, cancel).await;
     tracing::info!(target = %report.target, ok = report.succeeded(), total_ms = report.total_ms, "connection test finished");
     report
 }
 
-pub async fn run_tunnel(profile: &Profile, credentials: &Credentials, tunnel: &TunnelOptions, sink: StepSink<'_>, cancel: &CancellationToken) -> Report {
+pub async fn run_tunnel(
+    profile: &Profile,
+    credentials: &Credentials,
+    tunnel: &TunnelOptions,
+    sink: StepSink<'_>,
+    cancel: &CancellationToken,
+) -> Report {
     let report = connect::test_tunnel(profile, credentials, tunnel, sink, cancel).await;
     tracing::info!(target = %report.target, ok = report.succeeded(), total_ms = report.total_ms, "tunnel test finished");
     report

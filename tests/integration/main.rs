@@ -1,6 +1,7 @@
 //! Shiftgate's integration suite: one test binary (one link) for every real-part test.
 mod support;
 
+mod cli;
 mod connect;
 mod provision_pg;
 mod redshift_sim;

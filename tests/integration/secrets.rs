@@ -116,10 +116,12 @@ fn throwaway_data_dirs() -> Vec<PathBuf> {
     let tmp = std::env::temp_dir();
     let mut dirs = Vec::new();
     for var in ["XDG_DATA_HOME", "XDG_CONFIG_HOME", "HOME"] {
-        if let Some(dir) = std::env::var_os(var).map(PathBuf::from) {
-            if dir.starts_with(&tmp) && dir.is_dir() && !dirs.iter().any(|d: &PathBuf| dir.starts_with(d)) {
-                dirs.push(dir);
-            }
+        if let Some(dir) = std::env::var_os(var).map(PathBuf::from)
+            && dir.starts_with(&tmp)
+            && dir.is_dir()
+            && !dirs.iter().any(|d: &PathBuf| dir.starts_with(d))
+        {
+            dirs.push(dir);
         }
     }
     dirs

@@ -26,12 +26,17 @@ pub enum TlsProblem {
     /// The chain does not lead to a trusted root (or a CA file could not be used).
     UntrustedCertificate,
     /// The chain is fine but the certificate is for other names.
-    HostnameMismatch { names: Vec<String> },
+    HostnameMismatch {
+        names: Vec<String>,
+    },
     Expired,
     /// The server answered 'N' to SSLRequest while the sslmode requires TLS.
     ServerRefusedTls,
     /// The CA file could not be read or holds no certificate.
-    CaFile { path: String, reason: String },
+    CaFile {
+        path: String,
+        reason: String,
+    },
     Other,
 }
 
@@ -44,7 +49,14 @@ pub enum SshProblem {
     /// The server's host key is in no known_hosts file and nobody confirmed it.
     HostKeyUnknown { hop_host: String, hop_port: u16, key_type: String, fingerprint: String },
     /// The server presented a different key than the one recorded (possible man-in-the-middle).
-    HostKeyChanged { hop_host: String, hop_port: u16, key_type: String, fingerprint: String, recorded_at: String, recorded_fingerprint: String },
+    HostKeyChanged {
+        hop_host: String,
+        hop_port: u16,
+        key_type: String,
+        fingerprint: String,
+        recorded_at: String,
+        recorded_fingerprint: String,
+    },
     /// Every method tried was rejected. `allowed` is what the server said may continue.
     AuthRejected { hop_host: String, user: String, tried: Vec<String>, allowed: Vec<String> },
     /// The key file is encrypted and the passphrase is missing (`missing`) or wrong.
@@ -170,13 +182,17 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
                             if redshift {
                                 "Set sslmode to verify-full (or require); the cluster has require_ssl on and pg_hba can't be edited on Redshift.".into()
                             } else {
-                                "Set sslmode to require or stronger; the server's pg_hba.conf allows this user only over TLS (hostssl).".into()
+                                "Set sslmode to require or stronger; the server's pg_hba.conf allows this user only over TLS (hostssl)."
+                                    .into()
                             },
                         );
                     }
                     return mk(
                         Cause::PermissionDenied,
-                        format!("The server has no pg_hba.conf rule letting user \"{}\" reach database \"{}\" from this address.", f.user, f.database),
+                        format!(
+                            "The server has no pg_hba.conf rule letting user \"{}\" reach database \"{}\" from this address.",
+                            f.user, f.database
+                        ),
                         "Ask the server's administrator to add a host/hostssl rule for this client address, user and database.".into(),
                     );
                 }
@@ -191,7 +207,7 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
             }
             "3D000" => {
                 let hint = if redshift {
-                    format!("Check the database name; the Redshift default is \"dev\". Datashare consumer databases can't be connected to directly — connect to \"dev\" and use three-part names.")
+                    "Check the database name; the Redshift default is \"dev\". Datashare consumer databases can't be connected to directly — connect to \"dev\" and use three-part names.".to_string()
                 } else {
                     "Check the database name; list databases with `psql -l` or connect to \"postgres\".".to_string()
                 };
@@ -210,7 +226,11 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
                 } else {
                     "The server is shutting down (or an administrator ended the session).".to_string()
                 };
-                return mk(Cause::ServerShuttingDown, summary, "Wait for the server (or cluster maintenance/resize) to finish, then retry.".into());
+                return mk(
+                    Cause::ServerShuttingDown,
+                    summary,
+                    "Wait for the server (or cluster maintenance/resize) to finish, then retry.".into(),
+                );
             }
             "42704" if lower_all.contains("unrecognized configuration parameter") => {
                 return mk(
@@ -327,7 +347,8 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
                     if redshift {
                         "Check the port (Redshift default 5439) and that the cluster is available (not paused or resizing).".into()
                     } else {
-                        "Check the port (PostgreSQL default 5432), that the server runs and listens on this address (listen_addresses).".into()
+                        "Check the port (PostgreSQL default 5432), that the server runs and listens on this address (listen_addresses)."
+                            .into()
                     },
                 );
             }
@@ -356,7 +377,11 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
         return mk(Cause::UnknownDatabase, format!("Database \"{}\" does not exist.", f.database), "Check the database name.".into());
     }
     if lower_all.contains("too many connections") || lower_all.contains("connection limit") {
-        return mk(Cause::TooManyConnections, "No free connection slots.".into(), "Close idle sessions or raise the connection limit.".into());
+        return mk(
+            Cause::TooManyConnections,
+            "No free connection slots.".into(),
+            "Close idle sessions or raise the connection limit.".into(),
+        );
     }
     if lower_all.contains("shutting down") {
         return mk(Cause::ServerShuttingDown, "The server is shutting down.".into(), "Wait and retry.".into());
@@ -489,7 +514,14 @@ mod tests {
     use super::*;
 
     fn facts() -> FailureFacts {
-        FailureFacts { host: "db.example.com".into(), port: 5432, database: "app".into(), user: "bob".into(), timeout_secs: 10, ..Default::default() }
+        FailureFacts {
+            host: "db.example.com".into(),
+            port: 5432,
+            database: "app".into(),
+            user: "bob".into(),
+            timeout_secs: 10,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -498,7 +530,11 @@ mod tests {
             ("28P01", "password authentication failed for user \"bob\"", Cause::WrongPassword),
             ("28000", "password authentication failed for user \"bob\"", Cause::WrongPassword),
             ("28000", "no pg_hba.conf entry for host \"1.2.3.4\", user \"bob\", database \"app\", SSL off", Cause::ServerRequiresTls),
-            ("28000", "no pg_hba.conf entry for host \"127.0.0.1\", user \"bob\", database \"app\", no encryption", Cause::ServerRequiresTls),
+            (
+                "28000",
+                "no pg_hba.conf entry for host \"127.0.0.1\", user \"bob\", database \"app\", no encryption",
+                Cause::ServerRequiresTls,
+            ),
             ("3D000", "database \"app\" does not exist", Cause::UnknownDatabase),
             ("53300", "sorry, too many clients already", Cause::TooManyConnections),
             ("57P03", "the database system is shutting down", Cause::ServerShuttingDown),
@@ -569,7 +605,12 @@ mod tests {
         let mut f = facts();
         f.ssh = Some(SshProblem::ForwardingRefused { hop_host: "bastion".into(), target: "db:5432".into() });
         assert_eq!(diagnose(&f).cause, Cause::SshForwardingRefused);
-        f.ssh = Some(SshProblem::AuthRejected { hop_host: "b".into(), user: "u".into(), tried: vec!["password".into()], allowed: vec!["publickey".into()] });
+        f.ssh = Some(SshProblem::AuthRejected {
+            hop_host: "b".into(),
+            user: "u".into(),
+            tried: vec!["password".into()],
+            allowed: vec!["publickey".into()],
+        });
         let d = diagnose(&f);
         assert_eq!(d.cause, Cause::SshAuthRejected);
         assert!(d.hint.contains("Password login is off"), "{d:?}");
@@ -584,7 +625,13 @@ mod tests {
         let d = diagnose(&f);
         assert_eq!(d.cause, Cause::SshHostKeyChanged);
         assert!(d.summary.contains("man-in-the-middle") && d.summary.contains("line 3"), "{d:?}");
-        f.ssh = Some(SshProblem::HopUnreachable { hop_host: "b".into(), hop_port: 22, io: Some(IoKind::Refused), timed_out: false, through: None });
+        f.ssh = Some(SshProblem::HopUnreachable {
+            hop_host: "b".into(),
+            hop_port: 22,
+            io: Some(IoKind::Refused),
+            timed_out: false,
+            through: None,
+        });
         assert_eq!(diagnose(&f).cause, Cause::Refused);
         f.ssh = Some(SshProblem::KeyPassphrase { path: "/k".into(), missing: false });
         assert!(diagnose(&f).summary.contains("wrong"));

@@ -233,7 +233,20 @@ pub fn agent() -> &'static Agent {
         std::fs::create_dir_all(&dir).expect("mkdir agent dir");
         let socket = dir.join("agent.sock");
         let _ = std::fs::remove_file(&socket);
-        spawn_for_life("/usr/bin/ssh-agent", vec!["-D".into(), "-a".into(), socket.display().to_string()], &dir.join("agent.log"));
+        // Debian's ssh-agent is set-group-ID, and exec of such a program clears PDEATHSIG: run a
+        // plain copy so the agent dies with the tests.
+        let agent_bin = dir.join("ssh-agent");
+        std::fs::copy("/usr/bin/ssh-agent", &agent_bin).expect("copy ssh-agent");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&agent_bin, std::fs::Permissions::from_mode(0o755)).expect("chmod ssh-agent copy");
+        }
+        spawn_for_life(
+            &agent_bin.display().to_string(),
+            vec!["-D".into(), "-a".into(), socket.display().to_string()],
+            &dir.join("agent.log"),
+        );
         let deadline = Instant::now() + Duration::from_secs(10);
         while !socket.exists() {
             assert!(Instant::now() < deadline, "ssh-agent did not create {socket:?}");
