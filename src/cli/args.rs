@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "shiftgate", version, about = "Connection profiles, connection diagnosis and least-privilege catalog users for Amazon Redshift and PostgreSQL.\nWithout a subcommand, opens the desktop app.")]
+#[command(
+    name = "shiftgate",
+    version,
+    about = "Connection profiles, connection diagnosis and least-privilege catalog users for Amazon Redshift and PostgreSQL.\nWithout a subcommand, opens the desktop app."
+)]
 pub struct Cli {
     /// Directory holding profiles.toml (default: the platform config dir; env SHIFTGATE_CONFIG_DIR).
     #[arg(long, global = true, env = "SHIFTGATE_CONFIG_DIR")]
@@ -80,14 +84,9 @@ pub struct AccessArgs {
     pub role: Option<String>,
 }
 
-#[derive(Debug, Args)]
-pub struct SetupArgs {
-    /// Admin profile to run as.
-    #[arg(long)]
-    pub profile: String,
-    /// Catalog user to create.
-    #[arg(long)]
-    pub user: String,
+/// What the catalog user gets: schemas, group/role, extra owners, datashares, svv_table_info.
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
     /// Schemas, comma-separated ('*' = all discovered).
     #[arg(long)]
     pub schemas: String,
@@ -99,11 +98,23 @@ pub struct SetupArgs {
     /// Datashare consumer databases to grant USAGE on (Redshift), comma-separated.
     #[arg(long)]
     pub datashares: Option<String>,
-    #[arg(long)]
-    pub connection_limit: Option<u32>,
     /// Also grant SELECT on pg_catalog.svv_table_info (Redshift table statistics).
     #[arg(long)]
     pub svv_table_info: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Admin profile to run as.
+    #[arg(long)]
+    pub profile: String,
+    /// Catalog user to create.
+    #[arg(long)]
+    pub user: String,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[arg(long)]
+    pub connection_limit: Option<u32>,
     /// Read the catalog user's password from this environment variable (default: generate one).
     #[arg(long)]
     pub password_env: Option<String>,
@@ -123,16 +134,8 @@ pub struct VerifyArgs {
     /// The catalog user's profile.
     #[arg(long)]
     pub profile: String,
-    #[arg(long)]
-    pub schemas: String,
     #[command(flatten)]
-    pub access: AccessArgs,
-    #[arg(long)]
-    pub owner: Vec<String>,
-    #[arg(long)]
-    pub datashares: Option<String>,
-    #[arg(long)]
-    pub svv_table_info: bool,
+    pub plan: PlanArgs,
     #[arg(long)]
     pub json: bool,
 }
@@ -143,16 +146,8 @@ pub struct TeardownArgs {
     pub profile: String,
     #[arg(long)]
     pub user: String,
-    #[arg(long)]
-    pub schemas: String,
     #[command(flatten)]
-    pub access: AccessArgs,
-    #[arg(long)]
-    pub owner: Vec<String>,
-    #[arg(long)]
-    pub datashares: Option<String>,
-    #[arg(long)]
-    pub svv_table_info: bool,
+    pub plan: PlanArgs,
     #[arg(long, conflicts_with = "apply")]
     pub print_sql: bool,
     #[arg(long)]
@@ -242,9 +237,7 @@ pub enum ProfilesAction {
         notes: Option<String>,
     },
     /// Remove a profile.
-    Rm {
-        name: String,
-    },
+    Rm { name: String },
 }
 
 #[derive(Debug, Args)]

@@ -2,8 +2,8 @@
 //! command, keychain, `PGPASSWORD` or a terminal prompt) and the SSH tunnel options (host keys:
 //! refused when unknown unless `--accept-new-host-key`).
 
-use super::config_dir;
 use super::CliError;
+use super::config_dir;
 use crate::net::credentials::{Credentials, SshSecret};
 use crate::net::ssh::{HostKeyPolicy, TunnelOptions};
 use crate::store::password_source::{cli_prompt, resolve_db_password, resolve_ssh_secret, ssh_hop, ssh_secret_kinds};
@@ -28,7 +28,9 @@ impl CliConnection {
     /// Resolve secrets for `profile` and the tunnel options from the config dir.
     pub fn resolve(config: &Option<PathBuf>, profile: Profile, accept_new_host_key: bool) -> Result<CliConnection, CliError> {
         let (store, why_not) = open_secret_store(true);
-        if let (Some(line), SecretModeIsKeychain(true)) = (&why_not, SecretModeIsKeychain(profile.password_mode == shiftgate_core::profile::SecretMode::Keychain)) {
+        if let (Some(line), SecretModeIsKeychain(true)) =
+            (&why_not, SecretModeIsKeychain(profile.password_mode == shiftgate_core::profile::SecretMode::Keychain))
+        {
             eprintln!("{line}");
         }
         let mut prompt = |req: &crate::store::password_source::PromptRequest| cli_prompt(req);

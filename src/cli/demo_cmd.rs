@@ -2,7 +2,7 @@
 //! the app on a ready "Demo Redshift" profile, in a separate config directory so the user's own
 //! profiles are untouched.
 
-use super::{config_dir, CliError, CliResult};
+use super::{CliError, CliResult, config_dir};
 use crate::store::profiles::ProfileStore;
 use crate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
 use shiftgate_core::profile::{Engine, Profile, SecretMode, SslMode};
@@ -12,7 +12,11 @@ use std::sync::Arc;
 pub const DEMO_PROFILE_NAME: &str = "Demo Redshift (simulator)";
 
 /// Start the simulator and write the demo profile; returns it with its directory and password store.
-pub fn prepare(config: &Option<PathBuf>, port: u16, rt: &tokio::runtime::Runtime) -> Result<(redshift_sim::RunningSimulator, PathBuf, Arc<MemorySecretStore>), CliError> {
+pub fn prepare(
+    config: &Option<PathBuf>,
+    port: u16,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(redshift_sim::RunningSimulator, PathBuf, Arc<MemorySecretStore>), CliError> {
     let sim = rt
         .block_on(redshift_sim::run_demo(&format!("127.0.0.1:{port}")))
         .or_else(|_| rt.block_on(redshift_sim::run_demo("127.0.0.1:0")))

@@ -11,7 +11,7 @@ pub mod transfer_cmd;
 
 pub use args::{Cli, CliCommand};
 
-use crate::store::profiles::{default_config_dir, ProfileStore};
+use crate::store::profiles::{ProfileStore, default_config_dir};
 use std::path::PathBuf;
 
 /// A failure that ends the command with a message and exit code.

@@ -1,7 +1,7 @@
 //! `shiftgate profiles add|list|show|edit|rm`.
 
 use super::args::{ConnectionFields, ProfilesAction};
-use super::{open_store, CliError, CliResult};
+use super::{CliError, CliResult, open_store};
 use shiftgate_core::profile::{Engine, Profile, SecretMode, SslMode};
 use std::path::PathBuf;
 
@@ -113,7 +113,16 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
                 println!("no profiles yet (add one with `shiftgate profiles add NAME --host …`)");
             } else {
                 for p in store.profiles() {
-                    println!("{:<24} {:<10} {}@{}:{}/{}  sslmode={}", p.display_name(), p.engine.label(), p.user, p.host, p.port, p.database, p.sslmode);
+                    println!(
+                        "{:<24} {:<10} {}@{}:{}/{}  sslmode={}",
+                        p.display_name(),
+                        p.engine.label(),
+                        p.user,
+                        p.host,
+                        p.port,
+                        p.database,
+                        p.sslmode
+                    );
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! line. The SQL comes from `shiftgate_core::sql`; `--print-sql` shows it, `--apply` runs it as
 //! the admin profile statement by statement.
 
-use super::args::{AccessArgs, CleanupArgs, SetupArgs, TeardownArgs, VerifyArgs};
+use super::args::{AccessArgs, CleanupArgs, PlanArgs, SetupArgs, TeardownArgs, VerifyArgs};
 use super::connection::CliConnection;
 use super::test_cmd::profile_from_args;
 use super::{CliError, CliResult};
@@ -46,15 +46,22 @@ fn extra_owners(flags: &[String]) -> Result<Vec<(String, Vec<String>)>, CliError
     flags
         .iter()
         .map(|f| {
-            let (schema, owners) = f.split_once('=').ok_or_else(|| CliError::new(format!("--owner takes SCHEMA=OWNER[,OWNER…], got \"{f}\"")))?;
+            let (schema, owners) =
+                f.split_once('=').ok_or_else(|| CliError::new(format!("--owner takes SCHEMA=OWNER[,OWNER…], got \"{f}\"")))?;
             Ok((schema.to_string(), split_list(owners)))
         })
         .collect()
 }
 
 /// Build the plan from discovery plus the flags; every error is listed before any SQL exists.
-fn build_plan(found: &DiscoveryOutcome, user: &str, password: String, access_args: &AccessArgs, schemas: &str, owners: &[String], datashares: &Option<String>, connection_limit: Option<u32>, svv_table_info: bool) -> Result<SetupPlan, CliError> {
-    let mut chosen = split_list(schemas);
+fn build_plan(
+    found: &DiscoveryOutcome,
+    user: &str,
+    password: String,
+    args: &PlanArgs,
+    connection_limit: Option<u32>,
+) -> Result<SetupPlan, CliError> {
+    let mut chosen = split_list(&args.schemas);
     if chosen.len() == 1 && chosen[0] == "*" {
         chosen = found.discovery.schemas.iter().map(|s| s.name.clone()).collect();
     }
@@ -66,8 +73,11 @@ fn build_plan(found: &DiscoveryOutcome, user: &str, password: String, access_arg
         let known: Vec<&str> = found.discovery.schemas.iter().map(|s| s.name.as_str()).collect();
         CliError::new(format!("{e}; schemas found: {}", known.join(", ")))
     })?;
-    for (schema, extra) in extra_owners(owners)? {
-        let g = grants.iter_mut().find(|g| g.name == schema).ok_or_else(|| CliError::new(format!("--owner names schema \"{schema}\" which is not in --schemas")))?;
+    for (schema, extra) in extra_owners(&args.owner)? {
+        let g = grants
+            .iter_mut()
+            .find(|g| g.name == schema)
+            .ok_or_else(|| CliError::new(format!("--owner names schema \"{schema}\" which is not in --schemas")))?;
         for o in extra {
             if !g.owners.contains(&o) {
                 g.owners.push(o);
@@ -78,11 +88,11 @@ fn build_plan(found: &DiscoveryOutcome, user: &str, password: String, access_arg
         dialect: found.dialect,
         user: user.to_string(),
         password,
-        access: access(access_args, user),
+        access: access(&args.access, user),
         schemas: grants,
-        datashare_databases: datashares.as_deref().map(split_list).unwrap_or_default(),
+        datashare_databases: args.datashares.as_deref().map(split_list).unwrap_or_default(),
         connection_limit,
-        grant_svv_table_info: svv_table_info,
+        grant_svv_table_info: args.svv_table_info,
     })
 }
 
@@ -102,15 +112,15 @@ fn plan_errors(plan: &SetupPlan, found: &DiscoveryOutcome) -> Result<(), CliErro
 fn print_progress(p: StatementProgress) {
     match p.status {
         StepStatus::Running => {}
-        StepStatus::Failed => println!("  ✗ [{}/{}] {} ({} ms)\n      {}", p.index + 1, p.total, p.shown_sql, p.elapsed_ms, p.error.unwrap_or_default()),
+        StepStatus::Failed => {
+            println!("  ✗ [{}/{}] {} ({} ms)\n      {}", p.index + 1, p.total, p.shown_sql, p.elapsed_ms, p.error.unwrap_or_default())
+        }
         s => println!("  {} [{}/{}] {} ({} ms)", s.symbol(), p.index + 1, p.total, p.shown_sql, p.elapsed_ms),
     }
 }
 
 fn apply(rt: &tokio::runtime::Runtime, target: Target<'_>, script: &Script, cancel: &CancellationToken) -> Result<ScriptRun, CliError> {
-    let run = rt
-        .block_on(provision::run_script(target, script, &quiet_step, &print_progress, cancel))
-        .map_err(failure)?;
+    let run = rt.block_on(provision::run_script(target, script, &quiet_step, &print_progress, cancel)).map_err(failure)?;
     if let Some((i, d)) = &run.failed {
         let rolled = if run.rolled_back { " The transaction was rolled back; nothing from it was kept." } else { "" };
         return Err(CliError::failed(format!(
@@ -153,13 +163,18 @@ fn catalog_password(env: &Option<String>, dialect: Dialect) -> Result<(String, b
 }
 
 pub fn setup(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: SetupArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let conn = CliConnection::resolve(config_dir, profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?, accept_new_host_key)?;
+    let conn = CliConnection::resolve(
+        config_dir,
+        profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
+        accept_new_host_key,
+    )?;
     let cancel = cancel_on_ctrl_c(rt);
     let found = discover(rt, conn.target(), &cancel)?;
     let (password, generated) = catalog_password(&args.password_env, found.dialect)?;
-    let plan = build_plan(&found, &args.user, password, &args.access, &args.schemas, &args.owner, &args.datashares, args.connection_limit, args.svv_table_info)?;
+    let plan = build_plan(&found, &args.user, password, &args.plan, args.connection_limit)?;
     plan_errors(&plan, &found)?;
-    let script = sql::setup_script(&plan, &found.discovery.existing_state()).map_err(|errs| CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
+    let script = sql::setup_script(&plan, &found.discovery.existing_state())
+        .map_err(|errs| CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
     if !args.apply {
         print!("{}", script.render(args.reveal_password));
         return Ok(());
@@ -172,11 +187,16 @@ pub fn setup(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: Setu
 }
 
 pub fn teardown(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: TeardownArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let conn = CliConnection::resolve(config_dir, profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?, accept_new_host_key)?;
+    let conn = CliConnection::resolve(
+        config_dir,
+        profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
+        accept_new_host_key,
+    )?;
     let cancel = cancel_on_ctrl_c(rt);
     let found = discover(rt, conn.target(), &cancel)?;
-    let plan = build_plan(&found, &args.user, String::new(), &args.access, &args.schemas, &args.owner, &args.datashares, None, args.svv_table_info)?;
-    let script = sql::teardown_script(&plan).map_err(|errs| CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
+    let plan = build_plan(&found, &args.user, String::new(), &args.plan, None)?;
+    let script =
+        sql::teardown_script(&plan).map_err(|errs| CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
     if !args.apply {
         print!("{}", script.render(false));
         return Ok(());
@@ -184,8 +204,17 @@ pub fn teardown(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: T
     apply(rt, conn.target(), &script, &cancel).map(|_| ())
 }
 
-pub fn cleanup_vendor(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: CleanupArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let conn = CliConnection::resolve(config_dir, profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?, accept_new_host_key)?;
+pub fn cleanup_vendor(
+    config_dir: &Option<PathBuf>,
+    accept_new_host_key: bool,
+    args: CleanupArgs,
+    rt: &tokio::runtime::Runtime,
+) -> CliResult {
+    let conn = CliConnection::resolve(
+        config_dir,
+        profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
+        accept_new_host_key,
+    )?;
     let cancel = cancel_on_ctrl_c(rt);
     let found = discover(rt, conn.target(), &cancel)?;
     let ran_by = if args.ran_by.is_empty() { vec![found.server.current_user.clone()] } else { args.ran_by.clone() };
@@ -200,12 +229,22 @@ pub fn cleanup_vendor(config_dir: &Option<PathBuf>, accept_new_host_key: bool, a
 }
 
 pub fn verify(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: VerifyArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let conn = CliConnection::resolve(config_dir, profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?, accept_new_host_key)?;
+    let conn = CliConnection::resolve(
+        config_dir,
+        profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
+        accept_new_host_key,
+    )?;
     let cancel = cancel_on_ctrl_c(rt);
     // The catalog tables discovery reads are visible to every user, so the new user can find
     // which chosen schemas are external and who owns objects where.
     let found = discover(rt, conn.target(), &cancel)?;
-    let plan = build_plan(&found, &conn.profile.user, conn.credentials.db_password.as_ref().map(|p| p.to_string()).unwrap_or_default(), &args.access, &args.schemas, &args.owner, &args.datashares, None, args.svv_table_info)?;
+    let plan = build_plan(
+        &found,
+        &conn.profile.user,
+        conn.credentials.db_password.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+        &args.plan,
+        None,
+    )?;
     let report = rt.block_on(provision::verify(conn.target(), &plan, &quiet_step, &cancel)).map_err(failure)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&verify_json(&report))?);
@@ -216,7 +255,14 @@ pub fn verify(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: Ver
                 sql::Verdict::Pass => "✓ pass".to_string(),
                 sql::Verdict::Fail(gaps) => format!("✗ {}", gaps.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("; ")),
             };
-            println!("{:<28} {:<9} {:>7} {:>7} {:>6}  {verdict}", v.name, format!("{:?}", v.kind).to_lowercase(), if v.usage { "yes" } else { "NO" }, v.tables_total, v.tables_unreadable.len());
+            println!(
+                "{:<28} {:<9} {:>7} {:>7} {:>6}  {verdict}",
+                v.name,
+                format!("{:?}", v.kind).to_lowercase(),
+                if v.usage { "yes" } else { "NO" },
+                v.tables_total,
+                v.tables_unreadable.len()
+            );
         }
         if !report.passed() {
             println!("\n-- Fix (run as an admin):\n{}", report.fix_script.render(false));

@@ -2,7 +2,7 @@
 
 use super::args::TestArgs;
 use super::profiles_cmd::apply_fields;
-use super::{open_store, CliError, CliResult};
+use super::{CliError, CliResult, open_store};
 use crate::net::connect;
 use shiftgate_core::profile::{Engine, Profile};
 use shiftgate_core::report::{Step, StepStatus};
@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 
 /// Resolve the profile to use: a saved one with overrides, or one built from flags alone.
-pub fn profile_from_args(config_dir: &Option<PathBuf>, name: &Option<String>, fields: &super::args::ConnectionFields) -> Result<Profile, CliError> {
+pub fn profile_from_args(
+    config_dir: &Option<PathBuf>,
+    name: &Option<String>,
+    fields: &super::args::ConnectionFields,
+) -> Result<Profile, CliError> {
     let mut p = match name {
         Some(n) => {
             let store = open_store(config_dir)?;
@@ -77,9 +81,5 @@ pub fn run(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: TestAr
             println!("{line}");
         }
     }
-    if report.succeeded() {
-        Ok(())
-    } else {
-        Err(CliError::failed(String::new()))
-    }
+    if report.succeeded() { Ok(()) } else { Err(CliError::failed(String::new())) }
 }

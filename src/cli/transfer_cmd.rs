@@ -3,7 +3,7 @@
 //! and export profiles without secrets. Passwords found in imported files go to the secret store,
 //! never into profiles.toml.
 
-use super::{open_store, CliError, CliResult};
+use super::{CliError, CliResult, open_store};
 use crate::store::secret_choice::open_secret_store;
 use crate::store::secrets::SecretKey;
 use shiftgate_core::import::{self, ImportFormat};
@@ -40,13 +40,16 @@ pub fn import_file(config_dir: &Option<PathBuf>, file: &Path, format: Option<Str
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let format = match format {
         Some(f) => parse_format(&f)?,
-        None => import::detect_format(&name, &text)
-            .ok_or_else(|| CliError::new(format!("could not tell the format of {name}; pass --format (pgpass, pg_service, dbt, pgadmin, dbeaver, shiftgate)")))?,
+        None => import::detect_format(&name, &text).ok_or_else(|| {
+            CliError::new(format!(
+                "could not tell the format of {name}; pass --format (pgpass, pg_service, dbt, pgadmin, dbeaver, shiftgate)"
+            ))
+        })?,
     };
-    if format == ImportFormat::Pgpass {
-        if let Some(w) = pgpass_mode_warning(file) {
-            eprintln!("warning: {w}");
-        }
+    if format == ImportFormat::Pgpass
+        && let Some(w) = pgpass_mode_warning(file)
+    {
+        eprintln!("warning: {w}");
     }
     let env = |k: &str| std::env::var(k).ok();
     let batch = import::parse(format, &text, &env).map_err(|e| CliError::new(format!("{}: {e} — nothing was imported", file.display())))?;
@@ -54,7 +57,15 @@ pub fn import_file(config_dir: &Option<PathBuf>, file: &Path, format: Option<Str
     let plan = import::plan(store.profiles(), batch.profiles);
     println!("Import from {} ({}):", file.display(), format.label());
     for c in &plan.create {
-        println!("  + create  {:<28} {}@{}:{}/{}  [{}]", c.profile.display_name(), c.profile.user, c.profile.host, c.profile.port, c.profile.database, c.source);
+        println!(
+            "  + create  {:<28} {}@{}:{}/{}  [{}]",
+            c.profile.display_name(),
+            c.profile.user,
+            c.profile.host,
+            c.profile.port,
+            c.profile.database,
+            c.source
+        );
         for w in &c.warnings {
             println!("            warning: {w}");
         }
@@ -119,7 +130,8 @@ pub fn export(config_dir: &Option<PathBuf>, names: &[String], json: bool, output
     let text = if json { import::export::export_json(&selected) } else { import::export::export_toml(&selected) };
     match output {
         Some(path) => {
-            crate::store::atomic::write_atomic(path, text.as_bytes()).map_err(|e| CliError::new(format!("could not write {}: {e}", path.display())))?;
+            crate::store::atomic::write_atomic(path, text.as_bytes())
+                .map_err(|e| CliError::new(format!("could not write {}: {e}", path.display())))?;
             eprintln!("exported {} profile(s) to {} (no passwords)", selected.len(), path.display());
         }
         None => print!("{text}"),

@@ -10,8 +10,8 @@
 //! certificates chain to them). The verifier records what it saw so the report can show subject,
 //! issuer, expiry and what was verified.
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -45,11 +45,11 @@ pub fn load_roots(ca_file: Option<&Path>) -> Result<(RootCertStore, String), Tls
     let mut roots = RootCertStore::empty();
     match ca_file {
         Some(path) => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| TlsProblem::CaFile { path: path.display().to_string(), reason: e.to_string() })?;
+            let bytes = std::fs::read(path).map_err(|e| TlsProblem::CaFile { path: path.display().to_string(), reason: e.to_string() })?;
             let mut count = 0;
             for cert in CertificateDer::pem_slice_iter(&bytes) {
-                let cert = cert.map_err(|e| TlsProblem::CaFile { path: path.display().to_string(), reason: format!("not a PEM certificate ({e})") })?;
+                let cert = cert
+                    .map_err(|e| TlsProblem::CaFile { path: path.display().to_string(), reason: format!("not a PEM certificate ({e})") })?;
                 roots
                     .add(cert)
                     .map_err(|e| TlsProblem::CaFile { path: path.display().to_string(), reason: format!("certificate rejected: {e}") })?;
@@ -155,11 +155,21 @@ impl ServerCertVerifier for SslModeVerifier {
         outcome
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
@@ -171,14 +181,9 @@ impl ServerCertVerifier for SslModeVerifier {
 /// A client configuration for `mode`, recording into `record`; also returns the roots' label.
 pub fn client_config(mode: SslMode, ca_file: Option<&Path>, record: SharedCertRecord) -> Result<(Arc<ClientConfig>, String), TlsProblem> {
     let provider = provider();
-    let (roots, label) = if mode.verifies_chain() {
-        load_roots(ca_file)?
-    } else {
-        (load_roots(None)?.0, "nothing (certificate not checked)".into())
-    };
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|_| TlsProblem::Other)?;
+    let (roots, label) =
+        if mode.verifies_chain() { load_roots(ca_file)? } else { (load_roots(None)?.0, "nothing (certificate not checked)".into()) };
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().map_err(|_| TlsProblem::Other)?;
     let verifier = Arc::new(SslModeVerifier { mode, webpki, provider: provider.clone(), record });
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

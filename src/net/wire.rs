@@ -163,11 +163,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for Observed<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let res = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = &res {
-            if self.phase != Phase::Done && buf.filled().len() > before {
-                let new = buf.filled()[before..].to_vec();
-                self.observe(&new);
-            }
+        if let Poll::Ready(Ok(())) = &res
+            && self.phase != Phase::Done
+            && buf.filled().len() > before
+        {
+            let new = buf.filled()[before..].to_vec();
+            self.observe(&new);
         }
         res
     }

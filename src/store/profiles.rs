@@ -156,9 +156,7 @@ impl ProfileStore {
     fn write(&self, profiles: &[Profile]) -> Result<(), StoreError> {
         let file = ProfilesFile { schema_version: SCHEMA_VERSION, profiles: profiles.to_vec() };
         let body = toml::to_string_pretty(&file).map_err(|e| StoreError::Encode(e.to_string()))?;
-        let text = format!(
-            "# Shiftgate connection profiles. Passwords are never stored here (OS keychain or asked each time).\n{body}"
-        );
+        let text = format!("# Shiftgate connection profiles. Passwords are never stored here (OS keychain or asked each time).\n{body}");
         write_atomic(&self.path, text.as_bytes()).map_err(|e| StoreError::Write { path: self.path.clone(), source: e })
     }
 }

@@ -11,9 +11,13 @@ use std::sync::Mutex;
 pub enum SecretKind {
     DbPassword,
     /// Passphrase of the private key used for SSH hop `hop` (0 = bastion).
-    SshPassphrase { hop: usize },
+    SshPassphrase {
+        hop: usize,
+    },
     /// Password for SSH hop `hop`.
-    SshPassword { hop: usize },
+    SshPassword {
+        hop: usize,
+    },
 }
 
 impl SecretKind {

@@ -3,10 +3,10 @@
 //! The SQL and its interpretation are pure (`shiftgate_core::sql`); this module only opens the
 //! session, runs each query or statement by simple query, and reports progress.
 
-use crate::net::connect::{facts_from_pg_error, open_session, Session, StepSink};
+use crate::net::connect::{Session, StepSink, facts_from_pg_error, open_session};
 use crate::net::credentials::Credentials;
 use crate::net::ssh::TunnelOptions;
-use shiftgate_core::diagnose::{diagnose, Diagnosis};
+use shiftgate_core::diagnose::{Diagnosis, diagnose};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::{Report, ServerInfo, StepKind, StepStatus};
 use shiftgate_core::sql::{self, CatalogQuery, Dialect, Discovery, QueryResults, Script, SetupPlan, VerifyReport};
@@ -101,7 +101,11 @@ async fn connect(target: Target<'_>, sink: StepSink<'_>, cancel: &CancellationTo
 }
 
 /// Rows of a simple query as text columns.
-async fn query_rows(session: &Session, sql: &str, cancel: &CancellationToken) -> Result<Result<Vec<sql::Row>, tokio_postgres::Error>, TaskFailure> {
+async fn query_rows(
+    session: &Session,
+    sql: &str,
+    cancel: &CancellationToken,
+) -> Result<Result<Vec<sql::Row>, tokio_postgres::Error>, TaskFailure> {
     let fut = session.client.simple_query(sql);
     tokio::select! {
         biased;
@@ -136,7 +140,12 @@ fn error_text(e: &tokio_postgres::Error) -> String {
 }
 
 /// Run each catalog query, storing rows or the server's error text under its id.
-pub async fn run_catalog_queries(session: &Session, queries: &[CatalogQuery], results: &mut QueryResults, cancel: &CancellationToken) -> Result<(), TaskFailure> {
+pub async fn run_catalog_queries(
+    session: &Session,
+    queries: &[CatalogQuery],
+    results: &mut QueryResults,
+    cancel: &CancellationToken,
+) -> Result<(), TaskFailure> {
     for q in queries {
         let outcome = query_rows(session, &q.sql, cancel).await?;
         results.insert(q.id.clone(), outcome.map_err(|e| error_text(&e)));
@@ -202,7 +211,13 @@ pub async fn run_script(
 }
 
 /// [`run_script`] on an open session.
-pub async fn run_script_on(session: &Session, profile: &Profile, script: &Script, progress: ProgressSink<'_>, cancel: &CancellationToken) -> Result<ScriptRun, TaskFailure> {
+pub async fn run_script_on(
+    session: &Session,
+    profile: &Profile,
+    script: &Script,
+    progress: ProgressSink<'_>,
+    cancel: &CancellationToken,
+) -> Result<ScriptRun, TaskFailure> {
     let started = Instant::now();
     let statements: Vec<&sql::Statement> = script.statements().collect();
     let total = statements.len();
@@ -262,7 +277,12 @@ pub async fn run_script_on(session: &Session, profile: &Profile, script: &Script
 }
 
 /// Verify as the NEW user: what it can see and read, per schema, with fix SQL for each gap.
-pub async fn verify(target: Target<'_>, plan: &SetupPlan, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<VerifyReport, TaskFailure> {
+pub async fn verify(
+    target: Target<'_>,
+    plan: &SetupPlan,
+    sink: StepSink<'_>,
+    cancel: &CancellationToken,
+) -> Result<VerifyReport, TaskFailure> {
     let session = connect(target, sink, cancel).await?;
     let plan_err = |errs: Vec<sql::PlanError>| {
         TaskFailure::Failed(Diagnosis {

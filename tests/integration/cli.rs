@@ -28,7 +28,25 @@ fn add_pg_profile(config: &Path, name: &str, user: &str, db: &str) {
     let ca = s.ca_file.to_string_lossy().into_owned();
     let o = shiftgate(
         config,
-        &["profiles", "add", name, "--engine", "postgres", "--host", "localhost", "--port", &port, "--user", user, "-d", db, "--sslmode", "verify-full", "--ca-file", &ca],
+        &[
+            "profiles",
+            "add",
+            name,
+            "--engine",
+            "postgres",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            user,
+            "-d",
+            db,
+            "--sslmode",
+            "verify-full",
+            "--ca-file",
+            &ca,
+        ],
         None,
     );
     assert!(o.status.success(), "{}", all(&o));
@@ -38,7 +56,11 @@ fn add_pg_profile(config: &Path, name: &str, user: &str, db: &str) {
 fn profiles_crud_and_validation() {
     let dir = tempfile::tempdir().unwrap();
     let c = dir.path();
-    let o = shiftgate(c, &["profiles", "add", "prod", "--host", "examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com", "--user", "admin"], None);
+    let o = shiftgate(
+        c,
+        &["profiles", "add", "prod", "--host", "examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com", "--user", "admin"],
+        None,
+    );
     assert!(o.status.success(), "{}", all(&o));
     let o = shiftgate(c, &["profiles", "show", "prod", "--json"], None);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
@@ -80,7 +102,11 @@ fn test_command_reports_stages_and_exit_codes() {
     assert!(all(&o).contains("Wrong password"), "{}", all(&o));
     // Without a saved profile.
     let port = s.port.to_string();
-    let o = shiftgate(dir.path(), &["test", "--host", "127.0.0.1", "--port", &port, "--user", "sg_cli", "--sslmode", "require"], Some("Cli-Pass-123"));
+    let o = shiftgate(
+        dir.path(),
+        &["test", "--host", "127.0.0.1", "--port", &port, "--user", "sg_cli", "--sslmode", "require"],
+        Some("Cli-Pass-123"),
+    );
     assert!(o.status.success(), "{}", all(&o));
 }
 
@@ -135,16 +161,34 @@ fn setup_verify_teardown_from_the_command_line() {
     let s = pg::server();
     let db = support::unique("clidb");
     s.create_database(&db);
-    s.sql_in(&db, "CREATE SCHEMA reporting; CREATE TABLE reporting.kpis (id int); CREATE VIEW reporting.v AS SELECT id FROM reporting.kpis;").unwrap();
+    s.sql_in(
+        &db,
+        "CREATE SCHEMA reporting; CREATE TABLE reporting.kpis (id int); CREATE VIEW reporting.v AS SELECT id FROM reporting.kpis;",
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let c = dir.path();
     add_pg_profile(c, "admin", pg::SUPERUSER, &db);
     let user = support::unique("clicat");
     // Print: masked password, correct statements.
-    let o = shiftgate(c, &["setup", "--profile", "admin", "--user", &user, "--schemas", "reporting", "--password-env", "CAT_PW"], Some(pg::SUPERUSER_PASSWORD));
+    let o = shiftgate(
+        c,
+        &["setup", "--profile", "admin", "--user", &user, "--schemas", "reporting", "--password-env", "CAT_PW"],
+        Some(pg::SUPERUSER_PASSWORD),
+    );
     assert!(!o.status.success(), "CAT_PW unset is an error");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shiftgate"));
-    cmd.arg("--config-dir").arg(c).args(["setup", "--profile", "admin", "--user", &user, "--schemas", "reporting", "--password-env", "CAT_PW"]);
+    cmd.arg("--config-dir").arg(c).args([
+        "setup",
+        "--profile",
+        "admin",
+        "--user",
+        &user,
+        "--schemas",
+        "reporting",
+        "--password-env",
+        "CAT_PW",
+    ]);
     cmd.env("PGPASSWORD", pg::SUPERUSER_PASSWORD).env("CAT_PW", "Catalog-Pw-77").stdin(std::process::Stdio::null());
     let o = cmd.output().unwrap();
     let sql = stdout(&o);
@@ -164,7 +208,11 @@ fn setup_verify_teardown_from_the_command_line() {
     assert_eq!(v["passed"], true);
     assert_eq!(v["schemas"][0]["tables_total"], 2);
     // Teardown.
-    let o = shiftgate(c, &["teardown", "--profile", "admin", "--user", &user, "--schemas", "reporting", "--apply"], Some(pg::SUPERUSER_PASSWORD));
+    let o = shiftgate(
+        c,
+        &["teardown", "--profile", "admin", "--user", &user, "--schemas", "reporting", "--apply"],
+        Some(pg::SUPERUSER_PASSWORD),
+    );
     assert!(o.status.success(), "{}", all(&o));
     assert_eq!(s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname LIKE '{user}%'")).unwrap(), "0");
 }

@@ -2,7 +2,7 @@
 
 use crate::support::{self, listeners, pg};
 use shiftgate::diagnose::Cause;
-use shiftgate::net::connect::{test_connection, Password};
+use shiftgate::net::connect::{Password, test_connection};
 use shiftgate::net::credentials::Credentials;
 use shiftgate::net::ssh::TunnelOptions;
 use shiftgate::profile::{Engine, Profile, SslMode};

@@ -5,6 +5,6 @@ mod cli;
 mod connect;
 mod provision_pg;
 mod redshift_sim;
-mod ui_app;
 mod secrets;
 mod ssh_tunnel;
+mod ui_app;

@@ -116,7 +116,8 @@ fn full_cycle_setup_verify_teardown() {
     let fix = report.fix_script.render(false);
     assert!(fix.contains(&format!("FOR USER \"{outsider}\"")), "{fix}");
     // The fix script applies and verify then passes.
-    let fix_run = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &report.fix_script, &steps, &|_| {}, &cancel)).unwrap();
+    let fix_run =
+        rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &report.fix_script, &steps, &|_| {}, &cancel)).unwrap();
     assert!(fix_run.succeeded(), "{fix_run:?}");
     let mut plan2 = plan.clone();
     if let Some(g) = plan2.schemas.iter_mut().find(|g| g.name == "sales") {
@@ -138,7 +139,12 @@ fn full_cycle_setup_verify_teardown() {
     assert!(run3.succeeded(), "{run3:?}");
     let roles = s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname IN ('{user}', '{group}')")).unwrap();
     assert_eq!(roles, "0");
-    let acl = s.sql_in(&db, &format!("SELECT count(*) FROM pg_default_acl WHERE defaclacl::text LIKE '%{group}%' OR defaclacl::text LIKE '%{user}%'")).unwrap();
+    let acl = s
+        .sql_in(
+            &db,
+            &format!("SELECT count(*) FROM pg_default_acl WHERE defaclacl::text LIKE '%{group}%' OR defaclacl::text LIKE '%{user}%'"),
+        )
+        .unwrap();
     assert_eq!(acl, "0");
     let grants = s
         .sql_in(&db, &format!("SELECT count(*) FROM information_schema.role_table_grants WHERE grantee IN ('{user}', '{group}')"))
@@ -168,12 +174,16 @@ fn a_failing_statement_rolls_back_the_whole_setup() {
     let (_, diag) = run.failed.clone().expect("fails");
     assert!(run.rolled_back);
     assert!(diag.server_text.as_deref().unwrap_or("").contains("no_such_owner"), "{diag:?}");
-    assert_eq!(s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{user}'")).unwrap(), "0", "CREATE USER was rolled back");
+    assert_eq!(
+        s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{user}'")).unwrap(),
+        "0",
+        "CREATE USER was rolled back"
+    );
 }
 
 #[test]
 fn vendor_original_script_fails_as_documented_and_cleanup_removes_leftovers() {
-    use sql::vendor::{expected_outcomes, vendor_original_script, StepResult, VendorVariant};
+    use sql::vendor::{StepResult, VendorVariant, expected_outcomes, vendor_original_script};
     let s = pg::server();
     let db = support::unique("vend");
     s.create_database(&db);
@@ -198,7 +208,8 @@ fn vendor_original_script_fails_as_documented_and_cleanup_removes_leftovers() {
     // What it left: a NOLOGIN role holding grants, a default ACL, pg_catalog grants.
     assert_eq!(s.sql_in(&db, &format!("SELECT rolcanlogin FROM pg_roles WHERE rolname = '{user}'")).unwrap(), "f");
     let existing = sql::ExistingState { users: vec![], groups: vec![], roles: vec![user.clone()] };
-    let cleanup = sql::cleanup_vendor_script(Dialect::Postgres, &user, &[pg::SUPERUSER.to_string()], &["sales".to_string()], &existing).unwrap();
+    let cleanup =
+        sql::cleanup_vendor_script(Dialect::Postgres, &user, &[pg::SUPERUSER.to_string()], &["sales".to_string()], &existing).unwrap();
     let rt = support::rt();
     let (admin_p, admin_pw) = admin(&db);
     let run = rt

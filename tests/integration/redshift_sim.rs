@@ -4,9 +4,9 @@
 //! the vendor's original script, and a teardown that leaves nothing.
 
 use crate::support::{self, target};
-use redshift_sim::{RunningSimulator, Simulator, Warehouse, ADMIN_PASSWORD, LEGACY_SHA_PASSWORD};
+use redshift_sim::{ADMIN_PASSWORD, LEGACY_SHA_PASSWORD, RunningSimulator, Simulator, Warehouse};
 use shiftgate::diagnose::Cause;
-use shiftgate::net::connect::{test_connection, Password};
+use shiftgate::net::connect::{Password, test_connection};
 use shiftgate::profile::{Engine, Profile, SslMode};
 use shiftgate::sql::{self, Access, Dialect, SchemaKind, SetupPlan};
 use shiftgate::tasks::provision;
@@ -47,7 +47,13 @@ fn nothing(_: shiftgate::report::Step) {}
 fn redshift_is_detected_with_its_version() {
     let s = start(false, true);
     let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(&s.profile("admin"), &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(
+        &s.profile("admin"),
+        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
+        &shiftgate::net::ssh::TunnelOptions::default(),
+        &nothing,
+        &CancellationToken::new(),
+    ));
     assert!(r.succeeded(), "{}", r.render_text());
     let server = r.server.as_ref().unwrap();
     assert!(server.is_redshift);
@@ -62,7 +68,13 @@ fn redshift_is_detected_with_its_version() {
 fn sha256_password_user_gets_the_auth_13_diagnosis() {
     let s = start(false, true);
     let pw = Password::new(LEGACY_SHA_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(&s.profile("legacy_sha"), &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(
+        &s.profile("legacy_sha"),
+        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
+        &shiftgate::net::ssh::TunnelOptions::default(),
+        &nothing,
+        &CancellationToken::new(),
+    ));
     let d = r.diagnosis.as_ref().expect("fails");
     assert_eq!(d.cause, Cause::Sha256Password, "{}", r.render_text());
     assert!(d.hint.contains("plain text"));
@@ -74,7 +86,13 @@ fn require_ssl_cluster_without_tls_gets_the_ssl_off_diagnosis() {
     let mut p = s.profile("admin");
     p.sslmode = SslMode::Disable;
     let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(&p, &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(
+        &p,
+        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
+        &shiftgate::net::ssh::TunnelOptions::default(),
+        &nothing,
+        &CancellationToken::new(),
+    ));
     let d = r.diagnosis.as_ref().expect("fails");
     assert_eq!(d.cause, Cause::ServerRequiresTls, "{}", r.render_text());
     assert!(d.server_text.as_deref().unwrap_or("").ends_with("SSL off"), "{d:?}");
@@ -85,7 +103,13 @@ fn require_ssl_cluster_without_tls_gets_the_ssl_off_diagnosis() {
 fn wrong_password_on_redshift_is_28000() {
     let s = start(false, true);
     let pw = Password::new("Wrong-Pass-1".into());
-    let r = support::rt().block_on(test_connection(&s.profile("admin"), &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(
+        &s.profile("admin"),
+        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
+        &shiftgate::net::ssh::TunnelOptions::default(),
+        &nothing,
+        &CancellationToken::new(),
+    ));
     assert_eq!(r.diagnosis.as_ref().unwrap().cause, Cause::WrongPassword, "{}", r.render_text());
 }
 
@@ -95,7 +119,13 @@ fn unknown_database_hint_mentions_dev() {
     let mut p = s.profile("admin");
     p.database = "prod".into();
     let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(&p, &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())), &shiftgate::net::ssh::TunnelOptions::default(), &nothing, &CancellationToken::new()));
+    let r = support::rt().block_on(test_connection(
+        &p,
+        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
+        &shiftgate::net::ssh::TunnelOptions::default(),
+        &nothing,
+        &CancellationToken::new(),
+    ));
     let d = r.diagnosis.as_ref().unwrap();
     assert_eq!(d.cause, Cause::UnknownDatabase);
     assert!(d.hint.contains("\"dev\""));
@@ -126,7 +156,10 @@ fn full_cycle(access: Access) {
     assert_eq!(found.dialect, Dialect::Redshift);
     let d = &found.discovery;
     assert!(d.rbac_available);
-    assert!(d.schemas.iter().any(|x| x.name == "sales" && x.kind == SchemaKind::Local && x.object_owners.contains(&"etl_loader".to_string())), "{d:#?}");
+    assert!(
+        d.schemas.iter().any(|x| x.name == "sales" && x.kind == SchemaKind::Local && x.object_owners.contains(&"etl_loader".to_string())),
+        "{d:#?}"
+    );
     assert!(d.schemas.iter().any(|x| x.name == "spectrum_events" && x.kind == SchemaKind::External), "{d:#?}");
     assert_eq!(d.datashare_databases, vec!["partner_share".to_string()]);
 
@@ -145,7 +178,8 @@ fn full_cycle(access: Access) {
     assert!(ext.tables_total > 0, "external tables visible via svv_external_tables: {ext:#?}");
 
     let teardown = sql::teardown_script(&plan).expect("teardown");
-    let run = rt.block_on(provision::run_script(target(&admin, Some(&admin_pw)), &teardown, &nothing, &|_| {}, &cancel)).expect("teardown run");
+    let run =
+        rt.block_on(provision::run_script(target(&admin, Some(&admin_pw)), &teardown, &nothing, &|_| {}, &cancel)).expect("teardown run");
     assert!(run.succeeded(), "{run:?}\n{}", teardown.render(false));
     let w = s.sim.catalog();
     assert!(!w.users().iter().any(|u| u.name == "catalog_reader"));
@@ -166,7 +200,7 @@ fn redshift_rbac_setup_verify_teardown() {
 
 #[test]
 fn vendor_original_script_fails_where_redshift_md_predicts() {
-    use sql::vendor::{expected_outcomes, vendor_original_script, StepResult, VendorVariant};
+    use sql::vendor::{StepResult, VendorVariant, expected_outcomes, vendor_original_script};
     let s = start(false, true);
     let rt = support::rt();
     let admin = s.profile("admin");

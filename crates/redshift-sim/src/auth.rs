@@ -37,10 +37,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// `'md5' || md5(password || username)` — the same formula as PostgreSQL (redshift.md §1.1).
@@ -75,10 +72,7 @@ pub fn store_password(user: &str, text: &str) -> Result<StoredPassword, SqlError
         && hash.bytes().all(|b| b.is_ascii_hexdigit())
     {
         // Only checked for being a valid MD5 string, not against the policy (§1.1).
-        return Ok(StoredPassword::Md5(format!(
-            "md5{}",
-            hash.to_ascii_lowercase()
-        )));
+        return Ok(StoredPassword::Md5(format!("md5{}", hash.to_ascii_lowercase())));
     }
     if let Some(rest) = text.strip_prefix("sha256|") {
         let parts: Vec<&str> = rest.split('|').collect();
@@ -91,10 +85,7 @@ pub fn store_password(user: &str, text: &str) -> Result<StoredPassword, SqlError
         }
         check_policy(rest)?;
         let salt: [u8; 32] = rand::random();
-        return Ok(StoredPassword::Sha256 {
-            digest: sha256(&[rest.as_bytes(), &salt]),
-            salt: salt.to_vec(),
-        });
+        return Ok(StoredPassword::Sha256 { digest: sha256(&[rest.as_bytes(), &salt]), salt: salt.to_vec() });
     }
     check_policy(text)?;
     Ok(StoredPassword::Md5(md5_hash(text, user)))
@@ -112,13 +103,8 @@ pub fn check_policy(pw: &str) -> Result<(), SqlError> {
     if len > 64 {
         return Err(err("password must be at most 64 characters long"));
     }
-    if pw
-        .chars()
-        .any(|c| !(33..=126).contains(&(c as u32)) || matches!(c, '\'' | '"' | '\\' | '/' | '@'))
-    {
-        return Err(err(
-            "password must not contain single quote, double quote, \\, /, @, or space",
-        ));
+    if pw.chars().any(|c| !(33..=126).contains(&(c as u32)) || matches!(c, '\'' | '"' | '\\' | '/' | '@')) {
+        return Err(err("password must not contain single quote, double quote, \\, /, @, or space"));
     }
     if !pw.chars().any(|c| c.is_ascii_uppercase()) {
         return Err(err("password must contain an uppercase ASCII character"));
@@ -172,10 +158,7 @@ mod tests {
     #[test]
     fn policy() {
         assert!(check_policy("Admin1234!").is_ok());
-        assert_eq!(
-            check_policy("admin1234!").unwrap_err().message,
-            "password must contain an uppercase ASCII character"
-        );
+        assert_eq!(check_policy("admin1234!").unwrap_err().message, "password must contain an uppercase ASCII character");
         assert!(check_policy("Ab1").is_err());
         assert!(check_policy("Admin 1234").is_err());
         assert!(check_policy("Admin@1234").is_err());

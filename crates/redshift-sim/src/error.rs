@@ -30,19 +30,11 @@ pub struct SqlError {
 
 impl SqlError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        SqlError {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-        }
+        SqlError { severity: Severity::Error, code, message: message.into() }
     }
 
     pub fn fatal(code: &'static str, message: impl Into<String>) -> Self {
-        SqlError {
-            severity: Severity::Fatal,
-            code,
-            message: message.into(),
-        }
+        SqlError { severity: Severity::Fatal, code, message: message.into() }
     }
 
     /// `syntax error at or near "<token>"` (42601), the PostgreSQL/Redshift parser's wording.
@@ -74,13 +66,7 @@ impl SqlError {
 
 impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} ({})",
-            self.severity.as_str(),
-            self.message,
-            self.code
-        )
+        write!(f, "{}: {} ({})", self.severity.as_str(), self.message, self.code)
     }
 }
 
@@ -90,10 +76,7 @@ impl std::error::Error for SqlError {}
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error("could not bind {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    Bind { addr: String, source: std::io::Error },
     #[error("could not generate the test certificates: {0}")]
     Certificate(#[from] rcgen::Error),
     #[error("could not build the TLS configuration: {0}")]

@@ -28,14 +28,8 @@ pub enum ProtocolError {
 pub enum StartupPacket {
     SslRequest,
     GssEncRequest,
-    Cancel {
-        pid: i32,
-        secret: i32,
-    },
-    Startup {
-        version: i32,
-        params: Vec<(String, String)>,
-    },
+    Cancel { pid: i32, secret: i32 },
+    Startup { version: i32, params: Vec<(String, String)> },
 }
 
 /// A typed frontend message after startup.
@@ -111,13 +105,8 @@ impl<'a> Body<'a> {
     /// A NUL-terminated UTF-8 string.
     pub fn cstr(&mut self) -> Result<String, ProtocolError> {
         let rest = &self.buf[self.pos.min(self.buf.len())..];
-        let nul = rest
-            .iter()
-            .position(|b| *b == 0)
-            .ok_or(ProtocolError::Malformed("unterminated string"))?;
-        let s = std::str::from_utf8(&rest[..nul])
-            .map_err(|_| ProtocolError::Malformed("string is not UTF-8"))?
-            .to_string();
+        let nul = rest.iter().position(|b| *b == 0).ok_or(ProtocolError::Malformed("unterminated string"))?;
+        let s = std::str::from_utf8(&rest[..nul]).map_err(|_| ProtocolError::Malformed("string is not UTF-8"))?.to_string();
         self.pos += nul + 1;
         Ok(s)
     }
@@ -130,14 +119,8 @@ impl<'a> Body<'a> {
     }
 }
 
-async fn read_body<R: AsyncRead + Unpin>(
-    r: &mut R,
-    len_field: i32,
-) -> Result<Vec<u8>, ProtocolError> {
-    let len = usize::try_from(len_field)
-        .ok()
-        .and_then(|l| l.checked_sub(4))
-        .ok_or(ProtocolError::Malformed("invalid message length"))?;
+async fn read_body<R: AsyncRead + Unpin>(r: &mut R, len_field: i32) -> Result<Vec<u8>, ProtocolError> {
+    let len = usize::try_from(len_field).ok().and_then(|l| l.checked_sub(4)).ok_or(ProtocolError::Malformed("invalid message length"))?;
     if len > MAX_MESSAGE_LEN {
         return Err(ProtocolError::Malformed("message too long"));
     }
@@ -155,10 +138,7 @@ pub async fn read_startup<R: AsyncRead + Unpin>(r: &mut R) -> Result<StartupPack
     match code {
         SSL_REQUEST => Ok(StartupPacket::SslRequest),
         GSSENC_REQUEST => Ok(StartupPacket::GssEncRequest),
-        CANCEL_REQUEST => Ok(StartupPacket::Cancel {
-            pid: b.i32()?,
-            secret: b.i32()?,
-        }),
+        CANCEL_REQUEST => Ok(StartupPacket::Cancel { pid: b.i32()?, secret: b.i32()? }),
         version => {
             let mut params = Vec::new();
             loop {
@@ -175,9 +155,7 @@ pub async fn read_startup<R: AsyncRead + Unpin>(r: &mut R) -> Result<StartupPack
 }
 
 /// Reads one typed message; `Ok(None)` at a clean end of stream.
-pub async fn read_message<R: AsyncRead + Unpin>(
-    r: &mut R,
-) -> Result<Option<FrontendMessage>, ProtocolError> {
+pub async fn read_message<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<FrontendMessage>, ProtocolError> {
     let mut tag = [0u8; 1];
     match r.read_exact(&mut tag).await {
         Ok(_) => {}
@@ -201,11 +179,7 @@ fn decode(tag: u8, body: &[u8]) -> Result<FrontendMessage, ProtocolError> {
             for _ in 0..n.max(0) {
                 param_types.push(b.i32()? as u32);
             }
-            FrontendMessage::Parse {
-                name,
-                query,
-                param_types,
-            }
+            FrontendMessage::Parse { name, query, param_types }
         }
         b'B' => {
             let portal = b.cstr()?;
@@ -229,25 +203,11 @@ fn decode(tag: u8, body: &[u8]) -> Result<FrontendMessage, ProtocolError> {
             for _ in 0..nr.max(0) {
                 result_formats.push(b.i16()?);
             }
-            FrontendMessage::Bind {
-                portal,
-                statement,
-                params,
-                result_formats,
-            }
+            FrontendMessage::Bind { portal, statement, params, result_formats }
         }
-        b'D' => FrontendMessage::Describe {
-            kind: b.bytes(1)?[0],
-            name: b.cstr()?,
-        },
-        b'E' => FrontendMessage::Execute {
-            portal: b.cstr()?,
-            max_rows: b.i32()?,
-        },
-        b'C' => FrontendMessage::Close {
-            kind: b.bytes(1)?[0],
-            name: b.cstr()?,
-        },
+        b'D' => FrontendMessage::Describe { kind: b.bytes(1)?[0], name: b.cstr()? },
+        b'E' => FrontendMessage::Execute { portal: b.cstr()?, max_rows: b.i32()? },
+        b'C' => FrontendMessage::Close { kind: b.bytes(1)?[0], name: b.cstr()? },
         b'S' => FrontendMessage::Sync,
         b'H' => FrontendMessage::Flush,
         b'X' => FrontendMessage::Terminate,
@@ -461,13 +421,7 @@ mod tests {
         pkt.extend_from_slice(&((body.len() + 4) as i32).to_be_bytes());
         pkt.extend_from_slice(body);
         let got = read_startup(&mut pkt.as_slice()).await.unwrap();
-        assert_eq!(
-            got,
-            StartupPacket::Startup {
-                version: PROTOCOL_V3,
-                params: vec![("user".into(), "bob".into())]
-            }
-        );
+        assert_eq!(got, StartupPacket::Startup { version: PROTOCOL_V3, params: vec![("user".into(), "bob".into())] });
         let bad = [0u8, 0, 0, 2];
         assert!(read_startup(&mut bad.as_slice()).await.is_err());
         let bind = [b'B', 0, 0, 0, 8, 0, 0, 0, 9];

@@ -44,17 +44,7 @@ impl Warehouse {
                 Column::new("ordered_at", "timestamp without time zone"),
             ],
         );
-        w.add_relation(
-            sales,
-            "customers",
-            RelationKind::Table,
-            etl,
-            vec![
-                int("customer_id"),
-                varchar("name", 256),
-                varchar("email", 256),
-            ],
-        );
+        w.add_relation(sales, "customers", RelationKind::Table, etl, vec![int("customer_id"), varchar("name", 256), varchar("email", 256)]);
         w.add_relation(
             sales,
             "v_orders_lb",
@@ -64,20 +54,8 @@ impl Warehouse {
         );
 
         let marketing = w.add_schema("marketing", admin);
-        let campaigns = w.add_relation(
-            marketing,
-            "campaigns",
-            RelationKind::Table,
-            admin,
-            vec![int("campaign_id"), varchar("name", 128)],
-        );
-        w.add_relation(
-            marketing,
-            "v_active_campaigns",
-            RelationKind::View,
-            admin,
-            vec![int("campaign_id"), varchar("name", 128)],
-        );
+        let campaigns = w.add_relation(marketing, "campaigns", RelationKind::Table, admin, vec![int("campaign_id"), varchar("name", 128)]);
+        w.add_relation(marketing, "v_active_campaigns", RelationKind::View, admin, vec![int("campaign_id"), varchar("name", 128)]);
         if let Some(s) = w.schema_mut(marketing) {
             s.usage.insert(Grantee::Group(analysts));
         }
@@ -87,13 +65,7 @@ impl Warehouse {
 
         // `"Finance Data"` folds to `finance data` (quoted identifiers fold too, §1.1/§1.8).
         let finance = w.add_schema("finance data", admin);
-        w.add_relation(
-            finance,
-            "ledger",
-            RelationKind::Table,
-            admin,
-            vec![int("entry_id"), Column::new("amount", "numeric(18,2)")],
-        );
+        w.add_relation(finance, "ledger", RelationKind::Table, admin, vec![int("entry_id"), Column::new("amount", "numeric(18,2)")]);
 
         let spectrum = w.add_external_schema("spectrum_events", admin, "events_lake");
         w.add_external_table(
@@ -106,19 +78,13 @@ impl Warehouse {
             spectrum,
             "page_views",
             "s3://redshift-sim-bucket/events/page_views/",
-            vec![
-                Column::new("view_id", "bigint"),
-                Column::new("viewed_at", "timestamp"),
-            ],
+            vec![Column::new("view_id", "bigint"), Column::new("viewed_at", "timestamp")],
         );
 
         w.add_shared_database(
             "partner_share",
             "4f6b3f0c-9a7e-4d2b-8c51-0b1e2d3c4a5f",
-            vec![SharedSchema {
-                name: "public".into(),
-                tables: vec!["partner_orders".into()],
-            }],
+            vec![SharedSchema { name: "public".into(), tables: vec!["partner_orders".into()] }],
         );
         w
     }

@@ -18,9 +18,7 @@ pub struct TlsMaterial {
 pub fn generate() -> Result<TlsMaterial, SimError> {
     let ca_key = KeyPair::generate()?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "redshift-sim test CA");
+    ca_params.distinguished_name.push(DnType::CommonName, "redshift-sim test CA");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca_cert = ca_params.self_signed(&ca_key)?;
@@ -29,14 +27,8 @@ pub fn generate() -> Result<TlsMaterial, SimError> {
     let issuer = Issuer::new(ca_params, ca_key);
 
     let leaf_key = KeyPair::generate()?;
-    let mut leaf_params = CertificateParams::new(vec![
-        "localhost".to_string(),
-        "127.0.0.1".to_string(),
-        "::1".to_string(),
-    ])?;
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
+    let mut leaf_params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()])?;
+    leaf_params.distinguished_name.push(DnType::CommonName, "localhost");
     let leaf_cert = leaf_params.signed_by(&leaf_key, &issuer)?;
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -45,8 +37,5 @@ pub fn generate() -> Result<TlsMaterial, SimError> {
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(vec![leaf_cert.der().clone(), ca_der.clone()], key)?;
-    Ok(TlsMaterial {
-        ca_pem,
-        server_config: Arc::new(server_config),
-    })
+    Ok(TlsMaterial { ca_pem, server_config: Arc::new(server_config) })
 }

@@ -107,12 +107,7 @@ pub fn redshift_host(host: &str) -> Option<RedshiftHost> {
     if prefix.len() < 3 || prefix.iter().any(|l| l.is_empty()) {
         return None;
     }
-    Some(RedshiftHost {
-        kind,
-        name: prefix[0].to_string(),
-        region: prefix[prefix.len() - 1].to_string(),
-        china,
-    })
+    Some(RedshiftHost { kind, name: prefix[0].to_string(), region: prefix[prefix.len() - 1].to_string(), china })
 }
 
 const ACCEPTED: &str = "Paste one of: a Redshift endpoint (cluster.abc123.us-west-2.redshift.amazonaws.com:5439/dev), \
@@ -129,14 +124,8 @@ pub enum EndpointError {
     #[error("Port \"{value}\" is not a number between 1 and 65535.")]
     InvalidPort { value: String },
     #[error("{key} \"{value}\" is not valid: expected {expected}.")]
-    InvalidValue {
-        key: String,
-        value: String,
-        expected: String,
-    },
-    #[error(
-        "Unterminated {quote} quote starting at character {position}: add the closing {quote}."
-    )]
+    InvalidValue { key: String, value: String, expected: String },
+    #[error("Unterminated {quote} quote starting at character {position}: add the closing {quote}.")]
     UnterminatedQuote { quote: char, position: usize },
     #[error("Syntax error at character {position}: {message}")]
     Syntax { position: usize, message: String },
@@ -147,9 +136,7 @@ pub enum EndpointError {
 }
 
 fn unknown(detail: impl Into<String>) -> EndpointError {
-    EndpointError::UnknownFormat {
-        detail: detail.into(),
-    }
+    EndpointError::UnknownFormat { detail: detail.into() }
 }
 
 /// What the text implies about the engine before the host and port are looked at.
@@ -284,10 +271,7 @@ const JDBC_IAM_KEYS: &[&str] = &[
 /// Shown form of `key=value` in the ignored list; values of secret-looking keys are hidden.
 fn shown(label: &str, value: &str) -> String {
     let lower = label.to_ascii_lowercase();
-    if ["pass", "pwd", "secret", "token", "key"]
-        .iter()
-        .any(|s| lower.contains(s))
-    {
+    if ["pass", "pwd", "secret", "token", "key"].iter().any(|s| lower.contains(s)) {
         return format!("{label}=…");
     }
     let mut v: String = value.chars().take(60).collect();
@@ -300,9 +284,7 @@ fn shown(label: &str, value: &str) -> String {
 fn parse_port(value: &str) -> Result<u16, EndpointError> {
     match value.trim().parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
-        _ => Err(EndpointError::InvalidPort {
-            value: value.to_string(),
-        }),
+        _ => Err(EndpointError::InvalidPort { value: value.to_string() }),
     }
 }
 
@@ -385,21 +367,13 @@ impl ParsedEndpoint {
     }
 
     /// Apply one libpq keyword. `label` is what the user wrote (`PGPORT`, `Port`), for messages.
-    pub(crate) fn set_param(
-        &mut self,
-        key: &str,
-        label: &str,
-        value: &str,
-    ) -> Result<(), EndpointError> {
+    pub(crate) fn set_param(&mut self, key: &str, label: &str, value: &str) -> Result<(), EndpointError> {
         let first_of_list = |v: &str, ignored: &mut Vec<String>| -> String {
             let mut parts = v.split(',');
             let first = parts.next().unwrap_or_default().trim().to_string();
             let rest: Vec<&str> = parts.collect();
             if !rest.is_empty() {
-                ignored.push(format!(
-                    "{label}: more values ({}) skipped; Shiftgate connects to the first one",
-                    rest.join(",")
-                ));
+                ignored.push(format!("{label}: more values ({}) skipped; Shiftgate connects to the first one", rest.join(",")));
             }
             first
         };
@@ -452,18 +426,14 @@ impl ParsedEndpoint {
                 }
             },
             "sslrootcert" if value == "system" => {
-                self.recognised.push(format!(
-                    "{label}=system: the system trust store (Shiftgate's default without a CA file)"
-                ));
+                self.recognised.push(format!("{label}=system: the system trust store (Shiftgate's default without a CA file)"));
             }
             "sslrootcert" if !value.is_empty() => self.ca_file = Some(PathBuf::from(value)),
             "sslrootcert" => {}
             "application_name" => self.application_name = Some(value.to_string()),
             "fallback_application_name" => self.fallback_application_name = Some(value.to_string()),
             "connect_timeout" => match value.trim().parse::<u32>() {
-                Ok(0) => self.ignored.push(format!(
-                    "{label}=0 (wait forever) is not supported; the profile keeps its timeout"
-                )),
+                Ok(0) => self.ignored.push(format!("{label}=0 (wait forever) is not supported; the profile keeps its timeout")),
                 Ok(secs) => self.connect_timeout_secs = Some(secs),
                 Err(_) => {
                     return Err(EndpointError::InvalidValue {
@@ -473,24 +443,16 @@ impl ParsedEndpoint {
                     });
                 }
             },
-            "service" => self.ignored.push(format!(
-                "{}: names an entry in pg_service.conf; import that file to get its settings",
-                shown(label, value)
-            )),
-            "passfile" => self.ignored.push(format!(
-                "{}: password files are not read from here; import ~/.pgpass to look passwords up",
-                shown(label, value)
-            )),
+            "service" => self
+                .ignored
+                .push(format!("{}: names an entry in pg_service.conf; import that file to get its settings", shown(label, value))),
+            "passfile" => self
+                .ignored
+                .push(format!("{}: password files are not read from here; import ~/.pgpass to look passwords up", shown(label, value))),
             k if LIBPQ_KEYWORDS.contains(&k) => {
-                self.ignored.push(format!(
-                    "{}: not supported by Shiftgate",
-                    shown(label, value)
-                ));
+                self.ignored.push(format!("{}: not supported by Shiftgate", shown(label, value)));
             }
-            _ => self.ignored.push(format!(
-                "{}: unknown setting, not used",
-                shown(label, value)
-            )),
+            _ => self.ignored.push(format!("{}: unknown setting, not used", shown(label, value))),
         }
         Ok(())
     }
@@ -500,18 +462,7 @@ impl ParsedEndpoint {
         macro_rules! take {
             ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
         }
-        take!(
-            host,
-            port,
-            database,
-            user,
-            password,
-            sslmode,
-            ca_file,
-            application_name,
-            connect_timeout_secs,
-            hostaddr
-        );
+        take!(host, port, database, user, password, sslmode, ca_file, application_name, connect_timeout_secs, hostaddr);
         take!(fallback_application_name);
         self.iam |= other.iam;
         self.hint = self.hint.max(other.hint);
@@ -526,9 +477,9 @@ impl ParsedEndpoint {
         }
         match (self.host.is_some(), self.hostaddr.take()) {
             (false, Some(addr)) => self.host = Some(addr),
-            (true, Some(addr)) => self.ignored.push(format!(
-                "hostaddr={addr}: skipped; Shiftgate resolves the host name itself (verify-full needs the name)"
-            )),
+            (true, Some(addr)) => {
+                self.ignored.push(format!("hostaddr={addr}: skipped; Shiftgate resolves the host name itself (verify-full needs the name)"))
+            }
             _ => {}
         }
         self.redshift = self.host.as_deref().and_then(redshift_host);
@@ -544,10 +495,7 @@ impl ParsedEndpoint {
         } else if self.port == Some(5432) {
             (Some(Engine::Postgres), "port 5432".to_string())
         } else if self.hint == EngineHint::Libpq && self.port.is_none() {
-            (
-                Some(Engine::Postgres),
-                "no port given, libpq's default is 5432".to_string(),
-            )
+            (Some(Engine::Postgres), "no port given, libpq's default is 5432".to_string())
         } else {
             (None, String::new())
         };
@@ -565,22 +513,11 @@ impl ParsedEndpoint {
         line("port", self.port.map(|p| p.to_string()));
         line("database", self.database.clone());
         line("user", self.user.clone());
-        line(
-            "password",
-            self.password
-                .as_ref()
-                .map(|_| "given (goes to the keychain, not the profile)".into()),
-        );
+        line("password", self.password.as_ref().map(|_| "given (goes to the keychain, not the profile)".into()));
         line("sslmode", self.sslmode.map(|m| m.to_string()));
-        line(
-            "CA file",
-            self.ca_file.as_ref().map(|p| p.display().to_string()),
-        );
+        line("CA file", self.ca_file.as_ref().map(|p| p.display().to_string()));
         line("application name", self.application_name.clone());
-        line(
-            "connect timeout",
-            self.connect_timeout_secs.map(|s| format!("{s} s")),
-        );
+        line("connect timeout", self.connect_timeout_secs.map(|s| format!("{s} s")));
         lines.append(&mut self.recognised);
         self.recognised = lines;
         self
@@ -639,65 +576,36 @@ fn parse_any(text: &str) -> Result<ParsedEndpoint, EndpointError> {
 fn scheme_of(text: &str) -> Option<(String, &str)> {
     let (scheme, rest) = text.split_once("://")?;
     let first = scheme.chars().next()?;
-    if !first.is_ascii_alphabetic()
-        || !scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+.-:".contains(c))
-    {
+    if !first.is_ascii_alphabetic() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-:".contains(c)) {
         return None;
     }
     Some((scheme.to_ascii_lowercase(), rest))
 }
 
 fn is_pg_scheme(scheme: &str) -> bool {
-    matches!(
-        scheme,
-        "postgres"
-            | "postgresql"
-            | "redshift"
-            | "jdbc:redshift"
-            | "jdbc:redshift:iam"
-            | "jdbc:postgresql"
-    )
+    matches!(scheme, "postgres" | "postgresql" | "redshift" | "jdbc:redshift" | "jdbc:redshift:iam" | "jdbc:postgresql")
 }
 
 fn starts_with_libpq_keyword(text: &str) -> bool {
-    let key: String = text
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let key: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     let rest = text[key.len()..].trim_start_matches(is_c_space);
     rest.starts_with('=') && LIBPQ_KEYWORDS.contains(&key.to_ascii_lowercase().as_str())
 }
 
 fn decode(s: &str, part: &str) -> Result<String, EndpointError> {
-    percent_decode_str(s)
-        .decode_utf8()
-        .map(|c| c.into_owned())
-        .map_err(|_| EndpointError::InvalidEncoding {
-            part: part.to_string(),
-        })
+    percent_decode_str(s).decode_utf8().map(|c| c.into_owned()).map_err(|_| EndpointError::InvalidEncoding { part: part.to_string() })
 }
 
 /// `host[:port]` or `[v6][:port]` (an empty port means the default).
 fn split_host_port(s: &str) -> Result<(String, Option<u16>), EndpointError> {
     let port_of = |p: &str| {
-        if p.is_empty() {
-            Ok(None)
-        } else {
-            parse_port(p).map(Some)
-        }
+        if p.is_empty() { Ok(None) } else { parse_port(p).map(Some) }
     };
     if let Some(inner) = s.strip_prefix('[') {
-        let (host, tail) = inner
-            .split_once(']')
-            .ok_or_else(|| unknown(" (an IPv6 address in [ ] is missing its closing ])"))?;
+        let (host, tail) = inner.split_once(']').ok_or_else(|| unknown(" (an IPv6 address in [ ] is missing its closing ])"))?;
         let port = match tail {
             "" => None,
-            t => port_of(
-                t.strip_prefix(':')
-                    .ok_or_else(|| unknown(format!(" (unexpected \"{t}\" after ])")))?,
-            )?,
+            t => port_of(t.strip_prefix(':').ok_or_else(|| unknown(format!(" (unexpected \"{t}\" after ])")))?)?,
         };
         return Ok((host.to_string(), port));
     }
@@ -705,9 +613,7 @@ fn split_host_port(s: &str) -> Result<(String, Option<u16>), EndpointError> {
         return Ok((s.to_string(), None));
     }
     match s.rsplit_once(':') {
-        Some((h, _)) if h.contains(':') => Err(unknown(
-            " (an IPv6 address with a port needs brackets: [::1]:5432)",
-        )),
+        Some((h, _)) if h.contains(':') => Err(unknown(" (an IPv6 address with a port needs brackets: [::1]:5432)")),
         Some((h, p)) => Ok((h.to_string(), port_of(p)?)),
         None => Ok((s.to_string(), None)),
     }
@@ -721,14 +627,10 @@ fn parse_url(scheme: &str, rest: &str) -> Result<ParsedEndpoint, EndpointError> 
         "jdbc:redshift:iam" => (EndpointFormat::Jdbc, EngineHint::Redshift, true),
         "jdbc:postgresql" => (EndpointFormat::Jdbc, EngineHint::Libpq, false),
         s if s.starts_with("jdbc:") => {
-            return Err(unknown(format!(
-                " (a {s} JDBC URL is not for PostgreSQL or Redshift)"
-            )));
+            return Err(unknown(format!(" (a {s} JDBC URL is not for PostgreSQL or Redshift)")));
         }
         s => {
-            return Err(unknown(format!(
-                " (a {s}:// URL is not for PostgreSQL or Redshift)"
-            )));
+            return Err(unknown(format!(" (a {s}:// URL is not for PostgreSQL or Redshift)")));
         }
     };
     let jdbc = format == EndpointFormat::Jdbc;
@@ -739,14 +641,12 @@ fn parse_url(scheme: &str, rest: &str) -> Result<ParsedEndpoint, EndpointError> 
         out.ignored.push("IAM authentication (jdbc:redshift:iam): IAM auth not supported yet — user/password needed".into());
     }
     let is_sep = |c: char| c == '?' || (jdbc && c == ';');
-    let auth_end = rest
-        .find(|c: char| c == '/' || is_sep(c))
-        .unwrap_or(rest.len());
+    let auth_end = rest.find(|c: char| c == '/' || is_sep(c)).unwrap_or(rest.len());
     // A password with an unencoded '/' or '?' still parses when an '@' follows it.
     let auth_end = match rest.rfind('@') {
-        Some(at) if at >= auth_end && !rest[auth_end..at].contains('=') => rest[at..]
-            .find(|c: char| c == '/' || is_sep(c))
-            .map_or(rest.len(), |i| at + i),
+        Some(at) if at >= auth_end && !rest[auth_end..at].contains('=') => {
+            rest[at..].find(|c: char| c == '/' || is_sep(c)).map_or(rest.len(), |i| at + i)
+        }
         _ => auth_end,
     };
     let (authority, tail) = rest.split_at(auth_end);
@@ -768,21 +668,12 @@ fn parse_url(scheme: &str, rest: &str) -> Result<ParsedEndpoint, EndpointError> 
     let first = hosts.next().unwrap_or_default();
     let others: Vec<&str> = hosts.collect();
     if !others.is_empty() {
-        out.ignored.push(format!(
-            "other hosts {} skipped; Shiftgate connects to the first one",
-            others.join(", ")
-        ));
+        out.ignored.push(format!("other hosts {} skipped; Shiftgate connects to the first one", others.join(", ")));
     }
-    let short_iam = iam
-        && !first.starts_with('[')
-        && first
-            .rsplit_once(':')
-            .is_some_and(|(_, p)| !p.chars().all(|c| c.is_ascii_digit()));
+    let short_iam = iam && !first.starts_with('[') && first.rsplit_once(':').is_some_and(|(_, p)| !p.chars().all(|c| c.is_ascii_digit()));
     if short_iam {
         let (cluster, region) = first.rsplit_once(':').unwrap_or((first, ""));
-        out.ignored.push(format!(
-            "cluster \"{cluster}\" in {region} (IAM short form): enter the cluster's endpoint host instead"
-        ));
+        out.ignored.push(format!("cluster \"{cluster}\" in {region} (IAM short form): enter the cluster's endpoint host instead"));
     } else if !first.is_empty() {
         let (host, port) = split_host_port(first)?;
         let host = decode(&host, "host")?;
@@ -799,16 +690,10 @@ fn parse_url(scheme: &str, rest: &str) -> Result<ParsedEndpoint, EndpointError> 
     if !db.is_empty() {
         out.database = Some(db);
     }
-    for pair in query
-        .split(|c: char| c == '&' || is_sep(c))
-        .filter(|p| !p.is_empty())
-    {
+    for pair in query.split(|c: char| c == '&' || is_sep(c)).filter(|p| !p.is_empty()) {
         let Some((k, v)) = pair.split_once('=') else {
             // Not echoed: it may be the tail of a password that contained a ';' or '&'.
-            out.ignored.push(
-                "a part without \"=\" was not used (a ; or & inside a value must be written %3B or %26)"
-                    .into(),
-            );
+            out.ignored.push("a part without \"=\" was not used (a ; or & inside a value must be written %3B or %26)".into());
             continue;
         };
         let k = decode(k, "parameter name")?;
@@ -831,16 +716,11 @@ impl ParsedEndpoint {
             "applicationname" => "application_name",
             "logintimeout" | "connecttimeout" => "connect_timeout",
             "dbuser" => {
-                self.recognised.push(format!(
-                    "{key}: the database user IAM credentials would be issued for"
-                ));
+                self.recognised.push(format!("{key}: the database user IAM credentials would be issued for"));
                 "user"
             }
             k if JDBC_IAM_KEYS.contains(&k) => {
-                self.ignored.push(format!(
-                    "{}: IAM setting; IAM auth not supported yet — user/password needed",
-                    shown(key, value)
-                ));
+                self.ignored.push(format!("{}: IAM setting; IAM auth not supported yet — user/password needed", shown(key, value)));
                 return Ok(());
             }
             k => k,
@@ -875,11 +755,8 @@ fn parse_host_port(text: &str) -> Result<ParsedEndpoint, EndpointError> {
         }
     };
     let (host, port) = split_host_port(hostport)?;
-    let host_ok = host.parse::<Ipv6Addr>().is_ok()
-        || (!host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')));
+    let host_ok =
+        host.parse::<Ipv6Addr>().is_ok() || (!host.is_empty() && host.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')));
     if !host_ok {
         return Err(unknown(format!(" (\"{host}\" is not a host name)")));
     }
@@ -888,8 +765,7 @@ fn parse_host_port(text: &str) -> Result<ParsedEndpoint, EndpointError> {
     if let Some(db) = db {
         let (name, extra) = db.split_once(['?', '/']).unwrap_or((db, ""));
         if !extra.is_empty() {
-            out.ignored
-                .push(format!("\"{extra}\" after the database name: not used"));
+            out.ignored.push(format!("\"{extra}\" after the database name: not used"));
         }
         if !name.is_empty() {
             out.database = Some(name.to_string());
@@ -899,11 +775,7 @@ fn parse_host_port(text: &str) -> Result<ParsedEndpoint, EndpointError> {
 }
 
 /// Characters left as they are in URL parts: RFC 3986 unreserved.
-const URL_PART: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const URL_PART: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Inside `[ ]`: an IPv6 literal keeps its colons (a zone's `%` is still encoded).
 const URL_IPV6: &AsciiSet = &URL_PART.remove(b':');
@@ -942,10 +814,7 @@ pub fn profile_url(p: &Profile) -> String {
         url.push_str(&enc(&p.host));
     }
     url.push_str(&format!(":{}/{}", p.port, enc(&p.database)));
-    let query: Vec<String> = extra_params(p)
-        .into_iter()
-        .map(|(k, v)| format!("{k}={}", enc(&v)))
-        .collect();
+    let query: Vec<String> = extra_params(p).into_iter().map(|(k, v)| format!("{k}={}", enc(&v))).collect();
     url.push('?');
     url.push_str(&query.join("&"));
     url
@@ -953,19 +822,12 @@ pub fn profile_url(p: &Profile) -> String {
 
 /// `psql 'host=… port=… dbname=… user=… sslmode=…'` — one conninfo argument, no password.
 pub fn psql_command(p: &Profile) -> String {
-    let mut parts = vec![
-        format!("host={}", conninfo_quote(&p.host)),
-        format!("port={}", p.port),
-        format!("dbname={}", conninfo_quote(&p.database)),
-    ];
+    let mut parts =
+        vec![format!("host={}", conninfo_quote(&p.host)), format!("port={}", p.port), format!("dbname={}", conninfo_quote(&p.database))];
     if !p.user.is_empty() {
         parts.push(format!("user={}", conninfo_quote(&p.user)));
     }
-    parts.extend(
-        extra_params(p)
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", conninfo_quote(&v))),
-    );
+    parts.extend(extra_params(p).into_iter().map(|(k, v)| format!("{k}={}", conninfo_quote(&v))));
     format!("psql {}", shell_quote(&parts.join(" ")))
 }
 
@@ -975,19 +837,12 @@ mod tests {
 
     #[test]
     fn redshift_host_shapes() {
-        let rs =
-            redshift_host("examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com").unwrap();
+        let rs = redshift_host("examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com").unwrap();
         assert_eq!(
             (rs.kind, rs.name.as_str(), rs.region.as_str(), rs.china),
-            (
-                RedshiftKind::Provisioned,
-                "examplecluster",
-                "us-west-2",
-                false
-            )
+            (RedshiftKind::Provisioned, "examplecluster", "us-west-2", false)
         );
-        let rs = redshift_host("wg.123456789012.cn-north-1.redshift-serverless.amazonaws.com.cn")
-            .unwrap();
+        let rs = redshift_host("wg.123456789012.cn-north-1.redshift-serverless.amazonaws.com.cn").unwrap();
         assert_eq!((rs.kind, rs.china), (RedshiftKind::Serverless, true));
         assert_eq!(redshift_host("redshift.amazonaws.com"), None);
         assert_eq!(redshift_host("db.example.com"), None);

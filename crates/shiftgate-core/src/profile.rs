@@ -86,14 +86,8 @@ pub enum SslMode {
 }
 
 impl SslMode {
-    pub const ALL: [SslMode; 6] = [
-        SslMode::Disable,
-        SslMode::Allow,
-        SslMode::Prefer,
-        SslMode::Require,
-        SslMode::VerifyCa,
-        SslMode::VerifyFull,
-    ];
+    pub const ALL: [SslMode; 6] =
+        [SslMode::Disable, SslMode::Allow, SslMode::Prefer, SslMode::Require, SslMode::VerifyCa, SslMode::VerifyFull];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -319,10 +313,7 @@ impl Profile {
             push(Field::Port, "Port must be between 1 and 65535.".into());
         }
         if self.database.trim().is_empty() {
-            push(
-                Field::Database,
-                format!("Database is empty (the {} default is \"{}\").", self.engine, self.engine.default_database()),
-            );
+            push(Field::Database, format!("Database is empty (the {} default is \"{}\").", self.engine, self.engine.default_database()));
         }
         if self.user.trim().is_empty() {
             push(Field::User, "User is empty.".into());
@@ -342,13 +333,13 @@ impl Profile {
                 );
             }
         }
-        if let Some(app) = &self.application_name {
-            if app.len() > 63 {
-                push(Field::ApplicationName, "Application name is longer than 63 bytes; the server would cut it.".into());
-            }
+        if let Some(app) = &self.application_name
+            && app.len() > 63
+        {
+            push(Field::ApplicationName, "Application name is longer than 63 bytes; the server would cut it.".into());
         }
-        if self.ssh.enabled {
-            if self.ssh.config_alias.as_deref().unwrap_or("").trim().is_empty() {
+        if self.ssh.enabled && self.ssh.config_alias.as_deref().unwrap_or("").trim().is_empty() {
+            {
                 for (i, hop) in std::iter::once(&self.ssh.bastion).chain(self.ssh.jump_hosts.iter()).enumerate() {
                     let which = if i == 0 { "SSH host".to_string() } else { format!("Jump host {i}") };
                     if hop.host.trim().is_empty() {
@@ -357,10 +348,10 @@ impl Profile {
                     if hop.port == 0 {
                         push(Field::Ssh, format!("{which} port must be between 1 and 65535."));
                     }
-                    if let SshAuth::Key { path } = &hop.auth {
-                        if path.as_os_str().is_empty() {
-                            push(Field::Ssh, format!("{which}: choose a private key file."));
-                        }
+                    if let SshAuth::Key { path } = &hop.auth
+                        && path.as_os_str().is_empty()
+                    {
+                        push(Field::Ssh, format!("{which}: choose a private key file."));
                     }
                 }
             }

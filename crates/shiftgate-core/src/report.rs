@@ -10,15 +10,27 @@ use std::fmt::Write as _;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StepKind {
     /// SSH: TCP connection to hop `hop` (0 = first).
-    SshTcp { hop: usize, host: String },
+    SshTcp {
+        hop: usize,
+        host: String,
+    },
     /// SSH: server identification / protocol banner.
-    SshBanner { hop: usize },
+    SshBanner {
+        hop: usize,
+    },
     /// SSH: server host key checked against known_hosts.
-    SshHostKey { hop: usize },
+    SshHostKey {
+        hop: usize,
+    },
     /// SSH: client authentication.
-    SshAuth { hop: usize },
+    SshAuth {
+        hop: usize,
+    },
     /// SSH: direct-tcpip channel from the last hop to the database (or to the next hop).
-    SshChannel { hop: usize, target: String },
+    SshChannel {
+        hop: usize,
+        target: String,
+    },
     Resolve,
     Tcp,
     Tls,

@@ -41,7 +41,9 @@ fn pg_bin() -> PathBuf {
             return p;
         }
     }
-    panic!("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin; run scripts/test.sh (it installs postgresql-15) or set SHIFTGATE_PG_BIN");
+    panic!(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin; run scripts/test.sh (it installs postgresql-15) or set SHIFTGATE_PG_BIN"
+    );
 }
 
 /// A command that runs as the non-root database user.

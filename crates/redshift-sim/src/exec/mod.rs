@@ -34,7 +34,9 @@ pub enum Outcome {
     /// A command tag such as `CREATE USER`.
     Command(&'static str),
     /// `SELECT pg_sleep(n)`: the session waits (cancellable) and returns one empty row.
-    Sleep { seconds: f64 },
+    Sleep {
+        seconds: f64,
+    },
     /// `SET SESSION AUTHORIZATION`: the session switches `current_user`.
     SetUser(u32),
 }
@@ -43,10 +45,9 @@ pub enum Outcome {
 pub fn execute(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError> {
     match stmt {
         Statement::Query(q) => query::run(q, ctx),
-        Statement::Begin | Statement::Commit | Statement::Rollback => Err(SqlError::new(
-            "XX000",
-            "transaction control reached the executor (session bug)",
-        )),
+        Statement::Begin | Statement::Commit | Statement::Rollback => {
+            Err(SqlError::new("XX000", "transaction control reached the executor (session bug)"))
+        }
         Statement::Set { .. } => Ok(Outcome::Command("SET")),
         Statement::SetSessionAuthorization(target) => {
             // PostgreSQL 8.0 semantics: only a superuser session may switch (unverified on Redshift).

@@ -36,9 +36,7 @@ impl Token {
     }
 }
 
-const SYMBOLS: [&str; 18] = [
-    "<>", "!=", "<=", ">=", "||", "::", "(", ")", ",", ";", ".", "=", "<", ">", "*", "+", "-", "/",
-];
+const SYMBOLS: [&str; 18] = ["<>", "!=", "<=", ">=", "||", "::", "(", ")", ",", ";", ".", "=", "<", ">", "*", "+", "-", "/"];
 
 pub fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
     let chars: Vec<char> = sql.chars().collect();
@@ -106,10 +104,7 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
                 if value.is_empty() {
                     return Err(SqlError::new("42601", "zero-length delimited identifier"));
                 }
-                TokenKind::Ident {
-                    value,
-                    quoted: true,
-                }
+                TokenKind::Ident { value, quoted: true }
             };
             out.push(Token { kind, text });
         } else if c.is_ascii_digit() {
@@ -118,36 +113,19 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
                 i += 1;
             }
             let text: String = chars[start..i].iter().collect();
-            out.push(Token {
-                kind: TokenKind::Number(text.clone()),
-                text,
-            });
+            out.push(Token { kind: TokenKind::Number(text.clone()), text });
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-            {
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
                 i += 1;
             }
             let text: String = chars[start..i].iter().collect();
-            out.push(Token {
-                kind: TokenKind::Ident {
-                    value: text.clone(),
-                    quoted: false,
-                },
-                text,
-            });
+            out.push(Token { kind: TokenKind::Ident { value: text.clone(), quoted: false }, text });
         } else {
             let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
-            let sym = SYMBOLS
-                .iter()
-                .find(|s| rest.starts_with(**s))
-                .ok_or_else(|| SqlError::syntax_near(&c.to_string()))?;
+            let sym = SYMBOLS.iter().find(|s| rest.starts_with(**s)).ok_or_else(|| SqlError::syntax_near(&c.to_string()))?;
             i += sym.chars().count();
-            out.push(Token {
-                kind: TokenKind::Symbol(sym),
-                text: sym.to_string(),
-            });
+            out.push(Token { kind: TokenKind::Symbol(sym), text: sym.to_string() });
         }
     }
     Ok(out)
@@ -159,16 +137,9 @@ mod tests {
 
     #[test]
     fn tokens() {
-        let t =
-            tokenize("SELECT \"Finance \"\"Data\"\"\" , 'it''s' -- c\n <> 12 /* x */ ||").unwrap();
+        let t = tokenize("SELECT \"Finance \"\"Data\"\"\" , 'it''s' -- c\n <> 12 /* x */ ||").unwrap();
         assert!(t[0].is_keyword("select"));
-        assert_eq!(
-            t[1].kind,
-            TokenKind::Ident {
-                value: "Finance \"Data\"".into(),
-                quoted: true
-            }
-        );
+        assert_eq!(t[1].kind, TokenKind::Ident { value: "Finance \"Data\"".into(), quoted: true });
         assert_eq!(t[3].kind, TokenKind::Str("it's".into()));
         assert!(t[4].is_symbol("<>"));
         assert!(t[6].is_symbol("||"));

@@ -31,11 +31,7 @@ pub struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     pub fn new(tokens: &'a [Token]) -> Self {
-        Parser {
-            tokens,
-            pos: 0,
-            depth: 0,
-        }
+        Parser { tokens, pos: 0, depth: 0 }
     }
 
     // ---- token helpers -----------------------------------------------------------------------
@@ -85,27 +81,15 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn expect_keyword(&mut self, kw: &str) -> Result<(), SqlError> {
-        if self.eat_keyword(kw) {
-            Ok(())
-        } else {
-            Err(self.error_here())
-        }
+        if self.eat_keyword(kw) { Ok(()) } else { Err(self.error_here()) }
     }
 
     pub(super) fn expect_symbol(&mut self, sym: &str) -> Result<(), SqlError> {
-        if self.eat_symbol(sym) {
-            Ok(())
-        } else {
-            Err(self.error_here())
-        }
+        if self.eat_symbol(sym) { Ok(()) } else { Err(self.error_here()) }
     }
 
     pub(super) fn expect_end(&self) -> Result<(), SqlError> {
-        if self.peek().is_none() {
-            Ok(())
-        } else {
-            Err(self.error_here())
-        }
+        if self.peek().is_none() { Ok(()) } else { Err(self.error_here()) }
     }
 
     /// A non-user identifier, folded to lower case even when quoted (redshift.md §1.1 `r_names.md`).
@@ -124,11 +108,7 @@ impl<'a> Parser<'a> {
         match self.peek().map(|t| &t.kind) {
             Some(TokenKind::Ident { value, quoted }) => {
                 self.pos += 1;
-                Ok(if *quoted {
-                    value.clone()
-                } else {
-                    value.to_ascii_lowercase()
-                })
+                Ok(if *quoted { value.clone() } else { value.to_ascii_lowercase() })
             }
             _ => Err(self.error_here()),
         }
@@ -155,10 +135,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn list<T>(
-        &mut self,
-        mut item: impl FnMut(&mut Self) -> Result<T, SqlError>,
-    ) -> Result<Vec<T>, SqlError> {
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T, SqlError>) -> Result<Vec<T>, SqlError> {
         let mut out = vec![item(self)?];
         while self.eat_symbol(",") {
             out.push(item(self)?);
@@ -169,15 +146,9 @@ impl<'a> Parser<'a> {
     pub fn object_name(&mut self) -> Result<ObjectName, SqlError> {
         let first = self.ident()?;
         if self.eat_symbol(".") {
-            Ok(ObjectName {
-                schema: Some(first),
-                name: self.ident()?,
-            })
+            Ok(ObjectName { schema: Some(first), name: self.ident()? })
         } else {
-            Ok(ObjectName {
-                schema: None,
-                name: first,
-            })
+            Ok(ObjectName { schema: None, name: first })
         }
     }
 
@@ -204,11 +175,7 @@ impl<'a> Parser<'a> {
         let Some(first) = self.peek() else {
             return Err(SqlError::syntax_near(""));
         };
-        let TokenKind::Ident {
-            value,
-            quoted: false,
-        } = &first.kind
-        else {
+        let TokenKind::Ident { value, quoted: false } = &first.kind else {
             if first.is_symbol("(") {
                 return Ok(Statement::Query(self.query_then_end()?));
             }
@@ -298,17 +265,9 @@ impl<'a> Parser<'a> {
                 self.expect_keyword("exists")?;
             }
             let name = self.ident()?;
-            let authorization = if self.eat_keyword("authorization") {
-                Some(self.user_ident()?)
-            } else {
-                None
-            };
+            let authorization = if self.eat_keyword("authorization") { Some(self.user_ident()?) } else { None };
             self.expect_end()?;
-            return Ok(Statement::CreateSchema {
-                name,
-                authorization,
-                if_not_exists,
-            });
+            return Ok(Statement::CreateSchema { name, authorization, if_not_exists });
         }
         if self.eat_keyword("table") {
             let name = self.object_name()?;
@@ -333,11 +292,7 @@ impl<'a> Parser<'a> {
                 false
             };
             self.expect_end()?;
-            return Ok(Statement::CreateView {
-                name,
-                query,
-                late_binding,
-            });
+            return Ok(Statement::CreateView { name, query, late_binding });
         }
         Err(SqlError::unsupported(self.head()))
     }
@@ -363,10 +318,7 @@ impl<'a> Parser<'a> {
             if words.is_empty() {
                 return Err(p.error_here());
             }
-            Ok(ColumnDef {
-                name,
-                type_name: normalize_type(&words),
-            })
+            Ok(ColumnDef { name, type_name: normalize_type(&words) })
         })
     }
 
@@ -415,15 +367,10 @@ impl<'a> Parser<'a> {
             } else if self.eat_keyword("rename") {
                 self.expect_keyword("to")?;
                 UserOption::RenameTo(self.user_ident()?)
-            } else if self.at_keyword("externalid")
-                || self.at_keyword("reset")
-                || self.at_keyword("set")
-            {
+            } else if self.at_keyword("externalid") || self.at_keyword("reset") || self.at_keyword("set") {
                 return Err(SqlError::unsupported(format!(
                     "user option {}",
-                    self.peek()
-                        .map(|t| t.text.to_ascii_uppercase())
-                        .unwrap_or_default()
+                    self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default()
                 )));
             } else {
                 return Err(self.error_here());
@@ -491,9 +438,7 @@ impl<'a> Parser<'a> {
         self.expect_keyword("on")?;
         if !self.eat_keyword("tables") {
             if self.at_keyword("functions") || self.at_keyword("procedures") {
-                return Err(SqlError::unsupported(
-                    "ALTER DEFAULT PRIVILEGES ON FUNCTIONS",
-                ));
+                return Err(SqlError::unsupported("ALTER DEFAULT PRIVILEGES ON FUNCTIONS"));
             }
             return Err(self.error_here());
         }
@@ -508,13 +453,7 @@ impl<'a> Parser<'a> {
             let _ = self.eat_keyword("restrict") || self.eat_keyword("cascade");
         }
         self.expect_end()?;
-        Ok(Statement::AlterDefaultPrivileges(DefaultPrivileges {
-            for_users,
-            schemas,
-            revoke,
-            privileges,
-            grantees,
-        }))
+        Ok(Statement::AlterDefaultPrivileges(DefaultPrivileges { for_users, schemas, revoke, privileges, grantees }))
     }
 
     fn drop_stmt(&mut self) -> Result<Statement, SqlError> {
@@ -551,11 +490,7 @@ impl<'a> Parser<'a> {
         let if_exists = self.if_exists()?;
         let name = self.object_name()?;
         self.expect_end()?;
-        Ok(Statement::DropRelation {
-            view,
-            if_exists,
-            name,
-        })
+        Ok(Statement::DropRelation { view, if_exists, name })
     }
 
     fn if_exists(&mut self) -> Result<bool, SqlError> {
@@ -579,8 +514,7 @@ impl<'a> Parser<'a> {
                     p.eat_keyword("privileges");
                     Privilege::All
                 }
-                "insert" | "update" | "delete" | "drop" | "references" | "execute" | "alter"
-                | "truncate" => Privilege::Other(word),
+                "insert" | "update" | "delete" | "drop" | "references" | "execute" | "alter" | "truncate" => Privilege::Other(word),
                 _ => return Err(SqlError::syntax_near(&word)),
             })
         })
@@ -608,22 +542,13 @@ impl<'a> Parser<'a> {
         if self.eat_keyword("role") {
             let roles = self.list(Self::ident)?;
             self.expect_keyword(if revoke { "from" } else { "to" })?;
-            let targets = self.list(|p| {
-                if p.eat_keyword("role") {
-                    Ok(RoleTarget::Role(p.ident()?))
-                } else {
-                    Ok(RoleTarget::User(p.user_ident()?))
-                }
-            })?;
+            let targets = self
+                .list(|p| if p.eat_keyword("role") { Ok(RoleTarget::Role(p.ident()?)) } else { Ok(RoleTarget::User(p.user_ident()?)) })?;
             if !revoke && self.eat_keyword("with") {
                 return Err(SqlError::unsupported("GRANT ROLE … WITH ADMIN OPTION"));
             }
             self.expect_end()?;
-            return Ok(Statement::GrantRole {
-                revoke,
-                roles,
-                targets,
-            });
+            return Ok(Statement::GrantRole { revoke, roles, targets });
         }
         if revoke && self.eat_keyword("grant") {
             return Err(SqlError::unsupported("REVOKE GRANT OPTION FOR"));
@@ -634,8 +559,7 @@ impl<'a> Parser<'a> {
             GrantObject::Schemas(self.list(Self::ident)?)
         } else if self.eat_keyword("database") {
             GrantObject::Databases(self.list(Self::ident)?)
-        } else if self.at_keyword("all") && self.peek_at(1).is_some_and(|t| t.is_keyword("tables"))
-        {
+        } else if self.at_keyword("all") && self.peek_at(1).is_some_and(|t| t.is_keyword("tables")) {
             self.pos += 2;
             self.expect_keyword("in")?;
             self.expect_keyword("schema")?;
@@ -649,9 +573,7 @@ impl<'a> Parser<'a> {
             {
                 return Err(SqlError::unsupported(format!(
                     "GRANT ON {}",
-                    self.peek()
-                        .map(|t| t.text.to_ascii_uppercase())
-                        .unwrap_or_default()
+                    self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default()
                 )));
             }
             self.eat_keyword("table");
@@ -669,22 +591,12 @@ impl<'a> Parser<'a> {
             let _ = self.eat_keyword("restrict") || self.eat_keyword("cascade");
         }
         self.expect_end()?;
-        Ok(Statement::Grant(Grant {
-            revoke,
-            privileges,
-            object,
-            grantees,
-            with_grant_option,
-        }))
+        Ok(Statement::Grant(Grant { revoke, privileges, object, grantees, with_grant_option }))
     }
 
     fn set(&mut self) -> Result<Statement, SqlError> {
         self.expect_keyword("set")?;
-        if self.at_keyword("session")
-            && self
-                .peek_at(1)
-                .is_some_and(|t| t.is_keyword("authorization"))
-        {
+        if self.at_keyword("session") && self.peek_at(1).is_some_and(|t| t.is_keyword("authorization")) {
             self.pos += 2;
             if self.eat_keyword("default") {
                 self.expect_end()?;
@@ -728,12 +640,7 @@ impl<'a> Parser<'a> {
 
 /// Normalizes a column type to `format_type` spelling (e.g. `varchar(256)` → `character varying(256)`).
 fn normalize_type(words: &[String]) -> String {
-    let joined = words
-        .join(" ")
-        .replace(" (", "(")
-        .replace("( ", "(")
-        .replace(" )", ")")
-        .replace(" ,", ",");
+    let joined = words.join(" ").replace(" (", "(").replace("( ", "(").replace(" )", ")").replace(" ,", ",");
     let (base, rest) = match joined.find('(') {
         Some(i) => (joined[..i].trim().to_string(), joined[i..].to_string()),
         None => (joined.clone(), String::new()),
@@ -752,11 +659,7 @@ fn normalize_type(words: &[String]) -> String {
         "timestamptz" => "timestamp with time zone",
         other => other,
     };
-    let rest = if rest.is_empty() && base == "character varying" && joined.starts_with("text") {
-        "(256)".to_string()
-    } else {
-        rest
-    };
+    let rest = if rest.is_empty() && base == "character varying" && joined.starts_with("text") { "(256)".to_string() } else { rest };
     format!("{base}{rest}")
 }
 
@@ -776,10 +679,7 @@ mod tests {
                 revoke: false,
                 privileges: vec![Privilege::Usage],
                 object: GrantObject::Schemas(vec!["sales".into()]),
-                grantees: vec![
-                    GranteeSpec::User("BoB".into()),
-                    GranteeSpec::Group("g".into())
-                ],
+                grantees: vec![GranteeSpec::User("BoB".into()), GranteeSpec::Group("g".into())],
                 with_grant_option: false,
             }))
         );
@@ -787,28 +687,17 @@ mod tests {
 
     #[test]
     fn errors_are_syntax_or_unsupported() {
-        assert_eq!(
-            one("CREATE USER u PASSWORD = 'x'").unwrap_err().message,
-            "syntax error at or near \"=\""
-        );
+        assert_eq!(one("CREATE USER u PASSWORD = 'x'").unwrap_err().message, "syntax error at or near \"=\"");
         assert_eq!(one("VACUUM sales.orders").unwrap_err().code, "0A000");
-        assert_eq!(
-            one("CREATE EXTERNAL SCHEMA x").unwrap_err().message,
-            "not supported by the simulator: CREATE EXTERNAL"
-        );
+        assert_eq!(one("CREATE EXTERNAL SCHEMA x").unwrap_err().message, "not supported by the simulator: CREATE EXTERNAL");
         assert_eq!(parse_script("select 1; select 2;").expect("ok").len(), 2);
         let deep = format!("select {}1{}", "(".repeat(5000), ")".repeat(5000));
         assert_eq!(one(&deep).unwrap_err().code, "54001");
         let nots = format!("select 1 where {} true", "not ".repeat(5000));
         assert_eq!(one(&nots).unwrap_err().code, "54001");
         assert!(matches!(
-            one(
-                "ALTER DEFAULT PRIVILEGES FOR USER \"ETL\" IN SCHEMA s REVOKE SELECT ON TABLES FROM GROUP g"
-            ),
-            Ok(Statement::AlterDefaultPrivileges(DefaultPrivileges {
-                revoke: true,
-                ..
-            }))
+            one("ALTER DEFAULT PRIVILEGES FOR USER \"ETL\" IN SCHEMA s REVOKE SELECT ON TABLES FROM GROUP g"),
+            Ok(Statement::AlterDefaultPrivileges(DefaultPrivileges { revoke: true, .. }))
         ));
     }
 }

@@ -9,10 +9,8 @@ use super::parser::Parser;
 use crate::error::SqlError;
 
 /// Words that end a select item / FROM item instead of being taken as an alias.
-const RESERVED: [&str; 16] = [
-    "from", "where", "order", "limit", "union", "group", "having", "join", "inner", "left",
-    "right", "full", "cross", "on", "with", "as",
-];
+const RESERVED: [&str; 16] =
+    ["from", "where", "order", "limit", "union", "group", "having", "join", "inner", "left", "right", "full", "cross", "on", "with", "as"];
 
 impl Parser<'_> {
     pub fn query(&mut self) -> Result<Query, SqlError> {
@@ -60,12 +58,7 @@ impl Parser<'_> {
         if self.at_keyword("offset") {
             return Err(SqlError::unsupported("OFFSET"));
         }
-        Ok(Query {
-            branches,
-            union_distinct,
-            order_by,
-            limit,
-        })
+        Ok(Query { branches, union_distinct, order_by, limit })
     }
 
     fn select(&mut self) -> Result<Select, SqlError> {
@@ -94,11 +87,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        let from = if self.eat_keyword("from") {
-            Some(self.relation_item()?)
-        } else {
-            None
-        };
+        let from = if self.eat_keyword("from") { Some(self.relation_item()?) } else { None };
         if self.at_symbol(",")
             || self.at_keyword("join")
             || self.at_keyword("inner")
@@ -109,20 +98,11 @@ impl Parser<'_> {
         {
             return Err(SqlError::unsupported("JOIN"));
         }
-        let filter = if self.eat_keyword("where") {
-            Some(self.expr()?)
-        } else {
-            None
-        };
+        let filter = if self.eat_keyword("where") { Some(self.expr()?) } else { None };
         if self.at_keyword("group") || self.at_keyword("having") {
             return Err(SqlError::unsupported("GROUP BY"));
         }
-        Ok(Select {
-            distinct,
-            items,
-            from,
-            filter,
-        })
+        Ok(Select { distinct, items, from, filter })
     }
 
     fn alias(&mut self) -> Result<Option<String>, SqlError> {
@@ -157,11 +137,7 @@ impl Parser<'_> {
             } else {
                 Vec::new()
             };
-            return Ok(FromItem::Function {
-                name: fname,
-                alias,
-                columns,
-            });
+            return Ok(FromItem::Function { name: fname, alias, columns });
         }
         let alias = self.alias()?;
         Ok(FromItem::Relation { name, alias })
@@ -169,11 +145,7 @@ impl Parser<'_> {
 
     pub fn expr(&mut self) -> Result<Expr, SqlError> {
         self.depth += 1;
-        let result = if self.depth > 64 {
-            Err(SqlError::new("54001", "stack depth limit exceeded"))
-        } else {
-            self.or_expr()
-        };
+        let result = if self.depth > 64 { Err(SqlError::new("54001", "stack depth limit exceeded")) } else { self.or_expr() };
         self.depth -= 1;
         result
     }
@@ -206,11 +178,7 @@ impl Parser<'_> {
     /// `NOT` binds tighter than AND/OR; nested NOTs go through the depth guard.
     fn expr_no_or(&mut self) -> Result<Expr, SqlError> {
         self.depth += 1;
-        let result = if self.depth > 64 {
-            Err(SqlError::new("54001", "stack depth limit exceeded"))
-        } else {
-            self.not_expr()
-        };
+        let result = if self.depth > 64 { Err(SqlError::new("54001", "stack depth limit exceeded")) } else { self.not_expr() };
         self.depth -= 1;
         result
     }
@@ -237,15 +205,10 @@ impl Parser<'_> {
         if self.eat_keyword("is") {
             let negated = self.eat_keyword("not");
             self.expect_keyword("null")?;
-            return Ok(Expr::IsNull {
-                expr: Box::new(left),
-                negated,
-            });
+            return Ok(Expr::IsNull { expr: Box::new(left), negated });
         }
-        let negated = self.at_keyword("not")
-            && self.peek_at(1).is_some_and(|t| {
-                t.is_keyword("in") || t.is_keyword("like") || t.is_keyword("ilike")
-            });
+        let negated =
+            self.at_keyword("not") && self.peek_at(1).is_some_and(|t| t.is_keyword("in") || t.is_keyword("like") || t.is_keyword("ilike"));
         if negated {
             self.next();
         }
@@ -259,29 +222,17 @@ impl Parser<'_> {
                 list.push(self.expr()?);
             }
             self.expect_symbol(")")?;
-            return Ok(Expr::InList {
-                expr: Box::new(left),
-                list,
-                negated,
-            });
+            return Ok(Expr::InList { expr: Box::new(left), list, negated });
         }
         if self.eat_keyword("like") {
             let pattern = self.concat()?;
             if self.at_keyword("escape") {
                 return Err(SqlError::unsupported("LIKE … ESCAPE"));
             }
-            return Ok(Expr::Like {
-                expr: Box::new(left),
-                pattern: Box::new(pattern),
-                negated,
-            });
+            return Ok(Expr::Like { expr: Box::new(left), pattern: Box::new(pattern), negated });
         }
         if self.at_keyword("ilike") || self.at_keyword("similar") || self.at_keyword("between") {
-            return Err(SqlError::unsupported(
-                self.peek()
-                    .map(|t| t.text.to_ascii_uppercase())
-                    .unwrap_or_default(),
-            ));
+            return Err(SqlError::unsupported(self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default()));
         }
         if negated {
             return Err(self.error_here());
@@ -302,10 +253,7 @@ impl Parser<'_> {
         let mut e = self.primary()?;
         while self.eat_symbol("::") {
             let type_name = self.ident()?;
-            e = Expr::Cast {
-                expr: Box::new(e),
-                type_name,
-            };
+            e = Expr::Cast { expr: Box::new(e), type_name };
         }
         Ok(e)
     }
@@ -321,9 +269,7 @@ impl Parser<'_> {
             }
             TokenKind::Number(n) => {
                 self.next();
-                n.parse()
-                    .map(Expr::Int)
-                    .map_err(|_| SqlError::unsupported(format!("numeric literal {n}")))
+                n.parse().map(Expr::Int).map_err(|_| SqlError::unsupported(format!("numeric literal {n}")))
             }
             TokenKind::Symbol("(") => {
                 self.next();
@@ -362,15 +308,8 @@ impl Parser<'_> {
                             if !self.peek_at(1).is_some_and(|t| t.is_symbol("(")) =>
                         {
                             self.next();
-                            let name = if lower == "user" {
-                                "current_user".into()
-                            } else {
-                                lower
-                            };
-                            return Ok(Expr::Call {
-                                name,
-                                args: Vec::new(),
-                            });
+                            let name = if lower == "user" { "current_user".into() } else { lower };
+                            return Ok(Expr::Call { name, args: Vec::new() });
                         }
                         "case" | "exists" | "array" | "cast" | "interval" => {
                             return Err(SqlError::unsupported(lower.to_ascii_uppercase()));
@@ -380,11 +319,7 @@ impl Parser<'_> {
                     }
                 }
                 let first = self.ident()?;
-                let (qualifier, name) = if self.eat_symbol(".") {
-                    (Some(first), self.ident()?)
-                } else {
-                    (None, first)
-                };
+                let (qualifier, name) = if self.eat_symbol(".") { (Some(first), self.ident()?) } else { (None, first) };
                 if self.eat_symbol("(") {
                     if qualifier.as_deref().is_some_and(|q| q != "pg_catalog") {
                         return Err(SqlError::unsupported(format!("function {name}")));

@@ -23,28 +23,16 @@ pub async fn start(builder: redshift_sim::SimulatorBuilder) -> RunningSimulator 
 
 fn config(sim: &RunningSimulator, user: &str, password: &str, db: &str) -> Config {
     let mut c = Config::new();
-    c.host("localhost")
-        .port(sim.port())
-        .user(user)
-        .password(password)
-        .dbname(db)
-        .application_name("redshift-sim-tests");
+    c.host("localhost").port(sim.port()).user(user).password(password).dbname(db).application_name("redshift-sim-tests");
     c
 }
 
 /// Connects over TLS with verify-full semantics (rustls checks the chain and the host name).
-pub async fn connect_tls(
-    sim: &RunningSimulator,
-    user: &str,
-    password: &str,
-    db: &str,
-) -> Result<Client, tokio_postgres::Error> {
+pub async fn connect_tls(sim: &RunningSimulator, user: &str, password: &str, db: &str) -> Result<Client, tokio_postgres::Error> {
     let pem = sim.ca_cert_pem().expect("simulator has TLS");
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        roots
-            .add(cert.expect("CA PEM parses"))
-            .expect("CA is a valid root");
+        roots.add(cert.expect("CA PEM parses")).expect("CA is a valid root");
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -54,19 +42,12 @@ pub async fn connect_tls(
         .with_no_client_auth();
     let mut c = config(sim, user, password, db);
     c.ssl_mode(SslMode::Require);
-    let (client, conn) = c
-        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-        .await?;
+    let (client, conn) = c.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)).await?;
     tokio::spawn(conn);
     Ok(client)
 }
 
-pub async fn connect_plain(
-    sim: &RunningSimulator,
-    user: &str,
-    password: &str,
-    db: &str,
-) -> Result<Client, tokio_postgres::Error> {
+pub async fn connect_plain(sim: &RunningSimulator, user: &str, password: &str, db: &str) -> Result<Client, tokio_postgres::Error> {
     let mut c = config(sim, user, password, db);
     c.ssl_mode(SslMode::Disable);
     let (client, conn) = c.connect(NoTls).await?;
@@ -75,9 +56,7 @@ pub async fn connect_plain(
 }
 
 pub async fn admin(sim: &RunningSimulator) -> Client {
-    connect_tls(sim, "admin", ADMIN_PASSWORD, "dev")
-        .await
-        .expect("admin connects")
+    connect_tls(sim, "admin", ADMIN_PASSWORD, "dev").await.expect("admin connects")
 }
 
 /// `(SQLSTATE, message)` of a server error.
@@ -110,9 +89,7 @@ pub async fn rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
     };
     msgs.into_iter()
         .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
-            }
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect()),
             _ => None,
         })
         .collect()
@@ -120,17 +97,9 @@ pub async fn rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
 
 /// First column of every row.
 pub async fn column(client: &Client, sql: &str) -> Vec<String> {
-    rows(client, sql)
-        .await
-        .into_iter()
-        .map(|r| r.into_iter().next().flatten().unwrap_or_default())
-        .collect()
+    rows(client, sql).await.into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect()
 }
 
 pub async fn scalar(client: &Client, sql: &str) -> String {
-    column(client, sql)
-        .await
-        .into_iter()
-        .next()
-        .expect("one row")
+    column(client, sql).await.into_iter().next().expect("one row")
 }

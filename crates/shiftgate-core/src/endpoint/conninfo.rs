@@ -31,10 +31,7 @@ pub(super) fn conninfo_pairs(text: &str) -> Result<Vec<(String, String)>, Endpoi
             } else {
                 format!("missing \"=\" after \"{key}\"")
             };
-            return Err(EndpointError::Syntax {
-                position: key_start + 1,
-                message,
-            });
+            return Err(EndpointError::Syntax { position: key_start + 1, message });
         }
         i = skip_space(i + 1);
         let mut value = String::new();
@@ -44,10 +41,7 @@ pub(super) fn conninfo_pairs(text: &str) -> Result<Vec<(String, String)>, Endpoi
             loop {
                 match chars.get(i) {
                     None => {
-                        return Err(EndpointError::UnterminatedQuote {
-                            quote: '\'',
-                            position: open + 1,
-                        });
+                        return Err(EndpointError::UnterminatedQuote { quote: '\'', position: open + 1 });
                     }
                     Some('\\') if i + 1 < chars.len() => {
                         value.push(chars[i + 1]);
@@ -103,9 +97,6 @@ mod tests {
         let pairs = conninfo_pairs(r"host = h  password='it\'s \\ ok' user=a\ b").unwrap();
         assert_eq!(pairs[1], ("password".into(), r"it's \ ok".into()));
         assert_eq!(pairs[2], ("user".into(), "a b".into()));
-        assert!(matches!(
-            conninfo_pairs("host"),
-            Err(EndpointError::Syntax { position: 1, .. })
-        ));
+        assert!(matches!(conninfo_pairs("host"), Err(EndpointError::Syntax { position: 1, .. })));
     }
 }

@@ -6,9 +6,7 @@
 //! the variable. Other Jinja is not evaluated: that field is left empty with a warning. Targets of
 //! other types are skipped and listed.
 
-use super::{
-    EnvLookup, ImportBatch, ImportError, ImportedProfile, fresh_profile, line_at, line_of,
-};
+use super::{EnvLookup, ImportBatch, ImportError, ImportedProfile, fresh_profile, line_at, line_of};
 use crate::profile::{Engine, SslMode};
 use serde_norway::{Mapping, Value};
 use std::path::PathBuf;
@@ -58,12 +56,7 @@ enum Eval {
 }
 
 fn eval(expr: &str, env: EnvLookup<'_>) -> Eval {
-    let Some(args) = expr
-        .trim()
-        .strip_prefix("env_var")
-        .map(str::trim_start)
-        .and_then(|s| s.strip_prefix('('))
-    else {
+    let Some(args) = expr.trim().strip_prefix("env_var").map(str::trim_start).and_then(|s| s.strip_prefix('(')) else {
         return Eval::Unsupported;
     };
     let Some((name, rest)) = string_literal(args.trim_start()) else {
@@ -118,18 +111,12 @@ impl Target<'_> {
     }
 
     fn error(&self, field: &str, message: String) -> ImportError {
-        ImportError {
-            line: self.line(field),
-            message,
-        }
+        ImportError { line: self.line(field), message }
     }
 
     /// The rendered value of the first of `names` present; `None` when absent or not evaluable.
     fn get(&mut self, map: &Mapping, names: &[&str]) -> Result<Option<String>, ImportError> {
-        let Some((field, raw)) = names
-            .iter()
-            .find_map(|n| map.get(*n).and_then(scalar).map(|v| (*n, v)))
-        else {
+        let Some((field, raw)) = names.iter().find_map(|n| map.get(*n).and_then(scalar).map(|v| (*n, v))) else {
             return Ok(None);
         };
         let mut out = String::new();
@@ -160,10 +147,7 @@ impl Target<'_> {
             rest = &after[end + 2..];
         }
         if rest.contains("{{") || rest.contains("{%") {
-            self.warnings.push(format!(
-                "{}: Jinja Shiftgate does not evaluate; left empty",
-                self.path(field)
-            ));
+            self.warnings.push(format!("{}: Jinja Shiftgate does not evaluate; left empty", self.path(field)));
             return Ok(None);
         }
         out.push_str(rest);
@@ -180,9 +164,7 @@ pub fn parse(text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError>
         Value::Mapping(m) => m,
         Value::Null => return Ok(batch),
         _ => {
-            return Err(ImportError::whole_file(
-                "expected dbt profiles at the top level (my_profile: {target: dev, outputs: {dev: …}})",
-            ));
+            return Err(ImportError::whole_file("expected dbt profiles at the top level (my_profile: {target: dev, outputs: {dev: …}})"));
         }
     };
     for (key, body) in &profiles {
@@ -202,54 +184,27 @@ pub fn parse(text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError>
                 continue;
             };
             let Some(output) = output.as_mapping() else {
-                batch.skipped.push(format!(
-                    "{profile_name}.outputs.{target_name}: not a mapping of settings"
-                ));
+                batch.skipped.push(format!("{profile_name}.outputs.{target_name}: not a mapping of settings"));
                 continue;
             };
-            let kind = output
-                .get("type")
-                .and_then(scalar)
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+            let kind = output.get("type").and_then(scalar).unwrap_or_default().to_ascii_lowercase();
             let engine = match kind.as_str() {
                 "postgres" => Engine::Postgres,
                 "redshift" => Engine::Redshift,
                 other => {
-                    let what = if other.is_empty() {
-                        "no type".to_string()
-                    } else {
-                        format!("type {other}")
-                    };
-                    batch.skipped.push(format!(
-                        "{profile_name}.outputs.{target_name}: {what}, not PostgreSQL or Redshift"
-                    ));
+                    let what = if other.is_empty() { "no type".to_string() } else { format!("type {other}") };
+                    batch.skipped.push(format!("{profile_name}.outputs.{target_name}: {what}, not PostgreSQL or Redshift"));
                     continue;
                 }
             };
-            let mut target = Target {
-                text,
-                env,
-                keys: [profile_name, "outputs", &target_name],
-                warnings: Vec::new(),
-            };
-            batch.profiles.push(read_target(
-                &mut target,
-                output,
-                engine,
-                default_target.as_deref() == Some(&target_name),
-            )?);
+            let mut target = Target { text, env, keys: [profile_name, "outputs", &target_name], warnings: Vec::new() };
+            batch.profiles.push(read_target(&mut target, output, engine, default_target.as_deref() == Some(&target_name))?);
         }
     }
     Ok(batch)
 }
 
-fn read_target(
-    t: &mut Target<'_>,
-    out: &Mapping,
-    engine: Engine,
-    is_default: bool,
-) -> Result<ImportedProfile, ImportError> {
+fn read_target(t: &mut Target<'_>, out: &Mapping, engine: Engine, is_default: bool) -> Result<ImportedProfile, ImportError> {
     let [profile_name, _, target_name] = t.keys;
     let mut profile = fresh_profile(engine, format!("{profile_name}.{target_name}"), None);
     if let Some(host) = t.get(out, &["host"])? {
@@ -259,13 +214,7 @@ fn read_target(
         profile.port = match port.trim().parse::<u16>() {
             Ok(p) if p > 0 => p,
             _ => {
-                return Err(t.error(
-                    "port",
-                    format!(
-                        "{} \"{port}\" is not a number between 1 and 65535",
-                        t.path("port")
-                    ),
-                ));
+                return Err(t.error("port", format!("{} \"{port}\" is not a number between 1 and 65535", t.path("port"))));
             }
         };
     }
@@ -280,10 +229,7 @@ fn read_target(
             t.error("sslmode", format!("{} \"{mode}\" is not disable, allow, prefer, require, verify-ca or verify-full", t.path("sslmode")))
         })?;
     }
-    if let Some(ca) = t
-        .get(out, &["sslrootcert"])?
-        .filter(|c| !c.is_empty() && c != "system")
-    {
+    if let Some(ca) = t.get(out, &["sslrootcert"])?.filter(|c| !c.is_empty() && c != "system") {
         profile.ca_file = Some(PathBuf::from(ca));
     }
     if let Some(secs) = t.get(out, &["connect_timeout"])? {
@@ -291,37 +237,22 @@ fn read_target(
             Ok(0) => {}
             Ok(s) => profile.connect_timeout_secs = s,
             Err(_) => {
-                return Err(t.error(
-                    "connect_timeout",
-                    format!(
-                        "{} \"{secs}\" is not a number of seconds",
-                        t.path("connect_timeout")
-                    ),
-                ));
+                return Err(t.error("connect_timeout", format!("{} \"{secs}\" is not a number of seconds", t.path("connect_timeout"))));
             }
         }
     }
-    let method = t
-        .get(out, &["method"])?
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let method = t.get(out, &["method"])?.unwrap_or_default().to_ascii_lowercase();
     if method == "iam" || method == "iam_role" {
-        t.warnings
-            .push("IAM not supported; enter a password".into());
+        t.warnings.push("IAM not supported; enter a password".into());
         if profile.host.is_empty()
             && let Some(cluster) = t.get(out, &["cluster_id"])?
         {
-            t.warnings.push(format!(
-                "no host: enter the endpoint of cluster \"{cluster}\" from the Redshift console"
-            ));
+            t.warnings.push(format!("no host: enter the endpoint of cluster \"{cluster}\" from the Redshift console"));
         }
     }
     for unsupported in ["sslcert", "sslkey", "sslpassword"] {
         if out.get(unsupported).is_some() {
-            t.warnings.push(format!(
-                "{}: client certificates are not supported yet",
-                t.path(unsupported)
-            ));
+            t.warnings.push(format!("{}: client certificates are not supported yet", t.path(unsupported)));
         }
     }
     if profile.host.is_empty() && !t.warnings.iter().any(|w| w.starts_with("no host")) {
@@ -329,10 +260,7 @@ fn read_target(
     }
     let password = t.get(out, &["password", "pass"])?.filter(|p| !p.is_empty());
     let default = if is_default { " (default target)" } else { "" };
-    let mut imported = ImportedProfile::new(
-        profile,
-        format!("profiles.yml {profile_name} → {target_name}{default}"),
-    );
+    let mut imported = ImportedProfile::new(profile, format!("profiles.yml {profile_name} → {target_name}{default}"));
     imported.password = password;
     imported.warnings = std::mem::take(&mut t.warnings);
     Ok(imported)

@@ -62,8 +62,7 @@ fn exportable(p: &Profile) -> Profile {
 }
 
 fn to_json(p: &Profile) -> Value {
-    serde_json::to_value(p)
-        .expect("a profile with UTF-8 paths serialises to JSON (only strings, numbers, arrays)")
+    serde_json::to_value(p).expect("a profile with UTF-8 paths serialises to JSON (only strings, numbers, arrays)")
 }
 
 /// Dotted paths of fields that are null in `value` but not in `default`.
@@ -72,11 +71,7 @@ fn unset_paths(value: &Value, default: &Value, prefix: &str, out: &mut Vec<Strin
         return;
     };
     for (key, v) in fields {
-        let path = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
         let d = defaults.get(key).unwrap_or(&Value::Null);
         if v.is_null() && !d.is_null() {
             out.push(path);
@@ -93,32 +88,18 @@ pub fn export_toml(profiles: &[Profile]) -> String {
         .map(|p| {
             let profile = exportable(p);
             let mut unset = Vec::new();
-            unset_paths(
-                &to_json(&profile),
-                &to_json(&Profile::new(p.engine)),
-                "",
-                &mut unset,
-            );
+            unset_paths(&to_json(&profile), &to_json(&Profile::new(p.engine)), "", &mut unset);
             TomlProfile { profile, unset }
         })
         .collect();
-    let doc = Document {
-        format: FORMAT_TAG,
-        version: VERSION,
-        profiles,
-    };
-    let body = toml::to_string_pretty(&doc)
-        .expect("profiles with UTF-8 paths serialise to TOML (nulls are listed in `unset`)");
+    let doc = Document { format: FORMAT_TAG, version: VERSION, profiles };
+    let body = toml::to_string_pretty(&doc).expect("profiles with UTF-8 paths serialise to TOML (nulls are listed in `unset`)");
     format!("{TOML_HEADER}{body}")
 }
 
 /// JSON export (pretty-printed).
 pub fn export_json(profiles: &[Profile]) -> String {
-    let doc = Document {
-        format: FORMAT_TAG,
-        version: VERSION,
-        profiles: profiles.iter().map(exportable).collect(),
-    };
+    let doc = Document { format: FORMAT_TAG, version: VERSION, profiles: profiles.iter().map(exportable).collect() };
     serde_json::to_string_pretty(&doc).expect("profiles with UTF-8 paths serialise to JSON")
 }
 
@@ -131,9 +112,7 @@ fn set_null(value: &mut Value, path: &str) {
             map.insert(part.to_string(), Value::Null);
             return;
         }
-        node = map
-            .entry(part.to_string())
-            .or_insert_with(|| Value::Object(Default::default()));
+        node = map.entry(part.to_string()).or_insert_with(|| Value::Object(Default::default()));
     }
 }
 
@@ -151,15 +130,12 @@ pub fn import_export(text: &str) -> Result<Vec<Profile>, ImportError> {
                 None => ImportError::whole_file(message),
             }
         })?;
-        serde_json::to_value(&table)
-            .map_err(|e| ImportError::whole_file(format!("unreadable TOML value: {e}")))?
+        serde_json::to_value(&table).map_err(|e| ImportError::whole_file(format!("unreadable TOML value: {e}")))?
     };
     match doc.get("format").and_then(Value::as_str) {
         Some(FORMAT_TAG) => {}
         _ => {
-            return Err(ImportError::whole_file(format!(
-                "not a Shiftgate export: it lacks format = \"{FORMAT_TAG}\""
-            )));
+            return Err(ImportError::whole_file(format!("not a Shiftgate export: it lacks format = \"{FORMAT_TAG}\"")));
         }
     }
     match doc.get("version").and_then(Value::as_u64) {
@@ -176,32 +152,20 @@ pub fn import_export(text: &str) -> Result<Vec<Profile>, ImportError> {
         None => Vec::new(),
         Some(_) => return Err(ImportError::whole_file("\"profiles\" must be a list")),
     };
-    let header_lines: Vec<usize> = body
-        .match_indices("[[profiles]]")
-        .map(|(i, _)| line_at(body, i))
-        .collect();
+    let header_lines: Vec<usize> = body.match_indices("[[profiles]]").map(|(i, _)| line_at(body, i)).collect();
     let mut ids = HashSet::new();
     let mut profiles = Vec::with_capacity(entries.len());
     for (i, mut entry) in entries.into_iter().enumerate() {
-        let line = if is_json {
-            None
-        } else {
-            header_lines.get(i).copied()
-        };
+        let line = if is_json { None } else { header_lines.get(i).copied() };
         if let Some(Value::Array(unset)) = entry.as_object_mut().and_then(|o| o.remove("unset")) {
             for path in unset.iter().filter_map(Value::as_str) {
                 set_null(&mut entry, path);
             }
         }
-        let profile: Profile = serde_json::from_value(entry).map_err(|e| ImportError {
-            line,
-            message: format!("profile {}: {e}", i + 1),
-        })?;
+        let profile: Profile =
+            serde_json::from_value(entry).map_err(|e| ImportError { line, message: format!("profile {}: {e}", i + 1) })?;
         if !ids.insert(profile.id.clone()) {
-            return Err(ImportError {
-                line,
-                message: format!("profile {}: id {} is used twice", i + 1, profile.id),
-            });
+            return Err(ImportError { line, message: format!("profile {}: id {} is used twice", i + 1, profile.id) });
         }
         profiles.push(profile);
     }

@@ -33,17 +33,11 @@ pub struct ImportError {
 
 impl ImportError {
     pub fn at(line: usize, message: impl Into<String>) -> Self {
-        ImportError {
-            line: Some(line),
-            message: message.into(),
-        }
+        ImportError { line: Some(line), message: message.into() }
     }
 
     pub fn whole_file(message: impl Into<String>) -> Self {
-        ImportError {
-            line: None,
-            message: message.into(),
-        }
+        ImportError { line: None, message: message.into() }
     }
 }
 
@@ -83,12 +77,7 @@ impl fmt::Debug for ImportedProfile {
 
 impl ImportedProfile {
     pub(crate) fn new(profile: Profile, source: impl Into<String>) -> Self {
-        ImportedProfile {
-            profile,
-            password: None,
-            source: source.into(),
-            warnings: Vec::new(),
-        }
+        ImportedProfile { profile, password: None, source: source.into(), warnings: Vec::new() }
     }
 }
 
@@ -136,11 +125,7 @@ impl ImportFormat {
 
 /// Guess the format from the file name, then from the content. `None`: ask the user.
 pub fn detect_format(file_name: &str, text: &str) -> Option<ImportFormat> {
-    let base = file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(file_name)
-        .to_ascii_lowercase();
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name).to_ascii_lowercase();
     match base.as_str() {
         ".pgpass" | "pgpass" | "pgpass.conf" => return Some(ImportFormat::Pgpass),
         "pg_service.conf" | ".pg_service.conf" => return Some(ImportFormat::PgService),
@@ -164,21 +149,14 @@ pub fn detect_format(file_name: &str, text: &str) -> Option<ImportFormat> {
             None
         };
     }
-    let lines: Vec<&str> = body
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+    let lines: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     if lines.iter().any(|l| l.starts_with("[[profiles]]")) || body.contains(export::FORMAT_TAG) {
         return Some(ImportFormat::ShiftgateExport);
     }
     if base.ends_with(".yml") || base.ends_with(".yaml") || lines.contains(&"outputs:") {
         return Some(ImportFormat::DbtProfiles);
     }
-    if lines
-        .first()
-        .is_some_and(|l| l.starts_with('[') && l.ends_with(']'))
-    {
+    if lines.first().is_some_and(|l| l.starts_with('[') && l.ends_with(']')) {
         return Some(ImportFormat::PgService);
     }
     if !lines.is_empty() && lines.iter().all(|l| pgpass::unescaped_colons(l) >= 4) {
@@ -188,11 +166,7 @@ pub fn detect_format(file_name: &str, text: &str) -> Option<ImportFormat> {
 }
 
 /// Parse `text` as `format`. `env` resolves dbt's `env_var()`.
-pub fn parse(
-    format: ImportFormat,
-    text: &str,
-    env: EnvLookup<'_>,
-) -> Result<ImportBatch, ImportError> {
+pub fn parse(format: ImportFormat, text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError> {
     match format {
         ImportFormat::Pgpass => pgpass::parse(text),
         ImportFormat::PgService => pg_service::parse(text),
@@ -207,21 +181,14 @@ pub fn parse(
                     ImportedProfile::new(p, source)
                 })
                 .collect();
-            Ok(ImportBatch {
-                profiles,
-                skipped: Vec::new(),
-            })
+            Ok(ImportBatch { profiles, skipped: Vec::new() })
         }
     }
 }
 
 /// Redshift when the host or port says so, else PostgreSQL (files from libpq tools).
 pub(crate) fn engine_for(host: &str, port: Option<u16>) -> Engine {
-    if redshift_host(host).is_some() || port == Some(5439) {
-        Engine::Redshift
-    } else {
-        Engine::Postgres
-    }
+    if redshift_host(host).is_some() || port == Some(5439) { Engine::Redshift } else { Engine::Postgres }
 }
 
 /// 1-based line of the first occurrence of `needle` in `text`.
@@ -231,11 +198,7 @@ pub(crate) fn line_of(text: &str, needle: &str) -> Option<usize> {
 
 /// 1-based line of byte offset `index`.
 pub(crate) fn line_at(text: &str, index: usize) -> usize {
-    text.as_bytes()[..index.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..index.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// What an import would do, for a preview dialog.
@@ -302,10 +265,7 @@ pub fn plan(existing: &[Profile], imported: Vec<ImportedProfile>) -> ImportPlan 
         let key = server_key(&imp.profile);
         if let Some(earlier) = key.as_ref().and_then(|k| seen.get(k)) {
             let reason = format!("same server as {earlier}, which comes first");
-            plan.skip.push(ImportSkip {
-                imported: imp,
-                reason,
-            });
+            plan.skip.push(ImportSkip { imported: imp, reason });
             continue;
         }
         if let Some(k) = key.clone() {
@@ -314,45 +274,24 @@ pub fn plan(existing: &[Profile], imported: Vec<ImportedProfile>) -> ImportPlan 
         let matched = by_id
             .get(&imp.profile.id)
             .map(|p| (*p, "same id as", true))
-            .or_else(|| {
-                key.as_ref()
-                    .and_then(|k| by_server.get(k))
-                    .map(|p| (*p, "same host, port, database and user as", false))
-            })
-            .or_else(|| {
-                name_key(&imp.profile)
-                    .and_then(|k| by_name.get(&k))
-                    .map(|p| (*p, "same name as", false))
-            });
+            .or_else(|| key.as_ref().and_then(|k| by_server.get(k)).map(|p| (*p, "same host, port, database and user as", false)))
+            .or_else(|| name_key(&imp.profile).and_then(|k| by_name.get(&k)).map(|p| (*p, "same name as", false)));
         let Some((old, why, by_id)) = matched else {
             plan.create.push(imp);
             continue;
         };
-        let merged = if by_id {
-            imp.profile.clone()
-        } else {
-            merge_into(old, &imp.profile)
-        };
+        let merged = if by_id { imp.profile.clone() } else { merge_into(old, &imp.profile) };
         let mut changes = changes(old, &merged);
         if changes.is_empty() && imp.password.is_none() {
             let reason = format!("identical to \"{}\"", old.display_name());
-            plan.skip.push(ImportSkip {
-                imported: imp,
-                reason,
-            });
+            plan.skip.push(ImportSkip { imported: imp, reason });
             continue;
         }
         if imp.password.is_some() {
             changes.push("password: saved to the keychain".into());
         }
         let reason = format!("{why} \"{}\"", old.display_name());
-        plan.update.push(ImportUpdate {
-            existing: old.id.clone(),
-            merged,
-            imported: imp,
-            reason,
-            changes,
-        });
+        plan.update.push(ImportUpdate { existing: old.id.clone(), merged, imported: imp, reason, changes });
     }
     plan
 }
@@ -409,10 +348,7 @@ fn changes(old: &Profile, new: &Profile) -> Vec<String> {
         }
     };
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(none)".into());
-    let path = |o: &Option<std::path::PathBuf>| {
-        o.as_ref()
-            .map_or("(none)".into(), |p| p.display().to_string())
-    };
+    let path = |o: &Option<std::path::PathBuf>| o.as_ref().map_or("(none)".into(), |p| p.display().to_string());
     diff("name", old.name.clone(), new.name.clone());
     diff("engine", old.engine.to_string(), new.engine.to_string());
     diff("host", old.host.clone(), new.host.clone());
@@ -421,38 +357,15 @@ fn changes(old: &Profile, new: &Profile) -> Vec<String> {
     diff("user", old.user.clone(), new.user.clone());
     diff("sslmode", old.sslmode.to_string(), new.sslmode.to_string());
     diff("CA file", path(&old.ca_file), path(&new.ca_file));
-    diff(
-        "connect timeout",
-        old.connect_timeout_secs.to_string(),
-        new.connect_timeout_secs.to_string(),
-    );
-    diff(
-        "application name",
-        opt(&old.application_name),
-        opt(&new.application_name),
-    );
-    diff(
-        "password command",
-        opt(&old.password_command),
-        opt(&new.password_command),
-    );
-    diff(
-        "colour",
-        format!("{:?}", old.color),
-        format!("{:?}", new.color),
-    );
+    diff("connect timeout", old.connect_timeout_secs.to_string(), new.connect_timeout_secs.to_string());
+    diff("application name", opt(&old.application_name), opt(&new.application_name));
+    diff("password command", opt(&old.password_command), opt(&new.password_command));
+    diff("colour", format!("{:?}", old.color), format!("{:?}", new.color));
     if old.notes != new.notes {
         out.push("notes: replaced".into());
     }
     if old.ssh != new.ssh {
-        out.push(format!(
-            "SSH: {}",
-            if new.ssh.enabled {
-                format!("via {}", new.ssh.bastion.host)
-            } else {
-                "off".into()
-            }
-        ));
+        out.push(format!("SSH: {}", if new.ssh.enabled { format!("via {}", new.ssh.bastion.host) } else { "off".into() }));
     }
     if old.password_mode != new.password_mode {
         out.push("password mode changed".into());

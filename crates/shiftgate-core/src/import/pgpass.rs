@@ -56,26 +56,17 @@ pub struct PgpassEntry {
 
 impl fmt::Debug for PgpassEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "PgpassEntry(line {}: {}:{}:{}:{}:<redacted>)",
-            self.line, self.host, self.port, self.database, self.user
-        )
+        write!(f, "PgpassEntry(line {}: {}:{}:{}:{}:<redacted>)", self.line, self.host, self.port, self.database, self.user)
     }
 }
 
 impl PgpassEntry {
     fn has_wildcard(&self) -> bool {
-        [&self.host, &self.port, &self.database, &self.user]
-            .iter()
-            .any(|f| **f == PgpassField::Any)
+        [&self.host, &self.port, &self.database, &self.user].iter().any(|f| **f == PgpassField::Any)
     }
 
     fn describe(&self) -> String {
-        format!(
-            "{}:{}:{}:{}",
-            self.host, self.port, self.database, self.user
-        )
+        format!("{}:{}:{}:{}", self.host, self.port, self.database, self.user)
     }
 }
 
@@ -109,9 +100,7 @@ fn parse_line(line_no: usize, line: &str) -> Result<PgpassEntry, ImportError> {
                 }
                 None => value.push('\\'),
             },
-            ':' if fields.len() < 4 => {
-                fields.push((std::mem::take(&mut value), std::mem::take(&mut escaped_any)))
-            }
+            ':' if fields.len() < 4 => fields.push((std::mem::take(&mut value), std::mem::take(&mut escaped_any))),
             // libpq: the password ends at the next unescaped colon; anything after is ignored.
             ':' => break,
             c => value.push(c),
@@ -128,11 +117,7 @@ fn parse_line(line_no: usize, line: &str) -> Result<PgpassEntry, ImportError> {
         ));
     }
     let field = |(v, escaped): (String, bool)| {
-        if v == "*" && !escaped {
-            PgpassField::Any
-        } else {
-            PgpassField::Exact(v)
-        }
+        if v == "*" && !escaped { PgpassField::Any } else { PgpassField::Exact(v) }
     };
     let mut it = fields.into_iter().map(field);
     let mut next = || it.next().unwrap_or(PgpassField::Any);
@@ -140,19 +125,9 @@ fn parse_line(line_no: usize, line: &str) -> Result<PgpassEntry, ImportError> {
     if let PgpassField::Exact(p) = &port
         && !matches!(p.parse::<u16>(), Ok(n) if n > 0)
     {
-        return Err(ImportError::at(
-            line_no,
-            format!("port \"{p}\" is not a number between 1 and 65535 or *"),
-        ));
+        return Err(ImportError::at(line_no, format!("port \"{p}\" is not a number between 1 and 65535 or *")));
     }
-    Ok(PgpassEntry {
-        line: line_no,
-        host,
-        port,
-        database,
-        user,
-        password: value,
-    })
+    Ok(PgpassEntry { line: line_no, host, port, database, user, password: value })
 }
 
 /// Every entry of the file, in order. A malformed line fails the whole file with its line number.
@@ -160,11 +135,7 @@ pub fn parse_entries(text: &str) -> Result<Vec<PgpassEntry>, ImportError> {
     let mut entries = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let line = if i == 0 {
-            line.trim_start_matches('\u{feff}')
-        } else {
-            line
-        };
+        let line = if i == 0 { line.trim_start_matches('\u{feff}') } else { line };
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
@@ -174,13 +145,7 @@ pub fn parse_entries(text: &str) -> Result<Vec<PgpassEntry>, ImportError> {
 }
 
 /// The password libpq would use: the first entry whose four fields match (`*` matches anything).
-pub fn lookup(
-    entries: &[PgpassEntry],
-    host: &str,
-    port: u16,
-    database: &str,
-    user: &str,
-) -> Option<String> {
+pub fn lookup(entries: &[PgpassEntry], host: &str, port: u16, database: &str, user: &str) -> Option<String> {
     entries
         .iter()
         .find(|e| {
@@ -207,25 +172,14 @@ pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
             continue;
         }
         let text_of = |f: &PgpassField| f.exact().unwrap_or_default().to_string();
-        let (host, port, database, user) = (
-            text_of(&e.host),
-            text_of(&e.port),
-            text_of(&e.database),
-            text_of(&e.user),
-        );
+        let (host, port, database, user) = (text_of(&e.host), text_of(&e.port), text_of(&e.database), text_of(&e.user));
         if host.starts_with('/') {
-            batch.skipped.push(format!(
-                "line {}: host {host} is a Unix socket directory; Shiftgate connects over TCP",
-                e.line
-            ));
+            batch.skipped.push(format!("line {}: host {host} is a Unix socket directory; Shiftgate connects over TCP", e.line));
             continue;
         }
         let key = (host.clone(), port.clone(), database.clone(), user.clone());
         if let Some(first) = first_line.get(&key) {
-            batch.skipped.push(format!(
-                "line {}: same server as line {first}, which libpq uses first",
-                e.line
-            ));
+            batch.skipped.push(format!("line {}: same server as line {first}, which libpq uses first", e.line));
             continue;
         }
         first_line.insert(key, e.line);
@@ -238,9 +192,7 @@ pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
         profile.user = user;
         let mut imported = ImportedProfile::new(profile, format!(".pgpass line {}", e.line));
         if e.password.is_empty() {
-            imported
-                .warnings
-                .push("the password field is empty; libpq treats that as no password".into());
+            imported.warnings.push("the password field is empty; libpq treats that as no password".into());
         } else {
             imported.password = Some(e.password);
         }

@@ -44,11 +44,7 @@ impl AccessTarget {
     pub(crate) fn new(dialect: Dialect, access: &Access) -> Result<Self, SqlTextError> {
         let is_role = matches!(access, Access::Role { .. });
         let what = if is_role { "role name" } else { "group name" };
-        Ok(Self {
-            dialect,
-            name: Ident::new(access.name(), what)?,
-            is_role,
-        })
+        Ok(Self { dialect, name: Ident::new(access.name(), what)?, is_role })
     }
 
     /// The quoted name.
@@ -105,20 +101,14 @@ impl AccessTarget {
     /// `DROP GROUP "g"` | `DROP ROLE "r"` (RESTRICT, the default: fails while still granted).
     pub(crate) fn drop(&self) -> Statement {
         let n = &self.name;
-        let sql = if self.is_role {
-            format!("DROP ROLE {n}")
-        } else {
-            format!("DROP GROUP {n}")
-        };
+        let sql = if self.is_role { format!("DROP ROLE {n}") } else { format!("DROP GROUP {n}") };
         Statement::new(K::DropAccess, sql)
     }
 }
 
 /// `CREATE USER "u" PASSWORD '…' [CONNECTION LIMIT n]` — no `=` (§1.1), never SYSLOG ACCESS.
 pub(crate) fn create_user(user: &Ident, password: &Literal, limit: Option<u32>) -> Statement {
-    let tail = limit
-        .map(|n| format!(" CONNECTION LIMIT {n}"))
-        .unwrap_or_default();
+    let tail = limit.map(|n| format!(" CONNECTION LIMIT {n}")).unwrap_or_default();
     Statement::with_secret(
         K::CreateUser,
         format!("CREATE USER {user} PASSWORD {password}{tail}"),
@@ -137,10 +127,7 @@ pub(crate) fn alter_user_password(user: &Ident, password: &Literal) -> Statement
 
 /// `ALTER USER "u" CONNECTION LIMIT n`.
 pub(crate) fn alter_user_connection_limit(user: &Ident, limit: u32) -> Statement {
-    Statement::new(
-        K::AlterUser,
-        format!("ALTER USER {user} CONNECTION LIMIT {limit}"),
-    )
+    Statement::new(K::AlterUser, format!("ALTER USER {user} CONNECTION LIMIT {limit}"))
 }
 
 /// `DROP USER IF EXISTS "u"` (§1.9).
@@ -161,36 +148,24 @@ pub(crate) fn grant_usage_on_schema(schema: &Ident, to: &Grantee) -> Statement {
 
 /// `REVOKE USAGE ON SCHEMA "s" FROM …`.
 pub(crate) fn revoke_usage_on_schema(schema: &Ident, from: &Grantee) -> Statement {
-    Statement::new(
-        K::Revoke,
-        format!("REVOKE USAGE ON SCHEMA {schema} FROM {from}"),
-    )
+    Statement::new(K::Revoke, format!("REVOKE USAGE ON SCHEMA {schema} FROM {from}"))
 }
 
 /// `GRANT SELECT ON ALL TABLES IN SCHEMA "s" TO …` (tables and views existing now).
 pub(crate) fn grant_select_on_all_tables(schema: &Ident, to: &Grantee) -> Statement {
-    Statement::new(
-        K::Grant,
-        format!("GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {to}"),
-    )
+    Statement::new(K::Grant, format!("GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {to}"))
 }
 
 /// `REVOKE SELECT ON ALL TABLES IN SCHEMA "s" FROM …`.
 pub(crate) fn revoke_select_on_all_tables(schema: &Ident, from: &Grantee) -> Statement {
-    Statement::new(
-        K::Revoke,
-        format!("REVOKE SELECT ON ALL TABLES IN SCHEMA {schema} FROM {from}"),
-    )
+    Statement::new(K::Revoke, format!("REVOKE SELECT ON ALL TABLES IN SCHEMA {schema} FROM {from}"))
 }
 
 /// `REVOKE SELECT ON ALL TABLES IN SCHEMA pg_catalog|information_schema FROM …` — cleanup of the
 /// vendor script's over-grant only; there is deliberately no GRANT counterpart.
 pub(crate) fn revoke_select_on_system_schema(schema: SystemSchema, from: &Grantee) -> Statement {
     let s = schema.keyword();
-    Statement::new(
-        K::Revoke,
-        format!("REVOKE SELECT ON ALL TABLES IN SCHEMA {s} FROM {from}"),
-    )
+    Statement::new(K::Revoke, format!("REVOKE SELECT ON ALL TABLES IN SCHEMA {s} FROM {from}"))
 }
 
 /// The two system schemas the vendor script granted.
@@ -221,45 +196,25 @@ fn default_privileges_prefix(owner: Option<&Ident>, schema: Option<&Ident>) -> S
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR USER "o"] [IN SCHEMA "s"] GRANT SELECT ON TABLES TO …` (§1.4).
-pub(crate) fn grant_default_select(
-    owner: Option<&Ident>,
-    schema: Option<&Ident>,
-    to: &Grantee,
-) -> Statement {
+pub(crate) fn grant_default_select(owner: Option<&Ident>, schema: Option<&Ident>, to: &Grantee) -> Statement {
     let p = default_privileges_prefix(owner, schema);
-    Statement::new(
-        K::GrantDefault,
-        format!("{p} GRANT SELECT ON TABLES TO {to}"),
-    )
+    Statement::new(K::GrantDefault, format!("{p} GRANT SELECT ON TABLES TO {to}"))
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR USER "o"] [IN SCHEMA "s"] REVOKE SELECT ON TABLES FROM …`.
-pub(crate) fn revoke_default_select(
-    owner: Option<&Ident>,
-    schema: Option<&Ident>,
-    from: &Grantee,
-) -> Statement {
+pub(crate) fn revoke_default_select(owner: Option<&Ident>, schema: Option<&Ident>, from: &Grantee) -> Statement {
     let p = default_privileges_prefix(owner, schema);
-    Statement::new(
-        K::RevokeDefault,
-        format!("{p} REVOKE SELECT ON TABLES FROM {from}"),
-    )
+    Statement::new(K::RevokeDefault, format!("{p} REVOKE SELECT ON TABLES FROM {from}"))
 }
 
 /// `GRANT USAGE ON DATABASE "d" TO …` (datashare consumer database, §1.3/§1.6).
 pub(crate) fn grant_usage_on_database(database: &Ident, to: &Grantee) -> Statement {
-    Statement::new(
-        K::Grant,
-        format!("GRANT USAGE ON DATABASE {database} TO {to}"),
-    )
+    Statement::new(K::Grant, format!("GRANT USAGE ON DATABASE {database} TO {to}"))
 }
 
 /// `REVOKE USAGE ON DATABASE "d" FROM …`.
 pub(crate) fn revoke_usage_on_database(database: &Ident, from: &Grantee) -> Statement {
-    Statement::new(
-        K::Revoke,
-        format!("REVOKE USAGE ON DATABASE {database} FROM {from}"),
-    )
+    Statement::new(K::Revoke, format!("REVOKE USAGE ON DATABASE {database} FROM {from}"))
 }
 
 /// The single system view Shiftgate may grant: `pg_catalog.svv_table_info` (§1.5, §1.8).
@@ -267,18 +222,12 @@ pub(crate) const SVV_TABLE_INFO: &str = "pg_catalog.svv_table_info";
 
 /// `GRANT SELECT ON pg_catalog.svv_table_info TO …`.
 pub(crate) fn grant_select_svv_table_info(to: &Grantee) -> Statement {
-    Statement::new(
-        K::Grant,
-        format!("GRANT SELECT ON {SVV_TABLE_INFO} TO {to}"),
-    )
+    Statement::new(K::Grant, format!("GRANT SELECT ON {SVV_TABLE_INFO} TO {to}"))
 }
 
 /// `REVOKE SELECT ON pg_catalog.svv_table_info FROM …`.
 pub(crate) fn revoke_select_svv_table_info(from: &Grantee) -> Statement {
-    Statement::new(
-        K::Revoke,
-        format!("REVOKE SELECT ON {SVV_TABLE_INFO} FROM {from}"),
-    )
+    Statement::new(K::Revoke, format!("REVOKE SELECT ON {SVV_TABLE_INFO} FROM {from}"))
 }
 
 /// Whether grants/revokes on external schemas and datashare databases may run in a transaction
@@ -324,37 +273,19 @@ mod tests {
             (
                 Dialect::Redshift,
                 Access::Role { name: "r".into() },
-                [
-                    "CREATE ROLE \"r\"",
-                    "GRANT ROLE \"r\" TO \"u\"",
-                    "REVOKE ROLE \"r\" FROM \"u\"",
-                    "DROP ROLE \"r\"",
-                    "ROLE \"r\"",
-                ],
+                ["CREATE ROLE \"r\"", "GRANT ROLE \"r\" TO \"u\"", "REVOKE ROLE \"r\" FROM \"u\"", "DROP ROLE \"r\"", "ROLE \"r\""],
             ),
             (
                 Dialect::Postgres,
                 Access::Role { name: "r".into() },
-                [
-                    "CREATE ROLE \"r\" NOLOGIN",
-                    "GRANT \"r\" TO \"u\"",
-                    "REVOKE \"r\" FROM \"u\"",
-                    "DROP ROLE \"r\"",
-                    "\"r\"",
-                ],
+                ["CREATE ROLE \"r\" NOLOGIN", "GRANT \"r\" TO \"u\"", "REVOKE \"r\" FROM \"u\"", "DROP ROLE \"r\"", "\"r\""],
             ),
         ];
         for (d, a, want) in cases {
             let t = AccessTarget::new(d, &a).unwrap_or_else(|e| panic!("{e}"));
             let u = id("u");
             assert_eq!(
-                [
-                    t.create().sql(),
-                    t.add_member(&u).sql(),
-                    t.remove_member(&u).sql(),
-                    t.drop().sql(),
-                    &t.grantee().to_string()
-                ],
+                [t.create().sql(), t.add_member(&u).sql(), t.remove_member(&u).sql(), t.drop().sql(), &t.grantee().to_string()],
                 want
             );
         }
@@ -364,14 +295,8 @@ mod tests {
     fn create_user_masks_password_and_never_uses_equals() {
         let pw = Literal::new("Secret_Pass1", "password").unwrap_or_else(|e| panic!("{e}"));
         let s = create_user(&id("u"), &pw, Some(5));
-        assert_eq!(
-            s.sql(),
-            "CREATE USER \"u\" PASSWORD 'Secret_Pass1' CONNECTION LIMIT 5"
-        );
-        assert_eq!(
-            s.masked_sql(),
-            "CREATE USER \"u\" PASSWORD '********' CONNECTION LIMIT 5"
-        );
+        assert_eq!(s.sql(), "CREATE USER \"u\" PASSWORD 'Secret_Pass1' CONNECTION LIMIT 5");
+        assert_eq!(s.masked_sql(), "CREATE USER \"u\" PASSWORD '********' CONNECTION LIMIT 5");
         assert!(!s.sql().contains('='));
     }
 

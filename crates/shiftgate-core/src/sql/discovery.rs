@@ -76,26 +76,18 @@ const OBJECT_OWNERS_SQL: &str = "SELECT schemaname, tableowner AS owner FROM pg_
      WHERE schemaname NOT IN ('pg_catalog', 'information_schema') \
      UNION ALL SELECT schemaname, viewowner AS owner FROM pg_views \
      WHERE schemaname NOT IN ('pg_catalog', 'information_schema')";
-const EXTERNAL_SCHEMAS_SQL: &str =
-    "SELECT schemaname FROM svv_external_schemas ORDER BY schemaname";
+const EXTERNAL_SCHEMAS_SQL: &str = "SELECT schemaname FROM svv_external_schemas ORDER BY schemaname";
 const DATASHARES_SQL: &str = "SELECT database_name FROM svv_redshift_databases \
      WHERE database_type = 'shared' ORDER BY database_name";
 const USERS_SQL: &str = "SELECT usename FROM pg_user ORDER BY usename";
 const GROUPS_SQL: &str = "SELECT groname FROM pg_group ORDER BY groname";
 const REDSHIFT_ROLES_SQL: &str = "SELECT role_name FROM svv_roles ORDER BY role_name";
-const POSTGRES_ROLES_SQL: &str =
-    "SELECT rolname FROM pg_roles WHERE rolcanlogin = 'f' ORDER BY rolname";
+const POSTGRES_ROLES_SQL: &str = "SELECT rolname FROM pg_roles WHERE rolcanlogin = 'f' ORDER BY rolname";
 
 /// The discovery queries for `dialect`, in the order to run them (each independent of the others).
 pub fn queries(dialect: Dialect) -> Vec<CatalogQuery> {
-    let q = |id, sql: &str| CatalogQuery {
-        id,
-        sql: sql.to_owned(),
-    };
-    let mut out = vec![
-        q(QueryId::Schemas, SCHEMAS_SQL),
-        q(QueryId::ObjectOwners, OBJECT_OWNERS_SQL),
-    ];
+    let q = |id, sql: &str| CatalogQuery { id, sql: sql.to_owned() };
+    let mut out = vec![q(QueryId::Schemas, SCHEMAS_SQL), q(QueryId::ObjectOwners, OBJECT_OWNERS_SQL)];
     if dialect == Dialect::Redshift {
         out.push(q(QueryId::ExternalSchemas, EXTERNAL_SCHEMAS_SQL));
         out.push(q(QueryId::DatashareDatabases, DATASHARES_SQL));
@@ -115,20 +107,13 @@ pub fn queries(dialect: Dialect) -> Vec<CatalogQuery> {
 fn required(results: &QueryResults, id: QueryId) -> Result<&[Row], DiscoveryError> {
     match results.get(&id) {
         None => Err(DiscoveryError::Missing(id)),
-        Some(Err(error)) => Err(DiscoveryError::Failed {
-            query: id,
-            error: error.clone(),
-        }),
+        Some(Err(error)) => Err(DiscoveryError::Failed { query: id, error: error.clone() }),
         Some(Ok(rows)) => Ok(rows),
     }
 }
 
 /// `Some(rows)` on success; on failure records a note and returns `None`.
-fn optional<'a>(
-    results: &'a QueryResults,
-    id: QueryId,
-    notes: &mut Vec<String>,
-) -> Option<&'a [Row]> {
+fn optional<'a>(results: &'a QueryResults, id: QueryId, notes: &mut Vec<String>) -> Option<&'a [Row]> {
     match results.get(&id) {
         Some(Ok(rows)) => Some(rows),
         Some(Err(error)) => {
@@ -140,9 +125,7 @@ fn optional<'a>(
 }
 
 fn first_column(id: &QueryId, rows: &[Row]) -> Result<Vec<String>, RowError> {
-    let mut out = (0..rows.len())
-        .map(|i| text(id, rows, i, 0).map(str::to_owned))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = (0..rows.len()).map(|i| text(id, rows, i, 0).map(str::to_owned)).collect::<Result<Vec<_>, _>>()?;
     out.sort();
     out.dedup();
     Ok(out)
@@ -171,10 +154,7 @@ pub fn evaluate(dialect: Dialect, results: &QueryResults) -> Result<Discovery, D
     };
 
     let (mut roles, rbac_available) = match optional(results, QueryId::Roles, &mut notes) {
-        Some(rows) => (
-            first_column(&QueryId::Roles, rows)?,
-            dialect == Dialect::Redshift,
-        ),
+        Some(rows) => (first_column(&QueryId::Roles, rows)?, dialect == Dialect::Redshift),
         None => (Vec::new(), false),
     };
     if dialect == Dialect::Postgres {
@@ -184,10 +164,7 @@ pub fn evaluate(dialect: Dialect, results: &QueryResults) -> Result<Discovery, D
     let owner_id = QueryId::ObjectOwners;
     let mut owned: Vec<(String, String)> = Vec::new();
     for i in 0..owner_rows.len() {
-        owned.push((
-            text(&owner_id, owner_rows, i, 0)?.to_owned(),
-            text(&owner_id, owner_rows, i, 1)?.to_owned(),
-        ));
+        owned.push((text(&owner_id, owner_rows, i, 0)?.to_owned(), text(&owner_id, owner_rows, i, 1)?.to_owned()));
     }
 
     let schema_id = QueryId::Schemas;
@@ -198,11 +175,7 @@ pub fn evaluate(dialect: Dialect, results: &QueryResults) -> Result<Discovery, D
             continue;
         }
         let owner = text(&schema_id, schema_rows, i, 1)?.to_owned();
-        let kind = if external.iter().any(|e| e == name) {
-            SchemaKind::External
-        } else {
-            SchemaKind::Local
-        };
+        let kind = if external.iter().any(|e| e == name) { SchemaKind::External } else { SchemaKind::Local };
         let object_owners = match kind {
             SchemaKind::External => Vec::new(),
             SchemaKind::Local => {
@@ -216,34 +189,17 @@ pub fn evaluate(dialect: Dialect, results: &QueryResults) -> Result<Discovery, D
                 set.into_iter().map(str::to_owned).collect()
             }
         };
-        schemas.push(DiscoveredSchema {
-            name: name.to_owned(),
-            kind,
-            owner,
-            object_owners,
-        });
+        schemas.push(DiscoveredSchema { name: name.to_owned(), kind, owner, object_owners });
     }
     schemas.sort_by(|a, b| a.name.cmp(&b.name));
 
-    Ok(Discovery {
-        schemas,
-        datashare_databases,
-        users,
-        groups,
-        roles,
-        rbac_available,
-        notes,
-    })
+    Ok(Discovery { schemas, datashare_databases, users, groups, roles, rbac_available, notes })
 }
 
 impl Discovery {
     /// The names that exist, for [`super::plan::SetupPlan::validate`] and script generation.
     pub fn existing_state(&self) -> ExistingState {
-        ExistingState {
-            users: self.users.clone(),
-            groups: self.groups.clone(),
-            roles: self.roles.clone(),
-        }
+        ExistingState { users: self.users.clone(), groups: self.groups.clone(), roles: self.roles.clone() }
     }
 
     /// The chosen schemas (in the order given) as grants pre-filled with kind and object owners.
@@ -254,11 +210,7 @@ impl Discovery {
                 self.schemas
                     .iter()
                     .find(|s| s.name == *name)
-                    .map(|s| SchemaGrant {
-                        name: s.name.clone(),
-                        kind: s.kind,
-                        owners: s.object_owners.clone(),
-                    })
+                    .map(|s| SchemaGrant { name: s.name.clone(), kind: s.kind, owners: s.object_owners.clone() })
                     .ok_or_else(|| DiscoveryError::UnknownSchema((*name).to_owned()))
             })
             .collect()
@@ -270,42 +222,24 @@ mod tests {
     use super::*;
 
     fn rows(data: &[&[&str]]) -> Result<Vec<Row>, String> {
-        Ok(data
-            .iter()
-            .map(|r| r.iter().map(|c| Some((*c).to_owned())).collect())
-            .collect())
+        Ok(data.iter().map(|r| r.iter().map(|c| Some((*c).to_owned())).collect()).collect())
     }
 
     fn redshift_results() -> QueryResults {
         let mut r = QueryResults::new();
         r.insert(
             QueryId::Schemas,
-            rows(&[
-                &["pg_catalog", "rdsdb"],
-                &["public", "rdsdb"],
-                &["sales", "admin"],
-                &["spectrum", "admin"],
-                &["pg_temp_1", "rdsdb"],
-            ]),
+            rows(&[&["pg_catalog", "rdsdb"], &["public", "rdsdb"], &["sales", "admin"], &["spectrum", "admin"], &["pg_temp_1", "rdsdb"]]),
         );
         r.insert(
             QueryId::ObjectOwners,
-            rows(&[
-                &["sales", "ETL_Loader"],
-                &["sales", "etl"],
-                &["sales", "etl"],
-                &["public", "admin"],
-                &["sales", "admin"],
-            ]),
+            rows(&[&["sales", "ETL_Loader"], &["sales", "etl"], &["sales", "etl"], &["public", "admin"], &["sales", "admin"]]),
         );
         r.insert(QueryId::ExternalSchemas, rows(&[&["spectrum"]]));
         r.insert(QueryId::DatashareDatabases, rows(&[&["sales_share"]]));
         r.insert(QueryId::Users, rows(&[&["rdsdb"], &["admin"], &["etl"]]));
         r.insert(QueryId::Groups, rows(&[&["analysts"]]));
-        r.insert(
-            QueryId::Roles,
-            Err("permission denied for relation svv_roles".into()),
-        );
+        r.insert(QueryId::Roles, Err("permission denied for relation svv_roles".into()));
         r
     }
 
@@ -315,25 +249,17 @@ mod tests {
         let names: Vec<&str> = d.schemas.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, vec!["public", "sales", "spectrum"]);
         assert_eq!(d.schemas[0].object_owners, vec!["admin"]);
-        assert_eq!(
-            d.schemas[1].object_owners,
-            vec!["ETL_Loader", "admin", "etl"]
-        );
+        assert_eq!(d.schemas[1].object_owners, vec!["ETL_Loader", "admin", "etl"]);
         assert_eq!(d.schemas[2].kind, SchemaKind::External);
         assert!(d.schemas[2].object_owners.is_empty());
         assert_eq!(d.datashare_databases, vec!["sales_share"]);
         assert_eq!(d.users, vec!["admin", "etl", "rdsdb"]);
         assert!(!d.rbac_available);
         assert_eq!(d.notes.len(), 1);
-        let grants = d
-            .schema_grants(&["spectrum", "sales"])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let grants = d.schema_grants(&["spectrum", "sales"]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(grants[0].kind, SchemaKind::External);
         assert_eq!(grants[1].owners, vec!["ETL_Loader", "admin", "etl"]);
-        assert_eq!(
-            d.schema_grants(&["nope"]),
-            Err(DiscoveryError::UnknownSchema("nope".into()))
-        );
+        assert_eq!(d.schema_grants(&["nope"]), Err(DiscoveryError::UnknownSchema("nope".into())));
     }
 
     #[test]
@@ -352,44 +278,19 @@ mod tests {
     fn required_failures_and_bad_rows_are_errors() {
         let mut r = redshift_results();
         r.insert(QueryId::Users, Err("boom".into()));
-        assert_eq!(
-            evaluate(Dialect::Redshift, &r),
-            Err(DiscoveryError::Failed {
-                query: QueryId::Users,
-                error: "boom".into()
-            })
-        );
+        assert_eq!(evaluate(Dialect::Redshift, &r), Err(DiscoveryError::Failed { query: QueryId::Users, error: "boom".into() }));
         r.remove(&QueryId::Users);
-        assert_eq!(
-            evaluate(Dialect::Redshift, &r),
-            Err(DiscoveryError::Missing(QueryId::Users))
-        );
+        assert_eq!(evaluate(Dialect::Redshift, &r), Err(DiscoveryError::Missing(QueryId::Users)));
         let mut r = redshift_results();
         r.insert(QueryId::Groups, Ok(vec![vec![None]]));
-        assert!(matches!(
-            evaluate(Dialect::Redshift, &r),
-            Err(DiscoveryError::BadRow(RowError::Null { .. }))
-        ));
+        assert!(matches!(evaluate(Dialect::Redshift, &r), Err(DiscoveryError::BadRow(RowError::Null { .. }))));
     }
 
     #[test]
     fn query_set_per_dialect() {
         let ids = |d| queries(d).into_iter().map(|q| q.id).collect::<Vec<_>>();
-        assert_eq!(
-            ids(Dialect::Postgres),
-            vec![
-                QueryId::Schemas,
-                QueryId::ObjectOwners,
-                QueryId::Users,
-                QueryId::Groups,
-                QueryId::Roles
-            ]
-        );
+        assert_eq!(ids(Dialect::Postgres), vec![QueryId::Schemas, QueryId::ObjectOwners, QueryId::Users, QueryId::Groups, QueryId::Roles]);
         assert_eq!(ids(Dialect::Redshift).len(), 7);
-        assert!(
-            queries(Dialect::Postgres)
-                .iter()
-                .all(|q| !q.sql.contains("svv_"))
-        );
+        assert!(queries(Dialect::Postgres).iter().all(|q| !q.sql.contains("svv_")));
     }
 }

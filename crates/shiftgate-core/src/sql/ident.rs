@@ -24,9 +24,7 @@ pub enum SqlTextError {
     /// Redshift string literals treat `\` as an escape (its PostgreSQL 8.0 lineage: the LIKE page
     /// documents the escape character as "two backslashes"), PostgreSQL 15 treats it literally
     /// (`standard_conforming_strings = on`). No spelling means the same on both, so it is refused.
-    #[error(
-        "{what} contains a backslash, which Redshift and PostgreSQL read differently in a string literal"
-    )]
+    #[error("{what} contains a backslash, which Redshift and PostgreSQL read differently in a string literal")]
     Backslash {
         /// What the text was.
         what: &'static str,
@@ -126,14 +124,10 @@ mod tests {
     use super::*;
 
     fn ident(s: &str) -> String {
-        Ident::new(s, "name")
-            .map(|i| i.to_string())
-            .unwrap_or_default()
+        Ident::new(s, "name").map(|i| i.to_string()).unwrap_or_default()
     }
     fn lit(s: &str) -> String {
-        Literal::new(s, "value")
-            .map(|l| l.to_string())
-            .unwrap_or_default()
+        Literal::new(s, "value").map(|l| l.to_string()).unwrap_or_default()
     }
 
     #[test]
@@ -150,18 +144,8 @@ mod tests {
 
     #[test]
     fn ident_rejects_empty_and_nul() {
-        assert_eq!(
-            Ident::new("", "schema name"),
-            Err(SqlTextError::EmptyIdentifier {
-                what: "schema name"
-            })
-        );
-        assert_eq!(
-            Ident::new("a\0b", "schema name"),
-            Err(SqlTextError::Nul {
-                what: "schema name"
-            })
-        );
+        assert_eq!(Ident::new("", "schema name"), Err(SqlTextError::EmptyIdentifier { what: "schema name" }));
+        assert_eq!(Ident::new("a\0b", "schema name"), Err(SqlTextError::Nul { what: "schema name" }));
     }
 
     #[test]
@@ -177,14 +161,8 @@ mod tests {
 
     #[test]
     fn literal_rejects_nul_and_backslash() {
-        assert_eq!(
-            Literal::new("a\0", "password"),
-            Err(SqlTextError::Nul { what: "password" })
-        );
-        assert_eq!(
-            Literal::new(r"a\b", "password"),
-            Err(SqlTextError::Backslash { what: "password" })
-        );
+        assert_eq!(Literal::new("a\0", "password"), Err(SqlTextError::Nul { what: "password" }));
+        assert_eq!(Literal::new(r"a\b", "password"), Err(SqlTextError::Backslash { what: "password" }));
     }
 
     #[test]

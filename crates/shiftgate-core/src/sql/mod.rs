@@ -24,9 +24,7 @@ mod golden_tests;
 pub use discovery::{DiscoveredSchema, Discovery, DiscoveryError};
 pub use ident::{Ident, Literal, SqlTextError};
 pub use password::{PasswordViolation, check_password, generate_password};
-pub use plan::{
-    Access, Dialect, ExistingState, PlanError, PlanWarning, SchemaGrant, SchemaKind, SetupPlan,
-};
+pub use plan::{Access, Dialect, ExistingState, PlanError, PlanWarning, SchemaGrant, SchemaKind, SetupPlan};
 pub use query::{CatalogQuery, QueryId, QueryOutcome, QueryResults, Row};
 pub use script::{Block, Script, Statement, StatementKind};
 pub use setup::setup_script;

@@ -121,26 +121,16 @@ impl fmt::Debug for GeneratedPassword {
 /// source, using only `[A-Za-z0-9]` plus [`GENERATOR_PUNCTUATION`], always with an upper-case
 /// letter, a lower-case letter and a digit.
 pub fn generate_password(len: usize) -> Result<GeneratedPassword, RandomSourceError> {
-    generate_password_with(len, |buf| {
-        getrandom::fill(buf).map_err(|e| RandomSourceError(e.to_string()))
-    })
+    generate_password_with(len, |buf| getrandom::fill(buf).map_err(|e| RandomSourceError(e.to_string())))
 }
 
 /// [`generate_password`] with an explicit byte source (for deterministic tests).
-pub fn generate_password_with<F>(
-    len: usize,
-    mut fill: F,
-) -> Result<GeneratedPassword, RandomSourceError>
+pub fn generate_password_with<F>(len: usize, mut fill: F) -> Result<GeneratedPassword, RandomSourceError>
 where
     F: FnMut(&mut [u8]) -> Result<(), RandomSourceError>,
 {
     let len = len.clamp(MIN_LEN, MAX_LEN);
-    let all: Vec<char> = UPPER
-        .chars()
-        .chain(LOWER.chars())
-        .chain(DIGITS.chars())
-        .chain(GENERATOR_PUNCTUATION.chars())
-        .collect();
+    let all: Vec<char> = UPPER.chars().chain(LOWER.chars()).chain(DIGITS.chars()).chain(GENERATOR_PUNCTUATION.chars()).collect();
     let upper: Vec<char> = UPPER.chars().collect();
     let lower: Vec<char> = LOWER.chars().collect();
     let digits: Vec<char> = DIGITS.chars().collect();
@@ -183,58 +173,24 @@ mod tests {
     #[test]
     fn each_violation_is_reported() {
         assert_eq!(check_password("Abc1"), vec![V::TooShort { chars: 4 }]);
-        assert_eq!(
-            check_password(&format!("Ab1{}", "x".repeat(62))),
-            vec![V::TooLong { chars: 65 }]
-        );
+        assert_eq!(check_password(&format!("Ab1{}", "x".repeat(62))), vec![V::TooLong { chars: 65 }]);
         assert_eq!(check_password("abcdefg1"), vec![V::MissingUppercase]);
         assert_eq!(check_password("ABCDEFG1"), vec![V::MissingLowercase]);
         assert_eq!(check_password("Abcdefgh"), vec![V::MissingDigit]);
-        assert_eq!(
-            check_password("Abcdef1'"),
-            vec![V::ForbiddenCharacter('\'')]
-        );
-        assert_eq!(
-            check_password("Abcdef1\""),
-            vec![V::ForbiddenCharacter('"')]
-        );
-        assert_eq!(
-            check_password("Abcdef1\\"),
-            vec![V::ForbiddenCharacter('\\')]
-        );
+        assert_eq!(check_password("Abcdef1'"), vec![V::ForbiddenCharacter('\'')]);
+        assert_eq!(check_password("Abcdef1\""), vec![V::ForbiddenCharacter('"')]);
+        assert_eq!(check_password("Abcdef1\\"), vec![V::ForbiddenCharacter('\\')]);
         assert_eq!(check_password("Abcdef1/"), vec![V::ForbiddenCharacter('/')]);
-        assert_eq!(
-            check_password("@AbC4321!"),
-            vec![V::ForbiddenCharacter('@')]
-        );
+        assert_eq!(check_password("@AbC4321!"), vec![V::ForbiddenCharacter('@')]);
         assert_eq!(check_password("Abc def1"), vec![V::Space]);
-        assert_eq!(
-            check_password("Abcdef1\t"),
-            vec![V::NotPrintableAscii('\t')]
-        );
+        assert_eq!(check_password("Abcdef1\t"), vec![V::NotPrintableAscii('\t')]);
         assert_eq!(check_password("Abcdéf12"), vec![V::NotPrintableAscii('é')]);
     }
 
     #[test]
     fn several_violations_and_duplicates_once() {
-        assert_eq!(
-            check_password("a//"),
-            vec![
-                V::TooShort { chars: 3 },
-                V::MissingUppercase,
-                V::MissingDigit,
-                V::ForbiddenCharacter('/')
-            ]
-        );
-        assert_eq!(
-            check_password(""),
-            vec![
-                V::TooShort { chars: 0 },
-                V::MissingUppercase,
-                V::MissingLowercase,
-                V::MissingDigit
-            ]
-        );
+        assert_eq!(check_password("a//"), vec![V::TooShort { chars: 3 }, V::MissingUppercase, V::MissingDigit, V::ForbiddenCharacter('/')]);
+        assert_eq!(check_password(""), vec![V::TooShort { chars: 0 }, V::MissingUppercase, V::MissingLowercase, V::MissingDigit]);
     }
 
     #[test]
@@ -246,15 +202,10 @@ mod tests {
     #[test]
     fn generator_satisfies_policy_and_alphabet() {
         for len in [0, 8, 24, 64, 200] {
-            let pw = generate_password(len)
-                .map(|p| p.expose().to_owned())
-                .unwrap_or_default();
+            let pw = generate_password(len).map(|p| p.expose().to_owned()).unwrap_or_default();
             assert_eq!(pw.chars().count(), len.clamp(MIN_LEN, MAX_LEN));
             assert!(check_password(&pw).is_empty(), "{pw}");
-            assert!(
-                pw.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || GENERATOR_PUNCTUATION.contains(c))
-            );
+            assert!(pw.chars().all(|c| c.is_ascii_alphanumeric() || GENERATOR_PUNCTUATION.contains(c)));
         }
     }
 
@@ -277,18 +228,12 @@ mod tests {
 
     #[test]
     fn generated_password_debug_hides_value() {
-        let pw = generate_password(24)
-            .map(|p| format!("{p:?}"))
-            .unwrap_or_default();
+        let pw = generate_password(24).map(|p| format!("{p:?}")).unwrap_or_default();
         assert_eq!(pw, "GeneratedPassword(<24 chars>)");
     }
 
     #[test]
     fn generator_punctuation_is_policy_clean() {
-        assert!(
-            GENERATOR_PUNCTUATION
-                .chars()
-                .all(|c| !FORBIDDEN.contains(&c) && c != ' ')
-        );
+        assert!(GENERATOR_PUNCTUATION.chars().all(|c| !FORBIDDEN.contains(&c) && c != ' '));
     }
 }

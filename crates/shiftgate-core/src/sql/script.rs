@@ -50,22 +50,12 @@ pub struct Statement {
 impl Statement {
     /// A statement with no secret that may run inside a transaction block.
     pub(crate) fn new(kind: StatementKind, sql: String) -> Self {
-        Self {
-            sql,
-            masked: None,
-            kind,
-            transactional: true,
-        }
+        Self { sql, masked: None, kind, transactional: true }
     }
 
     /// A statement carrying a secret; `masked` is the same text with [`MASKED_SECRET`] in its place.
     pub(crate) fn with_secret(kind: StatementKind, sql: String, masked: String) -> Self {
-        Self {
-            sql,
-            masked: Some(masked),
-            kind,
-            transactional: true,
-        }
+        Self { sql, masked: Some(masked), kind, transactional: true }
     }
 
     /// Sets whether the statement may run inside a transaction block.
@@ -86,11 +76,7 @@ impl Statement {
 
     /// [`Statement::sql`] when `reveal_secrets`, else [`Statement::masked_sql`].
     pub fn display_sql(&self, reveal_secrets: bool) -> &str {
-        if reveal_secrets {
-            self.sql()
-        } else {
-            self.masked_sql()
-        }
+        if reveal_secrets { self.sql() } else { self.masked_sql() }
     }
 
     /// What the statement does.
@@ -132,10 +118,7 @@ pub struct Block {
 impl Block {
     /// A block with one comment line and no statements yet.
     pub(crate) fn commented(line: impl Into<String>) -> Self {
-        Self {
-            comment: vec![line.into()],
-            statements: Vec::new(),
-        }
+        Self { comment: vec![line.into()], statements: Vec::new() }
     }
 
     /// Adds a comment line.
@@ -163,10 +146,7 @@ pub struct Script {
 impl Script {
     /// An empty script with a title.
     pub(crate) fn titled(title: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            blocks: Vec::new(),
-        }
+        Self { title: title.into(), blocks: Vec::new() }
     }
 
     /// Appends a block (empty blocks are kept only if they carry comments).
@@ -193,10 +173,7 @@ impl Script {
         let mut out = String::new();
         push_comment(&mut out, &self.title);
         if self.has_secrets() && !reveal_secrets {
-            push_comment(
-                &mut out,
-                "Passwords are shown as '********'; reveal them to get a runnable script.",
-            );
+            push_comment(&mut out, "Passwords are shown as '********'; reveal them to get a runnable script.");
         }
         for block in &self.blocks {
             out.push('\n');
@@ -239,13 +216,7 @@ mod tests {
             "CREATE USER \"u\" PASSWORD 'Secret_Pass1'".into(),
             format!("CREATE USER \"u\" PASSWORD {MASKED_SECRET}"),
         ));
-        b.push(
-            Statement::new(
-                StatementKind::Grant,
-                "GRANT USAGE ON SCHEMA \"e\" TO GROUP \"g\"".into(),
-            )
-            .transactional_if(false),
-        );
+        b.push(Statement::new(StatementKind::Grant, "GRANT USAGE ON SCHEMA \"e\" TO GROUP \"g\"".into()).transactional_if(false));
         s.push(b);
         s.push(Block::default());
         s.push(Block::commented("evil\nDROP TABLE x;"));
