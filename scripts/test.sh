@@ -61,4 +61,7 @@ dbus-run-session -- sh -c '
 echo "== GUI smoke test under Xvfb (release build)"
 scripts/gui_smoke.sh
 
+echo "== benchmark smoke (seconds; full figures: scripts/bench.sh)"
+BENCH_QUICK=1 scripts/bench.sh
+
 echo "== all checks passed"

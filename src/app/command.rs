@@ -4,6 +4,7 @@
 //! Commands carry no secrets (they are `Debug`): a typed password stays in the form or the prompt
 //! state and is read from there when the command is applied.
 
+use super::provision_state::{ScriptSlot, TaskOwner};
 use super::state::ResultsTab;
 use shiftgate_core::profile::ProfileId;
 
@@ -41,4 +42,22 @@ pub enum UiCommand {
     CopyPsql,
     CopyLog,
     ShowTab(ResultsTab),
+    /// Discover schemas, owners, users, groups and roles as the admin (the profile in the form).
+    Discover,
+    /// Stop a running discovery, verification or script run.
+    CancelTask(TaskOwner),
+    /// Copy the script exactly as shown (masked unless revealed).
+    CopyScript(ScriptSlot),
+    /// Save the script as shown to a `.sql` file chosen with the file picker.
+    SaveScript(ScriptSlot),
+    /// Run the reviewed script as the admin.
+    RunScript(ScriptSlot),
+    /// After setup: open the Verify tab set to log in as the new user.
+    PrefillVerify,
+    /// After setup: save the new user as a profile (password to the secret store).
+    SaveCatalogProfile,
+    /// Verify as the catalog user.
+    Verify,
+    /// Answer the first unknown SSH host key (`true` = trust and remember).
+    AnswerHostKey(bool),
 }

@@ -2,10 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-/// Chooses files for the form. Called on the UI thread when the user clicks "Browse…".
+/// Chooses files. Called on the UI thread when the user clicks "Browse…" or "Save as .sql…".
 pub trait FilePicker: Send {
     /// Pick a CA certificate bundle; `current` is the path in the field, if any. `None` = cancelled.
     fn pick_ca_file(&mut self, current: Option<&Path>) -> Option<PathBuf>;
+
+    /// Choose where to save a SQL script; `suggested_name` pre-fills the name. `None` = cancelled.
+    fn save_file(&mut self, suggested_name: &str) -> Option<PathBuf>;
 }
 
 /// The platform dialog (xdg portal / zenity on Linux, native on macOS and Windows) via `rfd`.
@@ -22,5 +25,14 @@ impl FilePicker for NativeFilePicker {
             dialog = dialog.set_directory(dir);
         }
         dialog.pick_file()
+    }
+
+    fn save_file(&mut self, suggested_name: &str) -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_title("Save SQL script")
+            .set_file_name(suggested_name)
+            .add_filter("SQL scripts", &["sql"])
+            .add_filter("All files", &["*"])
+            .save_file()
     }
 }

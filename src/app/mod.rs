@@ -5,6 +5,9 @@
 
 pub mod command;
 pub mod file_picker;
+mod provision;
+pub mod provision_state;
+pub mod setup_state;
 pub mod state;
 
 pub use command::UiCommand;
@@ -18,15 +21,17 @@ use crate::tasks::{Backend, Command, Event, EventSink, TaskId, TokioBackend};
 use crate::ui::confirm_dialog::confirm_dialog_ui;
 use crate::ui::connection_form::{FormContext, connection_form_ui};
 use crate::ui::first_run::first_run_ui;
+use crate::ui::host_key_dialog::host_key_dialog_ui;
 use crate::ui::log_panel::{log_panel_ui, render_log};
 use crate::ui::password_prompt::password_prompt_ui;
 use crate::ui::profiles_panel::{ProfilesPanel, profiles_panel_ui};
 use crate::ui::report_panel::{ReportView, report_panel_ui};
 use crate::ui::status_bar::{StatusInfo, status_bar_ui};
 use egui::{CentralPanel, Key, KeyboardShortcut, Modifiers, Panel, ViewportCommand};
+use provision::PasswordSource;
 use shiftgate_core::endpoint::{profile_url, psql_command};
 use shiftgate_core::profile::{Engine, Profile, ProfileId, SecretMode};
-use state::{ConfirmDialog, LogLevel, PasswordPrompt, TestRun};
+use state::{ConfirmDialog, LogLevel, PasswordPrompt, PasswordPurpose, TestRun};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
@@ -253,7 +258,7 @@ impl App {
             UiCommand::SubmitPassword => {
                 if let Some(Dialog::Password(prompt)) = self.state.dialog.take() {
                     let password = if prompt.password.is_empty() { None } else { Some(prompt.password) };
-                    self.launch_test(ctx, password);
+                    self.submit_provision_password(ctx, prompt.purpose, password);
                 }
             }
             UiCommand::CancelTest => {
@@ -285,6 +290,7 @@ impl App {
             }
             UiCommand::CopyLog => ctx.copy_text(render_log(&self.state.log)),
             UiCommand::ShowTab(tab) => self.state.ui.results_tab = tab,
+            other => self.apply_provision_command(ctx, other),
         }
     }
 
@@ -376,26 +382,20 @@ impl App {
         if self.state.test_running() || form.draft.host.trim().is_empty() {
             return;
         }
-        if !form.password.is_empty() {
-            let password = form.password.clone();
-            self.launch_test(ctx, Some(password));
-            return;
-        }
-        let profile_name = form.draft.display_name();
-        if form.draft.password_mode == SecretMode::Keychain {
-            match self.secrets.get(&SecretKey::db_password(&form.draft.id)) {
-                Ok(Some(password)) => {
-                    self.launch_test(ctx, Some(password));
-                    return;
-                }
-                Ok(None) => {}
-                Err(e) => self.state.log(LogLevel::Warn, format!("Could not read the saved password: {e}")),
+        match self.form_password() {
+            Some(PasswordSource::Known(password)) => self.launch_test(ctx, password),
+            Some(PasswordSource::Ask { profile_name }) => {
+                self.state.dialog = Some(Dialog::Password(PasswordPrompt {
+                    profile_name,
+                    password: Password::new(String::new()),
+                    purpose: PasswordPurpose::Test,
+                }));
             }
+            None => {}
         }
-        self.state.dialog = Some(Dialog::Password(PasswordPrompt { profile_name, password: Password::new(String::new()) }));
     }
 
-    fn launch_test(&mut self, ctx: &egui::Context, password: Option<Password>) {
+    pub(super) fn launch_test(&mut self, ctx: &egui::Context, password: Option<Password>) {
         let Some(form) = self.state.form.as_ref() else { return };
         let profile = form.draft.clone();
         if let Some(old) = self.state.run.as_ref().filter(|r| r.running) {
@@ -417,7 +417,7 @@ impl App {
 
     /// Ctrl+S and Ctrl+Enter, taken before any widget sees them.
     fn shortcuts(&mut self, ui: &mut egui::Ui, out: &mut Vec<UiCommand>) {
-        if self.state.dialog.is_some() {
+        if self.state.dialog.is_some() || !self.state.host_keys.is_empty() {
             return;
         }
         let (save, test) = ui.input_mut(|i| {
@@ -443,7 +443,7 @@ impl App {
         ui.horizontal(|ui| {
             for tab in ResultsTab::ALL {
                 let mut text = egui::RichText::new(tab.label());
-                if tab == ResultsTab::TestReport && self.state.test_running() {
+                if self.workflow_busy(tab) {
                     text = text.italics();
                 }
                 if ui.selectable_label(self.state.ui.results_tab == tab, text).clicked() {
@@ -459,6 +459,7 @@ impl App {
                 out.extend(report_panel_ui(ui, view));
             }
             ResultsTab::Log => out.extend(log_panel_ui(ui, &self.state.log)),
+            tab => out.extend(self.workflow_ui(ui, tab)),
         }
         out
     }
@@ -511,6 +512,8 @@ impl eframe::App for App {
             self.fonts_installed = true;
         }
         self.drain_events();
+        // A task that stopped waiting (cancelled, timed out) no longer needs an answer.
+        self.state.host_keys.retain(|q| q.reply.is_pending());
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -549,12 +552,20 @@ impl eframe::App for App {
         self.state.ui.profiles_width = profiles.response.rect.width();
         commands.extend(profiles.inner);
 
-        let results = Panel::bottom("results_panel")
-            .resizable(true)
-            .default_size(self.state.ui.results_height)
-            .size_range(100.0..=900.0)
-            .show(ui, |ui| self.results_ui(ui));
-        self.state.ui.results_height = results.response.rect.height();
+        // The catalog-user tabs are forms: they get their own, taller, remembered height.
+        let workflow = self.state.ui.results_tab.is_workflow();
+        let (panel_id, height, range) = if workflow {
+            ("workflow_panel", self.state.ui.workflow_height, 200.0..=1400.0)
+        } else {
+            ("results_panel", self.state.ui.results_height, 100.0..=900.0)
+        };
+        let results = Panel::bottom(panel_id).resizable(true).default_size(height).size_range(range).show(ui, |ui| self.results_ui(ui));
+        let shown = results.response.rect.height();
+        if workflow {
+            self.state.ui.workflow_height = shown;
+        } else {
+            self.state.ui.results_height = shown;
+        }
         commands.extend(results.inner);
 
         CentralPanel::default().show(ui, |ui| {
@@ -573,10 +584,15 @@ impl eframe::App for App {
             }
         });
 
-        match self.state.dialog.as_mut() {
-            Some(Dialog::Confirm(dialog)) => commands.extend(confirm_dialog_ui(&ctx, dialog)),
-            Some(Dialog::Password(prompt)) => commands.extend(password_prompt_ui(&ctx, prompt)),
-            None => {}
+        // An SSH host key holds a task up: it comes before any other question.
+        if let Some(question) = self.state.host_keys.first() {
+            commands.extend(host_key_dialog_ui(&ctx, question));
+        } else {
+            match self.state.dialog.as_mut() {
+                Some(Dialog::Confirm(dialog)) => commands.extend(confirm_dialog_ui(&ctx, dialog)),
+                Some(Dialog::Password(prompt)) => commands.extend(password_prompt_ui(&ctx, prompt)),
+                None => {}
+            }
         }
 
         for command in commands {

@@ -1,10 +1,13 @@
 //! The GUI's state, split in two: [`UiState`] survives a restart (eframe storage: panel sizes, the
 //! last profile, the open results tab) and [`AppState`] lives only while the window is open (the
-//! form being edited, the running test, the log, open dialogs).
+//! form being edited, the running test, the catalog-user tabs, the log, open dialogs).
 //!
 //! Everything here is plain data plus pure updates: no egui drawing, no store or network I/O. Task
-//! events enter through [`AppState::apply`], which drops events of tasks that are no longer current.
+//! events enter through [`AppState::apply`], which routes each to the tab whose current task it
+//! belongs to and drops events of tasks that are no longer current anywhere.
 
+use super::provision_state::{AdminSession, HostKeyQuestion, ScriptRunState, ScriptSlot, TaskOwner, TeardownState, VerifyState};
+use super::setup_state::SetupState;
 use crate::net::connect::Password;
 use crate::tasks::{Event, Outcome, TaskId};
 use serde::{Deserialize, Serialize};
@@ -21,16 +24,27 @@ pub enum ResultsTab {
     #[default]
     TestReport,
     Log,
+    Setup,
+    Verify,
+    Teardown,
 }
 
 impl ResultsTab {
-    pub const ALL: [ResultsTab; 2] = [ResultsTab::TestReport, ResultsTab::Log];
+    pub const ALL: [ResultsTab; 5] = [ResultsTab::TestReport, ResultsTab::Log, ResultsTab::Setup, ResultsTab::Verify, ResultsTab::Teardown];
 
     pub fn label(self) -> &'static str {
         match self {
             ResultsTab::TestReport => "Test report",
             ResultsTab::Log => "Log",
+            ResultsTab::Setup => "Setup",
+            ResultsTab::Verify => "Verify",
+            ResultsTab::Teardown => "Teardown",
         }
+    }
+
+    /// The catalog-user tabs: they are forms, so they open taller (with their own remembered height).
+    pub fn is_workflow(self) -> bool {
+        matches!(self, ResultsTab::Setup | ResultsTab::Verify | ResultsTab::Teardown)
     }
 }
 
@@ -43,6 +57,8 @@ pub struct UiState {
     pub profiles_width: f32,
     /// Height of the results panel, in points.
     pub results_height: f32,
+    /// Height of the results panel while a Setup / Verify / Teardown tab is open.
+    pub workflow_height: f32,
     /// The profile open when the app last closed.
     pub last_profile: Option<ProfileId>,
     pub results_tab: ResultsTab,
@@ -50,7 +66,13 @@ pub struct UiState {
 
 impl Default for UiState {
     fn default() -> Self {
-        UiState { profiles_width: 260.0, results_height: 260.0, last_profile: None, results_tab: ResultsTab::TestReport }
+        UiState {
+            profiles_width: 260.0,
+            results_height: 260.0,
+            workflow_height: 560.0,
+            last_profile: None,
+            results_tab: ResultsTab::TestReport,
+        }
     }
 }
 
@@ -67,6 +89,9 @@ impl UiState {
         }
         if !(100.0..=900.0).contains(&state.results_height) {
             state.results_height = defaults.results_height;
+        }
+        if !(200.0..=1400.0).contains(&state.workflow_height) {
+            state.workflow_height = defaults.workflow_height;
         }
         state
     }
@@ -335,10 +360,37 @@ pub struct ConfirmDialog {
     pub on_confirm: UiCommand,
 }
 
-/// Asked when a test needs a password none is known for.
+/// What a password asked for in the prompt is used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordPurpose {
+    /// Test the profile in the form.
+    Test,
+    /// Discover as the admin (the profile in the form).
+    Discover,
+    /// Run a script as the admin.
+    RunScript(ScriptSlot),
+    /// Verify as the catalog user.
+    Verify,
+}
+
+impl PasswordPurpose {
+    /// "Used for this test only; it is not saved." and the like.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            PasswordPurpose::Test => "Used for this test only; it is not saved.",
+            PasswordPurpose::Discover | PasswordPurpose::RunScript(_) => {
+                "Used as the admin's password until Shiftgate closes (discovery and scripts); it is not saved."
+            }
+            PasswordPurpose::Verify => "Used for this verification only; it is not saved.",
+        }
+    }
+}
+
+/// Asked when a task needs a password none is known for.
 pub struct PasswordPrompt {
     pub profile_name: String,
     pub password: Password,
+    pub purpose: PasswordPurpose,
 }
 
 pub enum Dialog {
@@ -367,6 +419,13 @@ pub struct AppState {
     pub status: Option<StatusMessage>,
     /// Text of the paste box on the first-run screen.
     pub first_run_paste: String,
+    /// The admin connection of the catalog-user tabs (set by Discover or the first admin run).
+    pub admin: Option<AdminSession>,
+    pub setup: SetupState,
+    pub verify: VerifyState,
+    pub teardown: TeardownState,
+    /// Unknown SSH host keys waiting for the user's answer (the first is shown).
+    pub host_keys: Vec<HostKeyQuestion>,
 }
 
 /// Upper bound on kept log lines; the oldest go first.
@@ -413,14 +472,61 @@ impl AppState {
         self.status = Some(StatusMessage { level, text });
     }
 
-    /// Fold one task event into the state. Events of any task but the current one are stale and
-    /// dropped; returns whether the event was used.
-    pub fn apply(&mut self, event: Event) -> bool {
-        let current = self.run.as_ref().map(|r| r.task);
-        if current != Some(event.task()) {
-            tracing::debug!(task = ?event.task(), ?current, "dropping event of a stale task");
-            return false;
+    /// Which tab's current task `task` is. Each tab tracks its own, so a verify run does not make
+    /// the setup run's events stale.
+    pub fn owner_of(&self, task: TaskId) -> Option<TaskOwner> {
+        if self.run.as_ref().is_some_and(|r| r.task == task) {
+            return Some(TaskOwner::Test);
         }
+        if self.setup.discovering.as_ref().is_some_and(|p| p.task == task) {
+            return Some(TaskOwner::Discover);
+        }
+        if self.verify.pending.as_ref().is_some_and(|p| p.task == task) {
+            return Some(TaskOwner::Verify);
+        }
+        [ScriptSlot::Setup, ScriptSlot::VerifyFix, ScriptSlot::Teardown, ScriptSlot::Cleanup]
+            .into_iter()
+            .find(|&slot| self.script_run(slot).and_then(ScriptRunState::task) == Some(task))
+            .map(TaskOwner::Script)
+    }
+
+    /// The last run of a script (running or finished).
+    pub fn script_run(&self, slot: ScriptSlot) -> Option<&ScriptRunState> {
+        match slot {
+            ScriptSlot::Setup => self.setup.run.as_ref(),
+            ScriptSlot::VerifyFix => self.verify.fix_run.as_ref(),
+            ScriptSlot::Teardown => self.teardown.run.as_ref(),
+            ScriptSlot::Cleanup => self.teardown.cleanup_run.as_ref(),
+        }
+    }
+
+    pub fn script_run_mut(&mut self, slot: ScriptSlot) -> &mut Option<ScriptRunState> {
+        match slot {
+            ScriptSlot::Setup => &mut self.setup.run,
+            ScriptSlot::VerifyFix => &mut self.verify.fix_run,
+            ScriptSlot::Teardown => &mut self.teardown.run,
+            ScriptSlot::Cleanup => &mut self.teardown.cleanup_run,
+        }
+    }
+
+    /// The running provisioning task of `owner` (None for the connection test, which has its own).
+    pub fn pending_mut(&mut self, owner: TaskOwner) -> Option<&mut super::provision_state::Pending> {
+        match owner {
+            TaskOwner::Test => None,
+            TaskOwner::Discover => self.setup.discovering.as_mut(),
+            TaskOwner::Verify => self.verify.pending.as_mut(),
+            TaskOwner::Script(slot) => self.script_run_mut(slot).as_mut().and_then(|r| r.pending.as_mut()),
+        }
+    }
+
+    /// Fold one task event into the state. Events of a task that is not current in any tab are
+    /// stale and dropped (a dropped host-key question counts as "refuse"); returns whether the
+    /// event was used.
+    pub fn apply(&mut self, event: Event) -> bool {
+        let Some(owner) = self.owner_of(event.task()) else {
+            tracing::debug!(task = ?event.task(), "dropping event of a stale task");
+            return false;
+        };
         match event {
             Event::Step { step, .. } => {
                 if step.status.is_final() {
@@ -432,15 +538,45 @@ impl AppState {
                     };
                     self.log(level, format!("  {}: {} in {} ms{detail}", step.kind.label(), status_word(step.status), step.elapsed_ms));
                 }
-                if let Some(run) = self.run.as_mut() {
-                    run.report.upsert_step(step);
+                match owner {
+                    TaskOwner::Test => {
+                        if let Some(run) = self.run.as_mut() {
+                            run.report.upsert_step(step);
+                        }
+                    }
+                    other => {
+                        if let Some(pending) = self.pending_mut(other) {
+                            pending.step = Some(step);
+                        }
+                    }
                 }
             }
             Event::Log { line, .. } => self.log(LogLevel::Info, line),
-            // Statement progress belongs to the setup/verify panels (not drawn yet).
-            Event::Statement { .. } => return false,
-            Event::Finished { outcome, .. } => {
-                let Outcome::Test(report) = outcome else { return false };
+            Event::Statement { progress, .. } => {
+                let TaskOwner::Script(slot) = owner else { return false };
+                if let Some(run) = self.script_run_mut(slot).as_mut() {
+                    run.on_statement(progress);
+                }
+            }
+            Event::Finished { task, outcome } => {
+                self.host_keys.retain(|q| q.task != task);
+                return self.finish(owner, outcome);
+            }
+            Event::HostKeyPrompt { task, hop, host, port, key_type, fingerprint_sha256, reply } => {
+                self.log(
+                    LogLevel::Warn,
+                    format!("SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; asking whether to trust it"),
+                );
+                self.host_keys.push(HostKeyQuestion { task, hop, host, port, key_type, fingerprint_sha256, reply });
+            }
+        }
+        true
+    }
+
+    /// A task of `owner` finished with `outcome`.
+    fn finish(&mut self, owner: TaskOwner, outcome: Outcome) -> bool {
+        match (owner, outcome) {
+            (TaskOwner::Test, Outcome::Test(report)) => {
                 let summary = match &report.diagnosis {
                     Some(d) => format!("Test of {} failed: {}", report.target, d.summary),
                     None if report.succeeded() => format!("Test of {} succeeded in {} ms", report.target, report.total_ms),
@@ -453,14 +589,47 @@ impl AppState {
                 }
                 self.log(level, summary);
             }
-            // TODO(GUI): show the host-key dialog and call `reply.answer(..)`. Until then the
-            // reply is dropped here, which refuses the key (never a silent accept).
-            Event::HostKeyPrompt { host, port, key_type, fingerprint_sha256, .. } => self.log(
-                LogLevel::Warn,
-                format!(
-                    "SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; refused (no host-key dialog yet)"
-                ),
-            ),
+            (TaskOwner::Discover, Outcome::Discovery(result)) => {
+                let (level, line) = match &result {
+                    Ok(found) => (
+                        LogLevel::Info,
+                        format!(
+                            "Discovered {} schemas on {} as {}",
+                            found.discovery.schemas.len(),
+                            found.server.product_line(),
+                            self.setup.admin_name
+                        ),
+                    ),
+                    Err(failure) => (LogLevel::Warn, format!("Discovery as {} failed: {}", self.setup.admin_name, failure.summary())),
+                };
+                // A refused login must not be replayed by the next "Run as admin".
+                if matches!(result, Err(crate::tasks::provision::TaskFailure::Connect(_))) {
+                    self.admin = None;
+                }
+                self.setup.discovered(result);
+                self.log(level, line);
+            }
+            (TaskOwner::Verify, Outcome::Verify(result)) => {
+                self.verify.finish(result);
+                let user = self.verify.checked_plan.as_ref().map(|p| p.user.clone()).unwrap_or_default();
+                let level = match &self.verify.result {
+                    Some(Ok(report)) if report.passed() => LogLevel::Info,
+                    _ => LogLevel::Warn,
+                };
+                let line = self.verify.summary(&user);
+                self.log(level, line);
+            }
+            (TaskOwner::Script(slot), Outcome::Script(result)) => {
+                let Some(run) = self.script_run_mut(slot).as_mut() else { return false };
+                run.finish(result);
+                let level = if run.succeeded() { LogLevel::Info } else { LogLevel::Warn };
+                let line = run.summary();
+                self.log(level, line);
+            }
+            (owner, outcome) => {
+                tracing::warn!(?owner, ?outcome, "outcome does not match the task that owns it");
+                return false;
+            }
         }
         true
     }
@@ -496,6 +665,45 @@ mod tests {
         s.apply(Event::Finished { task: TaskId(7), outcome: Outcome::Test(Box::new(report)) });
         assert!(!s.test_running());
         assert!(s.log.last().unwrap().text.contains("succeeded"));
+    }
+
+    #[test]
+    fn events_go_to_the_tab_that_owns_the_task() {
+        use crate::app::provision_state::Pending;
+        use crate::tasks::events::HostKeyReply;
+        use crate::tasks::provision::{ScriptRun, StatementProgress, TaskFailure};
+        let mut s = AppState::default();
+        s.setup.run = Some(ScriptRunState::start(TaskId(10), &shiftgate_core::sql::Script::default(), "admin".into()));
+        s.verify.pending = Some(Pending::new(TaskId(11)));
+        let progress =
+            StatementProgress { index: 0, total: 1, shown_sql: "GRANT …".into(), status: StepStatus::Ok, elapsed_ms: 1, error: None };
+        assert!(s.apply(Event::Statement { task: TaskId(10), progress: progress.clone() }));
+        assert!(!s.apply(Event::Statement { task: TaskId(9), progress }), "a task no tab owns is stale");
+        // Verify finishing leaves the setup run alone.
+        assert!(s.apply(Event::Finished { task: TaskId(11), outcome: Outcome::Verify(Err(TaskFailure::Cancelled)) }));
+        assert!(s.verify.pending.is_none());
+        assert!(s.setup.run.as_ref().is_some_and(ScriptRunState::running));
+
+        let question = |task, reply| Event::HostKeyPrompt {
+            task,
+            hop: 0,
+            host: "bastion".into(),
+            port: 22,
+            key_type: "ssh-ed25519".into(),
+            fingerprint_sha256: "SHA256:abc".into(),
+            reply,
+        };
+        let (reply, _rx) = HostKeyReply::new();
+        assert!(s.apply(question(TaskId(10), reply)));
+        assert_eq!(s.host_keys.len(), 1);
+        let (stale, mut stale_rx) = HostKeyReply::new();
+        assert!(!s.apply(question(TaskId(3), stale)));
+        assert!(stale_rx.try_recv().is_err(), "a dropped question is a refusal, never an accept");
+
+        let run = ScriptRun { executed: 1, total: 1, failed: None, rolled_back: false, cancelled: false, elapsed_ms: 5 };
+        assert!(s.apply(Event::Finished { task: TaskId(10), outcome: Outcome::Script(Ok(run)) }));
+        assert!(s.setup.run.as_ref().is_some_and(ScriptRunState::succeeded));
+        assert!(s.host_keys.is_empty(), "a finished task's question is gone");
     }
 
     #[test]

@@ -59,6 +59,11 @@ pub enum CliCommand {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
+    /// Which secret store is active; forget saved secrets.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
     /// Start the built-in Redshift simulator and open the app on a demo profile.
     Demo {
         /// Loopback port for the simulator (a free one is used if it is taken).
@@ -198,6 +203,14 @@ pub struct ConnectionFields {
     pub timeout: Option<u32>,
     #[arg(long)]
     pub application_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsAction {
+    /// Show the active store (OS keychain or memory only) and why the keychain is not used.
+    Status,
+    /// Delete a profile's saved database password and SSH secrets from the keychain.
+    Forget { profile: String },
 }
 
 #[derive(Debug, Subcommand)]

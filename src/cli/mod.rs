@@ -6,6 +6,7 @@ pub mod connection;
 pub mod demo_cmd;
 pub mod profiles_cmd;
 pub mod provision_cmd;
+pub mod secrets_cmd;
 pub mod test_cmd;
 pub mod transfer_cmd;
 
@@ -67,6 +68,8 @@ pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
         Some(CliCommand::CleanupVendor(args)) => provision_cmd::cleanup_vendor(&cli.config_dir, cli.accept_new_host_key, args, rt),
         Some(CliCommand::Import { file, format, dry_run }) => transfer_cmd::import_file(&cli.config_dir, &file, format, dry_run),
         Some(CliCommand::Export { profiles, json, output }) => transfer_cmd::export(&cli.config_dir, &profiles, json, output.as_deref()),
+        Some(CliCommand::Secrets { action: args::SecretsAction::Status }) => secrets_cmd::status(),
+        Some(CliCommand::Secrets { action: args::SecretsAction::Forget { profile } }) => secrets_cmd::forget(&cli.config_dir, &profile),
         Some(CliCommand::Demo { port, no_gui }) => demo_cmd::run(&cli.config_dir, port, no_gui, rt),
         None => Err(CliError::new("no subcommand (the GUI is started by main)")),
     }

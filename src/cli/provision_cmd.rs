@@ -8,7 +8,7 @@ use super::test_cmd::profile_from_args;
 use super::{CliError, CliResult};
 use crate::tasks::provision::{self, DiscoveryOutcome, ScriptRun, StatementProgress, Target, TaskFailure};
 use shiftgate_core::report::{Step, StepStatus};
-use shiftgate_core::sql::{self, Access, Dialect, Script, SetupPlan};
+use shiftgate_core::sql::{self, Access, Script, SetupPlan};
 use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 
@@ -152,56 +152,68 @@ fn discover(rt: &tokio::runtime::Runtime, target: Target<'_>, cancel: &Cancellat
     Ok(found)
 }
 
-fn catalog_password(env: &Option<String>, dialect: Dialect) -> Result<(String, bool), CliError> {
+fn plan_failure(errs: Vec<sql::PlanError>) -> CliError {
+    CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
+}
+
+/// Connect as the profile named `name` and discover the server.
+fn connect_and_discover(
+    config_dir: &Option<PathBuf>,
+    accept_new_host_key: bool,
+    name: &str,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(CliConnection, CancellationToken, DiscoveryOutcome), CliError> {
+    let profile = profile_from_args(config_dir, &Some(name.to_string()), &Default::default())?;
+    let conn = CliConnection::resolve(config_dir, profile, accept_new_host_key)?;
+    let cancel = cancel_on_ctrl_c(rt);
+    let found = discover(rt, conn.target(), &cancel)?;
+    Ok((conn, cancel, found))
+}
+
+/// `--print-sql` (the default) prints the script; `--apply` runs it as the admin.
+fn print_or_apply(
+    rt: &tokio::runtime::Runtime,
+    conn: &CliConnection,
+    script: &Script,
+    run: bool,
+    reveal: bool,
+    cancel: &CancellationToken,
+) -> CliResult {
+    if run {
+        apply(rt, conn.target(), script, cancel).map(|_| ())
+    } else {
+        print!("{}", script.render(reveal));
+        Ok(())
+    }
+}
+
+fn catalog_password(env: &Option<String>) -> Result<(String, bool), CliError> {
     if let Some(var) = env {
         let v = std::env::var(var).map_err(|_| CliError::new(format!("environment variable {var} is not set")))?;
         return Ok((v, false));
     }
-    let _ = dialect;
     let generated = sql::generate_password(sql::password::DEFAULT_GENERATED_LEN).map_err(|e| CliError::new(e.to_string()))?;
     Ok((generated.expose().to_string(), true))
 }
 
 pub fn setup(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: SetupArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let conn = CliConnection::resolve(
-        config_dir,
-        profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
-        accept_new_host_key,
-    )?;
-    let cancel = cancel_on_ctrl_c(rt);
-    let found = discover(rt, conn.target(), &cancel)?;
-    let (password, generated) = catalog_password(&args.password_env, found.dialect)?;
+    let (conn, cancel, found) = connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
+    let (password, generated) = catalog_password(&args.password_env)?;
     let plan = build_plan(&found, &args.user, password, &args.plan, args.connection_limit)?;
     plan_errors(&plan, &found)?;
-    let script = sql::setup_script(&plan, &found.discovery.existing_state())
-        .map_err(|errs| CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
-    if !args.apply {
-        print!("{}", script.render(args.reveal_password));
-        return Ok(());
-    }
-    apply(rt, conn.target(), &script, &cancel)?;
-    if generated {
+    let script = sql::setup_script(&plan, &found.discovery.existing_state()).map_err(plan_failure)?;
+    print_or_apply(rt, &conn, &script, args.apply, args.reveal_password, &cancel)?;
+    if generated && args.apply {
         eprintln!("Generated password for \"{}\" (shown once, not stored by Shiftgate): {}", plan.user, plan.password);
     }
     Ok(())
 }
 
 pub fn teardown(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: TeardownArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let conn = CliConnection::resolve(
-        config_dir,
-        profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
-        accept_new_host_key,
-    )?;
-    let cancel = cancel_on_ctrl_c(rt);
-    let found = discover(rt, conn.target(), &cancel)?;
+    let (conn, cancel, found) = connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
     let plan = build_plan(&found, &args.user, String::new(), &args.plan, None)?;
-    let script =
-        sql::teardown_script(&plan).map_err(|errs| CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
-    if !args.apply {
-        print!("{}", script.render(false));
-        return Ok(());
-    }
-    apply(rt, conn.target(), &script, &cancel).map(|_| ())
+    let script = sql::teardown_script(&plan).map_err(plan_failure)?;
+    print_or_apply(rt, &conn, &script, args.apply, false, &cancel)
 }
 
 pub fn cleanup_vendor(
@@ -210,22 +222,12 @@ pub fn cleanup_vendor(
     args: CleanupArgs,
     rt: &tokio::runtime::Runtime,
 ) -> CliResult {
-    let conn = CliConnection::resolve(
-        config_dir,
-        profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
-        accept_new_host_key,
-    )?;
-    let cancel = cancel_on_ctrl_c(rt);
-    let found = discover(rt, conn.target(), &cancel)?;
+    let (conn, cancel, found) = connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
     let ran_by = if args.ran_by.is_empty() { vec![found.server.current_user.clone()] } else { args.ran_by.clone() };
     let schemas = split_list(&args.schemas);
     let script = sql::cleanup_vendor_script(found.dialect, &args.user, &ran_by, &schemas, &found.discovery.existing_state())
-        .map_err(|errs| CliError::new(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
-    if !args.apply {
-        print!("{}", script.render(false));
-        return Ok(());
-    }
-    apply(rt, conn.target(), &script, &cancel).map(|_| ())
+        .map_err(plan_failure)?;
+    print_or_apply(rt, &conn, &script, args.apply, false, &cancel)
 }
 
 pub fn verify(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: VerifyArgs, rt: &tokio::runtime::Runtime) -> CliResult {

@@ -77,29 +77,8 @@ impl TokioBackend {
         TunnelOptions { host_keys: HostKeyPolicy::Ask(Arc::new(ask)), ..self.tunnel.clone() }
     }
 
-    /// Run a connection test (or only its tunnel) and finish with `Outcome::Test`.
-    fn spawn_test(&self, task: TaskId, profile: Profile, credentials: Credentials, tunnel_only: bool) {
-        let cancel = self.track(task);
-        let tunnel = self.tunnel_for(task);
-        let sink = self.sink.clone();
-        let running = self.running.clone();
-        self.rt.spawn(async move {
-            let step_sink = sink.clone();
-            let on_step = move |step| step_sink.send(Event::Step { task, step });
-            let report = if tunnel_only {
-                super::test_connection::run_tunnel(&profile, &credentials, &tunnel, &on_step, &cancel).await
-            } else {
-                super::test_connection::run(&profile, &credentials, &tunnel, &on_step, &cancel).await
-            };
-            if let Ok(mut m) = running.lock() {
-                m.remove(&task);
-            }
-            sink.send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
-        });
-    }
-
-    /// Run a provisioning task and finish with its outcome.
-    fn spawn_provision(&self, task: TaskId, profile: Profile, credentials: Credentials, job: ProvisionJob) {
+    /// Run a task and finish with its outcome.
+    fn spawn_job(&self, task: TaskId, profile: Profile, credentials: Credentials, job: Job) {
         let cancel = self.track(task);
         let tunnel = self.tunnel_for(task);
         let sink = self.sink.clone();
@@ -111,9 +90,12 @@ impl TokioBackend {
             let on_progress = move |progress| progress_sink.send(Event::Statement { task, progress });
             let target = Target { profile: &profile, credentials: &credentials, tunnel: &tunnel };
             let outcome = match job {
-                ProvisionJob::Discover => Outcome::Discovery(provision::discover(target, &on_step, &cancel).await.map(Box::new)),
-                ProvisionJob::Run(script) => Outcome::Script(provision::run_script(target, &script, &on_step, &on_progress, &cancel).await),
-                ProvisionJob::Verify(plan) => Outcome::Verify(provision::verify(target, &plan, &on_step, &cancel).await.map(Box::new)),
+                Job::Test { tunnel_only } => Outcome::Test(Box::new(
+                    super::test_connection::run(&profile, &credentials, &tunnel, tunnel_only, &on_step, &cancel).await,
+                )),
+                Job::Discover => Outcome::Discovery(provision::discover(target, &on_step, &cancel).await.map(Box::new)),
+                Job::Run(script) => Outcome::Script(provision::run_script(target, &script, &on_step, &on_progress, &cancel).await),
+                Job::Verify(plan) => Outcome::Verify(provision::verify(target, &plan, &on_step, &cancel).await.map(Box::new)),
             };
             if let Ok(mut m) = running.lock() {
                 m.remove(&task);
@@ -140,21 +122,22 @@ impl Backend for TokioBackend {
                     token.cancel();
                 }
             }
-            Command::TestConnection { task, profile, credentials } => self.spawn_test(task, *profile, credentials, false),
-            Command::TestTunnel { task, profile, credentials } => self.spawn_test(task, *profile, credentials, true),
-            Command::Discover { task, profile, credentials } => self.spawn_provision(task, *profile, credentials, ProvisionJob::Discover),
-            Command::RunScript { task, profile, credentials, script } => {
-                self.spawn_provision(task, *profile, credentials, ProvisionJob::Run(script))
+            Command::TestConnection { task, profile, credentials } => {
+                self.spawn_job(task, *profile, credentials, Job::Test { tunnel_only: false })
             }
-            Command::Verify { task, profile, credentials, plan } => {
-                self.spawn_provision(task, *profile, credentials, ProvisionJob::Verify(plan))
+            Command::TestTunnel { task, profile, credentials } => {
+                self.spawn_job(task, *profile, credentials, Job::Test { tunnel_only: true })
             }
+            Command::Discover { task, profile, credentials } => self.spawn_job(task, *profile, credentials, Job::Discover),
+            Command::RunScript { task, profile, credentials, script } => self.spawn_job(task, *profile, credentials, Job::Run(script)),
+            Command::Verify { task, profile, credentials, plan } => self.spawn_job(task, *profile, credentials, Job::Verify(plan)),
         }
     }
 }
 
-/// What a provisioning task does.
-enum ProvisionJob {
+/// What a task does.
+enum Job {
+    Test { tunnel_only: bool },
     Discover,
     Run(Box<Script>),
     Verify(Box<SetupPlan>),

@@ -153,6 +153,27 @@ pub async fn run_catalog_queries(
     Ok(())
 }
 
+/// Run read probes (`SELECT 1 FROM s.t LIMIT 0`, no rows) in one round trip: all of them in
+/// one simple-query message. A failure stops a multi-statement message at the failing probe, so
+/// then each is run on its own to attribute the error to its schema.
+pub async fn run_probes_batched(
+    session: &Session,
+    probes: &[CatalogQuery],
+    results: &mut QueryResults,
+    cancel: &CancellationToken,
+) -> Result<(), TaskFailure> {
+    if probes.len() > 1 {
+        let batch: String = probes.iter().map(|q| format!("{};", q.sql)).collect();
+        if let Ok(()) = query_rows(session, &batch, cancel).await?.map(|_| ()) {
+            for q in probes {
+                results.insert(q.id.clone(), Ok(Vec::new()));
+            }
+            return Ok(());
+        }
+    }
+    run_catalog_queries(session, probes, results, cancel).await
+}
+
 /// Ask the server what it is (`select version()` alone: a leader-node function, no user tables).
 pub async fn detect_server(session: &Session, profile: &Profile, cancel: &CancellationToken) -> Result<ServerInfo, TaskFailure> {
     let rows = query_rows(session, "select version(), current_user, current_database()", cancel).await?;
@@ -296,6 +317,6 @@ pub async fn verify(
     let phase1 = sql::verify::plan_queries(plan).map_err(plan_err)?;
     run_catalog_queries(&session, &phase1, &mut results, cancel).await?;
     let phase2 = sql::verify::probe_queries(plan, &results).map_err(plan_err)?;
-    run_catalog_queries(&session, &phase2, &mut results, cancel).await?;
+    run_probes_batched(&session, &phase2, &mut results, cancel).await?;
     sql::verify::evaluate(plan, &results).map_err(plan_err)
 }

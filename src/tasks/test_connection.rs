@@ -8,26 +8,20 @@ use shiftgate_core::profile::Profile;
 use shiftgate_core::report::Report;
 use tokio_util::sync::CancellationToken;
 
+/// Run the test (`tunnel_only`: just the SSH hops and the channel to the database host).
 pub async fn run(
     profile: &Profile,
     credentials: &Credentials,
     tunnel: &TunnelOptions,
+    tunnel_only: bool,
     sink: StepSink<'_>,
     cancel: &CancellationToken,
 ) -> Report {
-    let report = connect::test_connection(profile, credentials, tunnel, sink, cancel).await;
-    tracing::info!(target = %report.target, ok = report.succeeded(), total_ms = report.total_ms, "connection test finished");
-    report
-}
-
-pub async fn run_tunnel(
-    profile: &Profile,
-    credentials: &Credentials,
-    tunnel: &TunnelOptions,
-    sink: StepSink<'_>,
-    cancel: &CancellationToken,
-) -> Report {
-    let report = connect::test_tunnel(profile, credentials, tunnel, sink, cancel).await;
-    tracing::info!(target = %report.target, ok = report.succeeded(), total_ms = report.total_ms, "tunnel test finished");
+    let report = if tunnel_only {
+        connect::test_tunnel(profile, credentials, tunnel, sink, cancel).await
+    } else {
+        connect::test_connection(profile, credentials, tunnel, sink, cancel).await
+    };
+    tracing::info!(target = %report.target, tunnel_only, ok = report.succeeded(), total_ms = report.total_ms, "connection test finished");
     report
 }

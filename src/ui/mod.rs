@@ -3,8 +3,13 @@
 pub mod confirm_dialog;
 pub mod connection_form;
 pub mod first_run;
+pub mod host_key_dialog;
 pub mod log_panel;
 pub mod password_prompt;
 pub mod profiles_panel;
 pub mod report_panel;
+pub mod setup_panel;
+pub mod sql_review;
 pub mod status_bar;
+pub mod teardown_panel;
+pub mod verify_panel;

@@ -1,5 +1,5 @@
-//! A modal asking for the database password when a test needs one and none is known ("Ask every
-//! time", or nothing saved yet). The password is used for this test only and is not stored.
+//! A modal asking for the database password when a task (test, discovery, script run, verify)
+//! needs one and none is known ("Ask every time", or nothing saved yet). It is never stored.
 
 use crate::app::command::UiCommand;
 use crate::app::state::PasswordPrompt;
@@ -10,7 +10,7 @@ pub fn password_prompt_ui(ctx: &egui::Context, prompt: &mut PasswordPrompt) -> O
     let response = Modal::new(Id::unique("password_prompt")).show(ctx, |ui| {
         ui.set_max_width(420.0);
         ui.heading(format!("Password for {}", prompt.profile_name));
-        ui.label("Used for this test only; it is not saved.");
+        ui.label(prompt.purpose.explanation());
         ui.add_space(4.0);
         ui.horizontal(|ui| {
             let label = ui.label("Database password");

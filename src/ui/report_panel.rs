@@ -5,6 +5,7 @@
 use crate::app::command::UiCommand;
 use crate::app::state::{TestRun, status_word};
 use egui::{Color32, Grid, RichText, ScrollArea, Ui};
+use shiftgate_core::diagnose::Diagnosis;
 use shiftgate_core::report::{Report, StepStatus, TlsInfo};
 
 /// What the report tab shows.
@@ -71,16 +72,7 @@ fn report_ui(ui: &mut Ui, run: &TestRun) {
     steps_ui(ui, report, run.running);
     if let Some(d) = &report.diagnosis {
         ui.add_space(6.0);
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.label(RichText::new(&d.summary).strong().color(ui.visuals().error_fg_color));
-            ui.label(format!("What to do: {}", d.hint));
-            if let Some(text) = &d.server_text {
-                ui.horizontal_wrapped(|ui| {
-                    ui.weak("Server said:");
-                    ui.label(RichText::new(text).monospace());
-                });
-            }
-        });
+        diagnosis_ui(ui, d, None);
     }
     if let Some(server) = &report.server {
         ui.add_space(6.0);
@@ -95,6 +87,24 @@ fn report_ui(ui: &mut Ui, run: &TestRun) {
         ui.add_space(6.0);
         tls_ui(ui, tls);
     }
+}
+
+/// A diagnosis in a frame: what happened (optionally prefixed), what to do, the server's words.
+pub(crate) fn diagnosis_ui(ui: &mut Ui, d: &Diagnosis, prefix: Option<&str>) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        let summary = match prefix {
+            Some(p) => format!("{p}{}", d.summary),
+            None => d.summary.clone(),
+        };
+        ui.label(RichText::new(summary).strong().color(ui.visuals().error_fg_color));
+        ui.label(format!("What to do: {}", d.hint));
+        if let Some(text) = &d.server_text {
+            ui.horizontal_wrapped(|ui| {
+                ui.weak("Server said:");
+                ui.label(RichText::new(text).monospace());
+            });
+        }
+    });
 }
 
 fn steps_ui(ui: &mut Ui, report: &Report, running: bool) {
@@ -117,7 +127,7 @@ fn steps_ui(ui: &mut Ui, report: &Report, running: bool) {
 
 /// The step's status as a drawn icon (the bundled fonts have no ✓ / ✗ glyphs), named for screen
 /// readers by its hover text.
-fn status_icon_ui(ui: &mut Ui, status: StepStatus) {
+pub(crate) fn status_icon_ui(ui: &mut Ui, status: StepStatus) {
     if status == StepStatus::Running {
         ui.spinner().on_hover_text("running");
         return;
@@ -174,6 +184,6 @@ fn status_colour(ui: &Ui, status: StepStatus) -> Color32 {
     }
 }
 
-fn ok_colour(ui: &Ui) -> Color32 {
+pub(crate) fn ok_colour(ui: &Ui) -> Color32 {
     if ui.visuals().dark_mode { Color32::from_rgb(0x6c, 0xc6, 0x6c) } else { Color32::from_rgb(0x1e, 0x7b, 0x34) }
 }

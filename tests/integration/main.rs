@@ -8,3 +8,4 @@ mod redshift_sim;
 mod secrets;
 mod ssh_tunnel;
 mod ui_app;
+mod ui_provision;

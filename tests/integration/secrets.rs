@@ -20,14 +20,12 @@ use shiftgate::store::password_source::{
     PromptAnswer, PromptRequest, SecretOrigin, forget_profile_secrets, remove_profile_and_secrets, resolve_db_password, resolve_ssh_secret,
 };
 use shiftgate::store::profiles::ProfileStore;
-use shiftgate::store::secret_choice::open_secret_store;
 use shiftgate::store::secrets::{SecretKey, SecretKind, SecretStore};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const OPT_OUT: &str = "SHIFTGATE_NO_KEYCHAIN_TESTS";
-const CHILD_MODE: &str = "SHIFTGATE_SECRETS_CHILD";
 
 /// The real keychain, or `None` when the developer opted out. Fails loudly when there is no bus.
 fn real_keychain(test: &str) -> Option<KeychainSecretStore> {
@@ -210,10 +208,10 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
     assert_eq!(text(kc.get(&key(&p, SecretKind::SshPassphrase { hop: 0 })).unwrap()), None);
 }
 
-/// Run this test binary's [`child_open_secret_store`] (inside `wrapper`, if given) with an empty
-/// runtime dir and `configure`'s environment changes; returns its stdout and how long it took.
+/// Run `shiftgate secrets status` (inside `wrapper`, if given) with an empty runtime dir and
+/// `configure`'s environment changes; returns its stdout and how long it took.
 fn run_child(wrapper: Option<&str>, configure: impl FnOnce(&mut Command)) -> (String, Duration) {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_shiftgate"));
     let runtime = tempfile::tempdir().unwrap();
     let mut cmd = match wrapper {
         Some(w) => {
@@ -223,8 +221,7 @@ fn run_child(wrapper: Option<&str>, configure: impl FnOnce(&mut Command)) -> (St
         }
         None => Command::new(&exe),
     };
-    cmd.args(["secrets::child_open_secret_store", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(CHILD_MODE, "1")
+    cmd.args(["secrets", "status"])
         // An empty runtime dir, so zbus's fallback `$XDG_RUNTIME_DIR/bus` finds no bus either.
         .env("XDG_RUNTIME_DIR", runtime.path());
     configure(&mut cmd);
@@ -236,8 +233,18 @@ fn run_child(wrapper: Option<&str>, configure: impl FnOnce(&mut Command)) -> (St
     (stdout, elapsed)
 }
 
-fn child_line(stdout: &str) -> &str {
-    stdout.lines().find_map(|l| l.split_once("CHILD ").map(|(_, rest)| rest)).unwrap_or_else(|| panic!("no CHILD line in:\n{stdout}"))
+/// The status lines as one `persistent=… reason=…` line, for the assertions below.
+fn child_line(stdout: &str) -> String {
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} line in:\n{stdout}"))
+            .to_string()
+    };
+    let probe_ms: u128 = field("probe_ms").parse().unwrap_or(u128::MAX);
+    assert!(probe_ms < (PROBE_TIMEOUT + Duration::from_millis(500)).as_millis(), "probe took {probe_ms} ms");
+    format!("persistent={} reason={}", field("persistent"), field("reason"))
 }
 
 #[test]
@@ -245,7 +252,7 @@ fn without_dbus_the_app_uses_memory_and_says_why_quickly() {
     let (stdout, elapsed) = run_child(None, |c| {
         c.env_remove("DBUS_SESSION_BUS_ADDRESS");
     });
-    let line = child_line(&stdout);
+    let line = &child_line(&stdout);
     assert!(
         line.contains("persistent=false")
             && line
@@ -260,7 +267,7 @@ fn with_an_unreachable_bus_the_app_uses_memory_and_says_why_quickly() {
     let (stdout, _) = run_child(None, |c| {
         c.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/shiftgate-test-bus");
     });
-    let line = child_line(&stdout);
+    let line = &child_line(&stdout);
     assert!(line.contains("persistent=false") && line.contains("reason=No keychain: cannot reach the D-Bus session bus"), "{line}");
 }
 
@@ -280,25 +287,7 @@ fn with_a_locked_secret_service_the_app_uses_memory_and_says_why_quickly() {
     let (stdout, elapsed) = run_child(Some("dbus-run-session"), |c| {
         c.env_remove("DBUS_SESSION_BUS_ADDRESS").env("XDG_DATA_HOME", data.path());
     });
-    let line = child_line(&stdout);
+    let line = &child_line(&stdout);
     assert!(line.contains("persistent=false") && line.contains("reason=No keychain: the keychain is locked"), "{line}");
     assert!(elapsed < Duration::from_secs(20), "child took {elapsed:?}");
-}
-
-/// Helper run by the tests above in a child process (its environment is theirs to set).
-#[test]
-#[ignore = "helper: run in a child process by the no-D-Bus tests"]
-fn child_open_secret_store() {
-    if std::env::var_os(CHILD_MODE).is_none() {
-        return;
-    }
-    let started = Instant::now();
-    let (store, reason) = open_secret_store(true);
-    let elapsed = started.elapsed();
-    println!("CHILD persistent={} elapsed_ms={} reason={}", store.persistent(), elapsed.as_millis(), reason.as_deref().unwrap_or("-"));
-    assert!(elapsed < PROBE_TIMEOUT + Duration::from_millis(500), "open_secret_store took {elapsed:?}");
-    // The fallback works: a password can be kept for this run.
-    let p = Profile::new(Engine::Postgres);
-    store.set(&key(&p, SecretKind::DbPassword), "in-memory").unwrap();
-    assert_eq!(text(store.get(&key(&p, SecretKind::DbPassword)).unwrap()).as_deref(), Some("in-memory"));
 }

@@ -111,6 +111,10 @@ impl FilePicker for FakePicker {
     fn pick_ca_file(&mut self, _current: Option<&Path>) -> Option<PathBuf> {
         self.0.clone()
     }
+
+    fn save_file(&mut self, _suggested_name: &str) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// A config dir, a secret store and the fake backend's controls, shared by successive app windows.

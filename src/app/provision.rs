@@ -1,0 +1,419 @@
+//! Command handling for the catalog-user tabs (Setup, Verify, Teardown) and the host-key dialog:
+//! resolve the admin's or the catalog user's password, start discovery / script runs / verify as
+//! tasks, copy and save scripts exactly as shown, save the new user as a profile, answer host keys.
+//!
+//! The UI thread never waits here: tasks go to the backend and report back as events.
+
+use super::App;
+use super::command::UiCommand;
+use super::provision_state::{AdminSession, Pending, ReviewedScript, ScriptRunState, ScriptSlot, TaskOwner, VerifyTarget, dialect_of};
+use super::state::{Dialog, LogLevel, PasswordPrompt, PasswordPurpose, ResultsTab};
+use crate::net::connect::Password;
+use crate::net::credentials::Credentials;
+use crate::store::secrets::SecretKey;
+use crate::tasks::{Command, TaskId};
+use crate::ui::setup_panel::{SetupView, setup_panel_ui};
+use crate::ui::teardown_panel::{TeardownView, teardown_panel_ui};
+use crate::ui::verify_panel::{VerifyView, verify_panel_ui};
+use shiftgate_core::profile::{Profile, ProfileId, SecretMode};
+use shiftgate_core::sql::Dialect;
+
+/// How the password for a task is known.
+pub(super) enum PasswordSource {
+    /// Typed or saved (`None`: connect without one).
+    Known(Option<Password>),
+    /// Nothing known: ask, naming this profile.
+    Ask { profile_name: String },
+}
+
+impl App {
+    /// The password of the profile open in the form: typed, else saved, else ask. `None` when no
+    /// profile is open.
+    pub(super) fn form_password(&mut self) -> Option<PasswordSource> {
+        let form = self.state.form.as_ref()?;
+        if !form.password.is_empty() {
+            return Some(PasswordSource::Known(Some(form.password.clone())));
+        }
+        let profile_name = form.draft.display_name();
+        if form.draft.password_mode == SecretMode::Keychain {
+            match self.secrets.get(&SecretKey::db_password(&form.draft.id)) {
+                Ok(Some(password)) => return Some(PasswordSource::Known(Some(password))),
+                Ok(None) => {}
+                Err(e) => self.state.log(LogLevel::Warn, format!("Could not read the saved password: {e}")),
+            }
+        }
+        Some(PasswordSource::Ask { profile_name })
+    }
+
+    /// Known password → `launch`; unknown → the password prompt for `purpose`.
+    fn with_password(&mut self, source: PasswordSource, purpose: PasswordPurpose, launch: impl FnOnce(&mut App, Option<Password>)) {
+        match source {
+            PasswordSource::Known(password) => launch(self, password),
+            PasswordSource::Ask { profile_name } => {
+                self.state.dialog =
+                    Some(Dialog::Password(PasswordPrompt { profile_name, password: Password::new(String::new()), purpose }));
+            }
+        }
+    }
+
+    /// Perform a catalog-user command (see [`UiCommand`]).
+    pub(super) fn apply_provision_command(&mut self, ctx: &egui::Context, cmd: UiCommand) {
+        match cmd {
+            UiCommand::Discover => {
+                if self.state.setup.discovering.is_some() || self.state.form.as_ref().is_none_or(|f| f.draft.host.trim().is_empty()) {
+                    return;
+                }
+                if let Some(source) = self.form_password() {
+                    self.with_password(source, PasswordPurpose::Discover, |app, pw| app.launch_discover(ctx, pw));
+                }
+            }
+            UiCommand::CancelTask(TaskOwner::Test) => self.apply_command(ctx, UiCommand::CancelTest),
+            UiCommand::CancelTask(owner) => {
+                if let Some(pending) = self.state.pending_mut(owner).filter(|p| !p.cancel_requested) {
+                    pending.cancel_requested = true;
+                    let task = pending.task;
+                    self.backend.submit(Command::Cancel(task));
+                    self.state.log(LogLevel::Info, "Cancelling…");
+                }
+            }
+            UiCommand::CopyScript(slot) => {
+                let Some((script, reveal)) = self.slot_script(slot) else { return };
+                ctx.copy_text(script.text(reveal).to_string());
+                let note = match (script.has_secrets(), reveal) {
+                    (false, _) => "",
+                    (true, false) => " (password masked)",
+                    (true, true) => " (with the password)",
+                };
+                let text = format!("{}{note} copied to the clipboard", capitalised(slot.noun()));
+                self.state.tell(LogLevel::Info, text);
+            }
+            UiCommand::SaveScript(slot) => self.save_script(slot),
+            UiCommand::RunScript(slot) => self.run_script(ctx, slot),
+            UiCommand::PrefillVerify => self.prefill_verify(),
+            UiCommand::SaveCatalogProfile => self.save_catalog_profile(),
+            UiCommand::Verify => self.verify(ctx),
+            UiCommand::AnswerHostKey(accept) => self.answer_host_key(accept),
+            other => tracing::warn!(?other, "not a catalog-user command"),
+        }
+    }
+
+    /// The password prompt was answered for a catalog-user task.
+    pub(super) fn submit_provision_password(&mut self, ctx: &egui::Context, purpose: PasswordPurpose, password: Option<Password>) {
+        match purpose {
+            PasswordPurpose::Test => self.launch_test(ctx, password),
+            PasswordPurpose::Discover => self.launch_discover(ctx, password),
+            PasswordPurpose::RunScript(slot) => {
+                if let Some(form) = &self.state.form {
+                    self.state.admin = Some(AdminSession { profile: form.draft.clone(), password });
+                    self.launch_script(ctx, slot);
+                }
+            }
+            PasswordPurpose::Verify => self.launch_verify(ctx, password),
+        }
+    }
+
+    fn launch_discover(&mut self, ctx: &egui::Context, password: Option<Password>) {
+        let Some(form) = self.state.form.as_ref() else { return };
+        let profile = form.draft.clone();
+        let task = TaskId::next();
+        self.state.setup.begin_discovery(task, profile.display_name());
+        self.state.admin = Some(AdminSession { profile: profile.clone(), password: password.clone() });
+        self.state.log(
+            LogLevel::Info,
+            format!("Discovering as \"{}\" ({}@{}:{})", profile.display_name(), profile.user, profile.host, profile.port),
+        );
+        self.state.ui.results_tab = ResultsTab::Setup;
+        self.backend.submit(Command::Discover { task, profile: Box::new(profile), credentials: Credentials::db_only(password) });
+        ctx.request_repaint();
+    }
+
+    /// The script of `slot` and whether its password is revealed.
+    fn slot_script(&self, slot: ScriptSlot) -> Option<(&ReviewedScript, bool)> {
+        let s = &self.state;
+        match slot {
+            ScriptSlot::Setup => s.setup.script.script().map(|x| (x, s.setup.review.reveal)),
+            ScriptSlot::VerifyFix => s.verify.fix.as_ref().map(|x| (x, s.verify.fix_review.reveal)),
+            ScriptSlot::Teardown => s.teardown.script.script().map(|x| (x, s.teardown.review.reveal)),
+            ScriptSlot::Cleanup => s.teardown.cleanup_script.script().map(|x| (x, s.teardown.cleanup_review.reveal)),
+        }
+    }
+
+    fn slot_reviewed(&self, slot: ScriptSlot) -> bool {
+        let s = &self.state;
+        match slot {
+            ScriptSlot::Setup => s.setup.review.reviewed,
+            ScriptSlot::VerifyFix => s.verify.fix_review.reviewed,
+            ScriptSlot::Teardown => s.teardown.review.reviewed,
+            ScriptSlot::Cleanup => s.teardown.cleanup_review.reviewed,
+        }
+    }
+
+    fn any_script_running(&self) -> bool {
+        [ScriptSlot::Setup, ScriptSlot::VerifyFix, ScriptSlot::Teardown, ScriptSlot::Cleanup]
+            .into_iter()
+            .any(|slot| self.state.script_run(slot).is_some_and(ScriptRunState::running))
+    }
+
+    /// Why no script may start now, if so.
+    fn run_blocked(&self) -> Option<String> {
+        if self.any_script_running() {
+            Some("Another script is running".into())
+        } else if self.state.admin.is_none() && self.state.form.as_ref().is_none_or(|f| f.draft.host.trim().is_empty()) {
+            Some("No admin: select the admin's profile on the left".into())
+        } else {
+            None
+        }
+    }
+
+    fn save_script(&mut self, slot: ScriptSlot) {
+        let Some(text) = self.slot_script(slot).map(|(script, reveal)| Password::new(script.text(reveal).to_string())) else { return };
+        let Some(path) = self.file_picker.save_file(slot.file_name()) else { return };
+        match std::fs::write(&path, text.as_bytes()) {
+            Ok(()) => self.state.tell(LogLevel::Info, format!("Saved the {} to {}", slot.noun(), path.display())),
+            Err(e) => self.state.tell(LogLevel::Error, format!("Could not save the {} to {}: {e}", slot.noun(), path.display())),
+        }
+    }
+
+    fn run_script(&mut self, ctx: &egui::Context, slot: ScriptSlot) {
+        if self.run_blocked().is_some() || !self.slot_reviewed(slot) || self.slot_script(slot).is_none() {
+            return;
+        }
+        if self.state.admin.is_some() {
+            self.launch_script(ctx, slot);
+            return;
+        }
+        // No discovery yet: the profile open in the form is the admin.
+        if let Some(source) = self.form_password() {
+            self.with_password(source, PasswordPurpose::RunScript(slot), |app, password| {
+                if let Some(form) = &app.state.form {
+                    app.state.admin = Some(AdminSession { profile: form.draft.clone(), password });
+                    app.launch_script(ctx, slot);
+                }
+            });
+        }
+    }
+
+    fn launch_script(&mut self, ctx: &egui::Context, slot: ScriptSlot) {
+        let Some(admin) = self.state.admin.as_ref() else { return };
+        let Some((reviewed, _)) = self.slot_script(slot) else { return };
+        let script = reviewed.script.clone();
+        let (profile, password) = (admin.profile.clone(), admin.password.clone());
+        let task = TaskId::next();
+        let total = reviewed.statement_count();
+        let run = ScriptRunState::start(task, &script, profile.display_name());
+        if slot == ScriptSlot::Setup {
+            self.state.setup.launched_plan = self.state.setup.script.key().map(|(plan, _)| plan.clone());
+            self.state.setup.saved_profile = None;
+        }
+        *self.state.script_run_mut(slot) = Some(run);
+        self.state.log(LogLevel::Info, format!("Running the {} as \"{}\" ({total} statements)", slot.noun(), profile.display_name()));
+        self.backend.submit(Command::RunScript {
+            task,
+            profile: Box::new(profile),
+            credentials: Credentials::db_only(password),
+            script: Box::new(script),
+        });
+        ctx.request_repaint();
+    }
+
+    /// A copy of the admin's connection that logs in as `user` (no password command: the admin's
+    /// would answer with the admin's password).
+    fn admin_as(&self, user: &str) -> Option<Profile> {
+        let admin = self.state.admin.as_ref()?;
+        let mut p = admin.profile.clone();
+        p.id = ProfileId::new_random();
+        p.user = user.to_string();
+        p.password_command = None;
+        p.password_mode = SecretMode::Keychain;
+        p.name = format!("{} as {user}", admin.profile.display_name());
+        Some(p)
+    }
+
+    fn prefill_verify(&mut self) {
+        let Some(plan) = self.state.setup.launched_plan.clone() else { return };
+        let Some(adhoc) = self.admin_as(&plan.user) else { return };
+        let verify = &mut self.state.verify;
+        verify.adhoc = Some(adhoc);
+        verify.target = Some(match &self.state.setup.saved_profile {
+            Some(id) => VerifyTarget::Saved(id.clone()),
+            None => VerifyTarget::Adhoc,
+        });
+        verify.password = Password::new(plan.password.clone());
+        verify.source = super::provision_state::PlanSource::Setup;
+        self.state.ui.results_tab = ResultsTab::Verify;
+    }
+
+    fn save_catalog_profile(&mut self) {
+        let Some(plan) = self.state.setup.launched_plan.clone() else { return };
+        let Some(mut profile) = self.admin_as(&plan.user) else { return };
+        let base = profile.name.clone();
+        let mut n = 2;
+        while self.store.profiles().iter().any(|p| p.name.trim().eq_ignore_ascii_case(profile.name.trim())) {
+            profile.name = format!("{base} {n}");
+            n += 1;
+        }
+        profile.notes = format!("Read-only catalog user ({} {}) created by Shiftgate setup.", plan.access.kind_word(), plan.access.name());
+        if let Err(e) = self.store.upsert(profile.clone()) {
+            self.state.tell(LogLevel::Error, format!("Could not save the profile: {e}"));
+            return;
+        }
+        self.state.store_revision += 1;
+        let stored = self.secrets.set(&SecretKey::db_password(&profile.id), &plan.password);
+        self.state.setup.saved_profile = Some(profile.id.clone());
+        self.state.verify.target = Some(VerifyTarget::Saved(profile.id.clone()));
+        match stored {
+            Ok(()) => self.state.tell(LogLevel::Info, format!("Saved \"{}\"; its password is in {}", profile.name, self.secrets_name)),
+            Err(e) => self.state.tell(LogLevel::Warn, format!("Saved \"{}\", but the password was not stored: {e}", profile.name)),
+        }
+    }
+
+    /// The profile Verify logs in with.
+    fn verify_login(&self) -> Option<Profile> {
+        match &self.state.verify.target {
+            Some(VerifyTarget::Adhoc) => self.state.verify.adhoc.clone(),
+            Some(VerifyTarget::Saved(id)) => self.store.get(id).cloned(),
+            None => None,
+        }
+    }
+
+    /// Before the Verify tab has a target: the new user's connection, else the selected profile.
+    fn default_verify_target(&mut self) {
+        if self.state.verify.target.is_some() {
+            return;
+        }
+        self.state.verify.target = if self.state.verify.adhoc.is_some() {
+            Some(VerifyTarget::Adhoc)
+        } else {
+            self.state.selected_id().cloned().map(VerifyTarget::Saved)
+        };
+    }
+
+    fn verify(&mut self, ctx: &egui::Context) {
+        let Some(login) = self.verify_login() else { return };
+        if self.state.verify.pending.is_some() {
+            return;
+        }
+        let source = if !self.state.verify.password.is_empty() {
+            PasswordSource::Known(Some(self.state.verify.password.clone()))
+        } else if let Some(form) = self.state.form.as_ref().filter(|f| f.draft.id == login.id && !f.password.is_empty()) {
+            PasswordSource::Known(Some(form.password.clone()))
+        } else {
+            match (login.password_mode, self.secrets.get(&SecretKey::db_password(&login.id))) {
+                (SecretMode::Keychain, Ok(Some(password))) => PasswordSource::Known(Some(password)),
+                _ => PasswordSource::Ask { profile_name: login.display_name() },
+            }
+        };
+        self.with_password(source, PasswordPurpose::Verify, |app, password| app.launch_verify(ctx, password));
+    }
+
+    fn launch_verify(&mut self, ctx: &egui::Context, password: Option<Password>) {
+        let Some(login) = self.verify_login() else { return };
+        let setup_plan = self.state.setup.plan_for_followup();
+        let plan = self.state.verify.plan(setup_plan.as_ref(), login.engine);
+        let task = TaskId::next();
+        let verify = &mut self.state.verify;
+        verify.pending = Some(Pending::new(task));
+        verify.checked_plan = Some(plan.clone());
+        verify.result = None;
+        verify.fix = None;
+        verify.fix_run = None;
+        self.state.log(LogLevel::Info, format!("Verifying as {} ({}:{}/{})", login.user, login.host, login.port, login.database));
+        self.backend.submit(Command::Verify {
+            task,
+            profile: Box::new(login),
+            credentials: Credentials::db_only(password),
+            plan: Box::new(plan),
+        });
+        ctx.request_repaint();
+    }
+
+    fn answer_host_key(&mut self, accept: bool) {
+        if self.state.host_keys.is_empty() {
+            return;
+        }
+        let q = self.state.host_keys.remove(0);
+        let delivered = q.reply.answer(accept);
+        let what = format!("{} key {} of {}:{}", q.key_type, q.fingerprint_sha256, q.host, q.port);
+        let (level, text) = match (accept, delivered) {
+            (true, true) => (LogLevel::Info, format!("Trusted the {what}; it is remembered in Shiftgate's known-hosts file")),
+            (false, true) => (LogLevel::Warn, format!("Refused the {what}; the connection stops")),
+            (_, false) => (LogLevel::Warn, format!("The task waiting for the {what} has already stopped")),
+        };
+        self.state.tell(level, text);
+    }
+
+    /// Draw a catalog-user tab.
+    pub(super) fn workflow_ui(&mut self, ui: &mut egui::Ui, tab: ResultsTab) -> Vec<UiCommand> {
+        let selected = self.state.form.as_ref().filter(|f| !f.draft.host.trim().is_empty()).map(|f| f.draft.display_name());
+        let admin_name = self.state.admin.as_ref().map(|a| a.profile.display_name());
+        let run_blocked = self.run_blocked();
+        match tab {
+            ResultsTab::Setup => {
+                let view = SetupView {
+                    selected,
+                    admin: admin_name.as_deref(),
+                    run_blocked,
+                    catalog_profile_saved: self.state.setup.saved_profile.is_some(),
+                };
+                setup_panel_ui(ui, &mut self.state.setup, view)
+            }
+            ResultsTab::Verify => {
+                self.default_verify_target();
+                let setup_plan = self.state.setup.plan_for_followup();
+                let login = self.verify_login();
+                let plan = self.state.verify.plan(setup_plan.as_ref(), login.as_ref().map(|p| p.engine).unwrap_or_default());
+                let view = VerifyView {
+                    profiles: self.store.profiles(),
+                    setup_plan: setup_plan.as_ref(),
+                    login: login.as_ref(),
+                    plan: &plan,
+                    admin: admin_name.as_deref(),
+                    fix_blocked: run_blocked,
+                };
+                verify_panel_ui(ui, &mut self.state.verify, view)
+            }
+            ResultsTab::Teardown => {
+                let setup_plan = self.state.setup.plan_for_followup();
+                let admin = self.state.admin.as_ref().map(|a| &a.profile).or(self.state.form.as_ref().map(|f| &f.draft));
+                let dialect = self.state.setup.dialect().or(admin.map(|p| dialect_of(p.engine))).unwrap_or(Dialect::Redshift);
+                let admin_user = admin.map(|p| p.user.clone()).unwrap_or_default();
+                let admin_label = match (&admin_name, &selected) {
+                    (Some(name), _) => Some(name.clone()),
+                    (None, Some(name)) => Some(format!("{name} (the profile open in the form)")),
+                    (None, None) => None,
+                };
+                let view = TeardownView {
+                    setup_plan: setup_plan.as_ref(),
+                    admin: admin_label,
+                    admin_user: &admin_user,
+                    dialect,
+                    existing: self.state.setup.found.as_ref().map(|f| f.discovery.existing_state()),
+                    run_blocked,
+                };
+                teardown_panel_ui(ui, &mut self.state.teardown, view)
+            }
+            ResultsTab::TestReport | ResultsTab::Log => Vec::new(),
+        }
+    }
+
+    /// Whether a catalog-user tab has a task running (its title is drawn in italics).
+    pub(super) fn workflow_busy(&self, tab: ResultsTab) -> bool {
+        let s = &self.state;
+        let running = |slot| s.script_run(slot).is_some_and(ScriptRunState::running);
+        match tab {
+            ResultsTab::Setup => s.setup.discovering.is_some() || running(ScriptSlot::Setup),
+            ResultsTab::Verify => s.verify.pending.is_some() || running(ScriptSlot::VerifyFix),
+            ResultsTab::Teardown => running(ScriptSlot::Teardown) || running(ScriptSlot::Cleanup),
+            ResultsTab::TestReport => s.test_running(),
+            ResultsTab::Log => false,
+        }
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

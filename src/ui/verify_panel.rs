@@ -1,0 +1,287 @@
+//! The Verify tab: log in as the catalog user (the profile made after setup, the admin's
+//! connection with the new user's name, or any saved profile) and check every planned schema —
+//! visible, USAGE, tables readable, read probe, late-binding columns — with a verdict per schema.
+//! Gaps come with the fix script in the shared review, to copy or run as the admin.
+//!
+//! The plan comes from the Setup tab, or is typed in (user, group/role, schemas) when there is none.
+//! Draws and returns commands; never connects itself.
+
+use super::report_panel::{ok_colour, status_icon_ui};
+use super::sql_review::{ReviewArgs, failure_ui, pending_ui, script_run_ui, sql_review_ui};
+use crate::app::command::UiCommand;
+use crate::app::provision_state::{PlanSource, ScriptSlot, TaskOwner, VerifyState, VerifyTarget};
+use egui::{Button, ComboBox, Grid, RichText, ScrollArea, TextEdit, Ui};
+use shiftgate_core::profile::Profile;
+use shiftgate_core::report::StepStatus;
+use shiftgate_core::sql::{SchemaKind, SetupPlan, Verdict, VerifyReport};
+
+/// What the tab shows besides its own state.
+pub struct VerifyView<'a> {
+    /// Saved profiles, to log in with.
+    pub profiles: &'a [Profile],
+    /// The Setup tab's plan (the one that ran, else the one being edited), if any.
+    pub setup_plan: Option<&'a SetupPlan>,
+    /// The profile Verify logs in with, resolved from the target.
+    pub login: Option<&'a Profile>,
+    /// The plan Verify would check now.
+    pub plan: &'a SetupPlan,
+    /// Display name of the admin the fix runs as (None: the profile open in the form).
+    pub admin: Option<&'a str>,
+    /// Why the fix can't run now, if so.
+    pub fix_blocked: Option<String>,
+}
+
+pub fn verify_panel_ui(ui: &mut Ui, verify: &mut VerifyState, view: VerifyView<'_>) -> Vec<UiCommand> {
+    let mut out = Vec::new();
+    ScrollArea::vertical().id_salt("verify_scroll").auto_shrink([false, false]).show(ui, |ui| {
+        login_ui(ui, verify, &view);
+        ui.add_space(4.0);
+        plan_ui(ui, verify, &view);
+        ui.add_space(4.0);
+        run_ui(ui, verify, &view, &mut out);
+        if let Some(pending) = &verify.pending {
+            out.extend(pending_ui(ui, pending, &format!("Verifying as {}…", view.plan.user), TaskOwner::Verify));
+        }
+        match &verify.result {
+            None => {}
+            Some(Err(failure)) => failure_ui(ui, failure, "Verification failed: "),
+            Some(Ok(report)) => {
+                ui.separator();
+                report_ui(ui, report);
+            }
+        }
+        fix_ui(ui, verify, &view, &mut out);
+    });
+    out
+}
+
+fn login_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>) {
+    Grid::new("verify_login").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+        let label = ui.label("Log in as");
+        let selected_text = match (&verify.target, view.login) {
+            (Some(VerifyTarget::Adhoc), Some(p)) => adhoc_name(p),
+            (_, Some(p)) => p.display_name(),
+            _ => "choose a profile…".to_string(),
+        };
+        let mut target = verify.target.clone();
+        ComboBox::from_id_salt("verify_target")
+            .selected_text(selected_text)
+            .width(320.0)
+            .show_ui(ui, |ui| {
+                if let Some(adhoc) = &verify.adhoc {
+                    ui.selectable_value(&mut target, Some(VerifyTarget::Adhoc), adhoc_name(adhoc));
+                }
+                for p in view.profiles {
+                    ui.selectable_value(&mut target, Some(VerifyTarget::Saved(p.id.clone())), p.display_name());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.end_row();
+        if target != verify.target {
+            // A password carried over from setup belongs to the new user's connection only.
+            if matches!(target, Some(VerifyTarget::Saved(_))) {
+                verify.password = crate::net::connect::Password::new(String::new());
+            }
+            verify.target = target;
+        }
+
+        let label = ui.label("Catalog user password");
+        ui.horizontal(|ui| {
+            ui.add(
+                TextEdit::singleline(&mut *verify.password)
+                    .password(!verify.show_password)
+                    .hint_text("empty = saved password, else asked")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label.id);
+            ui.checkbox(&mut verify.show_password, "Show verify password");
+        });
+        ui.end_row();
+    });
+    if let Some(login) = view.login {
+        ui.weak(format!("{}:{}/{} as {} — kept in memory only", login.host, login.port, login.database, login.user));
+        if !view.plan.user.is_empty() && login.user != view.plan.user {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "This profile logs in as {}, but the plan is for {}: the result describes {}.",
+                    login.user, view.plan.user, login.user
+                ),
+            );
+        }
+    }
+}
+
+fn adhoc_name(p: &Profile) -> String {
+    format!("{}:{} as {} (not saved)", p.host, p.port, p.user)
+}
+
+fn plan_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>) {
+    ui.horizontal(|ui| {
+        ui.label("Check against");
+        let has_setup = view.setup_plan.is_some();
+        let setup =
+            ui.add_enabled(has_setup, egui::RadioButton::new(verify.source == PlanSource::Setup && has_setup, "the Setup tab's plan"));
+        if setup.on_disabled_hover_text("No plan on the Setup tab yet: discover and tick schemas there").clicked() {
+            verify.source = PlanSource::Setup;
+        }
+        if ui.radio(verify.source == PlanSource::Manual || !has_setup, "a plan typed here").clicked() {
+            verify.source = PlanSource::Manual;
+        }
+    });
+    if verify.source == PlanSource::Setup && view.setup_plan.is_some() {
+        let plan = view.plan;
+        let schemas: Vec<&str> = plan.schemas.iter().map(|s| s.name.as_str()).collect();
+        ui.weak(format!(
+            "User {}, {} {}, {} schema(s): {}",
+            plan.user,
+            plan.access.kind_word(),
+            plan.access.name(),
+            schemas.len(),
+            schemas.join(", ")
+        ));
+        return;
+    }
+    manual_plan_ui(ui, &mut verify.manual, "verify");
+}
+
+/// The small typed-in plan (shared with the Teardown tab); `salt` keeps the two apart.
+pub fn manual_plan_ui(ui: &mut Ui, manual: &mut crate::app::provision_state::ManualPlan, salt: &str) {
+    Grid::new(("manual_plan", salt)).num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+        let label = ui.label("User name");
+        ui.add(TextEdit::singleline(&mut manual.user).desired_width(200.0)).labelled_by(label.id);
+        ui.end_row();
+        ui.label("Access through");
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut manual.use_role, false, "group");
+            ui.radio_value(&mut manual.use_role, true, "role");
+        });
+        ui.end_row();
+        let label = ui.label(if manual.use_role { "Role name" } else { "Group name" });
+        ui.add(TextEdit::singleline(&mut manual.access_name).desired_width(200.0)).labelled_by(label.id);
+        ui.end_row();
+        let label = ui.label("Schemas");
+        ui.add(TextEdit::singleline(&mut manual.schemas).hint_text("sales, marketing").desired_width(300.0)).labelled_by(label.id);
+        ui.end_row();
+        if salt == "teardown" {
+            let label = ui.label("Object owners");
+            ui.add(
+                TextEdit::singleline(&mut manual.owners)
+                    .hint_text("etl, loader (their default privileges are revoked)")
+                    .desired_width(300.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+        }
+    });
+    ui.weak("Schemas typed here are treated as local schemas; use Discover on the Setup tab for external ones.");
+}
+
+fn run_ui(ui: &mut Ui, verify: &VerifyState, view: &VerifyView<'_>, out: &mut Vec<UiCommand>) {
+    let why = if verify.pending.is_some() {
+        Some("Verification is running")
+    } else if view.login.is_none() {
+        Some("Choose the profile to log in with")
+    } else if view.plan.schemas.is_empty() {
+        Some("Name at least one schema to check")
+    } else if view.plan.user.is_empty() {
+        Some("Name the catalog user")
+    } else {
+        None
+    };
+    let hover = why.unwrap_or("Log in as the catalog user and check every schema of the plan");
+    if ui.add_enabled(why.is_none(), Button::new("Run verification")).on_hover_text(hover).on_disabled_hover_text(hover).clicked() {
+        out.push(UiCommand::Verify);
+    }
+}
+
+fn report_ui(ui: &mut Ui, report: &VerifyReport) {
+    let failing = report.schemas.iter().filter(|s| s.verdict != Verdict::Pass).count();
+    if report.passed() {
+        ui.colored_label(
+            ok_colour(ui),
+            format!("All {} schemas pass: the catalog user can read everything planned.", report.schemas.len()),
+        );
+    } else {
+        ui.colored_label(ui.visuals().error_fg_color, format!("{failing} of {} schemas have gaps.", report.schemas.len()));
+    }
+    Grid::new("verify_verdicts").num_columns(8).spacing([12.0, 4.0]).striped(true).show(ui, |ui| {
+        for heading in ["Schema", "Kind", "Visible", "USAGE", "Tables", "Unreadable", "Late-binding cols", "Verdict"] {
+            ui.label(RichText::new(heading).strong());
+        }
+        ui.end_row();
+        for s in &report.schemas {
+            ui.label(RichText::new(&s.name).monospace());
+            ui.label(match s.kind {
+                SchemaKind::Local => "local",
+                SchemaKind::External => "external",
+            });
+            ui.label(yes_no(s.visible));
+            ui.label(yes_no(s.usage));
+            ui.label(s.tables_total.to_string());
+            let unreadable = ui.label(s.tables_unreadable.len().to_string());
+            if !s.tables_unreadable.is_empty() {
+                unreadable.on_hover_text(s.tables_unreadable.join(", "));
+            }
+            ui.label(s.late_binding_cols.to_string());
+            ui.vertical(|ui| {
+                ui.horizontal(|ui| match &s.verdict {
+                    Verdict::Pass => {
+                        status_icon_ui(ui, StepStatus::Ok);
+                        ui.colored_label(ok_colour(ui), format!("{}: pass", s.name));
+                    }
+                    Verdict::Fail(_) => {
+                        status_icon_ui(ui, StepStatus::Failed);
+                        ui.colored_label(ui.visuals().error_fg_color, format!("{}: FAIL", s.name));
+                    }
+                });
+                if let Verdict::Fail(gaps) = &s.verdict {
+                    for gap in gaps {
+                        ui.label(format!("• {gap}"));
+                    }
+                }
+                if !s.uncovered_owners.is_empty() {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("Owners not in the plan (their future tables stay unreadable): {}", s.uncovered_owners.join(", ")),
+                    );
+                }
+            });
+            ui.end_row();
+        }
+    });
+    for d in &report.datashares {
+        let text = if d.visible { "visible" } else { "NOT visible" };
+        ui.label(format!("Datashare database {}: {text}", d.name));
+    }
+    if let Some(ok) = report.svv_table_info {
+        ui.label(format!("svv_table_info readable: {}", yes_no(ok)));
+    }
+    for (query, error) in &report.query_errors {
+        ui.colored_label(ui.visuals().error_fg_color, format!("The {query} failed: {error}"));
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn fix_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>, out: &mut Vec<UiCommand>) {
+    let Some(fix) = &verify.fix else { return };
+    ui.separator();
+    let admin = view.admin.map(|a| format!(" as the admin ({a})")).unwrap_or_else(|| " as the admin (the profile open in the form)".into());
+    ui.label(RichText::new(format!("These statements close the gaps; run them{admin}, then verify again.")).strong());
+    let running = verify.fix_run.as_ref().is_some_and(|r| r.running());
+    let blocked = if running { Some("The fix is running".to_string()) } else { view.fix_blocked.clone() };
+    out.extend(sql_review_ui(
+        ui,
+        ReviewArgs { slot: ScriptSlot::VerifyFix, script: fix, review: &mut verify.fix_review, run_label: "Run fix as admin", blocked },
+    ));
+    if let Some(run) = &verify.fix_run {
+        out.extend(script_run_ui(ui, ScriptSlot::VerifyFix, run));
+        if run.succeeded() {
+            ui.label("Fix applied: press Run verification to check again.");
+        }
+    }
+}
