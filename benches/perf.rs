@@ -22,7 +22,7 @@ use shiftgate::store::profiles::ProfileStore;
 use shiftgate::tasks::provision;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::pg;
+use support::{pg, sshd};
 use tokio_util::sync::CancellationToken;
 
 struct Scale {
@@ -114,6 +114,75 @@ fn bench_test_connection(scale: &Scale) {
     let p = median(psql_runs);
     line(&format!("test connection, CLI process (median of {})", scale.runs), median(cli_runs), "psql -c (same TLS)", p);
     line(&format!("test connection, engine in-process (median of {})", scale.runs), median(engine), "psql -c (same TLS)", p);
+}
+
+/// Test connection through an SSH bastion (real sshd, ed25519 key): the engine's in-process
+/// tunnel (russh channel straight into the driver) vs `ssh -N -L` + `psql`, each run from scratch.
+fn bench_tunnel(scale: &Scale) {
+    use shiftgate::profile::{SshAuth, SshHop};
+    let rt = support::rt();
+    let s = pg::server();
+    let bastion = sshd::main_server();
+    let keys = sshd::keys();
+    let user = sshd::login_user();
+    let dir = tempfile::tempdir().expect("tmp");
+    let known = dir.path().join("known_hosts");
+    std::fs::write(&known, bastion.known_hosts_line()).expect("known_hosts");
+    let mut profile = admin_profile("postgres");
+    profile.ssh.enabled = true;
+    profile.ssh.bastion = SshHop { host: "127.0.0.1".into(), port: bastion.port, user: user.clone(), auth: SshAuth::Key { path: keys.ed25519.clone() } };
+    let creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
+    let tunnel = TunnelOptions {
+        user_known_hosts: Some(known.clone()),
+        app_known_hosts: Some(dir.path().join("app_known_hosts")),
+        ssh_config: Some(dir.path().join("no_ssh_config")),
+        agent_socket: Some(dir.path().join("no_agent")),
+        ..TunnelOptions::default()
+    };
+    let ours: Vec<Duration> = (0..scale.runs)
+        .map(|_| {
+            let t = Instant::now();
+            let r = rt.block_on(test_connection(&profile, &creds, &tunnel, &|_| {}, &CancellationToken::new()));
+            assert!(r.succeeded(), "{}", r.render_text());
+            t.elapsed()
+        })
+        .collect();
+    let anchor: Vec<Duration> = (0..scale.runs)
+        .map(|_| {
+            let local = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+            let t = Instant::now();
+            let mut ssh = Command::new("ssh")
+                .args(["-N", "-o", "ExitOnForwardFailure=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"])
+                .arg("-o")
+                .arg(format!("UserKnownHostsFile={}", known.display()))
+                .arg("-i")
+                .arg(&keys.ed25519)
+                .arg("-L")
+                .arg(format!("127.0.0.1:{local}:localhost:{}", s.port))
+                .args(["-p", &bastion.port.to_string(), &format!("{user}@127.0.0.1")])
+                .stdin(std::process::Stdio::null())
+                .spawn()
+                .expect("ssh");
+            // Wait until the forward accepts (what a tool wrapping `ssh -L` has to do).
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", local)).is_err() {
+                assert!(Instant::now() < deadline, "ssh -L did not come up");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let info = format!(
+                "host=localhost hostaddr=127.0.0.1 port={local} user={} dbname=postgres sslmode=verify-full sslrootcert={}",
+                pg::SUPERUSER,
+                s.ca_file.display()
+            );
+            let o = psql(&info, &["-c", "select version(), current_user, current_database()"]).output().expect("psql");
+            let took = t.elapsed();
+            let _ = ssh.kill();
+            let _ = ssh.wait();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            took
+        })
+        .collect();
+    line(&format!("test through SSH bastion, engine (median of {})", scale.runs), median(ours), "ssh -L + psql", median(anchor));
 }
 
 /// A database with `n` schemas, each with tables by 3 owner roles.
@@ -262,6 +331,7 @@ fn main() {
     };
     println!("Shiftgate benchmarks ({}), PostgreSQL 15 on loopback, {} cores", if quick { "quick smoke" } else { "full" }, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     bench_test_connection(&scale);
+    bench_tunnel(&scale);
     bench_setup(&scale);
     bench_verify(&scale);
     bench_store(&scale);

@@ -322,8 +322,9 @@ impl App {
         match self.store.remove(id) {
             Ok(removed) => {
                 self.state.store_revision += 1;
-                if let Err(e) = self.secrets.delete(&SecretKey::db_password(id)) {
-                    self.state.log(LogLevel::Warn, format!("The saved password could not be removed: {e}"));
+                // The database password and every SSH secret of the profile go with it.
+                if let Err(e) = crate::store::password_source::forget_profile_secrets(self.secrets.as_ref(), &removed) {
+                    self.state.log(LogLevel::Warn, format!("The saved secrets could not be removed: {e}"));
                 }
                 if self.state.form.as_ref().is_some_and(|f| &f.draft.id == id) {
                     self.state.form = None;
