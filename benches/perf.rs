@@ -13,7 +13,7 @@
 #[path = "../tests/integration/support/mod.rs"]
 mod support;
 
-use shiftgate::net::connect::{test_connection, Password};
+use shiftgate::net::connect::{Password, test_connection};
 use shiftgate::net::credentials::Credentials;
 use shiftgate::net::ssh::TunnelOptions;
 use shiftgate::profile::{Engine, Profile, SslMode};
@@ -42,7 +42,12 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn line(name: &str, ours: Duration, anchor_name: &str, anchor: Duration) {
-    println!("{name:<52} {:>9.1} ms   {anchor_name:<22} {:>9.1} ms   ratio {:.2}×", ms(ours), ms(anchor), ours.as_secs_f64() / anchor.as_secs_f64().max(1e-9));
+    println!(
+        "{name:<52} {:>9.1} ms   {anchor_name:<22} {:>9.1} ms   ratio {:.2}×",
+        ms(ours),
+        ms(anchor),
+        ours.as_secs_f64() / anchor.as_secs_f64().max(1e-9)
+    );
 }
 
 fn admin_profile(db: &str) -> Profile {
@@ -61,7 +66,7 @@ fn admin_profile(db: &str) -> Profile {
 fn psql(conninfo: &str, extra: &[&str]) -> Command {
     let s = pg::server();
     let mut c = Command::new(s.bin.join("psql"));
-    c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]).args(extra).arg(conninfo).env("PGPASSWORD", pg::SUPERUSER_PASSWORD);
+    c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", conninfo]).args(extra).env("PGPASSWORD", pg::SUPERUSER_PASSWORD);
     c
 }
 
@@ -111,6 +116,23 @@ fn bench_test_connection(scale: &Scale) {
             t.elapsed()
         })
         .collect();
+    let startup: Vec<Duration> = (0..scale.runs)
+        .map(|_| {
+            let t = Instant::now();
+            let o = Command::new(env!("CARGO_BIN_EXE_shiftgate")).arg("--version").output().expect("shiftgate");
+            assert!(o.status.success());
+            t.elapsed()
+        })
+        .collect();
+    let version: Vec<Duration> = (0..scale.runs)
+        .map(|_| {
+            let t = Instant::now();
+            let o = psql("", &["--version"]).output().expect("psql");
+            assert!(o.status.success());
+            t.elapsed()
+        })
+        .collect();
+    line("process start (`--version`)", median(startup), "psql --version", median(version));
     let p = median(psql_runs);
     line(&format!("test connection, CLI process (median of {})", scale.runs), median(cli_runs), "psql -c (same TLS)", p);
     line(&format!("test connection, engine in-process (median of {})", scale.runs), median(engine), "psql -c (same TLS)", p);
@@ -130,7 +152,8 @@ fn bench_tunnel(scale: &Scale) {
     std::fs::write(&known, bastion.known_hosts_line()).expect("known_hosts");
     let mut profile = admin_profile("postgres");
     profile.ssh.enabled = true;
-    profile.ssh.bastion = SshHop { host: "127.0.0.1".into(), port: bastion.port, user: user.clone(), auth: SshAuth::Key { path: keys.ed25519.clone() } };
+    profile.ssh.bastion =
+        SshHop { host: "127.0.0.1".into(), port: bastion.port, user: user.clone(), auth: SshAuth::Key { path: keys.ed25519.clone() } };
     let creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
     let tunnel = TunnelOptions {
         user_known_hosts: Some(known.clone()),
@@ -274,7 +297,13 @@ fn bench_verify(scale: &Scale) {
     let tunnel = TunnelOptions::default();
     let script = sql::setup_script(&p, &sql::ExistingState::default()).expect("script");
     let run = rt
-        .block_on(provision::run_script(provision::Target { profile: &admin, credentials: &creds, tunnel: &tunnel }, &script, &|_| {}, &|_| {}, &CancellationToken::new()))
+        .block_on(provision::run_script(
+            provision::Target { profile: &admin, credentials: &creds, tunnel: &tunnel },
+            &script,
+            &|_| {},
+            &|_| {},
+            &CancellationToken::new(),
+        ))
         .expect("setup");
     assert!(run.succeeded());
     let mut cat = admin_profile(&db);
@@ -282,7 +311,12 @@ fn bench_verify(scale: &Scale) {
     let cat_creds = Credentials::db_only(Some(Password::new(p.password.clone())));
     let t = Instant::now();
     let report = rt
-        .block_on(provision::verify(provision::Target { profile: &cat, credentials: &cat_creds, tunnel: &tunnel }, &p, &|_| {}, &CancellationToken::new()))
+        .block_on(provision::verify(
+            provision::Target { profile: &cat, credentials: &cat_creds, tunnel: &tunnel },
+            &p,
+            &|_| {},
+            &CancellationToken::new(),
+        ))
         .expect("verify");
     let took = t.elapsed();
     assert!(report.passed());
@@ -315,7 +349,13 @@ fn bench_store(scale: &Scale) {
     let load = t.elapsed();
     assert_eq!(loaded.profiles().len(), scale.profiles);
     let size = std::fs::metadata(loaded.path()).map(|m| m.len()).unwrap_or(0);
-    println!("{:<52} {:>9.1} ms   load {:.1} ms   file {} KiB", format!("profile store: save {} profiles", scale.profiles), ms(save), ms(load), size / 1024);
+    println!(
+        "{:<52} {:>9.1} ms   load {:.1} ms   file {} KiB",
+        format!("profile store: save {} profiles", scale.profiles),
+        ms(save),
+        ms(load),
+        size / 1024
+    );
 }
 
 fn main() {
@@ -329,7 +369,11 @@ fn main() {
     } else {
         Scale { runs: 21, schemas: 500, tables: 10_000, profiles: 10_000 }
     };
-    println!("Shiftgate benchmarks ({}), PostgreSQL 15 on loopback, {} cores", if quick { "quick smoke" } else { "full" }, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "Shiftgate benchmarks ({}), PostgreSQL 15 on loopback, {} cores",
+        if quick { "quick smoke" } else { "full" },
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     bench_test_connection(&scale);
     bench_tunnel(&scale);
     bench_setup(&scale);
