@@ -438,3 +438,54 @@ fn ssh_backend_pauses_on_an_unknown_host_key_and_resumes_on_the_answer() {
     }
     assert!(f.app_file().exists(), "accepted key remembered");
 }
+
+#[test]
+fn ssh_setup_and_verify_run_through_the_tunnel() {
+    use shiftgate::sql::{self, Access, Dialect, SetupPlan};
+    use shiftgate::tasks::provision::{self, Target};
+    let s = pg::server();
+    let db = support::unique("sshprov");
+    s.create_database(&db);
+    s.sql_in(&db, "CREATE SCHEMA lake; CREATE TABLE lake.events (id int);").unwrap();
+    let server = sshd::main_server();
+    let f = files(&[server], HostKeyPolicy::Refuse);
+    let user = sshd::login_user();
+    let mut admin = profile(hop(server, &user, key_auth(&sshd::keys().ed25519)), SslMode::VerifyFull);
+    admin.user = pg::SUPERUSER.into();
+    admin.database = db.clone();
+    let admin_creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
+    let rt = support::rt();
+    let cancel = CancellationToken::new();
+    let nothing = |_: Step| {};
+    let seen = Mutex::new(Vec::new());
+    let record = |s: Step| seen.lock().unwrap().push(s);
+    let target = Target { profile: &admin, credentials: &admin_creds, tunnel: &f.opts };
+    let found = rt.block_on(provision::discover(target, &record, &cancel)).expect("discovery through the tunnel");
+    let steps = seen.into_inner().unwrap();
+    assert!(
+        steps.iter().any(|s| matches!(s.kind, StepKind::SshChannel { .. }) && s.status == StepStatus::Ok),
+        "discovery connected through the SSH channel: {steps:?}"
+    );
+    assert!(!steps.iter().any(|s| s.kind == StepKind::Tcp), "no direct TCP to the database");
+    let catalog = support::unique("sshcat");
+    let plan = SetupPlan {
+        dialect: Dialect::Postgres,
+        user: catalog.clone(),
+        password: "Tunnel-Cat-Pass-9".into(),
+        access: Access::Group { name: format!("{catalog}_ro") },
+        schemas: found.discovery.schema_grants(&["lake"]).unwrap(),
+        datashare_databases: vec![],
+        connection_limit: None,
+        grant_svv_table_info: false,
+    };
+    let script = sql::setup_script(&plan, &found.discovery.existing_state()).unwrap();
+    let run = rt.block_on(provision::run_script(target, &script, &nothing, &|_| {}, &cancel)).expect("setup through the tunnel");
+    assert!(run.succeeded(), "{run:?}");
+    let mut cat = admin.clone();
+    cat.user = catalog.clone();
+    let cat_creds = Credentials::db_only(Some(Password::new(plan.password.clone())));
+    let report = rt
+        .block_on(provision::verify(Target { profile: &cat, credentials: &cat_creds, tunnel: &f.opts }, &plan, &nothing, &cancel))
+        .expect("verify through the tunnel");
+    assert!(report.passed(), "{report:#?}");
+}
