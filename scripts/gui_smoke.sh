@@ -22,6 +22,13 @@ target/release/shiftgate profiles add "Analytics (Redshift)" --engine redshift \
   --host examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com --user admin >/dev/null
 target/release/shiftgate profiles add "Local Postgres" --engine postgres --host localhost --user postgres --sslmode prefer >/dev/null
 
+# Plus generated ones (default 1,000) so start-up and memory are measured with a realistic store.
+N=${SMOKE_PROFILES:-1000}
+for i in $(seq 1 "$N"); do
+  printf '\n[[profile]]\nid = "smoke-%05d"\nname = "warehouse %05d"\nengine = "%s"\nhost = "wh%05d.example.com"\nuser = "admin"\n' \
+    "$i" "$i" "$([ $((i % 2)) = 0 ] && echo redshift || echo postgres)" "$i"
+done >> "$SHIFTGATE_CONFIG_DIR/profiles.toml"
+
 START=$(date +%s%N)
 target/release/shiftgate >"$WORK/app.log" 2>&1 &
 APP=$!
@@ -35,7 +42,7 @@ STDDEV=$(convert "$WORK/shot.png" -colorspace Gray -format "%[fx:standard_deviat
 COLORS=$(convert "$WORK/shot.png" -format "%k" info:)
 sleep 3
 RSS_KB=$(ps -o rss= -p "$APP" | tr -d ' ')
-echo "window after $(( (MAPPED - START) / 1000000 )) ms; idle RSS after 5 s: $(( RSS_KB / 1024 )) MB; screenshot colours: $COLORS, stddev: $STDDEV"
+echo "profiles: $((N + 2)); window after $(( (MAPPED - START) / 1000000 )) ms; idle RSS after 5 s: $(( RSS_KB / 1024 )) MB; screenshot colours: $COLORS, stddev: $STDDEV"
 if awk "BEGIN{exit !($STDDEV < 0.02 || $COLORS < 16)}"; then
   echo "FAIL: the screenshot looks blank"; exit 1
 fi

@@ -36,8 +36,14 @@ pub struct CertRecord {
 
 pub type SharedCertRecord = Arc<Mutex<CertRecord>>;
 
+/// The crypto provider for database TLS: *ring*. aws-lc-rs (still used by russh) costs ~45 ms of
+/// random-generator start-up on the first handshake of every process, which dominated a CLI test.
+/// P-256 is offered first: PostgreSQL's default `ssl_ecdh_curve` is prime256v1 only, so leading
+/// with X25519 costs a HelloRetryRequest (one more round trip, which matters over a WAN).
 fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.kx_groups.sort_by_key(|g| g.name() != rustls::NamedGroup::secp256r1);
+    Arc::new(provider)
 }
 
 /// Load roots: the CA file if given, else webpki-roots. Returns the store and a label for the report.
