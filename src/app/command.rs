@@ -6,7 +6,9 @@
 
 use super::provision_state::{ScriptSlot, TaskOwner};
 use super::state::ResultsTab;
+use shiftgate_core::import::ImportFormat;
 use shiftgate_core::profile::ProfileId;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum UiCommand {
@@ -60,4 +62,14 @@ pub enum UiCommand {
     Verify,
     /// Answer the first unknown SSH host key (`true` = trust and remember).
     AnswerHostKey(bool),
+    /// Choose a file with the file picker and preview importing it.
+    ImportFile,
+    /// Preview importing this file (a default location such as `~/.pgpass`).
+    ImportPath(PathBuf),
+    /// Parse the previewed file again as this format (detection failed or was wrong).
+    ImportAs(ImportFormat),
+    /// Write the ticked entries of the import preview (passwords to the secret store).
+    ApplyImport,
+    /// Export this profile, or every profile (`None`), to a file chosen with the file picker.
+    Export(Option<ProfileId>),
 }

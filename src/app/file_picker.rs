@@ -2,13 +2,25 @@
 
 use std::path::{Path, PathBuf};
 
-/// Chooses files. Called on the UI thread when the user clicks "Browse…" or "Save as .sql…".
+/// Chooses files. Called on the UI thread when the user clicks "Browse…", "Save as .sql…",
+/// "Import…" or "Export…".
 pub trait FilePicker: Send {
     /// Pick a CA certificate bundle; `current` is the path in the field, if any. `None` = cancelled.
     fn pick_ca_file(&mut self, current: Option<&Path>) -> Option<PathBuf>;
 
     /// Choose where to save a SQL script; `suggested_name` pre-fills the name. `None` = cancelled.
     fn save_file(&mut self, suggested_name: &str) -> Option<PathBuf>;
+
+    /// Pick a file to import profiles from (pgpass, pg_service.conf, dbt, pgAdmin, DBeaver, an
+    /// export). `None` = cancelled; pickers that cannot open files (test fakes) keep this default.
+    fn pick_import_file(&mut self) -> Option<PathBuf> {
+        None
+    }
+
+    /// Choose where to export profiles (`.toml`, or `.json` for JSON). Defaults to [`Self::save_file`].
+    fn save_export_file(&mut self, suggested_name: &str) -> Option<PathBuf> {
+        self.save_file(suggested_name)
+    }
 }
 
 /// The platform dialog (xdg portal / zenity on Linux, native on macOS and Windows) via `rfd`.
@@ -33,6 +45,24 @@ impl FilePicker for NativeFilePicker {
             .set_file_name(suggested_name)
             .add_filter("SQL scripts", &["sql"])
             .add_filter("All files", &["*"])
+            .save_file()
+    }
+
+    fn pick_import_file(&mut self) -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_title("Import connection profiles")
+            // All files first: `.pgpass` has no extension and would be hidden by a filter.
+            .add_filter("All files", &["*"])
+            .add_filter("Connection files", &["conf", "yml", "yaml", "json", "toml"])
+            .pick_file()
+    }
+
+    fn save_export_file(&mut self, suggested_name: &str) -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_title("Export profiles (no passwords)")
+            .set_file_name(suggested_name)
+            .add_filter("TOML", &["toml"])
+            .add_filter("JSON", &["json"])
             .save_file()
     }
 }

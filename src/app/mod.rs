@@ -5,10 +5,12 @@
 
 pub mod command;
 pub mod file_picker;
+pub mod import_state;
 mod provision;
 pub mod provision_state;
 pub mod setup_state;
 pub mod state;
+mod transfer;
 
 pub use command::UiCommand;
 pub use file_picker::{FilePicker, NativeFilePicker};
@@ -22,6 +24,7 @@ use crate::ui::confirm_dialog::confirm_dialog_ui;
 use crate::ui::connection_form::{FormContext, connection_form_ui};
 use crate::ui::first_run::first_run_ui;
 use crate::ui::host_key_dialog::host_key_dialog_ui;
+use crate::ui::import_dialog::import_dialog_ui;
 use crate::ui::log_panel::{log_panel_ui, render_log};
 use crate::ui::password_prompt::password_prompt_ui;
 use crate::ui::profiles_panel::{ProfilesPanel, profiles_panel_ui};
@@ -109,6 +112,7 @@ impl App {
             fonts_installed: false,
         };
         app.state.log(LogLevel::Info, format!("{} profiles in {}", app.store.profiles().len(), app.store.path().display()));
+        app.refresh_import_locations();
         if let Some(notice) = app.store_notice.clone() {
             app.state.log(LogLevel::Warn, notice);
         }
@@ -290,6 +294,11 @@ impl App {
             }
             UiCommand::CopyLog => ctx.copy_text(render_log(&self.state.log)),
             UiCommand::ShowTab(tab) => self.state.ui.results_tab = tab,
+            transfer @ (UiCommand::ImportFile
+            | UiCommand::ImportPath(_)
+            | UiCommand::ImportAs(_)
+            | UiCommand::ApplyImport
+            | UiCommand::Export(_)) => self.apply_transfer_command(transfer),
             other => self.apply_provision_command(ctx, other),
         }
     }
@@ -541,12 +550,13 @@ impl eframe::App for App {
             .size_range(180.0..=640.0)
             .show(ui, |ui| {
                 ui.set_min_width(ui.available_width());
-                let AppState { list, form, store_revision, .. } = &mut self.state;
+                let AppState { list, form, store_revision, import_locations, .. } = &mut self.state;
                 let view = ProfilesPanel {
                     profiles: self.store.profiles(),
                     revision: *store_revision,
                     selected: form.as_ref().filter(|f| !f.is_new()).map(|f| &f.draft.id),
                     keyboard,
+                    import_locations,
                 };
                 profiles_panel_ui(ui, list, view)
             });
@@ -592,6 +602,7 @@ impl eframe::App for App {
             match self.state.dialog.as_mut() {
                 Some(Dialog::Confirm(dialog)) => commands.extend(confirm_dialog_ui(&ctx, dialog)),
                 Some(Dialog::Password(prompt)) => commands.extend(password_prompt_ui(&ctx, prompt)),
+                Some(Dialog::Import(preview)) => commands.extend(import_dialog_ui(&ctx, preview)),
                 None => {}
             }
         }

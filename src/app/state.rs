@@ -6,6 +6,7 @@
 //! events enter through [`AppState::apply`], which routes each to the tab whose current task it
 //! belongs to and drops events of tasks that are no longer current anywhere.
 
+use super::import_state::{ImportLocation, ImportPreview};
 use super::provision_state::{AdminSession, HostKeyQuestion, ScriptRunState, ScriptSlot, TaskOwner, TeardownState, VerifyState};
 use super::setup_state::SetupState;
 use crate::net::connect::Password;
@@ -396,6 +397,8 @@ pub struct PasswordPrompt {
 pub enum Dialog {
     Confirm(ConfirmDialog),
     Password(PasswordPrompt),
+    /// What importing a file would do, with a tick per profile.
+    Import(Box<ImportPreview>),
 }
 
 /// A one-line message in the status bar about the last action.
@@ -426,6 +429,8 @@ pub struct AppState {
     pub teardown: TeardownState,
     /// Unknown SSH host keys waiting for the user's answer (the first is shown).
     pub host_keys: Vec<HostKeyQuestion>,
+    /// Files in the default places (`~/.pgpass`, …) offered by "Import from".
+    pub import_locations: Vec<ImportLocation>,
 }
 
 /// Upper bound on kept log lines; the oldest go first.

@@ -4,6 +4,7 @@ pub mod confirm_dialog;
 pub mod connection_form;
 pub mod first_run;
 pub mod host_key_dialog;
+pub mod import_dialog;
 pub mod log_panel;
 pub mod password_prompt;
 pub mod profiles_panel;

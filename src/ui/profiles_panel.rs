@@ -1,9 +1,11 @@
-//! The saved-profiles panel: search box, New / Duplicate / Delete, and a virtualised list (only the
-//! visible rows are laid out, so 10,000 profiles stay smooth). Up/Down move the selection.
+//! The saved-profiles panel: search box, New / Duplicate / Delete, Import / Export, and a
+//! virtualised list (only the visible rows are laid out, so 10,000 profiles stay smooth). Up/Down
+//! move the selection.
 //!
 //! Draws and returns commands; it never touches the store.
 
 use crate::app::command::UiCommand;
+use crate::app::import_state::ImportLocation;
 use crate::app::state::ProfileList;
 use egui::{Button, Color32, Key, Modifiers, RichText, ScrollArea, Sense, TextEdit, Ui, vec2};
 use shiftgate_core::profile::{Engine, Profile, ProfileId};
@@ -17,6 +19,8 @@ pub struct ProfilesPanel<'a> {
     pub selected: Option<&'a ProfileId>,
     /// Arrow keys may move the selection (no dialog open, no other text field focused).
     pub keyboard: bool,
+    /// Existing files in the default places, offered by "Import from".
+    pub import_locations: &'a [ImportLocation],
 }
 
 /// Stable id of the search box, so keyboard navigation can tell when it has focus.
@@ -46,6 +50,7 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
             out.push(UiCommand::RequestDelete(id));
         }
     });
+    transfer_row_ui(ui, &view, &mut out);
     ui.horizontal(|ui| {
         let label = ui.label("Search");
         ui.add(TextEdit::singleline(&mut list.search).id(search_id()).hint_text("name, host, user…").desired_width(f32::INFINITY))
@@ -74,6 +79,46 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
     }
     list.visible = visible;
     out
+}
+
+/// Import… (file picker), Import from (default places that exist), Export… (the selected profile
+/// or all of them).
+fn transfer_row_ui(ui: &mut Ui, view: &ProfilesPanel<'_>, out: &mut Vec<UiCommand>) {
+    ui.horizontal(|ui| {
+        let import = ui.button("Import…").on_hover_text("Import profiles from pgpass, pg_service.conf, dbt, pgAdmin, DBeaver or an export");
+        if import.clicked() {
+            out.push(UiCommand::ImportFile);
+        }
+        if !view.import_locations.is_empty() {
+            ui.menu_button("Import from", |ui| {
+                for location in view.import_locations {
+                    if ui.button(location.label.as_str()).on_hover_text(location.path.display().to_string()).clicked() {
+                        out.push(UiCommand::ImportPath(location.path.clone()));
+                    }
+                }
+            });
+        }
+        match view.selected {
+            Some(id) => {
+                ui.menu_button("Export…", |ui| {
+                    if ui.button("Export selected profile…").clicked() {
+                        out.push(UiCommand::Export(Some(id.clone())));
+                    }
+                    if ui.button("Export all profiles…").clicked() {
+                        out.push(UiCommand::Export(None));
+                    }
+                });
+            }
+            None => {
+                let export = ui
+                    .add_enabled(!view.profiles.is_empty(), Button::new("Export…"))
+                    .on_hover_text("Export all profiles to TOML or JSON (no passwords)");
+                if export.clicked() {
+                    out.push(UiCommand::Export(None));
+                }
+            }
+        }
+    });
 }
 
 /// The virtualised rows: only those in view are laid out.

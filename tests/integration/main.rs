@@ -8,4 +8,5 @@ mod redshift_sim;
 mod secrets;
 mod ssh_tunnel;
 mod ui_app;
+mod ui_import;
 mod ui_provision;

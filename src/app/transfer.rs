@@ -1,0 +1,207 @@
+//! Command handling for import and export, the GUI twin of `shiftgate import` / `shiftgate export`.
+//! Reads the chosen file (connection files are small and local, so on the UI thread), opens the
+//! preview, writes the ticked profiles to the store and the passwords found in the file to the
+//! secret store (never to the profiles file), and exports profiles without any secret.
+
+use super::App;
+use super::command::UiCommand;
+use super::import_state::{ImportApply, ImportPreview, ReadFile, default_locations};
+use super::state::{Dialog, LogLevel};
+use crate::store::atomic::write_atomic;
+use crate::store::secrets::SecretKey;
+use shiftgate_core::import::{self, ImportFormat};
+use shiftgate_core::profile::{Profile, ProfileId};
+use std::path::{Path, PathBuf};
+
+/// Connection files are a few kilobytes; a file this big is not one and is not read.
+const MAX_IMPORT_BYTES: u64 = 4 * 1024 * 1024;
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// The file's text and permission bits, or a sentence saying why it could not be read.
+fn read_import_file(path: &Path) -> Result<ReadFile, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("Could not read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a file.", path.display()));
+    }
+    if meta.len() > MAX_IMPORT_BYTES {
+        return Err(format!("{} is {} KB, far larger than a connection file; it was not read.", path.display(), meta.len() / 1024));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("Could not read {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text.", path.display()))?;
+    Ok(ReadFile { text, mode: file_mode(&meta) })
+}
+
+#[cfg(unix)]
+fn file_mode(meta: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(meta.permissions().mode())
+}
+
+#[cfg(not(unix))]
+fn file_mode(_: &std::fs::Metadata) -> Option<u32> {
+    None
+}
+
+/// "1 profile", "3 profiles".
+fn profiles_count(n: usize) -> String {
+    if n == 1 { "1 profile".into() } else { format!("{n} profiles") }
+}
+
+/// A file name made of the profile's name: letters, digits, `-`, `_` and `.` only.
+fn export_file_name(profile: &Profile) -> String {
+    let stem: String =
+        profile.display_name().chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let stem = stem.trim_matches(['-', '.']);
+    if stem.is_empty() { "profile.toml".into() } else { format!("{stem}.toml") }
+}
+
+impl App {
+    pub(super) fn apply_transfer_command(&mut self, cmd: UiCommand) {
+        match cmd {
+            UiCommand::ImportFile => {
+                if let Some(path) = self.file_picker.pick_import_file() {
+                    self.preview_import(path, None);
+                }
+            }
+            UiCommand::ImportPath(path) => self.preview_import(path, None),
+            UiCommand::ImportAs(format) => {
+                if let Some(Dialog::Import(preview)) = &self.state.dialog {
+                    let path = preview.path.clone();
+                    self.preview_import(path, Some(format));
+                }
+            }
+            UiCommand::ApplyImport => self.apply_import(),
+            UiCommand::Export(scope) => self.export(scope.as_ref()),
+            other => tracing::warn!(?other, "not an import or export command"),
+        }
+    }
+
+    /// Look again for `~/.pgpass` and the other default files (they may have appeared since).
+    pub(super) fn refresh_import_locations(&mut self) {
+        let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+        self.state.import_locations = default_locations(&env_var, home.as_deref());
+    }
+
+    /// Read `path` and show what importing it would do (or why it cannot be imported).
+    fn preview_import(&mut self, path: PathBuf, format: Option<ImportFormat>) {
+        let read = read_import_file(&path);
+        let secrets = &self.secrets;
+        let same_password =
+            |id: &ProfileId, pw: &str| matches!(secrets.get(&SecretKey::db_password(id)), Ok(Some(saved)) if saved.as_str() == pw);
+        let preview = ImportPreview::new(path, read, format, self.store.profiles(), &env_var, &same_password);
+        if let Err(message) = &preview.outcome {
+            self.state.log(LogLevel::Warn, message.clone());
+        }
+        self.state.dialog = Some(Dialog::Import(Box::new(preview)));
+    }
+
+    /// Write the ticked entries: profiles to the store in one write, then their passwords.
+    fn apply_import(&mut self) {
+        let Some(Dialog::Import(preview)) = self.state.dialog.take() else { return };
+        let ImportPreview { path, outcome, .. } = *preview;
+        let Ok(plan) = outcome else { return };
+        let apply = ImportApply::from_preview(self.store.profiles(), plan);
+        let written = apply.created + apply.updated.len();
+        if written == 0 {
+            return;
+        }
+        if let Err(e) = self.store.replace_all(apply.profiles) {
+            self.state.tell(LogLevel::Error, format!("Nothing was imported: {e}"));
+            return;
+        }
+        self.state.store_revision += 1;
+        let mut failures = Vec::new();
+        for (id, password) in &apply.passwords {
+            if let Err(e) = self.secrets.set(&SecretKey::db_password(id), password) {
+                failures.push(e.to_string());
+            }
+        }
+        self.reopen_updated(&apply.updated);
+        self.refresh_import_locations();
+        let mut text = format!(
+            "Imported {} from {} ({} new, {} updated)",
+            profiles_count(written),
+            path.display(),
+            apply.created,
+            apply.updated.len()
+        );
+        let saved = apply.passwords.len() - failures.len();
+        if saved > 0 {
+            text.push_str(&format!("; {saved} password(s) saved in {}", self.secrets_name));
+        }
+        match failures.first() {
+            None => self.state.tell(LogLevel::Info, text),
+            Some(first) => {
+                text.push_str(&format!("; {} password(s) NOT saved: {first}", failures.len()));
+                self.state.tell(LogLevel::Warn, text);
+            }
+        }
+    }
+
+    /// The form shows a profile the import changed: show the new version unless it has edits.
+    fn reopen_updated(&mut self, updated: &[ProfileId]) {
+        let Some(form) = self.state.form.as_ref().filter(|f| updated.contains(&f.draft.id)) else { return };
+        let id = form.draft.id.clone();
+        if form.is_dirty() {
+            let name = form.draft.display_name();
+            self.state.log(LogLevel::Warn, format!("\"{name}\" was updated by the import; the form still holds your unsaved edits"));
+        } else {
+            self.open_saved(&id);
+        }
+    }
+
+    /// Export one profile (`Some`) or all to a `.toml` (or `.json`) file, with no secrets in it.
+    fn export(&mut self, scope: Option<&ProfileId>) {
+        let profiles = match scope {
+            Some(id) => match self.store.get(id) {
+                Some(p) => vec![p.clone()],
+                None => {
+                    self.state.tell(LogLevel::Error, format!("No profile with id {id}"));
+                    return;
+                }
+            },
+            None => self.store.profiles().to_vec(),
+        };
+        let suggested = match (scope, profiles.first()) {
+            (Some(_), Some(p)) => export_file_name(p),
+            _ => "shiftgate-profiles.toml".to_string(),
+        };
+        if profiles.is_empty() {
+            self.state.tell(LogLevel::Info, "There are no profiles to export");
+            return;
+        }
+        let Some(path) = self.file_picker.save_export_file(&suggested) else { return };
+        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let text = if json { import::export::export_json(&profiles) } else { import::export::export_toml(&profiles) };
+        match write_atomic(&path, text.as_bytes()) {
+            Ok(()) => self.state.tell(
+                LogLevel::Info,
+                format!(
+                    "Exported {} to {} as {}; no passwords are included",
+                    profiles_count(profiles.len()),
+                    path.display(),
+                    if json { "JSON" } else { "TOML" }
+                ),
+            ),
+            Err(e) => self.state.tell(LogLevel::Error, format!("Could not export to {}: {e}", path.display())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shiftgate_core::profile::Engine;
+
+    #[test]
+    fn export_file_names_are_safe() {
+        let mut p = Profile::new(Engine::Postgres);
+        p.name = "prod / eu-west".into();
+        assert_eq!(export_file_name(&p), "prod---eu-west.toml");
+        p.name = "../..".into();
+        assert_eq!(export_file_name(&p), "profile.toml");
+    }
+}
