@@ -358,6 +358,76 @@ fn bench_store(scale: &Scale) {
     );
 }
 
+/// GUI frame time (CPU: layout + tessellation, no GPU) with `n` profiles, idle and while the search
+/// box filters. Anchor: the same with 10 profiles.
+fn gui_frame_times(n: usize) -> (Duration, Duration) {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use shiftgate::app::file_picker::FilePicker;
+    use shiftgate::app::{App, AppDeps};
+    struct NoBackend;
+    impl shiftgate::tasks::Backend for NoBackend {
+        fn submit(&mut self, _: shiftgate::tasks::Command) {}
+    }
+    struct NoPicker;
+    impl FilePicker for NoPicker {
+        fn pick_ca_file(&mut self, _: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+            None
+        }
+        fn save_file(&mut self, _: &str) -> Option<std::path::PathBuf> {
+            None
+        }
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = ProfileStore::open(dir.path()).expect("store");
+    let profiles = (0..n)
+        .map(|i| {
+            let mut p = Profile::new(Engine::Redshift);
+            p.name = format!("warehouse {i:05}");
+            p.host = format!("wh{i}.example.com");
+            p.user = "admin".into();
+            p
+        })
+        .collect();
+    store.replace_all(profiles).expect("save");
+    let mut h = Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_eframe(move |_cc| {
+        let (_tx, rx) = std::sync::mpsc::channel();
+        let deps = AppDeps {
+            store: ProfileStore::open(dir.path()).expect("store"),
+            secrets: std::sync::Arc::new(shiftgate::store::secrets::MemorySecretStore::default()),
+            backend: Box::new(NoBackend),
+            events: rx,
+            file_picker: Box::new(NoPicker),
+        };
+        App::new(None, deps)
+    });
+    h.run();
+    let frames = 60;
+    let t = Instant::now();
+    for _ in 0..frames {
+        h.step();
+    }
+    let idle = t.elapsed() / frames;
+    h.get_by_label("Search").click();
+    h.run();
+    let t = Instant::now();
+    let mut typed = 0u32;
+    for c in "warehouse 0999".chars() {
+        h.get_by_label("Search").type_text(&c.to_string());
+        h.step();
+        typed += 1;
+    }
+    let filtering = t.elapsed() / typed;
+    (idle, filtering)
+}
+
+fn bench_gui(scale: &Scale) {
+    let (idle, filter) = gui_frame_times(scale.profiles);
+    let (idle_small, filter_small) = gui_frame_times(10);
+    line(&format!("GUI frame, {} profiles, idle (CPU, no GPU)", scale.profiles), idle, "10 profiles", idle_small);
+    line(&format!("GUI frame, {} profiles, typing in search", scale.profiles), filter, "10 profiles", filter_small);
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` would run us too: only bench on --bench.
     if !std::env::args().any(|a| a == "--bench") {
@@ -379,4 +449,5 @@ fn main() {
     bench_setup(&scale);
     bench_verify(&scale);
     bench_store(&scale);
+    bench_gui(&scale);
 }
