@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # Performance figures with their anchors measured in the same run (see README "Performance").
-#   scripts/bench.sh          # full run (minutes)
+#   scripts/bench.sh                 # full run (a few minutes)
 #   BENCH_QUICK=1 scripts/bench.sh   # smoke (seconds), what CI runs so the script cannot rot
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
 cargo bench --quiet --bench perf
+
+# GUI: release build under Xvfb, time to a mapped window and idle RSS, with 1,000 profiles
+# against the same app with none (anchor, same run).
+if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
+  gui() { SMOKE_PROFILES=$1 scripts/gui_smoke.sh | grep '^profiles:'; }
+  empty=$(gui 0); full=$(gui 1000)
+  ms() { sed -E 's/.*window after ([0-9]+) ms.*/\1/' <<<"$1"; }
+  mb() { sed -E 's/.*idle RSS after 5 s: ([0-9]+) MB.*/\1/' <<<"$1"; }
+  printf '%-52s %9s ms   %-22s %9s ms   ratio %s×\n' "GUI start to mapped window, 1,002 profiles" "$(ms "$full")" "2 profiles" "$(ms "$empty")" \
+    "$(awk -v a="$(ms "$full")" -v b="$(ms "$empty")" 'BEGIN{printf "%.2f", a/b}')"
+  printf '%-52s %9s MB   %-22s %9s MB   ratio %s×\n' "GUI idle RSS after 5 s, 1,002 profiles" "$(mb "$full")" "2 profiles" "$(mb "$empty")" \
+    "$(awk -v a="$(mb "$full")" -v b="$(mb "$empty")" 'BEGIN{printf "%.2f", a/b}')"
+else
+  echo "GUI figures skipped: Xvfb/xdotool not installed (scripts/test.sh installs them)"
+fi
