@@ -53,10 +53,11 @@ export XDG_DATA_HOME="$KEYRING_TMP/data" XDG_RUNTIME_DIR="$KEYRING_TMP/run" XDG_
 mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"; chmod 700 "$XDG_RUNTIME_DIR"
 
 echo "== tests"
+TEST_LOG="$KEYRING_TMP/tests.log"
 dbus-run-session -- sh -c '
   printf "%s" "shiftgate-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
   exec cargo test --workspace --quiet
-'
+' 2>&1 | tee "$TEST_LOG"
 
 echo "== GUI smoke test under Xvfb (release build)"
 scripts/gui_smoke.sh
@@ -64,4 +65,7 @@ scripts/gui_smoke.sh
 echo "== benchmark smoke (seconds; full figures: scripts/bench.sh)"
 BENCH_QUICK=1 scripts/bench.sh
 
+passed=$(awk '/^test result:/{for(i=1;i<=NF;i++) if($i=="passed;") s+=$(i-1)} END{print s+0}' "$TEST_LOG")
+failed=$(awk '/^test result:/{for(i=1;i<=NF;i++) if($i=="failed;") s+=$(i-1)} END{print s+0}' "$TEST_LOG")
 echo "== all checks passed"
+echo "suite: $((passed + 1)) passed, $failed failed"   # cargo tests + the GUI smoke test
