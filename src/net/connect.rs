@@ -88,7 +88,8 @@ fn base_facts(profile: &Profile) -> FailureFacts {
     }
 }
 
-fn io_kind(e: &std::io::Error) -> IoKind {
+/// Classify an I/O error for diagnosis (shared with the SSH tunnel).
+pub(crate) fn io_kind(e: &std::io::Error) -> IoKind {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::NotFound => IoKind::NotFound,

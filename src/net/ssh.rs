@@ -20,7 +20,7 @@
 //! Must not: read secrets from anywhere but [`Credentials`], write the user's OpenSSH files, or
 //! offer RSA signatures with SHA-1 (`ssh-rsa`).
 
-use super::connect::Stage;
+use super::connect::{Stage, io_kind};
 use super::credentials::{Credentials, SshSecret};
 use super::known_hosts::KnownHostsFiles;
 use super::ssh_auth::{self, AuthPlan};
@@ -31,7 +31,6 @@ use russh::{Channel, ChannelOpenFailure};
 use shiftgate_core::diagnose::{IoKind, SshProblem};
 use shiftgate_core::profile::{Profile, SshAuth, SshHop};
 use shiftgate_core::report::{StepKind, StepStatus};
-use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -293,18 +292,6 @@ async fn open_direct(hop: &OpenHop, host: &str, port: u16, timeout: Duration) ->
             }))
         }
         Err(_) => Err(ChannelError::TimedOut(timeout)),
-    }
-}
-
-fn io_kind(e: &io::Error) -> IoKind {
-    use io::ErrorKind as K;
-    match e.kind() {
-        K::NotFound => IoKind::NotFound,
-        K::ConnectionRefused => IoKind::Refused,
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => IoKind::Reset,
-        K::TimedOut => IoKind::TimedOut,
-        K::HostUnreachable | K::NetworkUnreachable | K::AddrNotAvailable => IoKind::Unreachable,
-        _ => IoKind::Other,
     }
 }
 
