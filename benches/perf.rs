@@ -32,6 +32,17 @@ struct Scale {
     profiles: usize,
 }
 
+/// Run `f` `runs` times and return each wall time.
+fn timed(runs: usize, mut f: impl FnMut()) -> Vec<Duration> {
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect()
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -80,58 +91,38 @@ fn bench_test_connection(scale: &Scale) {
     let profile = admin_profile("postgres");
     let creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
     let tunnel = TunnelOptions::default();
-    let engine: Vec<Duration> = (0..scale.runs)
-        .map(|_| {
-            let t = Instant::now();
-            let r = rt.block_on(test_connection(&profile, &creds, &tunnel, &|_| {}, &CancellationToken::new()));
-            assert!(r.succeeded(), "{}", r.render_text());
-            t.elapsed()
-        })
-        .collect();
-    let psql_runs: Vec<Duration> = (0..scale.runs)
-        .map(|_| {
-            let t = Instant::now();
-            let o = psql(&conninfo("postgres"), &["-c", "select version(), current_user, current_database()"]).output().expect("psql");
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            t.elapsed()
-        })
-        .collect();
+    let engine = timed(scale.runs, || {
+        let r = rt.block_on(test_connection(&profile, &creds, &tunnel, &|_| {}, &CancellationToken::new()));
+        assert!(r.succeeded(), "{}", r.render_text());
+    });
+    let psql_runs = timed(scale.runs, || {
+        let o = psql(&conninfo("postgres"), &["-c", "select version(), current_user, current_database()"]).output().expect("psql");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    });
     let config = tempfile::tempdir().expect("tmp");
     let s = pg::server();
-    let cli_runs: Vec<Duration> = (0..scale.runs)
-        .map(|_| {
-            let t = Instant::now();
-            let o = Command::new(env!("CARGO_BIN_EXE_shiftgate"))
-                .arg("--config-dir")
-                .arg(config.path())
-                .args(["test", "--engine", "postgres", "--host", "localhost", "--port", &s.port.to_string(), "--user", pg::SUPERUSER])
-                .args(["--sslmode", "verify-full", "--ca-file"])
-                .arg(&s.ca_file)
-                .env("PGPASSWORD", pg::SUPERUSER_PASSWORD)
-                .env("DBUS_SESSION_BUS_ADDRESS", "disabled:")
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("shiftgate");
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
-            t.elapsed()
-        })
-        .collect();
-    let startup: Vec<Duration> = (0..scale.runs)
-        .map(|_| {
-            let t = Instant::now();
-            let o = Command::new(env!("CARGO_BIN_EXE_shiftgate")).arg("--version").output().expect("shiftgate");
-            assert!(o.status.success());
-            t.elapsed()
-        })
-        .collect();
-    let version: Vec<Duration> = (0..scale.runs)
-        .map(|_| {
-            let t = Instant::now();
-            let o = psql("", &["--version"]).output().expect("psql");
-            assert!(o.status.success());
-            t.elapsed()
-        })
-        .collect();
+    let cli_runs = timed(scale.runs, || {
+        let o = Command::new(env!("CARGO_BIN_EXE_shiftgate"))
+            .arg("--config-dir")
+            .arg(config.path())
+            .args(["test", "--engine", "postgres", "--host", "localhost", "--port", &s.port.to_string(), "--user", pg::SUPERUSER])
+            .args(["--sslmode", "verify-full", "--ca-file"])
+            .arg(&s.ca_file)
+            .env("PGPASSWORD", pg::SUPERUSER_PASSWORD)
+            .env("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("shiftgate");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    });
+    let startup = timed(scale.runs, || {
+        let o = Command::new(env!("CARGO_BIN_EXE_shiftgate")).arg("--version").output().expect("shiftgate");
+        assert!(o.status.success());
+    });
+    let version = timed(scale.runs, || {
+        let o = psql("", &["--version"]).output().expect("psql");
+        assert!(o.status.success());
+    });
     line("process start (`--version`)", median(startup), "psql --version", median(version));
     let p = median(psql_runs);
     line(&format!("test connection, CLI process (median of {})", scale.runs), median(cli_runs), "psql -c (same TLS)", p);
@@ -162,14 +153,10 @@ fn bench_tunnel(scale: &Scale) {
         agent_socket: Some(dir.path().join("no_agent")),
         ..TunnelOptions::default()
     };
-    let ours: Vec<Duration> = (0..scale.runs)
-        .map(|_| {
-            let t = Instant::now();
-            let r = rt.block_on(test_connection(&profile, &creds, &tunnel, &|_| {}, &CancellationToken::new()));
-            assert!(r.succeeded(), "{}", r.render_text());
-            t.elapsed()
-        })
-        .collect();
+    let ours = timed(scale.runs, || {
+        let r = rt.block_on(test_connection(&profile, &creds, &tunnel, &|_| {}, &CancellationToken::new()));
+        assert!(r.succeeded(), "{}", r.render_text());
+    });
     let anchor: Vec<Duration> = (0..scale.runs)
         .map(|_| {
             let local = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();

@@ -43,17 +43,21 @@ impl Sim {
 
 fn nothing(_: shiftgate::report::Step) {}
 
-#[test]
-fn redshift_is_detected_with_its_version() {
-    let s = start(false, true);
-    let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(
-        &s.profile("admin"),
-        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
+/// The staged test of `profile` with only a database password.
+fn test_as(profile: &Profile, password: &str) -> shiftgate::report::Report {
+    support::rt().block_on(test_connection(
+        profile,
+        &shiftgate::net::credentials::Credentials::db_only(Some(Password::new(password.into()))),
         &shiftgate::net::ssh::TunnelOptions::default(),
         &nothing,
         &CancellationToken::new(),
-    ));
+    ))
+}
+
+#[test]
+fn redshift_is_detected_with_its_version() {
+    let s = start(false, true);
+    let r = test_as(&s.profile("admin"), ADMIN_PASSWORD);
     assert!(r.succeeded(), "{}", r.render_text());
     let server = r.server.as_ref().unwrap();
     assert!(server.is_redshift);
@@ -67,14 +71,7 @@ fn redshift_is_detected_with_its_version() {
 #[test]
 fn sha256_password_user_gets_the_auth_13_diagnosis() {
     let s = start(false, true);
-    let pw = Password::new(LEGACY_SHA_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(
-        &s.profile("legacy_sha"),
-        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
-        &shiftgate::net::ssh::TunnelOptions::default(),
-        &nothing,
-        &CancellationToken::new(),
-    ));
+    let r = test_as(&s.profile("legacy_sha"), LEGACY_SHA_PASSWORD);
     let d = r.diagnosis.as_ref().expect("fails");
     assert_eq!(d.cause, Cause::Sha256Password, "{}", r.render_text());
     assert!(d.hint.contains("plain text"));
@@ -85,14 +82,7 @@ fn require_ssl_cluster_without_tls_gets_the_ssl_off_diagnosis() {
     let s = start(true, true);
     let mut p = s.profile("admin");
     p.sslmode = SslMode::Disable;
-    let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(
-        &p,
-        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
-        &shiftgate::net::ssh::TunnelOptions::default(),
-        &nothing,
-        &CancellationToken::new(),
-    ));
+    let r = test_as(&p, ADMIN_PASSWORD);
     let d = r.diagnosis.as_ref().expect("fails");
     assert_eq!(d.cause, Cause::ServerRequiresTls, "{}", r.render_text());
     assert!(d.server_text.as_deref().unwrap_or("").ends_with("SSL off"), "{d:?}");
@@ -102,14 +92,7 @@ fn require_ssl_cluster_without_tls_gets_the_ssl_off_diagnosis() {
 #[test]
 fn wrong_password_on_redshift_is_28000() {
     let s = start(false, true);
-    let pw = Password::new("Wrong-Pass-1".into());
-    let r = support::rt().block_on(test_connection(
-        &s.profile("admin"),
-        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
-        &shiftgate::net::ssh::TunnelOptions::default(),
-        &nothing,
-        &CancellationToken::new(),
-    ));
+    let r = test_as(&s.profile("admin"), "Wrong-Pass-1");
     assert_eq!(r.diagnosis.as_ref().unwrap().cause, Cause::WrongPassword, "{}", r.render_text());
 }
 
@@ -118,14 +101,7 @@ fn unknown_database_hint_mentions_dev() {
     let s = start(false, true);
     let mut p = s.profile("admin");
     p.database = "prod".into();
-    let pw = Password::new(ADMIN_PASSWORD.into());
-    let r = support::rt().block_on(test_connection(
-        &p,
-        &shiftgate::net::credentials::Credentials::db_only(Some(pw.clone())),
-        &shiftgate::net::ssh::TunnelOptions::default(),
-        &nothing,
-        &CancellationToken::new(),
-    ));
+    let r = test_as(&p, ADMIN_PASSWORD);
     let d = r.diagnosis.as_ref().unwrap();
     assert_eq!(d.cause, Cause::UnknownDatabase);
     assert!(d.hint.contains("\"dev\""));
