@@ -77,13 +77,20 @@ fn admin_profile(db: &str) -> Profile {
 fn psql(conninfo: &str, extra: &[&str]) -> Command {
     let s = pg::server();
     let mut c = Command::new(s.bin.join("psql"));
-    c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", conninfo]).args(extra).env("PGPASSWORD", pg::SUPERUSER_PASSWORD);
+    c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", conninfo])
+        .args(extra)
+        .env("PGPASSWORD", pg::SUPERUSER_PASSWORD);
     c
 }
 
 fn conninfo(db: &str) -> String {
     let s = pg::server();
-    format!("host=localhost port={} user={} dbname={db} sslmode=verify-full sslrootcert={}", s.port, pg::SUPERUSER, s.ca_file.display())
+    format!(
+        "host=localhost port={} user={} dbname={db} sslmode=verify-full sslrootcert={}",
+        s.port,
+        pg::SUPERUSER,
+        s.ca_file.display()
+    )
 }
 
 fn bench_test_connection(scale: &Scale) {
@@ -92,11 +99,22 @@ fn bench_test_connection(scale: &Scale) {
     let creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
     let tunnel = TunnelOptions::default();
     let engine = timed(scale.runs, || {
-        let r = rt.block_on(test_connection(&profile, &creds, &tunnel, &|_| {}, &CancellationToken::new()));
+        let r = rt.block_on(test_connection(
+            &profile,
+            &creds,
+            &tunnel,
+            &|_| {},
+            &CancellationToken::new(),
+        ));
         assert!(r.succeeded(), "{}", r.render_text());
     });
     let psql_runs = timed(scale.runs, || {
-        let o = psql(&conninfo("postgres"), &["-c", "select version(), current_user, current_database()"]).output().expect("psql");
+        let o = psql(
+            &conninfo("postgres"),
+            &["-c", "select version(), current_user, current_database()"],
+        )
+        .output()
+        .expect("psql");
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     });
     let config = tempfile::tempdir().expect("tmp");
@@ -105,7 +123,17 @@ fn bench_test_connection(scale: &Scale) {
         let o = Command::new(env!("CARGO_BIN_EXE_shiftgate"))
             .arg("--config-dir")
             .arg(config.path())
-            .args(["test", "--engine", "postgres", "--host", "localhost", "--port", &s.port.to_string(), "--user", pg::SUPERUSER])
+            .args([
+                "test",
+                "--engine",
+                "postgres",
+                "--host",
+                "localhost",
+                "--port",
+                &s.port.to_string(),
+                "--user",
+                pg::SUPERUSER,
+            ])
             .args(["--sslmode", "verify-full", "--ca-file"])
             .arg(&s.ca_file)
             .env("PGPASSWORD", pg::SUPERUSER_PASSWORD)
@@ -116,7 +144,10 @@ fn bench_test_connection(scale: &Scale) {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     });
     let startup = timed(scale.runs, || {
-        let o = Command::new(env!("CARGO_BIN_EXE_shiftgate")).arg("--version").output().expect("shiftgate");
+        let o = Command::new(env!("CARGO_BIN_EXE_shiftgate"))
+            .arg("--version")
+            .output()
+            .expect("shiftgate");
         assert!(o.status.success());
     });
     let version = timed(scale.runs, || {
@@ -125,8 +156,18 @@ fn bench_test_connection(scale: &Scale) {
     });
     line("process start (`--version`)", median(startup), "psql --version", median(version));
     let p = median(psql_runs);
-    line(&format!("test connection, CLI process (median of {})", scale.runs), median(cli_runs), "psql -c (same TLS)", p);
-    line(&format!("test connection, engine in-process (median of {})", scale.runs), median(engine), "psql -c (same TLS)", p);
+    line(
+        &format!("test connection, CLI process (median of {})", scale.runs),
+        median(cli_runs),
+        "psql -c (same TLS)",
+        p,
+    );
+    line(
+        &format!("test connection, engine in-process (median of {})", scale.runs),
+        median(engine),
+        "psql -c (same TLS)",
+        p,
+    );
 }
 
 /// Test connection through an SSH bastion (real sshd, ed25519 key): the engine's in-process
@@ -143,8 +184,12 @@ fn bench_tunnel(scale: &Scale) {
     std::fs::write(&known, bastion.known_hosts_line()).expect("known_hosts");
     let mut profile = admin_profile("postgres");
     profile.ssh.enabled = true;
-    profile.ssh.bastion =
-        SshHop { host: "127.0.0.1".into(), port: bastion.port, user: user.clone(), auth: SshAuth::Key { path: keys.ed25519.clone() } };
+    profile.ssh.bastion = SshHop {
+        host: "127.0.0.1".into(),
+        port: bastion.port,
+        user: user.clone(),
+        auth: SshAuth::Key { path: keys.ed25519.clone() },
+    };
     let creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
     let tunnel = TunnelOptions {
         user_known_hosts: Some(known.clone()),
@@ -154,7 +199,13 @@ fn bench_tunnel(scale: &Scale) {
         ..TunnelOptions::default()
     };
     let ours = timed(scale.runs, || {
-        let r = rt.block_on(test_connection(&profile, &creds, &tunnel, &|_| {}, &CancellationToken::new()));
+        let r = rt.block_on(test_connection(
+            &profile,
+            &creds,
+            &tunnel,
+            &|_| {},
+            &CancellationToken::new(),
+        ));
         assert!(r.succeeded(), "{}", r.render_text());
     });
     let anchor: Vec<Duration> = (0..scale.runs)
@@ -192,7 +243,12 @@ fn bench_tunnel(scale: &Scale) {
             took
         })
         .collect();
-    line(&format!("test through SSH bastion, engine (median of {})", scale.runs), median(ours), "ssh -L + psql", median(anchor));
+    line(
+        &format!("test through SSH bastion, engine (median of {})", scale.runs),
+        median(ours),
+        "ssh -L + psql",
+        median(anchor),
+    );
 }
 
 /// A database with `n` schemas, each with tables by 3 owner roles.
@@ -212,7 +268,11 @@ fn setup_fixture(db: &str, n: usize) -> (Vec<SchemaGrant>, Vec<String>) {
         for o in &owners {
             ddl.push_str(&format!("GRANT CREATE, USAGE ON SCHEMA s{i} TO {o};"));
         }
-        grants.push(SchemaGrant { name: format!("s{i}"), kind: SchemaKind::Local, owners: owners.clone() });
+        grants.push(SchemaGrant {
+            name: format!("s{i}"),
+            kind: SchemaKind::Local,
+            owners: owners.clone(),
+        });
     }
     s.sql_in(db, &ddl).expect("fixture");
     (grants, owners)
@@ -254,10 +314,23 @@ fn bench_setup(scale: &Scale) {
     let psql_time = t.elapsed();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let t = Instant::now();
-    let run = rt.block_on(provision::run_script(target, &ours_script, &|_| {}, &|_| {}, &CancellationToken::new())).expect("run");
+    let run = rt
+        .block_on(provision::run_script(
+            target,
+            &ours_script,
+            &|_| {},
+            &|_| {},
+            &CancellationToken::new(),
+        ))
+        .expect("run");
     let ours = t.elapsed();
     assert!(run.succeeded(), "{run:?}");
-    line(&format!("setup {} schemas × 3 owners ({statements} statements)", scale.schemas), ours, "psql -f same script", psql_time);
+    line(
+        &format!("setup {} schemas × 3 owners ({statements} statements)", scale.schemas),
+        ours,
+        "psql -f same script",
+        psql_time,
+    );
 }
 
 fn bench_verify(scale: &Scale) {
@@ -276,8 +349,13 @@ fn bench_verify(scale: &Scale) {
         s.sql_in(&db, &ddl).expect("fixture");
     }
     let user = support::unique("bench_cat");
-    let grants: Vec<SchemaGrant> =
-        (0..schemas).map(|i| SchemaGrant { name: format!("v{i}"), kind: SchemaKind::Local, owners: vec![pg::SUPERUSER.into()] }).collect();
+    let grants: Vec<SchemaGrant> = (0..schemas)
+        .map(|i| SchemaGrant {
+            name: format!("v{i}"),
+            kind: SchemaKind::Local,
+            owners: vec![pg::SUPERUSER.into()],
+        })
+        .collect();
     let p = plan(&user, grants);
     let admin = admin_profile(&db);
     let creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
@@ -411,8 +489,18 @@ fn gui_frame_times(n: usize) -> (Duration, Duration) {
 fn bench_gui(scale: &Scale) {
     let (idle, filter) = gui_frame_times(scale.profiles);
     let (idle_small, filter_small) = gui_frame_times(10);
-    line(&format!("GUI frame, {} profiles, idle (CPU, no GPU)", scale.profiles), idle, "10 profiles", idle_small);
-    line(&format!("GUI frame, {} profiles, typing in search", scale.profiles), filter, "10 profiles", filter_small);
+    line(
+        &format!("GUI frame, {} profiles, idle (CPU, no GPU)", scale.profiles),
+        idle,
+        "10 profiles",
+        idle_small,
+    );
+    line(
+        &format!("GUI frame, {} profiles, typing in search", scale.profiles),
+        filter,
+        "10 profiles",
+        filter_small,
+    );
 }
 
 fn main() {

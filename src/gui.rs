@@ -30,7 +30,13 @@ pub struct GuiOptions {
 
 impl GuiOptions {
     pub fn new(runtime: tokio::runtime::Handle) -> GuiOptions {
-        GuiOptions { runtime, config_dir: None, secrets: None, exit_after_frames: None, screenshot: None }
+        GuiOptions {
+            runtime,
+            config_dir: None,
+            secrets: None,
+            exit_after_frames: None,
+            screenshot: None,
+        }
     }
 }
 

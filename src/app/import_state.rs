@@ -5,7 +5,9 @@
 //! secret-store writes. Passwords found in the file stay in [`ImportedProfile::password`] until the
 //! app hands them to the secret store; they never enter a [`Profile`].
 
-use shiftgate_core::import::{self, EnvLookup, ImportFormat, ImportPlan, ImportSkip, ImportUpdate, ImportedProfile};
+use shiftgate_core::import::{
+    self, EnvLookup, ImportFormat, ImportPlan, ImportSkip, ImportUpdate, ImportedProfile,
+};
 use shiftgate_core::profile::{Profile, ProfileId};
 use std::path::{Path, PathBuf};
 
@@ -86,7 +88,15 @@ impl ImportPreview {
     ) -> ImportPreview {
         let file = match read {
             Ok(file) => file,
-            Err(message) => return ImportPreview { path, detected: None, format: chosen, warnings: Vec::new(), outcome: Err(message) },
+            Err(message) => {
+                return ImportPreview {
+                    path,
+                    detected: None,
+                    format: chosen,
+                    warnings: Vec::new(),
+                    outcome: Err(message),
+                };
+            }
         };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let detected = import::detect_format(&name, &file.text);
@@ -100,7 +110,10 @@ impl ImportPreview {
         let outcome = match format {
             None => Err(format!("Could not tell the format of {name}. Choose it under Format.")),
             Some(format) => match import::parse(format, &file.text, env) {
-                Err(e) => Err(format!("{name} is not a valid {} file: {e}. Nothing will be imported.", format.label())),
+                Err(e) => Err(format!(
+                    "{name} is not a valid {} file: {e}. Nothing will be imported.",
+                    format.label()
+                )),
                 Ok(batch) => {
                     let mut plan = import::plan(existing, batch.profiles);
                     skip_unchanged(&mut plan, existing, same_password);
@@ -118,7 +131,9 @@ impl ImportPreview {
 
     /// How many profiles "Import" would write.
     pub fn ticked_count(&self) -> usize {
-        self.outcome.as_ref().map_or(0, |p| p.create_ticked.iter().chain(&p.update_ticked).filter(|t| **t).count())
+        self.outcome
+            .as_ref()
+            .map_or(0, |p| p.create_ticked.iter().chain(&p.update_ticked).filter(|t| **t).count())
     }
 }
 
@@ -127,8 +142,17 @@ impl ImportPreview {
 fn skip_unchanged(plan: &mut ImportPlan, existing: &[Profile], same_password: SamePassword<'_>) {
     for update in std::mem::take(&mut plan.update) {
         let unchanged = existing.iter().any(|p| p.id == update.existing && *p == update.merged);
-        if unchanged && update.imported.password.as_deref().is_none_or(|pw| same_password(&update.existing, pw)) {
-            let reason = format!("identical to \"{}\", password already saved", update.merged.display_name());
+        if unchanged
+            && update
+                .imported
+                .password
+                .as_deref()
+                .is_none_or(|pw| same_password(&update.existing, pw))
+        {
+            let reason = format!(
+                "identical to \"{}\", password already saved",
+                update.merged.display_name()
+            );
             plan.skip.push(ImportSkip { imported: update.imported, reason });
         } else {
             plan.update.push(update);
@@ -149,9 +173,15 @@ impl ImportApply {
     /// Updates replace their profile in place; creates are appended, renamed `name 2`, `name 3`…
     /// when a name is taken (the store keeps names unique).
     pub fn from_preview(existing: &[Profile], preview: PreviewPlan) -> ImportApply {
-        let mut out = ImportApply { profiles: existing.to_vec(), passwords: Vec::new(), created: 0, updated: Vec::new() };
+        let mut out = ImportApply {
+            profiles: existing.to_vec(),
+            passwords: Vec::new(),
+            created: 0,
+            updated: Vec::new(),
+        };
         let PreviewPlan { plan, create_ticked, update_ticked, .. } = preview;
-        let ticked_updates = plan.update.into_iter().zip(update_ticked).filter_map(|(u, t)| t.then_some(u));
+        let ticked_updates =
+            plan.update.into_iter().zip(update_ticked).filter_map(|(u, t)| t.then_some(u));
         for ImportUpdate { existing, merged, imported, .. } in ticked_updates {
             let Some(slot) = out.profiles.iter_mut().find(|p| p.id == existing) else { continue };
             *slot = merged;
@@ -160,7 +190,8 @@ impl ImportApply {
             }
             out.updated.push(existing);
         }
-        let ticked_creates = plan.create.into_iter().zip(create_ticked).filter_map(|(c, t)| t.then_some(c));
+        let ticked_creates =
+            plan.create.into_iter().zip(create_ticked).filter_map(|(c, t)| t.then_some(c));
         for ImportedProfile { mut profile, password, .. } in ticked_creates {
             profile.name = unique_name(&out.profiles, &profile.name);
             if let Some(pw) = password {
@@ -175,7 +206,10 @@ impl ImportApply {
 
 /// `name`, or `name 2`, `name 3`… if a profile already has it (case-insensitive).
 fn unique_name(profiles: &[Profile], name: &str) -> String {
-    let taken = |n: &str| !n.trim().is_empty() && profiles.iter().any(|p| p.name.trim().eq_ignore_ascii_case(n.trim()));
+    let taken = |n: &str| {
+        !n.trim().is_empty()
+            && profiles.iter().any(|p| p.name.trim().eq_ignore_ascii_case(n.trim()))
+    };
     let mut candidate = name.to_string();
     let mut n = 2;
     while taken(&candidate) {
@@ -189,11 +223,19 @@ fn unique_name(profiles: &[Profile], name: &str) -> String {
 mod tests {
     use super::*;
 
-    const PGPASS: &str = "db1.example.com:5432:sales:alice:pw1\ndb2.example.com:5432:hr:bob:pw2\n*:*:*:admin:x\n";
+    const PGPASS: &str =
+        "db1.example.com:5432:sales:alice:pw1\ndb2.example.com:5432:hr:bob:pw2\n*:*:*:admin:x\n";
 
     fn preview(existing: &[Profile], text: &str, mode: Option<u32>) -> ImportPreview {
         let read = Ok(ReadFile { text: text.into(), mode });
-        ImportPreview::new(PathBuf::from("/home/u/.pgpass"), read, None, existing, &|_| None, &|_, pw| pw == "pw1")
+        ImportPreview::new(
+            PathBuf::from("/home/u/.pgpass"),
+            read,
+            None,
+            existing,
+            &|_| None,
+            &|_, pw| pw == "pw1",
+        )
     }
 
     #[test]
@@ -229,7 +271,10 @@ mod tests {
         let p = preview(&[], PGPASS, Some(0o100644));
         assert!(p.warnings.iter().any(|w| w.contains("0644")));
         let read = Ok(ReadFile { text: "hello".into(), mode: None });
-        let p = ImportPreview::new(PathBuf::from("notes.txt"), read, None, &[], &|_| None, &|_, _| false);
+        let p =
+            ImportPreview::new(PathBuf::from("notes.txt"), read, None, &[], &|_| None, &|_, _| {
+                false
+            });
         assert!(p.outcome.as_ref().is_err_and(|e| e.contains("Format")));
         assert_eq!(p.ticked_count(), 0);
     }

@@ -111,7 +111,10 @@ impl App {
             title: String::new(),
             fonts_installed: false,
         };
-        app.state.log(LogLevel::Info, format!("{} profiles in {}", app.store.profiles().len(), app.store.path().display()));
+        app.state.log(
+            LogLevel::Info,
+            format!("{} profiles in {}", app.store.profiles().len(), app.store.path().display()),
+        );
         app.refresh_import_locations();
         if let Some(notice) = app.store_notice.clone() {
             app.state.log(LogLevel::Warn, notice);
@@ -143,7 +146,13 @@ impl App {
         let ctx = cc.egui_ctx.clone();
         let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
         let backend = Box::new(TokioBackend::new(runtime, sink));
-        let deps = AppDeps { store, secrets, backend, events: rx, file_picker: Box::new(NativeFilePicker) };
+        let deps = AppDeps {
+            store,
+            secrets,
+            backend,
+            events: rx,
+            file_picker: Box::new(NativeFilePicker),
+        };
         let mut app = App::new(cc.storage, deps);
         install_fonts(&cc.egui_ctx);
         app.fonts_installed = true;
@@ -176,8 +185,8 @@ impl App {
             self.state.tell(LogLevel::Error, format!("No profile with id {id}"));
             return;
         };
-        let password_saved =
-            profile.password_mode == SecretMode::Keychain && matches!(self.secrets.get(&SecretKey::db_password(id)), Ok(Some(_)));
+        let password_saved = profile.password_mode == SecretMode::Keychain
+            && matches!(self.secrets.get(&SecretKey::db_password(id)), Ok(Some(_)));
         self.state.form = Some(FormState::for_saved(profile, password_saved));
         self.state.ui.last_profile = Some(id.clone());
     }
@@ -187,7 +196,10 @@ impl App {
         let Some(form) = self.state.form.as_ref().filter(|f| f.is_dirty()) else { return false };
         self.state.dialog = Some(Dialog::Confirm(ConfirmDialog {
             title: "Discard unsaved changes?".into(),
-            message: format!("\"{}\" has changes that are not saved. They will be lost.", form.draft.display_name()),
+            message: format!(
+                "\"{}\" has changes that are not saved. They will be lost.",
+                form.draft.display_name()
+            ),
             confirm_label: "Discard changes".into(),
             on_confirm: UiCommand::DiscardThen(Box::new(cmd.clone())),
         }));
@@ -198,7 +210,9 @@ impl App {
     pub fn apply_command(&mut self, ctx: &egui::Context, cmd: UiCommand) {
         match cmd {
             UiCommand::Select(ref id) => {
-                if self.state.form.as_ref().is_some_and(|f| &f.draft.id == id) || self.ask_before_discarding(&cmd) {
+                if self.state.form.as_ref().is_some_and(|f| &f.draft.id == id)
+                    || self.ask_before_discarding(&cmd)
+                {
                     return;
                 }
                 self.open_saved(id);
@@ -222,10 +236,16 @@ impl App {
                 }
             }
             UiCommand::RequestDelete(id) => {
-                let name = self.store.get(&id).map(Profile::display_name).unwrap_or_else(|| id.to_string());
+                let name = self
+                    .store
+                    .get(&id)
+                    .map(Profile::display_name)
+                    .unwrap_or_else(|| id.to_string());
                 self.state.dialog = Some(Dialog::Confirm(ConfirmDialog {
                     title: "Delete profile?".into(),
-                    message: format!("Delete \"{name}\" and its saved password? This cannot be undone."),
+                    message: format!(
+                        "Delete \"{name}\" and its saved password? This cannot be undone."
+                    ),
                     confirm_label: "Delete".into(),
                     on_confirm: UiCommand::Delete(id),
                 }));
@@ -261,7 +281,8 @@ impl App {
             UiCommand::Test => self.test(ctx),
             UiCommand::SubmitPassword => {
                 if let Some(Dialog::Password(prompt)) = self.state.dialog.take() {
-                    let password = if prompt.password.is_empty() { None } else { Some(prompt.password) };
+                    let password =
+                        if prompt.password.is_empty() { None } else { Some(prompt.password) };
                     self.submit_provision_password(ctx, prompt.purpose, password);
                 }
             }
@@ -308,7 +329,12 @@ impl App {
         let mut copy = original.duplicate();
         let base = copy.name.clone();
         let mut n = 2;
-        while self.store.profiles().iter().any(|p| p.name.trim().eq_ignore_ascii_case(copy.name.trim())) {
+        while self
+            .store
+            .profiles()
+            .iter()
+            .any(|p| p.name.trim().eq_ignore_ascii_case(copy.name.trim()))
+        {
             copy.name = format!("{base} {n}");
             n += 1;
         }
@@ -332,8 +358,14 @@ impl App {
             Ok(removed) => {
                 self.state.store_revision += 1;
                 // The database password and every SSH secret of the profile go with it.
-                if let Err(e) = crate::store::password_source::forget_profile_secrets(self.secrets.as_ref(), &removed) {
-                    self.state.log(LogLevel::Warn, format!("The saved secrets could not be removed: {e}"));
+                if let Err(e) = crate::store::password_source::forget_profile_secrets(
+                    self.secrets.as_ref(),
+                    &removed,
+                ) {
+                    self.state.log(
+                        LogLevel::Warn,
+                        format!("The saved secrets could not be removed: {e}"),
+                    );
                 }
                 if self.state.form.as_ref().is_some_and(|f| &f.draft.id == id) {
                     self.state.form = None;
@@ -362,11 +394,17 @@ impl App {
         form.save_error = None;
         let key = SecretKey::db_password(&profile.id);
         let secret_result = match profile.password_mode {
-            SecretMode::Keychain if form.password_edited && form.password.is_empty() => self.secrets.delete(&key).map(|_| false),
-            SecretMode::Keychain if form.password_edited => self.secrets.set(&key, &form.password).map(|_| true),
+            SecretMode::Keychain if form.password_edited && form.password.is_empty() => {
+                self.secrets.delete(&key).map(|_| false)
+            }
+            SecretMode::Keychain if form.password_edited => {
+                self.secrets.set(&key, &form.password).map(|_| true)
+            }
             SecretMode::Keychain => Ok(form.password_saved),
             // Switching to "ask every time" removes a password saved earlier.
-            SecretMode::AskEveryTime if form.password_saved => self.secrets.delete(&key).map(|_| false),
+            SecretMode::AskEveryTime if form.password_saved => {
+                self.secrets.delete(&key).map(|_| false)
+            }
             SecretMode::AskEveryTime => Ok(false),
         };
         form.saved = Some(profile.clone());
@@ -379,7 +417,13 @@ impl App {
                 form.password_saved = saved;
                 (LogLevel::Info, format!("Saved \"{}\"", profile.display_name()))
             }
-            Err(e) => (LogLevel::Warn, format!("Saved \"{}\", but the password was not stored: {e}", profile.display_name())),
+            Err(e) => (
+                LogLevel::Warn,
+                format!(
+                    "Saved \"{}\", but the password was not stored: {e}",
+                    profile.display_name()
+                ),
+            ),
         };
         self.state.store_revision += 1;
         self.state.ui.last_profile = Some(profile.id.clone());
@@ -413,8 +457,15 @@ impl App {
         }
         let task = TaskId::next();
         let run = TestRun::start(task, profile.clone());
-        self.state
-            .log(LogLevel::Info, format!("Testing \"{}\" ({}, sslmode={})", profile.display_name(), run.report.target, profile.sslmode));
+        self.state.log(
+            LogLevel::Info,
+            format!(
+                "Testing \"{}\" ({}, sslmode={})",
+                profile.display_name(),
+                run.report.target,
+                profile.sslmode
+            ),
+        );
         self.state.run = Some(run);
         self.state.ui.results_tab = ResultsTab::TestReport;
         self.backend.submit(Command::TestConnection {
@@ -464,8 +515,11 @@ impl App {
         ui.separator();
         match self.state.ui.results_tab {
             ResultsTab::TestReport => {
-                let view =
-                    ReportView { run: self.state.run.as_ref(), stale: self.state.run_is_stale(), has_profile: self.state.form.is_some() };
+                let view = ReportView {
+                    run: self.state.run.as_ref(),
+                    stale: self.state.run_is_stale(),
+                    has_profile: self.state.form.is_some(),
+                };
                 out.extend(report_panel_ui(ui, view));
             }
             ResultsTab::Log => out.extend(log_panel_ui(ui, &self.state.log)),
@@ -476,7 +530,11 @@ impl App {
 
     fn update_title(&mut self, ctx: &egui::Context) {
         let title = match &self.state.form {
-            Some(form) => format!("Shiftgate — {}{}", form.draft.display_name(), if form.is_dirty() { " ●" } else { "" }),
+            Some(form) => format!(
+                "Shiftgate — {}{}",
+                form.draft.display_name(),
+                if form.is_dirty() { " ●" } else { "" }
+            ),
             None => "Shiftgate".to_string(),
         };
         if title != self.title {
@@ -510,9 +568,13 @@ impl App {
 
 fn save_png(path: &Path, image: &egui::ColorImage) -> Result<(), String> {
     let [w, h] = image.size;
-    let (w, h) = (u32::try_from(w).map_err(|e| e.to_string())?, u32::try_from(h).map_err(|e| e.to_string())?);
+    let (w, h) = (
+        u32::try_from(w).map_err(|e| e.to_string())?,
+        u32::try_from(h).map_err(|e| e.to_string())?,
+    );
     let rgba: Vec<u8> = image.pixels.iter().flat_map(|p| p.to_srgba_unmultiplied()).collect();
-    image::save_buffer(path, &rgba, w, h, image::ExtendedColorType::Rgba8).map_err(|e| e.to_string())
+    image::save_buffer(path, &rgba, w, h, image::ExtendedColorType::Rgba8)
+        .map_err(|e| e.to_string())
 }
 
 impl eframe::App for App {
@@ -570,7 +632,11 @@ impl eframe::App for App {
         } else {
             ("results_panel", self.state.ui.results_height, 100.0..=900.0)
         };
-        let results = Panel::bottom(panel_id).resizable(true).default_size(height).size_range(range).show(ui, |ui| self.results_ui(ui));
+        let results = Panel::bottom(panel_id)
+            .resizable(true)
+            .default_size(height)
+            .size_range(range)
+            .show(ui, |ui| self.results_ui(ui));
         let shown = results.response.rect.height();
         if workflow {
             self.state.ui.workflow_height = shown;
@@ -591,7 +657,9 @@ impl eframe::App for App {
                     };
                     commands.extend(connection_form_ui(ui, form, cx));
                 }
-                None => commands.extend(first_run_ui(ui, &mut self.state.first_run_paste, has_profiles)),
+                None => {
+                    commands.extend(first_run_ui(ui, &mut self.state.first_run_paste, has_profiles))
+                }
             }
         });
 

@@ -6,7 +6,10 @@
 
 use super::App;
 use super::command::UiCommand;
-use super::provision_state::{AdminSession, Pending, ReviewedScript, ScriptRunState, ScriptSlot, TaskOwner, VerifyTarget, dialect_of};
+use super::provision_state::{
+    AdminSession, Pending, ReviewedScript, ScriptRunState, ScriptSlot, TaskOwner, VerifyTarget,
+    dialect_of,
+};
 use super::state::{Dialog, LogLevel, PasswordPrompt, PasswordPurpose, ResultsTab};
 use crate::net::connect::Password;
 use crate::net::credentials::Credentials;
@@ -39,19 +42,29 @@ impl App {
             match self.secrets.get(&SecretKey::db_password(&form.draft.id)) {
                 Ok(Some(password)) => return Some(PasswordSource::Known(Some(password))),
                 Ok(None) => {}
-                Err(e) => self.state.log(LogLevel::Warn, format!("Could not read the saved password: {e}")),
+                Err(e) => self
+                    .state
+                    .log(LogLevel::Warn, format!("Could not read the saved password: {e}")),
             }
         }
         Some(PasswordSource::Ask { profile_name })
     }
 
     /// Known password → `launch`; unknown → the password prompt for `purpose`.
-    fn with_password(&mut self, source: PasswordSource, purpose: PasswordPurpose, launch: impl FnOnce(&mut App, Option<Password>)) {
+    fn with_password(
+        &mut self,
+        source: PasswordSource,
+        purpose: PasswordPurpose,
+        launch: impl FnOnce(&mut App, Option<Password>),
+    ) {
         match source {
             PasswordSource::Known(password) => launch(self, password),
             PasswordSource::Ask { profile_name } => {
-                self.state.dialog =
-                    Some(Dialog::Password(PasswordPrompt { profile_name, password: Password::new(String::new()), purpose }));
+                self.state.dialog = Some(Dialog::Password(PasswordPrompt {
+                    profile_name,
+                    password: Password::new(String::new()),
+                    purpose,
+                }));
             }
         }
     }
@@ -60,16 +73,23 @@ impl App {
     pub(super) fn apply_provision_command(&mut self, ctx: &egui::Context, cmd: UiCommand) {
         match cmd {
             UiCommand::Discover => {
-                if self.state.setup.discovering.is_some() || self.state.form.as_ref().is_none_or(|f| f.draft.host.trim().is_empty()) {
+                if self.state.setup.discovering.is_some()
+                    || self.state.form.as_ref().is_none_or(|f| f.draft.host.trim().is_empty())
+                {
                     return;
                 }
                 if let Some(source) = self.form_password() {
-                    self.with_password(source, PasswordPurpose::Discover, |app, pw| app.launch_discover(ctx, pw));
+                    self.with_password(source, PasswordPurpose::Discover, |app, pw| {
+                        app.launch_discover(ctx, pw)
+                    });
                 }
             }
-            UiCommand::CancelTask(TaskOwner::Test) => self.apply_command(ctx, UiCommand::CancelTest),
+            UiCommand::CancelTask(TaskOwner::Test) => {
+                self.apply_command(ctx, UiCommand::CancelTest)
+            }
             UiCommand::CancelTask(owner) => {
-                if let Some(pending) = self.state.pending_mut(owner).filter(|p| !p.cancel_requested) {
+                if let Some(pending) = self.state.pending_mut(owner).filter(|p| !p.cancel_requested)
+                {
                     pending.cancel_requested = true;
                     let task = pending.task;
                     self.backend.submit(Command::Cancel(task));
@@ -98,7 +118,12 @@ impl App {
     }
 
     /// The password prompt was answered for a catalog-user task.
-    pub(super) fn submit_provision_password(&mut self, ctx: &egui::Context, purpose: PasswordPurpose, password: Option<Password>) {
+    pub(super) fn submit_provision_password(
+        &mut self,
+        ctx: &egui::Context,
+        purpose: PasswordPurpose,
+        password: Option<Password>,
+    ) {
         match purpose {
             PasswordPurpose::Test => self.launch_test(ctx, password),
             PasswordPurpose::Discover => self.launch_discover(ctx, password),
@@ -117,13 +142,24 @@ impl App {
         let profile = form.draft.clone();
         let task = TaskId::next();
         self.state.setup.begin_discovery(task, profile.display_name());
-        self.state.admin = Some(AdminSession { profile: profile.clone(), password: password.clone() });
+        self.state.admin =
+            Some(AdminSession { profile: profile.clone(), password: password.clone() });
         self.state.log(
             LogLevel::Info,
-            format!("Discovering as \"{}\" ({}@{}:{})", profile.display_name(), profile.user, profile.host, profile.port),
+            format!(
+                "Discovering as \"{}\" ({}@{}:{})",
+                profile.display_name(),
+                profile.user,
+                profile.host,
+                profile.port
+            ),
         );
         self.state.ui.results_tab = ResultsTab::Setup;
-        self.backend.submit(Command::Discover { task, profile: Box::new(profile), credentials: Credentials::db_only(password) });
+        self.backend.submit(Command::Discover {
+            task,
+            profile: Box::new(profile),
+            credentials: Credentials::db_only(password),
+        });
         ctx.request_repaint();
     }
 
@@ -133,8 +169,12 @@ impl App {
         match slot {
             ScriptSlot::Setup => s.setup.script.script().map(|x| (x, s.setup.review.reveal)),
             ScriptSlot::VerifyFix => s.verify.fix.as_ref().map(|x| (x, s.verify.fix_review.reveal)),
-            ScriptSlot::Teardown => s.teardown.script.script().map(|x| (x, s.teardown.review.reveal)),
-            ScriptSlot::Cleanup => s.teardown.cleanup_script.script().map(|x| (x, s.teardown.cleanup_review.reveal)),
+            ScriptSlot::Teardown => {
+                s.teardown.script.script().map(|x| (x, s.teardown.review.reveal))
+            }
+            ScriptSlot::Cleanup => {
+                s.teardown.cleanup_script.script().map(|x| (x, s.teardown.cleanup_review.reveal))
+            }
         }
     }
 
@@ -158,7 +198,9 @@ impl App {
     fn run_blocked(&self) -> Option<String> {
         if self.any_script_running() {
             Some("Another script is running".into())
-        } else if self.state.admin.is_none() && self.state.form.as_ref().is_none_or(|f| f.draft.host.trim().is_empty()) {
+        } else if self.state.admin.is_none()
+            && self.state.form.as_ref().is_none_or(|f| f.draft.host.trim().is_empty())
+        {
             Some("No admin: select the admin's profile on the left".into())
         } else {
             None
@@ -166,16 +208,29 @@ impl App {
     }
 
     fn save_script(&mut self, slot: ScriptSlot) {
-        let Some(text) = self.slot_script(slot).map(|(script, reveal)| Password::new(script.text(reveal).to_string())) else { return };
+        let Some(text) = self
+            .slot_script(slot)
+            .map(|(script, reveal)| Password::new(script.text(reveal).to_string()))
+        else {
+            return;
+        };
         let Some(path) = self.file_picker.save_file(slot.file_name()) else { return };
         match std::fs::write(&path, text.as_bytes()) {
-            Ok(()) => self.state.tell(LogLevel::Info, format!("Saved the {} to {}", slot.noun(), path.display())),
-            Err(e) => self.state.tell(LogLevel::Error, format!("Could not save the {} to {}: {e}", slot.noun(), path.display())),
+            Ok(()) => self
+                .state
+                .tell(LogLevel::Info, format!("Saved the {} to {}", slot.noun(), path.display())),
+            Err(e) => self.state.tell(
+                LogLevel::Error,
+                format!("Could not save the {} to {}: {e}", slot.noun(), path.display()),
+            ),
         }
     }
 
     fn run_script(&mut self, ctx: &egui::Context, slot: ScriptSlot) {
-        if self.run_blocked().is_some() || !self.slot_reviewed(slot) || self.slot_script(slot).is_none() {
+        if self.run_blocked().is_some()
+            || !self.slot_reviewed(slot)
+            || self.slot_script(slot).is_none()
+        {
             return;
         }
         if self.state.admin.is_some() {
@@ -202,11 +257,19 @@ impl App {
         let total = reviewed.statement_count();
         let run = ScriptRunState::start(task, &script, profile.display_name());
         if slot == ScriptSlot::Setup {
-            self.state.setup.launched_plan = self.state.setup.script.key().map(|(plan, _)| plan.clone());
+            self.state.setup.launched_plan =
+                self.state.setup.script.key().map(|(plan, _)| plan.clone());
             self.state.setup.saved_profile = None;
         }
         *self.state.script_run_mut(slot) = Some(run);
-        self.state.log(LogLevel::Info, format!("Running the {} as \"{}\" ({total} statements)", slot.noun(), profile.display_name()));
+        self.state.log(
+            LogLevel::Info,
+            format!(
+                "Running the {} as \"{}\" ({total} statements)",
+                slot.noun(),
+                profile.display_name()
+            ),
+        );
         self.backend.submit(Command::RunScript {
             task,
             profile: Box::new(profile),
@@ -248,11 +311,20 @@ impl App {
         let Some(mut profile) = self.admin_as(&plan.user) else { return };
         let base = profile.name.clone();
         let mut n = 2;
-        while self.store.profiles().iter().any(|p| p.name.trim().eq_ignore_ascii_case(profile.name.trim())) {
+        while self
+            .store
+            .profiles()
+            .iter()
+            .any(|p| p.name.trim().eq_ignore_ascii_case(profile.name.trim()))
+        {
             profile.name = format!("{base} {n}");
             n += 1;
         }
-        profile.notes = format!("Read-only catalog user ({} {}) created by Shiftgate setup.", plan.access.kind_word(), plan.access.name());
+        profile.notes = format!(
+            "Read-only catalog user ({} {}) created by Shiftgate setup.",
+            plan.access.kind_word(),
+            plan.access.name()
+        );
         if let Err(e) = self.store.upsert(profile.clone()) {
             self.state.tell(LogLevel::Error, format!("Could not save the profile: {e}"));
             return;
@@ -262,8 +334,14 @@ impl App {
         self.state.setup.saved_profile = Some(profile.id.clone());
         self.state.verify.target = Some(VerifyTarget::Saved(profile.id.clone()));
         match stored {
-            Ok(()) => self.state.tell(LogLevel::Info, format!("Saved \"{}\"; its password is in {}", profile.name, self.secrets_name)),
-            Err(e) => self.state.tell(LogLevel::Warn, format!("Saved \"{}\", but the password was not stored: {e}", profile.name)),
+            Ok(()) => self.state.tell(
+                LogLevel::Info,
+                format!("Saved \"{}\"; its password is in {}", profile.name, self.secrets_name),
+            ),
+            Err(e) => self.state.tell(
+                LogLevel::Warn,
+                format!("Saved \"{}\", but the password was not stored: {e}", profile.name),
+            ),
         }
     }
 
@@ -295,7 +373,9 @@ impl App {
         }
         let source = if !self.state.verify.password.is_empty() {
             PasswordSource::Known(Some(self.state.verify.password.clone()))
-        } else if let Some(form) = self.state.form.as_ref().filter(|f| f.draft.id == login.id && !f.password.is_empty()) {
+        } else if let Some(form) =
+            self.state.form.as_ref().filter(|f| f.draft.id == login.id && !f.password.is_empty())
+        {
             PasswordSource::Known(Some(form.password.clone()))
         } else {
             match (login.password_mode, self.secrets.get(&SecretKey::db_password(&login.id))) {
@@ -303,7 +383,9 @@ impl App {
                 _ => PasswordSource::Ask { profile_name: login.display_name() },
             }
         };
-        self.with_password(source, PasswordPurpose::Verify, |app, password| app.launch_verify(ctx, password));
+        self.with_password(source, PasswordPurpose::Verify, |app, password| {
+            app.launch_verify(ctx, password)
+        });
     }
 
     fn launch_verify(&mut self, ctx: &egui::Context, password: Option<Password>) {
@@ -317,7 +399,13 @@ impl App {
         verify.result = None;
         verify.fix = None;
         verify.fix_run = None;
-        self.state.log(LogLevel::Info, format!("Verifying as {} ({}:{}/{})", login.user, login.host, login.port, login.database));
+        self.state.log(
+            LogLevel::Info,
+            format!(
+                "Verifying as {} ({}:{}/{})",
+                login.user, login.host, login.port, login.database
+            ),
+        );
         self.backend.submit(Command::Verify {
             task,
             profile: Box::new(login),
@@ -335,16 +423,26 @@ impl App {
         let delivered = q.reply.answer(accept);
         let what = format!("{} key {} of {}:{}", q.key_type, q.fingerprint_sha256, q.host, q.port);
         let (level, text) = match (accept, delivered) {
-            (true, true) => (LogLevel::Info, format!("Trusted the {what}; it is remembered in Shiftgate's known-hosts file")),
+            (true, true) => (
+                LogLevel::Info,
+                format!("Trusted the {what}; it is remembered in Shiftgate's known-hosts file"),
+            ),
             (false, true) => (LogLevel::Warn, format!("Refused the {what}; the connection stops")),
-            (_, false) => (LogLevel::Warn, format!("The task waiting for the {what} has already stopped")),
+            (_, false) => {
+                (LogLevel::Warn, format!("The task waiting for the {what} has already stopped"))
+            }
         };
         self.state.tell(level, text);
     }
 
     /// Draw a catalog-user tab.
     pub(super) fn workflow_ui(&mut self, ui: &mut egui::Ui, tab: ResultsTab) -> Vec<UiCommand> {
-        let selected = self.state.form.as_ref().filter(|f| !f.draft.host.trim().is_empty()).map(|f| f.draft.display_name());
+        let selected = self
+            .state
+            .form
+            .as_ref()
+            .filter(|f| !f.draft.host.trim().is_empty())
+            .map(|f| f.draft.display_name());
         let admin_name = self.state.admin.as_ref().map(|a| a.profile.display_name());
         let run_blocked = self.run_blocked();
         match tab {
@@ -361,7 +459,10 @@ impl App {
                 self.default_verify_target();
                 let setup_plan = self.state.setup.plan_for_followup();
                 let login = self.verify_login();
-                let plan = self.state.verify.plan(setup_plan.as_ref(), login.as_ref().map(|p| p.engine).unwrap_or_default());
+                let plan = self.state.verify.plan(
+                    setup_plan.as_ref(),
+                    login.as_ref().map(|p| p.engine).unwrap_or_default(),
+                );
                 let view = VerifyView {
                     profiles: self.store.profiles(),
                     setup_plan: setup_plan.as_ref(),
@@ -374,8 +475,17 @@ impl App {
             }
             ResultsTab::Teardown => {
                 let setup_plan = self.state.setup.plan_for_followup();
-                let admin = self.state.admin.as_ref().map(|a| &a.profile).or(self.state.form.as_ref().map(|f| &f.draft));
-                let dialect = self.state.setup.dialect().or(admin.map(|p| dialect_of(p.engine))).unwrap_or(Dialect::Redshift);
+                let admin = self.state.admin.as_ref().map(|a| &a.profile).or(self
+                    .state
+                    .form
+                    .as_ref()
+                    .map(|f| &f.draft));
+                let dialect = self
+                    .state
+                    .setup
+                    .dialect()
+                    .or(admin.map(|p| dialect_of(p.engine)))
+                    .unwrap_or(Dialect::Redshift);
                 let admin_user = admin.map(|p| p.user.clone()).unwrap_or_default();
                 let admin_label = match (&admin_name, &selected) {
                     (Some(name), _) => Some(name.clone()),

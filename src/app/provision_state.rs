@@ -13,8 +13,8 @@ use crate::tasks::provision::{ScriptRun, StatementProgress, TaskFailure};
 use shiftgate_core::profile::{Engine, Profile, ProfileId};
 use shiftgate_core::report::{Step, StepStatus};
 use shiftgate_core::sql::{
-    Access, Dialect, ExistingState, PlanError, SchemaGrant, SchemaKind, Script, SetupPlan, VerifyReport, cleanup_vendor_script,
-    teardown_script,
+    Access, Dialect, ExistingState, PlanError, SchemaGrant, SchemaKind, Script, SetupPlan,
+    VerifyReport, cleanup_vendor_script, teardown_script,
 };
 
 /// Which generated script a review, a copy or a run is about.
@@ -142,7 +142,11 @@ impl<K> Default for ScriptCache<K> {
 
 impl<K: PartialEq> ScriptCache<K> {
     /// Regenerate with `make` if `key` differs from last time; returns whether it did.
-    pub fn refresh(&mut self, key: K, make: impl FnOnce(&K) -> Result<Script, Vec<PlanError>>) -> bool {
+    pub fn refresh(
+        &mut self,
+        key: K,
+        make: impl FnOnce(&K) -> Result<Script, Vec<PlanError>>,
+    ) -> bool {
         if self.key.as_ref() == Some(&key) {
             return false;
         }
@@ -239,7 +243,11 @@ impl ScriptRunState {
         {
             let stop = match &run.failed {
                 Some((index, _)) => *index,
-                None => self.rows.iter().find(|r| r.status == StepStatus::Cancelled).map_or(self.rows.len(), |r| r.index),
+                None => self
+                    .rows
+                    .iter()
+                    .find(|r| r.status == StepStatus::Cancelled)
+                    .map_or(self.rows.len(), |r| r.index),
             };
             for i in (0..stop).rev() {
                 if !self.transactional.get(i).copied().unwrap_or(false) {
@@ -271,14 +279,28 @@ impl ScriptRunState {
         match &self.outcome {
             None => format!("{}: running", self.title),
             Some(Ok(run)) if run.succeeded() => {
-                format!("{}: {} statements ran in {} ms as {}", self.title, run.executed, run.elapsed_ms, self.admin)
+                format!(
+                    "{}: {} statements ran in {} ms as {}",
+                    self.title, run.executed, run.elapsed_ms, self.admin
+                )
             }
-            Some(Ok(run)) if run.cancelled => format!("{}: cancelled{}", self.title, rolled_back_words(run.rolled_back)),
+            Some(Ok(run)) if run.cancelled => {
+                format!("{}: cancelled{}", self.title, rolled_back_words(run.rolled_back))
+            }
             Some(Ok(run)) => match &run.failed {
                 Some((index, d)) => {
-                    format!("{}: statement {} failed: {}{}", self.title, index + 1, d.summary, rolled_back_words(run.rolled_back))
+                    format!(
+                        "{}: statement {} failed: {}{}",
+                        self.title,
+                        index + 1,
+                        d.summary,
+                        rolled_back_words(run.rolled_back)
+                    )
                 }
-                None => format!("{}: stopped after {} of {} statements", self.title, run.executed, run.total),
+                None => format!(
+                    "{}: stopped after {} of {} statements",
+                    self.title, run.executed, run.total
+                ),
             },
             Some(Err(failure)) => format!("{}: {}", self.title, failure.summary()),
         }
@@ -395,7 +417,9 @@ impl VerifyState {
     pub fn finish(&mut self, result: Result<Box<VerifyReport>, TaskFailure>) {
         self.pending = None;
         self.fix = match &result {
-            Ok(report) if report.fix_script.statements().next().is_some() => Some(ReviewedScript::new(report.fix_script.clone())),
+            Ok(report) if report.fix_script.statements().next().is_some() => {
+                Some(ReviewedScript::new(report.fix_script.clone()))
+            }
             _ => None,
         };
         self.fix_review = ReviewState::default();
@@ -407,9 +431,15 @@ impl VerifyState {
     pub fn summary(&self, user: &str) -> String {
         match &self.result {
             None => format!("Verify as {user}: running"),
-            Some(Ok(report)) if report.passed() => format!("Verify as {user}: all {} schemas pass", report.schemas.len()),
+            Some(Ok(report)) if report.passed() => {
+                format!("Verify as {user}: all {} schemas pass", report.schemas.len())
+            }
             Some(Ok(report)) => {
-                let failing = report.schemas.iter().filter(|s| s.verdict != shiftgate_core::sql::Verdict::Pass).count();
+                let failing = report
+                    .schemas
+                    .iter()
+                    .filter(|s| s.verdict != shiftgate_core::sql::Verdict::Pass)
+                    .count();
                 format!("Verify as {user}: {failing} of {} schemas have gaps", report.schemas.len())
             }
             Some(Err(failure)) => format!("Verify as {user} failed: {}", failure.summary()),
@@ -481,8 +511,16 @@ impl TeardownState {
         if who.is_empty() && !admin_user.trim().is_empty() {
             who.push(admin_user.trim().to_string());
         }
-        let key = (dialect, self.cleanup.user.trim().to_string(), who, split_list(&self.cleanup.schemas), existing);
-        if self.cleanup_script.refresh(key, |(d, user, who, schemas, existing)| cleanup_vendor_script(*d, user, who, schemas, existing)) {
+        let key = (
+            dialect,
+            self.cleanup.user.trim().to_string(),
+            who,
+            split_list(&self.cleanup.schemas),
+            existing,
+        );
+        if self.cleanup_script.refresh(key, |(d, user, who, schemas, existing)| {
+            cleanup_vendor_script(*d, user, who, schemas, existing)
+        }) {
             self.cleanup_review.reviewed = false;
         }
     }
@@ -511,7 +549,11 @@ mod tests {
             user: "catalog_reader".into(),
             password: "Secret-Pass-42".into(),
             access: Access::Group { name: "catalog_reader_ro".into() },
-            schemas: vec![SchemaGrant { name: "sales".into(), kind: SchemaKind::Local, owners: vec!["etl".into()] }],
+            schemas: vec![SchemaGrant {
+                name: "sales".into(),
+                kind: SchemaKind::Local,
+                owners: vec!["etl".into()],
+            }],
             ..SetupPlan::default()
         }
     }
@@ -538,7 +580,11 @@ mod tests {
 
     #[test]
     fn manual_plan_splits_lists() {
-        let manual = ManualPlan { schemas: " sales, ,HR Data".into(), owners: "etl".into(), ..ManualPlan::default() };
+        let manual = ManualPlan {
+            schemas: " sales, ,HR Data".into(),
+            owners: "etl".into(),
+            ..ManualPlan::default()
+        };
         let p = manual.to_plan(Dialect::Postgres);
         let names: Vec<&str> = p.schemas.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["sales", "HR Data"]);
@@ -550,7 +596,14 @@ mod tests {
         let script = setup_script(&plan(), &ExistingState::default()).expect("valid plan");
         let total = script.statements().count();
         let mut run = ScriptRunState::start(TaskId(1), &script, "admin".into());
-        let row = |index, status| StatementProgress { index, total, shown_sql: "x".into(), status, elapsed_ms: 1, error: None };
+        let row = |index, status| StatementProgress {
+            index,
+            total,
+            shown_sql: "x".into(),
+            status,
+            elapsed_ms: 1,
+            error: None,
+        };
         for i in 0..3 {
             run.on_statement(row(i, StepStatus::Ok));
         }
@@ -561,7 +614,14 @@ mod tests {
             hint: "h".into(),
             server_text: None,
         };
-        let result = ScriptRun { executed: 0, total, failed: Some((3, diagnosis)), rolled_back: true, cancelled: false, elapsed_ms: 1 };
+        let result = ScriptRun {
+            executed: 0,
+            total,
+            failed: Some((3, diagnosis)),
+            rolled_back: true,
+            cancelled: false,
+            elapsed_ms: 1,
+        };
         run.finish(Ok(result));
         assert_eq!(run.undone, [2, 1, 0]);
         assert_eq!(run.done_count(), 0);
@@ -571,7 +631,14 @@ mod tests {
     fn statement_rows_upsert_by_index() {
         let script = setup_script(&plan(), &ExistingState::default()).expect("valid plan");
         let mut run = ScriptRunState::start(TaskId(1), &script, "admin".into());
-        let row = |index, status| StatementProgress { index, total: 9, shown_sql: "x".into(), status, elapsed_ms: 1, error: None };
+        let row = |index, status| StatementProgress {
+            index,
+            total: 9,
+            shown_sql: "x".into(),
+            status,
+            elapsed_ms: 1,
+            error: None,
+        };
         run.on_statement(row(0, StepStatus::Running));
         run.on_statement(row(0, StepStatus::Ok));
         run.on_statement(row(1, StepStatus::Running));

@@ -10,7 +10,8 @@ use crate::tasks::TaskId;
 use crate::tasks::provision::{DiscoveryOutcome, TaskFailure};
 use shiftgate_core::profile::ProfileId;
 use shiftgate_core::sql::{
-    Access, Dialect, ExistingState, PlanWarning, SchemaGrant, SchemaKind, SetupPlan, generate_password, setup_script,
+    Access, Dialect, ExistingState, PlanWarning, SchemaGrant, SchemaKind, SetupPlan,
+    generate_password, setup_script,
 };
 
 /// Default name of the catalog user.
@@ -175,7 +176,9 @@ impl SetupState {
 
     /// Whether RBAC roles may be chosen: Redshift with RBAC, per discovery.
     pub fn rbac_allowed(&self) -> bool {
-        self.found.as_ref().is_some_and(|f| f.dialect == Dialect::Redshift && f.discovery.rbac_available)
+        self.found
+            .as_ref()
+            .is_some_and(|f| f.dialect == Dialect::Redshift && f.discovery.rbac_available)
     }
 
     /// The connection limit typed, or why it is not one.
@@ -184,7 +187,9 @@ impl SetupState {
         if text.is_empty() {
             return Ok(None);
         }
-        text.parse::<u32>().map(Some).map_err(|_| format!("Connection limit {text:?} is not a whole number; leave it empty for no limit."))
+        text.parse::<u32>().map(Some).map_err(|_| {
+            format!("Connection limit {text:?} is not a whole number; leave it empty for no limit.")
+        })
     }
 
     /// What discovery says exists (empty before discovery).
@@ -195,7 +200,8 @@ impl SetupState {
     /// The plan the form describes (needs a discovery for the dialect and the schema list).
     pub fn plan(&self) -> Option<SetupPlan> {
         let found = self.found.as_ref()?;
-        let name = if self.use_role { self.role_name.trim() } else { self.group_name.trim() }.to_string();
+        let name =
+            if self.use_role { self.role_name.trim() } else { self.group_name.trim() }.to_string();
         let redshift = found.dialect == Dialect::Redshift;
         Some(SetupPlan {
             dialect: found.dialect,
@@ -213,7 +219,11 @@ impl SetupState {
                 })
                 .collect(),
             datashare_databases: if redshift {
-                self.datashares.iter().filter(|(_, ticked)| *ticked).map(|(db, _)| db.clone()).collect()
+                self.datashares
+                    .iter()
+                    .filter(|(_, ticked)| *ticked)
+                    .map(|(db, _)| db.clone())
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -232,7 +242,10 @@ impl SetupState {
                 return;
             }
         };
-        if self.script.refresh((plan, self.existing()), |(plan, existing)| setup_script(plan, existing)) {
+        if self
+            .script
+            .refresh((plan, self.existing()), |(plan, existing)| setup_script(plan, existing))
+        {
             self.review.reviewed = false;
         }
     }
@@ -248,7 +261,9 @@ impl SetupState {
     /// Indices of the schemas matching the filter (case-insensitive substring).
     pub fn visible_schemas(&self) -> Vec<usize> {
         let needle = self.filter.trim().to_lowercase();
-        (0..self.schemas.len()).filter(|&i| needle.is_empty() || self.schemas[i].name.to_lowercase().contains(&needle)).collect()
+        (0..self.schemas.len())
+            .filter(|&i| needle.is_empty() || self.schemas[i].name.to_lowercase().contains(&needle))
+            .collect()
     }
 
     /// Tick or untick every schema the filter shows.
@@ -297,7 +312,12 @@ mod tests {
                         owner: "etl".into(),
                         object_owners: vec!["etl".into()],
                     },
-                    DiscoveredSchema { name: "hr".into(), kind: SchemaKind::Local, owner: "admin".into(), object_owners: vec![] },
+                    DiscoveredSchema {
+                        name: "hr".into(),
+                        kind: SchemaKind::Local,
+                        owner: "admin".into(),
+                        object_owners: vec![],
+                    },
                 ],
                 users: vec!["admin".into(), "etl".into()],
                 ..Discovery::default()
@@ -320,7 +340,9 @@ mod tests {
         s.group_name = s.user.clone();
         s.refresh_script();
         assert!(!s.review.reviewed);
-        assert!(s.script.errors().iter().any(|e| matches!(e, PlanError::AccessNameEqualsUser { .. })));
+        assert!(
+            s.script.errors().iter().any(|e| matches!(e, PlanError::AccessNameEqualsUser { .. }))
+        );
     }
 
     #[test]

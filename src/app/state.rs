@@ -7,7 +7,10 @@
 //! belongs to and drops events of tasks that are no longer current anywhere.
 
 use super::import_state::{ImportLocation, ImportPreview};
-use super::provision_state::{AdminSession, HostKeyQuestion, ScriptRunState, ScriptSlot, TaskOwner, TeardownState, VerifyState};
+use super::provision_state::{
+    AdminSession, HostKeyQuestion, ScriptRunState, ScriptSlot, TaskOwner, TeardownState,
+    VerifyState,
+};
 use super::setup_state::SetupState;
 use crate::net::connect::Password;
 use crate::tasks::{Event, Outcome, TaskId};
@@ -31,7 +34,13 @@ pub enum ResultsTab {
 }
 
 impl ResultsTab {
-    pub const ALL: [ResultsTab; 5] = [ResultsTab::TestReport, ResultsTab::Log, ResultsTab::Setup, ResultsTab::Verify, ResultsTab::Teardown];
+    pub const ALL: [ResultsTab; 5] = [
+        ResultsTab::TestReport,
+        ResultsTab::Log,
+        ResultsTab::Setup,
+        ResultsTab::Verify,
+        ResultsTab::Teardown,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -82,7 +91,8 @@ impl UiState {
     pub const STORAGE_KEY: &'static str = eframe::APP_KEY;
 
     pub fn load(storage: Option<&dyn eframe::Storage>) -> UiState {
-        let mut state: UiState = storage.and_then(|s| eframe::get_value(s, Self::STORAGE_KEY)).unwrap_or_default();
+        let mut state: UiState =
+            storage.and_then(|s| eframe::get_value(s, Self::STORAGE_KEY)).unwrap_or_default();
         // A hand-edited or corrupted size must not make a panel vanish or swallow the window.
         let defaults = UiState::default();
         if !(180.0..=640.0).contains(&state.profiles_width) {
@@ -122,7 +132,11 @@ pub struct ProfileList {
 impl ProfileList {
     /// Recompute [`Self::visible`] if the search or the store (`revision`) changed.
     pub fn refresh(&mut self, profiles: &[Profile], revision: u64) {
-        if self.cache_key.as_ref().is_none_or(|(search, rev)| *rev != revision || *search != self.search) {
+        if self
+            .cache_key
+            .as_ref()
+            .is_none_or(|(search, rev)| *rev != revision || *search != self.search)
+        {
             let key = (self.search.clone(), revision);
             let needle = self.search.trim().to_lowercase();
             let mut rows: Vec<(String, usize)> = profiles
@@ -220,7 +234,8 @@ impl FormState {
     pub fn sync_texts_from_draft(&mut self) {
         self.port_text = self.draft.port.to_string();
         self.timeout_text = self.draft.connect_timeout_secs.to_string();
-        self.ca_text = self.draft.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        self.ca_text =
+            self.draft.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
         self.app_name_text = self.draft.application_name.clone().unwrap_or_default();
     }
 
@@ -234,11 +249,16 @@ impl FormState {
     }
 
     pub fn ca_text_changed(&mut self) {
-        self.draft.ca_file = if self.ca_text.trim().is_empty() { None } else { Some(PathBuf::from(self.ca_text.trim())) };
+        self.draft.ca_file = if self.ca_text.trim().is_empty() {
+            None
+        } else {
+            Some(PathBuf::from(self.ca_text.trim()))
+        };
     }
 
     pub fn app_name_text_changed(&mut self) {
-        self.draft.application_name = if self.app_name_text.is_empty() { None } else { Some(self.app_name_text.clone()) };
+        self.draft.application_name =
+            if self.app_name_text.is_empty() { None } else { Some(self.app_name_text.clone()) };
     }
 
     pub fn set_ca_file(&mut self, path: PathBuf) {
@@ -264,9 +284,15 @@ impl FormState {
                 self.sync_texts_from_draft();
                 let mut recognised = parsed.recognised.clone();
                 if parsed.password.is_some() {
-                    recognised.push("password: kept in memory (saved to the secret store on Save)".into());
+                    recognised.push(
+                        "password: kept in memory (saved to the secret store on Save)".into(),
+                    );
                 }
-                PasteResult::Applied { format: parsed.format.label().to_string(), recognised, ignored: parsed.ignored.clone() }
+                PasteResult::Applied {
+                    format: parsed.format.label().to_string(),
+                    recognised,
+                    ignored: parsed.ignored.clone(),
+                }
             }
             Err(e) => PasteResult::Failed(e.to_string()),
         });
@@ -461,8 +487,9 @@ impl AppState {
     }
 
     pub fn log(&mut self, level: LogLevel, text: impl Into<String>) {
-        let time =
-            time::OffsetDateTime::now_utc().format(time::macros::format_description!("[hour]:[minute]:[second]")).unwrap_or_default();
+        let time = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!("[hour]:[minute]:[second]"))
+            .unwrap_or_default();
         self.log.push(LogLine { time, level, text: text.into() });
         if self.log.len() > MAX_LOG_LINES {
             let excess = self.log.len() - MAX_LOG_LINES;
@@ -515,12 +542,17 @@ impl AppState {
     }
 
     /// The running provisioning task of `owner` (None for the connection test, which has its own).
-    pub fn pending_mut(&mut self, owner: TaskOwner) -> Option<&mut super::provision_state::Pending> {
+    pub fn pending_mut(
+        &mut self,
+        owner: TaskOwner,
+    ) -> Option<&mut super::provision_state::Pending> {
         match owner {
             TaskOwner::Test => None,
             TaskOwner::Discover => self.setup.discovering.as_mut(),
             TaskOwner::Verify => self.verify.pending.as_mut(),
-            TaskOwner::Script(slot) => self.script_run_mut(slot).as_mut().and_then(|r| r.pending.as_mut()),
+            TaskOwner::Script(slot) => {
+                self.script_run_mut(slot).as_mut().and_then(|r| r.pending.as_mut())
+            }
         }
     }
 
@@ -535,13 +567,25 @@ impl AppState {
         match event {
             Event::Step { step, .. } => {
                 if step.status.is_final() {
-                    let detail = if step.detail.is_empty() { String::new() } else { format!(" — {}", step.detail) };
+                    let detail = if step.detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {}", step.detail)
+                    };
                     let level = match step.status {
                         StepStatus::Failed => LogLevel::Error,
                         StepStatus::Warning => LogLevel::Warn,
                         _ => LogLevel::Info,
                     };
-                    self.log(level, format!("  {}: {} in {} ms{detail}", step.kind.label(), status_word(step.status), step.elapsed_ms));
+                    self.log(
+                        level,
+                        format!(
+                            "  {}: {} in {} ms{detail}",
+                            step.kind.label(),
+                            status_word(step.status),
+                            step.elapsed_ms
+                        ),
+                    );
                 }
                 match owner {
                     TaskOwner::Test => {
@@ -572,7 +616,15 @@ impl AppState {
                     LogLevel::Warn,
                     format!("SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; asking whether to trust it"),
                 );
-                self.host_keys.push(HostKeyQuestion { task, hop, host, port, key_type, fingerprint_sha256, reply });
+                self.host_keys.push(HostKeyQuestion {
+                    task,
+                    hop,
+                    host,
+                    port,
+                    key_type,
+                    fingerprint_sha256,
+                    reply,
+                });
             }
         }
         true
@@ -584,7 +636,9 @@ impl AppState {
             (TaskOwner::Test, Outcome::Test(report)) => {
                 let summary = match &report.diagnosis {
                     Some(d) => format!("Test of {} failed: {}", report.target, d.summary),
-                    None if report.succeeded() => format!("Test of {} succeeded in {} ms", report.target, report.total_ms),
+                    None if report.succeeded() => {
+                        format!("Test of {} succeeded in {} ms", report.target, report.total_ms)
+                    }
                     None => format!("Test of {} ended without success", report.target),
                 };
                 let level = if report.succeeded() { LogLevel::Info } else { LogLevel::Warn };
@@ -605,7 +659,14 @@ impl AppState {
                             self.setup.admin_name
                         ),
                     ),
-                    Err(failure) => (LogLevel::Warn, format!("Discovery as {} failed: {}", self.setup.admin_name, failure.summary())),
+                    Err(failure) => (
+                        LogLevel::Warn,
+                        format!(
+                            "Discovery as {} failed: {}",
+                            self.setup.admin_name,
+                            failure.summary()
+                        ),
+                    ),
                 };
                 // A refused login must not be replayed by the next "Run as admin".
                 if matches!(result, Err(crate::tasks::provision::TaskFailure::Connect(_))) {
@@ -616,7 +677,8 @@ impl AppState {
             }
             (TaskOwner::Verify, Outcome::Verify(result)) => {
                 self.verify.finish(result);
-                let user = self.verify.checked_plan.as_ref().map(|p| p.user.clone()).unwrap_or_default();
+                let user =
+                    self.verify.checked_plan.as_ref().map(|p| p.user.clone()).unwrap_or_default();
                 let level = match &self.verify.result {
                     Some(Ok(report)) if report.passed() => LogLevel::Info,
                     _ => LogLevel::Warn,
@@ -665,7 +727,10 @@ mod tests {
 
     #[test]
     fn finished_stops_running_and_logs() {
-        let mut s = AppState { run: Some(TestRun::start(TaskId(7), Profile::new(Engine::Postgres))), ..AppState::default() };
+        let mut s = AppState {
+            run: Some(TestRun::start(TaskId(7), Profile::new(Engine::Postgres))),
+            ..AppState::default()
+        };
         let report = Report { steps: vec![step(StepStatus::Ok)], total_ms: 3, ..Report::default() };
         s.apply(Event::Finished { task: TaskId(7), outcome: Outcome::Test(Box::new(report)) });
         assert!(!s.test_running());
@@ -678,14 +743,30 @@ mod tests {
         use crate::tasks::events::HostKeyReply;
         use crate::tasks::provision::{ScriptRun, StatementProgress, TaskFailure};
         let mut s = AppState::default();
-        s.setup.run = Some(ScriptRunState::start(TaskId(10), &shiftgate_core::sql::Script::default(), "admin".into()));
+        s.setup.run = Some(ScriptRunState::start(
+            TaskId(10),
+            &shiftgate_core::sql::Script::default(),
+            "admin".into(),
+        ));
         s.verify.pending = Some(Pending::new(TaskId(11)));
-        let progress =
-            StatementProgress { index: 0, total: 1, shown_sql: "GRANT …".into(), status: StepStatus::Ok, elapsed_ms: 1, error: None };
+        let progress = StatementProgress {
+            index: 0,
+            total: 1,
+            shown_sql: "GRANT …".into(),
+            status: StepStatus::Ok,
+            elapsed_ms: 1,
+            error: None,
+        };
         assert!(s.apply(Event::Statement { task: TaskId(10), progress: progress.clone() }));
-        assert!(!s.apply(Event::Statement { task: TaskId(9), progress }), "a task no tab owns is stale");
+        assert!(
+            !s.apply(Event::Statement { task: TaskId(9), progress }),
+            "a task no tab owns is stale"
+        );
         // Verify finishing leaves the setup run alone.
-        assert!(s.apply(Event::Finished { task: TaskId(11), outcome: Outcome::Verify(Err(TaskFailure::Cancelled)) }));
+        assert!(s.apply(Event::Finished {
+            task: TaskId(11),
+            outcome: Outcome::Verify(Err(TaskFailure::Cancelled))
+        }));
         assert!(s.verify.pending.is_none());
         assert!(s.setup.run.as_ref().is_some_and(ScriptRunState::running));
 
@@ -705,7 +786,14 @@ mod tests {
         assert!(!s.apply(question(TaskId(3), stale)));
         assert!(stale_rx.try_recv().is_err(), "a dropped question is a refusal, never an accept");
 
-        let run = ScriptRun { executed: 1, total: 1, failed: None, rolled_back: false, cancelled: false, elapsed_ms: 5 };
+        let run = ScriptRun {
+            executed: 1,
+            total: 1,
+            failed: None,
+            rolled_back: false,
+            cancelled: false,
+            elapsed_ms: 5,
+        };
         assert!(s.apply(Event::Finished { task: TaskId(10), outcome: Outcome::Script(Ok(run)) }));
         assert!(s.setup.run.as_ref().is_some_and(ScriptRunState::succeeded));
         assert!(s.host_keys.is_empty(), "a finished task's question is gone");

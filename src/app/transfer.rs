@@ -22,15 +22,22 @@ fn env_var(name: &str) -> Option<String> {
 
 /// The file's text and permission bits, or a sentence saying why it could not be read.
 fn read_import_file(path: &Path) -> Result<ReadFile, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("Could not read {}: {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("Could not read {}: {e}", path.display()))?;
     if !meta.is_file() {
         return Err(format!("{} is not a file.", path.display()));
     }
     if meta.len() > MAX_IMPORT_BYTES {
-        return Err(format!("{} is {} KB, far larger than a connection file; it was not read.", path.display(), meta.len() / 1024));
+        return Err(format!(
+            "{} is {} KB, far larger than a connection file; it was not read.",
+            path.display(),
+            meta.len() / 1024
+        ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("Could not read {}: {e}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text.", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("Could not read {}: {e}", path.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text.", path.display()))?;
     Ok(ReadFile { text, mode: file_mode(&meta) })
 }
 
@@ -52,8 +59,11 @@ fn profiles_count(n: usize) -> String {
 
 /// A file name made of the profile's name: letters, digits, `-`, `_` and `.` only.
 fn export_file_name(profile: &Profile) -> String {
-    let stem: String =
-        profile.display_name().chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let stem: String = profile
+        .display_name()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+        .collect();
     let stem = stem.trim_matches(['-', '.']);
     if stem.is_empty() { "profile.toml".into() } else { format!("{stem}.toml") }
 }
@@ -89,9 +99,9 @@ impl App {
     fn preview_import(&mut self, path: PathBuf, format: Option<ImportFormat>) {
         let read = read_import_file(&path);
         let secrets = &self.secrets;
-        let same_password =
-            |id: &ProfileId, pw: &str| matches!(secrets.get(&SecretKey::db_password(id)), Ok(Some(saved)) if saved.as_str() == pw);
-        let preview = ImportPreview::new(path, read, format, self.store.profiles(), &env_var, &same_password);
+        let same_password = |id: &ProfileId, pw: &str| matches!(secrets.get(&SecretKey::db_password(id)), Ok(Some(saved)) if saved.as_str() == pw);
+        let preview =
+            ImportPreview::new(path, read, format, self.store.profiles(), &env_var, &same_password);
         if let Err(message) = &preview.outcome {
             self.state.log(LogLevel::Warn, message.clone());
         }
@@ -143,11 +153,18 @@ impl App {
 
     /// The form shows a profile the import changed: show the new version unless it has edits.
     fn reopen_updated(&mut self, updated: &[ProfileId]) {
-        let Some(form) = self.state.form.as_ref().filter(|f| updated.contains(&f.draft.id)) else { return };
+        let Some(form) = self.state.form.as_ref().filter(|f| updated.contains(&f.draft.id)) else {
+            return;
+        };
         let id = form.draft.id.clone();
         if form.is_dirty() {
             let name = form.draft.display_name();
-            self.state.log(LogLevel::Warn, format!("\"{name}\" was updated by the import; the form still holds your unsaved edits"));
+            self.state.log(
+                LogLevel::Warn,
+                format!(
+                    "\"{name}\" was updated by the import; the form still holds your unsaved edits"
+                ),
+            );
         } else {
             self.open_saved(&id);
         }
@@ -175,7 +192,11 @@ impl App {
         }
         let Some(path) = self.file_picker.save_export_file(&suggested) else { return };
         let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let text = if json { import::export::export_json(&profiles) } else { import::export::export_toml(&profiles) };
+        let text = if json {
+            import::export::export_json(&profiles)
+        } else {
+            import::export::export_toml(&profiles)
+        };
         match write_atomic(&path, text.as_bytes()) {
             Ok(()) => self.state.tell(
                 LogLevel::Info,
@@ -186,7 +207,9 @@ impl App {
                     if json { "JSON" } else { "TOML" }
                 ),
             ),
-            Err(e) => self.state.tell(LogLevel::Error, format!("Could not export to {}: {e}", path.display())),
+            Err(e) => self
+                .state
+                .tell(LogLevel::Error, format!("Could not export to {}: {e}", path.display())),
         }
     }
 }

@@ -6,7 +6,9 @@ use super::CliError;
 use super::config_dir;
 use crate::net::credentials::{Credentials, SshSecret};
 use crate::net::ssh::{HostKeyPolicy, TunnelOptions};
-use crate::store::password_source::{cli_prompt, resolve_db_password, resolve_ssh_secret, ssh_hop, ssh_secret_kinds};
+use crate::store::password_source::{
+    cli_prompt, resolve_db_password, resolve_ssh_secret, ssh_hop, ssh_secret_kinds,
+};
 use crate::store::secret_choice::open_secret_store;
 use crate::store::secrets::SecretKind;
 use crate::tasks::provision::Target;
@@ -26,15 +28,23 @@ impl CliConnection {
     }
 
     /// Resolve secrets for `profile` and the tunnel options from the config dir.
-    pub fn resolve(config: &Option<PathBuf>, profile: Profile, accept_new_host_key: bool) -> Result<CliConnection, CliError> {
+    pub fn resolve(
+        config: &Option<PathBuf>,
+        profile: Profile,
+        accept_new_host_key: bool,
+    ) -> Result<CliConnection, CliError> {
         let (store, why_not) = open_secret_store(true);
-        if let (Some(line), SecretModeIsKeychain(true)) =
-            (&why_not, SecretModeIsKeychain(profile.password_mode == shiftgate_core::profile::SecretMode::Keychain))
-        {
+        if let (Some(line), SecretModeIsKeychain(true)) = (
+            &why_not,
+            SecretModeIsKeychain(
+                profile.password_mode == shiftgate_core::profile::SecretMode::Keychain,
+            ),
+        ) {
             eprintln!("{line}");
         }
         let mut prompt = |req: &crate::store::password_source::PromptRequest| cli_prompt(req);
-        let db = resolve_db_password(&profile, store.as_ref(), &mut prompt).map_err(|e| CliError::new(e.to_string()))?;
+        let db = resolve_db_password(&profile, store.as_ref(), &mut prompt)
+            .map_err(|e| CliError::new(e.to_string()))?;
         for n in &db.notices {
             eprintln!("{n}");
         }
@@ -60,7 +70,8 @@ impl CliConnection {
             }
         }
         let dir = config_dir(config)?;
-        let policy = if accept_new_host_key { HostKeyPolicy::AcceptNew } else { HostKeyPolicy::Refuse };
+        let policy =
+            if accept_new_host_key { HostKeyPolicy::AcceptNew } else { HostKeyPolicy::Refuse };
         let tunnel = TunnelOptions::standard(Some(&dir), policy);
         Ok(CliConnection { profile, credentials, tunnel })
     }
@@ -73,7 +84,9 @@ struct SecretModeIsKeychain(bool);
 fn key_is_encrypted(profile: &Profile, hop: usize) -> bool {
     match ssh_hop(profile, hop).map(|h| &h.auth) {
         Some(SshAuth::Key { path }) => match std::fs::read_to_string(path) {
-            Ok(text) => russh::keys::decode_secret_key(&text, None).is_err() && text.contains("PRIVATE KEY"),
+            Ok(text) => {
+                russh::keys::decode_secret_key(&text, None).is_err() && text.contains("PRIVATE KEY")
+            }
             Err(_) => false,
         },
         _ => false,

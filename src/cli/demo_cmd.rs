@@ -26,7 +26,8 @@ pub fn prepare(
     let ca_file = dir.join("demo-ca.pem");
     std::fs::write(&ca_file, sim.ca_cert_pem().unwrap_or_default())?;
     let mut store = ProfileStore::open(&dir)?;
-    let mut profile = store.find(DEMO_PROFILE_NAME).cloned().unwrap_or_else(|| Profile::new(Engine::Redshift));
+    let mut profile =
+        store.find(DEMO_PROFILE_NAME).cloned().unwrap_or_else(|| Profile::new(Engine::Redshift));
     profile.name = DEMO_PROFILE_NAME.into();
     profile.host = "localhost".into();
     profile.port = sim.port();
@@ -46,7 +47,12 @@ pub fn prepare(
     Ok((sim, dir, secrets))
 }
 
-pub fn run(config: &Option<PathBuf>, port: u16, no_gui: bool, rt: &tokio::runtime::Runtime) -> CliResult {
+pub fn run(
+    config: &Option<PathBuf>,
+    port: u16,
+    no_gui: bool,
+    rt: &tokio::runtime::Runtime,
+) -> CliResult {
     let (sim, dir, secrets) = prepare(config, port, rt)?;
     println!(
         "Redshift simulator on {} (user admin, password {}); demo profiles in {}",

@@ -52,7 +52,10 @@ pub fn open_store(flag: &Option<PathBuf>) -> Result<ProfileStore, CliError> {
     let dir = config_dir(flag)?;
     let store = ProfileStore::open(&dir)?;
     if let Some(crate::store::profiles::LoadNotice::MovedAside { backup, reason }) = &store.notice {
-        eprintln!("warning: the profiles file could not be read ({reason}); it was moved to {}", backup.display());
+        eprintln!(
+            "warning: the profiles file could not be read ({reason}); it was moved to {}",
+            backup.display()
+        );
     }
     Ok(store)
 }
@@ -61,15 +64,31 @@ pub fn open_store(flag: &Option<PathBuf>) -> Result<ProfileStore, CliError> {
 pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
     match cli.command {
         Some(CliCommand::Profiles { action }) => profiles_cmd::run(&cli.config_dir, action),
-        Some(CliCommand::Test(args)) => test_cmd::run(&cli.config_dir, cli.accept_new_host_key, args, rt),
-        Some(CliCommand::Setup(args)) => provision_cmd::setup(&cli.config_dir, cli.accept_new_host_key, args, rt),
-        Some(CliCommand::Verify(args)) => provision_cmd::verify(&cli.config_dir, cli.accept_new_host_key, args, rt),
-        Some(CliCommand::Teardown(args)) => provision_cmd::teardown(&cli.config_dir, cli.accept_new_host_key, args, rt),
-        Some(CliCommand::CleanupVendor(args)) => provision_cmd::cleanup_vendor(&cli.config_dir, cli.accept_new_host_key, args, rt),
-        Some(CliCommand::Import { file, format, dry_run }) => transfer_cmd::import_file(&cli.config_dir, &file, format, dry_run),
-        Some(CliCommand::Export { profiles, json, output }) => transfer_cmd::export(&cli.config_dir, &profiles, json, output.as_deref()),
+        Some(CliCommand::Test(args)) => {
+            test_cmd::run(&cli.config_dir, cli.accept_new_host_key, args, rt)
+        }
+        Some(CliCommand::Setup(args)) => {
+            provision_cmd::setup(&cli.config_dir, cli.accept_new_host_key, args, rt)
+        }
+        Some(CliCommand::Verify(args)) => {
+            provision_cmd::verify(&cli.config_dir, cli.accept_new_host_key, args, rt)
+        }
+        Some(CliCommand::Teardown(args)) => {
+            provision_cmd::teardown(&cli.config_dir, cli.accept_new_host_key, args, rt)
+        }
+        Some(CliCommand::CleanupVendor(args)) => {
+            provision_cmd::cleanup_vendor(&cli.config_dir, cli.accept_new_host_key, args, rt)
+        }
+        Some(CliCommand::Import { file, format, dry_run }) => {
+            transfer_cmd::import_file(&cli.config_dir, &file, format, dry_run)
+        }
+        Some(CliCommand::Export { profiles, json, output }) => {
+            transfer_cmd::export(&cli.config_dir, &profiles, json, output.as_deref())
+        }
         Some(CliCommand::Secrets { action: args::SecretsAction::Status }) => secrets_cmd::status(),
-        Some(CliCommand::Secrets { action: args::SecretsAction::Forget { profile } }) => secrets_cmd::forget(&cli.config_dir, &profile),
+        Some(CliCommand::Secrets { action: args::SecretsAction::Forget { profile } }) => {
+            secrets_cmd::forget(&cli.config_dir, &profile)
+        }
         Some(CliCommand::Demo { port, no_gui }) => demo_cmd::run(&cli.config_dir, port, no_gui, rt),
         None => Err(CliError::new("no subcommand (the GUI is started by main)")),
     }

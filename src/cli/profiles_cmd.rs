@@ -8,7 +8,9 @@ use std::path::PathBuf;
 /// Apply command-line fields onto a profile (engine first, so defaults follow it).
 pub fn apply_fields(p: &mut Profile, f: &ConnectionFields) -> Result<(), CliError> {
     if let Some(e) = &f.engine {
-        let engine = Engine::parse(e).ok_or_else(|| CliError::new(format!("unknown engine \"{e}\" (use redshift or postgres)")))?;
+        let engine = Engine::parse(e).ok_or_else(|| {
+            CliError::new(format!("unknown engine \"{e}\" (use redshift or postgres)"))
+        })?;
         p.set_engine(engine);
     }
     if let Some(h) = &f.host {
@@ -76,7 +78,10 @@ pub fn show_text(p: &Profile) -> String {
         }
     ));
     if p.ssh.enabled {
-        s.push_str(&format!("  ssh:      {}@{}:{}\n", p.ssh.bastion.user, p.ssh.bastion.host, p.ssh.bastion.port));
+        s.push_str(&format!(
+            "  ssh:      {}@{}:{}\n",
+            p.ssh.bastion.user, p.ssh.bastion.host, p.ssh.bastion.port
+        ));
     }
     if !p.notes.is_empty() {
         s.push_str(&format!("  notes:    {}\n", p.notes.replace('\n', "\n            ")));
@@ -89,7 +94,8 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
     match action {
         ProfilesAction::Add { name, fields, notes, ask_every_time } => {
             let engine = match &fields.engine {
-                Some(e) => Engine::parse(e).ok_or_else(|| CliError::new(format!("unknown engine \"{e}\"")))?,
+                Some(e) => Engine::parse(e)
+                    .ok_or_else(|| CliError::new(format!("unknown engine \"{e}\"")))?,
                 None => Engine::Redshift,
             };
             let mut p = Profile::new(engine);
@@ -127,7 +133,9 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
             }
         }
         ProfilesAction::Show { name, json } => {
-            let p = store.find(&name).ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
+            let p = store
+                .find(&name)
+                .ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(p)?);
             } else {
@@ -135,7 +143,10 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
             }
         }
         ProfilesAction::Edit { name, rename, fields, notes } => {
-            let mut p = store.find(&name).cloned().ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
+            let mut p = store
+                .find(&name)
+                .cloned()
+                .ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
             apply_fields(&mut p, &fields)?;
             if let Some(n) = rename {
                 p.name = n;
@@ -148,7 +159,10 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
             println!("saved");
         }
         ProfilesAction::Rm { name } => {
-            let id = store.find(&name).map(|p| p.id.clone()).ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
+            let id = store
+                .find(&name)
+                .map(|p| p.id.clone())
+                .ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
             store.remove(&id)?;
             println!("removed profile \"{name}\"");
         }

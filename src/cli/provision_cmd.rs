@@ -6,7 +6,9 @@ use super::args::{AccessArgs, CleanupArgs, PlanArgs, SetupArgs, TeardownArgs, Ve
 use super::connection::CliConnection;
 use super::test_cmd::profile_from_args;
 use super::{CliError, CliResult};
-use crate::tasks::provision::{self, DiscoveryOutcome, ScriptRun, StatementProgress, Target, TaskFailure};
+use crate::tasks::provision::{
+    self, DiscoveryOutcome, ScriptRun, StatementProgress, Target, TaskFailure,
+};
 use shiftgate_core::report::{Step, StepStatus};
 use shiftgate_core::sql::{self, Access, Script, SetupPlan};
 use std::path::PathBuf;
@@ -46,8 +48,9 @@ fn extra_owners(flags: &[String]) -> Result<Vec<(String, Vec<String>)>, CliError
     flags
         .iter()
         .map(|f| {
-            let (schema, owners) =
-                f.split_once('=').ok_or_else(|| CliError::new(format!("--owner takes SCHEMA=OWNER[,OWNER…], got \"{f}\"")))?;
+            let (schema, owners) = f.split_once('=').ok_or_else(|| {
+                CliError::new(format!("--owner takes SCHEMA=OWNER[,OWNER…], got \"{f}\""))
+            })?;
             Ok((schema.to_string(), split_list(owners)))
         })
         .collect()
@@ -66,7 +69,9 @@ fn build_plan(
         chosen = found.discovery.schemas.iter().map(|s| s.name.clone()).collect();
     }
     if chosen.is_empty() {
-        return Err(CliError::new("--schemas is empty (name them, comma-separated, or '*' for all)"));
+        return Err(CliError::new(
+            "--schemas is empty (name them, comma-separated, or '*' for all)",
+        ));
     }
     let refs: Vec<&str> = chosen.iter().map(String::as_str).collect();
     let mut grants = found.discovery.schema_grants(&refs).map_err(|e| {
@@ -74,10 +79,9 @@ fn build_plan(
         CliError::new(format!("{e}; schemas found: {}", known.join(", ")))
     })?;
     for (schema, extra) in extra_owners(&args.owner)? {
-        let g = grants
-            .iter_mut()
-            .find(|g| g.name == schema)
-            .ok_or_else(|| CliError::new(format!("--owner names schema \"{schema}\" which is not in --schemas")))?;
+        let g = grants.iter_mut().find(|g| g.name == schema).ok_or_else(|| {
+            CliError::new(format!("--owner names schema \"{schema}\" which is not in --schemas"))
+        })?;
         for o in extra {
             if !g.owners.contains(&o) {
                 g.owners.push(o);
@@ -105,7 +109,10 @@ fn plan_errors(plan: &SetupPlan, found: &DiscoveryOutcome) -> Result<(), CliErro
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(CliError::new(format!("the plan has problems:\n{}", errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))))
+        Err(CliError::new(format!(
+            "the plan has problems:\n{}",
+            errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")
+        )))
     }
 }
 
@@ -113,16 +120,41 @@ fn print_progress(p: StatementProgress) {
     match p.status {
         StepStatus::Running => {}
         StepStatus::Failed => {
-            println!("  ✗ [{}/{}] {} ({} ms)\n      {}", p.index + 1, p.total, p.shown_sql, p.elapsed_ms, p.error.unwrap_or_default())
+            println!(
+                "  ✗ [{}/{}] {} ({} ms)\n      {}",
+                p.index + 1,
+                p.total,
+                p.shown_sql,
+                p.elapsed_ms,
+                p.error.unwrap_or_default()
+            )
         }
-        s => println!("  {} [{}/{}] {} ({} ms)", s.symbol(), p.index + 1, p.total, p.shown_sql, p.elapsed_ms),
+        s => println!(
+            "  {} [{}/{}] {} ({} ms)",
+            s.symbol(),
+            p.index + 1,
+            p.total,
+            p.shown_sql,
+            p.elapsed_ms
+        ),
     }
 }
 
-fn apply(rt: &tokio::runtime::Runtime, target: Target<'_>, script: &Script, cancel: &CancellationToken) -> Result<ScriptRun, CliError> {
-    let run = rt.block_on(provision::run_script(target, script, &quiet_step, &print_progress, cancel)).map_err(failure)?;
+fn apply(
+    rt: &tokio::runtime::Runtime,
+    target: Target<'_>,
+    script: &Script,
+    cancel: &CancellationToken,
+) -> Result<ScriptRun, CliError> {
+    let run = rt
+        .block_on(provision::run_script(target, script, &quiet_step, &print_progress, cancel))
+        .map_err(failure)?;
     if let Some((i, d)) = &run.failed {
-        let rolled = if run.rolled_back { " The transaction was rolled back; nothing from it was kept." } else { "" };
+        let rolled = if run.rolled_back {
+            " The transaction was rolled back; nothing from it was kept."
+        } else {
+            ""
+        };
         return Err(CliError::failed(format!(
             "statement {} failed: {} — {}{}{}",
             i + 1,
@@ -139,7 +171,11 @@ fn apply(rt: &tokio::runtime::Runtime, target: Target<'_>, script: &Script, canc
     Ok(run)
 }
 
-fn discover(rt: &tokio::runtime::Runtime, target: Target<'_>, cancel: &CancellationToken) -> Result<DiscoveryOutcome, CliError> {
+fn discover(
+    rt: &tokio::runtime::Runtime,
+    target: Target<'_>,
+    cancel: &CancellationToken,
+) -> Result<DiscoveryOutcome, CliError> {
     let found = rt.block_on(provision::discover(target, &quiet_step, cancel)).map_err(failure)?;
     eprintln!(
         "connected to {} as {}: {} schema(s), {} datashare database(s), RBAC {}",
@@ -189,28 +225,46 @@ fn print_or_apply(
 
 fn catalog_password(env: &Option<String>) -> Result<(String, bool), CliError> {
     if let Some(var) = env {
-        let v = std::env::var(var).map_err(|_| CliError::new(format!("environment variable {var} is not set")))?;
+        let v = std::env::var(var)
+            .map_err(|_| CliError::new(format!("environment variable {var} is not set")))?;
         return Ok((v, false));
     }
-    let generated = sql::generate_password(sql::password::DEFAULT_GENERATED_LEN).map_err(|e| CliError::new(e.to_string()))?;
+    let generated = sql::generate_password(sql::password::DEFAULT_GENERATED_LEN)
+        .map_err(|e| CliError::new(e.to_string()))?;
     Ok((generated.expose().to_string(), true))
 }
 
-pub fn setup(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: SetupArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let (conn, cancel, found) = connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
+pub fn setup(
+    config_dir: &Option<PathBuf>,
+    accept_new_host_key: bool,
+    args: SetupArgs,
+    rt: &tokio::runtime::Runtime,
+) -> CliResult {
+    let (conn, cancel, found) =
+        connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
     let (password, generated) = catalog_password(&args.password_env)?;
     let plan = build_plan(&found, &args.user, password, &args.plan, args.connection_limit)?;
     plan_errors(&plan, &found)?;
-    let script = sql::setup_script(&plan, &found.discovery.existing_state()).map_err(plan_failure)?;
+    let script =
+        sql::setup_script(&plan, &found.discovery.existing_state()).map_err(plan_failure)?;
     print_or_apply(rt, &conn, &script, args.apply, args.reveal_password, &cancel)?;
     if generated && args.apply {
-        eprintln!("Generated password for \"{}\" (shown once, not stored by Shiftgate): {}", plan.user, plan.password);
+        eprintln!(
+            "Generated password for \"{}\" (shown once, not stored by Shiftgate): {}",
+            plan.user, plan.password
+        );
     }
     Ok(())
 }
 
-pub fn teardown(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: TeardownArgs, rt: &tokio::runtime::Runtime) -> CliResult {
-    let (conn, cancel, found) = connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
+pub fn teardown(
+    config_dir: &Option<PathBuf>,
+    accept_new_host_key: bool,
+    args: TeardownArgs,
+    rt: &tokio::runtime::Runtime,
+) -> CliResult {
+    let (conn, cancel, found) =
+        connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
     let plan = build_plan(&found, &args.user, String::new(), &args.plan, None)?;
     let script = sql::teardown_script(&plan).map_err(plan_failure)?;
     print_or_apply(rt, &conn, &script, args.apply, false, &cancel)
@@ -222,15 +276,31 @@ pub fn cleanup_vendor(
     args: CleanupArgs,
     rt: &tokio::runtime::Runtime,
 ) -> CliResult {
-    let (conn, cancel, found) = connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
-    let ran_by = if args.ran_by.is_empty() { vec![found.server.current_user.clone()] } else { args.ran_by.clone() };
+    let (conn, cancel, found) =
+        connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
+    let ran_by = if args.ran_by.is_empty() {
+        vec![found.server.current_user.clone()]
+    } else {
+        args.ran_by.clone()
+    };
     let schemas = split_list(&args.schemas);
-    let script = sql::cleanup_vendor_script(found.dialect, &args.user, &ran_by, &schemas, &found.discovery.existing_state())
-        .map_err(plan_failure)?;
+    let script = sql::cleanup_vendor_script(
+        found.dialect,
+        &args.user,
+        &ran_by,
+        &schemas,
+        &found.discovery.existing_state(),
+    )
+    .map_err(plan_failure)?;
     print_or_apply(rt, &conn, &script, args.apply, false, &cancel)
 }
 
-pub fn verify(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: VerifyArgs, rt: &tokio::runtime::Runtime) -> CliResult {
+pub fn verify(
+    config_dir: &Option<PathBuf>,
+    accept_new_host_key: bool,
+    args: VerifyArgs,
+    rt: &tokio::runtime::Runtime,
+) -> CliResult {
     let conn = CliConnection::resolve(
         config_dir,
         profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
@@ -247,15 +317,23 @@ pub fn verify(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: Ver
         &args.plan,
         None,
     )?;
-    let report = rt.block_on(provision::verify(conn.target(), &plan, &quiet_step, &cancel)).map_err(failure)?;
+    let report = rt
+        .block_on(provision::verify(conn.target(), &plan, &quiet_step, &cancel))
+        .map_err(failure)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&verify_json(&report))?);
     } else {
-        println!("{:<28} {:<9} {:>7} {:>7} {:>6}  verdict", "schema", "kind", "usage", "tables", "unread");
+        println!(
+            "{:<28} {:<9} {:>7} {:>7} {:>6}  verdict",
+            "schema", "kind", "usage", "tables", "unread"
+        );
         for v in &report.schemas {
             let verdict = match &v.verdict {
                 sql::Verdict::Pass => "✓ pass".to_string(),
-                sql::Verdict::Fail(gaps) => format!("✗ {}", gaps.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("; ")),
+                sql::Verdict::Fail(gaps) => format!(
+                    "✗ {}",
+                    gaps.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("; ")
+                ),
             };
             println!(
                 "{:<28} {:<9} {:>7} {:>7} {:>6}  {verdict}",

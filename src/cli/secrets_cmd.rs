@@ -19,10 +19,13 @@ pub fn status() -> CliResult {
 
 pub fn forget(config_dir: &Option<PathBuf>, name: &str) -> CliResult {
     let profiles = open_store(config_dir)?;
-    let profile = profiles.find(name).ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
+    let profile =
+        profiles.find(name).ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
     let (store, reason) = open_secret_store(true);
     if let Some(line) = reason {
-        return Err(CliError::new(format!("{line} Nothing is saved, so there is nothing to forget.")));
+        return Err(CliError::new(format!(
+            "{line} Nothing is saved, so there is nothing to forget."
+        )));
     }
     forget_profile_secrets(store.as_ref(), profile)?;
     println!("forgot the saved secrets of \"{}\" in {}", profile.display_name(), store.describe());

@@ -18,13 +18,18 @@ pub fn profile_from_args(
     let mut p = match name {
         Some(n) => {
             let store = open_store(config_dir)?;
-            store.find(n).cloned().ok_or_else(|| CliError::new(format!("no profile named \"{n}\" (see `shiftgate profiles list`)")))?
+            store.find(n).cloned().ok_or_else(|| {
+                CliError::new(format!("no profile named \"{n}\" (see `shiftgate profiles list`)"))
+            })?
         }
         None => {
             if fields.host.is_none() {
-                return Err(CliError::new("give a profile name or --host (and --user, --database …)"));
+                return Err(CliError::new(
+                    "give a profile name or --host (and --user, --database …)",
+                ));
             }
-            let engine = fields.engine.as_deref().and_then(Engine::parse).unwrap_or(Engine::Postgres);
+            let engine =
+                fields.engine.as_deref().and_then(Engine::parse).unwrap_or(Engine::Postgres);
             let mut p = Profile::new(engine);
             p.name = "command line".into();
             p
@@ -34,7 +39,10 @@ pub fn profile_from_args(
     let issues = p.validate();
     if !issues.is_empty() {
         let lines: Vec<String> = issues.iter().map(|i| format!("  - {}", i.message)).collect();
-        return Err(CliError::new(format!("the connection settings are not valid:\n{}", lines.join("\n"))));
+        return Err(CliError::new(format!(
+            "the connection settings are not valid:\n{}",
+            lines.join("\n")
+        )));
     }
     Ok(p)
 }
@@ -44,16 +52,30 @@ fn print_step(step: &Step) {
         return;
     }
     let detail = if step.detail.is_empty() { String::new() } else { format!("  {}", step.detail) };
-    println!("  {} {:<28} {:>6} ms{}", step.status.symbol(), step.kind.label(), step.elapsed_ms, detail);
+    println!(
+        "  {} {:<28} {:>6} ms{}",
+        step.status.symbol(),
+        step.kind.label(),
+        step.elapsed_ms,
+        detail
+    );
 }
 
-pub fn run(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: TestArgs, rt: &tokio::runtime::Runtime) -> CliResult {
+pub fn run(
+    config_dir: &Option<PathBuf>,
+    accept_new_host_key: bool,
+    args: TestArgs,
+    rt: &tokio::runtime::Runtime,
+) -> CliResult {
     let profile = profile_from_args(config_dir, &args.profile, &args.fields)?;
     let conn = super::connection::CliConnection::resolve(config_dir, profile, accept_new_host_key)?;
     let profile = &conn.profile;
     let json = args.json;
     if !json {
-        println!("Testing {}@{}:{}/{} (sslmode={})", profile.user, profile.host, profile.port, profile.database, profile.sslmode);
+        println!(
+            "Testing {}@{}:{}/{} (sslmode={})",
+            profile.user, profile.host, profile.port, profile.database, profile.sslmode
+        );
     }
     let cancel = CancellationToken::new();
     let c2 = cancel.clone();
@@ -68,7 +90,14 @@ pub fn run(config_dir: &Option<PathBuf>, accept_new_host_key: bool, args: TestAr
                 print_step(&s);
             }
         };
-        let r = connect::test_connection(&conn.profile, &conn.credentials, &conn.tunnel, &sink, &cancel).await;
+        let r = connect::test_connection(
+            &conn.profile,
+            &conn.credentials,
+            &conn.tunnel,
+            &sink,
+            &cancel,
+        )
+        .await;
         ctrl_c.abort();
         r
     });

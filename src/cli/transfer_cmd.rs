@@ -18,7 +18,11 @@ fn parse_format(name: &str) -> Result<ImportFormat, CliError> {
         "pgadmin" => ImportFormat::PgAdminServers,
         "dbeaver" => ImportFormat::DbeaverDataSources,
         "shiftgate" | "toml" | "json" => ImportFormat::ShiftgateExport,
-        _ => return Err(CliError::new(format!("unknown format \"{name}\" (pgpass, pg_service, dbt, pgadmin, dbeaver, shiftgate)"))),
+        _ => {
+            return Err(CliError::new(format!(
+                "unknown format \"{name}\" (pgpass, pg_service, dbt, pgadmin, dbeaver, shiftgate)"
+            )));
+        }
     })
 }
 
@@ -34,9 +38,16 @@ fn pgpass_mode_warning(_: &Path) -> Option<String> {
     None
 }
 
-pub fn import_file(config_dir: &Option<PathBuf>, file: &Path, format: Option<String>, dry_run: bool) -> CliResult {
-    let bytes = std::fs::read(file).map_err(|e| CliError::new(format!("could not read {}: {e}", file.display())))?;
-    let text = String::from_utf8(bytes).map_err(|_| CliError::new(format!("{} is not UTF-8 text", file.display())))?;
+pub fn import_file(
+    config_dir: &Option<PathBuf>,
+    file: &Path,
+    format: Option<String>,
+    dry_run: bool,
+) -> CliResult {
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::new(format!("could not read {}: {e}", file.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::new(format!("{} is not UTF-8 text", file.display())))?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let format = match format {
         Some(f) => parse_format(&f)?,
@@ -52,7 +63,8 @@ pub fn import_file(config_dir: &Option<PathBuf>, file: &Path, format: Option<Str
         eprintln!("warning: {w}");
     }
     let env = |k: &str| std::env::var(k).ok();
-    let batch = import::parse(format, &text, &env).map_err(|e| CliError::new(format!("{}: {e} — nothing was imported", file.display())))?;
+    let batch = import::parse(format, &text, &env)
+        .map_err(|e| CliError::new(format!("{}: {e} — nothing was imported", file.display())))?;
     let mut store = open_store(config_dir)?;
     let plan = import::plan(store.profiles(), batch.profiles);
     println!("Import from {} ({}):", file.display(), format.label());
@@ -71,7 +83,12 @@ pub fn import_file(config_dir: &Option<PathBuf>, file: &Path, format: Option<Str
         }
     }
     for u in &plan.update {
-        println!("  ~ update  {:<28} {} — {}", u.merged.display_name(), u.reason, u.changes.join(", "));
+        println!(
+            "  ~ update  {:<28} {} — {}",
+            u.merged.display_name(),
+            u.reason,
+            u.changes.join(", ")
+        );
     }
     for s in &plan.skip {
         println!("  = skip    {:<28} {}", s.imported.profile.display_name(), s.reason);
@@ -103,7 +120,10 @@ pub fn import_file(config_dir: &Option<PathBuf>, file: &Path, format: Option<Str
     if !secrets_to_save.is_empty() {
         let (secrets, why_not) = open_secret_store(true);
         if let Some(line) = why_not {
-            eprintln!("{line} {} imported password(s) were NOT saved (nothing is written to disk in clear).", secrets_to_save.len());
+            eprintln!(
+                "{line} {} imported password(s) were NOT saved (nothing is written to disk in clear).",
+                secrets_to_save.len()
+            );
         } else {
             for (id, pw) in &secrets_to_save {
                 if let Err(e) = secrets.set(&SecretKey::db_password(id), pw) {
@@ -117,22 +137,40 @@ pub fn import_file(config_dir: &Option<PathBuf>, file: &Path, format: Option<Str
     Ok(())
 }
 
-pub fn export(config_dir: &Option<PathBuf>, names: &[String], json: bool, output: Option<&Path>) -> CliResult {
+pub fn export(
+    config_dir: &Option<PathBuf>,
+    names: &[String],
+    json: bool,
+    output: Option<&Path>,
+) -> CliResult {
     let store = open_store(config_dir)?;
     let selected: Vec<_> = if names.is_empty() {
         store.profiles().to_vec()
     } else {
         names
             .iter()
-            .map(|n| store.find(n).cloned().ok_or_else(|| CliError::new(format!("no profile named \"{n}\""))))
+            .map(|n| {
+                store
+                    .find(n)
+                    .cloned()
+                    .ok_or_else(|| CliError::new(format!("no profile named \"{n}\"")))
+            })
             .collect::<Result<_, _>>()?
     };
-    let text = if json { import::export::export_json(&selected) } else { import::export::export_toml(&selected) };
+    let text = if json {
+        import::export::export_json(&selected)
+    } else {
+        import::export::export_toml(&selected)
+    };
     match output {
         Some(path) => {
             crate::store::atomic::write_atomic(path, text.as_bytes())
                 .map_err(|e| CliError::new(format!("could not write {}: {e}", path.display())))?;
-            eprintln!("exported {} profile(s) to {} (no passwords)", selected.len(), path.display());
+            eprintln!(
+                "exported {} profile(s) to {} (no passwords)",
+                selected.len(),
+                path.display()
+            );
         }
         None => print!("{text}"),
     }

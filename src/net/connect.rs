@@ -62,14 +62,32 @@ impl Stage<'_> {
         Instant::now()
     }
 
-    pub(crate) fn finish(&mut self, kind: StepKind, status: StepStatus, started: Instant, detail: impl Into<String>) {
-        let step = Step { kind, status, elapsed_ms: started.elapsed().as_millis() as u64, detail: detail.into() };
+    pub(crate) fn finish(
+        &mut self,
+        kind: StepKind,
+        status: StepStatus,
+        started: Instant,
+        detail: impl Into<String>,
+    ) {
+        let step = Step {
+            kind,
+            status,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            detail: detail.into(),
+        };
         self.report.upsert_step(step.clone());
         (self.sink)(step);
     }
 
-    pub(crate) fn finish_ms(&mut self, kind: StepKind, status: StepStatus, elapsed: Duration, detail: impl Into<String>) {
-        let step = Step { kind, status, elapsed_ms: elapsed.as_millis() as u64, detail: detail.into() };
+    pub(crate) fn finish_ms(
+        &mut self,
+        kind: StepKind,
+        status: StepStatus,
+        elapsed: Duration,
+        detail: impl Into<String>,
+    ) {
+        let step =
+            Step { kind, status, elapsed_ms: elapsed.as_millis() as u64, detail: detail.into() };
         self.report.upsert_step(step.clone());
         (self.sink)(step);
     }
@@ -94,7 +112,9 @@ pub(crate) fn io_kind(e: &std::io::Error) -> IoKind {
     match e.kind() {
         K::NotFound => IoKind::NotFound,
         K::ConnectionRefused => IoKind::Refused,
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => IoKind::Reset,
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+            IoKind::Reset
+        }
         K::TimedOut => IoKind::TimedOut,
         K::HostUnreachable | K::NetworkUnreachable | K::AddrNotAvailable => IoKind::Unreachable,
         _ => IoKind::Other,
@@ -102,7 +122,11 @@ pub(crate) fn io_kind(e: &std::io::Error) -> IoKind {
 }
 
 /// Describe a tokio-postgres error as facts for diagnosis.
-pub fn facts_from_pg_error(profile: &Profile, e: &tokio_postgres::Error, stage: StepKind) -> FailureFacts {
+pub fn facts_from_pg_error(
+    profile: &Profile,
+    e: &tokio_postgres::Error,
+    stage: StepKind,
+) -> FailureFacts {
     let mut f = base_facts(profile);
     f.stage = Some(stage);
     f.text = e.to_string();
@@ -158,14 +182,22 @@ fn ssh_facts(profile: &Profile, f: SshFailure) -> FailureFacts {
 fn new_report(profile: &Profile) -> Report {
     let via = if profile.ssh.enabled { " via SSH" } else { "" };
     Report {
-        target: format!("{}@{}:{}/{}{via}", profile.user, profile.host, profile.port, profile.database),
+        target: format!(
+            "{}@{}:{}/{}{via}",
+            profile.user, profile.host, profile.port, profile.database
+        ),
         sslmode: profile.sslmode.to_string(),
         ..Default::default()
     }
 }
 
 /// Mark running steps cancelled and diagnose the cancellation.
-fn cancelled(profile: &Profile, mut report: Report, sink: StepSink<'_>, started: Instant) -> Report {
+fn cancelled(
+    profile: &Profile,
+    mut report: Report,
+    sink: StepSink<'_>,
+    started: Instant,
+) -> Report {
     for s in report.steps.iter_mut().filter(|s| s.status == StepStatus::Running) {
         s.status = StepStatus::Cancelled;
         sink(s.clone());
@@ -272,7 +304,17 @@ async fn staged(
     };
     let last = attempts.len() - 1;
     for (i, mode) in attempts.into_iter().enumerate() {
-        match attempt(profile, credentials.db_password.as_ref(), &transport, mode, &mut stage, started, deadline).await {
+        match attempt(
+            profile,
+            credentials.db_password.as_ref(),
+            &transport,
+            mode,
+            &mut stage,
+            started,
+            deadline,
+        )
+        .await
+        {
             AttemptResult::Connected(session) => return Some(session),
             AttemptResult::Failed(facts) => {
                 let retry = i < last
@@ -316,19 +358,29 @@ impl tokio::io::AsyncRead for DbStream {
 }
 
 impl tokio::io::AsyncWrite for DbStream {
-    fn poll_write(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
         match self.get_mut() {
             DbStream::Tcp(s) => std::pin::Pin::new(s).poll_write(cx, buf),
             DbStream::Ssh(s) => std::pin::Pin::new(s).poll_write(cx, buf),
         }
     }
-    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         match self.get_mut() {
             DbStream::Tcp(s) => std::pin::Pin::new(s).poll_flush(cx),
             DbStream::Ssh(s) => std::pin::Pin::new(s).poll_flush(cx),
         }
     }
-    fn poll_shutdown(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         match self.get_mut() {
             DbStream::Tcp(s) => std::pin::Pin::new(s).poll_shutdown(cx),
             DbStream::Ssh(s) => std::pin::Pin::new(s).poll_shutdown(cx),
@@ -411,16 +463,22 @@ async fn attempt(
     });
     let tls_step_running = mode != SslMode::Disable;
     let t_tls = if tls_step_running { Some(stage.start(StepKind::Tls)) } else { None };
-    let (tls_config, roots_label) = match tls::client_config(mode, profile.ca_file.as_deref(), cert.clone()) {
-        Ok(c) => c,
-        Err(problem) => {
-            let mut f = base_facts(profile);
-            f.stage = Some(StepKind::Tls);
-            f.tls = Some(problem);
-            stage.finish(StepKind::Tls, StepStatus::Failed, t_tls.unwrap_or_else(Instant::now), "CA file unusable");
-            return AttemptResult::Failed(f);
-        }
-    };
+    let (tls_config, roots_label) =
+        match tls::client_config(mode, profile.ca_file.as_deref(), cert.clone()) {
+            Ok(c) => c,
+            Err(problem) => {
+                let mut f = base_facts(profile);
+                f.stage = Some(StepKind::Tls);
+                f.tls = Some(problem);
+                stage.finish(
+                    StepKind::Tls,
+                    StepStatus::Failed,
+                    t_tls.unwrap_or_else(Instant::now),
+                    "CA file unusable",
+                );
+                return AttemptResult::Failed(f);
+            }
+        };
     let host_for_sni = profile.host.trim_start_matches('[').trim_end_matches(']').to_string();
     let server_name = match rustls::pki_types::ServerName::try_from(host_for_sni) {
         Ok(n) => n,
@@ -471,19 +529,34 @@ async fn attempt(
             );
             let verified = match (info.verified_chain, info.verified_host) {
                 (true, true) => "certificate and host name verified".to_string(),
-                (true, false) => "certificate chain verified, host name not checked (verify-ca)".to_string(),
+                (true, false) => {
+                    "certificate chain verified, host name not checked (verify-ca)".to_string()
+                }
                 _ => "encrypted, certificate NOT verified".to_string(),
             };
             let status = if info.verified_chain { StepStatus::Ok } else { StepStatus::Warning };
-            stage.finish_ms(StepKind::Tls, status, took, format!("{} {}; {verified}", info.protocol, info.cipher));
+            stage.finish_ms(
+                StepKind::Tls,
+                status,
+                took,
+                format!("{} {}; {verified}", info.protocol, info.cipher),
+            );
             stage.report.tls = Some(info);
         } else if tls_refused {
-            let status = if failed && mode.requires_tls() { StepStatus::Failed } else { StepStatus::Warning };
+            let status = if failed && mode.requires_tls() {
+                StepStatus::Failed
+            } else {
+                StepStatus::Warning
+            };
             stage.finish(StepKind::Tls, status, t0, "server does not offer TLS; not encrypted");
         } else if failed {
             let detail = match &cert_rec.problem {
-                Some(TlsProblem::HostnameMismatch { names }) => format!("certificate is for {}", names.join(", ")),
-                Some(TlsProblem::UntrustedCertificate) => format!("certificate not trusted (issuer {})", cert_rec.issuer),
+                Some(TlsProblem::HostnameMismatch { names }) => {
+                    format!("certificate is for {}", names.join(", "))
+                }
+                Some(TlsProblem::UntrustedCertificate) => {
+                    format!("certificate not trusted (issuer {})", cert_rec.issuer)
+                }
                 Some(p) => format!("{p:?}"),
                 None => "handshake failed".into(),
             };
@@ -494,41 +567,70 @@ async fn attempt(
     match result {
         Ok(Ok((client, connection))) => {
             finish_tls(stage, false);
-            let auth_took = wire.auth_ok.map(|ok| ok.duration_since(auth_start)).unwrap_or_else(|| t_auth_fallback.elapsed());
+            let auth_took = wire
+                .auth_ok
+                .map(|ok| ok.duration_since(auth_start))
+                .unwrap_or_else(|| t_auth_fallback.elapsed());
             let method = wire.auth_method().unwrap_or_else(|| "trust".into());
-            stage.finish_ms(StepKind::Authenticate, StepStatus::Ok, auth_took, format!("as {} using {method}", profile.user));
+            stage.finish_ms(
+                StepKind::Authenticate,
+                StepStatus::Ok,
+                auth_took,
+                format!("as {} using {method}", profile.user),
+            );
             let conn_task = tokio::spawn(async move {
                 if let Err(e) = connection.await {
                     tracing::debug!(error = %e, "connection closed with error");
                 }
             });
             let server_version = wire.parameter("server_version").map(str::to_string);
-            let mut server =
-                ServerInfo { server_version_param: server_version.clone(), auth_method: wire.auth_method(), ..Default::default() };
+            let mut server = ServerInfo {
+                server_version_param: server_version.clone(),
+                auth_method: wire.auth_method(),
+                ..Default::default()
+            };
             server.is_redshift = server_version.as_deref() == Some("8.0.2");
             stage.report.server = Some(server);
             let _ = started;
-            AttemptResult::Connected(Session { client, report: stage.report.clone(), is_redshift: false, connection: conn_task, tunnel })
+            AttemptResult::Connected(Session {
+                client,
+                report: stage.report.clone(),
+                is_redshift: false,
+                connection: conn_task,
+                tunnel,
+            })
         }
         Ok(Err(e)) => {
             let failed_in_tls = (tls_attempted && !tls_ok) || (tls_refused && mode.requires_tls());
             let kind = if failed_in_tls { StepKind::Tls } else { StepKind::Authenticate };
             let mut f = facts_from_pg_error(profile, &e, kind.clone());
             if failed_in_tls {
-                f.tls =
-                    Some(if tls_refused { TlsProblem::ServerRefusedTls } else { cert_rec.problem.clone().unwrap_or(TlsProblem::Other) });
+                f.tls = Some(if tls_refused {
+                    TlsProblem::ServerRefusedTls
+                } else {
+                    cert_rec.problem.clone().unwrap_or(TlsProblem::Other)
+                });
                 finish_tls(stage, true);
             } else {
                 finish_tls(stage, false);
                 let t = stage.start(StepKind::Authenticate);
                 let detail = f.server_message.clone().unwrap_or_else(|| f.text.clone());
-                stage.finish_ms(StepKind::Authenticate, StepStatus::Failed, t.duration_since(auth_start.min(t)), detail);
+                stage.finish_ms(
+                    StepKind::Authenticate,
+                    StepStatus::Failed,
+                    t.duration_since(auth_start.min(t)),
+                    detail,
+                );
             }
             AttemptResult::Failed(f)
         }
         Err(_) => {
             let in_tls = wire.tls_started.is_some() && wire.tls_done.is_none();
-            let kind = if in_tls || (t_tls.is_some() && wire.ssl_response.is_none()) { StepKind::Tls } else { StepKind::Authenticate };
+            let kind = if in_tls || (t_tls.is_some() && wire.ssl_response.is_none()) {
+                StepKind::Tls
+            } else {
+                StepKind::Authenticate
+            };
             let mut f = base_facts(profile);
             f.stage = Some(kind.clone());
             f.timed_out = true;
@@ -539,7 +641,12 @@ async fn attempt(
             } else {
                 finish_tls(stage, false);
                 let t = Instant::now();
-                stage.finish_ms(StepKind::Authenticate, StepStatus::Failed, t.duration_since(auth_start.min(t)), "no answer (timed out)");
+                stage.finish_ms(
+                    StepKind::Authenticate,
+                    StepStatus::Failed,
+                    t.duration_since(auth_start.min(t)),
+                    "no answer (timed out)",
+                );
             }
             AttemptResult::Failed(f)
         }
@@ -560,7 +667,8 @@ pub async fn test_connection(
         Ok(s) => s,
         Err(report) => return report,
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
+    let deadline = tokio::time::Instant::now()
+        + Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
     let mut report = std::mem::take(&mut session.report);
     let mut stage = Stage { sink, report: &mut report };
     let t = stage.start(StepKind::Query);
@@ -589,7 +697,12 @@ pub async fn test_connection(
         }
         Some(Ok(Err(e))) => {
             let f = facts_from_pg_error(profile, &e, StepKind::Query);
-            stage.finish(StepKind::Query, StepStatus::Failed, t, f.server_message.clone().unwrap_or_else(|| f.text.clone()));
+            stage.finish(
+                StepKind::Query,
+                StepStatus::Failed,
+                t,
+                f.server_message.clone().unwrap_or_else(|| f.text.clone()),
+            );
             fail(&mut report, f, started);
             return report;
         }
@@ -608,7 +721,12 @@ pub async fn test_connection(
         return report;
     };
     let get = |i: usize| row.get(i).unwrap_or("").to_string();
-    stage.finish(StepKind::Query, StepStatus::Ok, t, "select version(), current_user, current_database()");
+    stage.finish(
+        StepKind::Query,
+        StepStatus::Ok,
+        t,
+        "select version(), current_user, current_database()",
+    );
     let t = stage.start(StepKind::Detect);
     let mut server = stage.report.server.take().unwrap_or_default();
     server.version_string = get(0);
@@ -640,7 +758,9 @@ pub async fn test_tunnel(
     report.sslmode = "n/a (tunnel test)".into();
     if !profile.ssh.enabled {
         let mut f = base_facts(profile);
-        f.ssh = Some(shiftgate_core::diagnose::SshProblem::ConfigUnusable { reason: "SSH is turned off for this profile".into() });
+        f.ssh = Some(shiftgate_core::diagnose::SshProblem::ConfigUnusable {
+            reason: "SSH is turned off for this profile".into(),
+        });
         f.text = "SSH is turned off for this profile".into();
         fail(&mut report, f, started);
         return report;

@@ -49,7 +49,10 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut ssh: Vec<&SshSecret> = self.ssh.keys().collect();
         ssh.sort();
-        f.debug_struct("Credentials").field("db_password", &self.db_password.as_ref().map(|_| "<redacted>")).field("ssh", &ssh).finish()
+        f.debug_struct("Credentials")
+            .field("db_password", &self.db_password.as_ref().map(|_| "<redacted>"))
+            .field("ssh", &ssh)
+            .finish()
     }
 }
 
@@ -65,6 +68,9 @@ mod tests {
         assert!(!shown.contains("secret\""), "{shown}");
         assert!(!shown.contains("db-secret") && !shown.contains("key-secret"), "{shown}");
         assert!(shown.contains("KeyPassphrase"));
-        assert_eq!(c.ssh_secret(SshSecret::KeyPassphrase { hop: 0 }).map(|p| p.as_str()), Some("key-secret"));
+        assert_eq!(
+            c.ssh_secret(SshSecret::KeyPassphrase { hop: 0 }).map(|p| p.as_str()),
+            Some("key-secret")
+        );
     }
 }

@@ -94,7 +94,8 @@ impl KnownHostsFiles {
             let entries = match russh::keys::known_hosts::known_host_keys_path(host, port, file) {
                 Ok(e) => e,
                 Err(e) => {
-                    problems.push(format!("{} could not be read for this host: {e}", file.display()));
+                    problems
+                        .push(format!("{} could not be read for this host: {e}", file.display()));
                     continue;
                 }
             };
@@ -105,7 +106,10 @@ impl KnownHostsFiles {
                 } else if recorded.algorithm() == key.algorithm() {
                     // A changed key wins over a match elsewhere: OpenSSH also refuses when any
                     // file records a different key of the presented type.
-                    return HostKeyStatus::Changed { recorded: at, recorded_fingerprint: fingerprint(&recorded) };
+                    return HostKeyStatus::Changed {
+                        recorded: at,
+                        recorded_fingerprint: fingerprint(&recorded),
+                    };
                 } else {
                     let t = key_type(&recorded);
                     if !other_types.contains(&t) {
@@ -152,10 +156,19 @@ mod tests {
             "# a comment russh does not count\n[bastion.example]:2222 ssh-ed25519 {KEY_A}\n|1|O33ESRMWPVkMYIwJ1Uw+n877jTo=|nuuC5vEqXlEZ/8BXQR7m619W6Ak= ssh-ed25519 {KEY_B}\n"
         );
         let f = files(dir.path(), &text);
-        assert!(matches!(f.check("bastion.example", 2222, &key(KEY_A)), HostKeyStatus::Known(KnownHostsLine { line: 2, .. })));
-        assert!(matches!(f.check("example.com", 22, &key(KEY_B)), HostKeyStatus::Known(KnownHostsLine { line: 3, .. })));
+        assert!(matches!(
+            f.check("bastion.example", 2222, &key(KEY_A)),
+            HostKeyStatus::Known(KnownHostsLine { line: 2, .. })
+        ));
+        assert!(matches!(
+            f.check("example.com", 22, &key(KEY_B)),
+            HostKeyStatus::Known(KnownHostsLine { line: 3, .. })
+        ));
         // Same host, other port: not known.
-        assert!(matches!(f.check("bastion.example", 22, &key(KEY_A)), HostKeyStatus::Unknown { .. }));
+        assert!(matches!(
+            f.check("bastion.example", 22, &key(KEY_A)),
+            HostKeyStatus::Unknown { .. }
+        ));
         // Same host and port, different ed25519 key: changed, pointing at the old line.
         match f.check("bastion.example", 2222, &key(KEY_B)) {
             HostKeyStatus::Changed { recorded, recorded_fingerprint } => {

@@ -99,12 +99,19 @@ pub(super) struct HopPlan {
 impl HopPlan {
     /// `host:port` (`[v6]:port`) as shown in the report.
     pub(super) fn label(&self) -> String {
-        if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 }
 
 fn local_user() -> String {
-    ["USER", "LOGNAME", "USERNAME"].iter().find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty())).unwrap_or_default()
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_default()
 }
 
 fn explicit_auth(auth: &SshAuth) -> Vec<AuthPlan> {
@@ -116,14 +123,27 @@ fn explicit_auth(auth: &SshAuth) -> Vec<AuthPlan> {
 }
 
 fn from_config(hop: &ssh_config::ConfigHop, slot: usize) -> HopPlan {
-    let mut auth = vec![AuthPlan::Agent { only: hop.identities_only.then(|| hop.identity_files.clone()) }];
+    let mut auth =
+        vec![AuthPlan::Agent { only: hop.identities_only.then(|| hop.identity_files.clone()) }];
     auth.extend(hop.identity_files.iter().map(|p| AuthPlan::Key { path: p.clone() }));
-    HopPlan { host: hop.host.clone(), port: hop.port, user: hop.user.clone().unwrap_or_else(local_user), auth, secret_slot: slot }
+    HopPlan {
+        host: hop.host.clone(),
+        port: hop.port,
+        user: hop.user.clone().unwrap_or_else(local_user),
+        auth,
+        secret_slot: slot,
+    }
 }
 
 fn from_profile(hop: &SshHop, slot: usize) -> HopPlan {
     let user = if hop.user.trim().is_empty() { local_user() } else { hop.user.trim().to_string() };
-    HopPlan { host: hop.host.trim().to_string(), port: hop.port, user, auth: explicit_auth(&hop.auth), secret_slot: slot }
+    HopPlan {
+        host: hop.host.trim().to_string(),
+        port: hop.port,
+        user,
+        auth: explicit_auth(&hop.auth),
+        secret_slot: slot,
+    }
 }
 
 /// The hops in connection order (jump hosts, then the bastion), plus notes for the report.
@@ -131,11 +151,16 @@ fn plan(profile: &Profile, opts: &TunnelOptions) -> Result<(Vec<HopPlan>, Vec<St
     let s = &profile.ssh;
     let alias = s.config_alias.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let Some(alias) = alias else {
-        let mut hops: Vec<HopPlan> = s.jump_hosts.iter().enumerate().map(|(i, h)| from_profile(h, i + 1)).collect();
+        let mut hops: Vec<HopPlan> =
+            s.jump_hosts.iter().enumerate().map(|(i, h)| from_profile(h, i + 1)).collect();
         hops.push(from_profile(&s.bastion, 0));
         return Ok((hops, Vec::new()));
     };
-    let path = opts.ssh_config.clone().or_else(ssh_config::default_config_path).ok_or("no home directory, so no ~/.ssh/config")?;
+    let path = opts
+        .ssh_config
+        .clone()
+        .or_else(ssh_config::default_config_path)
+        .ok_or("no home directory, so no ~/.ssh/config")?;
     let resolved = ssh_config::resolve(&path, alias)?;
     // Fields set in the profile win over the config (the profile's defaults count as "not set").
     let mut bastion = from_config(&resolved.target, 0);
@@ -180,7 +205,9 @@ impl Drop for Tunnel {
 
 impl std::fmt::Debug for Tunnel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tunnel").field("hops", &self.hops.iter().map(|h| h.label.as_str()).collect::<Vec<_>>()).finish()
+        f.debug_struct("Tunnel")
+            .field("hops", &self.hops.iter().map(|h| h.label.as_str()).collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -189,23 +216,44 @@ pub type TunnelStream = russh::ChannelStream<Msg>;
 
 impl Tunnel {
     /// Open a `direct-tcpip` channel from the last hop to `host:port`, reported as `SshChannel`.
-    pub(crate) async fn open_channel(&self, host: &str, port: u16, stage: &mut Stage<'_>) -> Result<Channel<Msg>, SshFailure> {
+    pub(crate) async fn open_channel(
+        &self,
+        host: &str,
+        port: u16,
+        stage: &mut Stage<'_>,
+    ) -> Result<Channel<Msg>, SshFailure> {
         let last = self.hops.len().saturating_sub(1);
-        let target = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        let target =
+            if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
         let kind = StepKind::SshChannel { hop: last, target: target.clone() };
         let t = stage.start(kind.clone());
         let Some(hop) = self.hops.last() else {
-            return Err(SshFailure { stage: kind, problem: None, text: "the tunnel has no hops".into(), timeout_secs: 0 });
+            return Err(SshFailure {
+                stage: kind,
+                problem: None,
+                text: "the tunnel has no hops".into(),
+                timeout_secs: 0,
+            });
         };
         match open_direct(hop, host, port, self.timeout).await {
             Ok(ch) => {
-                stage.finish(kind, StepStatus::Ok, t, format!("direct-tcpip from {} to {target}", hop.label));
+                stage.finish(
+                    kind,
+                    StepStatus::Ok,
+                    t,
+                    format!("direct-tcpip from {} to {target}", hop.label),
+                );
                 Ok(ch)
             }
             Err(e) => {
                 let problem = e.problem(&hop.label, &target, None);
                 stage.finish(kind.clone(), StepStatus::Failed, t, e.to_string());
-                Err(SshFailure { stage: kind, problem: Some(problem), text: e.to_string(), timeout_secs: self.timeout.as_secs() as u32 })
+                Err(SshFailure {
+                    stage: kind,
+                    problem: Some(problem),
+                    text: e.to_string(),
+                    timeout_secs: self.timeout.as_secs() as u32,
+                })
             }
         }
     }
@@ -224,7 +272,9 @@ impl std::fmt::Display for ChannelError {
         match self {
             ChannelError::Refused { reason, description } => {
                 let what = match reason {
-                    ChannelOpenFailure::AdministrativelyProhibited => "administratively prohibited".to_string(),
+                    ChannelOpenFailure::AdministrativelyProhibited => {
+                        "administratively prohibited".to_string()
+                    }
                     ChannelOpenFailure::ConnectFailed => "connect failed".to_string(),
                     ChannelOpenFailure::UnknownChannelType => "unknown channel type".to_string(),
                     ChannelOpenFailure::ResourceShortage => "resource shortage".to_string(),
@@ -235,7 +285,9 @@ impl std::fmt::Display for ChannelError {
                     None => write!(f, "channel open failed: {what}"),
                 }
             }
-            ChannelError::TimedOut(d) => write!(f, "no answer to the channel open within {} s", d.as_secs()),
+            ChannelError::TimedOut(d) => {
+                write!(f, "no answer to the channel open within {} s", d.as_secs())
+            }
             ChannelError::Other(t) => f.write_str(t),
         }
     }
@@ -245,7 +297,13 @@ impl ChannelError {
     /// `through`: set when the target is the next hop (then an unreachable target is that hop's problem).
     fn problem(&self, hop_label: &str, target: &str, through: Option<(&str, u16)>) -> SshProblem {
         match (self, through) {
-            (ChannelError::Refused { reason: ChannelOpenFailure::AdministrativelyProhibited, .. }, _) => {
+            (
+                ChannelError::Refused {
+                    reason: ChannelOpenFailure::AdministrativelyProhibited,
+                    ..
+                },
+                _,
+            ) => {
                 SshProblem::ForwardingRefused { hop_host: hop_label.into(), target: target.into() }
             }
             (ChannelError::TimedOut(_), Some((host, port))) => SshProblem::HopUnreachable {
@@ -267,21 +325,44 @@ impl ChannelError {
                         IoKind::Other
                     }
                 });
-                SshProblem::HopUnreachable { hop_host: host.into(), hop_port: port, io, timed_out: false, through: Some(hop_label.into()) }
+                SshProblem::HopUnreachable {
+                    hop_host: host.into(),
+                    hop_port: port,
+                    io,
+                    timed_out: false,
+                    through: Some(hop_label.into()),
+                }
             }
-            (_, _) => SshProblem::TargetUnreachable { hop_host: hop_label.into(), target: target.into(), reason: self.to_string() },
+            (_, _) => SshProblem::TargetUnreachable {
+                hop_host: hop_label.into(),
+                target: target.into(),
+                reason: self.to_string(),
+            },
         }
     }
 }
 
-async fn open_direct(hop: &OpenHop, host: &str, port: u16, timeout: Duration) -> Result<Channel<Msg>, ChannelError> {
+async fn open_direct(
+    hop: &OpenHop,
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<Channel<Msg>, ChannelError> {
     let mut failures = hop.failures.lock().await;
     while failures.try_recv().is_ok() {}
-    match tokio::time::timeout(timeout, hop.handle.channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)).await {
+    match tokio::time::timeout(
+        timeout,
+        hop.handle.channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0),
+    )
+    .await
+    {
         Ok(Ok(ch)) => Ok(ch),
         Ok(Err(russh::Error::ChannelOpenFailure(reason))) => {
             // russh hands the failure to the channel before the handler sees its description.
-            let description = tokio::time::timeout(Duration::from_millis(500), failures.recv()).await.ok().flatten();
+            let description = tokio::time::timeout(Duration::from_millis(500), failures.recv())
+                .await
+                .ok()
+                .flatten();
             Err(ChannelError::Refused { reason, description })
         }
         Ok(Err(e)) => {
@@ -306,7 +387,9 @@ async fn tcp_to(
             Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
             Err(_) => tokio::net::lookup_host((host, port))
                 .await
-                .map_err(|e| (Some(IoKind::NotFound), false, format!("could not resolve {host}: {e}")))?
+                .map_err(|e| {
+                    (Some(IoKind::NotFound), false, format!("could not resolve {host}: {e}"))
+                })?
                 .collect(),
         };
         let mut last = (Some(IoKind::NotFound), false, format!("no addresses for {host}"));
@@ -320,7 +403,9 @@ async fn tcp_to(
     };
     match tokio::time::timeout(timeout, work).await {
         Ok(r) => r,
-        Err(_) => Err((Some(IoKind::TimedOut), true, format!("no answer within {} s", timeout.as_secs()))),
+        Err(_) => {
+            Err((Some(IoKind::TimedOut), true, format!("no answer within {} s", timeout.as_secs())))
+        }
     }
 }
 
@@ -334,18 +419,31 @@ pub(crate) async fn open_tunnel(
 ) -> Result<Tunnel, SshFailure> {
     let secs = profile.ssh.connect_timeout_secs.clamp(1, 600);
     let timeout = Duration::from_secs(u64::from(secs));
-    let fail = |stage: StepKind, problem: Option<SshProblem>, text: String| SshFailure { stage, problem, text, timeout_secs: secs };
+    let fail = |stage: StepKind, problem: Option<SshProblem>, text: String| SshFailure {
+        stage,
+        problem,
+        text,
+        timeout_secs: secs,
+    };
     let (hops, notes) = match plan(profile, opts) {
         Ok(p) => p,
         Err(reason) => {
-            let kind = StepKind::SshTcp { hop: 0, host: profile.ssh.config_alias.clone().unwrap_or_default() };
+            let kind = StepKind::SshTcp {
+                hop: 0,
+                host: profile.ssh.config_alias.clone().unwrap_or_default(),
+            };
             let t = stage.start(kind.clone());
             stage.finish(kind.clone(), StepStatus::Failed, t, reason.clone());
-            return Err(fail(kind, Some(SshProblem::ConfigUnusable { reason: reason.clone() }), reason));
+            return Err(fail(
+                kind,
+                Some(SshProblem::ConfigUnusable { reason: reason.clone() }),
+                reason,
+            ));
         }
     };
     let config = Arc::new(client::Config {
-        keepalive_interval: (profile.ssh.keepalive_secs > 0).then(|| Duration::from_secs(u64::from(profile.ssh.keepalive_secs))),
+        keepalive_interval: (profile.ssh.keepalive_secs > 0)
+            .then(|| Duration::from_secs(u64::from(profile.ssh.keepalive_secs))),
         keepalive_max: 3,
         nodelay: true,
         ..Default::default()
@@ -354,7 +452,10 @@ pub(crate) async fn open_tunnel(
         files: KnownHostsFiles {
             user: opts.user_known_hosts.clone(),
             // Without an app file nothing is remembered; the placeholder is only ever read (and missing).
-            app: opts.app_known_hosts.clone().unwrap_or_else(|| PathBuf::from("/nonexistent/shiftgate-known_hosts")),
+            app: opts
+                .app_known_hosts
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("/nonexistent/shiftgate-known_hosts")),
         },
         remember: opts.app_known_hosts.is_some(),
         policy: opts.host_keys.clone(),
@@ -380,8 +481,13 @@ pub(crate) async fn open_tunnel(
                 }
                 Err((io, timed_out, text)) => {
                     stage.finish(tcp_kind.clone(), StepStatus::Failed, t, text.clone());
-                    let problem =
-                        SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io, timed_out, through: None };
+                    let problem = SshProblem::HopUnreachable {
+                        hop_host: hop.host.clone(),
+                        hop_port: hop.port,
+                        io,
+                        timed_out,
+                        through: None,
+                    };
                     return Err(fail(tcp_kind, Some(problem), text));
                 }
             },
@@ -397,23 +503,46 @@ pub(crate) async fn open_tunnel(
                 }
                 Err(e) => {
                     let problem = e.problem(&prev.label, &label, Some((&hop.host, hop.port)));
-                    stage.finish(tcp_kind.clone(), StepStatus::Failed, t, format!("through {}: {e}", prev.label));
+                    stage.finish(
+                        tcp_kind.clone(),
+                        StepStatus::Failed,
+                        t,
+                        format!("through {}: {e}", prev.label),
+                    );
                     return Err(fail(tcp_kind, Some(problem), e.to_string()));
                 }
             },
         };
-        let mut open_hop = handshake(i, hop, stream, &ctx, stage).await.map_err(|(k, p, text)| fail(k, p, text))?;
+        let mut open_hop = handshake(i, hop, stream, &ctx, stage)
+            .await
+            .map_err(|(k, p, text)| fail(k, p, text))?;
         let auth_kind = StepKind::SshAuth { hop: i };
         let t = stage.start(auth_kind.clone());
         let secrets = ssh_auth::HopSecrets {
-            passphrase: credentials.ssh_secret(SshSecret::KeyPassphrase { hop: hop.secret_slot }).cloned(),
+            passphrase: credentials
+                .ssh_secret(SshSecret::KeyPassphrase { hop: hop.secret_slot })
+                .cloned(),
             password: credentials.ssh_secret(SshSecret::Password { hop: hop.secret_slot }).cloned(),
         };
         let agent = opts.agent_socket.clone();
-        match tokio::time::timeout(timeout, ssh_auth::authenticate(&mut open_hop.handle, &hop.user, &hop.auth, &secrets, agent.as_deref()))
-            .await
+        match tokio::time::timeout(
+            timeout,
+            ssh_auth::authenticate(
+                &mut open_hop.handle,
+                &hop.user,
+                &hop.auth,
+                &secrets,
+                agent.as_deref(),
+            ),
+        )
+        .await
         {
-            Ok(Ok(method)) => stage.finish(auth_kind, StepStatus::Ok, t, format!("as {} using {method}", hop.user)),
+            Ok(Ok(method)) => stage.finish(
+                auth_kind,
+                StepStatus::Ok,
+                t,
+                format!("as {} using {method}", hop.user),
+            ),
             Ok(Err(mut failure)) => {
                 if let SshProblem::AuthRejected { hop_host, .. } = &mut failure.problem {
                     *hop_host = label.clone();
@@ -424,8 +553,13 @@ pub(crate) async fn open_tunnel(
             Err(_) => {
                 let text = format!("no answer within {secs} s during authentication");
                 stage.finish(auth_kind.clone(), StepStatus::Failed, t, text.clone());
-                let problem =
-                    SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io: None, timed_out: true, through: None };
+                let problem = SshProblem::HopUnreachable {
+                    hop_host: hop.host.clone(),
+                    hop_port: hop.port,
+                    io: None,
+                    timed_out: true,
+                    through: None,
+                };
                 return Err(fail(auth_kind, Some(problem), text));
             }
         }

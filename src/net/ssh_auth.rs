@@ -55,18 +55,26 @@ fn method_names(set: &MethodSet) -> Vec<String> {
 /// Read a private key, telling a missing/wrong passphrase apart from an unreadable file.
 pub fn load_key(path: &Path, passphrase: Option<&Password>) -> Result<PrivateKey, Box<SshProblem>> {
     let shown = path.display().to_string();
-    let unreadable = |reason: String| Box::new(SshProblem::KeyUnreadable { path: shown.clone(), reason });
+    let unreadable =
+        |reason: String| Box::new(SshProblem::KeyUnreadable { path: shown.clone(), reason });
     let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
     let first = match russh::keys::decode_secret_key(&text, None) {
         Ok(k) => return Ok(k),
         Err(e) => e,
     };
-    let encrypted = matches!(first, russh::keys::Error::KeyIsEncrypted) || text.contains("ENCRYPTED");
+    let encrypted =
+        matches!(first, russh::keys::Error::KeyIsEncrypted) || text.contains("ENCRYPTED");
     match passphrase {
-        None if encrypted => Err(Box::new(SshProblem::KeyPassphrase { path: shown.clone(), missing: true })),
+        None if encrypted => {
+            Err(Box::new(SshProblem::KeyPassphrase { path: shown.clone(), missing: true }))
+        }
         None => Err(unreadable(first.to_string())),
         Some(p) => russh::keys::decode_secret_key(&text, Some(p.as_str())).map_err(|e| {
-            if encrypted { Box::new(SshProblem::KeyPassphrase { path: shown.clone(), missing: false }) } else { unreadable(e.to_string()) }
+            if encrypted {
+                Box::new(SshProblem::KeyPassphrase { path: shown.clone(), missing: false })
+            } else {
+                unreadable(e.to_string())
+            }
         }),
     }
 }
@@ -80,7 +88,9 @@ async fn connect_agent(socket: Option<&Path>) -> Result<Agent, String> {
         None => std::env::var_os("SSH_AUTH_SOCK")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-            .ok_or_else(|| "SSH_AUTH_SOCK is not set (no agent running in this session)".to_string())?,
+            .ok_or_else(|| {
+                "SSH_AUTH_SOCK is not set (no agent running in this session)".to_string()
+            })?,
     };
     AgentClient::connect_uds(&path)
         .await
@@ -90,7 +100,9 @@ async fn connect_agent(socket: Option<&Path>) -> Result<Agent, String> {
 
 #[cfg(windows)]
 async fn connect_agent(socket: Option<&Path>) -> Result<Agent, String> {
-    let pipe = socket.map(|p| p.as_os_str().to_os_string()).unwrap_or_else(|| r"\\.\pipe\openssh-ssh-agent".into());
+    let pipe = socket
+        .map(|p| p.as_os_str().to_os_string())
+        .unwrap_or_else(|| r"\\.\pipe\openssh-ssh-agent".into());
     AgentClient::connect_named_pipe(&pipe)
         .await
         .map(|a| a.dynamic())
@@ -134,7 +146,12 @@ pub async fn authenticate<H: Handler>(
 ) -> Result<String, AuthFailure> {
     let transport = |e: russh::Error| AuthFailure {
         text: format!("the connection failed during authentication: {e}"),
-        problem: SshProblem::AuthRejected { hop_host: String::new(), user: user.to_string(), tried: Vec::new(), allowed: Vec::new() },
+        problem: SshProblem::AuthRejected {
+            hop_host: String::new(),
+            user: user.to_string(),
+            tried: Vec::new(),
+            allowed: Vec::new(),
+        },
     };
     let mut allowed = match handle.authenticate_none(user).await.map_err(transport)? {
         AuthResult::Success => return Ok("no authentication (the server asked for none)".into()),
@@ -153,9 +170,22 @@ pub async fn authenticate<H: Handler>(
                         continue;
                     }
                 };
-                let hash = if key.algorithm().is_rsa() { Some(rsa_hash(handle, &mut hash_cache).await) } else { None };
-                let desc = format!("publickey ({}{} key {})", key.algorithm().as_str(), rsa_label(hash), path.display());
-                match handle.authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash)).await.map_err(transport)? {
+                let hash = if key.algorithm().is_rsa() {
+                    Some(rsa_hash(handle, &mut hash_cache).await)
+                } else {
+                    None
+                };
+                let desc = format!(
+                    "publickey ({}{} key {})",
+                    key.algorithm().as_str(),
+                    rsa_label(hash),
+                    path.display()
+                );
+                match handle
+                    .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+                    .await
+                    .map_err(transport)?
+                {
                     AuthResult::Success => return Ok(desc),
                     AuthResult::Failure { remaining_methods, .. } => {
                         allowed = method_names(&remaining_methods);
@@ -174,7 +204,9 @@ pub async fn authenticate<H: Handler>(
                 let identities = match agent.request_identities().await {
                     Ok(ids) => ids,
                     Err(e) => {
-                        problems.push(SshProblem::AgentUnavailable { reason: format!("the agent did not list its keys: {e}") });
+                        problems.push(SshProblem::AgentUnavailable {
+                            reason: format!("the agent did not list its keys: {e}"),
+                        });
                         continue;
                     }
                 };
@@ -192,29 +224,42 @@ pub async fn authenticate<H: Handler>(
                     .iter()
                     .filter(|id| matches!(id, russh::keys::agent::AgentIdentity::PublicKey { .. }))
                     .map(|id| (id.public_key().into_owned(), id.comment().to_string()))
-                    .filter(|(k, _)| wanted.as_ref().is_none_or(|w| w.iter().any(|x| x.key_data() == k.key_data())))
+                    .filter(|(k, _)| {
+                        wanted
+                            .as_ref()
+                            .is_none_or(|w| w.iter().any(|x| x.key_data() == k.key_data()))
+                    })
                     .collect();
                 if keys.is_empty() {
                     let reason = if identities.is_empty() {
                         "the agent holds no keys (add one with ssh-add)".to_string()
                     } else {
-                        "none of the agent's keys matches the IdentityFile (IdentitiesOnly yes)".to_string()
+                        "none of the agent's keys matches the IdentityFile (IdentitiesOnly yes)"
+                            .to_string()
                     };
                     problems.push(SshProblem::AgentUnavailable { reason });
                     continue;
                 }
                 for (key, comment) in keys {
-                    let hash = if key.algorithm().is_rsa() { Some(rsa_hash(handle, &mut hash_cache).await) } else { None };
-                    let desc = format!("agent key ({}{} {comment})", key.algorithm().as_str(), rsa_label(hash));
+                    let hash = if key.algorithm().is_rsa() {
+                        Some(rsa_hash(handle, &mut hash_cache).await)
+                    } else {
+                        None
+                    };
+                    let desc = format!(
+                        "agent key ({}{} {comment})",
+                        key.algorithm().as_str(),
+                        rsa_label(hash)
+                    );
                     match handle.authenticate_publickey_with(user, key, hash, &mut agent).await {
                         Ok(AuthResult::Success) => return Ok(desc),
                         Ok(AuthResult::Failure { remaining_methods, .. }) => {
                             allowed = method_names(&remaining_methods);
                             tried.push(desc);
                         }
-                        Err(e) => {
-                            problems.push(SshProblem::AgentUnavailable { reason: format!("the agent could not sign with {comment}: {e}") })
-                        }
+                        Err(e) => problems.push(SshProblem::AgentUnavailable {
+                            reason: format!("the agent could not sign with {comment}: {e}"),
+                        }),
                     }
                 }
             }
@@ -234,21 +279,31 @@ pub async fn authenticate<H: Handler>(
         }
     }
     // The most actionable reason first: a locked key beats "rejected".
-    let passphrase = problems.iter().find(|p| matches!(p, SshProblem::KeyPassphrase { .. })).cloned();
+    let passphrase =
+        problems.iter().find(|p| matches!(p, SshProblem::KeyPassphrase { .. })).cloned();
     let problem = match passphrase {
         Some(p) => p,
         None if tried.is_empty() && !problems.is_empty() => problems.remove(0),
-        None => {
-            SshProblem::AuthRejected { hop_host: String::new(), user: user.to_string(), tried: tried.clone(), allowed: allowed.clone() }
-        }
+        None => SshProblem::AuthRejected {
+            hop_host: String::new(),
+            user: user.to_string(),
+            tried: tried.clone(),
+            allowed: allowed.clone(),
+        },
     };
     let text = match &problem {
         SshProblem::AuthRejected { .. } => format!(
             "rejected; tried {}; server accepts {}",
             if tried.is_empty() { "nothing".to_string() } else { tried.join(", ") },
-            if allowed.is_empty() { "nothing it would name".to_string() } else { allowed.join(",") }
+            if allowed.is_empty() {
+                "nothing it would name".to_string()
+            } else {
+                allowed.join(",")
+            }
         ),
-        SshProblem::KeyPassphrase { path, missing: true } => format!("key {path} is encrypted; no passphrase given"),
+        SshProblem::KeyPassphrase { path, missing: true } => {
+            format!("key {path} is encrypted; no passphrase given")
+        }
         SshProblem::KeyPassphrase { path, .. } => format!("wrong passphrase for key {path}"),
         SshProblem::KeyUnreadable { path, reason } => format!("key {path} unusable: {reason}"),
         SshProblem::AgentUnavailable { reason } => reason.clone(),

@@ -58,19 +58,33 @@ fn default_identity_files() -> Vec<PathBuf> {
     let Some(home) = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()) else {
         return Vec::new();
     };
-    ["id_ed25519", "id_ecdsa", "id_rsa"].iter().map(|n| home.join(".ssh").join(n)).filter(|p| p.is_file()).collect()
+    ["id_ed25519", "id_ecdsa", "id_rsa"]
+        .iter()
+        .map(|n| home.join(".ssh").join(n))
+        .filter(|p| p.is_file())
+        .collect()
 }
 
 /// Parse `path` and expand `alias`.
 pub fn resolve(path: &Path, alias: &str) -> Result<ResolvedAlias, String> {
-    let file = File::open(path).map_err(|e| format!("could not open SSH config {}: {e}", path.display()))?;
+    let file = File::open(path)
+        .map_err(|e| format!("could not open SSH config {}: {e}", path.display()))?;
     let config = SshConfig::default()
-        .parse(&mut BufReader::new(file), ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS)
+        .parse(
+            &mut BufReader::new(file),
+            ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS,
+        )
         .map_err(|e| format!("could not parse SSH config {}: {e}", path.display()))?;
     let mut notes = Vec::new();
     let mut seen = HashSet::new();
-    let mut chain = expand(&config, &JumpSpec { user: None, host: alias.to_string(), port: None }, &mut seen, &mut notes)?;
-    let target = chain.pop().ok_or_else(|| format!("SSH config alias \"{alias}\" expanded to nothing"))?;
+    let mut chain = expand(
+        &config,
+        &JumpSpec { user: None, host: alias.to_string(), port: None },
+        &mut seen,
+        &mut notes,
+    )?;
+    let target =
+        chain.pop().ok_or_else(|| format!("SSH config alias \"{alias}\" expanded to nothing"))?;
     Ok(ResolvedAlias { jumps: chain, target, notes })
 }
 
@@ -119,7 +133,9 @@ fn note_unsupported(params: &HostParams, name: &str, notes: &mut Vec<String>) {
         ("stricthostkeychecking", "StrictHostKeyChecking"),
     ] {
         if params.unsupported_fields.contains_key(field) {
-            notes.push(format!("{name}: {what} in the SSH config is not supported and was ignored."));
+            notes.push(format!(
+                "{name}: {what} in the SSH config is not supported and was ignored."
+            ));
         }
     }
     if params.ignored_fields.contains_key("match") {
@@ -127,7 +143,12 @@ fn note_unsupported(params: &HostParams, name: &str, notes: &mut Vec<String>) {
     }
 }
 
-fn expand(config: &SshConfig, spec: &JumpSpec, seen: &mut HashSet<String>, notes: &mut Vec<String>) -> Result<Vec<ConfigHop>, String> {
+fn expand(
+    config: &SshConfig,
+    spec: &JumpSpec,
+    seen: &mut HashSet<String>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<ConfigHop>, String> {
     if !seen.insert(spec.host.clone()) {
         return Err(format!("ProxyJump loop in the SSH config at \"{}\"", spec.host));
     }
@@ -143,8 +164,11 @@ fn expand(config: &SshConfig, spec: &JumpSpec, seen: &mut HashSet<String>, notes
     if host.contains('%') {
         return Err(format!("HostName \"{host}\" uses % tokens, which are not supported"));
     }
-    let identities_only =
-        params.unsupported_fields.get("identitiesonly").and_then(|a| a.first()).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let identities_only = params
+        .unsupported_fields
+        .get("identitiesonly")
+        .and_then(|a| a.first())
+        .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
     let identity_files = match &params.identity_file {
         Some(files) => files.clone(),
         None if identities_only => Vec::new(),
@@ -159,7 +183,13 @@ fn expand(config: &SshConfig, spec: &JumpSpec, seen: &mut HashSet<String>, notes
         identities_only,
     };
     let mut chain = Vec::new();
-    let jumps: Vec<String> = params.proxy_jump.clone().unwrap_or_default().into_iter().filter(|j| !j.trim().is_empty()).collect();
+    let jumps: Vec<String> = params
+        .proxy_jump
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|j| !j.trim().is_empty())
+        .collect();
     if !(jumps.len() == 1 && jumps[0].trim().eq_ignore_ascii_case("none")) {
         for j in &jumps {
             let spec = parse_jump(j)?;
@@ -230,7 +260,10 @@ mod tests {
 
     #[test]
     fn jump_spec_forms() {
-        assert_eq!(parse_jump("ssh://u@h:22").unwrap(), JumpSpec { user: Some("u".into()), host: "h".into(), port: Some(22) });
+        assert_eq!(
+            parse_jump("ssh://u@h:22").unwrap(),
+            JumpSpec { user: Some("u".into()), host: "h".into(), port: Some(22) }
+        );
         assert_eq!(parse_jump("h").unwrap(), JumpSpec { user: None, host: "h".into(), port: None });
         assert!(parse_jump("h:notaport").is_err());
     }

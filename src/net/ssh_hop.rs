@@ -134,7 +134,9 @@ impl HopHandler {
     async fn decide(&mut self, key: &russh::keys::PublicKey) -> HostKeyOutcome {
         match self.files.check(&self.host, self.port, key) {
             HostKeyStatus::Known(at) => HostKeyOutcome::Known(at),
-            HostKeyStatus::Changed { recorded, recorded_fingerprint } => HostKeyOutcome::Changed { recorded, recorded_fingerprint },
+            HostKeyStatus::Changed { recorded, recorded_fingerprint } => {
+                HostKeyOutcome::Changed { recorded, recorded_fingerprint }
+            }
             HostKeyStatus::Unknown { other_types, problems } => {
                 let accepted = match &self.policy {
                     HostKeyPolicy::Refuse => false,
@@ -173,19 +175,30 @@ impl HopHandler {
 impl client::Handler for HopHandler {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, server_key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+    async fn check_server_key(
+        &mut self,
+        server_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
         let verdict = match server_key {
             PublicKeyOrCertificate::PublicKey { key, .. } => {
                 let outcome = self.decide(key).await;
-                HostKeyVerdict { key_type: known_hosts::key_type(key), fingerprint: known_hosts::fingerprint(key), outcome }
+                HostKeyVerdict {
+                    key_type: known_hosts::key_type(key),
+                    fingerprint: known_hosts::fingerprint(key),
+                    outcome,
+                }
             }
             PublicKeyOrCertificate::Certificate(cert) => HostKeyVerdict {
                 key_type: cert.algorithm().as_str().to_string(),
-                fingerprint: cert.public_key().fingerprint(russh::keys::HashAlg::Sha256).to_string(),
+                fingerprint: cert
+                    .public_key()
+                    .fingerprint(russh::keys::HashAlg::Sha256)
+                    .to_string(),
                 outcome: HostKeyOutcome::Certificate,
             },
         };
-        let ok = matches!(verdict.outcome, HostKeyOutcome::Known(_) | HostKeyOutcome::Accepted { .. });
+        let ok =
+            matches!(verdict.outcome, HostKeyOutcome::Known(_) | HostKeyOutcome::Accepted { .. });
         let _ = self.signals.send(HopSignal::HostKey(verdict));
         Ok(ok)
     }
@@ -202,7 +215,10 @@ impl client::Handler for HopHandler {
         Ok(())
     }
 
-    async fn disconnected(&mut self, reason: client::DisconnectReason<Self::Error>) -> Result<(), Self::Error> {
+    async fn disconnected(
+        &mut self,
+        reason: client::DisconnectReason<Self::Error>,
+    ) -> Result<(), Self::Error> {
         match reason {
             client::DisconnectReason::ReceivedDisconnect(info) => {
                 if let Ok(mut s) = self.shared.lock() {
@@ -244,7 +260,11 @@ impl<S> BannerSniffer<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for BannerSniffer<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let res = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = &res
@@ -259,7 +279,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for BannerSniffer<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for BannerSniffer<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -346,7 +370,9 @@ pub(super) async fn handshake(
     // The banner never came: the failure belongs to the banner step.
     if let Some(t) = t_banner.take() {
         let text = match &result {
-            None => format!("no SSH identification from {} within {} s", hop.label(), timeout.as_secs()),
+            None => {
+                format!("no SSH identification from {} within {} s", hop.label(), timeout.as_secs())
+            }
             Some(Err(e)) => format!("no SSH identification: {}", error_text(e)),
             Some(Ok(_)) => "identification not seen".into(),
         };
@@ -374,21 +400,40 @@ pub(super) async fn handshake(
                 HostKeyOutcome::Accepted { remembered: Ok(path) } => {
                     format!("{}: new, accepted and remembered in {}", describe(v), path.display())
                 }
-                HostKeyOutcome::Accepted { remembered: Err(e) } => format!("{}: new, accepted for this run ({e})", describe(v)),
+                HostKeyOutcome::Accepted { remembered: Err(e) } => {
+                    format!("{}: new, accepted for this run ({e})", describe(v))
+                }
                 other => format!("{}: {other:?}", describe(v)),
             };
-            let status =
-                if matches!(v.outcome, HostKeyOutcome::Accepted { remembered: Err(_) }) { StepStatus::Warning } else { StepStatus::Ok };
+            let status = if matches!(v.outcome, HostKeyOutcome::Accepted { remembered: Err(_) }) {
+                StepStatus::Warning
+            } else {
+                StepStatus::Ok
+            };
             stage.finish(key_kind, status, t_key, detail);
             match result {
-                Some(Ok(handle)) => Ok(OpenHop { handle, label, shared, failures: tokio::sync::Mutex::new(failures_rx) }),
-                _ => Err((StepKind::SshHostKey { hop: i }, None, "internal: handshake result lost".into())),
+                Some(Ok(handle)) => Ok(OpenHop {
+                    handle,
+                    label,
+                    shared,
+                    failures: tokio::sync::Mutex::new(failures_rx),
+                }),
+                _ => Err((
+                    StepKind::SshHostKey { hop: i },
+                    None,
+                    "internal: handshake result lost".into(),
+                )),
             }
         }
-        (_, Some(v)) if !matches!(v.outcome, HostKeyOutcome::Known(_) | HostKeyOutcome::Accepted { .. }) => {
+        (_, Some(v))
+            if !matches!(v.outcome, HostKeyOutcome::Known(_) | HostKeyOutcome::Accepted { .. }) =>
+        {
             let (detail, problem) = match &v.outcome {
                 HostKeyOutcome::Changed { recorded, recorded_fingerprint } => (
-                    format!("{}: CHANGED — {recorded} holds {recorded_fingerprint}; refused", describe(v)),
+                    format!(
+                        "{}: CHANGED — {recorded} holds {recorded_fingerprint}; refused",
+                        describe(v)
+                    ),
                     SshProblem::HostKeyChanged {
                         hop_host: hop.host.clone(),
                         hop_port: hop.port,
@@ -399,7 +444,10 @@ pub(super) async fn handshake(
                     },
                 ),
                 HostKeyOutcome::Certificate => (
-                    format!("{}: the server presented a host certificate, which is not supported", describe(v)),
+                    format!(
+                        "{}: the server presented a host certificate, which is not supported",
+                        describe(v)
+                    ),
                     SshProblem::HostKeyUnknown {
                         hop_host: hop.host.clone(),
                         hop_port: hop.port,
@@ -421,10 +469,16 @@ pub(super) async fn handshake(
             Err((key_kind, Some(problem), detail))
         }
         (None, _) => {
-            let text = format!("key exchange with {label} did not finish within {} s", timeout.as_secs());
+            let text =
+                format!("key exchange with {label} did not finish within {} s", timeout.as_secs());
             stage.finish(key_kind.clone(), StepStatus::Failed, t_key, text.clone());
-            let problem =
-                SshProblem::HopUnreachable { hop_host: hop.host.clone(), hop_port: hop.port, io: None, timed_out: true, through: None };
+            let problem = SshProblem::HopUnreachable {
+                hop_host: hop.host.clone(),
+                hop_port: hop.port,
+                io: None,
+                timed_out: true,
+                through: None,
+            };
             Err((key_kind, Some(problem), text))
         }
         (Some(Err(e)), _) => {

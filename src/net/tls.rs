@@ -15,7 +15,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use shiftgate_core::diagnose::TlsProblem;
 use shiftgate_core::profile::SslMode;
 use shiftgate_core::report::TlsInfo;
@@ -51,18 +53,27 @@ pub fn load_roots(ca_file: Option<&Path>) -> Result<(RootCertStore, String), Tls
     let mut roots = RootCertStore::empty();
     match ca_file {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| TlsProblem::CaFile { path: path.display().to_string(), reason: e.to_string() })?;
+            let bytes = std::fs::read(path).map_err(|e| TlsProblem::CaFile {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
             let mut count = 0;
             for cert in CertificateDer::pem_slice_iter(&bytes) {
-                let cert = cert
-                    .map_err(|e| TlsProblem::CaFile { path: path.display().to_string(), reason: format!("not a PEM certificate ({e})") })?;
-                roots
-                    .add(cert)
-                    .map_err(|e| TlsProblem::CaFile { path: path.display().to_string(), reason: format!("certificate rejected: {e}") })?;
+                let cert = cert.map_err(|e| TlsProblem::CaFile {
+                    path: path.display().to_string(),
+                    reason: format!("not a PEM certificate ({e})"),
+                })?;
+                roots.add(cert).map_err(|e| TlsProblem::CaFile {
+                    path: path.display().to_string(),
+                    reason: format!("certificate rejected: {e}"),
+                })?;
                 count += 1;
             }
             if count == 0 {
-                return Err(TlsProblem::CaFile { path: path.display().to_string(), reason: "no certificate found in it".into() });
+                return Err(TlsProblem::CaFile {
+                    path: path.display().to_string(),
+                    reason: "no certificate found in it".into(),
+                });
             }
             Ok((roots, path.display().to_string()))
         }
@@ -86,15 +97,25 @@ fn describe_cert(der: &CertificateDer<'_>, rec: &mut CertRecord) {
     if let Ok((_, cert)) = x509_parser::parse_x509_certificate(der.as_ref()) {
         rec.subject = cert.subject().to_string();
         rec.issuer = cert.issuer().to_string();
-        rec.not_after = cert.validity().not_after.to_rfc2822().unwrap_or_else(|_| cert.validity().not_after.to_string());
+        rec.not_after = cert
+            .validity()
+            .not_after
+            .to_rfc2822()
+            .unwrap_or_else(|_| cert.validity().not_after.to_string());
         if let Ok(Some(san)) = cert.subject_alternative_name() {
             for name in &san.value.general_names {
                 match name {
-                    x509_parser::extensions::GeneralName::DNSName(d) => rec.dns_names.push(d.to_string()),
+                    x509_parser::extensions::GeneralName::DNSName(d) => {
+                        rec.dns_names.push(d.to_string())
+                    }
                     x509_parser::extensions::GeneralName::IPAddress(ip) => {
                         let text = match ip.len() {
-                            4 => std::net::IpAddr::from(<[u8; 4]>::try_from(*ip).unwrap_or([0; 4])).to_string(),
-                            16 => std::net::IpAddr::from(<[u8; 16]>::try_from(*ip).unwrap_or([0; 16])).to_string(),
+                            4 => std::net::IpAddr::from(<[u8; 4]>::try_from(*ip).unwrap_or([0; 4]))
+                                .to_string(),
+                            16 => {
+                                std::net::IpAddr::from(<[u8; 16]>::try_from(*ip).unwrap_or([0; 16]))
+                                    .to_string()
+                            }
                             _ => continue,
                         };
                         rec.dns_names.push(text);
@@ -115,7 +136,9 @@ fn classify(err: &rustls::Error, names: &[String]) -> TlsProblem {
         rustls::Error::InvalidCertificate(CertificateError::Expired)
         | rustls::Error::InvalidCertificate(CertificateError::ExpiredContext { .. })
         | rustls::Error::InvalidCertificate(CertificateError::NotValidYet)
-        | rustls::Error::InvalidCertificate(CertificateError::NotValidYetContext { .. }) => TlsProblem::Expired,
+        | rustls::Error::InvalidCertificate(CertificateError::NotValidYetContext { .. }) => {
+            TlsProblem::Expired
+        }
         rustls::Error::InvalidCertificate(_) => TlsProblem::UntrustedCertificate,
         _ => TlsProblem::Other,
     }
@@ -133,7 +156,13 @@ impl ServerCertVerifier for SslModeVerifier {
         let mut rec = CertRecord::default();
         describe_cert(end_entity, &mut rec);
         let outcome = if self.mode.verifies_chain() {
-            match self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            match self.webpki.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ) {
                 Ok(v) => {
                     rec.verified_chain = true;
                     // verify-ca does not require the name; report it as not checked.
@@ -142,7 +171,9 @@ impl ServerCertVerifier for SslModeVerifier {
                 }
                 Err(e) => {
                     let problem = classify(&e, &rec.dns_names);
-                    if self.mode == SslMode::VerifyCa && matches!(problem, TlsProblem::HostnameMismatch { .. }) {
+                    if self.mode == SslMode::VerifyCa
+                        && matches!(problem, TlsProblem::HostnameMismatch { .. })
+                    {
                         // verify-ca: the chain was fine (name checks come last in webpki), only the name differs.
                         rec.verified_chain = true;
                         Ok(ServerCertVerified::assertion())
@@ -167,7 +198,12 @@ impl ServerCertVerifier for SslModeVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -176,7 +212,12 @@ impl ServerCertVerifier for SslModeVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -185,11 +226,20 @@ impl ServerCertVerifier for SslModeVerifier {
 }
 
 /// A client configuration for `mode`, recording into `record`; also returns the roots' label.
-pub fn client_config(mode: SslMode, ca_file: Option<&Path>, record: SharedCertRecord) -> Result<(Arc<ClientConfig>, String), TlsProblem> {
+pub fn client_config(
+    mode: SslMode,
+    ca_file: Option<&Path>,
+    record: SharedCertRecord,
+) -> Result<(Arc<ClientConfig>, String), TlsProblem> {
     let provider = provider();
-    let (roots, label) =
-        if mode.verifies_chain() { load_roots(ca_file)? } else { (load_roots(None)?.0, "nothing (certificate not checked)".into()) };
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().map_err(|_| TlsProblem::Other)?;
+    let (roots, label) = if mode.verifies_chain() {
+        load_roots(ca_file)?
+    } else {
+        (load_roots(None)?.0, "nothing (certificate not checked)".into())
+    };
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|_| TlsProblem::Other)?;
     let verifier = Arc::new(SslModeVerifier { mode, webpki, provider: provider.clone(), record });
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

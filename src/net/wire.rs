@@ -110,7 +110,8 @@ impl<S> Observed<S> {
                 return;
             }
             let tag = self.buf[0];
-            let len = u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]) as usize;
+            let len =
+                u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]) as usize;
             if len < 4 {
                 self.phase = Phase::Done;
                 return;
@@ -143,7 +144,10 @@ impl<S> Observed<S> {
                 b'S' => {
                     let mut parts = body.split(|b| *b == 0);
                     if let (Some(k), Some(v)) = (parts.next(), parts.next()) {
-                        log.parameters.push((String::from_utf8_lossy(k).into_owned(), String::from_utf8_lossy(v).into_owned()));
+                        log.parameters.push((
+                            String::from_utf8_lossy(k).into_owned(),
+                            String::from_utf8_lossy(v).into_owned(),
+                        ));
                     }
                 }
                 b'Z' => {
@@ -160,7 +164,11 @@ impl<S> Observed<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Observed<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let res = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = &res
@@ -175,7 +183,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Observed<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Observed<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -186,7 +198,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Observed<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> tokio_postgres::tls::TlsStream for Observed<tokio_rustls::client::TlsStream<S>> {
+impl<S: AsyncRead + AsyncWrite + Unpin> tokio_postgres::tls::TlsStream
+    for Observed<tokio_rustls::client::TlsStream<S>>
+{
     fn channel_binding(&self) -> ChannelBinding {
         // SCRAM-SHA-256-PLUS is not offered; plain SCRAM and md5 work (Redshift uses md5).
         ChannelBinding::none()
@@ -206,7 +220,8 @@ where
 {
     type Stream = Observed<tokio_rustls::client::TlsStream<S>>;
     type Error = io::Error;
-    type Future = Pin<Box<dyn std::future::Future<Output = Result<Self::Stream, io::Error>> + Send>>;
+    type Future =
+        Pin<Box<dyn std::future::Future<Output = Result<Self::Stream, io::Error>> + Send>>;
 
     fn connect(self, stream: S) -> Self::Future {
         Box::pin(async move {
@@ -218,7 +233,8 @@ where
             if let Ok(mut log) = self.log.lock() {
                 log.tls_done = Some(Instant::now());
                 let (_, conn) = tls.get_ref();
-                log.tls_protocol = conn.protocol_version().map(|v| format!("{v:?}").replace('_', "."));
+                log.tls_protocol =
+                    conn.protocol_version().map(|v| format!("{v:?}").replace('_', "."));
                 log.tls_cipher = conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite()));
             }
             Ok(Observed::new(tls, false, self.log))
@@ -242,7 +258,10 @@ mod tests {
         let log: SharedWireLog = Default::default();
         let mut o = Observed::new(tokio::io::empty(), true, log.clone());
         let mut bytes = vec![b'N'];
-        bytes.extend(msg(b'R', &5u32.to_be_bytes().iter().chain([1, 2, 3, 4].iter()).copied().collect::<Vec<_>>()));
+        bytes.extend(msg(
+            b'R',
+            &5u32.to_be_bytes().iter().chain([1, 2, 3, 4].iter()).copied().collect::<Vec<_>>(),
+        ));
         bytes.extend(msg(b'R', &0u32.to_be_bytes()));
         bytes.extend(msg(b'S', b"server_version\x008.0.2\x00"));
         bytes.extend(msg(b'Z', b"I"));

@@ -50,7 +50,9 @@ pub struct KeychainSecretStore {
 
 impl std::fmt::Debug for KeychainSecretStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeychainSecretStore").field("description", &self.description).finish_non_exhaustive()
+        f.debug_struct("KeychainSecretStore")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
     }
 }
 
@@ -83,12 +85,21 @@ impl KeychainSecretStore {
     }
 
     /// Wrap a store built by the caller (tests use `keyring_core::mock::Store`). No probe.
-    pub fn with_store(store: Arc<CredentialStore>, description: impl Into<String>) -> KeychainSecretStore {
+    pub fn with_store(
+        store: Arc<CredentialStore>,
+        description: impl Into<String>,
+    ) -> KeychainSecretStore {
         let persistent = !matches!(
             store.persistence(),
-            keyring_core::CredentialPersistence::EntryOnly | keyring_core::CredentialPersistence::ProcessOnly
+            keyring_core::CredentialPersistence::EntryOnly
+                | keyring_core::CredentialPersistence::ProcessOnly
         );
-        KeychainSecretStore { store, description: description.into(), persistent, op_timeout: OPERATION_TIMEOUT }
+        KeychainSecretStore {
+            store,
+            description: description.into(),
+            persistent,
+            op_timeout: OPERATION_TIMEOUT,
+        }
     }
 
     /// Change how long one get/set/delete may take.
@@ -114,7 +125,9 @@ impl KeychainSecretStore {
         match run_on_thread(left, move || probe_write(&store)) {
             Bounded::Done(result) => result,
             Bounded::TimedOut => {
-                tracing::info!("keychain write check still waiting (an unlock dialog?); using the keychain");
+                tracing::info!(
+                    "keychain write check still waiting (an unlock dialog?); using the keychain"
+                );
                 Ok(())
             }
             Bounded::Failed(e) => Err(e),
@@ -179,7 +192,9 @@ fn probe_read(store: &Arc<CredentialStore>) -> Result<(), SecretError> {
     match entry.get_password() {
         Ok(_) | Err(KeyringError::NoEntry) => Ok(()),
         // Here a platform failure means "nobody to talk to", not "this item is bad".
-        Err(KeyringError::PlatformFailure(e)) => Err(platform::unavailable(&KeyringError::PlatformFailure(e))),
+        Err(KeyringError::PlatformFailure(e)) => {
+            Err(platform::unavailable(&KeyringError::PlatformFailure(e)))
+        }
         Err(e) => Err(map_error(e, PROBE_READ_ACCOUNT)),
     }
 }
@@ -217,14 +232,16 @@ where
         let _ = tx.send(result);
     });
     if let Err(e) = spawned {
-        return Bounded::Failed(SecretError::Platform(format!("could not start a thread to talk to the keychain: {e}")));
+        return Bounded::Failed(SecretError::Platform(format!(
+            "could not start a thread to talk to the keychain: {e}"
+        )));
     }
     match rx.recv_timeout(timeout) {
         Ok(result) => Bounded::Done(result),
         Err(mpsc::RecvTimeoutError::Timeout) => Bounded::TimedOut,
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Bounded::Failed(SecretError::Platform("the keychain call stopped without an answer (it panicked)".into()))
-        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Bounded::Failed(SecretError::Platform(
+            "the keychain call stopped without an answer (it panicked)".into(),
+        )),
     }
 }
 
@@ -250,25 +267,35 @@ fn map_error(err: KeyringError, account: &str) -> SecretError {
     match err {
         KeyringError::NoStorageAccess(_) => SecretError::Locked,
         KeyringError::PlatformFailure(e) => SecretError::Platform(format!("{e}")),
-        KeyringError::NoEntry => SecretError::Platform(format!("no saved secret for {SERVICE} {account}")),
+        KeyringError::NoEntry => {
+            SecretError::Platform(format!("no saved secret for {SERVICE} {account}"))
+        }
         // The bytes are not shown: they are (part of) a secret.
-        KeyringError::BadEncoding(_) => {
-            SecretError::Platform(format!("the saved secret for {SERVICE} {account} is not UTF-8 text; forget it and save it again"))
-        }
-        KeyringError::BadDataFormat(_, e) => {
-            SecretError::Platform(format!("the saved secret for {SERVICE} {account} is malformed ({e}); forget it and save it again"))
-        }
+        KeyringError::BadEncoding(_) => SecretError::Platform(format!(
+            "the saved secret for {SERVICE} {account} is not UTF-8 text; forget it and save it again"
+        )),
+        KeyringError::BadDataFormat(_, e) => SecretError::Platform(format!(
+            "the saved secret for {SERVICE} {account} is malformed ({e}); forget it and save it again"
+        )),
         KeyringError::Ambiguous(items) => SecretError::Platform(format!(
             "{} keychain items match {SERVICE} {account}; remove the extra ones in your keychain app",
             items.len()
         )),
-        KeyringError::NoDefaultStore => SecretError::Unavailable("no keychain store is configured".into()),
-        KeyringError::TooLong(what, limit) => {
-            SecretError::Platform(format!("the {what} is longer than the keychain allows ({limit} characters)"))
+        KeyringError::NoDefaultStore => {
+            SecretError::Unavailable("no keychain store is configured".into())
         }
-        KeyringError::Invalid(what, why) => SecretError::Platform(format!("the keychain refused the {what}: {why}")),
-        KeyringError::NotSupportedByStore(why) => SecretError::Platform(format!("the keychain can't do that: {why}")),
-        KeyringError::BadStoreFormat(why) => SecretError::Platform(format!("the keychain's data is malformed: {why}")),
+        KeyringError::TooLong(what, limit) => SecretError::Platform(format!(
+            "the {what} is longer than the keychain allows ({limit} characters)"
+        )),
+        KeyringError::Invalid(what, why) => {
+            SecretError::Platform(format!("the keychain refused the {what}: {why}"))
+        }
+        KeyringError::NotSupportedByStore(why) => {
+            SecretError::Platform(format!("the keychain can't do that: {why}"))
+        }
+        KeyringError::BadStoreFormat(why) => {
+            SecretError::Platform(format!("the keychain's data is malformed: {why}"))
+        }
         other => SecretError::Platform(other.to_string()),
     }
 }
@@ -287,12 +314,16 @@ mod platform {
     /// One clause saying why there is no keychain, from a connect or probe failure.
     pub fn unavailable(err: &KeyringError) -> SecretError {
         let detail = match err {
-            KeyringError::PlatformFailure(e) | KeyringError::NoStorageAccess(e) => error_chain(e.as_ref()),
+            KeyringError::PlatformFailure(e) | KeyringError::NoStorageAccess(e) => {
+                error_chain(e.as_ref())
+            }
             other => other.to_string(),
         };
         let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok().filter(|a| !a.trim().is_empty());
         let reason = if is_no_service(&detail) {
-            format!("no Secret Service on the D-Bus session bus (start gnome-keyring, KeePassXC or KWallet); {detail}")
+            format!(
+                "no Secret Service on the D-Bus session bus (start gnome-keyring, KeePassXC or KWallet); {detail}"
+            )
         } else if bus.is_none() && is_connect_failure(&detail) {
             "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset)".to_string()
         } else if is_connect_failure(&detail) {
@@ -318,12 +349,23 @@ mod platform {
     }
 
     fn is_no_service(detail: &str) -> bool {
-        ["ServiceUnknown", "NameHasNoOwner", "org.freedesktop.secrets was not provided"].iter().any(|m| detail.contains(m))
+        ["ServiceUnknown", "NameHasNoOwner", "org.freedesktop.secrets was not provided"]
+            .iter()
+            .any(|m| detail.contains(m))
     }
 
     fn is_connect_failure(detail: &str) -> bool {
         let d = detail.to_ascii_lowercase();
-        ["no such file", "connection refused", "i/o error", "address", "permission denied", "handshake"].iter().any(|m| d.contains(m))
+        [
+            "no such file",
+            "connection refused",
+            "i/o error",
+            "address",
+            "permission denied",
+            "handshake",
+        ]
+        .iter()
+        .any(|m| d.contains(m))
     }
 }
 
@@ -359,14 +401,22 @@ mod platform {
     }
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd", target_os = "macos", target_os = "windows")))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "macos",
+    target_os = "windows"
+)))]
 mod platform {
     //! No supported keychain on this OS.
     use super::{CredentialStore, KeyringError, SecretError};
     use std::sync::Arc;
 
     pub fn build() -> Result<(Arc<CredentialStore>, String), KeyringError> {
-        Err(KeyringError::NotSupportedByStore("no OS keychain is supported on this platform".into()))
+        Err(KeyringError::NotSupportedByStore(
+            "no OS keychain is supported on this platform".into(),
+        ))
     }
 
     pub fn unavailable(_err: &KeyringError) -> SecretError {
@@ -433,7 +483,11 @@ mod tests {
     #[test]
     fn platform_failure_keeps_the_platform_words() {
         let (kc, mock) = mock_store();
-        inject(&mock, &key(), KeyringError::PlatformFailure("org.freedesktop.DBus.Error.Failed: boom".into()));
+        inject(
+            &mock,
+            &key(),
+            KeyringError::PlatformFailure("org.freedesktop.DBus.Error.Failed: boom".into()),
+        );
         match kc.get(&key()) {
             Err(SecretError::Platform(text)) => assert!(text.contains("boom"), "{text}"),
             other => panic!("expected Platform, got {other:?}"),
@@ -454,7 +508,9 @@ mod tests {
         inject(&mock, &key(), KeyringError::NoDefaultStore);
         assert!(matches!(kc.set(&key(), "x"), Err(SecretError::Unavailable(_))));
         inject(&mock, &key(), KeyringError::Invalid("password".into(), "empty".into()));
-        assert!(matches!(kc.set(&key(), ""), Err(SecretError::Platform(t)) if t.contains("refused")));
+        assert!(
+            matches!(kc.set(&key(), ""), Err(SecretError::Platform(t)) if t.contains("refused"))
+        );
     }
 
     #[test]
@@ -469,7 +525,8 @@ mod tests {
         cred.set_error(KeyringError::PlatformFailure("no bus".into()));
         assert!(matches!(kc.probe(Duration::from_secs(3)), Err(SecretError::Unavailable(_))));
         // The write checks leave nothing behind.
-        let spec = std::collections::HashMap::from([("service", SERVICE), ("user", PROBE_WRITE_PREFIX)]);
+        let spec =
+            std::collections::HashMap::from([("service", SERVICE), ("user", PROBE_WRITE_PREFIX)]);
         let written = store.search(&spec).unwrap();
         assert!(!written.is_empty(), "the probe wrote");
         assert!(written.iter().all(|e| matches!(e.get_password(), Err(KeyringError::NoEntry))));
@@ -514,7 +571,12 @@ mod tests {
         fn id(&self) -> String {
             "test".into()
         }
-        fn build(&self, _: &str, _: &str, _: Option<&std::collections::HashMap<&str, &str>>) -> keyring_core::Result<Entry> {
+        fn build(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&std::collections::HashMap<&str, &str>>,
+        ) -> keyring_core::Result<Entry> {
             Ok(Entry::new_with_credential(Arc::new(WriteBehaviour { refuse: self.refuse })))
         }
         fn as_any(&self) -> &dyn std::any::Any {
@@ -524,11 +586,17 @@ mod tests {
 
     #[test]
     fn probe_refused_write_is_locked_and_waiting_write_is_accepted_in_time() {
-        let refusing = KeychainSecretStore::with_store(Arc::new(WriteBehaviour { refuse: true }), "refusing");
+        let refusing =
+            KeychainSecretStore::with_store(Arc::new(WriteBehaviour { refuse: true }), "refusing");
         assert_eq!(refusing.probe(Duration::from_secs(3)), Err(SecretError::Locked));
-        let waiting = KeychainSecretStore::with_store(Arc::new(WriteBehaviour { refuse: false }), "waiting");
+        let waiting =
+            KeychainSecretStore::with_store(Arc::new(WriteBehaviour { refuse: false }), "waiting");
         let started = Instant::now();
-        assert_eq!(waiting.probe(Duration::from_secs(1)), Ok(()), "an unlock dialog is being answered");
+        assert_eq!(
+            waiting.probe(Duration::from_secs(1)),
+            Ok(()),
+            "an unlock dialog is being answered"
+        );
         assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     }
 
@@ -550,7 +618,8 @@ mod tests {
 
     #[test]
     fn a_panicking_call_is_an_error_not_a_crash() {
-        let r: Result<(), SecretError> = run_bounded(Duration::from_secs(2), "answer", || panic!("store bug"));
+        let r: Result<(), SecretError> =
+            run_bounded(Duration::from_secs(2), "answer", || panic!("store bug"));
         assert!(matches!(r, Err(SecretError::Platform(t)) if t.contains("panicked")));
     }
 

@@ -38,42 +38,57 @@ pub enum PasswordCommandError {
 }
 
 fn quote_stderr(stderr: &str) -> String {
-    if stderr.is_empty() { " (no error output)".to_string() } else { format!("; its error output: {stderr}") }
+    if stderr.is_empty() {
+        " (no error output)".to_string()
+    } else {
+        format!("; its error output: {stderr}")
+    }
 }
 
 /// Run `command` through the shell (`sh -c` / `cmd /C`) and return its standard output, minus one
 /// trailing newline, as the password. Stdin is closed. Past `timeout` the command and everything it
 /// started are killed.
-pub fn run_password_command(command: &str, timeout: Duration) -> Result<Password, PasswordCommandError> {
+pub fn run_password_command(
+    command: &str,
+    timeout: Duration,
+) -> Result<Password, PasswordCommandError> {
     let cmd_text = command.to_string();
-    let start_err = |reason: String| PasswordCommandError::Start { command: cmd_text.clone(), reason };
-    let mut child =
-        shell(command).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| start_err(e.to_string()))?;
+    let start_err =
+        |reason: String| PasswordCommandError::Start { command: cmd_text.clone(), reason };
+    let mut child = shell(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| start_err(e.to_string()))?;
     let (out_tx, out_rx) = mpsc::sync_channel(1);
     let (err_tx, err_rx) = mpsc::sync_channel(1);
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
-    let spawned = std::thread::Builder::new().name("password-command-stdout".into()).spawn(move || {
-        let mut buf = Zeroizing::new(Vec::with_capacity(8192));
-        let mut too_long = false;
-        if let Some(mut out) = stdout {
-            let read = out.by_ref().take(MAX_COMMAND_OUTPUT).read_to_end(&mut buf);
-            // Anything beyond the limit is drained so the command is not blocked writing.
-            too_long = read.is_ok() && io::copy(&mut out, &mut io::sink()).map(|n| n > 0).unwrap_or(false);
-        }
-        let _ = out_tx.send((buf, too_long));
-    });
+    let spawned =
+        std::thread::Builder::new().name("password-command-stdout".into()).spawn(move || {
+            let mut buf = Zeroizing::new(Vec::with_capacity(8192));
+            let mut too_long = false;
+            if let Some(mut out) = stdout {
+                let read = out.by_ref().take(MAX_COMMAND_OUTPUT).read_to_end(&mut buf);
+                // Anything beyond the limit is drained so the command is not blocked writing.
+                too_long = read.is_ok()
+                    && io::copy(&mut out, &mut io::sink()).map(|n| n > 0).unwrap_or(false);
+            }
+            let _ = out_tx.send((buf, too_long));
+        });
     if let Err(e) = spawned {
         kill_tree(&mut child);
         return Err(start_err(format!("could not start a reader thread: {e}")));
     }
-    let spawned = std::thread::Builder::new().name("password-command-stderr".into()).spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(err) = stderr {
-            let _ = err.take(MAX_COMMAND_OUTPUT).read_to_end(&mut buf);
-        }
-        let _ = err_tx.send(buf);
-    });
+    let spawned =
+        std::thread::Builder::new().name("password-command-stderr".into()).spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(err) = stderr {
+                let _ = err.take(MAX_COMMAND_OUTPUT).read_to_end(&mut buf);
+            }
+            let _ = err_tx.send(buf);
+        });
     if let Err(e) = spawned {
         kill_tree(&mut child);
         return Err(start_err(format!("could not start a reader thread: {e}")));
@@ -96,7 +111,9 @@ pub fn run_password_command(command: &str, timeout: Duration) -> Result<Password
         if out.is_none() {
             match out_rx.try_recv() {
                 Ok(o) => out = Some(o),
-                Err(mpsc::TryRecvError::Disconnected) => out = Some((Zeroizing::new(Vec::new()), false)),
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    out = Some((Zeroizing::new(Vec::new()), false))
+                }
                 Err(mpsc::TryRecvError::Empty) => {}
             }
         }
@@ -114,8 +131,14 @@ pub fn run_password_command(command: &str, timeout: Duration) -> Result<Password
         if Instant::now() >= deadline {
             kill_tree(&mut child);
             // Whatever the command wrote to stderr before it was stopped helps explain why.
-            let stderr = err.or_else(|| err_rx.recv_timeout(Duration::from_millis(300)).ok()).unwrap_or_default();
-            return Err(PasswordCommandError::TimedOut { command: cmd_text, timeout, stderr: stderr_text(&stderr) });
+            let stderr = err
+                .or_else(|| err_rx.recv_timeout(Duration::from_millis(300)).ok())
+                .unwrap_or_default();
+            return Err(PasswordCommandError::TimedOut {
+                command: cmd_text,
+                timeout,
+                stderr: stderr_text(&stderr),
+            });
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -133,7 +156,10 @@ fn finish(
         return Err(PasswordCommandError::Failed { command, status: status.to_string(), stderr });
     }
     if too_long {
-        return Err(PasswordCommandError::BadOutput { command, reason: format!("more than {MAX_COMMAND_OUTPUT} bytes") });
+        return Err(PasswordCommandError::BadOutput {
+            command,
+            reason: format!("more than {MAX_COMMAND_OUTPUT} bytes"),
+        });
     }
     let newline = if stdout.ends_with(b"\r\n") { 2 } else { usize::from(stdout.ends_with(b"\n")) };
     let keep = stdout.len() - newline;
@@ -212,28 +238,49 @@ mod tests {
 
     #[test]
     fn stdout_minus_one_trailing_newline_is_the_password() {
-        assert_eq!(run_password_command("printf 'tok en\\n\\n'", DEFAULT_COMMAND_TIMEOUT).unwrap().as_str(), "tok en\n");
-        assert_eq!(run_password_command("printf 'x\\r\\n'", DEFAULT_COMMAND_TIMEOUT).unwrap().as_str(), "x");
-        assert_eq!(run_password_command("printf 'no newline'", DEFAULT_COMMAND_TIMEOUT).unwrap().as_str(), "no newline");
+        assert_eq!(
+            run_password_command("printf 'tok en\\n\\n'", DEFAULT_COMMAND_TIMEOUT)
+                .unwrap()
+                .as_str(),
+            "tok en\n"
+        );
+        assert_eq!(
+            run_password_command("printf 'x\\r\\n'", DEFAULT_COMMAND_TIMEOUT).unwrap().as_str(),
+            "x"
+        );
+        assert_eq!(
+            run_password_command("printf 'no newline'", DEFAULT_COMMAND_TIMEOUT).unwrap().as_str(),
+            "no newline"
+        );
     }
 
     #[test]
     fn failing_command_reports_stderr_not_stdout() {
-        let err =
-            run_password_command("printf '%s-%s' leaked stdout; echo 'token expired' >&2; exit 3", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
+        let err = run_password_command(
+            "printf '%s-%s' leaked stdout; echo 'token expired' >&2; exit 3",
+            DEFAULT_COMMAND_TIMEOUT,
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, PasswordCommandError::Failed { .. }), "{err:?}");
         assert!(text.contains("token expired") && text.contains("exit status: 3"), "{text}");
-        assert!(!text.contains("leaked-stdout") && !format!("{err:?}").contains("leaked-stdout"), "{text}");
+        assert!(
+            !text.contains("leaked-stdout") && !format!("{err:?}").contains("leaked-stdout"),
+            "{text}"
+        );
     }
 
     #[test]
     fn hanging_command_is_killed_at_the_timeout() {
         let started = Instant::now();
-        let err = run_password_command("echo waiting >&2; sleep 5", Duration::from_secs(1)).unwrap_err();
+        let err =
+            run_password_command("echo waiting >&2; sleep 5", Duration::from_secs(1)).unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
         assert!(matches!(err, PasswordCommandError::TimedOut { .. }), "{err:?}");
-        assert!(err.to_string().contains("within 1 s") && err.to_string().contains("waiting"), "{err}");
+        assert!(
+            err.to_string().contains("within 1 s") && err.to_string().contains("waiting"),
+            "{err}"
+        );
         // A background child keeping stdout open can't stretch the wait either.
         let started = Instant::now();
         let err = run_password_command("sleep 5 & echo pw", Duration::from_secs(1)).unwrap_err();
@@ -243,10 +290,19 @@ mod tests {
 
     #[test]
     fn empty_output_and_missing_shell_command_are_errors() {
-        let err = run_password_command("printf '\\n'; echo 'nothing here' >&2", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
-        assert!(matches!(err, PasswordCommandError::Empty { ref stderr, .. } if stderr == "nothing here"), "{err:?}");
-        let err = run_password_command("definitely-not-a-command-xyz", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
-        assert!(matches!(err, PasswordCommandError::Failed { ref stderr, .. } if stderr.contains("not found")), "{err:?}");
+        let err =
+            run_password_command("printf '\\n'; echo 'nothing here' >&2", DEFAULT_COMMAND_TIMEOUT)
+                .unwrap_err();
+        assert!(
+            matches!(err, PasswordCommandError::Empty { ref stderr, .. } if stderr == "nothing here"),
+            "{err:?}"
+        );
+        let err = run_password_command("definitely-not-a-command-xyz", DEFAULT_COMMAND_TIMEOUT)
+            .unwrap_err();
+        assert!(
+            matches!(err, PasswordCommandError::Failed { ref stderr, .. } if stderr.contains("not found")),
+            "{err:?}"
+        );
         let err = run_password_command("printf '\\377\\376'", DEFAULT_COMMAND_TIMEOUT).unwrap_err();
         assert!(matches!(err, PasswordCommandError::BadOutput { .. }), "{err:?}");
     }

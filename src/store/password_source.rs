@@ -17,7 +17,9 @@
 //! Secrets are keyed by profile id: renaming a profile needs nothing; deleting one must forget its
 //! secrets ([`forget_profile_secrets`], or [`remove_profile_and_secrets`] which does both).
 
-use super::password_command::{DEFAULT_COMMAND_TIMEOUT, PasswordCommandError, run_password_command};
+use super::password_command::{
+    DEFAULT_COMMAND_TIMEOUT, PasswordCommandError, run_password_command,
+};
 use super::profiles::{ProfileStore, StoreError};
 use super::secrets::{SecretError, SecretKey, SecretKind, SecretStore};
 use crate::net::connect::Password;
@@ -51,7 +53,10 @@ pub struct PromptAnswer {
 
 impl std::fmt::Debug for PromptAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PromptAnswer").field("secret", &"<redacted>").field("remember", &self.remember).finish()
+        f.debug_struct("PromptAnswer")
+            .field("secret", &"<redacted>")
+            .field("remember", &self.remember)
+            .finish()
     }
 }
 
@@ -90,14 +95,29 @@ impl std::fmt::Debug for Resolved {
 pub type Prompt<'a> = dyn FnMut(&PromptRequest) -> Option<PromptAnswer> + 'a;
 
 /// The database password for a task. See the module doc for the order.
-pub fn resolve_db_password(profile: &Profile, store: &dyn SecretStore, prompt: &mut Prompt<'_>) -> Result<Resolved, PasswordCommandError> {
+pub fn resolve_db_password(
+    profile: &Profile,
+    store: &dyn SecretStore,
+    prompt: &mut Prompt<'_>,
+) -> Result<Resolved, PasswordCommandError> {
     resolve_secret(profile, &SecretKind::DbPassword, store, prompt, DEFAULT_COMMAND_TIMEOUT)
 }
 
 /// An SSH secret (key passphrase or password of hop `hop`; 0 = bastion) under `ssh.secret_mode`.
-pub fn resolve_ssh_secret(profile: &Profile, kind: &SecretKind, store: &dyn SecretStore, prompt: &mut Prompt<'_>) -> Resolved {
+pub fn resolve_ssh_secret(
+    profile: &Profile,
+    kind: &SecretKind,
+    store: &dyn SecretStore,
+    prompt: &mut Prompt<'_>,
+) -> Resolved {
     let mode = profile.ssh.secret_mode;
-    from_store_or_prompt(SecretKey { profile: profile.id.clone(), kind: kind.clone() }, mode, label(profile, kind), store, prompt)
+    from_store_or_prompt(
+        SecretKey { profile: profile.id.clone(), kind: kind.clone() },
+        mode,
+        label(profile, kind),
+        store,
+        prompt,
+    )
 }
 
 /// One secret of `profile`: the password command (database password only), the store, the prompt.
@@ -110,14 +130,22 @@ pub fn resolve_secret(
 ) -> Result<Resolved, PasswordCommandError> {
     let key = SecretKey { profile: profile.id.clone(), kind: kind.clone() };
     let (mode, command) = match kind {
-        SecretKind::DbPassword => (profile.password_mode, profile.password_command.as_deref().map(str::trim).filter(|c| !c.is_empty())),
+        SecretKind::DbPassword => (
+            profile.password_mode,
+            profile.password_command.as_deref().map(str::trim).filter(|c| !c.is_empty()),
+        ),
         _ => (profile.ssh.secret_mode, None),
     };
     if let Some(command) = command {
         return match run_password_command(command, command_timeout) {
             Ok(secret) => {
                 tracing::info!(profile = %key.profile, kind = ?key.kind, "secret from the password command");
-                Ok(Resolved { secret: Some(secret), origin: SecretOrigin::Command, saved: false, notices: Vec::new() })
+                Ok(Resolved {
+                    secret: Some(secret),
+                    origin: SecretOrigin::Command,
+                    saved: false,
+                    notices: Vec::new(),
+                })
             }
             Err(e) => {
                 tracing::warn!(profile = %key.profile, error = %e, "password command failed");
@@ -128,18 +156,32 @@ pub fn resolve_secret(
     Ok(from_store_or_prompt(key, mode, label(profile, kind), store, prompt))
 }
 
-fn from_store_or_prompt(key: SecretKey, mode: SecretMode, label: String, store: &dyn SecretStore, prompt: &mut Prompt<'_>) -> Resolved {
+fn from_store_or_prompt(
+    key: SecretKey,
+    mode: SecretMode,
+    label: String,
+    store: &dyn SecretStore,
+    prompt: &mut Prompt<'_>,
+) -> Resolved {
     let mut notices = Vec::new();
     if mode == SecretMode::Keychain {
         match store.get(&key) {
             Ok(Some(secret)) => {
                 tracing::info!(profile = %key.profile, kind = ?key.kind, store = %store.describe(), "secret from the store");
-                return Resolved { secret: Some(secret), origin: SecretOrigin::Keychain, saved: false, notices };
+                return Resolved {
+                    secret: Some(secret),
+                    origin: SecretOrigin::Keychain,
+                    saved: false,
+                    notices,
+                };
             }
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!(profile = %key.profile, kind = ?key.kind, error = %e, "saved secret unreadable");
-                notices.push(format!("Could not read the saved secret from {}: {e}. Asking instead.", store.describe()));
+                notices.push(format!(
+                    "Could not read the saved secret from {}: {e}. Asking instead.",
+                    store.describe()
+                ));
             }
         }
     }
@@ -209,7 +251,11 @@ fn label(profile: &Profile, kind: &SecretKind) -> String {
         }
         SecretKind::SshPassphrase { hop } => match ssh_hop(profile, *hop).map(|h| &h.auth) {
             Some(SshAuth::Key { path }) => {
-                format!("Passphrase for SSH key {} ({}, {name})", path.display(), hop_name(profile, *hop))
+                format!(
+                    "Passphrase for SSH key {} ({}, {name})",
+                    path.display(),
+                    hop_name(profile, *hop)
+                )
             }
             _ => format!("SSH key passphrase for {} ({name})", hop_name(profile, *hop)),
         },
@@ -222,14 +268,23 @@ fn label(profile: &Profile, kind: &SecretKind) -> String {
 ///
 /// Call it when a profile is deleted. A rename needs nothing: secrets are keyed by the profile id,
 /// which a rename keeps.
-pub fn forget_profile_secrets(store: &dyn SecretStore, profile: &Profile) -> Result<(), SecretError> {
+pub fn forget_profile_secrets(
+    store: &dyn SecretStore,
+    profile: &Profile,
+) -> Result<(), SecretError> {
     let hops = (profile.ssh.jump_hosts.len() + 1).max(FORGET_MIN_HOPS);
     forget_secrets_of(store, &profile.id, hops)
 }
 
-fn forget_secrets_of(store: &dyn SecretStore, id: &ProfileId, hops: usize) -> Result<(), SecretError> {
-    let kinds = std::iter::once(SecretKind::DbPassword)
-        .chain((0..hops).flat_map(|hop| [SecretKind::SshPassphrase { hop }, SecretKind::SshPassword { hop }]));
+fn forget_secrets_of(
+    store: &dyn SecretStore,
+    id: &ProfileId,
+    hops: usize,
+) -> Result<(), SecretError> {
+    let kinds = std::iter::once(SecretKind::DbPassword).chain(
+        (0..hops)
+            .flat_map(|hop| [SecretKind::SshPassphrase { hop }, SecretKind::SshPassword { hop }]),
+    );
     let mut first_error = None;
     for kind in kinds {
         if let Err(e) = store.delete(&SecretKey { profile: id.clone(), kind }) {
@@ -285,14 +340,20 @@ impl AskIo for TerminalIo {
         eprint!("{question} [y/N] ");
         let _ = io::stderr().flush();
         let mut line = String::new();
-        io::stdin().read_line(&mut line).is_ok() && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+        io::stdin().read_line(&mut line).is_ok()
+            && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
     }
     fn say(&mut self, line: &str) {
         eprintln!("{line}");
     }
 }
 
-fn cli_prompt_with(request: &PromptRequest, pgpassword: Option<Password>, stdin_is_tty: bool, io: &mut dyn AskIo) -> Option<PromptAnswer> {
+fn cli_prompt_with(
+    request: &PromptRequest,
+    pgpassword: Option<Password>,
+    stdin_is_tty: bool,
+    io: &mut dyn AskIo,
+) -> Option<PromptAnswer> {
     if let (SecretKind::DbPassword, Some(secret)) = (&request.key.kind, pgpassword) {
         tracing::debug!("database password from PGPASSWORD");
         return Some(PromptAnswer { secret, remember: false });
@@ -302,10 +363,15 @@ fn cli_prompt_with(request: &PromptRequest, pgpassword: Option<Password>, stdin_
     }
     if !stdin_is_tty {
         let hint = match request.key.kind {
-            SecretKind::DbPassword => "set PGPASSWORD, a password command, or save the password in the keychain",
+            SecretKind::DbPassword => {
+                "set PGPASSWORD, a password command, or save the password in the keychain"
+            }
             _ => "save it in the keychain or use ssh-agent",
         };
-        io.say(&format!("{}: not asked, standard input is not a terminal ({hint}).", request.label));
+        io.say(&format!(
+            "{}: not asked, standard input is not a terminal ({hint}).",
+            request.label
+        ));
         return None;
     }
     let secret = match io.hidden(&format!("{}: ", request.label)) {
@@ -315,7 +381,8 @@ fn cli_prompt_with(request: &PromptRequest, pgpassword: Option<Password>, stdin_
             return None;
         }
     };
-    let remember = request.offer_remember && io.yes_no(&format!("Save it in {}?", request.remember_in));
+    let remember =
+        request.offer_remember && io.yes_no(&format!("Save it in {}?", request.remember_in));
     Some(PromptAnswer { secret, remember })
 }
 
@@ -377,7 +444,10 @@ mod tests {
         assert_eq!(asked.len(), 1);
         assert_eq!(asked[0].label, "Password for admin@db.example.com (Prod)");
         assert!(asked[0].offer_remember && asked[0].notice.is_none());
-        assert_eq!(kc.get(&SecretKey::db_password(&p.id)).unwrap().as_deref().map(String::as_str), Some("typed"));
+        assert_eq!(
+            kc.get(&SecretKey::db_password(&p.id)).unwrap().as_deref().map(String::as_str),
+            Some("typed")
+        );
     }
 
     #[test]
@@ -392,7 +462,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!((secret_of(&r), r.saved), ("fresh", false));
-        assert_eq!(store.get(&SecretKey::db_password(&p.id)).unwrap().as_deref().map(String::as_str), Some("stale"));
+        assert_eq!(
+            store.get(&SecretKey::db_password(&p.id)).unwrap().as_deref().map(String::as_str),
+            Some("stale")
+        );
     }
 
     #[test]
@@ -400,7 +473,9 @@ mod tests {
         let p = profile();
         let (kc, mock) = mock_keychain();
         let store: Arc<CredentialStore> = mock.clone();
-        let entry = Entry::new_in_store(&store, "shiftgate", &SecretKind::DbPassword.account(&p.id)).unwrap();
+        let entry =
+            Entry::new_in_store(&store, "shiftgate", &SecretKind::DbPassword.account(&p.id))
+                .unwrap();
         let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
         cred.set_error(KeyringError::NoStorageAccess("locked".into()));
         let mut notice = None;
@@ -420,12 +495,21 @@ mod tests {
         })
         .unwrap();
         assert_eq!((secret_of(&r), r.saved), ("typed2", false));
-        assert!(r.notices.iter().any(|n| n.contains("not saved") && n.contains("disk full")), "{:?}", r.notices);
+        assert!(
+            r.notices.iter().any(|n| n.contains("not saved") && n.contains("disk full")),
+            "{:?}",
+            r.notices
+        );
     }
 
     #[test]
     fn cancelled_prompt_gives_no_secret() {
-        let r = resolve_db_password(&profile(), &MemorySecretStore::default(), &mut |_: &PromptRequest| None).unwrap();
+        let r = resolve_db_password(
+            &profile(),
+            &MemorySecretStore::default(),
+            &mut |_: &PromptRequest| None,
+        )
+        .unwrap();
         assert_eq!((r.secret.is_none(), r.origin), (true, SecretOrigin::NotGiven));
     }
 
@@ -439,9 +523,17 @@ mod tests {
             auth: SshAuth::Key { path: "/k/id_ed25519".into() },
             port: 22,
         };
-        p.ssh.jump_hosts = vec![SshHop { host: "jump".into(), user: "j".into(), auth: SshAuth::Password, port: 22 }];
+        p.ssh.jump_hosts = vec![SshHop {
+            host: "jump".into(),
+            user: "j".into(),
+            auth: SshAuth::Password,
+            port: 22,
+        }];
         p.ssh.secret_mode = SecretMode::AskEveryTime;
-        assert_eq!(ssh_secret_kinds(&p), vec![SecretKind::SshPassphrase { hop: 0 }, SecretKind::SshPassword { hop: 1 }]);
+        assert_eq!(
+            ssh_secret_kinds(&p),
+            vec![SecretKind::SshPassphrase { hop: 0 }, SecretKind::SshPassword { hop: 1 }]
+        );
         let store = MemorySecretStore::default();
         let mut labels = Vec::new();
         for kind in ssh_secret_kinds(&p) {
@@ -455,12 +547,18 @@ mod tests {
         assert_eq!(
             labels,
             vec![
-                "Passphrase for SSH key /k/id_ed25519 (ec2-user@bastion.example.com, Prod)".to_string(),
+                "Passphrase for SSH key /k/id_ed25519 (ec2-user@bastion.example.com, Prod)"
+                    .to_string(),
                 "SSH password for j@jump (Prod)".to_string(),
             ]
         );
         p.ssh.secret_mode = SecretMode::Keychain;
-        store.set(&SecretKey { profile: p.id.clone(), kind: SecretKind::SshPassword { hop: 1 } }, "saved-ssh").unwrap();
+        store
+            .set(
+                &SecretKey { profile: p.id.clone(), kind: SecretKind::SshPassword { hop: 1 } },
+                "saved-ssh",
+            )
+            .unwrap();
         let r = resolve_ssh_secret(&p, &SecretKind::SshPassword { hop: 1 }, &store, &mut no_prompt);
         assert_eq!((secret_of(&r), r.origin), ("saved-ssh", SecretOrigin::Keychain));
     }
@@ -475,9 +573,16 @@ mod tests {
         assert_eq!((secret_of(&r), r.origin), ("tok en\n", SecretOrigin::Command));
         p.password_command = Some("echo 'token expired' >&2; exit 1".into());
         let err = resolve_db_password(&p, &store, &mut no_prompt).unwrap_err();
-        assert!(matches!(err, PasswordCommandError::Failed { ref stderr, .. } if stderr == "token expired"), "no fallback: {err:?}");
+        assert!(
+            matches!(err, PasswordCommandError::Failed { ref stderr, .. } if stderr == "token expired"),
+            "no fallback: {err:?}"
+        );
         p.password_command = Some("   ".into());
-        assert_eq!(resolve_db_password(&p, &store, &mut no_prompt).unwrap().origin, SecretOrigin::Keychain, "blank = no command");
+        assert_eq!(
+            resolve_db_password(&p, &store, &mut no_prompt).unwrap().origin,
+            SecretOrigin::Keychain,
+            "blank = no command"
+        );
     }
 
     #[test]
@@ -487,7 +592,11 @@ mod tests {
         p.ssh.jump_hosts = vec![SshHop::default(); 9];
         let other = profile();
         let keys: Vec<SecretKey> = std::iter::once(SecretKind::DbPassword)
-            .chain([SecretKind::SshPassphrase { hop: 0 }, SecretKind::SshPassword { hop: 9 }, SecretKind::SshPassword { hop: 5 }])
+            .chain([
+                SecretKind::SshPassphrase { hop: 0 },
+                SecretKind::SshPassword { hop: 9 },
+                SecretKind::SshPassword { hop: 5 },
+            ])
             .map(|kind| SecretKey { profile: p.id.clone(), kind })
             .collect();
         for k in &keys {
@@ -498,7 +607,10 @@ mod tests {
         for k in &keys {
             assert!(kc.get(k).unwrap().is_none(), "{k:?}");
         }
-        assert!(kc.get(&SecretKey::db_password(&other.id)).unwrap().is_some(), "other profiles keep theirs");
+        assert!(
+            kc.get(&SecretKey::db_password(&other.id)).unwrap().is_some(),
+            "other profiles keep theirs"
+        );
         forget_profile_secrets(&kc, &p).expect("forgetting twice is fine");
     }
 
@@ -554,26 +666,46 @@ mod tests {
     #[test]
     fn cli_prompt_uses_pgpassword_for_the_db_password_only() {
         let mut io = FakeIo::default();
-        let a = cli_prompt_with(&request(SecretKind::DbPassword, true), Some(Password::new("envpw".into())), false, &mut io).unwrap();
+        let a = cli_prompt_with(
+            &request(SecretKind::DbPassword, true),
+            Some(Password::new("envpw".into())),
+            false,
+            &mut io,
+        )
+        .unwrap();
         assert_eq!((a.secret.as_str(), a.remember), ("envpw", false));
-        let a = cli_prompt_with(&request(SecretKind::SshPassword { hop: 0 }, false), Some(Password::new("envpw".into())), false, &mut io);
+        let a = cli_prompt_with(
+            &request(SecretKind::SshPassword { hop: 0 }, false),
+            Some(Password::new("envpw".into())),
+            false,
+            &mut io,
+        );
         assert!(a.is_none(), "PGPASSWORD is not an SSH password");
     }
 
     #[test]
     fn cli_prompt_without_a_terminal_says_so_and_does_not_wait() {
         let mut io = FakeIo { typed: Some("never"), ..FakeIo::default() };
-        assert!(cli_prompt_with(&request(SecretKind::DbPassword, true), None, false, &mut io).is_none());
+        assert!(
+            cli_prompt_with(&request(SecretKind::DbPassword, true), None, false, &mut io).is_none()
+        );
         assert_eq!(io.asked_hidden, 0);
-        assert!(io.said[0].contains("standard input is not a terminal") && io.said[0].contains("PGPASSWORD"), "{:?}", io.said);
+        assert!(
+            io.said[0].contains("standard input is not a terminal")
+                && io.said[0].contains("PGPASSWORD"),
+            "{:?}",
+            io.said
+        );
     }
 
     #[test]
     fn cli_prompt_on_a_terminal_asks_and_offers_to_save() {
         let mut io = FakeIo { typed: Some("typed"), yes: true, ..FakeIo::default() };
-        let a = cli_prompt_with(&request(SecretKind::DbPassword, true), None, true, &mut io).unwrap();
+        let a =
+            cli_prompt_with(&request(SecretKind::DbPassword, true), None, true, &mut io).unwrap();
         assert_eq!((a.secret.as_str(), a.remember), ("typed", true));
-        let a = cli_prompt_with(&request(SecretKind::DbPassword, false), None, true, &mut io).unwrap();
+        let a =
+            cli_prompt_with(&request(SecretKind::DbPassword, false), None, true, &mut io).unwrap();
         assert!(!a.remember, "no save offered under ask-every-time");
     }
 
@@ -597,20 +729,26 @@ mod tests {
         const FROM_CMD: &str = "Command-Secret-0815";
         let buf = Captured::default();
         let writer = buf.clone();
-        let subscriber =
-            tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_ansi(false).with_writer(move || writer.clone()).finish();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
         let (kc, mock) = mock_keychain();
         let mut p = profile();
         let mut debug_text = String::new();
         tracing::subscriber::with_default(subscriber, || {
             // prompt + remember → keychain set; then keychain get; then a locked read; then forget.
-            let r = resolve_db_password(&p, &kc, &mut |_: &PromptRequest| answer(TYPED, true)).unwrap();
+            let r =
+                resolve_db_password(&p, &kc, &mut |_: &PromptRequest| answer(TYPED, true)).unwrap();
             debug_text.push_str(&format!("{r:?} {:?}", answer(TYPED, true)));
             let r = resolve_db_password(&p, &kc, &mut no_prompt).unwrap();
             assert_eq!(secret_of(&r), TYPED);
             debug_text.push_str(&format!("{r:?}"));
             let store: Arc<CredentialStore> = mock.clone();
-            let entry = Entry::new_in_store(&store, "shiftgate", &SecretKind::DbPassword.account(&p.id)).unwrap();
+            let entry =
+                Entry::new_in_store(&store, "shiftgate", &SecretKind::DbPassword.account(&p.id))
+                    .unwrap();
             let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
             cred.set_error(KeyringError::NoStorageAccess("locked".into()));
             let _ = resolve_db_password(&p, &kc, &mut |_: &PromptRequest| answer(TYPED, true));
@@ -624,7 +762,10 @@ mod tests {
             forget_profile_secrets(&kc, &p).unwrap();
         });
         let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-        assert!(log.contains("secret from the prompt") && log.contains("keychain set"), "the log was captured:\n{log}");
+        assert!(
+            log.contains("secret from the prompt") && log.contains("keychain set"),
+            "the log was captured:\n{log}"
+        );
         for secret in [TYPED, FROM_CMD] {
             assert!(!log.contains(secret), "secret in the log:\n{log}");
             assert!(!debug_text.contains(secret), "secret in Debug/Display output:\n{debug_text}");

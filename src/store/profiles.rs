@@ -56,7 +56,9 @@ pub fn default_config_dir() -> Result<PathBuf, StoreError> {
     if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    directories::ProjectDirs::from("dev", "Shiftgate", "shiftgate").map(|d| d.config_dir().to_path_buf()).ok_or(StoreError::NoConfigDir)
+    directories::ProjectDirs::from("dev", "Shiftgate", "shiftgate")
+        .map(|d| d.config_dir().to_path_buf())
+        .ok_or(StoreError::NoConfigDir)
 }
 
 impl ProfileStore {
@@ -85,12 +87,19 @@ impl ProfileStore {
             Ok(file) => Ok(ProfileStore { path, profiles: file.profiles, notice: None }),
             Err(reason) => {
                 let stamp = time::OffsetDateTime::now_utc()
-                    .format(time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
+                    .format(time::macros::format_description!(
+                        "[year][month][day]-[hour][minute][second]"
+                    ))
                     .unwrap_or_else(|_| "unknown-time".into());
                 let backup = dir.join(format!("{FILE_NAME}.broken-{stamp}"));
-                fs::rename(&path, &backup).map_err(|e| StoreError::Write { path: backup.clone(), source: e })?;
+                fs::rename(&path, &backup)
+                    .map_err(|e| StoreError::Write { path: backup.clone(), source: e })?;
                 tracing::warn!(backup = %backup.display(), %reason, "profiles file unreadable; moved aside");
-                Ok(ProfileStore { path, profiles: Vec::new(), notice: Some(LoadNotice::MovedAside { backup, reason }) })
+                Ok(ProfileStore {
+                    path,
+                    profiles: Vec::new(),
+                    notice: Some(LoadNotice::MovedAside { backup, reason }),
+                })
             }
         }
     }
@@ -122,7 +131,9 @@ impl ProfileStore {
     /// Insert or replace (by id) and write the file.
     pub fn upsert(&mut self, profile: Profile) -> Result<(), StoreError> {
         if !profile.name.trim().is_empty()
-            && self.profiles.iter().any(|p| p.id != profile.id && p.name.trim().eq_ignore_ascii_case(profile.name.trim()))
+            && self.profiles.iter().any(|p| {
+                p.id != profile.id && p.name.trim().eq_ignore_ascii_case(profile.name.trim())
+            })
         {
             return Err(StoreError::DuplicateName(profile.name));
         }
@@ -138,7 +149,11 @@ impl ProfileStore {
 
     /// Remove and write the file; returns the removed profile.
     pub fn remove(&mut self, id: &ProfileId) -> Result<Profile, StoreError> {
-        let idx = self.profiles.iter().position(|p| &p.id == id).ok_or_else(|| StoreError::NotFound(id.0.clone()))?;
+        let idx = self
+            .profiles
+            .iter()
+            .position(|p| &p.id == id)
+            .ok_or_else(|| StoreError::NotFound(id.0.clone()))?;
         let mut next = self.profiles.clone();
         let removed = next.remove(idx);
         self.write(&next)?;
@@ -156,8 +171,11 @@ impl ProfileStore {
     fn write(&self, profiles: &[Profile]) -> Result<(), StoreError> {
         let file = ProfilesFile { schema_version: SCHEMA_VERSION, profiles: profiles.to_vec() };
         let body = toml::to_string_pretty(&file).map_err(|e| StoreError::Encode(e.to_string()))?;
-        let text = format!("# Shiftgate connection profiles. Passwords are never stored here (OS keychain or asked each time).\n{body}");
-        write_atomic(&self.path, text.as_bytes()).map_err(|e| StoreError::Write { path: self.path.clone(), source: e })
+        let text = format!(
+            "# Shiftgate connection profiles. Passwords are never stored here (OS keychain or asked each time).\n{body}"
+        );
+        write_atomic(&self.path, text.as_bytes())
+            .map_err(|e| StoreError::Write { path: self.path.clone(), source: e })
     }
 }
 
@@ -201,7 +219,13 @@ mod tests {
         match &s.notice {
             Some(LoadNotice::MovedAside { backup, .. }) => {
                 assert!(backup.exists());
-                assert!(backup.file_name().unwrap().to_string_lossy().starts_with("profiles.toml.broken-"));
+                assert!(
+                    backup
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("profiles.toml.broken-")
+                );
             }
             other => panic!("expected a notice, got {other:?}"),
         }
@@ -213,7 +237,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(FILE_NAME), "schema_version = 99\n").unwrap();
         let s = ProfileStore::open(dir.path()).unwrap();
-        assert!(matches!(s.notice, Some(LoadNotice::MovedAside { ref reason, .. }) if reason.contains("newer")));
+        assert!(
+            matches!(s.notice, Some(LoadNotice::MovedAside { ref reason, .. }) if reason.contains("newer"))
+        );
     }
 
     #[test]

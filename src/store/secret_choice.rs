@@ -17,9 +17,15 @@ pub fn open_secret_store(prefer_keychain: bool) -> (Arc<dyn SecretStore>, Option
 }
 
 /// [`open_secret_store`] with a chosen probe timeout.
-pub fn open_secret_store_with_timeout(prefer_keychain: bool, probe_timeout: Duration) -> (Arc<dyn SecretStore>, Option<String>) {
+pub fn open_secret_store_with_timeout(
+    prefer_keychain: bool,
+    probe_timeout: Duration,
+) -> (Arc<dyn SecretStore>, Option<String>) {
     if !prefer_keychain {
-        return (Arc::new(MemorySecretStore::default()), Some("Keychain turned off. Passwords will be asked every time.".to_string()));
+        return (
+            Arc::new(MemorySecretStore::default()),
+            Some("Keychain turned off. Passwords will be asked every time.".to_string()),
+        );
     }
     match KeychainSecretStore::open_platform(probe_timeout) {
         Ok(keychain) => (Arc::new(keychain), None),
@@ -34,7 +40,9 @@ pub fn open_secret_store_with_timeout(prefer_keychain: bool, probe_timeout: Dura
 /// "No keychain: <why>. Passwords will be asked every time."
 pub fn no_keychain_line(err: &SecretError) -> String {
     let why = match err {
-        SecretError::Locked => "the keychain is locked (unlock it, then restart Shiftgate)".to_string(),
+        SecretError::Locked => {
+            "the keychain is locked (unlock it, then restart Shiftgate)".to_string()
+        }
         SecretError::Unavailable(why) | SecretError::Platform(why) => why.clone(),
     };
     format!("No keychain: {}. Passwords will be asked every time.", why.trim_end_matches('.'))
@@ -48,13 +56,21 @@ mod tests {
     fn turned_off_means_memory_and_says_so() {
         let (store, why) = open_secret_store(false);
         assert!(!store.persistent());
-        assert_eq!(why.as_deref(), Some("Keychain turned off. Passwords will be asked every time."));
+        assert_eq!(
+            why.as_deref(),
+            Some("Keychain turned off. Passwords will be asked every time.")
+        );
     }
 
     #[test]
     fn reason_line_is_one_sentence_pair() {
-        let line = no_keychain_line(&SecretError::Unavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset)".into()));
-        assert_eq!(line, "No keychain: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset). Passwords will be asked every time.");
+        let line = no_keychain_line(&SecretError::Unavailable(
+            "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset)".into(),
+        ));
+        assert_eq!(
+            line,
+            "No keychain: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset). Passwords will be asked every time."
+        );
         assert!(no_keychain_line(&SecretError::Locked).contains("locked"));
         assert!(!no_keychain_line(&SecretError::Platform("x.".into())).contains("x.."));
     }

@@ -81,7 +81,10 @@ impl SecretStore for MemorySecretStore {
         Ok(self.map.lock().map_err(|_| SecretError::Platform("poisoned".into()))?.get(key).cloned())
     }
     fn set(&self, key: &SecretKey, secret: &str) -> Result<(), SecretError> {
-        self.map.lock().map_err(|_| SecretError::Platform("poisoned".into()))?.insert(key.clone(), Password::new(secret.to_string()));
+        self.map
+            .lock()
+            .map_err(|_| SecretError::Platform("poisoned".into()))?
+            .insert(key.clone(), Password::new(secret.to_string()));
         Ok(())
     }
     fn delete(&self, key: &SecretKey) -> Result<(), SecretError> {

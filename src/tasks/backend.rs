@@ -87,15 +87,30 @@ impl TokioBackend {
             let step_sink = sink.clone();
             let on_step = move |step| step_sink.send(Event::Step { task, step });
             let progress_sink = sink.clone();
-            let on_progress = move |progress| progress_sink.send(Event::Statement { task, progress });
+            let on_progress =
+                move |progress| progress_sink.send(Event::Statement { task, progress });
             let target = Target { profile: &profile, credentials: &credentials, tunnel: &tunnel };
             let outcome = match job {
                 Job::Test { tunnel_only } => Outcome::Test(Box::new(
-                    super::test_connection::run(&profile, &credentials, &tunnel, tunnel_only, &on_step, &cancel).await,
+                    super::test_connection::run(
+                        &profile,
+                        &credentials,
+                        &tunnel,
+                        tunnel_only,
+                        &on_step,
+                        &cancel,
+                    )
+                    .await,
                 )),
-                Job::Discover => Outcome::Discovery(provision::discover(target, &on_step, &cancel).await.map(Box::new)),
-                Job::Run(script) => Outcome::Script(provision::run_script(target, &script, &on_step, &on_progress, &cancel).await),
-                Job::Verify(plan) => Outcome::Verify(provision::verify(target, &plan, &on_step, &cancel).await.map(Box::new)),
+                Job::Discover => Outcome::Discovery(
+                    provision::discover(target, &on_step, &cancel).await.map(Box::new),
+                ),
+                Job::Run(script) => Outcome::Script(
+                    provision::run_script(target, &script, &on_step, &on_progress, &cancel).await,
+                ),
+                Job::Verify(plan) => Outcome::Verify(
+                    provision::verify(target, &plan, &on_step, &cancel).await.map(Box::new),
+                ),
             };
             if let Ok(mut m) = running.lock() {
                 m.remove(&task);
@@ -128,9 +143,15 @@ impl Backend for TokioBackend {
             Command::TestTunnel { task, profile, credentials } => {
                 self.spawn_job(task, *profile, credentials, Job::Test { tunnel_only: true })
             }
-            Command::Discover { task, profile, credentials } => self.spawn_job(task, *profile, credentials, Job::Discover),
-            Command::RunScript { task, profile, credentials, script } => self.spawn_job(task, *profile, credentials, Job::Run(script)),
-            Command::Verify { task, profile, credentials, plan } => self.spawn_job(task, *profile, credentials, Job::Verify(plan)),
+            Command::Discover { task, profile, credentials } => {
+                self.spawn_job(task, *profile, credentials, Job::Discover)
+            }
+            Command::RunScript { task, profile, credentials, script } => {
+                self.spawn_job(task, *profile, credentials, Job::Run(script))
+            }
+            Command::Verify { task, profile, credentials, plan } => {
+                self.spawn_job(task, *profile, credentials, Job::Verify(plan))
+            }
         }
     }
 }

@@ -70,12 +70,18 @@ impl std::fmt::Debug for Command {
                 .field("profile", &profile.name)
                 .field("credentials", credentials)
                 .finish(),
-            Command::TestTunnel { task, profile, credentials } => {
-                f.debug_struct("TestTunnel").field("task", task).field("profile", &profile.name).field("credentials", credentials).finish()
-            }
-            Command::Discover { task, profile, credentials } => {
-                f.debug_struct("Discover").field("task", task).field("profile", &profile.name).field("credentials", credentials).finish()
-            }
+            Command::TestTunnel { task, profile, credentials } => f
+                .debug_struct("TestTunnel")
+                .field("task", task)
+                .field("profile", &profile.name)
+                .field("credentials", credentials)
+                .finish(),
+            Command::Discover { task, profile, credentials } => f
+                .debug_struct("Discover")
+                .field("task", task)
+                .field("profile", &profile.name)
+                .field("credentials", credentials)
+                .finish(),
             Command::RunScript { task, profile, credentials, script } => f
                 .debug_struct("RunScript")
                 .field("task", task)

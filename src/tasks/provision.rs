@@ -9,7 +9,9 @@ use crate::net::ssh::TunnelOptions;
 use shiftgate_core::diagnose::{Diagnosis, diagnose};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::{Report, ServerInfo, StepKind, StepStatus};
-use shiftgate_core::sql::{self, CatalogQuery, Dialect, Discovery, QueryResults, Script, SetupPlan, VerifyReport};
+use shiftgate_core::sql::{
+    self, CatalogQuery, Dialect, Discovery, QueryResults, Script, SetupPlan, VerifyReport,
+};
 use std::time::{Duration, Instant};
 use tokio_postgres::SimpleQueryMessage;
 use tokio_util::sync::CancellationToken;
@@ -87,11 +89,19 @@ pub struct Target<'a> {
     pub tunnel: &'a TunnelOptions,
 }
 
-async fn connect(target: Target<'_>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<Session, TaskFailure> {
+async fn connect(
+    target: Target<'_>,
+    sink: StepSink<'_>,
+    cancel: &CancellationToken,
+) -> Result<Session, TaskFailure> {
     match open_session(target.profile, target.credentials, target.tunnel, sink, cancel).await {
         Ok(s) => Ok(s),
         Err(report) => {
-            if report.diagnosis.as_ref().is_some_and(|d| d.cause == shiftgate_core::diagnose::Cause::Cancelled) {
+            if report
+                .diagnosis
+                .as_ref()
+                .is_some_and(|d| d.cause == shiftgate_core::diagnose::Cause::Cancelled)
+            {
                 Err(TaskFailure::Cancelled)
             } else {
                 Err(TaskFailure::Connect(Box::new(report)))
@@ -175,12 +185,24 @@ pub async fn run_probes_batched(
 }
 
 /// Ask the server what it is (`select version()` alone: a leader-node function, no user tables).
-pub async fn detect_server(session: &Session, profile: &Profile, cancel: &CancellationToken) -> Result<ServerInfo, TaskFailure> {
-    let rows = query_rows(session, "select version(), current_user, current_database()", cancel).await?;
-    let rows = rows.map_err(|e| TaskFailure::Failed(diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))))?;
+pub async fn detect_server(
+    session: &Session,
+    profile: &Profile,
+    cancel: &CancellationToken,
+) -> Result<ServerInfo, TaskFailure> {
+    let rows =
+        query_rows(session, "select version(), current_user, current_database()", cancel).await?;
+    let rows = rows.map_err(|e| {
+        TaskFailure::Failed(diagnose(&facts_from_pg_error(profile, &e, StepKind::Query)))
+    })?;
     let row = rows.first().cloned().unwrap_or_default();
     let col = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
-    let mut info = ServerInfo { version_string: col(0), current_user: col(1), current_database: col(2), ..Default::default() };
+    let mut info = ServerInfo {
+        version_string: col(0),
+        current_user: col(1),
+        current_database: col(2),
+        ..Default::default()
+    };
     info.detect();
     Ok(info)
 }
@@ -198,7 +220,11 @@ pub struct DiscoveryOutcome {
 }
 
 /// Discovery as the admin: schemas (local / external), owners, datashares, users, groups, roles.
-pub async fn discover(target: Target<'_>, sink: StepSink<'_>, cancel: &CancellationToken) -> Result<DiscoveryOutcome, TaskFailure> {
+pub async fn discover(
+    target: Target<'_>,
+    sink: StepSink<'_>,
+    cancel: &CancellationToken,
+) -> Result<DiscoveryOutcome, TaskFailure> {
     let profile = target.profile;
     let session = connect(target, sink, cancel).await?;
     let server = detect_server(&session, profile, cancel).await?;
@@ -242,9 +268,27 @@ pub async fn run_script_on(
     let started = Instant::now();
     let statements: Vec<&sql::Statement> = script.statements().collect();
     let total = statements.len();
-    let mut run = ScriptRun { executed: 0, total, failed: None, rolled_back: false, cancelled: false, elapsed_ms: 0 };
-    let show = |i: usize, s: &sql::Statement, status: StepStatus, elapsed_ms: u64, error: Option<String>| {
-        progress(StatementProgress { index: i, total, shown_sql: s.masked_sql().to_string(), status, elapsed_ms, error })
+    let mut run = ScriptRun {
+        executed: 0,
+        total,
+        failed: None,
+        rolled_back: false,
+        cancelled: false,
+        elapsed_ms: 0,
+    };
+    let show = |i: usize,
+                s: &sql::Statement,
+                status: StepStatus,
+                elapsed_ms: u64,
+                error: Option<String>| {
+        progress(StatementProgress {
+            index: i,
+            total,
+            shown_sql: s.masked_sql().to_string(),
+            status,
+            elapsed_ms,
+            error,
+        })
     };
     let mut in_tx = false;
     let mut tx_executed = 0usize;
@@ -252,7 +296,8 @@ pub async fn run_script_on(
         if s.transactional() != in_tx {
             let control = if in_tx { "COMMIT" } else { "BEGIN" };
             if let Err(e) = session.client.batch_execute(control).await {
-                run.failed = Some((i, diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
+                run.failed =
+                    Some((i, diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
                 break;
             }
             in_tx = !in_tx;
@@ -278,7 +323,8 @@ pub async fn run_script_on(
             }
             Err(e) => {
                 show(i, s, StepStatus::Failed, elapsed_ms, Some(error_text(&e)));
-                run.failed = Some((i, diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
+                run.failed =
+                    Some((i, diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
                 break;
             }
         }
@@ -289,7 +335,10 @@ pub async fn run_script_on(
             run.rolled_back = true;
             run.executed -= tx_executed;
         } else if let Err(e) = session.client.batch_execute("COMMIT").await {
-            run.failed = Some((total.saturating_sub(1), diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
+            run.failed = Some((
+                total.saturating_sub(1),
+                diagnose(&facts_from_pg_error(profile, &e, StepKind::Query)),
+            ));
             run.executed -= tx_executed;
         }
     }
@@ -308,7 +357,10 @@ pub async fn verify(
     let plan_err = |errs: Vec<sql::PlanError>| {
         TaskFailure::Failed(Diagnosis {
             cause: shiftgate_core::diagnose::Cause::Other,
-            summary: format!("The plan to verify is not valid: {}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")),
+            summary: format!(
+                "The plan to verify is not valid: {}",
+                errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+            ),
             hint: "Fix the plan (user, group/role, schemas) and verify again.".into(),
             server_text: None,
         })

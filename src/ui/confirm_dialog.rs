@@ -14,7 +14,8 @@ pub fn confirm_dialog_ui(ctx: &egui::Context, dialog: &ConfirmDialog) -> Option<
         ui.label(&dialog.message);
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            let confirm = ui.button(RichText::new(&dialog.confirm_label).color(ui.visuals().error_fg_color));
+            let confirm =
+                ui.button(RichText::new(&dialog.confirm_label).color(ui.visuals().error_fg_color));
             if confirm.clicked() {
                 cmd = Some(dialog.on_confirm.clone());
             }

@@ -20,7 +20,11 @@ pub struct FormContext<'a> {
     pub test_running: bool,
 }
 
-pub fn connection_form_ui(ui: &mut Ui, form: &mut FormState, cx: FormContext<'_>) -> Vec<UiCommand> {
+pub fn connection_form_ui(
+    ui: &mut Ui,
+    form: &mut FormState,
+    cx: FormContext<'_>,
+) -> Vec<UiCommand> {
     let mut out = Vec::new();
     header_ui(ui, form, &cx, &mut out);
     ui.separator();
@@ -44,10 +48,18 @@ fn header_ui(ui: &mut Ui, form: &FormState, cx: &FormContext<'_>, out: &mut Vec<
         }
     });
     ui.horizontal(|ui| {
-        if ui.add_enabled(dirty, Button::new("Save")).on_hover_text("Save the profile (Ctrl+S)").clicked() {
+        if ui
+            .add_enabled(dirty, Button::new("Save"))
+            .on_hover_text("Save the profile (Ctrl+S)")
+            .clicked()
+        {
             out.push(UiCommand::Save);
         }
-        if ui.add_enabled(dirty, Button::new("Revert")).on_hover_text("Drop unsaved changes").clicked() {
+        if ui
+            .add_enabled(dirty, Button::new("Revert"))
+            .on_hover_text("Drop unsaved changes")
+            .clicked()
+        {
             out.push(UiCommand::Revert);
         }
         ui.separator();
@@ -59,7 +71,12 @@ fn header_ui(ui: &mut Ui, form: &FormState, cx: &FormContext<'_>, out: &mut Vec<
         } else {
             "Connect step by step and report what happened (Ctrl+Enter)"
         };
-        if ui.add_enabled(can_test, Button::new("Test connection")).on_hover_text(why).on_disabled_hover_text(why).clicked() {
+        if ui
+            .add_enabled(can_test, Button::new("Test connection"))
+            .on_hover_text(why)
+            .on_disabled_hover_text(why)
+            .clicked()
+        {
             out.push(UiCommand::Test);
         }
     });
@@ -136,7 +153,12 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
             form.sync_texts_from_draft();
         }
 
-        text_row(ui, "Host", &mut form.draft.host, "cluster.abc123.us-west-2.redshift.amazonaws.com");
+        text_row(
+            ui,
+            "Host",
+            &mut form.draft.host,
+            "cluster.abc123.us-west-2.redshift.amazonaws.com",
+        );
         issues_rows(ui, &issues, Field::Host);
         if text_row(ui, "Port", &mut form.port_text, "5439").changed() {
             form.port_text_changed();
@@ -163,7 +185,11 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
         ui.end_row();
         form.draft.sslmode = mode;
         ui.label("");
-        let colour = if mode.requires_tls() { ui.visuals().weak_text_color() } else { ui.visuals().warn_fg_color };
+        let colour = if mode.requires_tls() {
+            ui.visuals().weak_text_color()
+        } else {
+            ui.visuals().warn_fg_color
+        };
         ui.colored_label(colour, mode.explanation());
         ui.end_row();
         issues_rows(ui, &issues, Field::SslMode);
@@ -188,7 +214,9 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
         issues_rows(ui, &issues, Field::CaFile);
 
         let label = ui.label("Connect timeout (s)");
-        let r = ui.add(TextEdit::singleline(&mut form.timeout_text).desired_width(60.0)).labelled_by(label.id);
+        let r = ui
+            .add(TextEdit::singleline(&mut form.timeout_text).desired_width(60.0))
+            .labelled_by(label.id);
         if r.changed() {
             form.timeout_text_changed();
         }
@@ -212,13 +240,23 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
         });
         ui.end_row();
 
-        if text_row(ui, "Application name", &mut form.app_name_text, "shown in pg_stat_activity; empty = not sent").changed() {
+        if text_row(
+            ui,
+            "Application name",
+            &mut form.app_name_text,
+            "shown in pg_stat_activity; empty = not sent",
+        )
+        .changed()
+        {
             form.app_name_text_changed();
         }
         issues_rows(ui, &issues, Field::ApplicationName);
 
         let label = ui.label("Notes");
-        ui.add(TextEdit::multiline(&mut form.draft.notes).desired_rows(3).desired_width(FIELD_WIDTH)).labelled_by(label.id);
+        ui.add(
+            TextEdit::multiline(&mut form.draft.notes).desired_rows(3).desired_width(FIELD_WIDTH),
+        )
+        .labelled_by(label.id);
         ui.end_row();
         issues_rows(ui, &issues, Field::Ssh);
     });
@@ -235,7 +273,12 @@ fn password_rows(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>) {
             ""
         };
         let r = ui
-            .add(TextEdit::singleline(&mut *form.password).password(!form.show_password).hint_text(hint).desired_width(FIELD_WIDTH - 130.0))
+            .add(
+                TextEdit::singleline(&mut *form.password)
+                    .password(!form.show_password)
+                    .hint_text(hint)
+                    .desired_width(FIELD_WIDTH - 130.0),
+            )
             .labelled_by(label.id);
         if r.changed() {
             form.password_edited = true;
@@ -255,9 +298,14 @@ fn password_rows(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>) {
             format!("Stored on Save in {}; never written to the profiles file.", cx.secret_store)
         }
         SecretMode::Keychain => {
-            format!("No keychain is available ({}): the password is kept only until Shiftgate closes.", cx.secret_store)
+            format!(
+                "No keychain is available ({}): the password is kept only until Shiftgate closes.",
+                cx.secret_store
+            )
         }
-        SecretMode::AskEveryTime => "Kept in memory only; asked for when a test needs it.".to_string(),
+        SecretMode::AskEveryTime => {
+            "Kept in memory only; asked for when a test needs it.".to_string()
+        }
     };
     ui.weak(note);
     ui.end_row();
@@ -266,7 +314,9 @@ fn password_rows(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>) {
 /// A labelled single-line text field as one grid row.
 fn text_row(ui: &mut Ui, label: &str, text: &mut String, hint: &str) -> Response {
     let l = ui.label(label);
-    let r = ui.add(TextEdit::singleline(text).hint_text(hint).desired_width(FIELD_WIDTH)).labelled_by(l.id);
+    let r = ui
+        .add(TextEdit::singleline(text).hint_text(hint).desired_width(FIELD_WIDTH))
+        .labelled_by(l.id);
     ui.end_row();
     r
 }

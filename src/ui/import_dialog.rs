@@ -33,8 +33,14 @@ pub fn import_dialog_ui(ctx: &egui::Context, preview: &mut ImportPreview) -> Opt
         ui.separator();
         ui.horizontal(|ui| {
             let n = preview.ticked_count();
-            let label = if n == 1 { "Import 1 profile".to_string() } else { format!("Import {n} profiles") };
-            let import = ui.add_enabled(n > 0, Button::new(label)).on_hover_text("Passwords found in the file go to the secret store");
+            let label = if n == 1 {
+                "Import 1 profile".to_string()
+            } else {
+                format!("Import {n} profiles")
+            };
+            let import = ui
+                .add_enabled(n > 0, Button::new(label))
+                .on_hover_text("Passwords found in the file go to the secret store");
             if import.clicked() {
                 cmd = Some(UiCommand::ApplyImport);
             }
@@ -92,54 +98,65 @@ fn format_row(ui: &mut Ui, preview: &ImportPreview, cmd: &mut Option<UiCommand>)
 
 fn plan_ui(ui: &mut Ui, preview: &mut PreviewPlan) {
     let PreviewPlan { plan, ignored, create_ticked, update_ticked } = preview;
-    ScrollArea::vertical().max_height(360.0).min_scrolled_height(360.0).auto_shrink([false, true]).show(ui, |ui| {
-        ui.strong(format!("Create ({})", plan.create.len()));
-        if plan.create.is_empty() {
-            ui.weak("Nothing new.");
-        }
-        for (i, (created, ticked)) in plan.create.iter().zip(create_ticked.iter_mut()).enumerate() {
-            ui.checkbox(ticked, created.profile.display_name());
-            ui.indent(("import_create", i), |ui| imported_details_ui(ui, created));
-        }
+    ScrollArea::vertical()
+        .max_height(360.0)
+        .min_scrolled_height(360.0)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            ui.strong(format!("Create ({})", plan.create.len()));
+            if plan.create.is_empty() {
+                ui.weak("Nothing new.");
+            }
+            for (i, (created, ticked)) in
+                plan.create.iter().zip(create_ticked.iter_mut()).enumerate()
+            {
+                ui.checkbox(ticked, created.profile.display_name());
+                ui.indent(("import_create", i), |ui| imported_details_ui(ui, created));
+            }
 
-        ui.add_space(6.0);
-        ui.strong(format!("Update ({})", plan.update.len()));
-        if plan.update.is_empty() {
-            ui.weak("No existing profile changes.");
-        }
-        for (i, (update, ticked)) in plan.update.iter().zip(update_ticked.iter_mut()).enumerate() {
-            ui.checkbox(ticked, update.merged.display_name());
-            ui.indent(("import_update", i), |ui| {
-                ui.weak(format!("{}; from {}", update.reason, update.imported.source));
-                for change in &update.changes {
-                    ui.label(format!("• {change}"));
+            ui.add_space(6.0);
+            ui.strong(format!("Update ({})", plan.update.len()));
+            if plan.update.is_empty() {
+                ui.weak("No existing profile changes.");
+            }
+            for (i, (update, ticked)) in
+                plan.update.iter().zip(update_ticked.iter_mut()).enumerate()
+            {
+                ui.checkbox(ticked, update.merged.display_name());
+                ui.indent(("import_update", i), |ui| {
+                    ui.weak(format!("{}; from {}", update.reason, update.imported.source));
+                    for change in &update.changes {
+                        ui.label(format!("• {change}"));
+                    }
+                    warnings_ui(ui, &update.imported.warnings);
+                });
+            }
+
+            if !plan.skip.is_empty() {
+                ui.add_space(6.0);
+                ui.strong(format!("Skip ({})", plan.skip.len()));
+                for skip in &plan.skip {
+                    ui.label(format!("{} — {}", skip.imported.profile.display_name(), skip.reason));
                 }
-                warnings_ui(ui, &update.imported.warnings);
-            });
-        }
-
-        if !plan.skip.is_empty() {
-            ui.add_space(6.0);
-            ui.strong(format!("Skip ({})", plan.skip.len()));
-            for skip in &plan.skip {
-                ui.label(format!("{} — {}", skip.imported.profile.display_name(), skip.reason));
             }
-        }
 
-        if !ignored.is_empty() {
-            ui.add_space(6.0);
-            ui.strong(format!("Not imported from the file ({})", ignored.len()));
-            for line in ignored.iter() {
-                ui.weak(line.as_str());
+            if !ignored.is_empty() {
+                ui.add_space(6.0);
+                ui.strong(format!("Not imported from the file ({})", ignored.len()));
+                for line in ignored.iter() {
+                    ui.weak(line.as_str());
+                }
             }
-        }
-    });
+        });
 }
 
 /// Where a new profile points, where it came from, and whether a password comes with it.
 fn imported_details_ui(ui: &mut Ui, imported: &ImportedProfile) {
     let p = &imported.profile;
-    ui.weak(format!("{} · {}@{}:{}/{} · from {}", p.engine, p.user, p.host, p.port, p.database, imported.source));
+    ui.weak(format!(
+        "{} · {}@{}:{}/{} · from {}",
+        p.engine, p.user, p.host, p.port, p.database, imported.source
+    ));
     if imported.password.is_some() {
         ui.weak(RichText::new("password: saved to the secret store").italics());
     }

@@ -18,21 +18,27 @@ pub fn log_panel_ui(ui: &mut Ui, log: &[LogLine]) -> Option<UiCommand> {
         return cmd;
     }
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
-    ScrollArea::vertical().id_salt("log_scroll").auto_shrink([false, false]).stick_to_bottom(true).show_rows(
-        ui,
-        row_height,
-        log.len(),
-        |ui, rows| {
+    ScrollArea::vertical()
+        .id_salt("log_scroll")
+        .auto_shrink([false, false])
+        .stick_to_bottom(true)
+        .show_rows(ui, row_height, log.len(), |ui, rows| {
             for line in &log[rows] {
                 let colour = match line.level {
                     LogLevel::Info => ui.visuals().text_color(),
                     LogLevel::Warn => ui.visuals().warn_fg_color,
                     LogLevel::Error => ui.visuals().error_fg_color,
                 };
-                ui.add(egui::Label::new(RichText::new(format!("{}  {}", line.time, line.text)).monospace().color(colour)).truncate());
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("{}  {}", line.time, line.text))
+                            .monospace()
+                            .color(colour),
+                    )
+                    .truncate(),
+                );
             }
-        },
-    );
+        });
     cmd
 }
 

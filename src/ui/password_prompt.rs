@@ -14,7 +14,11 @@ pub fn password_prompt_ui(ctx: &egui::Context, prompt: &mut PasswordPrompt) -> O
         ui.add_space(4.0);
         ui.horizontal(|ui| {
             let label = ui.label("Database password");
-            let field = ui.add(TextEdit::singleline(&mut *prompt.password).password(true).desired_width(240.0)).labelled_by(label.id);
+            let field = ui
+                .add(
+                    TextEdit::singleline(&mut *prompt.password).password(true).desired_width(240.0),
+                )
+                .labelled_by(label.id);
             if !field.has_focus() && !field.lost_focus() && ui.memory(|m| m.focused().is_none()) {
                 field.request_focus();
             }

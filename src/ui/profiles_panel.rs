@@ -28,7 +28,11 @@ pub fn search_id() -> egui::Id {
     egui::Id::unique("profiles_search")
 }
 
-pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPanel<'_>) -> Vec<UiCommand> {
+pub fn profiles_panel_ui(
+    ui: &mut Ui,
+    list: &mut ProfileList,
+    view: ProfilesPanel<'_>,
+) -> Vec<UiCommand> {
     let mut out = Vec::new();
     ui.add_space(4.0);
     ui.heading("Profiles");
@@ -37,13 +41,17 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
             out.push(UiCommand::NewProfile);
         }
         let selected = view.selected.cloned();
-        let dup = ui.add_enabled(selected.is_some(), Button::new("Duplicate")).on_hover_text("Save a copy of the selected profile");
+        let dup = ui
+            .add_enabled(selected.is_some(), Button::new("Duplicate"))
+            .on_hover_text("Save a copy of the selected profile");
         if dup.clicked()
             && let Some(id) = selected.clone()
         {
             out.push(UiCommand::Duplicate(id));
         }
-        let del = ui.add_enabled(selected.is_some(), Button::new("Delete…")).on_hover_text("Delete the selected profile (asks first)");
+        let del = ui
+            .add_enabled(selected.is_some(), Button::new("Delete…"))
+            .on_hover_text("Delete the selected profile (asks first)");
         if del.clicked()
             && let Some(id) = selected
         {
@@ -53,8 +61,13 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
     transfer_row_ui(ui, &view, &mut out);
     ui.horizontal(|ui| {
         let label = ui.label("Search");
-        ui.add(TextEdit::singleline(&mut list.search).id(search_id()).hint_text("name, host, user…").desired_width(f32::INFINITY))
-            .labelled_by(label.id);
+        ui.add(
+            TextEdit::singleline(&mut list.search)
+                .id(search_id())
+                .hint_text("name, host, user…")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
     });
 
     let total = view.profiles.len();
@@ -73,7 +86,11 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
         ui.add_space(8.0);
         ui.weak(format!("No profile matches \"{}\".", list.search.trim()));
     } else {
-        ui.weak(if visible.len() == total { format!("{total} profiles") } else { format!("{} of {total} profiles", visible.len()) });
+        ui.weak(if visible.len() == total {
+            format!("{total} profiles")
+        } else {
+            format!("{} of {total} profiles", visible.len())
+        });
         ui.separator();
         rows_ui(ui, list, &visible, &view, &mut out);
     }
@@ -85,14 +102,20 @@ pub fn profiles_panel_ui(ui: &mut Ui, list: &mut ProfileList, view: ProfilesPane
 /// or all of them).
 fn transfer_row_ui(ui: &mut Ui, view: &ProfilesPanel<'_>, out: &mut Vec<UiCommand>) {
     ui.horizontal(|ui| {
-        let import = ui.button("Import…").on_hover_text("Import profiles from pgpass, pg_service.conf, dbt, pgAdmin, DBeaver or an export");
+        let import = ui.button("Import…").on_hover_text(
+            "Import profiles from pgpass, pg_service.conf, dbt, pgAdmin, DBeaver or an export",
+        );
         if import.clicked() {
             out.push(UiCommand::ImportFile);
         }
         if !view.import_locations.is_empty() {
             ui.menu_button("Import from", |ui| {
                 for location in view.import_locations {
-                    if ui.button(location.label.as_str()).on_hover_text(location.path.display().to_string()).clicked() {
+                    if ui
+                        .button(location.label.as_str())
+                        .on_hover_text(location.path.display().to_string())
+                        .clicked()
+                    {
                         out.push(UiCommand::ImportPath(location.path.clone()));
                     }
                 }
@@ -122,7 +145,13 @@ fn transfer_row_ui(ui: &mut Ui, view: &ProfilesPanel<'_>, out: &mut Vec<UiComman
 }
 
 /// The virtualised rows: only those in view are laid out.
-fn rows_ui(ui: &mut Ui, list: &mut ProfileList, visible: &[usize], view: &ProfilesPanel<'_>, out: &mut Vec<UiCommand>) {
+fn rows_ui(
+    ui: &mut Ui,
+    list: &mut ProfileList,
+    visible: &[usize],
+    view: &ProfilesPanel<'_>,
+    out: &mut Vec<UiCommand>,
+) {
     let row_height = ui.spacing().interact_size.y;
     let mut scroll = ScrollArea::vertical().id_salt("profile_rows").auto_shrink([false, false]);
     if let Some(row) = list.scroll_to.take() {
@@ -138,7 +167,9 @@ fn rows_ui(ui: &mut Ui, list: &mut ProfileList, visible: &[usize], view: &Profil
     let mut any_row_focused = false;
     let output = scroll.show_rows(ui, row_height, visible.len(), |ui, rows| {
         for row in rows {
-            let Some(profile) = visible.get(row).and_then(|&i| view.profiles.get(i)) else { continue };
+            let Some(profile) = visible.get(row).and_then(|&i| view.profiles.get(i)) else {
+                continue;
+            };
             let is_selected = view.selected == Some(&profile.id);
             let response = profile_row_ui(ui, profile, is_selected, row_height);
             any_row_focused |= response.has_focus();
@@ -167,11 +198,21 @@ fn profile_row_ui(ui: &mut Ui, profile: &Profile, selected: bool, height: f32) -
             }
         }
         let name = profile.display_name();
-        let badge = RichText::new(engine_badge(profile.engine)).small().strong().color(engine_colour(profile.engine));
+        let badge = RichText::new(engine_badge(profile.engine))
+            .small()
+            .strong()
+            .color(engine_colour(profile.engine));
         let width = ui.available_width();
-        ui.add(Button::selectable(selected, (badge, name.as_str(), egui::Atom::grow())).min_size(vec2(width, height)).truncate())
-            .accessible_name(name.clone())
-            .on_hover_text(format!("{} · {}@{}:{}/{}", profile.engine, profile.user, profile.host, profile.port, profile.database))
+        ui.add(
+            Button::selectable(selected, (badge, name.as_str(), egui::Atom::grow()))
+                .min_size(vec2(width, height))
+                .truncate(),
+        )
+        .accessible_name(name.clone())
+        .on_hover_text(format!(
+            "{} · {}@{}:{}/{}",
+            profile.engine, profile.user, profile.host, profile.port, profile.database
+        ))
     })
     .inner
 }
@@ -205,11 +246,17 @@ fn keyboard_navigation(
     if !list_has_keyboard || egui::Popup::is_any_open(&ctx) || visible.is_empty() {
         return None;
     }
-    let (down, up) = ui.input_mut(|i| (i.consume_key(Modifiers::NONE, Key::ArrowDown), i.consume_key(Modifiers::NONE, Key::ArrowUp)));
+    let (down, up) = ui.input_mut(|i| {
+        (
+            i.consume_key(Modifiers::NONE, Key::ArrowDown),
+            i.consume_key(Modifiers::NONE, Key::ArrowUp),
+        )
+    });
     if !down && !up {
         return None;
     }
-    let current = selected.and_then(|id| visible.iter().position(|&i| profiles.get(i).is_some_and(|p| &p.id == id)));
+    let current = selected
+        .and_then(|id| visible.iter().position(|&i| profiles.get(i).is_some_and(|p| &p.id == id)));
     let next = match (current, down) {
         (None, true) => 0,
         (None, false) => visible.len() - 1,

@@ -21,14 +21,24 @@ pub fn report_panel_ui(ui: &mut Ui, view: ReportView<'_>) -> Vec<UiCommand> {
     let mut out = Vec::new();
     ui.horizontal(|ui| {
         let has_report = view.run.is_some();
-        if ui.add_enabled(has_report, egui::Button::new("Copy report")).on_hover_text("Copy the report as text").clicked() {
+        if ui
+            .add_enabled(has_report, egui::Button::new("Copy report"))
+            .on_hover_text("Copy the report as text")
+            .clicked()
+        {
             out.push(UiCommand::CopyReport);
         }
-        if ui.add_enabled(view.has_profile, egui::Button::new("Copy as URL")).on_hover_text("postgresql://… without the password").clicked()
+        if ui
+            .add_enabled(view.has_profile, egui::Button::new("Copy as URL"))
+            .on_hover_text("postgresql://… without the password")
+            .clicked()
         {
             out.push(UiCommand::CopyUrl);
         }
-        if ui.add_enabled(view.has_profile, egui::Button::new("Copy psql command")).on_hover_text("psql '…' without the password").clicked()
+        if ui
+            .add_enabled(view.has_profile, egui::Button::new("Copy psql command"))
+            .on_hover_text("psql '…' without the password")
+            .clicked()
         {
             out.push(UiCommand::CopyPsql);
         }
@@ -43,7 +53,9 @@ pub fn report_panel_ui(ui: &mut Ui, view: ReportView<'_>) -> Vec<UiCommand> {
         if view.stale {
             ui.separator();
             ui.colored_label(ui.visuals().warn_fg_color, "stale — edited since this test")
-                .on_hover_text("The connection settings changed after this result; test again to refresh it.");
+                .on_hover_text(
+                    "The connection settings changed after this result; test again to refresh it.",
+                );
         }
     });
     ui.separator();
@@ -51,14 +63,19 @@ pub fn report_panel_ui(ui: &mut Ui, view: ReportView<'_>) -> Vec<UiCommand> {
         ui.weak("No test yet. Press \"Test connection\" (Ctrl+Enter) to connect step by step and see where it fails.");
         return out;
     };
-    ScrollArea::vertical().id_salt("report_scroll").auto_shrink([false, false]).show(ui, |ui| report_ui(ui, run));
+    ScrollArea::vertical()
+        .id_salt("report_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| report_ui(ui, run));
     out
 }
 
 fn report_ui(ui: &mut Ui, run: &TestRun) {
     let report = &run.report;
     ui.horizontal(|ui| {
-        ui.label(RichText::new(format!("{} — {}", run.tested.display_name(), report.target)).strong());
+        ui.label(
+            RichText::new(format!("{} — {}", run.tested.display_name(), report.target)).strong(),
+        );
         ui.weak(format!("sslmode={}", report.sslmode));
         if run.running {
             ui.spinner();
@@ -78,7 +95,10 @@ fn report_ui(ui: &mut Ui, run: &TestRun) {
         ui.add_space(6.0);
         ui.label(RichText::new(format!("Server: {}", server.product_line())).strong());
         ui.label(RichText::new(&server.version_string).monospace().small());
-        ui.label(format!("Connected as {} to database {}", server.current_user, server.current_database));
+        ui.label(format!(
+            "Connected as {} to database {}",
+            server.current_user, server.current_database
+        ));
         if let Some(m) = &server.auth_method {
             ui.label(format!("Authentication: {m}"));
         }
@@ -168,8 +188,14 @@ fn tls_ui(ui: &mut Ui, tls: &TlsInfo) {
     ui.label(format!("Certificate: {}", tls.subject));
     ui.label(format!("Issued by {} · expires {}", tls.issuer, tls.not_after));
     let (text, colour) = match (tls.verified_chain, tls.verified_host) {
-        (true, true) => (format!("Chain and host name verified against {}", tls.verified_against), ok_colour(ui)),
-        (true, false) => (format!("Chain verified against {} (host name not checked)", tls.verified_against), ui.visuals().warn_fg_color),
+        (true, true) => (
+            format!("Chain and host name verified against {}", tls.verified_against),
+            ok_colour(ui),
+        ),
+        (true, false) => (
+            format!("Chain verified against {} (host name not checked)", tls.verified_against),
+            ui.visuals().warn_fg_color,
+        ),
         _ => ("Certificate NOT verified: encrypted only".to_string(), ui.visuals().warn_fg_color),
     };
     ui.colored_label(colour, text);
@@ -180,10 +206,16 @@ fn status_colour(ui: &Ui, status: StepStatus) -> Color32 {
         StepStatus::Ok => ok_colour(ui),
         StepStatus::Warning => ui.visuals().warn_fg_color,
         StepStatus::Failed => ui.visuals().error_fg_color,
-        StepStatus::Running | StepStatus::Skipped | StepStatus::Cancelled => ui.visuals().weak_text_color(),
+        StepStatus::Running | StepStatus::Skipped | StepStatus::Cancelled => {
+            ui.visuals().weak_text_color()
+        }
     }
 }
 
 pub(crate) fn ok_colour(ui: &Ui) -> Color32 {
-    if ui.visuals().dark_mode { Color32::from_rgb(0x6c, 0xc6, 0x6c) } else { Color32::from_rgb(0x1e, 0x7b, 0x34) }
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(0x6c, 0xc6, 0x6c)
+    } else {
+        Color32::from_rgb(0x1e, 0x7b, 0x34)
+    }
 }

@@ -7,7 +7,9 @@
 //! Edits go straight into [`SetupState`] (plain state); discovery, runs, copies and saves are
 //! returned as commands.
 
-use super::sql_review::{ReviewArgs, failure_ui, pending_ui, plan_errors_ui, script_run_ui, sql_review_ui, warnings_ui};
+use super::sql_review::{
+    ReviewArgs, failure_ui, pending_ui, plan_errors_ui, script_run_ui, sql_review_ui, warnings_ui,
+};
 use crate::app::command::UiCommand;
 use crate::app::provision_state::{ScriptSlot, TaskOwner};
 use crate::app::setup_state::SetupState;
@@ -64,7 +66,12 @@ fn discover_ui(ui: &mut Ui, setup: &SetupState, view: &SetupView<'_>, out: &mut 
         }
     });
     if let Some(pending) = &setup.discovering {
-        out.extend(pending_ui(ui, pending, &format!("Discovering as {}…", setup.admin_name), TaskOwner::Discover));
+        out.extend(pending_ui(
+            ui,
+            pending,
+            &format!("Discovering as {}…", setup.admin_name),
+            TaskOwner::Discover,
+        ));
     }
     if let Some(failure) = &setup.discover_error {
         failure_ui(ui, failure, "Discovery failed: ");
@@ -80,7 +87,11 @@ fn discover_ui(ui: &mut Ui, setup: &SetupState, view: &SetupView<'_>, out: &mut 
                 "Server: {} · database {} · discovered as {}",
                 server.product_line(),
                 server.current_database,
-                if server.current_user.is_empty() { setup.admin_name.as_str() } else { server.current_user.as_str() }
+                if server.current_user.is_empty() {
+                    setup.admin_name.as_str()
+                } else {
+                    server.current_user.as_str()
+                }
             ));
             for note in &found.discovery.notes {
                 ui.colored_label(ui.visuals().warn_fg_color, format!("Note: {note}"));
@@ -93,14 +104,27 @@ fn discover_ui(ui: &mut Ui, setup: &SetupState, view: &SetupView<'_>, out: &mut 
 }
 
 fn schemas_ui(ui: &mut Ui, setup: &mut SetupState) {
-    ui.label(RichText::new(format!("Schemas ({} of {} ticked)", setup.selected_count(), setup.schemas.len())).strong());
+    ui.label(
+        RichText::new(format!(
+            "Schemas ({} of {} ticked)",
+            setup.selected_count(),
+            setup.schemas.len()
+        ))
+        .strong(),
+    );
     ui.horizontal(|ui| {
         let label = ui.label("Filter schemas");
-        ui.add(TextEdit::singleline(&mut setup.filter).hint_text("name contains…").desired_width(140.0)).labelled_by(label.id);
+        ui.add(
+            TextEdit::singleline(&mut setup.filter)
+                .hint_text("name contains…")
+                .desired_width(140.0),
+        )
+        .labelled_by(label.id);
         if ui.button("Select all").on_hover_text("Tick every schema the filter shows").clicked() {
             setup.select_visible(true);
         }
-        if ui.button("Select none").on_hover_text("Untick every schema the filter shows").clicked() {
+        if ui.button("Select none").on_hover_text("Untick every schema the filter shows").clicked()
+        {
             setup.select_visible(false);
         }
     });
@@ -110,14 +134,16 @@ fn schemas_ui(ui: &mut Ui, setup: &mut SetupState) {
     } else if visible.is_empty() {
         ui.weak("No schema matches the filter.");
     }
-    ScrollArea::vertical().id_salt("setup_schemas").max_height(280.0).min_scrolled_height(200.0).auto_shrink([false, true]).show(
-        ui,
-        |ui| {
+    ScrollArea::vertical()
+        .id_salt("setup_schemas")
+        .max_height(280.0)
+        .min_scrolled_height(200.0)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
             for i in visible {
                 schema_row_ui(ui, &mut setup.schemas[i]);
             }
-        },
-    );
+        });
     if !setup.datashares.is_empty() {
         ui.add_space(6.0);
         ui.label(RichText::new("Datashare databases").strong());
@@ -132,10 +158,15 @@ fn schema_row_ui(ui: &mut Ui, schema: &mut crate::app::setup_state::SchemaChoice
     ui.horizontal(|ui| {
         ui.checkbox(&mut schema.selected, schema.name.as_str());
         let (badge, hover) = match schema.kind {
-            SchemaKind::Local => ("local", "Tables in this database: USAGE, SELECT and default privileges per owner"),
-            SchemaKind::External => ("external", "External schema (Spectrum / federated): USAGE only"),
+            SchemaKind::Local => {
+                ("local", "Tables in this database: USAGE, SELECT and default privileges per owner")
+            }
+            SchemaKind::External => {
+                ("external", "External schema (Spectrum / federated): USAGE only")
+            }
         };
-        ui.label(RichText::new(badge).small().background_color(ui.visuals().faint_bg_color)).on_hover_text(hover);
+        ui.label(RichText::new(badge).small().background_color(ui.visuals().faint_bg_color))
+            .on_hover_text(hover);
         if !schema.selected && schema.kind == SchemaKind::Local && !schema.owners.is_empty() {
             ui.weak(format!("owners: {}", schema.owners.join(", ")));
         }
@@ -177,7 +208,11 @@ fn user_ui(ui: &mut Ui, setup: &mut SetupState) {
     Grid::new("setup_user").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
         let label = ui.label("Catalog user name");
         let r = ui
-            .add(TextEdit::singleline(&mut setup.user).hint_text("lower case, e.g. catalog_reader").desired_width(200.0))
+            .add(
+                TextEdit::singleline(&mut setup.user)
+                    .hint_text("lower case, e.g. catalog_reader")
+                    .desired_width(200.0),
+            )
             .labelled_by(label.id);
         if r.changed() {
             setup.user_changed();
@@ -185,11 +220,20 @@ fn user_ui(ui: &mut Ui, setup: &mut SetupState) {
         ui.end_row();
 
         let label = ui.label("Catalog user password");
-        ui.add(TextEdit::singleline(&mut *setup.password).password(!setup.show_password).desired_width(200.0)).labelled_by(label.id);
+        ui.add(
+            TextEdit::singleline(&mut *setup.password)
+                .password(!setup.show_password)
+                .desired_width(200.0),
+        )
+        .labelled_by(label.id);
         ui.end_row();
         ui.label("");
         ui.horizontal(|ui| {
-            if ui.button("Generate").on_hover_text("A random 24-character password that meets Redshift's policy").clicked() {
+            if ui
+                .button("Generate")
+                .on_hover_text("A random 24-character password that meets Redshift's policy")
+                .clicked()
+            {
                 setup.generate_password();
             }
             ui.checkbox(&mut setup.show_password, "Show catalog password");
@@ -201,29 +245,54 @@ fn user_ui(ui: &mut Ui, setup: &mut SetupState) {
 
         ui.label("Access through");
         ui.horizontal(|ui| {
-            ui.radio_value(&mut setup.use_role, false, "User group").on_hover_text("CREATE GROUP … ADD USER: portable, needs no RBAC");
-            let why = if redshift { "Discovery found no RBAC on this cluster" } else { "RBAC roles are a Redshift feature" };
-            let role = ui.add_enabled(setup.rbac_allowed(), egui::RadioButton::new(setup.use_role, "RBAC role"));
-            if role.on_disabled_hover_text(why).on_hover_text("CREATE ROLE … GRANT ROLE … TO user").clicked() {
+            ui.radio_value(&mut setup.use_role, false, "User group")
+                .on_hover_text("CREATE GROUP … ADD USER: portable, needs no RBAC");
+            let why = if redshift {
+                "Discovery found no RBAC on this cluster"
+            } else {
+                "RBAC roles are a Redshift feature"
+            };
+            let role = ui.add_enabled(
+                setup.rbac_allowed(),
+                egui::RadioButton::new(setup.use_role, "RBAC role"),
+            );
+            if role
+                .on_disabled_hover_text(why)
+                .on_hover_text("CREATE ROLE … GRANT ROLE … TO user")
+                .clicked()
+            {
                 setup.use_role = true;
             }
         });
         ui.end_row();
         if setup.use_role {
             let label = ui.label("Role name");
-            if ui.add(TextEdit::singleline(&mut setup.role_name).desired_width(200.0)).labelled_by(label.id).changed() {
+            if ui
+                .add(TextEdit::singleline(&mut setup.role_name).desired_width(200.0))
+                .labelled_by(label.id)
+                .changed()
+            {
                 setup.role_auto = false;
             }
         } else {
             let label = ui.label("Group name");
-            if ui.add(TextEdit::singleline(&mut setup.group_name).desired_width(200.0)).labelled_by(label.id).changed() {
+            if ui
+                .add(TextEdit::singleline(&mut setup.group_name).desired_width(200.0))
+                .labelled_by(label.id)
+                .changed()
+            {
                 setup.group_auto = false;
             }
         }
         ui.end_row();
 
         let label = ui.label("Connection limit");
-        ui.add(TextEdit::singleline(&mut setup.limit_text).hint_text("empty = no limit").desired_width(120.0)).labelled_by(label.id);
+        ui.add(
+            TextEdit::singleline(&mut setup.limit_text)
+                .hint_text("empty = no limit")
+                .desired_width(120.0),
+        )
+        .labelled_by(label.id);
         ui.end_row();
         if let Err(e) = setup.connection_limit() {
             ui.label("");
@@ -232,7 +301,10 @@ fn user_ui(ui: &mut Ui, setup: &mut SetupState) {
         }
     });
     if redshift {
-        ui.checkbox(&mut setup.svv_table_info, "Grant SELECT on svv_table_info (table sizes and skew)");
+        ui.checkbox(
+            &mut setup.svv_table_info,
+            "Grant SELECT on svv_table_info (table sizes and skew)",
+        );
     }
     ui.weak("SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.");
 }
@@ -248,10 +320,14 @@ fn password_policy_ui(ui: &mut Ui, setup: &SetupState, redshift: bool) {
         }
         let violations = check_password(&setup.password);
         if violations.is_empty() {
-            ui.colored_label(super::report_panel::ok_colour(ui), "Meets Redshift's password policy.");
+            ui.colored_label(
+                super::report_panel::ok_colour(ui),
+                "Meets Redshift's password policy.",
+            );
             return;
         }
-        let colour = if redshift { ui.visuals().error_fg_color } else { ui.visuals().warn_fg_color };
+        let colour =
+            if redshift { ui.visuals().error_fg_color } else { ui.visuals().warn_fg_color };
         if !redshift {
             ui.colored_label(colour, "PostgreSQL accepts it, but Redshift's policy would not:");
         }
@@ -270,24 +346,45 @@ fn review_ui(ui: &mut Ui, setup: &mut SetupState, view: &SetupView<'_>, out: &mu
         .filter(|e| !matches!(e, PlanError::Password(_) | PlanError::PasswordMissing))
         .map(ToString::to_string)
         .collect();
-    let password_blocks = setup.script.errors().iter().any(|e| matches!(e, PlanError::Password(_) | PlanError::PasswordMissing));
-    let warnings: Vec<String> =
-        setup.warnings().iter().filter(|w| !matches!(w, PlanWarning::PasswordPolicy(_))).map(ToString::to_string).collect();
+    let password_blocks = setup
+        .script
+        .errors()
+        .iter()
+        .any(|e| matches!(e, PlanError::Password(_) | PlanError::PasswordMissing));
+    let warnings: Vec<String> = setup
+        .warnings()
+        .iter()
+        .filter(|w| !matches!(w, PlanWarning::PasswordPolicy(_)))
+        .map(ToString::to_string)
+        .collect();
     plan_errors_ui(ui, "Fix these before the script can be generated:", &errors);
     if password_blocks {
-        ui.colored_label(ui.visuals().error_fg_color, "The password does not meet the policy (see above): no script yet.");
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            "The password does not meet the policy (see above): no script yet.",
+        );
     }
     warnings_ui(ui, &warnings);
     if setup.selected_count() == 0 {
-        ui.colored_label(ui.visuals().warn_fg_color, "No schema is ticked: the user could log in but read nothing.");
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "No schema is ticked: the user could log in but read nothing.",
+        );
     }
     let running = setup.run.as_ref().is_some_and(|r| r.running());
-    let blocked = if running { Some("The script is running".to_string()) } else { view.run_blocked.clone() };
+    let blocked =
+        if running { Some("The script is running".to_string()) } else { view.run_blocked.clone() };
     if let Some(script) = setup.script.script() {
         ui.add_space(4.0);
         out.extend(sql_review_ui(
             ui,
-            ReviewArgs { slot: ScriptSlot::Setup, script, review: &mut setup.review, run_label: "Run as admin", blocked },
+            ReviewArgs {
+                slot: ScriptSlot::Setup,
+                script,
+                review: &mut setup.review,
+                run_label: "Run as admin",
+                blocked,
+            },
         ));
     }
     let Some(run) = &setup.run else { return };
@@ -297,7 +394,13 @@ fn review_ui(ui: &mut Ui, setup: &mut SetupState, view: &SetupView<'_>, out: &mu
         && let Some(plan) = &setup.launched_plan
     {
         ui.add_space(6.0);
-        ui.label(RichText::new(format!("Now verify as the new user {}: log in as it and check every schema.", plan.user)).strong());
+        ui.label(
+            RichText::new(format!(
+                "Now verify as the new user {}: log in as it and check every schema.",
+                plan.user
+            ))
+            .strong(),
+        );
         ui.horizontal(|ui| {
             if ui.button(format!("Verify as {}", plan.user)).on_hover_text("Open the Verify tab set to log in as the new user").clicked() {
                 out.push(UiCommand::PrefillVerify);

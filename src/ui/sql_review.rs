@@ -9,7 +9,9 @@
 
 use super::report_panel::{diagnosis_ui, ok_colour, status_icon_ui};
 use crate::app::command::UiCommand;
-use crate::app::provision_state::{Pending, ReviewState, ReviewedScript, ScriptRunState, ScriptSlot, TaskOwner};
+use crate::app::provision_state::{
+    Pending, ReviewState, ReviewedScript, ScriptRunState, ScriptSlot, TaskOwner,
+};
 use crate::app::state::status_word;
 use crate::tasks::provision::TaskFailure;
 use egui::{Button, Grid, RichText, ScrollArea, TextEdit, Ui};
@@ -57,8 +59,13 @@ pub fn sql_review_ui(ui: &mut Ui, args: ReviewArgs<'_>) -> Vec<UiCommand> {
         .min_scrolled_height(300.0)
         .auto_shrink([false, true])
         .show(ui, |ui| {
-            ui.add(TextEdit::multiline(&mut text).font(egui::TextStyle::Monospace).desired_width(f32::INFINITY).desired_rows(8))
-                .labelled_by(label.id);
+            ui.add(
+                TextEdit::multiline(&mut text)
+                    .font(egui::TextStyle::Monospace)
+                    .desired_width(f32::INFINITY)
+                    .desired_rows(8),
+            )
+            .labelled_by(label.id);
         });
     ui.horizontal(|ui| {
         ui.checkbox(&mut review.reviewed, "I have reviewed this script")
@@ -66,10 +73,17 @@ pub fn sql_review_ui(ui: &mut Ui, args: ReviewArgs<'_>) -> Vec<UiCommand> {
         let why = match (&blocked, review.reviewed) {
             (Some(why), _) => why.clone(),
             (None, false) => "Tick \"I have reviewed this script\" first".to_string(),
-            (None, true) => "Run the script as shown, as the admin, statement by statement".to_string(),
+            (None, true) => {
+                "Run the script as shown, as the admin, statement by statement".to_string()
+            }
         };
         let enabled = blocked.is_none() && review.reviewed;
-        if ui.add_enabled(enabled, Button::new(run_label)).on_hover_text(&why).on_disabled_hover_text(&why).clicked() {
+        if ui
+            .add_enabled(enabled, Button::new(run_label))
+            .on_hover_text(&why)
+            .on_disabled_hover_text(&why)
+            .clicked()
+        {
             out.push(UiCommand::RunScript(slot));
         }
     });
@@ -82,7 +96,13 @@ pub fn script_run_ui(ui: &mut Ui, slot: ScriptSlot, run: &ScriptRunState) -> Vec
     ui.horizontal(|ui| {
         if let Some(pending) = &run.pending {
             ui.spinner();
-            ui.label(format!("Running {} as {}: {} of {} done", run.title, run.admin, run.done_count(), run.total));
+            ui.label(format!(
+                "Running {} as {}: {} of {} done",
+                run.title,
+                run.admin,
+                run.done_count(),
+                run.total
+            ));
             out.extend(cancel_button_ui(ui, pending, TaskOwner::Script(slot)));
         } else {
             ui.label(RichText::new(format!("{} — as {}", run.title, run.admin)).strong());
@@ -101,28 +121,41 @@ pub fn script_run_ui(ui: &mut Ui, slot: ScriptSlot, run: &ScriptRunState) -> Vec
             .auto_shrink([false, true])
             .stick_to_bottom(true)
             .show(ui, |ui| {
-                Grid::new(("script_rows", slot_key(slot))).num_columns(5).spacing([10.0, 3.0]).striped(true).show(ui, |ui| {
-                    for row in &run.rows {
-                        let undone = run.is_undone(row.index);
-                        status_icon_ui(ui, if undone { StepStatus::Cancelled } else { row.status });
-                        ui.label(format!("#{}", row.index + 1));
-                        ui.label(if undone { "rolled back" } else { status_word(row.status) });
-                        ui.label(RichText::new(format!("{} ms", row.elapsed_ms)).monospace());
-                        ui.vertical(|ui| {
-                            ui.label(RichText::new(&row.shown_sql).monospace());
-                            if let Some(error) = &row.error {
-                                ui.colored_label(ui.visuals().error_fg_color, error);
-                            }
-                        });
-                        ui.end_row();
-                    }
-                });
+                Grid::new(("script_rows", slot_key(slot)))
+                    .num_columns(5)
+                    .spacing([10.0, 3.0])
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for row in &run.rows {
+                            let undone = run.is_undone(row.index);
+                            status_icon_ui(
+                                ui,
+                                if undone { StepStatus::Cancelled } else { row.status },
+                            );
+                            ui.label(format!("#{}", row.index + 1));
+                            ui.label(if undone { "rolled back" } else { status_word(row.status) });
+                            ui.label(RichText::new(format!("{} ms", row.elapsed_ms)).monospace());
+                            ui.vertical(|ui| {
+                                ui.label(RichText::new(&row.shown_sql).monospace());
+                                if let Some(error) = &row.error {
+                                    ui.colored_label(ui.visuals().error_fg_color, error);
+                                }
+                            });
+                            ui.end_row();
+                        }
+                    });
             });
     }
     match &run.outcome {
         None => {}
         Some(Ok(result)) if result.succeeded() => {
-            ui.colored_label(ok_colour(ui), format!("Done: all {} statements ran in {} ms.", result.executed, result.elapsed_ms));
+            ui.colored_label(
+                ok_colour(ui),
+                format!(
+                    "Done: all {} statements ran in {} ms.",
+                    result.executed, result.elapsed_ms
+                ),
+            );
         }
         Some(Ok(result)) => {
             if let Some((index, diagnosis)) = &result.failed {
@@ -130,12 +163,18 @@ pub fn script_run_ui(ui: &mut Ui, slot: ScriptSlot, run: &ScriptRunState) -> Vec
             } else if result.cancelled {
                 ui.colored_label(ui.visuals().warn_fg_color, "Cancelled.");
             } else {
-                ui.colored_label(ui.visuals().warn_fg_color, format!("Stopped after {} of {} statements.", result.executed, result.total));
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Stopped after {} of {} statements.", result.executed, result.total),
+                );
             }
             let applied = if result.executed == 0 {
                 "nothing was changed".to_string()
             } else {
-                format!("{} statement(s) that ran outside the transaction stay applied", result.executed)
+                format!(
+                    "{} statement(s) that ran outside the transaction stay applied",
+                    result.executed
+                )
             };
             if result.rolled_back {
                 ui.label(format!("The transaction was rolled back: {applied}."));
@@ -183,7 +222,10 @@ pub fn failure_ui(ui: &mut Ui, failure: &TaskFailure, prefix: &str) {
         TaskFailure::Connect(report) => match &report.diagnosis {
             Some(d) => diagnosis_ui(ui, d, Some(&format!("{prefix}could not connect. "))),
             None => {
-                ui.colored_label(ui.visuals().error_fg_color, format!("{prefix}could not connect."));
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{prefix}could not connect."),
+                );
             }
         },
         TaskFailure::Failed(d) => diagnosis_ui(ui, d, Some(prefix)),

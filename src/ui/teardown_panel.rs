@@ -28,7 +28,11 @@ pub struct TeardownView<'a> {
     pub run_blocked: Option<String>,
 }
 
-pub fn teardown_panel_ui(ui: &mut Ui, td: &mut TeardownState, view: TeardownView<'_>) -> Vec<UiCommand> {
+pub fn teardown_panel_ui(
+    ui: &mut Ui,
+    td: &mut TeardownState,
+    view: TeardownView<'_>,
+) -> Vec<UiCommand> {
     let mut out = Vec::new();
     ScrollArea::vertical().id_salt("teardown_scroll").auto_shrink([false, false]).show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -51,13 +55,21 @@ pub fn teardown_panel_ui(ui: &mut Ui, td: &mut TeardownState, view: TeardownView
     out
 }
 
-fn catalog_user_ui(ui: &mut Ui, td: &mut TeardownState, view: &TeardownView<'_>, out: &mut Vec<UiCommand>) {
+fn catalog_user_ui(
+    ui: &mut Ui,
+    td: &mut TeardownState,
+    view: &TeardownView<'_>,
+    out: &mut Vec<UiCommand>,
+) {
     let has_setup = view.setup_plan.is_some();
     ui.horizontal(|ui| {
         ui.label("Remove");
         let setup = ui.add_enabled(
             has_setup,
-            egui::RadioButton::new(td.source == PlanSource::Setup && has_setup, "what the Setup tab's plan created"),
+            egui::RadioButton::new(
+                td.source == PlanSource::Setup && has_setup,
+                "what the Setup tab's plan created",
+            ),
         );
         if setup.on_disabled_hover_text("No plan on the Setup tab yet").clicked() {
             td.source = PlanSource::Setup;
@@ -69,7 +81,13 @@ fn catalog_user_ui(ui: &mut Ui, td: &mut TeardownState, view: &TeardownView<'_>,
     let plan = match (td.source, view.setup_plan) {
         (PlanSource::Setup, Some(plan)) => {
             let schemas: Vec<&str> = plan.schemas.iter().map(|s| s.name.as_str()).collect();
-            ui.weak(format!("User {}, {} {}, schemas: {}", plan.user, plan.access.kind_word(), plan.access.name(), schemas.join(", ")));
+            ui.weak(format!(
+                "User {}, {} {}, schemas: {}",
+                plan.user,
+                plan.access.kind_word(),
+                plan.access.name(),
+                schemas.join(", ")
+            ));
             Some(plan.clone())
         }
         _ => {
@@ -85,19 +103,36 @@ fn catalog_user_ui(ui: &mut Ui, td: &mut TeardownState, view: &TeardownView<'_>,
     review_and_run(ui, ScriptSlot::Teardown, td, view, out);
 }
 
-fn vendor_ui(ui: &mut Ui, td: &mut TeardownState, view: &TeardownView<'_>, out: &mut Vec<UiCommand>) {
+fn vendor_ui(
+    ui: &mut Ui,
+    td: &mut TeardownState,
+    view: &TeardownView<'_>,
+    out: &mut Vec<UiCommand>,
+) {
     ui.label("Removes what the vendor's original script left in this database: default privileges naming the user, grants on pg_catalog and information_schema, and a role its failed CREATE USER left behind.");
     Grid::new("cleanup_form").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
         let label = ui.label("Vendor user name");
-        ui.add(TextEdit::singleline(&mut td.cleanup.user).desired_width(200.0)).labelled_by(label.id);
+        ui.add(TextEdit::singleline(&mut td.cleanup.user).desired_width(200.0))
+            .labelled_by(label.id);
         ui.end_row();
         let label = ui.label("Who ran the vendor script");
-        let hint =
-            if view.admin_user.is_empty() { "user names, comma-separated".to_string() } else { format!("empty = {}", view.admin_user) };
-        ui.add(TextEdit::singleline(&mut td.cleanup.who_ran_it).hint_text(hint).desired_width(300.0)).labelled_by(label.id);
+        let hint = if view.admin_user.is_empty() {
+            "user names, comma-separated".to_string()
+        } else {
+            format!("empty = {}", view.admin_user)
+        };
+        ui.add(
+            TextEdit::singleline(&mut td.cleanup.who_ran_it).hint_text(hint).desired_width(300.0),
+        )
+        .labelled_by(label.id);
         ui.end_row();
         let label = ui.label("Schemas it was run for");
-        ui.add(TextEdit::singleline(&mut td.cleanup.schemas).hint_text("sales, marketing").desired_width(300.0)).labelled_by(label.id);
+        ui.add(
+            TextEdit::singleline(&mut td.cleanup.schemas)
+                .hint_text("sales, marketing")
+                .desired_width(300.0),
+        )
+        .labelled_by(label.id);
         ui.end_row();
     });
     if view.existing.is_none() {
@@ -112,18 +147,31 @@ fn vendor_ui(ui: &mut Ui, td: &mut TeardownState, view: &TeardownView<'_>, out: 
     review_and_run(ui, ScriptSlot::Cleanup, td, view, out);
 }
 
-fn review_and_run(ui: &mut Ui, slot: ScriptSlot, td: &mut TeardownState, view: &TeardownView<'_>, out: &mut Vec<UiCommand>) {
+fn review_and_run(
+    ui: &mut Ui,
+    slot: ScriptSlot,
+    td: &mut TeardownState,
+    view: &TeardownView<'_>,
+    out: &mut Vec<UiCommand>,
+) {
     let (script, has_errors, review, run) = match slot {
-        ScriptSlot::Cleanup => {
-            (td.cleanup_script.script(), !td.cleanup_script.errors().is_empty(), &mut td.cleanup_review, &td.cleanup_run)
-        }
+        ScriptSlot::Cleanup => (
+            td.cleanup_script.script(),
+            !td.cleanup_script.errors().is_empty(),
+            &mut td.cleanup_review,
+            &td.cleanup_run,
+        ),
         _ => (td.script.script(), !td.script.errors().is_empty(), &mut td.review, &td.run),
     };
     let running = run.as_ref().is_some_and(|r| r.running());
-    let blocked = if running { Some("The script is running".to_string()) } else { view.run_blocked.clone() };
+    let blocked =
+        if running { Some("The script is running".to_string()) } else { view.run_blocked.clone() };
     if let Some(script) = script {
         ui.add_space(4.0);
-        out.extend(sql_review_ui(ui, ReviewArgs { slot, script, review, run_label: "Run as admin", blocked }));
+        out.extend(sql_review_ui(
+            ui,
+            ReviewArgs { slot, script, review, run_label: "Run as admin", blocked },
+        ));
     } else if !has_errors {
         ui.weak(RichText::new("Fill in the user name to see the script."));
     }

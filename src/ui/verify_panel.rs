@@ -31,7 +31,11 @@ pub struct VerifyView<'a> {
     pub fix_blocked: Option<String>,
 }
 
-pub fn verify_panel_ui(ui: &mut Ui, verify: &mut VerifyState, view: VerifyView<'_>) -> Vec<UiCommand> {
+pub fn verify_panel_ui(
+    ui: &mut Ui,
+    verify: &mut VerifyState,
+    view: VerifyView<'_>,
+) -> Vec<UiCommand> {
     let mut out = Vec::new();
     ScrollArea::vertical().id_salt("verify_scroll").auto_shrink([false, false]).show(ui, |ui| {
         login_ui(ui, verify, &view);
@@ -40,7 +44,12 @@ pub fn verify_panel_ui(ui: &mut Ui, verify: &mut VerifyState, view: VerifyView<'
         ui.add_space(4.0);
         run_ui(ui, verify, &view, &mut out);
         if let Some(pending) = &verify.pending {
-            out.extend(pending_ui(ui, pending, &format!("Verifying as {}…", view.plan.user), TaskOwner::Verify));
+            out.extend(pending_ui(
+                ui,
+                pending,
+                &format!("Verifying as {}…", view.plan.user),
+                TaskOwner::Verify,
+            ));
         }
         match &verify.result {
             None => {}
@@ -72,7 +81,11 @@ fn login_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>) {
                     ui.selectable_value(&mut target, Some(VerifyTarget::Adhoc), adhoc_name(adhoc));
                 }
                 for p in view.profiles {
-                    ui.selectable_value(&mut target, Some(VerifyTarget::Saved(p.id.clone())), p.display_name());
+                    ui.selectable_value(
+                        &mut target,
+                        Some(VerifyTarget::Saved(p.id.clone())),
+                        p.display_name(),
+                    );
                 }
             })
             .response
@@ -100,7 +113,10 @@ fn login_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>) {
         ui.end_row();
     });
     if let Some(login) = view.login {
-        ui.weak(format!("{}:{}/{} as {} — kept in memory only", login.host, login.port, login.database, login.user));
+        ui.weak(format!(
+            "{}:{}/{} as {} — kept in memory only",
+            login.host, login.port, login.database, login.user
+        ));
         if !view.plan.user.is_empty() && login.user != view.plan.user {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
@@ -121,12 +137,23 @@ fn plan_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>) {
     ui.horizontal(|ui| {
         ui.label("Check against");
         let has_setup = view.setup_plan.is_some();
-        let setup =
-            ui.add_enabled(has_setup, egui::RadioButton::new(verify.source == PlanSource::Setup && has_setup, "the Setup tab's plan"));
-        if setup.on_disabled_hover_text("No plan on the Setup tab yet: discover and tick schemas there").clicked() {
+        let setup = ui.add_enabled(
+            has_setup,
+            egui::RadioButton::new(
+                verify.source == PlanSource::Setup && has_setup,
+                "the Setup tab's plan",
+            ),
+        );
+        if setup
+            .on_disabled_hover_text("No plan on the Setup tab yet: discover and tick schemas there")
+            .clicked()
+        {
             verify.source = PlanSource::Setup;
         }
-        if ui.radio(verify.source == PlanSource::Manual || !has_setup, "a plan typed here").clicked() {
+        if ui
+            .radio(verify.source == PlanSource::Manual || !has_setup, "a plan typed here")
+            .clicked()
+        {
             verify.source = PlanSource::Manual;
         }
     });
@@ -147,7 +174,11 @@ fn plan_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>) {
 }
 
 /// The small typed-in plan (shared with the Teardown tab); `salt` keeps the two apart.
-pub fn manual_plan_ui(ui: &mut Ui, manual: &mut crate::app::provision_state::ManualPlan, salt: &str) {
+pub fn manual_plan_ui(
+    ui: &mut Ui,
+    manual: &mut crate::app::provision_state::ManualPlan,
+    salt: &str,
+) {
     Grid::new(("manual_plan", salt)).num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
         let label = ui.label("User name");
         ui.add(TextEdit::singleline(&mut manual.user).desired_width(200.0)).labelled_by(label.id);
@@ -159,10 +190,16 @@ pub fn manual_plan_ui(ui: &mut Ui, manual: &mut crate::app::provision_state::Man
         });
         ui.end_row();
         let label = ui.label(if manual.use_role { "Role name" } else { "Group name" });
-        ui.add(TextEdit::singleline(&mut manual.access_name).desired_width(200.0)).labelled_by(label.id);
+        ui.add(TextEdit::singleline(&mut manual.access_name).desired_width(200.0))
+            .labelled_by(label.id);
         ui.end_row();
         let label = ui.label("Schemas");
-        ui.add(TextEdit::singleline(&mut manual.schemas).hint_text("sales, marketing").desired_width(300.0)).labelled_by(label.id);
+        ui.add(
+            TextEdit::singleline(&mut manual.schemas)
+                .hint_text("sales, marketing")
+                .desired_width(300.0),
+        )
+        .labelled_by(label.id);
         ui.end_row();
         if salt == "teardown" {
             let label = ui.label("Object owners");
@@ -191,7 +228,12 @@ fn run_ui(ui: &mut Ui, verify: &VerifyState, view: &VerifyView<'_>, out: &mut Ve
         None
     };
     let hover = why.unwrap_or("Log in as the catalog user and check every schema of the plan");
-    if ui.add_enabled(why.is_none(), Button::new("Run verification")).on_hover_text(hover).on_disabled_hover_text(hover).clicked() {
+    if ui
+        .add_enabled(why.is_none(), Button::new("Run verification"))
+        .on_hover_text(hover)
+        .on_disabled_hover_text(hover)
+        .clicked()
+    {
         out.push(UiCommand::Verify);
     }
 }
@@ -201,13 +243,28 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
     if report.passed() {
         ui.colored_label(
             ok_colour(ui),
-            format!("All {} schemas pass: the catalog user can read everything planned.", report.schemas.len()),
+            format!(
+                "All {} schemas pass: the catalog user can read everything planned.",
+                report.schemas.len()
+            ),
         );
     } else {
-        ui.colored_label(ui.visuals().error_fg_color, format!("{failing} of {} schemas have gaps.", report.schemas.len()));
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!("{failing} of {} schemas have gaps.", report.schemas.len()),
+        );
     }
     Grid::new("verify_verdicts").num_columns(8).spacing([12.0, 4.0]).striped(true).show(ui, |ui| {
-        for heading in ["Schema", "Kind", "Visible", "USAGE", "Tables", "Unreadable", "Late-binding cols", "Verdict"] {
+        for heading in [
+            "Schema",
+            "Kind",
+            "Visible",
+            "USAGE",
+            "Tables",
+            "Unreadable",
+            "Late-binding cols",
+            "Verdict",
+        ] {
             ui.label(RichText::new(heading).strong());
         }
         ui.end_row();
@@ -244,7 +301,10 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
                 if !s.uncovered_owners.is_empty() {
                     ui.colored_label(
                         ui.visuals().warn_fg_color,
-                        format!("Owners not in the plan (their future tables stay unreadable): {}", s.uncovered_owners.join(", ")),
+                        format!(
+                            "Owners not in the plan (their future tables stay unreadable): {}",
+                            s.uncovered_owners.join(", ")
+                        ),
                     );
                 }
             });
@@ -270,13 +330,28 @@ fn yes_no(b: bool) -> &'static str {
 fn fix_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>, out: &mut Vec<UiCommand>) {
     let Some(fix) = &verify.fix else { return };
     ui.separator();
-    let admin = view.admin.map(|a| format!(" as the admin ({a})")).unwrap_or_else(|| " as the admin (the profile open in the form)".into());
-    ui.label(RichText::new(format!("These statements close the gaps; run them{admin}, then verify again.")).strong());
+    let admin = view
+        .admin
+        .map(|a| format!(" as the admin ({a})"))
+        .unwrap_or_else(|| " as the admin (the profile open in the form)".into());
+    ui.label(
+        RichText::new(format!(
+            "These statements close the gaps; run them{admin}, then verify again."
+        ))
+        .strong(),
+    );
     let running = verify.fix_run.as_ref().is_some_and(|r| r.running());
-    let blocked = if running { Some("The fix is running".to_string()) } else { view.fix_blocked.clone() };
+    let blocked =
+        if running { Some("The fix is running".to_string()) } else { view.fix_blocked.clone() };
     out.extend(sql_review_ui(
         ui,
-        ReviewArgs { slot: ScriptSlot::VerifyFix, script: fix, review: &mut verify.fix_review, run_label: "Run fix as admin", blocked },
+        ReviewArgs {
+            slot: ScriptSlot::VerifyFix,
+            script: fix,
+            review: &mut verify.fix_review,
+            run_label: "Run fix as admin",
+            blocked,
+        },
     ));
     if let Some(run) = &verify.fix_run {
         out.extend(script_run_ui(ui, ScriptSlot::VerifyFix, run));

@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 
 fn shiftgate(config: &Path, args: &[&str], pgpassword: Option<&str>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_shiftgate"));
-    c.arg("--config-dir").arg(config).args(args).stdin(std::process::Stdio::null()).env_remove("PGPASSWORD");
+    c.arg("--config-dir")
+        .arg(config)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .env_remove("PGPASSWORD");
     if let Some(pw) = pgpassword {
         c.env("PGPASSWORD", pw);
     }
@@ -58,7 +62,15 @@ fn profiles_crud_and_validation() {
     let c = dir.path();
     let o = shiftgate(
         c,
-        &["profiles", "add", "prod", "--host", "examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com", "--user", "admin"],
+        &[
+            "profiles",
+            "add",
+            "prod",
+            "--host",
+            "examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com",
+            "--user",
+            "admin",
+        ],
         None,
     );
     assert!(o.status.success(), "{}", all(&o));
@@ -67,11 +79,27 @@ fn profiles_crud_and_validation() {
     assert_eq!(v["port"], 5439);
     assert_eq!(v["database"], "dev");
     assert_eq!(v["sslmode"], "verify-full");
-    let o = shiftgate(c, &["profiles", "edit", "prod", "--sslmode", "verify-ca", "--rename", "production"], None);
+    let o = shiftgate(
+        c,
+        &["profiles", "edit", "prod", "--sslmode", "verify-ca", "--rename", "production"],
+        None,
+    );
     assert!(o.status.success(), "{}", all(&o));
     assert!(stdout(&shiftgate(c, &["profiles", "list"], None)).contains("production"));
     // A pasted endpoint in --host is refused with a suggestion, nothing written.
-    let o = shiftgate(c, &["profiles", "add", "bad", "--host", "c.abc.us-west-2.redshift.amazonaws.com:5439/dev", "--user", "x"], None);
+    let o = shiftgate(
+        c,
+        &[
+            "profiles",
+            "add",
+            "bad",
+            "--host",
+            "c.abc.us-west-2.redshift.amazonaws.com:5439/dev",
+            "--user",
+            "x",
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(all(&o).contains("pasted endpoint"), "{}", all(&o));
     assert!(!stdout(&shiftgate(c, &["profiles", "list"], None)).contains("bad"));
@@ -90,7 +118,16 @@ fn test_command_reports_stages_and_exit_codes() {
     let o = shiftgate(dir.path(), &["test", "local"], Some("Cli-Pass-123"));
     let out = all(&o);
     assert!(o.status.success(), "{out}");
-    for needle in ["✓ Resolve host", "✓ TCP connect", "✓ TLS", "✓ Authenticate", "✓ Query", "PostgreSQL 15", "md5", "OK in"] {
+    for needle in [
+        "✓ Resolve host",
+        "✓ TCP connect",
+        "✓ TLS",
+        "✓ Authenticate",
+        "✓ Query",
+        "PostgreSQL 15",
+        "md5",
+        "OK in",
+    ] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
     let o = shiftgate(dir.path(), &["test", "local", "--json"], Some("Cli-Pass-123"));
@@ -104,7 +141,17 @@ fn test_command_reports_stages_and_exit_codes() {
     let port = s.port.to_string();
     let o = shiftgate(
         dir.path(),
-        &["test", "--host", "127.0.0.1", "--port", &port, "--user", "sg_cli", "--sslmode", "require"],
+        &[
+            "test",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            "sg_cli",
+            "--sslmode",
+            "require",
+        ],
         Some("Cli-Pass-123"),
     );
     assert!(o.status.success(), "{}", all(&o));
@@ -126,7 +173,10 @@ fn export_then_import_round_trips_without_secrets() {
     assert!(o.status.success(), "{}", all(&o));
     let list_a = stdout(&shiftgate(a.path(), &["profiles", "list", "--json"], None));
     let list_b = stdout(&shiftgate(b.path(), &["profiles", "list", "--json"], None));
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&list_a).unwrap(), serde_json::from_str::<serde_json::Value>(&list_b).unwrap());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&list_a).unwrap(),
+        serde_json::from_str::<serde_json::Value>(&list_b).unwrap()
+    );
     // Importing again changes nothing.
     let o = shiftgate(b.path(), &["import", file.to_str().unwrap()], None);
     assert!(stdout(&o).contains("= skip"), "{}", all(&o));
@@ -151,7 +201,11 @@ fn pgpass_import_keeps_passwords_out_of_the_profile_file() {
         let p = entry.unwrap().path();
         if p.is_file() {
             let bytes = std::fs::read(&p).unwrap();
-            assert!(!String::from_utf8_lossy(&bytes).contains("S3cret-From-Pgpass"), "secret found in {}", p.display());
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("S3cret-From-Pgpass"),
+                "secret found in {}",
+                p.display()
+            );
         }
     }
 }
@@ -173,7 +227,17 @@ fn setup_verify_teardown_from_the_command_line() {
     // Print: masked password, correct statements.
     let o = shiftgate(
         c,
-        &["setup", "--profile", "admin", "--user", &user, "--schemas", "reporting", "--password-env", "CAT_PW"],
+        &[
+            "setup",
+            "--profile",
+            "admin",
+            "--user",
+            &user,
+            "--schemas",
+            "reporting",
+            "--password-env",
+            "CAT_PW",
+        ],
         Some(pg::SUPERUSER_PASSWORD),
     );
     assert!(!o.status.success(), "CAT_PW unset is an error");
@@ -189,7 +253,9 @@ fn setup_verify_teardown_from_the_command_line() {
         "--password-env",
         "CAT_PW",
     ]);
-    cmd.env("PGPASSWORD", pg::SUPERUSER_PASSWORD).env("CAT_PW", "Catalog-Pw-77").stdin(std::process::Stdio::null());
+    cmd.env("PGPASSWORD", pg::SUPERUSER_PASSWORD)
+        .env("CAT_PW", "Catalog-Pw-77")
+        .stdin(std::process::Stdio::null());
     let o = cmd.output().unwrap();
     let sql = stdout(&o);
     assert!(o.status.success(), "{}", all(&o));
@@ -202,7 +268,11 @@ fn setup_verify_teardown_from_the_command_line() {
     assert!(stdout(&o).contains("✓"), "{}", all(&o));
     // Verify as the new user.
     add_pg_profile(c, "catalog", &user, &db);
-    let o = shiftgate(c, &["verify", "--profile", "catalog", "--schemas", "reporting", "--json"], Some("Catalog-Pw-77"));
+    let o = shiftgate(
+        c,
+        &["verify", "--profile", "catalog", "--schemas", "reporting", "--json"],
+        Some("Catalog-Pw-77"),
+    );
     assert!(o.status.success(), "{}", all(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["passed"], true);
@@ -214,5 +284,9 @@ fn setup_verify_teardown_from_the_command_line() {
         Some(pg::SUPERUSER_PASSWORD),
     );
     assert!(o.status.success(), "{}", all(&o));
-    assert_eq!(s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname LIKE '{user}%'")).unwrap(), "0");
+    assert_eq!(
+        s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname LIKE '{user}%'"))
+            .unwrap(),
+        "0"
+    );
 }

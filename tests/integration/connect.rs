@@ -43,16 +43,29 @@ fn run(p: &Profile, password: &str) -> (Report, Vec<shiftgate::report::Step>) {
     run_with(p, password, CancellationToken::new())
 }
 
-fn run_with(p: &Profile, password: &str, cancel: CancellationToken) -> (Report, Vec<shiftgate::report::Step>) {
+fn run_with(
+    p: &Profile,
+    password: &str,
+    cancel: CancellationToken,
+) -> (Report, Vec<shiftgate::report::Step>) {
     let seen = Mutex::new(Vec::new());
     let sink = |s: shiftgate::report::Step| seen.lock().unwrap().push(s);
     let credentials = Credentials::db_only(Some(Password::new(password.to_string())));
-    let report = support::rt().block_on(test_connection(p, &credentials, &TunnelOptions::default(), &sink, &cancel));
+    let report = support::rt().block_on(test_connection(
+        p,
+        &credentials,
+        &TunnelOptions::default(),
+        &sink,
+        &cancel,
+    ));
     (report, seen.into_inner().unwrap())
 }
 
 fn step(r: &Report, kind: StepKind) -> &shiftgate::report::Step {
-    r.steps.iter().find(|s| s.kind == kind).unwrap_or_else(|| panic!("no step {kind:?} in\n{}", r.render_text()))
+    r.steps
+        .iter()
+        .find(|s| s.kind == kind)
+        .unwrap_or_else(|| panic!("no step {kind:?} in\n{}", r.render_text()))
 }
 
 fn cause(r: &Report) -> Cause {
@@ -160,9 +173,18 @@ fn hostssl_only_server_with_disable_says_tls_required() {
 #[test]
 fn wrong_password() {
     let s = pg::server();
-    let (r, _) = run(&profile("localhost", s.port, plain_user(), SslMode::Require), "not-the-password");
+    let (r, _) =
+        run(&profile("localhost", s.port, plain_user(), SslMode::Require), "not-the-password");
     assert_eq!(cause(&r), Cause::WrongPassword, "{}", r.render_text());
-    assert!(r.diagnosis.as_ref().unwrap().server_text.as_deref().unwrap().contains("password authentication failed"));
+    assert!(
+        r.diagnosis
+            .as_ref()
+            .unwrap()
+            .server_text
+            .as_deref()
+            .unwrap()
+            .contains("password authentication failed")
+    );
 }
 
 #[test]
@@ -199,7 +221,11 @@ fn silent_server_times_out_within_the_profile_timeout() {
     assert!(t.elapsed() < Duration::from_secs(3), "bounded by the timeout: {:?}", t.elapsed());
     assert_eq!(cause(&r), Cause::Timeout, "{}", r.render_text());
     assert_eq!(step(&r, StepKind::Tcp).status, StepStatus::Ok);
-    assert_eq!(step(&r, StepKind::Tls).status, StepStatus::Failed, "stuck waiting for the SSLRequest answer");
+    assert_eq!(
+        step(&r, StepKind::Tls).status,
+        StepStatus::Failed,
+        "stuck waiting for the SSLRequest answer"
+    );
 }
 
 #[test]
@@ -217,7 +243,10 @@ fn cancellation_mid_connect_stops_at_once() {
     let (r, live) = run_with(&p, PW, cancel);
     assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
     assert_eq!(cause(&r), Cause::Cancelled);
-    assert!(live.iter().any(|s| s.status == StepStatus::Cancelled), "the running step is marked cancelled");
+    assert!(
+        live.iter().any(|s| s.status == StepStatus::Cancelled),
+        "the running step is marked cancelled"
+    );
 }
 
 #[test]

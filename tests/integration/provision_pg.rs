@@ -34,7 +34,9 @@ fn no_steps() -> impl Fn(shiftgate::report::Step) + Send + Sync {
 fn fixture_db(db: &str, etl: &str, outsider: &str) {
     let s = pg::server();
     s.create_database(db);
-    s.admin_sql(&format!("CREATE USER {etl} PASSWORD 'Etl-Pass-1'; CREATE USER {outsider} PASSWORD 'Out-Pass-1';"));
+    s.admin_sql(&format!(
+        "CREATE USER {etl} PASSWORD 'Etl-Pass-1'; CREATE USER {outsider} PASSWORD 'Out-Pass-1';"
+    ));
     s.sql_in(
         db,
         &format!(
@@ -77,11 +79,17 @@ fn full_cycle_setup_verify_teardown() {
     let (admin_p, admin_pw) = admin(&db);
 
     // Discovery as the admin.
-    let found = rt.block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel)).expect("discovery");
+    let found = rt
+        .block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel))
+        .expect("discovery");
     assert_eq!(found.dialect, Dialect::Postgres);
-    let sales = found.discovery.schemas.iter().find(|x| x.name == "sales").expect("sales discovered");
+    let sales =
+        found.discovery.schemas.iter().find(|x| x.name == "sales").expect("sales discovered");
     assert!(sales.object_owners.contains(&etl), "{sales:?}");
-    assert!(sales.object_owners.contains(&pg::SUPERUSER.to_string()), "admin made a table there: {sales:?}");
+    assert!(
+        sales.object_owners.contains(&pg::SUPERUSER.to_string()),
+        "admin made a table there: {sales:?}"
+    );
     assert!(found.discovery.schemas.iter().any(|x| x.name == "HR Data"));
 
     // Setup.
@@ -89,15 +97,31 @@ fn full_cycle_setup_verify_teardown() {
     let script = sql::setup_script(&plan, &found.discovery.existing_state()).expect("script");
     let seen = Mutex::new(Vec::<StatementProgress>::new());
     let progress = |p: StatementProgress| seen.lock().unwrap().push(p);
-    let run = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &script, &steps, &progress, &cancel)).expect("run");
+    let run = rt
+        .block_on(provision::run_script(
+            target(&admin_p, Some(&admin_pw)),
+            &script,
+            &steps,
+            &progress,
+            &cancel,
+        ))
+        .expect("run");
     assert!(run.succeeded(), "{run:?}");
     let seen = seen.into_inner().unwrap();
-    assert!(seen.iter().all(|p| !p.shown_sql.contains("Catalog-Pass-42")), "progress never shows the password");
-    assert_eq!(seen.iter().filter(|p| p.status == shiftgate::report::StepStatus::Ok).count(), run.total);
+    assert!(
+        seen.iter().all(|p| !p.shown_sql.contains("Catalog-Pass-42")),
+        "progress never shows the password"
+    );
+    assert_eq!(
+        seen.iter().filter(|p| p.status == shiftgate::report::StepStatus::Ok).count(),
+        run.total
+    );
 
     // Verify as the new user.
     let (cat_p, cat_pw) = (profile(&user, &db), Password::new(plan.password.clone()));
-    let report = rt.block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan, &steps, &cancel)).expect("verify");
+    let report = rt
+        .block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan, &steps, &cancel))
+        .expect("verify");
     assert!(report.passed(), "{report:#?}");
     assert_eq!(report.schemas.len(), 2);
     let sales_v = report.schemas.iter().find(|v| v.name == "sales").unwrap();
@@ -107,8 +131,11 @@ fn full_cycle_setup_verify_teardown() {
     // A table created later by the planned ETL owner is readable (default privileges) …
     s.sql_in(&db, &format!("SET ROLE {etl}; CREATE TABLE sales.later_by_etl (id int);")).unwrap();
     // … one by an owner not in the plan is not, and verify says so.
-    s.sql_in(&db, &format!("SET ROLE {outsider}; CREATE TABLE sales.later_by_outsider (id int);")).unwrap();
-    let report = rt.block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan, &steps, &cancel)).expect("verify 2");
+    s.sql_in(&db, &format!("SET ROLE {outsider}; CREATE TABLE sales.later_by_outsider (id int);"))
+        .unwrap();
+    let report = rt
+        .block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan, &steps, &cancel))
+        .expect("verify 2");
     assert!(!report.passed());
     let sales_v = report.schemas.iter().find(|v| v.name == "sales").unwrap();
     assert_eq!(sales_v.tables_unreadable, vec!["later_by_outsider".to_string()], "{sales_v:#?}");
@@ -116,28 +143,60 @@ fn full_cycle_setup_verify_teardown() {
     let fix = report.fix_script.render(false);
     assert!(fix.contains(&format!("FOR USER \"{outsider}\"")), "{fix}");
     // The fix script applies and verify then passes.
-    let fix_run =
-        rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &report.fix_script, &steps, &|_| {}, &cancel)).unwrap();
+    let fix_run = rt
+        .block_on(provision::run_script(
+            target(&admin_p, Some(&admin_pw)),
+            &report.fix_script,
+            &steps,
+            &|_| {},
+            &cancel,
+        ))
+        .unwrap();
     assert!(fix_run.succeeded(), "{fix_run:?}");
     let mut plan2 = plan.clone();
     if let Some(g) = plan2.schemas.iter_mut().find(|g| g.name == "sales") {
         g.owners.push(outsider.clone());
     }
-    let report = rt.block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan2, &steps, &cancel)).unwrap();
+    let report = rt
+        .block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan2, &steps, &cancel))
+        .unwrap();
     assert!(report.passed(), "{report:#?}");
 
     // Re-running setup on an already set-up server succeeds (ALTER USER, group skipped).
-    let again = rt.block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel)).unwrap();
+    let again = rt
+        .block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel))
+        .unwrap();
     let script2 = sql::setup_script(&plan2, &again.discovery.existing_state()).expect("script 2");
     assert!(script2.render(false).contains("ALTER USER"), "existing user is altered, not created");
-    let run2 = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &script2, &steps, &|_| {}, &cancel)).unwrap();
+    let run2 = rt
+        .block_on(provision::run_script(
+            target(&admin_p, Some(&admin_pw)),
+            &script2,
+            &steps,
+            &|_| {},
+            &cancel,
+        ))
+        .unwrap();
     assert!(run2.succeeded(), "{run2:?}");
 
     // Teardown leaves no role, no default ACL, no grant.
     let teardown = sql::teardown_script(&plan2).expect("teardown");
-    let run3 = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &teardown, &steps, &|_| {}, &cancel)).unwrap();
+    let run3 = rt
+        .block_on(provision::run_script(
+            target(&admin_p, Some(&admin_pw)),
+            &teardown,
+            &steps,
+            &|_| {},
+            &cancel,
+        ))
+        .unwrap();
     assert!(run3.succeeded(), "{run3:?}");
-    let roles = s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname IN ('{user}', '{group}')")).unwrap();
+    let roles = s
+        .sql_in(
+            &db,
+            &format!("SELECT count(*) FROM pg_roles WHERE rolname IN ('{user}', '{group}')"),
+        )
+        .unwrap();
     assert_eq!(roles, "0");
     let acl = s
         .sql_in(
@@ -150,7 +209,12 @@ fn full_cycle_setup_verify_teardown() {
         .sql_in(&db, &format!("SELECT count(*) FROM information_schema.role_table_grants WHERE grantee IN ('{user}', '{group}')"))
         .unwrap();
     assert_eq!(grants, "0");
-    let nsp = s.sql_in(&db, &format!("SELECT count(*) FROM pg_namespace WHERE nspacl::text LIKE '%{group}%'")).unwrap();
+    let nsp = s
+        .sql_in(
+            &db,
+            &format!("SELECT count(*) FROM pg_namespace WHERE nspacl::text LIKE '%{group}%'"),
+        )
+        .unwrap();
     assert_eq!(nsp, "0");
 }
 
@@ -164,13 +228,23 @@ fn a_failing_statement_rolls_back_the_whole_setup() {
     let cancel = CancellationToken::new();
     let steps = no_steps();
     let (admin_p, admin_pw) = admin(&db);
-    let found = rt.block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel)).unwrap();
+    let found = rt
+        .block_on(provision::discover(target(&admin_p, Some(&admin_pw)), &steps, &cancel))
+        .unwrap();
     let user = support::unique("rbuser");
     let mut plan = plan_from(&found.discovery, &user, &format!("{user}_ro"), &["app"]);
     // An owner that does not exist makes ALTER DEFAULT PRIVILEGES fail after CREATE USER ran.
     plan.schemas[0].owners.push("no_such_owner".into());
     let script = sql::setup_script(&plan, &found.discovery.existing_state()).unwrap();
-    let run = rt.block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &script, &steps, &|_| {}, &cancel)).unwrap();
+    let run = rt
+        .block_on(provision::run_script(
+            target(&admin_p, Some(&admin_pw)),
+            &script,
+            &steps,
+            &|_| {},
+            &cancel,
+        ))
+        .unwrap();
     let (_, diag) = run.failed.clone().expect("fails");
     assert!(run.rolled_back);
     assert!(diag.server_text.as_deref().unwrap_or("").contains("no_such_owner"), "{diag:?}");
@@ -196,26 +270,51 @@ fn vendor_original_script_fails_as_documented_and_cleanup_removes_leftovers() {
     for (stmt, exp) in statements.iter().zip(&expected) {
         let got = s.sql_in(&db, stmt.sql());
         match &exp.result {
-            StepResult::Succeeds => assert!(got.is_ok(), "step {} should succeed: {got:?}", exp.step),
+            StepResult::Succeeds => {
+                assert!(got.is_ok(), "step {} should succeed: {got:?}", exp.step)
+            }
             StepResult::Fails { error_contains } => {
                 let err = got.expect_err(&format!("step {} should fail", exp.step));
                 if let Some(text) = error_contains {
-                    assert!(err.contains(text.as_str()), "step {}: expected {text:?} in {err}", exp.step);
+                    assert!(
+                        err.contains(text.as_str()),
+                        "step {}: expected {text:?} in {err}",
+                        exp.step
+                    );
                 }
             }
         }
     }
     // What it left: a NOLOGIN role holding grants, a default ACL, pg_catalog grants.
-    assert_eq!(s.sql_in(&db, &format!("SELECT rolcanlogin FROM pg_roles WHERE rolname = '{user}'")).unwrap(), "f");
+    assert_eq!(
+        s.sql_in(&db, &format!("SELECT rolcanlogin FROM pg_roles WHERE rolname = '{user}'"))
+            .unwrap(),
+        "f"
+    );
     let existing = sql::ExistingState { users: vec![], groups: vec![], roles: vec![user.clone()] };
-    let cleanup =
-        sql::cleanup_vendor_script(Dialect::Postgres, &user, &[pg::SUPERUSER.to_string()], &["sales".to_string()], &existing).unwrap();
+    let cleanup = sql::cleanup_vendor_script(
+        Dialect::Postgres,
+        &user,
+        &[pg::SUPERUSER.to_string()],
+        &["sales".to_string()],
+        &existing,
+    )
+    .unwrap();
     let rt = support::rt();
     let (admin_p, admin_pw) = admin(&db);
     let run = rt
-        .block_on(provision::run_script(target(&admin_p, Some(&admin_pw)), &cleanup, &no_steps(), &|_| {}, &CancellationToken::new()))
+        .block_on(provision::run_script(
+            target(&admin_p, Some(&admin_pw)),
+            &cleanup,
+            &no_steps(),
+            &|_| {},
+            &CancellationToken::new(),
+        ))
         .unwrap();
     assert!(run.succeeded(), "{run:?}\n{}", cleanup.render(false));
-    assert_eq!(s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{user}'")).unwrap(), "0");
+    assert_eq!(
+        s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{user}'")).unwrap(),
+        "0"
+    );
     assert_eq!(s.sql_in(&db, "SELECT count(*) FROM pg_default_acl").unwrap(), "0");
 }

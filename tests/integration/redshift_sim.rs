@@ -21,7 +21,14 @@ struct Sim {
 
 fn start(require_ssl: bool, tls: bool) -> Sim {
     let sim = support::rt()
-        .block_on(Simulator::builder().warehouse(Warehouse::sample()).tls(tls).require_ssl(require_ssl).bind("127.0.0.1:0").start())
+        .block_on(
+            Simulator::builder()
+                .warehouse(Warehouse::sample())
+                .tls(tls)
+                .require_ssl(require_ssl)
+                .bind("127.0.0.1:0")
+                .start(),
+        )
         .expect("simulator starts");
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("sim-ca.pem");
@@ -128,25 +135,42 @@ fn full_cycle(access: Access) {
     let admin = s.profile("admin");
     let admin_pw = Password::new(ADMIN_PASSWORD.into());
 
-    let found = rt.block_on(provision::discover(target(&admin, Some(&admin_pw)), &nothing, &cancel)).expect("discovery");
+    let found = rt
+        .block_on(provision::discover(target(&admin, Some(&admin_pw)), &nothing, &cancel))
+        .expect("discovery");
     assert_eq!(found.dialect, Dialect::Redshift);
     let d = &found.discovery;
     assert!(d.rbac_available);
     assert!(
-        d.schemas.iter().any(|x| x.name == "sales" && x.kind == SchemaKind::Local && x.object_owners.contains(&"etl_loader".to_string())),
+        d.schemas.iter().any(|x| x.name == "sales"
+            && x.kind == SchemaKind::Local
+            && x.object_owners.contains(&"etl_loader".to_string())),
         "{d:#?}"
     );
-    assert!(d.schemas.iter().any(|x| x.name == "spectrum_events" && x.kind == SchemaKind::External), "{d:#?}");
+    assert!(
+        d.schemas.iter().any(|x| x.name == "spectrum_events" && x.kind == SchemaKind::External),
+        "{d:#?}"
+    );
     assert_eq!(d.datashare_databases, vec!["partner_share".to_string()]);
 
     let plan = catalog_plan(d, access);
     let script = sql::setup_script(&plan, &d.existing_state()).expect("script");
-    let run = rt.block_on(provision::run_script(target(&admin, Some(&admin_pw)), &script, &nothing, &|_| {}, &cancel)).expect("run");
+    let run = rt
+        .block_on(provision::run_script(
+            target(&admin, Some(&admin_pw)),
+            &script,
+            &nothing,
+            &|_| {},
+            &cancel,
+        ))
+        .expect("run");
     assert!(run.succeeded(), "{run:?}\n{}", script.render(false));
 
     let cat = s.profile("catalog_reader");
     let cat_pw = Password::new(plan.password.clone());
-    let report = rt.block_on(provision::verify(target(&cat, Some(&cat_pw)), &plan, &nothing, &cancel)).expect("verify");
+    let report = rt
+        .block_on(provision::verify(target(&cat, Some(&cat_pw)), &plan, &nothing, &cancel))
+        .expect("verify");
     assert!(report.passed(), "{report:#?}");
     let sales = report.schemas.iter().find(|v| v.name == "sales").unwrap();
     assert!(sales.late_binding_cols > 0, "late-binding view columns were read: {sales:#?}");
@@ -154,8 +178,15 @@ fn full_cycle(access: Access) {
     assert!(ext.tables_total > 0, "external tables visible via svv_external_tables: {ext:#?}");
 
     let teardown = sql::teardown_script(&plan).expect("teardown");
-    let run =
-        rt.block_on(provision::run_script(target(&admin, Some(&admin_pw)), &teardown, &nothing, &|_| {}, &cancel)).expect("teardown run");
+    let run = rt
+        .block_on(provision::run_script(
+            target(&admin, Some(&admin_pw)),
+            &teardown,
+            &nothing,
+            &|_| {},
+            &cancel,
+        ))
+        .expect("teardown run");
     assert!(run.succeeded(), "{run:?}\n{}", teardown.render(false));
     let w = s.sim.catalog();
     assert!(!w.users().iter().any(|u| u.name == "catalog_reader"));
@@ -185,16 +216,30 @@ fn vendor_original_script_fails_where_redshift_md_predicts() {
     let expected = expected_outcomes(VendorVariant::AsWritten, Dialect::Redshift, "metamapper");
     // Run each statement on its own (the vendor's guide has no transaction), as a user would paste it.
     for (stmt, exp) in script.statements().zip(&expected) {
-        let one = sql::Script { title: "one".into(), blocks: vec![sql::Block { comment: vec![], statements: vec![stmt.clone()] }] };
+        let one = sql::Script {
+            title: "one".into(),
+            blocks: vec![sql::Block { comment: vec![], statements: vec![stmt.clone()] }],
+        };
         let run = rt
-            .block_on(provision::run_script(target(&admin, Some(&admin_pw)), &one, &nothing, &|_| {}, &CancellationToken::new()))
+            .block_on(provision::run_script(
+                target(&admin, Some(&admin_pw)),
+                &one,
+                &nothing,
+                &|_| {},
+                &CancellationToken::new(),
+            ))
             .expect("connects");
         match &exp.result {
             StepResult::Succeeds => assert!(run.succeeded(), "step {}: {run:?}", exp.step),
             StepResult::Fails { error_contains } => {
-                let (_, d) = run.failed.clone().unwrap_or_else(|| panic!("step {} should fail", exp.step));
+                let (_, d) =
+                    run.failed.clone().unwrap_or_else(|| panic!("step {} should fail", exp.step));
                 if let Some(t) = error_contains {
-                    assert!(d.server_text.as_deref().unwrap_or("").contains(t.as_str()), "step {}: {d:?}", exp.step);
+                    assert!(
+                        d.server_text.as_deref().unwrap_or("").contains(t.as_str()),
+                        "step {}: {d:?}",
+                        exp.step
+                    );
                 }
             }
         }

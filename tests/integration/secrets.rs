@@ -17,7 +17,8 @@ use shiftgate::net::connect::Password;
 use shiftgate::profile::{Engine, Profile, SecretMode, SshAuth, SshHop};
 use shiftgate::store::keychain::{KeychainSecretStore, PROBE_TIMEOUT, SERVICE};
 use shiftgate::store::password_source::{
-    PromptAnswer, PromptRequest, SecretOrigin, forget_profile_secrets, remove_profile_and_secrets, resolve_db_password, resolve_ssh_secret,
+    PromptAnswer, PromptRequest, SecretOrigin, forget_profile_secrets, remove_profile_and_secrets,
+    resolve_db_password, resolve_ssh_secret,
 };
 use shiftgate::store::profiles::ProfileStore;
 use shiftgate::store::secrets::{SecretKey, SecretKind, SecretStore};
@@ -59,7 +60,10 @@ fn text(secret: Option<Password>) -> Option<String> {
 
 /// Look the item up with libsecret's own tool, outside Shiftgate's code path.
 fn secret_tool_lookup(account: &str) -> Option<Option<String>> {
-    let out = Command::new("secret-tool").args(["lookup", "service", SERVICE, "username", account]).output().ok()?;
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", SERVICE, "username", account])
+        .output()
+        .ok()?;
     Some(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
@@ -76,9 +80,17 @@ fn real_keychain_round_trip() {
     kc.set(&k, "first pässword ✓").unwrap();
     assert_eq!(text(kc.get(&k).unwrap()).as_deref(), Some("first pässword ✓"));
     kc.set(&k, "second").unwrap();
-    assert_eq!(text(kc.get(&k).unwrap()).as_deref(), Some("second"), "set replaces, never duplicates");
+    assert_eq!(
+        text(kc.get(&k).unwrap()).as_deref(),
+        Some("second"),
+        "set replaces, never duplicates"
+    );
     match secret_tool_lookup(&SecretKind::DbPassword.account(&p.id)) {
-        Some(found) => assert_eq!(found.as_deref(), Some("second"), "secret-tool sees the item under service=shiftgate"),
+        Some(found) => assert_eq!(
+            found.as_deref(),
+            Some("second"),
+            "secret-tool sees the item under service=shiftgate"
+        ),
         None => eprintln!("note: secret-tool (libsecret-tools) not installed; cross-check skipped"),
     }
     let other = key(&p, SecretKind::SshPassword { hop: 1 });
@@ -127,7 +139,8 @@ fn throwaway_data_dirs() -> Vec<PathBuf> {
 
 #[test]
 fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
-    let Some(kc) = real_keychain("saved_secrets_survive_a_restart_and_never_touch_disk_in_clear") else {
+    let Some(kc) = real_keychain("saved_secrets_survive_a_restart_and_never_touch_disk_in_clear")
+    else {
         return;
     };
     const DB_PW: &str = "Db-Secret-9f3a-⚿";
@@ -150,7 +163,9 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
     {
         let mut profiles = ProfileStore::open(config.path()).unwrap();
         profiles.upsert(p.clone()).unwrap();
-        let mut answers = vec![(SecretKind::DbPassword, DB_PW), (SecretKind::SshPassphrase { hop: 0 }, SSH_PP)].into_iter();
+        let mut answers =
+            vec![(SecretKind::DbPassword, DB_PW), (SecretKind::SshPassphrase { hop: 0 }, SSH_PP)]
+                .into_iter();
         let mut prompt = |req: &PromptRequest| {
             let (kind, secret) = answers.next().expect("asked exactly twice");
             assert_eq!(req.key.kind, kind);
@@ -168,7 +183,9 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
     let kc = real_keychain("restart").expect("the keychain is still there");
     let profiles = ProfileStore::open(config.path()).unwrap();
     let p2 = profiles.get(&p.id).expect("profile reloaded").clone();
-    let mut never = |_: &PromptRequest| -> Option<PromptAnswer> { panic!("saved secrets must not be asked again") };
+    let mut never = |_: &PromptRequest| -> Option<PromptAnswer> {
+        panic!("saved secrets must not be asked again")
+    };
     let db = resolve_db_password(&p2, &kc, &mut never).unwrap();
     assert_eq!((text(db.secret).as_deref(), db.origin), (Some(DB_PW), SecretOrigin::Keychain));
     let ssh = resolve_ssh_secret(&p2, &SecretKind::SshPassphrase { hop: 0 }, &kc, &mut never);
@@ -181,7 +198,10 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
     for d in &dirs {
         files_under(d, &mut files);
     }
-    assert!(files.iter().any(|f| f.ends_with("profiles.toml")), "the profile file was written: {files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("profiles.toml")),
+        "the profile file was written: {files:?}"
+    );
     let mut scanned = 0;
     for f in &files {
         let Ok(bytes) = std::fs::read(f) else {
@@ -189,7 +209,11 @@ fn saved_secrets_survive_a_restart_and_never_touch_disk_in_clear() {
         };
         scanned += 1;
         for secret in [DB_PW, SSH_PP] {
-            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "secret found in clear text in {}", f.display());
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "secret found in clear text in {}",
+                f.display()
+            );
         }
     }
     eprintln!("scanned {scanned} files under {dirs:?}");
@@ -229,7 +253,11 @@ fn run_child(wrapper: Option<&str>, configure: impl FnOnce(&mut Command)) -> (St
     let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (stdout, elapsed)
 }
 
@@ -243,7 +271,10 @@ fn child_line(stdout: &str) -> String {
             .to_string()
     };
     let probe_ms: u128 = field("probe_ms").parse().unwrap_or(u128::MAX);
-    assert!(probe_ms < (PROBE_TIMEOUT + Duration::from_millis(500)).as_millis(), "probe took {probe_ms} ms");
+    assert!(
+        probe_ms < (PROBE_TIMEOUT + Duration::from_millis(500)).as_millis(),
+        "probe took {probe_ms} ms"
+    );
     format!("persistent={} reason={}", field("persistent"), field("reason"))
 }
 
@@ -268,7 +299,11 @@ fn with_an_unreachable_bus_the_app_uses_memory_and_says_why_quickly() {
         c.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/shiftgate-test-bus");
     });
     let line = &child_line(&stdout);
-    assert!(line.contains("persistent=false") && line.contains("reason=No keychain: cannot reach the D-Bus session bus"), "{line}");
+    assert!(
+        line.contains("persistent=false")
+            && line.contains("reason=No keychain: cannot reach the D-Bus session bus"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -278,8 +313,15 @@ fn with_a_locked_secret_service_the_app_uses_memory_and_says_why_quickly() {
         return;
     }
     for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
-        let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success());
-        assert!(found, "{tool} is missing: install the Debian packages dbus and gnome-keyring (scripts/test.sh does), or set {OPT_OUT}=1");
+        let found = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "{tool} is missing: install the Debian packages dbus and gnome-keyring (scripts/test.sh does), or set {OPT_OUT}=1"
+        );
     }
     // A private bus where D-Bus activation starts a fresh gnome-keyring that nobody unlocked: it
     // answers lookups but refuses to store — the headless "locked keyring" case.
@@ -288,6 +330,10 @@ fn with_a_locked_secret_service_the_app_uses_memory_and_says_why_quickly() {
         c.env_remove("DBUS_SESSION_BUS_ADDRESS").env("XDG_DATA_HOME", data.path());
     });
     let line = &child_line(&stdout);
-    assert!(line.contains("persistent=false") && line.contains("reason=No keychain: the keychain is locked"), "{line}");
+    assert!(
+        line.contains("persistent=false")
+            && line.contains("reason=No keychain: the keychain is locked"),
+        "{line}"
+    );
     assert!(elapsed < Duration::from_secs(20), "child took {elapsed:?}");
 }

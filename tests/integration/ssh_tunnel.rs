@@ -68,7 +68,8 @@ impl Files {
 fn files(known: &[&sshd::Sshd], policy: HostKeyPolicy) -> Files {
     let dir = tempfile::tempdir().expect("tempdir");
     let user = dir.path().join("user_known_hosts");
-    std::fs::write(&user, known.iter().map(|s| s.known_hosts_line()).collect::<String>()).expect("write known_hosts");
+    std::fs::write(&user, known.iter().map(|s| s.known_hosts_line()).collect::<String>())
+        .expect("write known_hosts");
     let opts = TunnelOptions {
         host_keys: policy,
         app_known_hosts: Some(dir.path().join("app").join("known_hosts")),
@@ -91,7 +92,10 @@ fn run(p: &Profile, c: &Credentials, o: &TunnelOptions) -> (Report, Vec<Step>) {
 }
 
 fn step<'a>(r: &'a Report, kind: &StepKind) -> &'a Step {
-    r.steps.iter().find(|s| &s.kind == kind).unwrap_or_else(|| panic!("no step {kind:?} in\n{}", r.render_text()))
+    r.steps
+        .iter()
+        .find(|s| &s.kind == kind)
+        .unwrap_or_else(|| panic!("no step {kind:?} in\n{}", r.render_text()))
 }
 
 fn cause(r: &Report) -> Cause {
@@ -111,20 +115,40 @@ fn ssh_key_auth_ed25519_and_rsa_reach_the_database_without_resolve_or_tcp_steps(
     let server = sshd::main_server();
     let f = files(&[server], HostKeyPolicy::Refuse);
     let user = sshd::login_user();
-    for (key, expect) in [(&sshd::keys().ed25519, "ssh-ed25519"), (&sshd::keys().rsa, "rsa-sha2-512")] {
+    for (key, expect) in
+        [(&sshd::keys().ed25519, "ssh-ed25519"), (&sshd::keys().rsa, "rsa-sha2-512")]
+    {
         let p = profile(hop(server, &user, key_auth(key)), SslMode::Require);
         let (r, live) = run(&p, &db_credentials(), &f.opts);
         assert_ok(&r, expect);
-        assert!(auth_detail(&r, 0).contains(expect), "RSA signs with SHA-2, never ssh-rsa: {}", auth_detail(&r, 0));
+        assert!(
+            auth_detail(&r, 0).contains(expect),
+            "RSA signs with SHA-2, never ssh-rsa: {}",
+            auth_detail(&r, 0)
+        );
         let banner = &step(&r, &StepKind::SshBanner { hop: 0 }).detail;
-        assert!(banner.starts_with("SSH-2.0-OpenSSH"), "the server's identification line: {banner}");
+        assert!(
+            banner.starts_with("SSH-2.0-OpenSSH"),
+            "the server's identification line: {banner}"
+        );
         let key = &step(&r, &StepKind::SshHostKey { hop: 0 }).detail;
         assert!(key.contains("ssh-ed25519 SHA256:") && key.contains("known"), "{key}");
-        let channel = step(&r, &StepKind::SshChannel { hop: 0, target: format!("localhost:{}", pg::server().port) });
+        let channel = step(
+            &r,
+            &StepKind::SshChannel { hop: 0, target: format!("localhost:{}", pg::server().port) },
+        );
         assert_eq!(channel.status, StepStatus::Ok);
-        assert!(!r.steps.iter().any(|s| matches!(s.kind, StepKind::Resolve | StepKind::Tcp)), "{}", r.render_text());
+        assert!(
+            !r.steps.iter().any(|s| matches!(s.kind, StepKind::Resolve | StepKind::Tcp)),
+            "{}",
+            r.render_text()
+        );
         assert_eq!(r.server.as_ref().map(|s| s.current_user.as_str()), Some(db_user()));
-        assert!(live.iter().any(|s| s.kind == StepKind::SshAuth { hop: 0 } && s.status == StepStatus::Running), "steps arrive live");
+        assert!(
+            live.iter()
+                .any(|s| s.kind == StepKind::SshAuth { hop: 0 } && s.status == StepStatus::Running),
+            "steps arrive live"
+        );
         assert!(r.target.ends_with("via SSH"), "{}", r.target);
     }
 }
@@ -133,18 +157,23 @@ fn ssh_key_auth_ed25519_and_rsa_reach_the_database_without_resolve_or_tcp_steps(
 fn ssh_encrypted_key_needs_the_right_passphrase() {
     let server = sshd::main_server();
     let f = files(&[server], HostKeyPolicy::Refuse);
-    let p = profile(hop(server, &sshd::login_user(), key_auth(&sshd::keys().encrypted)), SslMode::Require);
+    let p = profile(
+        hop(server, &sshd::login_user(), key_auth(&sshd::keys().encrypted)),
+        SslMode::Require,
+    );
     let (r, _) = run(&p, &db_credentials(), &f.opts);
     assert_eq!(cause(&r), Cause::SshKeyPassphrase, "{}", r.render_text());
     assert!(r.diagnosis.as_ref().unwrap().summary.contains("no passphrase"), "{}", r.render_text());
     assert_eq!(step(&r, &StepKind::SshAuth { hop: 0 }).status, StepStatus::Failed);
 
-    let wrong = db_credentials().with_ssh(SshSecret::KeyPassphrase { hop: 0 }, Password::new("not it".into()));
+    let wrong = db_credentials()
+        .with_ssh(SshSecret::KeyPassphrase { hop: 0 }, Password::new("not it".into()));
     let (r, _) = run(&p, &wrong, &f.opts);
     assert_eq!(cause(&r), Cause::SshKeyPassphrase, "{}", r.render_text());
     assert!(r.diagnosis.as_ref().unwrap().summary.contains("wrong"), "{}", r.render_text());
 
-    let right = db_credentials().with_ssh(SshSecret::KeyPassphrase { hop: 0 }, Password::new(sshd::KEY_PASSPHRASE.into()));
+    let right = db_credentials()
+        .with_ssh(SshSecret::KeyPassphrase { hop: 0 }, Password::new(sshd::KEY_PASSPHRASE.into()));
     let (r, _) = run(&p, &right, &f.opts);
     assert_ok(&r, "right passphrase");
 }
@@ -168,12 +197,16 @@ fn ssh_password_auth_needs_root() {
     let user = sshd::password_user();
     let f = files(&[server], HostKeyPolicy::Refuse);
     let p = profile(hop(server, user, SshAuth::Password), SslMode::Require);
-    let good = db_credentials().with_ssh(SshSecret::Password { hop: 0 }, Password::new(sshd::PASSWORD_USER_PASSWORD.into()));
+    let good = db_credentials().with_ssh(
+        SshSecret::Password { hop: 0 },
+        Password::new(sshd::PASSWORD_USER_PASSWORD.into()),
+    );
     let (r, _) = run(&p, &good, &f.opts);
     assert_ok(&r, "password login");
     assert!(auth_detail(&r, 0).contains("password"));
 
-    let bad = db_credentials().with_ssh(SshSecret::Password { hop: 0 }, Password::new("wrong".into()));
+    let bad =
+        db_credentials().with_ssh(SshSecret::Password { hop: 0 }, Password::new("wrong".into()));
     let (r, _) = run(&p, &bad, &f.opts);
     assert_eq!(cause(&r), Cause::SshAuthRejected, "{}", r.render_text());
 }
@@ -183,7 +216,8 @@ fn ssh_password_login_turned_off_names_the_allowed_methods() {
     let server = sshd::no_forwarding_server();
     let f = files(&[server], HostKeyPolicy::Refuse);
     let p = profile(hop(server, &sshd::login_user(), SshAuth::Password), SslMode::Require);
-    let c = db_credentials().with_ssh(SshSecret::Password { hop: 0 }, Password::new("anything".into()));
+    let c =
+        db_credentials().with_ssh(SshSecret::Password { hop: 0 }, Password::new("anything".into()));
     let (r, _) = run(&p, &c, &f.opts);
     assert_eq!(cause(&r), Cause::SshAuthRejected, "{}", r.render_text());
     let d = r.diagnosis.as_ref().unwrap();
@@ -196,17 +230,29 @@ fn ssh_agent_auth_uses_the_given_socket() {
     let mut f = files(&[server], HostKeyPolicy::Refuse);
     let p = profile(hop(server, &sshd::login_user(), SshAuth::Agent), SslMode::Require);
     let (r, _) = run(&p, &db_credentials(), &f.opts);
-    assert_eq!(cause(&r), Cause::SshAgentUnavailable, "no agent at the socket given: {}", r.render_text());
+    assert_eq!(
+        cause(&r),
+        Cause::SshAgentUnavailable,
+        "no agent at the socket given: {}",
+        r.render_text()
+    );
     f.opts.agent_socket = Some(sshd::agent().socket.clone());
     let (r, _) = run(&p, &db_credentials(), &f.opts);
     assert_ok(&r, "agent login");
-    assert!(auth_detail(&r, 0).contains("agent key") && auth_detail(&r, 0).contains("test-agent"), "{}", auth_detail(&r, 0));
+    assert!(
+        auth_detail(&r, 0).contains("agent key") && auth_detail(&r, 0).contains("test-agent"),
+        "{}",
+        auth_detail(&r, 0)
+    );
 }
 
 #[test]
 fn ssh_unknown_host_key_is_refused_then_accepted_once_and_remembered() {
     let server = sshd::main_server();
-    let p = profile(hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)), SslMode::Require);
+    let p = profile(
+        hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)),
+        SslMode::Require,
+    );
     let mut f = files(&[], HostKeyPolicy::Refuse);
 
     let (r, _) = run(&p, &db_credentials(), &f.opts);
@@ -235,11 +281,18 @@ fn ssh_unknown_host_key_is_refused_then_accepted_once_and_remembered() {
     let (r, _) = run(&p, &db_credentials(), &f.opts);
     assert_ok(&r, "accepted");
     let q = asked.lock().unwrap().last().cloned().expect("asked");
-    assert_eq!((q.hop, q.host.as_str(), q.port, q.key_type.as_str()), (0, "127.0.0.1", server.port, "ssh-ed25519"));
+    assert_eq!(
+        (q.hop, q.host.as_str(), q.port, q.key_type.as_str()),
+        (0, "127.0.0.1", server.port, "ssh-ed25519")
+    );
     assert!(q.fingerprint_sha256.starts_with("SHA256:"));
     assert!(step(&r, &StepKind::SshHostKey { hop: 0 }).detail.contains("accepted and remembered"));
     let remembered = std::fs::read_to_string(f.app_file()).expect("app known_hosts written");
-    assert!(remembered.contains(&format!("[127.0.0.1]:{}", server.port)) && remembered.contains(&server.host_key), "{remembered}");
+    assert!(
+        remembered.contains(&format!("[127.0.0.1]:{}", server.port))
+            && remembered.contains(&server.host_key),
+        "{remembered}"
+    );
 
     // Next run: known, no question even under Refuse.
     let before = asked.lock().unwrap().len();
@@ -263,13 +316,23 @@ fn ssh_changed_host_key_is_refused_loudly_even_with_accept_new() {
     let f = files(&[], HostKeyPolicy::AcceptNew);
     // The user's file records another server's ed25519 key for this address.
     let user_file = f.opts.user_known_hosts.clone().unwrap();
-    std::fs::write(&user_file, format!("# comment\n[127.0.0.1]:{} {}\n", server.port, other.host_key)).unwrap();
-    let p = profile(hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)), SslMode::Require);
+    std::fs::write(
+        &user_file,
+        format!("# comment\n[127.0.0.1]:{} {}\n", server.port, other.host_key),
+    )
+    .unwrap();
+    let p = profile(
+        hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)),
+        SslMode::Require,
+    );
     let (r, _) = run(&p, &db_credentials(), &f.opts);
     assert_eq!(cause(&r), Cause::SshHostKeyChanged, "{}", r.render_text());
     let d = r.diagnosis.as_ref().unwrap();
     assert!(d.summary.contains("man-in-the-middle"), "{d:?}");
-    assert!(d.summary.contains(&format!("{} line 2", user_file.display())), "names file and line: {d:?}");
+    assert!(
+        d.summary.contains(&format!("{} line 2", user_file.display())),
+        "names file and line: {d:?}"
+    );
     assert!(!f.app_file().exists(), "a changed key is never learned");
 }
 
@@ -277,7 +340,10 @@ fn ssh_changed_host_key_is_refused_loudly_even_with_accept_new() {
 fn ssh_forwarding_turned_off_is_diagnosed() {
     let server = sshd::no_forwarding_server();
     let f = files(&[server], HostKeyPolicy::Refuse);
-    let p = profile(hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)), SslMode::Require);
+    let p = profile(
+        hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)),
+        SslMode::Require,
+    );
     let (r, _) = run(&p, &db_credentials(), &f.opts);
     assert_eq!(cause(&r), Cause::SshForwardingRefused, "{}", r.render_text());
     assert!(r.diagnosis.as_ref().unwrap().hint.contains("AllowTcpForwarding"));
@@ -288,7 +354,10 @@ fn ssh_forwarding_turned_off_is_diagnosed() {
 fn ssh_closed_target_port_is_unreachable_from_the_bastion() {
     let server = sshd::main_server();
     let f = files(&[server], HostKeyPolicy::Refuse);
-    let mut p = profile(hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)), SslMode::Require);
+    let mut p = profile(
+        hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)),
+        SslMode::Require,
+    );
     p.port = listeners::closed_port();
     let (r, _) = run(&p, &db_credentials(), &f.opts);
     assert_eq!(cause(&r), Cause::SshTargetUnreachable, "{}", r.render_text());
@@ -310,7 +379,10 @@ fn ssh_two_hop_chain_reaches_the_database_through_both() {
     assert!(second.detail.contains("through hop 1"), "{}", second.detail);
     assert!(step(&r, &StepKind::SshHostKey { hop: 1 }).detail.contains("known"));
     assert!(auth_detail(&r, 0).contains("ssh-ed25519") && auth_detail(&r, 1).contains("rsa-sha2"));
-    assert!(r.tls.as_ref().is_some_and(|t| t.verified_host), "verify-full still checks the DB name");
+    assert!(
+        r.tls.as_ref().is_some_and(|t| t.verified_host),
+        "verify-full still checks the DB name"
+    );
 
     // The jump host can't reach a closed port for the next hop: that hop is unreachable.
     p.ssh.bastion.port = listeners::closed_port();
@@ -345,7 +417,11 @@ fn ssh_config_alias_supplies_host_port_user_key_and_proxyjump() {
     assert_ok(&r, "alias");
     let tcp = step(&r, &StepKind::SshTcp { hop: 0, host: format!("127.0.0.1:{}", outer.port) });
     assert!(tcp.detail.contains("db-bastion"), "{}", tcp.detail);
-    assert!(auth_detail(&r, 0).contains(&user) && auth_detail(&r, 0).contains("id_ed25519"), "{}", auth_detail(&r, 0));
+    assert!(
+        auth_detail(&r, 0).contains(&user) && auth_detail(&r, 0).contains("id_ed25519"),
+        "{}",
+        auth_detail(&r, 0)
+    );
 
     p.ssh.config_alias = Some("db-inner".into());
     let (r, _) = run(&p, &db_credentials(), &f.opts);
@@ -368,9 +444,17 @@ fn ssh_every_sslmode_works_through_the_tunnel_and_tls_names_the_db_host() {
         assert_ok(&r, mode.as_str());
         match mode {
             SslMode::Disable | SslMode::Allow => assert!(r.tls.is_none(), "{mode}"),
-            SslMode::Prefer | SslMode::Require => assert!(r.tls.as_ref().is_some_and(|t| !t.verified_chain), "{mode}"),
-            SslMode::VerifyCa => assert!(r.tls.as_ref().is_some_and(|t| t.verified_chain && !t.verified_host), "{mode}"),
-            SslMode::VerifyFull => assert!(r.tls.as_ref().is_some_and(|t| t.verified_chain && t.verified_host), "{mode}"),
+            SslMode::Prefer | SslMode::Require => {
+                assert!(r.tls.as_ref().is_some_and(|t| !t.verified_chain), "{mode}")
+            }
+            SslMode::VerifyCa => assert!(
+                r.tls.as_ref().is_some_and(|t| t.verified_chain && !t.verified_host),
+                "{mode}"
+            ),
+            SslMode::VerifyFull => assert!(
+                r.tls.as_ref().is_some_and(|t| t.verified_chain && t.verified_host),
+                "{mode}"
+            ),
         }
     }
 }
@@ -379,9 +463,18 @@ fn ssh_every_sslmode_works_through_the_tunnel_and_tls_names_the_db_host() {
 fn ssh_test_tunnel_runs_only_the_ssh_steps_and_a_reachability_check() {
     let server = sshd::main_server();
     let f = files(&[server], HostKeyPolicy::Refuse);
-    let mut p = profile(hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)), SslMode::VerifyFull);
+    let mut p = profile(
+        hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)),
+        SslMode::VerifyFull,
+    );
     let sink = |_s: Step| {};
-    let r = support::rt().block_on(test_tunnel(&p, &db_credentials(), &f.opts, &sink, &CancellationToken::new()));
+    let r = support::rt().block_on(test_tunnel(
+        &p,
+        &db_credentials(),
+        &f.opts,
+        &sink,
+        &CancellationToken::new(),
+    ));
     assert_ok(&r, "tunnel test");
     let kinds: Vec<String> = r.steps.iter().map(|s| s.kind.label()).collect();
     assert!(
@@ -395,10 +488,20 @@ fn ssh_test_tunnel_runs_only_the_ssh_steps_and_a_reachability_check() {
         )),
         "{kinds:?}"
     );
-    assert!(r.steps.iter().any(|s| matches!(s.kind, StepKind::SshChannel { .. }) && s.status == StepStatus::Ok));
+    assert!(
+        r.steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::SshChannel { .. }) && s.status == StepStatus::Ok)
+    );
 
     p.port = listeners::closed_port();
-    let r = support::rt().block_on(test_tunnel(&p, &db_credentials(), &f.opts, &sink, &CancellationToken::new()));
+    let r = support::rt().block_on(test_tunnel(
+        &p,
+        &db_credentials(),
+        &f.opts,
+        &sink,
+        &CancellationToken::new(),
+    ));
     assert_eq!(cause(&r), Cause::SshTargetUnreachable, "{}", r.render_text());
 }
 
@@ -407,19 +510,38 @@ fn ssh_backend_pauses_on_an_unknown_host_key_and_resumes_on_the_answer() {
     use shiftgate::tasks::{Backend, Command, Event, EventSink, Outcome, TaskId, TokioBackend};
     let server = sshd::main_server();
     let f = files(&[], HostKeyPolicy::Refuse);
-    let p = profile(hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)), SslMode::Require);
+    let p = profile(
+        hop(server, &sshd::login_user(), key_auth(&sshd::keys().ed25519)),
+        SslMode::Require,
+    );
     let (tx, rx) = std::sync::mpsc::channel();
     let mut backend =
-        TokioBackend::new(support::rt().handle().clone(), EventSink::new(tx, Arc::new(|| {}))).with_tunnel_options(f.opts.clone());
+        TokioBackend::new(support::rt().handle().clone(), EventSink::new(tx, Arc::new(|| {})))
+            .with_tunnel_options(f.opts.clone());
     let task = TaskId::next();
-    backend.submit(Command::TestTunnel { task, profile: Box::new(p), credentials: db_credentials() });
+    backend.submit(Command::TestTunnel {
+        task,
+        profile: Box::new(p),
+        credentials: db_credentials(),
+    });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let mut prompted = false;
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match rx.recv_timeout(left).expect("events until Finished") {
-            Event::HostKeyPrompt { task: t, hop, port, key_type, fingerprint_sha256, reply, .. } => {
-                assert_eq!((t, hop, port, key_type.as_str()), (task, 0, server.port, "ssh-ed25519"));
+            Event::HostKeyPrompt {
+                task: t,
+                hop,
+                port,
+                key_type,
+                fingerprint_sha256,
+                reply,
+                ..
+            } => {
+                assert_eq!(
+                    (t, hop, port, key_type.as_str()),
+                    (task, 0, server.port, "ssh-ed25519")
+                );
                 assert!(fingerprint_sha256.starts_with("SHA256:"));
                 // Longer than nothing: the connect clock is paused while the user reads.
                 std::thread::sleep(std::time::Duration::from_millis(300));
@@ -450,7 +572,8 @@ fn ssh_setup_and_verify_run_through_the_tunnel() {
     let server = sshd::main_server();
     let f = files(&[server], HostKeyPolicy::Refuse);
     let user = sshd::login_user();
-    let mut admin = profile(hop(server, &user, key_auth(&sshd::keys().ed25519)), SslMode::VerifyFull);
+    let mut admin =
+        profile(hop(server, &user, key_auth(&sshd::keys().ed25519)), SslMode::VerifyFull);
     admin.user = pg::SUPERUSER.into();
     admin.database = db.clone();
     let admin_creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
@@ -460,10 +583,14 @@ fn ssh_setup_and_verify_run_through_the_tunnel() {
     let seen = Mutex::new(Vec::new());
     let record = |s: Step| seen.lock().unwrap().push(s);
     let target = Target { profile: &admin, credentials: &admin_creds, tunnel: &f.opts };
-    let found = rt.block_on(provision::discover(target, &record, &cancel)).expect("discovery through the tunnel");
+    let found = rt
+        .block_on(provision::discover(target, &record, &cancel))
+        .expect("discovery through the tunnel");
     let steps = seen.into_inner().unwrap();
     assert!(
-        steps.iter().any(|s| matches!(s.kind, StepKind::SshChannel { .. }) && s.status == StepStatus::Ok),
+        steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::SshChannel { .. }) && s.status == StepStatus::Ok),
         "discovery connected through the SSH channel: {steps:?}"
     );
     assert!(!steps.iter().any(|s| s.kind == StepKind::Tcp), "no direct TCP to the database");
@@ -479,13 +606,20 @@ fn ssh_setup_and_verify_run_through_the_tunnel() {
         grant_svv_table_info: false,
     };
     let script = sql::setup_script(&plan, &found.discovery.existing_state()).unwrap();
-    let run = rt.block_on(provision::run_script(target, &script, &nothing, &|_| {}, &cancel)).expect("setup through the tunnel");
+    let run = rt
+        .block_on(provision::run_script(target, &script, &nothing, &|_| {}, &cancel))
+        .expect("setup through the tunnel");
     assert!(run.succeeded(), "{run:?}");
     let mut cat = admin.clone();
     cat.user = catalog.clone();
     let cat_creds = Credentials::db_only(Some(Password::new(plan.password.clone())));
     let report = rt
-        .block_on(provision::verify(Target { profile: &cat, credentials: &cat_creds, tunnel: &f.opts }, &plan, &nothing, &cancel))
+        .block_on(provision::verify(
+            Target { profile: &cat, credentials: &cat_creds, tunnel: &f.opts },
+            &plan,
+            &nothing,
+            &cancel,
+        ))
         .expect("verify through the tunnel");
     assert!(report.passed(), "{report:#?}");
 }

@@ -49,10 +49,18 @@ impl Backend for FakeBackend {
         match cmd {
             Command::Cancel(task) => {
                 self.calls.lock().unwrap().push(Call::Cancel(task));
-                let report = Report { steps: vec![step(StepKind::Tcp, StepStatus::Cancelled, 5, "")], ..Report::default() };
-                let _ = self.tx.send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
+                let report = Report {
+                    steps: vec![step(StepKind::Tcp, StepStatus::Cancelled, 5, "")],
+                    ..Report::default()
+                };
+                let _ = self
+                    .tx
+                    .send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
             }
-            Command::TestTunnel { .. } | Command::Discover { .. } | Command::RunScript { .. } | Command::Verify { .. } => {}
+            Command::TestTunnel { .. }
+            | Command::Discover { .. }
+            | Command::RunScript { .. }
+            | Command::Verify { .. } => {}
             Command::TestConnection { task, profile, credentials } => {
                 self.calls.lock().unwrap().push(Call::Test {
                     host: profile.host.clone(),
@@ -63,8 +71,14 @@ impl Backend for FakeBackend {
                 let send = |e: Event| {
                     let _ = self.tx.send(e);
                 };
-                send(Event::Step { task, step: step(StepKind::Resolve, StepStatus::Running, 0, "") });
-                send(Event::Step { task, step: step(StepKind::Resolve, StepStatus::Ok, 3, "10.0.0.7") });
+                send(Event::Step {
+                    task,
+                    step: step(StepKind::Resolve, StepStatus::Running, 0, ""),
+                });
+                send(Event::Step {
+                    task,
+                    step: step(StepKind::Resolve, StepStatus::Ok, 3, "10.0.0.7"),
+                });
                 send(Event::Log { task, line: "resolved to 10.0.0.7".into() });
                 send(Event::Step { task, step: step(StepKind::Tcp, StepStatus::Running, 0, "") });
                 let mut report = Report {
@@ -77,7 +91,12 @@ impl Backend for FakeBackend {
                 match answer {
                     Answer::Hang => return,
                     Answer::Fail => {
-                        report.steps.push(step(StepKind::Tcp, StepStatus::Failed, 9, "10.0.0.7:5439 refused"));
+                        report.steps.push(step(
+                            StepKind::Tcp,
+                            StepStatus::Failed,
+                            9,
+                            "10.0.0.7:5439 refused",
+                        ));
                         report.diagnosis = Some(Diagnosis {
                             cause: Cause::Refused,
                             summary: "Nothing accepted the connection on port 5439.".into(),
@@ -87,9 +106,15 @@ impl Backend for FakeBackend {
                     }
                     Answer::Succeed => {
                         report.steps.push(step(StepKind::Tcp, StepStatus::Ok, 4, "10.0.0.7:5439"));
-                        report.steps.push(step(StepKind::Query, StepStatus::Ok, 5, "select version()"));
+                        report.steps.push(step(
+                            StepKind::Query,
+                            StepStatus::Ok,
+                            5,
+                            "select version()",
+                        ));
                         let mut server = ServerInfo {
-                            version_string: "PostgreSQL 8.0.2 on i686-pc-linux-gnu, Redshift 1.0.12103".into(),
+                            version_string:
+                                "PostgreSQL 8.0.2 on i686-pc-linux-gnu, Redshift 1.0.12103".into(),
                             current_user: "admin".into(),
                             current_database: "dev".into(),
                             ..ServerInfo::default()
@@ -146,7 +171,9 @@ impl Fixture {
                 secrets,
                 backend: Box::new(FakeBackend { tx, answer, calls }),
                 events: rx,
-                file_picker: Box::new(FakePicker(Some(PathBuf::from("/etc/ssl/amazon-trust-ca-bundle.crt")))),
+                file_picker: Box::new(FakePicker(Some(PathBuf::from(
+                    "/etc/ssl/amazon-trust-ca-bundle.crt",
+                )))),
             };
             App::new(None, deps)
         })
@@ -235,8 +262,12 @@ fn ui_create_save_and_find_after_restart() {
         let store = h.state().store();
         assert_eq!(store.profiles().len(), 1);
         let saved = &store.profiles()[0];
-        assert_eq!((saved.host.as_str(), saved.user.as_str(), saved.port), ("db.example.com", "admin", 5439));
-        let pw = fx.secrets.get(&SecretKey::db_password(&saved.id)).unwrap().expect("password stored");
+        assert_eq!(
+            (saved.host.as_str(), saved.user.as_str(), saved.port),
+            ("db.example.com", "admin", 5439)
+        );
+        let pw =
+            fx.secrets.get(&SecretKey::db_password(&saved.id)).unwrap().expect("password stored");
         assert_eq!(pw.as_str(), "s3cret");
         let text = std::fs::read_to_string(fx.dir.path().join("profiles.toml")).unwrap();
         assert!(!text.contains("s3cret"), "password must never reach the profiles file");
@@ -310,9 +341,17 @@ fn ui_test_shows_steps_and_hint_and_copies_report() {
     h.get_by_label_contains(HINT);
     h.get_by_label("Connection refused (os error 111)");
     let calls = fx.calls.lock().unwrap().clone();
-    assert_eq!(calls, vec![Call::Test { host: "warehouse.example.com".into(), port: 5439, password: Some("pw".into()) }]);
+    assert_eq!(
+        calls,
+        vec![Call::Test {
+            host: "warehouse.example.com".into(),
+            port: 5439,
+            password: Some("pw".into())
+        }]
+    );
 
-    let text = click_and_copy(&mut h, "Copy report").expect("Copy report puts text on the clipboard");
+    let text =
+        click_and_copy(&mut h, "Copy report").expect("Copy report puts text on the clipboard");
     assert!(text.contains("✗ TCP connect"), "{text}");
     assert!(text.contains(HINT), "{text}");
 
@@ -434,7 +473,11 @@ fn ui_delete_asks_and_cancel_keeps() {
     h.run();
     let names: Vec<String> = h.state().store().profiles().iter().map(|p| p.name.clone()).collect();
     assert_eq!(names, vec!["keepme".to_string()]);
-    assert_eq!(ProfileStore::open(fx.dir.path()).unwrap().profiles().len(), 1, "deletion is on disk");
+    assert_eq!(
+        ProfileStore::open(fx.dir.path()).unwrap().profiles().len(),
+        1,
+        "deletion is on disk"
+    );
 }
 
 #[test]
@@ -475,7 +518,10 @@ fn ui_unsaved_changes_are_not_dropped_silently() {
     h.get_by_label("Discard changes").click();
     h.run();
     assert_eq!(field_value(&h, "Host"), "two.example.com");
-    assert_eq!(h.state().store().get(&h.state().store().profiles()[0].id).unwrap().host, "one.example.com");
+    assert_eq!(
+        h.state().store().get(&h.state().store().profiles()[0].id).unwrap().host,
+        "one.example.com"
+    );
 }
 
 #[test]
@@ -494,7 +540,11 @@ fn ui_browse_sets_ca_file_and_validation_shows_inline() {
 #[test]
 fn ui_keyboard_moves_through_the_list_and_search_filters() {
     let fx = Fixture::new();
-    fx.seed(&[profile("alpha", Engine::Redshift), profile("beta", Engine::Postgres), profile("gamma", Engine::Redshift)]);
+    fx.seed(&[
+        profile("alpha", Engine::Redshift),
+        profile("beta", Engine::Postgres),
+        profile("gamma", Engine::Redshift),
+    ]);
     let mut h = fx.app();
     h.run();
     h.key_press(Key::ArrowDown);
@@ -516,14 +566,16 @@ fn ui_keyboard_moves_through_the_list_and_search_filters() {
 #[test]
 fn ui_ten_thousand_profiles_lay_out_only_visible_rows() {
     let fx = Fixture::new();
-    let profiles: Vec<Profile> = (0..10_000).map(|i| profile(&format!("p{i:05}"), Engine::Redshift)).collect();
+    let profiles: Vec<Profile> =
+        (0..10_000).map(|i| profile(&format!("p{i:05}"), Engine::Redshift)).collect();
     let mut store = ProfileStore::open(fx.dir.path()).unwrap();
     store.replace_all(profiles).unwrap();
     let mut h = fx.app();
     let started = std::time::Instant::now();
     h.run();
     h.get_by_label("10000 profiles");
-    let rows = h.query_all(by().label_contains("p0").predicate(|n| n.role() != Role::Label)).count();
+    let rows =
+        h.query_all(by().label_contains("p0").predicate(|n| n.role() != Role::Label)).count();
     assert!(rows > 5 && rows < 200, "only the visible rows are laid out, got {rows}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
@@ -560,7 +612,11 @@ fn ui_state_round_trips_through_eframe_storage() {
     let deps = AppDeps {
         store,
         secrets: fx.secrets.clone(),
-        backend: Box::new(FakeBackend { tx: btx, answer: fx.answer.clone(), calls: fx.calls.clone() }),
+        backend: Box::new(FakeBackend {
+            tx: btx,
+            answer: fx.answer.clone(),
+            calls: fx.calls.clone(),
+        }),
         events: rx,
         file_picker: Box::new(FakePicker(None)),
     };

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-const PGPASS: &str = "db1.example.com:5432:sales:alice:pw-alice-1\ndb2.example.com:5432:hr:bob:pw-bob-2\n";
+const PGPASS: &str =
+    "db1.example.com:5432:sales:alice:pw-alice-1\ndb2.example.com:5432:hr:bob:pw-bob-2\n";
 const ALICE: &str = "alice@db1.example.com/sales";
 const BOB: &str = "bob@db2.example.com/hr";
 
@@ -65,7 +66,10 @@ impl SecretStore for CountingSecrets {
     fn persistent(&self) -> bool {
         false
     }
-    fn get(&self, key: &SecretKey) -> Result<Option<shiftgate::net::connect::Password>, SecretError> {
+    fn get(
+        &self,
+        key: &SecretKey,
+    ) -> Result<Option<shiftgate::net::connect::Password>, SecretError> {
         self.inner.get(key)
     }
     fn set(&self, key: &SecretKey, secret: &str) -> Result<(), SecretError> {
@@ -100,7 +104,13 @@ impl Fixture {
         let picker = self.picker.clone();
         Harness::builder().with_size(vec2(1280.0, 1000.0)).build_eframe(move |_cc| {
             let (_tx, rx) = std::sync::mpsc::channel();
-            let deps = AppDeps { store, secrets, backend: Box::new(IdleBackend), events: rx, file_picker: Box::new(picker) };
+            let deps = AppDeps {
+                store,
+                secrets,
+                backend: Box::new(IdleBackend),
+                events: rx,
+                file_picker: Box::new(picker),
+            };
             App::new(None, deps)
         })
     }
@@ -151,7 +161,10 @@ fn open_import(h: &mut Harness<'_, App>) {
 }
 
 fn checkbox(h: &Harness<'_, App>, name: &str) -> bool {
-    h.get_by_role_and_label(Role::CheckBox, name).accesskit_node().toggled().is_some_and(|t| t == egui::accesskit::Toggled::True)
+    h.get_by_role_and_label(Role::CheckBox, name)
+        .accesskit_node()
+        .toggled()
+        .is_some_and(|t| t == egui::accesskit::Toggled::True)
 }
 
 /// Cancel closes the preview; no profile, no file under the config dir, no secret was written.
@@ -189,13 +202,23 @@ fn ui_import_pgpass_ticked_entries_only_passwords_to_the_secret_store() {
     let stored = fx.stored();
     assert_eq!(stored.len(), 1, "only the ticked profile: {stored:?}");
     let alice = &stored[0];
-    assert_eq!((alice.name.as_str(), alice.host.as_str(), alice.port, alice.user.as_str()), (ALICE, "db1.example.com", 5432, "alice"));
-    let saved = fx.secrets.get(&SecretKey::db_password(&alice.id)).unwrap().expect("password in the secret store");
+    assert_eq!(
+        (alice.name.as_str(), alice.host.as_str(), alice.port, alice.user.as_str()),
+        (ALICE, "db1.example.com", 5432, "alice")
+    );
+    let saved = fx
+        .secrets
+        .get(&SecretKey::db_password(&alice.id))
+        .unwrap()
+        .expect("password in the secret store");
     assert_eq!(saved.as_str(), "pw-alice-1");
     assert_eq!(fx.secret_writes(), 1, "no password for the unticked profile");
     let texts = fx.config_texts();
     assert!(!texts.is_empty());
-    assert!(texts.iter().all(|t| !t.contains("pw-alice-1") && !t.contains("pw-bob-2")), "no password under the config dir");
+    assert!(
+        texts.iter().all(|t| !t.contains("pw-alice-1") && !t.contains("pw-bob-2")),
+        "no password under the config dir"
+    );
 
     // The same file again: alice is already there with the same password, bob is still new.
     let mut h = fx.app();

@@ -11,7 +11,9 @@ use shiftgate::app::{App, AppDeps, FilePicker};
 use shiftgate::diagnose::{Cause, Diagnosis};
 use shiftgate::profile::{Engine, Profile, SslMode};
 use shiftgate::report::{ServerInfo, Step, StepKind, StepStatus};
-use shiftgate::sql::{self, Dialect, DiscoveredSchema, Discovery, QueryId, QueryResults, SchemaKind, SetupPlan};
+use shiftgate::sql::{
+    self, Dialect, DiscoveredSchema, Discovery, QueryId, QueryResults, SchemaKind, SetupPlan,
+};
 use shiftgate::store::profiles::ProfileStore;
 use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
 use shiftgate::tasks::events::HostKeyReply;
@@ -85,7 +87,12 @@ fn discovery() -> DiscoveryOutcome {
             schemas: vec![
                 local("marketing", &["admin"]),
                 local("sales", &["etl", "admin"]),
-                DiscoveredSchema { name: "spectrum".into(), kind: SchemaKind::External, owner: "admin".into(), object_owners: vec![] },
+                DiscoveredSchema {
+                    name: "spectrum".into(),
+                    kind: SchemaKind::External,
+                    owner: "admin".into(),
+                    object_owners: vec![],
+                },
             ],
             datashare_databases: vec!["partner_share".into()],
             users: vec!["admin".into(), "etl".into(), "metamapper".into()],
@@ -104,12 +111,24 @@ fn verify_report(plan: &SetupPlan) -> sql::VerifyReport {
     let mut results = QueryResults::new();
     for q in sql::verify::plan_queries(plan).expect("valid plan") {
         let rows = match &q.id {
-            QueryId::SchemaUsage => plan.schemas.iter().map(|s| row(&[&s.name, if s.name == "marketing" { "f" } else { "t" }])).collect(),
+            QueryId::SchemaUsage => plan
+                .schemas
+                .iter()
+                .map(|s| row(&[&s.name, if s.name == "marketing" { "f" } else { "t" }]))
+                .collect(),
             QueryId::RelationPrivileges => plan
                 .schemas
                 .iter()
                 .filter(|s| s.kind == SchemaKind::Local && s.name != "marketing")
-                .map(|s| row(&[&s.name, "orders", s.owners.first().map(String::as_str).unwrap_or("admin"), "table", "t"]))
+                .map(|s| {
+                    row(&[
+                        &s.name,
+                        "orders",
+                        s.owners.first().map(String::as_str).unwrap_or("admin"),
+                        "table",
+                        "t",
+                    ])
+                })
                 .collect(),
             QueryId::SvvTableInfo => vec![row(&["t"])],
             _ => Vec::new(),
@@ -148,7 +167,10 @@ impl Backend for ProvisionFake {
                     return;
                 }
                 send(Event::Step { task, step: step(StepKind::Tcp, StepStatus::Ok) });
-                send(Event::Finished { task, outcome: Outcome::Discovery(Ok(Box::new(discovery()))) });
+                send(Event::Finished {
+                    task,
+                    outcome: Outcome::Discovery(Ok(Box::new(discovery()))),
+                });
             }
             Command::RunScript { task, profile, credentials, script } => {
                 let statements: Vec<_> = script.statements().collect();
@@ -160,20 +182,34 @@ impl Backend for ProvisionFake {
                     password: credentials.db_password.as_ref().map(|p| p.to_string()),
                 });
                 let answer = self.controls.script.lock().unwrap().unwrap_or(ScriptAnswer::Succeed);
-                let progress = |index: usize, status: StepStatus, error: Option<String>| StatementProgress {
-                    index,
+                let progress =
+                    |index: usize, status: StepStatus, error: Option<String>| StatementProgress {
+                        index,
+                        total,
+                        shown_sql: statements[index].masked_sql().to_string(),
+                        status,
+                        elapsed_ms: 3,
+                        error,
+                    };
+                let mut run = ScriptRun {
+                    executed: 0,
                     total,
-                    shown_sql: statements[index].masked_sql().to_string(),
-                    status,
-                    elapsed_ms: 3,
-                    error,
+                    failed: None,
+                    rolled_back: false,
+                    cancelled: false,
+                    elapsed_ms: 40,
                 };
-                let mut run = ScriptRun { executed: 0, total, failed: None, rolled_back: false, cancelled: false, elapsed_ms: 40 };
                 for i in 0..total {
-                    send(Event::Statement { task, progress: progress(i, StepStatus::Running, None) });
+                    send(Event::Statement {
+                        task,
+                        progress: progress(i, StepStatus::Running, None),
+                    });
                     if answer == ScriptAnswer::FailAt(i) {
                         let text = "ERROR: user \"nosuch\" does not exist";
-                        send(Event::Statement { task, progress: progress(i, StepStatus::Failed, Some(text.into())) });
+                        send(Event::Statement {
+                            task,
+                            progress: progress(i, StepStatus::Failed, Some(text.into())),
+                        });
                         run.failed = Some((
                             i,
                             Diagnosis {
@@ -199,7 +235,10 @@ impl Backend for ProvisionFake {
                     plan_user: plan.user.clone(),
                     schemas: plan.schemas.iter().map(|s| s.name.clone()).collect(),
                 });
-                send(Event::Finished { task, outcome: Outcome::Verify(Ok(Box::new(verify_report(&plan)))) });
+                send(Event::Finished {
+                    task,
+                    outcome: Outcome::Verify(Ok(Box::new(verify_report(&plan)))),
+                });
             }
         }
     }
@@ -229,7 +268,11 @@ struct Fixture {
 impl Fixture {
     /// A store with one Redshift admin profile whose password is saved.
     fn new() -> Fixture {
-        let fx = Fixture { dir: tempfile::tempdir().unwrap(), secrets: Arc::default(), controls: Controls::default() };
+        let fx = Fixture {
+            dir: tempfile::tempdir().unwrap(),
+            secrets: Arc::default(),
+            controls: Controls::default(),
+        };
         let mut p = Profile::new(Engine::Redshift);
         p.name = "warehouse".into();
         p.host = "warehouse.example.com".into();
@@ -246,8 +289,13 @@ impl Fixture {
         let picker = FakePicker { save_to: Some(self.dir.path().join("setup.sql")) };
         Harness::builder().with_size(vec2(1400.0, 1200.0)).build_eframe(move |_cc| {
             let (tx, rx) = std::sync::mpsc::channel();
-            let deps =
-                AppDeps { store, secrets, backend: Box::new(ProvisionFake { tx, controls }), events: rx, file_picker: Box::new(picker) };
+            let deps = AppDeps {
+                store,
+                secrets,
+                backend: Box::new(ProvisionFake { tx, controls }),
+                events: rx,
+                file_picker: Box::new(picker),
+            };
             App::new(None, deps)
         })
     }
@@ -280,7 +328,12 @@ fn type_into(h: &mut Harness<'_, App>, label: &str, text: &str) {
 
 /// Open a profile from the list (a row, not a plain label of that text).
 fn open_profile(h: &mut Harness<'_, App>, name: &str) {
-    h.get(egui_kittest::kittest::by().label(name).predicate(|n| n.role() != egui::accesskit::Role::Label)).click();
+    h.get(
+        egui_kittest::kittest::by()
+            .label(name)
+            .predicate(|n| n.role() != egui::accesskit::Role::Label),
+    )
+    .click();
     h.run();
 }
 
@@ -310,7 +363,12 @@ fn click_and_copy(h: &mut Harness<'_, App>, label: &str) -> Option<String> {
 }
 
 /// Step frames (sleeping between them) until `done` holds; fails after `secs` seconds.
-fn step_until(h: &mut Harness<'_, App>, what: &str, secs: u64, done: impl Fn(&Harness<'_, App>) -> bool) {
+fn step_until(
+    h: &mut Harness<'_, App>,
+    what: &str,
+    secs: u64,
+    done: impl Fn(&Harness<'_, App>) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !done(h) {
         if Instant::now() > deadline {
@@ -354,7 +412,10 @@ fn ui_setup_discover_review_copy_run_verify() {
 
     let shown = value(&h, "Setup script");
     assert!(shown.contains("CREATE USER \"catalog_reader\" PASSWORD '********'"), "{shown}");
-    assert!(shown.contains("GRANT USAGE ON SCHEMA \"sales\" TO GROUP \"catalog_reader_ro\""), "{shown}");
+    assert!(
+        shown.contains("GRANT USAGE ON SCHEMA \"sales\" TO GROUP \"catalog_reader_ro\""),
+        "{shown}"
+    );
     assert!(shown.contains("FOR USER \"etl\""), "owners from discovery are pre-filled: {shown}");
     assert!(!shown.contains(CATALOG_PASSWORD));
     let copied = click_and_copy(&mut h, "Copy SQL").expect("Copy SQL copies");
@@ -372,7 +433,11 @@ fn ui_setup_discover_review_copy_run_verify() {
     let total = match &fx.calls()[1] {
         Call::RunScript { title, statements, user, password } => {
             assert!(title.contains("setup"), "{title}");
-            assert_eq!((user.as_str(), password.as_deref()), ("admin", Some("Admin-Pass-1")), "runs as the admin with its saved password");
+            assert_eq!(
+                (user.as_str(), password.as_deref()),
+                ("admin", Some("Admin-Pass-1")),
+                "runs as the admin with its saved password"
+            );
             *statements
         }
         other => panic!("expected a script run, got {other:?}"),
@@ -380,7 +445,11 @@ fn ui_setup_discover_review_copy_run_verify() {
     h.get_by_label(&format!("Done: all {total} statements ran in 40 ms."));
     let run = h.state().state().setup.run.as_ref().expect("a run");
     assert_eq!(run.rows.len(), total);
-    assert!(run.rows.iter().all(|r| r.status == StepStatus::Ok && !r.shown_sql.contains(CATALOG_PASSWORD)));
+    assert!(
+        run.rows
+            .iter()
+            .all(|r| r.status == StepStatus::Ok && !r.shown_sql.contains(CATALOG_PASSWORD))
+    );
     assert_eq!(h.get_all_by_label("OK").count(), total, "one ✓ row per statement");
 
     // Verify as the new user, prefilled from setup.
@@ -402,9 +471,17 @@ fn ui_setup_discover_review_copy_run_verify() {
     press(&mut h, "Setup");
     press(&mut h, "Save as new profile");
     let store = h.state().store();
-    let saved = store.profiles().iter().find(|p| p.user == "catalog_reader").expect("catalog profile saved").clone();
+    let saved = store
+        .profiles()
+        .iter()
+        .find(|p| p.user == "catalog_reader")
+        .expect("catalog profile saved")
+        .clone();
     assert_eq!((saved.host.as_str(), saved.port), ("warehouse.example.com", 5439));
-    assert_eq!(fx.secrets.get(&SecretKey::db_password(&saved.id)).unwrap().as_deref().map(String::as_str), Some(CATALOG_PASSWORD));
+    assert_eq!(
+        fx.secrets.get(&SecretKey::db_password(&saved.id)).unwrap().as_deref().map(String::as_str),
+        Some(CATALOG_PASSWORD)
+    );
     let file = std::fs::read_to_string(fx.dir.path().join("profiles.toml")).unwrap();
     assert!(!file.contains(CATALOG_PASSWORD));
 }
@@ -420,10 +497,21 @@ fn ui_setup_failure_shows_diagnosis_and_rollback() {
     h.get_by_label("Statement #3 failed: An owner named in the script does not exist.");
     h.get_by_label("What to do: Remove the owner or create the user first.");
     h.get_by_label("The transaction was rolled back: nothing was changed.");
-    assert_eq!(h.get_all_by_label("rolled back").count(), 2, "the two statements before it are shown as undone");
+    assert_eq!(
+        h.get_all_by_label("rolled back").count(),
+        2,
+        "the two statements before it are shown as undone"
+    );
     assert_eq!(h.get_all_by_label("failed").count(), 1);
-    assert_eq!(h.get_all_by_label("ERROR: user \"nosuch\" does not exist").count(), 2, "under the row and as the server's words");
-    assert!(h.query_by_label("Verify as catalog_reader").is_none(), "no verify hint after a failure");
+    assert_eq!(
+        h.get_all_by_label("ERROR: user \"nosuch\" does not exist").count(),
+        2,
+        "under the row and as the server's words"
+    );
+    assert!(
+        h.query_by_label("Verify as catalog_reader").is_none(),
+        "no verify hint after a failure"
+    );
 }
 
 #[test]
@@ -484,7 +572,10 @@ fn ui_verify_shows_failing_row_with_fix() {
     h.get_by_label("marketing: FAIL");
     h.get_by_label("• the user lacks USAGE on the schema");
     let fix = value(&h, "Fix script");
-    assert!(fix.contains("GRANT USAGE ON SCHEMA \"marketing\" TO GROUP \"catalog_reader_ro\""), "{fix}");
+    assert!(
+        fix.contains("GRANT USAGE ON SCHEMA \"marketing\" TO GROUP \"catalog_reader_ro\""),
+        "{fix}"
+    );
     assert_eq!(click_and_copy(&mut h, "Copy SQL").as_deref(), Some(fix.as_str()));
     assert!(!is_enabled(&h, "Run fix as admin"));
     press(&mut h, "I have reviewed this script");
@@ -514,7 +605,11 @@ fn ui_verify_with_a_typed_plan() {
     match fx.calls().last() {
         Some(Call::Verify { user, password, plan_user, schemas }) => {
             assert_eq!((user.as_str(), plan_user.as_str()), ("admin", "admin"));
-            assert_eq!(password.as_deref(), Some("Admin-Pass-1"), "the saved password of the chosen profile");
+            assert_eq!(
+                password.as_deref(),
+                Some("Admin-Pass-1"),
+                "the saved password of the chosen profile"
+            );
             assert_eq!(schemas, &["sales".to_string(), "hr".to_string()]);
         }
         other => panic!("expected verify, got {other:?}"),
@@ -612,7 +707,13 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
         let backend = TokioBackend::new(support::rt().handle().clone(), sink);
         App::new(
             None,
-            AppDeps { store, secrets: secrets_dyn, backend: Box::new(backend), events: rx, file_picker: Box::new(FakePicker::default()) },
+            AppDeps {
+                store,
+                secrets: secrets_dyn,
+                backend: Box::new(backend),
+                events: rx,
+                file_picker: Box::new(FakePicker::default()),
+            },
         )
     });
     h.run();
@@ -620,14 +721,22 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
 
     // Issue 4: Test connection succeeds against the real server.
     h.get_by_label("Test connection").click();
-    step_until(&mut h, "a successful test", 60, |h| h.query_by_label_contains("OK in").is_some() || h.query_by_label("FAILED").is_some());
-    assert!(h.query_by_label("FAILED").is_none(), "test failed: {:?}", h.state().state().run.as_ref().map(|r| r.report.render_text()));
+    step_until(&mut h, "a successful test", 60, |h| {
+        h.query_by_label_contains("OK in").is_some() || h.query_by_label("FAILED").is_some()
+    });
+    assert!(
+        h.query_by_label("FAILED").is_none(),
+        "test failed: {:?}",
+        h.state().state().run.as_ref().map(|r| r.report.render_text())
+    );
     h.get_by_label_contains("Server: PostgreSQL 15");
 
     // Discover → tick sales → review → run.
     press(&mut h, "Setup");
     press_and_step(&mut h, "Discover");
-    step_until(&mut h, "discovery", 60, |h| h.query_by_label_contains("Server: PostgreSQL").is_some());
+    step_until(&mut h, "discovery", 60, |h| {
+        h.query_by_label_contains("Server: PostgreSQL").is_some()
+    });
     press(&mut h, "sales");
     type_into(&mut h, "Catalog user name", &user);
     type_into(&mut h, "Catalog user password", CATALOG_PASSWORD);
@@ -635,7 +744,9 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
     assert!(shown.contains(&format!("FOR USER \"{etl}\"")), "{shown}");
     press(&mut h, "I have reviewed this script");
     press_and_step(&mut h, "Run as admin");
-    step_until(&mut h, "the setup run", 60, |h| h.state().state().setup.run.as_ref().is_some_and(|r| !r.running()));
+    step_until(&mut h, "the setup run", 60, |h| {
+        h.state().state().setup.run.as_ref().is_some_and(|r| !r.running())
+    });
     h.get_by_label_contains("Done: all");
 
     // Verify as the new user → every schema green.
@@ -644,6 +755,11 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
     step_until(&mut h, "verification", 60, |h| h.state().state().verify.result.is_some());
     h.get_by_label_contains("All 1 schemas pass");
     h.get_by_label("sales: pass");
-    let rows = s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname IN ('{user}', '{user}_ro')")).unwrap();
+    let rows = s
+        .sql_in(
+            &db,
+            &format!("SELECT count(*) FROM pg_roles WHERE rolname IN ('{user}', '{user}_ro')"),
+        )
+        .unwrap();
     assert_eq!(rows, "2", "user and group exist on the server");
 }

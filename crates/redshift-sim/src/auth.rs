@@ -85,7 +85,10 @@ pub fn store_password(user: &str, text: &str) -> Result<StoredPassword, SqlError
         }
         check_policy(rest)?;
         let salt: [u8; 32] = rand::random();
-        return Ok(StoredPassword::Sha256 { digest: sha256(&[rest.as_bytes(), &salt]), salt: salt.to_vec() });
+        return Ok(StoredPassword::Sha256 {
+            digest: sha256(&[rest.as_bytes(), &salt]),
+            salt: salt.to_vec(),
+        });
     }
     check_policy(text)?;
     Ok(StoredPassword::Md5(md5_hash(text, user)))
@@ -103,8 +106,13 @@ pub fn check_policy(pw: &str) -> Result<(), SqlError> {
     if len > 64 {
         return Err(err("password must be at most 64 characters long"));
     }
-    if pw.chars().any(|c| !(33..=126).contains(&(c as u32)) || matches!(c, '\'' | '"' | '\\' | '/' | '@')) {
-        return Err(err("password must not contain single quote, double quote, \\, /, @, or space"));
+    if pw
+        .chars()
+        .any(|c| !(33..=126).contains(&(c as u32)) || matches!(c, '\'' | '"' | '\\' | '/' | '@'))
+    {
+        return Err(err(
+            "password must not contain single quote, double quote, \\, /, @, or space",
+        ));
     }
     if !pw.chars().any(|c| c.is_ascii_uppercase()) {
         return Err(err("password must contain an uppercase ASCII character"));
@@ -158,7 +166,10 @@ mod tests {
     #[test]
     fn policy() {
         assert!(check_policy("Admin1234!").is_ok());
-        assert_eq!(check_policy("admin1234!").unwrap_err().message, "password must contain an uppercase ASCII character");
+        assert_eq!(
+            check_policy("admin1234!").unwrap_err().message,
+            "password must contain an uppercase ASCII character"
+        );
         assert!(check_policy("Ab1").is_err());
         assert!(check_policy("Admin 1234").is_err());
         assert!(check_policy("Admin@1234").is_err());

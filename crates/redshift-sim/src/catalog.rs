@@ -216,7 +216,9 @@ impl Warehouse {
             shared_schemas: Vec::new(),
         });
         let public_usage: BTreeSet<Grantee> = [Grantee::Public].into();
-        for (oid, name) in [(PG_CATALOG_OID, "pg_catalog"), (INFORMATION_SCHEMA_OID, "information_schema")] {
+        for (oid, name) in
+            [(PG_CATALOG_OID, "pg_catalog"), (INFORMATION_SCHEMA_OID, "information_schema")]
+        {
             w.schemas.push(Schema {
                 oid,
                 name: name.into(),
@@ -313,8 +315,14 @@ impl Warehouse {
         match g {
             Grantee::Public => String::new(),
             Grantee::User(id) => self.user_name(*id),
-            Grantee::Group(id) => format!("group {}", self.groups.iter().find(|x| x.id == *id).map(|x| x.name.as_str()).unwrap_or("?")),
-            Grantee::Role(id) => format!("role {}", self.roles.iter().find(|x| x.id == *id).map(|x| x.name.as_str()).unwrap_or("?")),
+            Grantee::Group(id) => format!(
+                "group {}",
+                self.groups.iter().find(|x| x.id == *id).map(|x| x.name.as_str()).unwrap_or("?")
+            ),
+            Grantee::Role(id) => format!(
+                "role {}",
+                self.roles.iter().find(|x| x.id == *id).map(|x| x.name.as_str()).unwrap_or("?")
+            ),
         }
     }
 
@@ -327,7 +335,8 @@ impl Warehouse {
     /// All roles a user holds, directly or through nested roles.
     pub fn role_closure(&self, user: u32) -> BTreeSet<u32> {
         let mut out = BTreeSet::new();
-        let mut todo: Vec<u32> = self.user(user).map(|u| u.roles.iter().copied().collect()).unwrap_or_default();
+        let mut todo: Vec<u32> =
+            self.user(user).map(|u| u.roles.iter().copied().collect()).unwrap_or_default();
         while let Some(r) = todo.pop() {
             if out.insert(r)
                 && let Some(role) = self.roles.iter().find(|x| x.id == r)
@@ -347,7 +356,9 @@ impl Warehouse {
         holders.iter().any(|g| match g {
             Grantee::Public => true,
             Grantee::User(id) => *id == user,
-            Grantee::Group(id) => self.groups.iter().any(|x| x.id == *id && x.members.contains(&user)),
+            Grantee::Group(id) => {
+                self.groups.iter().any(|x| x.id == *id && x.members.contains(&user))
+            }
             Grantee::Role(id) => roles.contains(id),
         })
     }
@@ -371,7 +382,10 @@ impl Warehouse {
     }
 
     pub fn database_usage(&self, user: u32, db: &Database) -> bool {
-        self.is_superuser(user) || db.owner == user || db.kind == DatabaseKind::Local || self.holds(user, &db.usage)
+        self.is_superuser(user)
+            || db.owner == user
+            || db.kind == DatabaseKind::Local
+            || self.holds(user, &db.usage)
     }
 
     /// Whether `g` is named by any grant or default ACL (blocks DROP GROUP / DROP USER, §1.2, §1.9).
@@ -416,7 +430,12 @@ impl Warehouse {
         self.add_user_stored(name, stored, superuser)
     }
 
-    pub fn add_user_stored(&mut self, name: &str, password: StoredPassword, superuser: bool) -> u32 {
+    pub fn add_user_stored(
+        &mut self,
+        name: &str,
+        password: StoredPassword,
+        superuser: bool,
+    ) -> u32 {
         let id = self.alloc_id();
         self.users.push(User {
             id,
@@ -495,7 +514,8 @@ impl Warehouse {
     pub fn add_external_schema(&mut self, name: &str, owner: u32, source_database: &str) -> u32 {
         let oid = self.add_schema(name, owner);
         if let Some(s) = self.schema_mut(oid) {
-            s.kind = SchemaKind::External { source_database: source_database.to_string(), eskind: 1 };
+            s.kind =
+                SchemaKind::External { source_database: source_database.to_string(), eskind: 1 };
         }
         oid
     }
@@ -504,11 +524,27 @@ impl Warehouse {
         self.schemas.iter_mut().find(|s| s.oid == oid)
     }
 
-    pub fn add_external_table(&mut self, schema: u32, name: &str, location: &str, columns: Vec<Column>) {
-        self.external_tables.push(ExternalTable { schema, name: name.to_string(), location: location.to_string(), columns });
+    pub fn add_external_table(
+        &mut self,
+        schema: u32,
+        name: &str,
+        location: &str,
+        columns: Vec<Column>,
+    ) {
+        self.external_tables.push(ExternalTable {
+            schema,
+            name: name.to_string(),
+            location: location.to_string(),
+            columns,
+        });
     }
 
-    pub fn add_shared_database(&mut self, name: &str, producer_namespace: &str, schemas: Vec<SharedSchema>) {
+    pub fn add_shared_database(
+        &mut self,
+        name: &str,
+        producer_namespace: &str,
+        schemas: Vec<SharedSchema>,
+    ) {
         self.databases.push(Database {
             name: name.to_string(),
             owner: RDSDB,
@@ -524,7 +560,14 @@ impl Warehouse {
 
     /// Creates a relation owned by `owner` and applies that owner's default ACLs (global and for this
     /// schema) — default privileges only follow the creator (redshift.md §1.4).
-    pub fn add_relation(&mut self, schema: u32, name: &str, kind: RelationKind, owner: u32, columns: Vec<Column>) -> u32 {
+    pub fn add_relation(
+        &mut self,
+        schema: u32,
+        name: &str,
+        kind: RelationKind,
+        owner: u32,
+        columns: Vec<Column>,
+    ) -> u32 {
         let oid = self.alloc_oid();
         let select = self
             .default_acls
@@ -532,7 +575,15 @@ impl Warehouse {
             .filter(|d| d.owner == owner && d.schema.is_none_or(|s| s == schema))
             .map(|d| d.grantee.clone())
             .collect();
-        self.relations.push(Relation { oid, schema, name: name.to_string(), kind, owner, columns, select });
+        self.relations.push(Relation {
+            oid,
+            schema,
+            name: name.to_string(),
+            kind,
+            owner,
+            columns,
+            select,
+        });
         oid
     }
 
@@ -550,20 +601,24 @@ impl Warehouse {
 
     /// Looks a name up as a user, returning the standard Redshift error when missing.
     pub fn require_user(&self, name: &str) -> Result<&User, SqlError> {
-        self.user_by_name(name).ok_or_else(|| SqlError::undefined_object(format!("user \"{name}\" does not exist")))
+        self.user_by_name(name)
+            .ok_or_else(|| SqlError::undefined_object(format!("user \"{name}\" does not exist")))
     }
 
     /// redshift.md §1.2: `group "x" does not exist` (expected text, unverified §6).
     pub fn require_group(&self, name: &str) -> Result<&Group, SqlError> {
-        self.group_by_name(name).ok_or_else(|| SqlError::undefined_object(format!("group \"{name}\" does not exist")))
+        self.group_by_name(name)
+            .ok_or_else(|| SqlError::undefined_object(format!("group \"{name}\" does not exist")))
     }
 
     pub fn require_role(&self, name: &str) -> Result<&Role, SqlError> {
-        self.role_by_name(name).ok_or_else(|| SqlError::undefined_object(format!("role \"{name}\" does not exist")))
+        self.role_by_name(name)
+            .ok_or_else(|| SqlError::undefined_object(format!("role \"{name}\" does not exist")))
     }
 
     pub fn require_schema(&self, name: &str) -> Result<&Schema, SqlError> {
-        self.schema_by_name(name).ok_or_else(|| SqlError::new("3F000", format!("schema \"{name}\" does not exist")))
+        self.schema_by_name(name)
+            .ok_or_else(|| SqlError::new("3F000", format!("schema \"{name}\" does not exist")))
     }
 }
 

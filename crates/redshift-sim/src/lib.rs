@@ -42,5 +42,11 @@ pub use server::{Config, RunningSimulator, Simulator, SimulatorBuilder};
 
 /// Starts the sample warehouse with TLS on `bind` (e.g. `127.0.0.1:5439`) for the app's demo mode.
 pub async fn run_demo(bind: &str) -> Result<RunningSimulator, SimError> {
-    Simulator::builder().warehouse(Warehouse::sample()).tls(true).require_ssl(false).bind(bind).start().await
+    Simulator::builder()
+        .warehouse(Warehouse::sample())
+        .tls(true)
+        .require_ssl(false)
+        .bind(bind)
+        .start()
+        .await
 }

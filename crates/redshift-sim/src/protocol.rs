@@ -105,8 +105,13 @@ impl<'a> Body<'a> {
     /// A NUL-terminated UTF-8 string.
     pub fn cstr(&mut self) -> Result<String, ProtocolError> {
         let rest = &self.buf[self.pos.min(self.buf.len())..];
-        let nul = rest.iter().position(|b| *b == 0).ok_or(ProtocolError::Malformed("unterminated string"))?;
-        let s = std::str::from_utf8(&rest[..nul]).map_err(|_| ProtocolError::Malformed("string is not UTF-8"))?.to_string();
+        let nul = rest
+            .iter()
+            .position(|b| *b == 0)
+            .ok_or(ProtocolError::Malformed("unterminated string"))?;
+        let s = std::str::from_utf8(&rest[..nul])
+            .map_err(|_| ProtocolError::Malformed("string is not UTF-8"))?
+            .to_string();
         self.pos += nul + 1;
         Ok(s)
     }
@@ -119,8 +124,14 @@ impl<'a> Body<'a> {
     }
 }
 
-async fn read_body<R: AsyncRead + Unpin>(r: &mut R, len_field: i32) -> Result<Vec<u8>, ProtocolError> {
-    let len = usize::try_from(len_field).ok().and_then(|l| l.checked_sub(4)).ok_or(ProtocolError::Malformed("invalid message length"))?;
+async fn read_body<R: AsyncRead + Unpin>(
+    r: &mut R,
+    len_field: i32,
+) -> Result<Vec<u8>, ProtocolError> {
+    let len = usize::try_from(len_field)
+        .ok()
+        .and_then(|l| l.checked_sub(4))
+        .ok_or(ProtocolError::Malformed("invalid message length"))?;
     if len > MAX_MESSAGE_LEN {
         return Err(ProtocolError::Malformed("message too long"));
     }
@@ -155,7 +166,9 @@ pub async fn read_startup<R: AsyncRead + Unpin>(r: &mut R) -> Result<StartupPack
 }
 
 /// Reads one typed message; `Ok(None)` at a clean end of stream.
-pub async fn read_message<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<FrontendMessage>, ProtocolError> {
+pub async fn read_message<R: AsyncRead + Unpin>(
+    r: &mut R,
+) -> Result<Option<FrontendMessage>, ProtocolError> {
     let mut tag = [0u8; 1];
     match r.read_exact(&mut tag).await {
         Ok(_) => {}
@@ -421,7 +434,13 @@ mod tests {
         pkt.extend_from_slice(&((body.len() + 4) as i32).to_be_bytes());
         pkt.extend_from_slice(body);
         let got = read_startup(&mut pkt.as_slice()).await.unwrap();
-        assert_eq!(got, StartupPacket::Startup { version: PROTOCOL_V3, params: vec![("user".into(), "bob".into())] });
+        assert_eq!(
+            got,
+            StartupPacket::Startup {
+                version: PROTOCOL_V3,
+                params: vec![("user".into(), "bob".into())]
+            }
+        );
         let bad = [0u8, 0, 0, 2];
         assert!(read_startup(&mut bad.as_slice()).await.is_err());
         let bind = [b'B', 0, 0, 0, 8, 0, 0, 0, 9];

@@ -44,7 +44,13 @@ impl Warehouse {
                 Column::new("ordered_at", "timestamp without time zone"),
             ],
         );
-        w.add_relation(sales, "customers", RelationKind::Table, etl, vec![int("customer_id"), varchar("name", 256), varchar("email", 256)]);
+        w.add_relation(
+            sales,
+            "customers",
+            RelationKind::Table,
+            etl,
+            vec![int("customer_id"), varchar("name", 256), varchar("email", 256)],
+        );
         w.add_relation(
             sales,
             "v_orders_lb",
@@ -54,8 +60,20 @@ impl Warehouse {
         );
 
         let marketing = w.add_schema("marketing", admin);
-        let campaigns = w.add_relation(marketing, "campaigns", RelationKind::Table, admin, vec![int("campaign_id"), varchar("name", 128)]);
-        w.add_relation(marketing, "v_active_campaigns", RelationKind::View, admin, vec![int("campaign_id"), varchar("name", 128)]);
+        let campaigns = w.add_relation(
+            marketing,
+            "campaigns",
+            RelationKind::Table,
+            admin,
+            vec![int("campaign_id"), varchar("name", 128)],
+        );
+        w.add_relation(
+            marketing,
+            "v_active_campaigns",
+            RelationKind::View,
+            admin,
+            vec![int("campaign_id"), varchar("name", 128)],
+        );
         if let Some(s) = w.schema_mut(marketing) {
             s.usage.insert(Grantee::Group(analysts));
         }
@@ -65,7 +83,13 @@ impl Warehouse {
 
         // `"Finance Data"` folds to `finance data` (quoted identifiers fold too, §1.1/§1.8).
         let finance = w.add_schema("finance data", admin);
-        w.add_relation(finance, "ledger", RelationKind::Table, admin, vec![int("entry_id"), Column::new("amount", "numeric(18,2)")]);
+        w.add_relation(
+            finance,
+            "ledger",
+            RelationKind::Table,
+            admin,
+            vec![int("entry_id"), Column::new("amount", "numeric(18,2)")],
+        );
 
         let spectrum = w.add_external_schema("spectrum_events", admin, "events_lake");
         w.add_external_table(

@@ -116,19 +116,31 @@ impl SimulatorBuilder {
     /// Binds and starts accepting on the current tokio runtime.
     pub async fn start(self) -> Result<RunningSimulator, SimError> {
         let material = if self.config.tls { Some(tls::generate()?) } else { None };
-        let listener = TcpListener::bind(&self.bind).await.map_err(|source| SimError::Bind { addr: self.bind.clone(), source })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: self.bind.clone(), source })?;
+        let listener = TcpListener::bind(&self.bind)
+            .await
+            .map_err(|source| SimError::Bind { addr: self.bind.clone(), source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| SimError::Bind { addr: self.bind.clone(), source })?;
         let shared = Arc::new(Shared {
             warehouse: Mutex::new(self.warehouse.unwrap_or_else(Warehouse::sample)),
             config: self.config,
-            tls: material.as_ref().map(|m| tokio_rustls::TlsAcceptor::from(m.server_config.clone())),
+            tls: material
+                .as_ref()
+                .map(|m| tokio_rustls::TlsAcceptor::from(m.server_config.clone())),
             backends: Mutex::new(HashMap::new()),
             next_pid: AtomicI32::new(10_000 + i32::from(rand::random::<u8>())),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, shared.clone(), stop_rx));
         tracing::info!(%addr, "redshift simulator listening");
-        Ok(RunningSimulator { addr, ca_pem: material.map(|m| m.ca_pem), shared, stop: Some(stop_tx), task: Some(task) })
+        Ok(RunningSimulator {
+            addr,
+            ca_pem: material.map(|m| m.ca_pem),
+            shared,
+            stop: Some(stop_tx),
+            task: Some(task),
+        })
     }
 }
 

@@ -13,7 +13,9 @@ use tokio::sync::Notify;
 use crate::auth::{self, StoredPassword};
 use crate::catalog::DatabaseKind;
 use crate::error::SqlError;
-use crate::protocol::{FrontendMessage, Outbox, PROTOCOL_V3, ProtocolError, StartupPacket, read_message, read_startup};
+use crate::protocol::{
+    FrontendMessage, Outbox, PROTOCOL_V3, ProtocolError, StartupPacket, read_message, read_startup,
+};
 use crate::server::{Backend, Shared, lock};
 use crate::transaction::Session;
 
@@ -60,7 +62,11 @@ async fn fatal(stream: &mut Box<dyn Stream>, err: SqlError) -> Result<(), Protoc
     send(stream, &mut out).await
 }
 
-async fn run(stream: &mut Box<dyn Stream>, peer: SocketAddr, shared: &Arc<Shared>) -> Result<(), ProtocolError> {
+async fn run(
+    stream: &mut Box<dyn Stream>,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+) -> Result<(), ProtocolError> {
     let mut ssl = false;
     let mut out = Outbox::new();
     let params = loop {
@@ -73,7 +79,10 @@ async fn run(stream: &mut Box<dyn Stream>, peer: SocketAddr, shared: &Arc<Shared
                     (Some(acceptor), true) => {
                         stream.write_all(b"S").await?;
                         stream.flush().await?;
-                        let plain = std::mem::replace(stream, Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink())));
+                        let plain = std::mem::replace(
+                            stream,
+                            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink())),
+                        );
                         let tls = acceptor.accept(plain).await?;
                         *stream = Box::new(tls);
                         ssl = true;
@@ -107,7 +116,11 @@ async fn run(stream: &mut Box<dyn Stream>, peer: SocketAddr, shared: &Arc<Shared
     };
     let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let Some(user_name) = param("user").filter(|u| !u.is_empty()) else {
-        return fatal(stream, SqlError::new("28000", "no PostgreSQL user name specified in startup packet")).await;
+        return fatal(
+            stream,
+            SqlError::new("28000", "no PostgreSQL user name specified in startup packet"),
+        )
+        .await;
     };
     let database = param("database").filter(|d| !d.is_empty()).unwrap_or_else(|| user_name.clone());
 
@@ -126,7 +139,14 @@ async fn run(stream: &mut Box<dyn Stream>, peer: SocketAddr, shared: &Arc<Shared
     let user = lock(&shared.warehouse).user_by_name(&user_name).cloned();
     if !authenticate(stream, user.as_ref().map(|u| &u.password)).await? || user.is_none() {
         // Redshift reports a failed password as 28000, not PostgreSQL's 28P01 (§4.3).
-        return fatal(stream, SqlError::new("28000", format!("password authentication failed for user \"{user_name}\""))).await;
+        return fatal(
+            stream,
+            SqlError::new(
+                "28000",
+                format!("password authentication failed for user \"{user_name}\""),
+            ),
+        )
+        .await;
     }
     let Some(user) = user else {
         return Ok(());
@@ -139,15 +159,25 @@ async fn run(stream: &mut Box<dyn Stream>, peer: SocketAddr, shared: &Arc<Shared
         // Datashare consumer databases can't be connected to (§1.6, §3.5); exact text [unverified].
         Some(DatabaseKind::Shared { .. }) | None => {
             send(stream, &mut out).await?;
-            return fatal(stream, SqlError::new("3D000", format!("database \"{database}\" does not exist"))).await;
+            return fatal(
+                stream,
+                SqlError::new("3D000", format!("database \"{database}\" does not exist")),
+            )
+            .await;
         }
     }
     if shared.config.reject_unknown_startup_params
-        && let Some((name, _)) = params.iter().find(|(n, _)| !KNOWN_STARTUP_PARAMS.contains(&n.to_ascii_lowercase().as_str()))
+        && let Some((name, _)) = params
+            .iter()
+            .find(|(n, _)| !KNOWN_STARTUP_PARAMS.contains(&n.to_ascii_lowercase().as_str()))
     {
         // pg15-probe README: what PostgreSQL answers to AWS drivers' `driver_version`.
         send(stream, &mut out).await?;
-        return fatal(stream, SqlError::new("42704", format!("unrecognized configuration parameter \"{name}\""))).await;
+        return fatal(
+            stream,
+            SqlError::new("42704", format!("unrecognized configuration parameter \"{name}\"")),
+        )
+        .await;
     }
 
     let pid = shared.next_pid();
@@ -156,10 +186,9 @@ async fn run(stream: &mut Box<dyn Stream>, peer: SocketAddr, shared: &Arc<Shared
     let over_limit = {
         let mut backends = lock(&shared.backends);
         // CONNECTION LIMIT is not enforced for superusers (§1.1). Text [unverified].
-        let over = user
-            .connection_limit
-            .filter(|_| !user.superuser)
-            .is_some_and(|limit| backends.values().filter(|b| b.user == user.id).count() >= limit as usize);
+        let over = user.connection_limit.filter(|_| !user.superuser).is_some_and(|limit| {
+            backends.values().filter(|b| b.user == user.id).count() >= limit as usize
+        });
         if !over {
             backends.insert(pid, Backend { secret, user: user.id, cancel: cancel.clone() });
         }
@@ -167,7 +196,11 @@ async fn run(stream: &mut Box<dyn Stream>, peer: SocketAddr, shared: &Arc<Shared
     };
     if over_limit {
         send(stream, &mut out).await?;
-        return fatal(stream, SqlError::new("53300", format!("too many connections for user \"{user_name}\""))).await;
+        return fatal(
+            stream,
+            SqlError::new("53300", format!("too many connections for user \"{user_name}\"")),
+        )
+        .await;
     }
 
     // ParameterStatus as Redshift reports it (server_version 8.0.2, §3.2). client_encoding
@@ -193,7 +226,10 @@ async fn run(stream: &mut Box<dyn Stream>, peer: SocketAddr, shared: &Arc<Shared
 
 /// Runs the password exchange; `stored` is `None` for an unknown user (still challenged, like
 /// PostgreSQL, so the failure looks the same).
-async fn authenticate(stream: &mut Box<dyn Stream>, stored: Option<&StoredPassword>) -> Result<bool, ProtocolError> {
+async fn authenticate(
+    stream: &mut Box<dyn Stream>,
+    stored: Option<&StoredPassword>,
+) -> Result<bool, ProtocolError> {
     let mut out = Outbox::new();
     match stored {
         Some(stored @ StoredPassword::Sha256 { salt, .. }) => {
@@ -201,7 +237,9 @@ async fn authenticate(stream: &mut Box<dyn Stream>, stored: Option<&StoredPasswo
             out.auth_digest(salt, &nonce);
             send(stream, &mut out).await?;
             match read_message(stream).await? {
-                Some(FrontendMessage::Digest(body)) => Ok(auth::verify_digest(stored, &nonce, &body)),
+                Some(FrontendMessage::Digest(body)) => {
+                    Ok(auth::verify_digest(stored, &nonce, &body))
+                }
                 Some(_) => Ok(false),
                 // Clients that don't know code 13 just hang up (tokio-postgres: "unknown authentication tag 13").
                 None => Err(ProtocolError::Malformed("client closed during AUTH_REQ_DIGEST")),
@@ -212,7 +250,9 @@ async fn authenticate(stream: &mut Box<dyn Stream>, stored: Option<&StoredPasswo
             out.auth_md5(salt);
             send(stream, &mut out).await?;
             match read_message(stream).await? {
-                Some(FrontendMessage::Password(body)) => Ok(other.is_some_and(|s| auth::verify_md5(s, salt, &body))),
+                Some(FrontendMessage::Password(body)) => {
+                    Ok(other.is_some_and(|s| auth::verify_md5(s, salt, &body)))
+                }
                 Some(_) => Ok(false),
                 None => Err(ProtocolError::Malformed("client closed during authentication")),
             }
@@ -220,7 +260,10 @@ async fn authenticate(stream: &mut Box<dyn Stream>, stored: Option<&StoredPasswo
     }
 }
 
-async fn message_loop(stream: &mut Box<dyn Stream>, session: &mut Session) -> Result<(), ProtocolError> {
+async fn message_loop(
+    stream: &mut Box<dyn Stream>,
+    session: &mut Session,
+) -> Result<(), ProtocolError> {
     let mut out = Outbox::new();
     loop {
         let Some(msg) = read_message(stream).await? else {
@@ -239,7 +282,9 @@ async fn message_loop(stream: &mut Box<dyn Stream>, session: &mut Session) -> Re
             }
             FrontendMessage::Flush => send(stream, &mut out).await?,
             FrontendMessage::Terminate => return Ok(()),
-            FrontendMessage::Password(_) | FrontendMessage::Digest(_) | FrontendMessage::Unknown(_) => {
+            FrontendMessage::Password(_)
+            | FrontendMessage::Digest(_)
+            | FrontendMessage::Unknown(_) => {
                 out.error(&SqlError::fatal("08P01", "invalid frontend message type"));
                 send(stream, &mut out).await?;
                 return Ok(());

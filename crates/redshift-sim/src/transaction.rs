@@ -77,7 +77,12 @@ impl Session {
 
     fn begin_implicit(&mut self) {
         if self.tx.is_none() {
-            self.tx = Some(Transaction { work: lock(&self.shared.warehouse).clone(), explicit: false, failed: false, dirty: false });
+            self.tx = Some(Transaction {
+                work: lock(&self.shared.warehouse).clone(),
+                explicit: false,
+                failed: false,
+                dirty: false,
+            });
         }
     }
 
@@ -131,11 +136,19 @@ impl Session {
             return Err(SqlError::new("XX000", "no transaction (simulator bug)"));
         };
         if tx.failed {
-            return Err(SqlError::new("25P02", "current transaction is aborted, commands ignored until end of transaction block"));
+            return Err(SqlError::new(
+                "25P02",
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
         }
         // Execute on a scratch copy so a failing statement leaves no partial change.
         let mut scratch = tx.work.clone();
-        let mut ctx = ExecContext { wh: &mut scratch, user: self.user, session_user: self.session_user, database: &self.database };
+        let mut ctx = ExecContext {
+            wh: &mut scratch,
+            user: self.user,
+            session_user: self.session_user,
+            database: &self.database,
+        };
         let outcome = exec::execute(stmt, &mut ctx)?;
         if !matches!(stmt, Statement::Query(_)) {
             tx.work = scratch;
@@ -170,8 +183,12 @@ impl Session {
                     out.row_description(fields, |i| binary_format(formats, i));
                 }
                 for row in rows {
-                    let values: Vec<Option<Vec<u8>>> =
-                        row.iter().zip(fields).enumerate().map(|(i, (v, f))| v.encode(f.ty, binary_format(formats, i))).collect();
+                    let values: Vec<Option<Vec<u8>>> = row
+                        .iter()
+                        .zip(fields)
+                        .enumerate()
+                        .map(|(i, (v, f))| v.encode(f.ty, binary_format(formats, i)))
+                        .collect();
                     out.data_row(&values);
                 }
                 out.command_complete(&format!("SELECT {}", rows.len()));
@@ -234,7 +251,11 @@ impl Session {
         }
     }
 
-    async fn extended_inner(&mut self, msg: FrontendMessage, out: &mut Outbox) -> Result<(), SqlError> {
+    async fn extended_inner(
+        &mut self,
+        msg: FrontendMessage,
+        out: &mut Outbox,
+    ) -> Result<(), SqlError> {
         match msg {
             FrontendMessage::Parse { name, query, param_types } => {
                 if !param_types.is_empty() {
@@ -242,7 +263,10 @@ impl Session {
                 }
                 let mut statements = parse_script(&query)?;
                 if statements.len() > 1 {
-                    return Err(SqlError::new("42601", "cannot insert multiple commands into a prepared statement"));
+                    return Err(SqlError::new(
+                        "42601",
+                        "cannot insert multiple commands into a prepared statement",
+                    ));
                 }
                 let stmt = statements.pop().transpose()?;
                 self.prepared.insert(name, stmt);
@@ -252,7 +276,12 @@ impl Session {
                 let stmt = self
                     .prepared
                     .get(&statement)
-                    .ok_or_else(|| SqlError::new("26000", format!("prepared statement \"{statement}\" does not exist")))?
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            "26000",
+                            format!("prepared statement \"{statement}\" does not exist"),
+                        )
+                    })?
                     .clone();
                 if !params.is_empty() {
                     return Err(SqlError::unsupported("bind parameters"));
@@ -262,14 +291,18 @@ impl Session {
             }
             FrontendMessage::Describe { kind, name } => {
                 let (stmt, formats) = if kind == b'S' {
-                    let stmt = self
-                        .prepared
-                        .get(&name)
-                        .ok_or_else(|| SqlError::new("26000", format!("prepared statement \"{name}\" does not exist")))?;
+                    let stmt = self.prepared.get(&name).ok_or_else(|| {
+                        SqlError::new(
+                            "26000",
+                            format!("prepared statement \"{name}\" does not exist"),
+                        )
+                    })?;
                     out.parameter_description(0);
                     (stmt.clone(), Vec::new())
                 } else {
-                    let p = self.portals.get(&name).ok_or_else(|| SqlError::new("34000", format!("portal \"{name}\" does not exist")))?;
+                    let p = self.portals.get(&name).ok_or_else(|| {
+                        SqlError::new("34000", format!("portal \"{name}\" does not exist"))
+                    })?;
                     (p.statement.clone(), p.result_formats.clone())
                 };
                 match stmt {
@@ -291,7 +324,9 @@ impl Session {
                 }
             }
             FrontendMessage::Execute { portal, .. } => {
-                let p = self.portals.get(&portal).ok_or_else(|| SqlError::new("34000", format!("portal \"{portal}\" does not exist")))?;
+                let p = self.portals.get(&portal).ok_or_else(|| {
+                    SqlError::new("34000", format!("portal \"{portal}\" does not exist"))
+                })?;
                 let formats = p.result_formats.clone();
                 match p.statement.clone() {
                     None => out.empty_query(),

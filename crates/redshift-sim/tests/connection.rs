@@ -22,11 +22,20 @@ async fn tls_login_reports_redshift_version_and_server_version() {
         "{v}"
     );
     // Extended protocol: typed columns without any pg_type lookup.
-    let row = client.query_one("select version(), current_user, current_database()", &[]).await.expect("extended query");
+    let row = client
+        .query_one("select version(), current_user, current_database()", &[])
+        .await
+        .expect("extended query");
     assert_eq!(row.get::<_, String>(1), "admin");
     assert_eq!(row.get::<_, String>(2), "dev");
     assert_eq!(client.query_one("select 1 as one", &[]).await.expect("int").get::<_, i32>(0), 1);
-    assert!(client.query_one("select has_schema_privilege('sales', 'USAGE')", &[]).await.expect("bool").get::<_, bool>(0));
+    assert!(
+        client
+            .query_one("select has_schema_privilege('sales', 'USAGE')", &[])
+            .await
+            .expect("bool")
+            .get::<_, bool>(0)
+    );
     sim.shutdown().await;
 }
 
@@ -66,7 +75,10 @@ async fn server_version_parameter_is_8_0_2() {
 async fn wrong_password_is_28000() {
     let sim = start_sample().await;
     let err = connect_tls(&sim, "admin", "Wrong1234!", "dev").await.expect_err("must fail");
-    assert_eq!(db_error(&err), ("28000".into(), "password authentication failed for user \"admin\"".into()));
+    assert_eq!(
+        db_error(&err),
+        ("28000".into(), "password authentication failed for user \"admin\"".into())
+    );
     let err = connect_plain(&sim, "nobody", "Whatever1", "dev").await.expect_err("must fail");
     assert_eq!(db_error(&err).1, "password authentication failed for user \"nobody\"");
 }
@@ -77,14 +89,17 @@ async fn unknown_database_is_3d000() {
     let err = connect_tls(&sim, "admin", ADMIN_PASSWORD, "nosuchdb").await.expect_err("must fail");
     assert_eq!(db_error(&err), ("3D000".into(), "database \"nosuchdb\" does not exist".into()));
     // A datashare consumer database can't be connected to (§1.6).
-    let err = connect_tls(&sim, "admin", ADMIN_PASSWORD, "partner_share").await.expect_err("must fail");
+    let err =
+        connect_tls(&sim, "admin", ADMIN_PASSWORD, "partner_share").await.expect_err("must fail");
     assert_eq!(db_error(&err).0, "3D000");
 }
 
 #[tokio::test]
 async fn sha256_user_gets_auth_code_13() {
     let sim = start_sample().await;
-    let err = connect_tls(&sim, "legacy_sha", LEGACY_SHA_PASSWORD, "dev").await.expect_err("tokio-postgres can't do 13");
+    let err = connect_tls(&sim, "legacy_sha", LEGACY_SHA_PASSWORD, "dev")
+        .await
+        .expect_err("tokio-postgres can't do 13");
     assert!(format!("{err:?}").contains("unknown authentication tag `13`"), "{err:?}");
     // A user created with `PASSWORD 'sha256|…'` through SQL behaves the same.
     let client = admin(&sim).await;
@@ -160,7 +175,11 @@ async fn unknown_startup_parameter_policy() {
     let strict = start(Simulator::builder().reject_unknown_startup_params(true)).await;
     let rejected = startup(&strict, b"driver_version\x002.1.0\0").await;
     let text = String::from_utf8_lossy(&rejected);
-    assert!(text.contains("42704") && text.contains("unrecognized configuration parameter \"driver_version\""), "{text}");
+    assert!(
+        text.contains("42704")
+            && text.contains("unrecognized configuration parameter \"driver_version\""),
+        "{text}"
+    );
     let ok = startup(&strict, b"").await;
     assert!(ok.windows(6).any(|w| w == b"8.0.2\0"), "application_name alone is accepted");
 }
@@ -172,7 +191,10 @@ async fn connection_limit_is_enforced_for_regular_users() {
     exec(&client, "CREATE USER limited PASSWORD 'Limited123' CONNECTION LIMIT 1").await;
     let first = connect_tls(&sim, "limited", "Limited123", "dev").await.expect("first session");
     let err = connect_tls(&sim, "limited", "Limited123", "dev").await.expect_err("second session");
-    assert_eq!(db_error(&err), ("53300".into(), "too many connections for user \"limited\"".into()));
+    assert_eq!(
+        db_error(&err),
+        ("53300".into(), "too many connections for user \"limited\"".into())
+    );
     drop(first);
     tokio::time::sleep(Duration::from_millis(200)).await;
     connect_tls(&sim, "limited", "Limited123", "dev").await.expect("slot freed");
@@ -183,10 +205,14 @@ async fn cancel_request_stops_a_running_query() {
     let sim = start_sample().await;
     let client = connect_plain(&sim, "admin", ADMIN_PASSWORD, "dev").await.expect("plain login");
     let token = client.cancel_token();
-    let running = tokio::spawn(async move { client.simple_query("select pg_sleep(30)").await.map(|_| ()) });
+    let running =
+        tokio::spawn(async move { client.simple_query("select pg_sleep(30)").await.map(|_| ()) });
     tokio::time::sleep(Duration::from_millis(300)).await;
     token.cancel_query(NoTls).await.expect("cancel sent");
-    let result = tokio::time::timeout(Duration::from_secs(5), running).await.expect("cancelled quickly").expect("task");
+    let result = tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("cancelled quickly")
+        .expect("task");
     let err = result.expect_err("query was cancelled");
     assert_eq!(db_error(&err), ("57014".into(), "canceling statement due to user request".into()));
 }

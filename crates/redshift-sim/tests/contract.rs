@@ -7,17 +7,24 @@ mod common;
 
 use common::*;
 use shiftgate_core::sql::{
-    Access, Dialect, QueryResults, SchemaGrant, SchemaKind, SetupPlan, discovery, setup_script, teardown_script, verify,
+    Access, Dialect, QueryResults, SchemaGrant, SchemaKind, SetupPlan, discovery, setup_script,
+    teardown_script, verify,
 };
 use tokio_postgres::Client;
 
-async fn run_queries(client: &Client, queries: &[shiftgate_core::sql::CatalogQuery], results: &mut QueryResults) {
+async fn run_queries(
+    client: &Client,
+    queries: &[shiftgate_core::sql::CatalogQuery],
+    results: &mut QueryResults,
+) {
     for q in queries {
         let outcome = match client.simple_query(&q.sql).await {
             Ok(msgs) => Ok(msgs
                 .into_iter()
                 .filter_map(|m| match m {
-                    tokio_postgres::SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect()),
+                    tokio_postgres::SimpleQueryMessage::Row(r) => {
+                        Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                    }
                     _ => None,
                 })
                 .collect()),
@@ -45,10 +52,26 @@ fn plan(access: Access) -> SetupPlan {
         password: "Catalog1234".into(),
         access,
         schemas: vec![
-            SchemaGrant { name: "sales".into(), kind: SchemaKind::Local, owners: vec!["etl_loader".into()] },
-            SchemaGrant { name: "marketing".into(), kind: SchemaKind::Local, owners: vec!["admin".into()] },
-            SchemaGrant { name: "finance data".into(), kind: SchemaKind::Local, owners: vec!["admin".into()] },
-            SchemaGrant { name: "spectrum_events".into(), kind: SchemaKind::External, owners: vec![] },
+            SchemaGrant {
+                name: "sales".into(),
+                kind: SchemaKind::Local,
+                owners: vec!["etl_loader".into()],
+            },
+            SchemaGrant {
+                name: "marketing".into(),
+                kind: SchemaKind::Local,
+                owners: vec!["admin".into()],
+            },
+            SchemaGrant {
+                name: "finance data".into(),
+                kind: SchemaKind::Local,
+                owners: vec!["admin".into()],
+            },
+            SchemaGrant {
+                name: "spectrum_events".into(),
+                kind: SchemaKind::External,
+                owners: vec![],
+            },
         ],
         datashare_databases: vec!["partner_share".into()],
         connection_limit: Some(5),
@@ -63,7 +86,10 @@ async fn full_cycle(access: Access) {
     let mut results = QueryResults::new();
     run_queries(&admin_client, &discovery::queries(Dialect::Redshift), &mut results).await;
     let found = discovery::evaluate(Dialect::Redshift, &results).expect("discovery parses");
-    assert!(found.schemas.iter().any(|s| s.name == "spectrum_events" && s.kind == SchemaKind::External), "{found:?}");
+    assert!(
+        found.schemas.iter().any(|s| s.name == "spectrum_events" && s.kind == SchemaKind::External),
+        "{found:?}"
+    );
     assert_eq!(found.datashare_databases, vec!["partner_share".to_string()]);
 
     let plan = plan(access);
@@ -71,7 +97,8 @@ async fn full_cycle(access: Access) {
     run_script(&admin_client, &setup).await;
 
     // Verification as the new user, like the app does.
-    let user = connect_tls(&sim, "metamapper", "Catalog1234", "dev").await.expect("catalog user logs in");
+    let user =
+        connect_tls(&sim, "metamapper", "Catalog1234", "dev").await.expect("catalog user logs in");
     let mut results = QueryResults::new();
     run_queries(&user, &verify::plan_queries(&plan).expect("queries"), &mut results).await;
     let probes = verify::probe_queries(&plan, &results).expect("probes");
@@ -87,7 +114,11 @@ async fn full_cycle(access: Access) {
     assert!(report.datashares.iter().all(|d| d.visible) && !report.datashares.is_empty());
 
     // A missing grant shows up as a failed verdict.
-    exec(&admin_client, &format!("REVOKE SELECT ON sales.customers FROM {} metamapper_ro", plan.access.kind_word())).await;
+    exec(
+        &admin_client,
+        &format!("REVOKE SELECT ON sales.customers FROM {} metamapper_ro", plan.access.kind_word()),
+    )
+    .await;
     let mut again = QueryResults::new();
     run_queries(&user, &verify::plan_queries(&plan).expect("queries"), &mut again).await;
     let report = verify::evaluate(&plan, &again).expect("report");
@@ -103,7 +134,9 @@ async fn full_cycle(access: Access) {
     run_script(&admin_client, &teardown_script(&plan).expect("teardown")).await;
     let w = sim.catalog();
     assert!(w.user_by_name("metamapper").is_none());
-    assert!(w.group_by_name("metamapper_ro").is_none() && w.role_by_name("metamapper_ro").is_none());
+    assert!(
+        w.group_by_name("metamapper_ro").is_none() && w.role_by_name("metamapper_ro").is_none()
+    );
     assert_eq!(w.default_acls().count(), 0);
 }
 
@@ -121,15 +154,22 @@ async fn role_setup_verify_teardown() {
 async fn vendor_original_script_matches_expectations() {
     let sim = start_sample().await;
     let c = admin(&sim).await;
-    let script = shiftgate_core::sql::vendor::vendor_original_script("metamapper", "sales").expect("script");
+    let script =
+        shiftgate_core::sql::vendor::vendor_original_script("metamapper", "sales").expect("script");
     let mut outcomes = Vec::new();
     for s in script.statements() {
         outcomes.push(c.batch_execute(s.sql()).await.map_err(|e| db_error(&e)));
     }
     assert_eq!(outcomes.len(), 8, "{outcomes:?}");
-    assert_eq!(outcomes[0].as_ref().map_err(|e| e.1.as_str()), Err("syntax error at or near \"=\""));
+    assert_eq!(
+        outcomes[0].as_ref().map_err(|e| e.1.as_str()),
+        Err("syntax error at or near \"=\"")
+    );
     assert!(outcomes[1].is_ok());
     for o in &outcomes[2..5] {
-        assert_eq!(o.as_ref().map_err(|e| e.1.as_str()), Err("group \"metamapper\" does not exist"));
+        assert_eq!(
+            o.as_ref().map_err(|e| e.1.as_str()),
+            Err("group \"metamapper\" does not exist")
+        );
     }
 }

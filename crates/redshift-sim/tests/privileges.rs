@@ -24,7 +24,10 @@ async fn create_user_grammar_and_password_policy() {
     exec(&c, "CREATE USER mm WITH PASSWORD 'Metamapper1' CONNECTION LIMIT 5 SYSLOG ACCESS RESTRICTED NOCREATEDB NOCREATEUSER").await;
     exec(&c, "CREATE USER hashed PASSWORD 'md50123456789abcdef0123456789abcdef'").await;
     exec(&c, "CREATE USER iam_only PASSWORD DISABLE CONNECTION LIMIT UNLIMITED").await;
-    assert_eq!(expect_err(&c, "CREATE USER mm PASSWORD 'Metamapper1'").await, ("42710".into(), "user \"mm\" already exists".into()));
+    assert_eq!(
+        expect_err(&c, "CREATE USER mm PASSWORD 'Metamapper1'").await,
+        ("42710".into(), "user \"mm\" already exists".into())
+    );
     // md5 login with the stored hash formula; ALTER USER changes it.
     connect_tls(&sim, "mm", "Metamapper1", "dev").await.expect("mm logs in");
     exec(&c, "ALTER USER mm PASSWORD 'Changed1234'").await;
@@ -44,14 +47,22 @@ async fn user_names_keep_case_other_identifiers_fold() {
     assert!(w.user_by_name("MixedUser").is_some());
     assert!(w.group_by_name("readers_g").is_some());
     exec(&c, "GRANT USAGE ON SCHEMA \"Finance Data\" TO GROUP \"READERS_G\"").await;
-    assert_eq!(scalar(&c, "select quote_ident(nspname) from pg_namespace where nspname like 'finance%'").await, "\"finance data\"");
+    assert_eq!(
+        scalar(&c, "select quote_ident(nspname) from pg_namespace where nspname like 'finance%'")
+            .await,
+        "\"finance data\""
+    );
 }
 
 #[tokio::test]
 async fn group_flow_grants_and_privilege_checks() {
     let sim = start_sample().await;
     let c = admin(&sim).await;
-    exec(&c, "CREATE USER mm PASSWORD 'Metamapper1'; CREATE GROUP mm_ro; ALTER GROUP mm_ro ADD USER mm").await;
+    exec(
+        &c,
+        "CREATE USER mm PASSWORD 'Metamapper1'; CREATE GROUP mm_ro; ALTER GROUP mm_ro ADD USER mm",
+    )
+    .await;
     let mm = connect_tls(&sim, "mm", "Metamapper1", "dev").await.expect("login");
     assert_eq!(scalar(&mm, "select has_schema_privilege('sales', 'USAGE')").await, "f");
     assert_eq!(
@@ -75,7 +86,10 @@ async fn group_flow_grants_and_privilege_checks() {
     // The snapshot doesn't cover a table created later.
     exec(&c, "CREATE TABLE sales.later (id int)").await;
     assert_eq!(scalar(&mm, "select has_table_privilege('sales.later', 'SELECT')").await, "f");
-    assert_eq!(expect_err(&mm, "select has_table_privilege('sales.nosuch', 'SELECT')").await.0, "42P01");
+    assert_eq!(
+        expect_err(&mm, "select has_table_privilege('sales.nosuch', 'SELECT')").await.0,
+        "42P01"
+    );
 }
 
 #[tokio::test]
@@ -89,9 +103,18 @@ async fn rbac_roles() {
     let an = connect_tls(&sim, "analyst", ANALYST_PASSWORD, "dev").await.expect("login");
     assert_eq!(scalar(&an, "select has_schema_privilege('sales', 'USAGE')").await, "t");
     exec(&an, "select 1 from sales.orders limit 0").await;
-    assert_eq!(column(&an, "select role_name from svv_roles order by role_name").await, vec!["reader"]);
-    assert_eq!(expect_err(&c, "DROP ROLE reader").await.1, "cannot drop this role since it has been granted on a user");
-    assert_eq!(expect_err(&c, "ALTER GROUP reader ADD USER analyst").await.1, "group \"reader\" does not exist");
+    assert_eq!(
+        column(&an, "select role_name from svv_roles order by role_name").await,
+        vec!["reader"]
+    );
+    assert_eq!(
+        expect_err(&c, "DROP ROLE reader").await.1,
+        "cannot drop this role since it has been granted on a user"
+    );
+    assert_eq!(
+        expect_err(&c, "ALTER GROUP reader ADD USER analyst").await.1,
+        "group \"reader\" does not exist"
+    );
     exec(&c, "DROP ROLE reader FORCE").await;
     assert_eq!(scalar(&an, "select has_schema_privilege('sales', 'USAGE')").await, "f");
 }
@@ -107,9 +130,18 @@ async fn default_privileges_follow_the_named_creator() {
     let etl = connect_tls(&sim, "etl_loader", ETL_PASSWORD, "dev").await.expect("etl login");
     exec(&etl, "CREATE TABLE sales.by_etl (id integer, note varchar(100))").await;
     exec(&etl, "CREATE VIEW sales.v_by_etl AS SELECT id FROM sales.by_etl").await;
-    exec(&etl, "CREATE VIEW sales.v_lb AS SELECT id, note FROM sales.by_etl WITH NO SCHEMA BINDING").await;
+    exec(
+        &etl,
+        "CREATE VIEW sales.v_lb AS SELECT id, note FROM sales.by_etl WITH NO SCHEMA BINDING",
+    )
+    .await;
     // A regular user may not name another user (§1.4).
-    assert_eq!(expect_err(&etl, "ALTER DEFAULT PRIVILEGES FOR USER admin GRANT SELECT ON TABLES TO mm").await.0, "42501");
+    assert_eq!(
+        expect_err(&etl, "ALTER DEFAULT PRIVILEGES FOR USER admin GRANT SELECT ON TABLES TO mm")
+            .await
+            .0,
+        "42501"
+    );
     // pg_default_acl: own rows only for regular users.
     assert_eq!(rows(&etl, "select defacluser, defaclacl from pg_default_acl").await.len(), 1);
     let mm = connect_tls(&sim, "mm", "Metamapper1", "dev").await.expect("mm login");
@@ -118,7 +150,10 @@ async fn default_privileges_follow_the_named_creator() {
     exec(&mm, "SELECT 1 FROM sales.v_lb LIMIT 0").await;
     assert_eq!(scalar(&mm, "select has_table_privilege('sales.v_by_etl', 'SELECT')").await, "t");
     assert_eq!(scalar(&mm, "select has_table_privilege('sales.by_admin', 'SELECT')").await, "f");
-    assert_eq!(expect_err(&mm, "SELECT 1 FROM sales.by_admin LIMIT 0").await.1, "permission denied for relation by_admin");
+    assert_eq!(
+        expect_err(&mm, "SELECT 1 FROM sales.by_admin LIMIT 0").await.1,
+        "permission denied for relation by_admin"
+    );
     let cols = rows(&mm, "SELECT view_schema, view_name, col_name, col_type FROM pg_get_late_binding_view_cols() cols(view_schema name, view_name name, col_name name, col_type varchar, col_num int) WHERE view_name = 'v_lb' ORDER BY view_schema, view_name, col_num").await;
     assert_eq!(cols.len(), 2);
     assert_eq!(cols[1][3].as_deref(), Some("character varying(100)"));
@@ -128,13 +163,21 @@ async fn default_privileges_follow_the_named_creator() {
 async fn teardown_order_drop_group_and_user() {
     let sim = start_sample().await;
     let c = admin(&sim).await;
-    exec(&c, "CREATE USER mm PASSWORD 'Metamapper1'; CREATE GROUP mm_ro; ALTER GROUP mm_ro ADD USER mm").await;
+    exec(
+        &c,
+        "CREATE USER mm PASSWORD 'Metamapper1'; CREATE GROUP mm_ro; ALTER GROUP mm_ro ADD USER mm",
+    )
+    .await;
     exec(&c, "GRANT USAGE ON SCHEMA sales TO GROUP mm_ro; GRANT SELECT ON ALL TABLES IN SCHEMA sales TO GROUP mm_ro").await;
     exec(&c, "ALTER DEFAULT PRIVILEGES FOR USER etl_loader IN SCHEMA sales GRANT SELECT ON TABLES TO GROUP mm_ro").await;
     exec(&c, "GRANT USAGE ON SCHEMA spectrum_events TO GROUP mm_ro; GRANT USAGE ON DATABASE partner_share TO GROUP mm_ro").await;
     exec(&c, "GRANT SELECT ON pg_catalog.svv_table_info TO GROUP mm_ro").await;
     exec(&c, "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO mm").await;
-    let blocked = ("55006".to_string(), "group \"mm_ro\" can't be dropped because the group has a privilege on some object".to_string());
+    let blocked = (
+        "55006".to_string(),
+        "group \"mm_ro\" can't be dropped because the group has a privilege on some object"
+            .to_string(),
+    );
     assert_eq!(expect_err(&c, "DROP GROUP mm_ro").await, blocked);
     exec(&c, "ALTER DEFAULT PRIVILEGES FOR USER etl_loader IN SCHEMA sales REVOKE SELECT ON TABLES FROM GROUP mm_ro").await;
     exec(&c, "REVOKE SELECT ON ALL TABLES IN SCHEMA sales FROM GROUP mm_ro").await;
@@ -145,14 +188,23 @@ async fn teardown_order_drop_group_and_user() {
     exec(&c, "REVOKE SELECT ON pg_catalog.svv_table_info FROM GROUP mm_ro").await;
     exec(&c, "ALTER GROUP mm_ro DROP USER mm").await;
     exec(&c, "DROP GROUP mm_ro").await;
-    assert_eq!(expect_err(&c, "DROP GROUP mm_ro").await, ("42704".into(), "group \"mm_ro\" does not exist".into()));
+    assert_eq!(
+        expect_err(&c, "DROP GROUP mm_ro").await,
+        ("42704".into(), "group \"mm_ro\" does not exist".into())
+    );
     assert_eq!(
         expect_err(&c, "DROP USER IF EXISTS mm").await,
-        ("55006".into(), "user \"mm\" can't be dropped because the user has a privilege on some object".into())
+        (
+            "55006".into(),
+            "user \"mm\" can't be dropped because the user has a privilege on some object".into()
+        )
     );
     exec(&c, "ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM mm").await;
     exec(&c, "DROP USER IF EXISTS mm; DROP USER IF EXISTS mm").await;
-    assert_eq!(expect_err(&c, "DROP USER etl_loader").await.1, "user \"etl_loader\" can't be dropped because the user owns some object");
+    assert_eq!(
+        expect_err(&c, "DROP USER etl_loader").await.1,
+        "user \"etl_loader\" can't be dropped because the user owns some object"
+    );
 }
 
 #[tokio::test]
@@ -165,11 +217,17 @@ async fn system_table_grants_are_accepted() {
         expect_err(&mm, "select \"table\" from svv_table_info").await,
         ("42501".into(), "permission denied for relation svv_table_info".into())
     );
-    assert_eq!(scalar(&c, "select has_table_privilege('mm', 'svv_table_info', 'SELECT')").await, "f");
+    assert_eq!(
+        scalar(&c, "select has_table_privilege('mm', 'svv_table_info', 'SELECT')").await,
+        "f"
+    );
     exec(&c, "GRANT SELECT ON ALL TABLES IN SCHEMA pg_catalog TO mm").await;
     exec(&c, "GRANT SELECT ON pg_catalog.svv_table_info TO GROUP stats").await;
     exec(&c, "GRANT SELECT ON ALL TABLES IN SCHEMA information_schema TO mm").await;
-    assert_eq!(scalar(&c, "select has_table_privilege('mm', 'svv_table_info', 'SELECT')").await, "t");
+    assert_eq!(
+        scalar(&c, "select has_table_privilege('mm', 'svv_table_info', 'SELECT')").await,
+        "t"
+    );
     assert!(!rows(&mm, "select \"table\" from svv_table_info").await.is_empty());
 }
 
@@ -178,51 +236,115 @@ async fn visibility_of_svv_views_follows_access() {
     let sim = start_sample().await;
     let c = admin(&sim).await;
     let an = connect_tls(&sim, "analyst", ANALYST_PASSWORD, "dev").await.expect("login");
-    assert!(column(&an, "SELECT schemaname FROM svv_external_schemas ORDER BY schemaname").await.is_empty());
+    assert!(
+        column(&an, "SELECT schemaname FROM svv_external_schemas ORDER BY schemaname")
+            .await
+            .is_empty()
+    );
     assert_eq!(
         column(&an, "SELECT database_name FROM svv_redshift_databases WHERE database_type = 'shared' ORDER BY database_name").await,
         Vec::<String>::new()
     );
-    assert_eq!(column(&c, "SELECT schemaname FROM svv_external_schemas").await, vec!["spectrum_events"]);
+    assert_eq!(
+        column(&c, "SELECT schemaname FROM svv_external_schemas").await,
+        vec!["spectrum_events"]
+    );
     exec(&c, "GRANT USAGE ON SCHEMA spectrum_events TO analyst; GRANT USAGE ON DATABASE partner_share TO analyst").await;
-    assert_eq!(column(&an, "SELECT schemaname FROM svv_external_schemas").await, vec!["spectrum_events"]);
+    assert_eq!(
+        column(&an, "SELECT schemaname FROM svv_external_schemas").await,
+        vec!["spectrum_events"]
+    );
     assert_eq!(
         column(&an, "SELECT tablename FROM svv_external_tables WHERE schemaname = 'spectrum_events' ORDER BY schemaname, tablename").await,
         vec!["clicks", "page_views"]
     );
-    assert_eq!(column(&an, "SELECT database_name FROM svv_redshift_databases WHERE database_type = 'shared'").await, vec!["partner_share"]);
+    assert_eq!(
+        column(
+            &an,
+            "SELECT database_name FROM svv_redshift_databases WHERE database_type = 'shared'"
+        )
+        .await,
+        vec!["partner_share"]
+    );
     let all = column(
         &an,
         "SELECT schema_name || '/' || schema_type FROM svv_all_schemas WHERE database_name IN ('dev', 'partner_share') ORDER BY 1",
     )
     .await;
-    assert!(all.contains(&"spectrum_events/external".to_string()) && all.contains(&"public/shared".to_string()), "{all:?}");
+    assert!(
+        all.contains(&"spectrum_events/external".to_string())
+            && all.contains(&"public/shared".to_string()),
+        "{all:?}"
+    );
     // pg_* catalogs show everything, including schemas the user can't use.
-    let names = column(&an, "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY nspname").await;
+    let names = column(
+        &an,
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY nspname",
+    )
+    .await;
     assert!(names.contains(&"sales".to_string()) && names.contains(&"finance data".to_string()));
     let owners = rows(&an, "SELECT schemaname, tableowner AS owner FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') UNION ALL SELECT schemaname, viewowner AS owner FROM pg_views WHERE schemaname NOT IN ('pg_catalog', 'information_schema')").await;
-    assert!(owners.iter().any(|r| r[0].as_deref() == Some("sales") && r[1].as_deref() == Some("etl_loader")));
-    assert_eq!(column(&an, "select usename from pg_user where usesuper = true order by usename").await, vec!["admin", "rdsdb"]);
-    assert_eq!(scalar(&an, "select grolist from pg_group where groname = 'analysts'").await.chars().next(), Some('{'));
+    assert!(
+        owners
+            .iter()
+            .any(|r| r[0].as_deref() == Some("sales") && r[1].as_deref() == Some("etl_loader"))
+    );
+    assert_eq!(
+        column(&an, "select usename from pg_user where usesuper = true order by usename").await,
+        vec!["admin", "rdsdb"]
+    );
+    assert_eq!(
+        scalar(&an, "select grolist from pg_group where groname = 'analysts'").await.chars().next(),
+        Some('{')
+    );
 }
 
 #[tokio::test]
 async fn leader_node_rule_and_unsupported_statements() {
     let sim = start_sample().await;
     let c = admin(&sim).await;
-    let leader = ("0A000".to_string(), "Specified types or functions (one per INFO message) not supported on Redshift tables.".to_string());
-    assert_eq!(expect_err(&c, "select has_table_privilege('sales.orders', 'SELECT') from sales.orders").await, leader);
+    let leader = (
+        "0A000".to_string(),
+        "Specified types or functions (one per INFO message) not supported on Redshift tables."
+            .to_string(),
+    );
+    assert_eq!(
+        expect_err(&c, "select has_table_privilege('sales.orders', 'SELECT') from sales.orders")
+            .await,
+        leader
+    );
     assert_eq!(expect_err(&c, "select version() from svv_external_schemas").await, leader);
     assert_eq!(expect_err(&c, "select schemaname from svv_external_schemas where has_schema_privilege(schemaname, 'USAGE')").await, leader);
     // Fine over pg_* catalogs.
-    exec(&c, "select nspname, has_schema_privilege(current_user, nspname, 'USAGE') from pg_namespace").await;
-    assert_eq!(expect_err(&c, "VACUUM").await, ("0A000".into(), "not supported by the simulator: VACUUM".into()));
-    assert_eq!(expect_err(&c, "CREATE DATABASE x").await, ("0A000".into(), "not supported by the simulator: CREATE DATABASE".into()));
-    assert_eq!(expect_err(&c, "select n.nspname from pg_namespace n join pg_class c on c.relnamespace = n.oid").await.0, "0A000");
+    exec(
+        &c,
+        "select nspname, has_schema_privilege(current_user, nspname, 'USAGE') from pg_namespace",
+    )
+    .await;
+    assert_eq!(
+        expect_err(&c, "VACUUM").await,
+        ("0A000".into(), "not supported by the simulator: VACUUM".into())
+    );
+    assert_eq!(
+        expect_err(&c, "CREATE DATABASE x").await,
+        ("0A000".into(), "not supported by the simulator: CREATE DATABASE".into())
+    );
+    assert_eq!(
+        expect_err(
+            &c,
+            "select n.nspname from pg_namespace n join pg_class c on c.relnamespace = n.oid"
+        )
+        .await
+        .0,
+        "0A000"
+    );
     assert_eq!(expect_err(&c, "select count(*) from pg_class").await.0, "0A000");
     assert_eq!(expect_err(&c, "select * from svv_tables").await.0, "0A000");
     assert_eq!(expect_err(&c, "select * from information_schema.tables").await.0, "0A000");
-    assert_eq!(expect_err(&c, "select * from nosuch").await, ("42P01".into(), "relation \"nosuch\" does not exist".into()));
+    assert_eq!(
+        expect_err(&c, "select * from nosuch").await,
+        ("42P01".into(), "relation \"nosuch\" does not exist".into())
+    );
     assert_eq!(expect_err(&c, "select nosuch from pg_user").await.0, "42703");
 }
 
@@ -233,7 +355,10 @@ async fn transactions_and_multi_statement_queries() {
     // Each statement of a multi-statement Query gets its own CommandComplete.
     let msgs =
         c.simple_query("CREATE GROUP g1; CREATE GROUP g2; SELECT groname FROM pg_group WHERE groname IN ('g1','g2')").await.expect("batch");
-    let completes = msgs.iter().filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::CommandComplete(_))).count();
+    let completes = msgs
+        .iter()
+        .filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::CommandComplete(_)))
+        .count();
     assert_eq!(completes, 3);
     // An error later in the string rolls back the implicit transaction.
     assert_eq!(expect_err(&c, "CREATE GROUP g3; CREATE GROUP g3").await.0, "42710");
@@ -267,10 +392,16 @@ async fn session_authorization_switches_current_user() {
     assert_eq!(scalar(&c, "select session_user").await, "admin");
     exec(&c, "CREATE TABLE sales.owned_by_etl (id int)").await;
     exec(&c, "RESET SESSION AUTHORIZATION").await;
-    assert_eq!(scalar(&c, "select tableowner from pg_tables where tablename = 'owned_by_etl'").await, "etl_loader");
+    assert_eq!(
+        scalar(&c, "select tableowner from pg_tables where tablename = 'owned_by_etl'").await,
+        "etl_loader"
+    );
     let an = connect_tls(&sim, "analyst", ANALYST_PASSWORD, "dev").await.expect("login");
     assert_eq!(expect_err(&an, "SET SESSION AUTHORIZATION 'admin'").await.0, "42501");
-    assert_eq!(expect_err(&an, "CREATE TABLE sales.t (id int)").await.1, "permission denied for schema sales");
+    assert_eq!(
+        expect_err(&an, "CREATE TABLE sales.t (id int)").await.1,
+        "permission denied for schema sales"
+    );
 }
 
 /// The vendor's script (seed-redshift-guide.md with `<schema>` = sales), one statement at a time, as
@@ -322,12 +453,22 @@ async fn vendor_script_fails_where_redshift_md_predicts() {
     assert_eq!(&results[5..], &[Ok(()), Ok(()), Ok(())]);
     // Statement 6 covers only tables the admin creates later, in any schema (§1.7 #6).
     exec(&c, "CREATE TABLE marketing.admin_later (id int)").await;
-    assert_eq!(scalar(&c, "select has_table_privilege('metamapper', 'marketing.admin_later', 'SELECT')").await, "t");
+    assert_eq!(
+        scalar(&c, "select has_table_privilege('metamapper', 'marketing.admin_later', 'SELECT')")
+            .await,
+        "t"
+    );
     let etl = connect_tls(&sim, "etl_loader", ETL_PASSWORD, "dev").await.expect("etl");
     exec(&etl, "CREATE TABLE sales.etl_later (id int)").await;
-    assert_eq!(scalar(&c, "select has_table_privilege('metamapper', 'sales.etl_later', 'SELECT')").await, "f");
+    assert_eq!(
+        scalar(&c, "select has_table_privilege('metamapper', 'sales.etl_later', 'SELECT')").await,
+        "f"
+    );
     // Statement 8 opened superuser-only system views.
-    assert_eq!(scalar(&c, "select has_table_privilege('metamapper', 'svv_table_info', 'SELECT')").await, "t");
+    assert_eq!(
+        scalar(&c, "select has_table_privilege('metamapper', 'svv_table_info', 'SELECT')").await,
+        "t"
+    );
 }
 
 #[tokio::test]
@@ -335,11 +476,21 @@ async fn pg_class_attribute_and_external_catalogs() {
     let sim = start_sample().await;
     let c = admin(&sim).await;
     let oid = scalar(&c, "select oid from pg_class where relname = 'orders'").await;
-    let cols = column(&c, &format!("select attname from pg_attribute where attrelid = {oid} and attnum > 0 order by attnum")).await;
+    let cols = column(
+        &c,
+        &format!(
+            "select attname from pg_attribute where attrelid = {oid} and attnum > 0 order by attnum"
+        ),
+    )
+    .await;
     assert_eq!(cols, vec!["order_id", "customer_id", "amount", "ordered_at"]);
     // Late-binding views have no pg_attribute rows (redshift.md §1.6).
     let lb = scalar(&c, "select oid from pg_class where relname = 'v_orders_lb'").await;
-    assert!(column(&c, &format!("select attname from pg_attribute where attrelid = {lb}")).await.is_empty());
+    assert!(
+        column(&c, &format!("select attname from pg_attribute where attrelid = {lb}"))
+            .await
+            .is_empty()
+    );
     assert_eq!(scalar(&c, "select relkind from pg_class where relname = 'v_orders_lb'").await, "v");
     assert_eq!(column(&c, "select esname from pg_external_schema").await, vec!["spectrum_events"]);
     assert_eq!(

@@ -45,7 +45,13 @@ pub enum TlsProblem {
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum SshProblem {
     /// The hop itself could not be reached (TCP to it, or a channel to it through the previous hop).
-    HopUnreachable { hop_host: String, hop_port: u16, io: Option<IoKind>, timed_out: bool, through: Option<String> },
+    HopUnreachable {
+        hop_host: String,
+        hop_port: u16,
+        io: Option<IoKind>,
+        timed_out: bool,
+        through: Option<String>,
+    },
     /// The server's host key is in no known_hosts file and nobody confirmed it.
     HostKeyUnknown { hop_host: String, hop_port: u16, key_type: String, fingerprint: String },
     /// The server presented a different key than the one recorded (possible man-in-the-middle).
@@ -154,15 +160,27 @@ fn is_redshift_host(host: &str) -> bool {
 
 /// Classify a failure.
 pub fn diagnose(f: &FailureFacts) -> Diagnosis {
-    let server_text = f.server_message.clone().or_else(|| if f.text.is_empty() { None } else { Some(f.text.clone()) });
+    let server_text = f
+        .server_message
+        .clone()
+        .or_else(|| if f.text.is_empty() { None } else { Some(f.text.clone()) });
     let msg = f.server_message.as_deref().unwrap_or(&f.text);
     let lower_all = format!("{} {}", msg, f.text).to_ascii_lowercase();
     let redshift = f.engine == Some(Engine::Redshift) || is_redshift_host(&f.host);
     let target = format!("{}:{}", f.host, f.port);
-    let mk = |cause: Cause, summary: String, hint: String| Diagnosis { cause, summary, hint, server_text: server_text.clone() };
+    let mk = |cause: Cause, summary: String, hint: String| Diagnosis {
+        cause,
+        summary,
+        hint,
+        server_text: server_text.clone(),
+    };
 
     if f.cancelled {
-        return mk(Cause::Cancelled, "Cancelled before it finished.".into(), "Run the test again when ready.".into());
+        return mk(
+            Cause::Cancelled,
+            "Cancelled before it finished.".into(),
+            "Run the test again when ready.".into(),
+        );
     }
 
     if let Some(problem) = &f.ssh {
@@ -174,7 +192,9 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
         match state {
             "28P01" => return wrong_password(f, mk),
             "28000" => {
-                if lower_all.contains("no pg_hba.conf entry") || lower_all.contains("pg_hba.conf rejects") {
+                if lower_all.contains("no pg_hba.conf entry")
+                    || lower_all.contains("pg_hba.conf rejects")
+                {
                     if lower_all.contains("ssl off") || lower_all.contains("no encryption") {
                         return mk(
                             Cause::ServerRequiresTls,
@@ -211,7 +231,11 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
                 } else {
                     "Check the database name; list databases with `psql -l` or connect to \"postgres\".".to_string()
                 };
-                return mk(Cause::UnknownDatabase, format!("Database \"{}\" does not exist on {target}.", f.database), hint);
+                return mk(
+                    Cause::UnknownDatabase,
+                    format!("Database \"{}\" does not exist on {target}.", f.database),
+                    hint,
+                );
             }
             "53300" => {
                 return mk(
@@ -222,14 +246,17 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
             }
             "57P01" | "57P02" | "57P03" => {
                 let summary = if state == "57P03" {
-                    "The server is starting up or shutting down and is not accepting connections.".to_string()
+                    "The server is starting up or shutting down and is not accepting connections."
+                        .to_string()
                 } else {
-                    "The server is shutting down (or an administrator ended the session).".to_string()
+                    "The server is shutting down (or an administrator ended the session)."
+                        .to_string()
                 };
                 return mk(
                     Cause::ServerShuttingDown,
                     summary,
-                    "Wait for the server (or cluster maintenance/resize) to finish, then retry.".into(),
+                    "Wait for the server (or cluster maintenance/resize) to finish, then retry."
+                        .into(),
                 );
             }
             "42704" if lower_all.contains("unrecognized configuration parameter") => {
@@ -247,7 +274,11 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
                 );
             }
             "57014" => {
-                return mk(Cause::Cancelled, "The query was cancelled.".into(), "Run it again when ready.".into());
+                return mk(
+                    Cause::Cancelled,
+                    "The query was cancelled.".into(),
+                    "Run it again when ready.".into(),
+                );
             }
             _ => {}
         }
@@ -264,7 +295,9 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
             "The password is stored as SHA-256: reset it as plain text (ALTER USER … PASSWORD '<plain>'), which Redshift stores as MD5, or use IAM temporary credentials.".into(),
         );
     }
-    if lower_all.contains("unknown authentication tag") || lower_all.contains("unsupported authentication") {
+    if lower_all.contains("unknown authentication tag")
+        || lower_all.contains("unsupported authentication")
+    {
         return mk(
             Cause::UnsupportedAuth,
             "The server asked for an authentication method this client does not support.".into(),
@@ -324,7 +357,11 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
         } else {
             "The server accepted the connection but did not answer; check that this port is really PostgreSQL and the server is not overloaded.".to_string()
         };
-        return mk(Cause::Timeout, format!("No answer within {} s at stage \"{stage}\" ({target}).", f.timeout_secs), hint);
+        return mk(
+            Cause::Timeout,
+            format!("No answer within {} s at stage \"{stage}\" ({target}).", f.timeout_secs),
+            hint,
+        );
     }
 
     if let Some(kind) = f.io_kind {
@@ -374,7 +411,11 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
         return wrong_password(f, mk);
     }
     if lower_all.contains("does not exist") && lower_all.contains("database") {
-        return mk(Cause::UnknownDatabase, format!("Database \"{}\" does not exist.", f.database), "Check the database name.".into());
+        return mk(
+            Cause::UnknownDatabase,
+            format!("Database \"{}\" does not exist.", f.database),
+            "Check the database name.".into(),
+        );
     }
     if lower_all.contains("too many connections") || lower_all.contains("connection limit") {
         return mk(
@@ -384,7 +425,11 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
         );
     }
     if lower_all.contains("shutting down") {
-        return mk(Cause::ServerShuttingDown, "The server is shutting down.".into(), "Wait and retry.".into());
+        return mk(
+            Cause::ServerShuttingDown,
+            "The server is shutting down.".into(),
+            "Wait and retry.".into(),
+        );
     }
     if lower_all.contains("password missing") || lower_all.contains("password not provided") {
         return mk(
@@ -396,12 +441,19 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
 
     mk(
         Cause::Other,
-        format!("The connection failed at stage \"{}\".", f.stage.as_ref().map(|s| s.label()).unwrap_or_else(|| "connect".into())),
+        format!(
+            "The connection failed at stage \"{}\".",
+            f.stage.as_ref().map(|s| s.label()).unwrap_or_else(|| "connect".into())
+        ),
         "See the exact text below; check host, port, sslmode and credentials.".into(),
     )
 }
 
-fn diagnose_ssh(p: &SshProblem, f: &FailureFacts, mk: impl Fn(Cause, String, String) -> Diagnosis) -> Diagnosis {
+fn diagnose_ssh(
+    p: &SshProblem,
+    f: &FailureFacts,
+    mk: impl Fn(Cause, String, String) -> Diagnosis,
+) -> Diagnosis {
     match p {
         SshProblem::HopUnreachable { hop_host, hop_port, io, timed_out, through } => {
             let at = format!("{hop_host}:{hop_port}");
@@ -529,7 +581,11 @@ mod tests {
         let cases = [
             ("28P01", "password authentication failed for user \"bob\"", Cause::WrongPassword),
             ("28000", "password authentication failed for user \"bob\"", Cause::WrongPassword),
-            ("28000", "no pg_hba.conf entry for host \"1.2.3.4\", user \"bob\", database \"app\", SSL off", Cause::ServerRequiresTls),
+            (
+                "28000",
+                "no pg_hba.conf entry for host \"1.2.3.4\", user \"bob\", database \"app\", SSL off",
+                Cause::ServerRequiresTls,
+            ),
             (
                 "28000",
                 "no pg_hba.conf entry for host \"127.0.0.1\", user \"bob\", database \"app\", no encryption",
@@ -568,7 +624,11 @@ mod tests {
 
     #[test]
     fn io_kinds() {
-        for (k, c) in [(IoKind::NotFound, Cause::DnsFailure), (IoKind::Refused, Cause::Refused), (IoKind::TimedOut, Cause::Timeout)] {
+        for (k, c) in [
+            (IoKind::NotFound, Cause::DnsFailure),
+            (IoKind::Refused, Cause::Refused),
+            (IoKind::TimedOut, Cause::Timeout),
+        ] {
             let mut f = facts();
             f.io_kind = Some(k);
             assert_eq!(diagnose(&f).cause, c);
@@ -603,7 +663,10 @@ mod tests {
     #[test]
     fn ssh_problems() {
         let mut f = facts();
-        f.ssh = Some(SshProblem::ForwardingRefused { hop_host: "bastion".into(), target: "db:5432".into() });
+        f.ssh = Some(SshProblem::ForwardingRefused {
+            hop_host: "bastion".into(),
+            target: "db:5432".into(),
+        });
         assert_eq!(diagnose(&f).cause, Cause::SshForwardingRefused);
         f.ssh = Some(SshProblem::AuthRejected {
             hop_host: "b".into(),

@@ -107,7 +107,12 @@ pub fn redshift_host(host: &str) -> Option<RedshiftHost> {
     if prefix.len() < 3 || prefix.iter().any(|l| l.is_empty()) {
         return None;
     }
-    Some(RedshiftHost { kind, name: prefix[0].to_string(), region: prefix[prefix.len() - 1].to_string(), china })
+    Some(RedshiftHost {
+        kind,
+        name: prefix[0].to_string(),
+        region: prefix[prefix.len() - 1].to_string(),
+        china,
+    })
 }
 
 const ACCEPTED: &str = "Paste one of: a Redshift endpoint (cluster.abc123.us-west-2.redshift.amazonaws.com:5439/dev), \
@@ -125,7 +130,9 @@ pub enum EndpointError {
     InvalidPort { value: String },
     #[error("{key} \"{value}\" is not valid: expected {expected}.")]
     InvalidValue { key: String, value: String, expected: String },
-    #[error("Unterminated {quote} quote starting at character {position}: add the closing {quote}.")]
+    #[error(
+        "Unterminated {quote} quote starting at character {position}: add the closing {quote}."
+    )]
     UnterminatedQuote { quote: char, position: usize },
     #[error("Syntax error at character {position}: {message}")]
     Syntax { position: usize, message: String },
@@ -367,13 +374,21 @@ impl ParsedEndpoint {
     }
 
     /// Apply one libpq keyword. `label` is what the user wrote (`PGPORT`, `Port`), for messages.
-    pub(crate) fn set_param(&mut self, key: &str, label: &str, value: &str) -> Result<(), EndpointError> {
+    pub(crate) fn set_param(
+        &mut self,
+        key: &str,
+        label: &str,
+        value: &str,
+    ) -> Result<(), EndpointError> {
         let first_of_list = |v: &str, ignored: &mut Vec<String>| -> String {
             let mut parts = v.split(',');
             let first = parts.next().unwrap_or_default().trim().to_string();
             let rest: Vec<&str> = parts.collect();
             if !rest.is_empty() {
-                ignored.push(format!("{label}: more values ({}) skipped; Shiftgate connects to the first one", rest.join(",")));
+                ignored.push(format!(
+                    "{label}: more values ({}) skipped; Shiftgate connects to the first one",
+                    rest.join(",")
+                ));
             }
             first
         };
@@ -426,14 +441,18 @@ impl ParsedEndpoint {
                 }
             },
             "sslrootcert" if value == "system" => {
-                self.recognised.push(format!("{label}=system: the system trust store (Shiftgate's default without a CA file)"));
+                self.recognised.push(format!(
+                    "{label}=system: the system trust store (Shiftgate's default without a CA file)"
+                ));
             }
             "sslrootcert" if !value.is_empty() => self.ca_file = Some(PathBuf::from(value)),
             "sslrootcert" => {}
             "application_name" => self.application_name = Some(value.to_string()),
             "fallback_application_name" => self.fallback_application_name = Some(value.to_string()),
             "connect_timeout" => match value.trim().parse::<u32>() {
-                Ok(0) => self.ignored.push(format!("{label}=0 (wait forever) is not supported; the profile keeps its timeout")),
+                Ok(0) => self.ignored.push(format!(
+                    "{label}=0 (wait forever) is not supported; the profile keeps its timeout"
+                )),
                 Ok(secs) => self.connect_timeout_secs = Some(secs),
                 Err(_) => {
                     return Err(EndpointError::InvalidValue {
@@ -443,12 +462,14 @@ impl ParsedEndpoint {
                     });
                 }
             },
-            "service" => self
-                .ignored
-                .push(format!("{}: names an entry in pg_service.conf; import that file to get its settings", shown(label, value))),
-            "passfile" => self
-                .ignored
-                .push(format!("{}: password files are not read from here; import ~/.pgpass to look passwords up", shown(label, value))),
+            "service" => self.ignored.push(format!(
+                "{}: names an entry in pg_service.conf; import that file to get its settings",
+                shown(label, value)
+            )),
+            "passfile" => self.ignored.push(format!(
+                "{}: password files are not read from here; import ~/.pgpass to look passwords up",
+                shown(label, value)
+            )),
             k if LIBPQ_KEYWORDS.contains(&k) => {
                 self.ignored.push(format!("{}: not supported by Shiftgate", shown(label, value)));
             }
@@ -462,7 +483,18 @@ impl ParsedEndpoint {
         macro_rules! take {
             ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
         }
-        take!(host, port, database, user, password, sslmode, ca_file, application_name, connect_timeout_secs, hostaddr);
+        take!(
+            host,
+            port,
+            database,
+            user,
+            password,
+            sslmode,
+            ca_file,
+            application_name,
+            connect_timeout_secs,
+            hostaddr
+        );
         take!(fallback_application_name);
         self.iam |= other.iam;
         self.hint = self.hint.max(other.hint);
@@ -513,7 +545,10 @@ impl ParsedEndpoint {
         line("port", self.port.map(|p| p.to_string()));
         line("database", self.database.clone());
         line("user", self.user.clone());
-        line("password", self.password.as_ref().map(|_| "given (goes to the keychain, not the profile)".into()));
+        line(
+            "password",
+            self.password.as_ref().map(|_| "given (goes to the keychain, not the profile)".into()),
+        );
         line("sslmode", self.sslmode.map(|m| m.to_string()));
         line("CA file", self.ca_file.as_ref().map(|p| p.display().to_string()));
         line("application name", self.application_name.clone());
@@ -576,14 +611,24 @@ fn parse_any(text: &str) -> Result<ParsedEndpoint, EndpointError> {
 fn scheme_of(text: &str) -> Option<(String, &str)> {
     let (scheme, rest) = text.split_once("://")?;
     let first = scheme.chars().next()?;
-    if !first.is_ascii_alphabetic() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-:".contains(c)) {
+    if !first.is_ascii_alphabetic()
+        || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-:".contains(c))
+    {
         return None;
     }
     Some((scheme.to_ascii_lowercase(), rest))
 }
 
 fn is_pg_scheme(scheme: &str) -> bool {
-    matches!(scheme, "postgres" | "postgresql" | "redshift" | "jdbc:redshift" | "jdbc:redshift:iam" | "jdbc:postgresql")
+    matches!(
+        scheme,
+        "postgres"
+            | "postgresql"
+            | "redshift"
+            | "jdbc:redshift"
+            | "jdbc:redshift:iam"
+            | "jdbc:postgresql"
+    )
 }
 
 fn starts_with_libpq_keyword(text: &str) -> bool {
@@ -593,7 +638,10 @@ fn starts_with_libpq_keyword(text: &str) -> bool {
 }
 
 fn decode(s: &str, part: &str) -> Result<String, EndpointError> {
-    percent_decode_str(s).decode_utf8().map(|c| c.into_owned()).map_err(|_| EndpointError::InvalidEncoding { part: part.to_string() })
+    percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| EndpointError::InvalidEncoding { part: part.to_string() })
 }
 
 /// `host[:port]` or `[v6][:port]` (an empty port means the default).
@@ -602,10 +650,15 @@ fn split_host_port(s: &str) -> Result<(String, Option<u16>), EndpointError> {
         if p.is_empty() { Ok(None) } else { parse_port(p).map(Some) }
     };
     if let Some(inner) = s.strip_prefix('[') {
-        let (host, tail) = inner.split_once(']').ok_or_else(|| unknown(" (an IPv6 address in [ ] is missing its closing ])"))?;
+        let (host, tail) = inner
+            .split_once(']')
+            .ok_or_else(|| unknown(" (an IPv6 address in [ ] is missing its closing ])"))?;
         let port = match tail {
             "" => None,
-            t => port_of(t.strip_prefix(':').ok_or_else(|| unknown(format!(" (unexpected \"{t}\" after ])")))?)?,
+            t => port_of(
+                t.strip_prefix(':')
+                    .ok_or_else(|| unknown(format!(" (unexpected \"{t}\" after ])")))?,
+            )?,
         };
         return Ok((host.to_string(), port));
     }
@@ -613,7 +666,9 @@ fn split_host_port(s: &str) -> Result<(String, Option<u16>), EndpointError> {
         return Ok((s.to_string(), None));
     }
     match s.rsplit_once(':') {
-        Some((h, _)) if h.contains(':') => Err(unknown(" (an IPv6 address with a port needs brackets: [::1]:5432)")),
+        Some((h, _)) if h.contains(':') => {
+            Err(unknown(" (an IPv6 address with a port needs brackets: [::1]:5432)"))
+        }
         Some((h, p)) => Ok((h.to_string(), port_of(p)?)),
         None => Ok((s.to_string(), None)),
     }
@@ -668,9 +723,14 @@ fn parse_url(scheme: &str, rest: &str) -> Result<ParsedEndpoint, EndpointError> 
     let first = hosts.next().unwrap_or_default();
     let others: Vec<&str> = hosts.collect();
     if !others.is_empty() {
-        out.ignored.push(format!("other hosts {} skipped; Shiftgate connects to the first one", others.join(", ")));
+        out.ignored.push(format!(
+            "other hosts {} skipped; Shiftgate connects to the first one",
+            others.join(", ")
+        ));
     }
-    let short_iam = iam && !first.starts_with('[') && first.rsplit_once(':').is_some_and(|(_, p)| !p.chars().all(|c| c.is_ascii_digit()));
+    let short_iam = iam
+        && !first.starts_with('[')
+        && first.rsplit_once(':').is_some_and(|(_, p)| !p.chars().all(|c| c.is_ascii_digit()));
     if short_iam {
         let (cluster, region) = first.rsplit_once(':').unwrap_or((first, ""));
         out.ignored.push(format!("cluster \"{cluster}\" in {region} (IAM short form): enter the cluster's endpoint host instead"));
@@ -716,11 +776,15 @@ impl ParsedEndpoint {
             "applicationname" => "application_name",
             "logintimeout" | "connecttimeout" => "connect_timeout",
             "dbuser" => {
-                self.recognised.push(format!("{key}: the database user IAM credentials would be issued for"));
+                self.recognised
+                    .push(format!("{key}: the database user IAM credentials would be issued for"));
                 "user"
             }
             k if JDBC_IAM_KEYS.contains(&k) => {
-                self.ignored.push(format!("{}: IAM setting; IAM auth not supported yet — user/password needed", shown(key, value)));
+                self.ignored.push(format!(
+                    "{}: IAM setting; IAM auth not supported yet — user/password needed",
+                    shown(key, value)
+                ));
                 return Ok(());
             }
             k => k,
@@ -755,8 +819,9 @@ fn parse_host_port(text: &str) -> Result<ParsedEndpoint, EndpointError> {
         }
     };
     let (host, port) = split_host_port(hostport)?;
-    let host_ok =
-        host.parse::<Ipv6Addr>().is_ok() || (!host.is_empty() && host.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')));
+    let host_ok = host.parse::<Ipv6Addr>().is_ok()
+        || (!host.is_empty()
+            && host.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_')));
     if !host_ok {
         return Err(unknown(format!(" (\"{host}\" is not a host name)")));
     }
@@ -814,7 +879,8 @@ pub fn profile_url(p: &Profile) -> String {
         url.push_str(&enc(&p.host));
     }
     url.push_str(&format!(":{}/{}", p.port, enc(&p.database)));
-    let query: Vec<String> = extra_params(p).into_iter().map(|(k, v)| format!("{k}={}", enc(&v))).collect();
+    let query: Vec<String> =
+        extra_params(p).into_iter().map(|(k, v)| format!("{k}={}", enc(&v))).collect();
     url.push('?');
     url.push_str(&query.join("&"));
     url
@@ -822,8 +888,11 @@ pub fn profile_url(p: &Profile) -> String {
 
 /// `psql 'host=… port=… dbname=… user=… sslmode=…'` — one conninfo argument, no password.
 pub fn psql_command(p: &Profile) -> String {
-    let mut parts =
-        vec![format!("host={}", conninfo_quote(&p.host)), format!("port={}", p.port), format!("dbname={}", conninfo_quote(&p.database))];
+    let mut parts = vec![
+        format!("host={}", conninfo_quote(&p.host)),
+        format!("port={}", p.port),
+        format!("dbname={}", conninfo_quote(&p.database)),
+    ];
     if !p.user.is_empty() {
         parts.push(format!("user={}", conninfo_quote(&p.user)));
     }
@@ -837,12 +906,14 @@ mod tests {
 
     #[test]
     fn redshift_host_shapes() {
-        let rs = redshift_host("examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com").unwrap();
+        let rs =
+            redshift_host("examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com").unwrap();
         assert_eq!(
             (rs.kind, rs.name.as_str(), rs.region.as_str(), rs.china),
             (RedshiftKind::Provisioned, "examplecluster", "us-west-2", false)
         );
-        let rs = redshift_host("wg.123456789012.cn-north-1.redshift-serverless.amazonaws.com.cn").unwrap();
+        let rs = redshift_host("wg.123456789012.cn-north-1.redshift-serverless.amazonaws.com.cn")
+            .unwrap();
         assert_eq!((rs.kind, rs.china), (RedshiftKind::Serverless, true));
         assert_eq!(redshift_host("redshift.amazonaws.com"), None);
         assert_eq!(redshift_host("db.example.com"), None);

@@ -86,8 +86,14 @@ pub enum SslMode {
 }
 
 impl SslMode {
-    pub const ALL: [SslMode; 6] =
-        [SslMode::Disable, SslMode::Allow, SslMode::Prefer, SslMode::Require, SslMode::VerifyCa, SslMode::VerifyFull];
+    pub const ALL: [SslMode; 6] = [
+        SslMode::Disable,
+        SslMode::Allow,
+        SslMode::Prefer,
+        SslMode::Require,
+        SslMode::VerifyCa,
+        SslMode::VerifyFull,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -108,11 +114,21 @@ impl SslMode {
     pub fn explanation(self) -> &'static str {
         match self {
             SslMode::Disable => "No encryption. Password and data cross the network in clear text.",
-            SslMode::Allow => "Plain first; encrypt only if the server insists. Certificate not checked.",
-            SslMode::Prefer => "Encrypt if the server offers it, else plain. Certificate not checked.",
-            SslMode::Require => "Always encrypt; fail if the server can't. Certificate not checked.",
-            SslMode::VerifyCa => "Always encrypt and check the certificate chain, but not the host name (CNAME / VPC endpoints).",
-            SslMode::VerifyFull => "Always encrypt, check the chain and that the certificate names this host. Recommended.",
+            SslMode::Allow => {
+                "Plain first; encrypt only if the server insists. Certificate not checked."
+            }
+            SslMode::Prefer => {
+                "Encrypt if the server offers it, else plain. Certificate not checked."
+            }
+            SslMode::Require => {
+                "Always encrypt; fail if the server can't. Certificate not checked."
+            }
+            SslMode::VerifyCa => {
+                "Always encrypt and check the certificate chain, but not the host name (CNAME / VPC endpoints)."
+            }
+            SslMode::VerifyFull => {
+                "Always encrypt, check the chain and that the certificate names this host. Recommended."
+            }
         }
     }
 
@@ -225,6 +241,10 @@ pub struct Profile {
     /// Optional command whose standard output is the password (short-lived tokens).
     pub password_command: Option<String>,
     pub ssh: SshSettings,
+    /// Setups applied with this profile as the admin, one per (catalog user, database); no
+    /// passwords. Read by verify, audit, drift and teardown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applied_plans: Vec<crate::sql::AppliedPlan>,
 }
 
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u32 = 10;
@@ -254,6 +274,7 @@ impl Profile {
             password_mode: SecretMode::Keychain,
             password_command: None,
             ssh: SshSettings::default(),
+            applied_plans: Vec::new(),
         }
     }
 
@@ -290,7 +311,8 @@ impl Profile {
     /// Everything wrong with the profile, field by field. Empty means it can be used to connect.
     pub fn validate(&self) -> Vec<ValidationIssue> {
         let mut issues = Vec::new();
-        let mut push = |field: Field, message: String| issues.push(ValidationIssue { field, message });
+        let mut push =
+            |field: Field, message: String| issues.push(ValidationIssue { field, message });
         let host = self.host.trim();
         if host.is_empty() {
             push(Field::Host, "Host is empty: enter the server's name or IP address.".into());
@@ -307,19 +329,32 @@ impl Profile {
             msg.push_str(" (paste it into the paste box to split it).");
             push(Field::Host, msg);
         } else if host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@') {
-            push(Field::Host, format!("Host \"{host}\" contains characters a host name can't have."));
+            push(
+                Field::Host,
+                format!("Host \"{host}\" contains characters a host name can't have."),
+            );
         }
         if self.port == 0 {
             push(Field::Port, "Port must be between 1 and 65535.".into());
         }
         if self.database.trim().is_empty() {
-            push(Field::Database, format!("Database is empty (the {} default is \"{}\").", self.engine, self.engine.default_database()));
+            push(
+                Field::Database,
+                format!(
+                    "Database is empty (the {} default is \"{}\").",
+                    self.engine,
+                    self.engine.default_database()
+                ),
+            );
         }
         if self.user.trim().is_empty() {
             push(Field::User, "User is empty.".into());
         }
         if self.connect_timeout_secs == 0 || self.connect_timeout_secs > 600 {
-            push(Field::ConnectTimeout, "Connect timeout must be between 1 and 600 seconds.".into());
+            push(
+                Field::ConnectTimeout,
+                "Connect timeout must be between 1 and 600 seconds.".into(),
+            );
         }
         if let Some(ca) = &self.ca_file {
             if ca.as_os_str().is_empty() {
@@ -329,19 +364,28 @@ impl Profile {
                 // silently upgrade, we say so.
                 push(
                     Field::CaFile,
-                    format!("A CA file is set but sslmode {} does not check certificates; choose verify-ca or verify-full.", self.sslmode),
+                    format!(
+                        "A CA file is set but sslmode {} does not check certificates; choose verify-ca or verify-full.",
+                        self.sslmode
+                    ),
                 );
             }
         }
         if let Some(app) = &self.application_name
             && app.len() > 63
         {
-            push(Field::ApplicationName, "Application name is longer than 63 bytes; the server would cut it.".into());
+            push(
+                Field::ApplicationName,
+                "Application name is longer than 63 bytes; the server would cut it.".into(),
+            );
         }
         if self.ssh.enabled && self.ssh.config_alias.as_deref().unwrap_or("").trim().is_empty() {
             {
-                for (i, hop) in std::iter::once(&self.ssh.bastion).chain(self.ssh.jump_hosts.iter()).enumerate() {
-                    let which = if i == 0 { "SSH host".to_string() } else { format!("Jump host {i}") };
+                for (i, hop) in
+                    std::iter::once(&self.ssh.bastion).chain(self.ssh.jump_hosts.iter()).enumerate()
+                {
+                    let which =
+                        if i == 0 { "SSH host".to_string() } else { format!("Jump host {i}") };
                     if hop.host.trim().is_empty() {
                         push(Field::Ssh, format!("{which} is empty."));
                     }
@@ -417,7 +461,9 @@ pub fn split_pasted_host(host: &str) -> Option<PastedHost> {
     // An IPv6 literal in brackets keeps its colons.
     let (h, port) = if let Some(stripped) = hostport.strip_prefix('[') {
         match stripped.split_once(']') {
-            Some((h6, tail)) => (h6.to_string(), tail.strip_prefix(':').and_then(|p| p.parse::<u16>().ok())),
+            Some((h6, tail)) => {
+                (h6.to_string(), tail.strip_prefix(':').and_then(|p| p.parse::<u16>().ok()))
+            }
             None => return None,
         }
     } else if hostport.matches(':').count() == 1 {
@@ -489,7 +535,11 @@ mod tests {
         p.host = "examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com:5439/dev".into();
         let issues = p.validate();
         assert_eq!(issues.len(), 1);
-        assert!(issues[0].message.contains("use host \"examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com\""));
+        assert!(
+            issues[0].message.contains(
+                "use host \"examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com\""
+            )
+        );
         assert!(issues[0].message.contains("port 5439"));
         assert!(issues[0].message.contains("database \"dev\""));
     }
@@ -518,9 +568,15 @@ mod tests {
         assert_eq!(split_pasted_host("db.example.com"), None);
         assert_eq!(split_pasted_host("::1"), None);
         let s = split_pasted_host("[::1]:5432/postgres").unwrap();
-        assert_eq!((s.host.as_str(), s.port, s.database.as_deref()), ("::1", Some(5432), Some("postgres")));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.database.as_deref()),
+            ("::1", Some(5432), Some("postgres"))
+        );
         let s = split_pasted_host("postgresql://u@h.example/db?sslmode=require").unwrap();
-        assert_eq!((s.host.as_str(), s.port, s.database.as_deref()), ("h.example", None, Some("db")));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.database.as_deref()),
+            ("h.example", None, Some("db"))
+        );
     }
 
     #[test]

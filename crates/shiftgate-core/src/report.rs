@@ -46,7 +46,9 @@ impl StepKind {
             StepKind::SshBanner { hop } => format!("SSH hop {}: server banner", hop + 1),
             StepKind::SshHostKey { hop } => format!("SSH hop {}: host key", hop + 1),
             StepKind::SshAuth { hop } => format!("SSH hop {}: authenticate", hop + 1),
-            StepKind::SshChannel { hop, target } => format!("SSH hop {}: channel to {target}", hop + 1),
+            StepKind::SshChannel { hop, target } => {
+                format!("SSH hop {}: channel to {target}", hop + 1)
+            }
             StepKind::Resolve => "Resolve host".into(),
             StepKind::Tcp => "TCP connect".into(),
             StepKind::Tls => "TLS".into(),
@@ -139,13 +141,18 @@ impl ServerInfo {
         self.postgres_version = if self.is_redshift {
             None
         } else {
-            v.strip_prefix("PostgreSQL ").and_then(|rest| rest.split_whitespace().next()).map(|s| s.trim_end_matches(',').to_string())
+            v.strip_prefix("PostgreSQL ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(|s| s.trim_end_matches(',').to_string())
         };
     }
 
     pub fn product_line(&self) -> String {
         if self.is_redshift {
-            format!("Amazon Redshift {}", self.redshift_version.as_deref().unwrap_or("(version unknown)"))
+            format!(
+                "Amazon Redshift {}",
+                self.redshift_version.as_deref().unwrap_or("(version unknown)")
+            )
         } else if let Some(v) = &self.postgres_version {
             format!("PostgreSQL {v}")
         } else {
@@ -179,7 +186,9 @@ impl Report {
     pub fn succeeded(&self) -> bool {
         self.diagnosis.is_none()
             && !self.steps.is_empty()
-            && self.steps.iter().all(|s| matches!(s.status, StepStatus::Ok | StepStatus::Warning | StepStatus::Skipped))
+            && self.steps.iter().all(|s| {
+                matches!(s.status, StepStatus::Ok | StepStatus::Warning | StepStatus::Skipped)
+            })
     }
 
     /// Insert or replace the step of the same kind (steps arrive Running, then final).
@@ -194,18 +203,31 @@ impl Report {
     /// Plain-text rendering used by the CLI and "Copy report".
     pub fn render_text(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "Shiftgate connection test: {} (sslmode={})", self.target, self.sslmode);
+        let _ =
+            writeln!(out, "Shiftgate connection test: {} (sslmode={})", self.target, self.sslmode);
         for s in &self.steps {
-            let detail = if s.detail.is_empty() { String::new() } else { format!("  {}", s.detail) };
-            let _ = writeln!(out, "  {} {:<28} {:>6} ms{}", s.status.symbol(), s.kind.label(), s.elapsed_ms, detail);
+            let detail =
+                if s.detail.is_empty() { String::new() } else { format!("  {}", s.detail) };
+            let _ = writeln!(
+                out,
+                "  {} {:<28} {:>6} ms{}",
+                s.status.symbol(),
+                s.kind.label(),
+                s.elapsed_ms,
+                detail
+            );
         }
         if let Some(t) = &self.tls {
             let _ = writeln!(out, "TLS: {} {}", t.protocol, t.cipher);
             let _ = writeln!(out, "  certificate subject: {}", t.subject);
             let _ = writeln!(out, "  issuer: {}   expires: {}", t.issuer, t.not_after);
             let verified = match (t.verified_chain, t.verified_host) {
-                (true, true) => format!("chain and host name verified against {}", t.verified_against),
-                (true, false) => format!("chain verified against {} (host name not checked)", t.verified_against),
+                (true, true) => {
+                    format!("chain and host name verified against {}", t.verified_against)
+                }
+                (true, false) => {
+                    format!("chain verified against {} (host name not checked)", t.verified_against)
+                }
                 _ => "NOT verified (encrypted only)".to_string(),
             };
             let _ = writeln!(out, "  {verified}");
@@ -248,7 +270,9 @@ mod tests {
     #[test]
     fn postgres_version_is_parsed() {
         let mut s = ServerInfo {
-            version_string: "PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu, compiled by gcc".into(),
+            version_string:
+                "PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu, compiled by gcc"
+                    .into(),
             ..Default::default()
         };
         s.detect();
@@ -259,8 +283,18 @@ mod tests {
     #[test]
     fn upsert_replaces_running_step() {
         let mut r = Report::default();
-        r.upsert_step(Step { kind: StepKind::Tcp, status: StepStatus::Running, elapsed_ms: 0, detail: String::new() });
-        r.upsert_step(Step { kind: StepKind::Tcp, status: StepStatus::Ok, elapsed_ms: 3, detail: "127.0.0.1:5432".into() });
+        r.upsert_step(Step {
+            kind: StepKind::Tcp,
+            status: StepStatus::Running,
+            elapsed_ms: 0,
+            detail: String::new(),
+        });
+        r.upsert_step(Step {
+            kind: StepKind::Tcp,
+            status: StepStatus::Ok,
+            elapsed_ms: 3,
+            detail: "127.0.0.1:5432".into(),
+        });
         assert_eq!(r.steps.len(), 1);
         assert_eq!(r.steps[0].status, StepStatus::Ok);
         assert!(r.succeeded());

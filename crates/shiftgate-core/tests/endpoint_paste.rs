@@ -2,7 +2,10 @@
 //! back as a URL or psql command that parses to the same fields.
 
 use proptest::prelude::*;
-use shiftgate_core::endpoint::{EndpointError, EndpointFormat, ParsedEndpoint, RedshiftKind, parse_pasted, profile_url, psql_command};
+use shiftgate_core::endpoint::{
+    EndpointError, EndpointFormat, ParsedEndpoint, RedshiftKind, parse_pasted, profile_url,
+    psql_command,
+};
 use shiftgate_core::profile::{Engine, Profile, SslMode};
 use std::path::PathBuf;
 
@@ -23,8 +26,17 @@ fn redshift_console_endpoint_with_and_without_port_and_database() {
     assert_eq!(p.engine, Some(Engine::Redshift));
     assert_eq!(fields(&p), (Some(CLUSTER), Some(5439), Some("dev"), None));
     let rs = p.redshift.as_ref().unwrap();
-    assert_eq!((rs.kind, rs.name.as_str(), rs.region.as_str()), (RedshiftKind::Provisioned, "examplecluster", "us-west-2"));
-    assert!(p.recognised.iter().any(|l| l.contains("provisioned cluster \"examplecluster\" in us-west-2")), "{:?}", p.recognised);
+    assert_eq!(
+        (rs.kind, rs.name.as_str(), rs.region.as_str()),
+        (RedshiftKind::Provisioned, "examplecluster", "us-west-2")
+    );
+    assert!(
+        p.recognised
+            .iter()
+            .any(|l| l.contains("provisioned cluster \"examplecluster\" in us-west-2")),
+        "{:?}",
+        p.recognised
+    );
 
     let p = paste(CLUSTER);
     assert_eq!((p.format, p.engine), (EndpointFormat::RedshiftEndpoint, Some(Engine::Redshift)));
@@ -67,7 +79,11 @@ fn postgres_uri_with_encoded_password_and_params() {
     assert_eq!(p.sslmode, Some(SslMode::VerifyCa));
     assert_eq!(p.ca_file, Some(PathBuf::from("/etc/ca.pem")));
     assert_eq!((p.application_name.as_deref(), p.connect_timeout_secs), (Some("etl"), Some(7)));
-    assert!(p.ignored.iter().any(|l| l.starts_with("target_session_attrs=read-write: not supported")), "{:?}", p.ignored);
+    assert!(
+        p.ignored.iter().any(|l| l.starts_with("target_session_attrs=read-write: not supported")),
+        "{:?}",
+        p.ignored
+    );
     assert!(p.ignored.iter().any(|l| l.starts_with("foo=bar: unknown")), "{:?}", p.ignored);
     // No port in a postgres URI means libpq's 5432.
     assert_eq!(paste("postgres://u@localhost/app").engine, Some(Engine::Postgres));
@@ -92,9 +108,15 @@ fn at_signs_and_unicode_in_urls() {
     assert_eq!((p.host.as_deref(), p.user.as_deref()), (Some("h.example.com"), None));
     assert_eq!(p.application_name.as_deref(), Some("a@b"));
     let p = paste("postgres://bob:p@ss/w0rd@h.example.com:5433/db");
-    assert_eq!(p.password.as_deref(), Some("p@ss/w0rd"), "an unencoded @ or / in the password still parses");
+    assert_eq!(
+        p.password.as_deref(),
+        Some("p@ss/w0rd"),
+        "an unencoded @ or / in the password still parses"
+    );
     assert_eq!((p.host.as_deref(), p.port), (Some("h.example.com"), Some(5433)));
-    let p = paste("postgresql://j%C3%BCrgen@m%C3%BCnchen.example.de/caf%C3%A9?application_name=%E2%98%81");
+    let p = paste(
+        "postgresql://j%C3%BCrgen@m%C3%BCnchen.example.de/caf%C3%A9?application_name=%E2%98%81",
+    );
     assert_eq!(fields(&p), (Some("münchen.example.de"), None, Some("café"), Some("jürgen")));
     assert_eq!(p.application_name.as_deref(), Some("☁"));
     let p = paste("jdbc:redshift://h.example.com:5439/dev;PWD=pa;ss");
@@ -110,30 +132,42 @@ fn multi_host_uri_uses_the_first_host() {
 
 #[test]
 fn jdbc_redshift_urls() {
-    let p = paste(&format!("jdbc:redshift://{CLUSTER}:5439/dev;UID=awsuser;PWD=pa;ss?ssl=true&ApplicationName=bi"));
+    let p = paste(&format!(
+        "jdbc:redshift://{CLUSTER}:5439/dev;UID=awsuser;PWD=pa;ss?ssl=true&ApplicationName=bi"
+    ));
     assert_eq!(p.format, EndpointFormat::Jdbc);
     assert_eq!(fields(&p), (Some(CLUSTER), Some(5439), Some("dev"), Some("awsuser")));
     assert_eq!(p.password.as_deref(), Some("pa"), "a ; ends a JDBC property");
     assert_eq!(p.application_name.as_deref(), Some("bi"));
     assert!(!p.iam);
 
-    let p = paste(&format!("jdbc:redshift:iam://{CLUSTER}:5439/dev?DbUser=analyst&AutoCreate=true&Profile=dev"));
+    let p = paste(&format!(
+        "jdbc:redshift:iam://{CLUSTER}:5439/dev?DbUser=analyst&AutoCreate=true&Profile=dev"
+    ));
     assert!(p.iam);
     assert_eq!(p.user.as_deref(), Some("analyst"));
-    assert!(p.ignored.iter().any(|l| l.contains("IAM auth not supported yet — user/password needed")), "{:?}", p.ignored);
+    assert!(
+        p.ignored.iter().any(|l| l.contains("IAM auth not supported yet — user/password needed")),
+        "{:?}",
+        p.ignored
+    );
 
     let p = paste("jdbc:redshift:iam://examplecluster:us-west-2/dev");
     assert_eq!((p.host.as_deref(), p.database.as_deref()), (None, Some("dev")));
     assert!(p.ignored.iter().any(|l| l.contains("cluster \"examplecluster\" in us-west-2")));
 
     let p = paste("jdbc:postgresql://db.example.com/app?user=bob&password=x&loginTimeout=5");
-    assert_eq!((p.user.as_deref(), p.connect_timeout_secs, p.engine), (Some("bob"), Some(5), Some(Engine::Postgres)));
+    assert_eq!(
+        (p.user.as_deref(), p.connect_timeout_secs, p.engine),
+        (Some("bob"), Some(5), Some(Engine::Postgres))
+    );
 }
 
 #[test]
 fn libpq_key_value_strings() {
-    let p =
-        paste(r"host=db.example.com port=5439 dbname='my db' user=admin password='it\'s a \\ secret' sslmode=require application_name=x");
+    let p = paste(
+        r"host=db.example.com port=5439 dbname='my db' user=admin password='it\'s a \\ secret' sslmode=require application_name=x",
+    );
     assert_eq!(p.format, EndpointFormat::KeyValue);
     assert_eq!(fields(&p), (Some("db.example.com"), Some(5439), Some("my db"), Some("admin")));
     assert_eq!(p.password.as_deref(), Some(r"it's a \ secret"));
@@ -153,16 +187,31 @@ fn psql_command_lines() {
     assert_eq!(p.format, EndpointFormat::PsqlCommand);
     assert_eq!(fields(&p), (Some("db.example.com"), Some(5433), Some("sales"), Some("alice")));
 
-    let p = paste("psql --host=db.example.com --port 5439 --username='Mary O'\\''Neil' --dbname=\"dev db\" -X -c 'select 1'");
-    assert_eq!(fields(&p), (Some("db.example.com"), Some(5439), Some("dev db"), Some("Mary O'Neil")));
-    assert!(p.ignored.iter().any(|l| l.contains("-X")) && p.ignored.iter().any(|l| l.contains("-c")));
+    let p = paste(
+        "psql --host=db.example.com --port 5439 --username='Mary O'\\''Neil' --dbname=\"dev db\" -X -c 'select 1'",
+    );
+    assert_eq!(
+        fields(&p),
+        (Some("db.example.com"), Some(5439), Some("dev db"), Some("Mary O'Neil"))
+    );
+    assert!(
+        p.ignored.iter().any(|l| l.contains("-X")) && p.ignored.iter().any(|l| l.contains("-c"))
+    );
 
-    let p = paste("PGPASSWORD=s3cret PGSSLMODE=verify-full /usr/bin/psql -hdb.example.com -Ubob analytics");
+    let p = paste(
+        "PGPASSWORD=s3cret PGSSLMODE=verify-full /usr/bin/psql -hdb.example.com -Ubob analytics",
+    );
     assert_eq!(fields(&p), (Some("db.example.com"), None, Some("analytics"), Some("bob")));
     assert_eq!((p.password.as_deref(), p.sslmode), (Some("s3cret"), Some(SslMode::VerifyFull)));
 
-    let p = paste("psql \\\n  -h db.example.com \\\n  -W \\\n  \"postgresql://carol@other.example.com:6000/x\" | tee out.log");
-    assert_eq!(fields(&p), (Some("other.example.com"), Some(6000), Some("x"), Some("carol")), "a conninfo dbname wins, like psql");
+    let p = paste(
+        "psql \\\n  -h db.example.com \\\n  -W \\\n  \"postgresql://carol@other.example.com:6000/x\" | tee out.log",
+    );
+    assert_eq!(
+        fields(&p),
+        (Some("other.example.com"), Some(6000), Some("x"), Some("carol")),
+        "a conninfo dbname wins, like psql"
+    );
     assert!(p.recognised.iter().any(|l| l.contains("prompt")));
     assert!(p.ignored.iter().any(|l| l.contains("shell text from \"|\"")));
 
@@ -179,7 +228,10 @@ fn environment_variable_blocks() {
     assert_eq!(p.format, EndpointFormat::EnvBlock);
     assert_eq!(fields(&p), (Some("db.example.com"), Some(5433), Some("sales"), Some("alice")));
     assert_eq!((p.password.as_deref(), p.sslmode), (Some("p@ss word"), Some(SslMode::VerifyCa)));
-    assert_eq!((p.ca_file.clone(), p.application_name.as_deref()), (Some(PathBuf::from("~/ca.pem")), Some("etl")));
+    assert_eq!(
+        (p.ca_file.clone(), p.application_name.as_deref()),
+        (Some(PathBuf::from("~/ca.pem")), Some("etl"))
+    );
     assert!(p.ignored.iter().any(|l| l.starts_with("EDITOR=vim")));
 
     let p = paste("$env:PGHOST = \"win.example.com\"\r\n$env:PGPORT=\"5439\"\r\n");
@@ -197,17 +249,41 @@ fn errors_say_what_is_wrong() {
     let e = parse_pasted("hello there world").unwrap_err();
     assert!(matches!(e, EndpointError::UnknownFormat { .. }));
     let msg = e.to_string();
-    assert!(msg.contains("psql") && msg.contains("jdbc:redshift://") && msg.contains("PGHOST"), "{msg}");
+    assert!(
+        msg.contains("psql") && msg.contains("jdbc:redshift://") && msg.contains("PGHOST"),
+        "{msg}"
+    );
     assert!(parse_pasted("mysql://u@h/db").unwrap_err().to_string().contains("mysql://"));
-    assert_eq!(parse_pasted("db.example.com:99999/x"), Err(EndpointError::InvalidPort { value: "99999".into() }));
-    assert_eq!(parse_pasted("host=h port=abc"), Err(EndpointError::InvalidPort { value: "abc".into() }));
+    assert_eq!(
+        parse_pasted("db.example.com:99999/x"),
+        Err(EndpointError::InvalidPort { value: "99999".into() })
+    );
+    assert_eq!(
+        parse_pasted("host=h port=abc"),
+        Err(EndpointError::InvalidPort { value: "abc".into() })
+    );
     assert!(parse_pasted("postgres://h:0/db").unwrap_err().to_string().contains("\"0\""));
-    assert_eq!(parse_pasted("host=h password='abc"), Err(EndpointError::UnterminatedQuote { quote: '\'', position: 17 }));
-    assert_eq!(parse_pasted("psql -h \"db"), Err(EndpointError::UnterminatedQuote { quote: '"', position: 9 }));
-    assert_eq!(parse_pasted("export PGHOST=a\nexport PGUSER='bob"), Err(EndpointError::UnterminatedQuote { quote: '\'', position: 31 }));
-    assert!(matches!(parse_pasted("host=h sslmode=maybe"), Err(EndpointError::InvalidValue { .. })));
+    assert_eq!(
+        parse_pasted("host=h password='abc"),
+        Err(EndpointError::UnterminatedQuote { quote: '\'', position: 17 })
+    );
+    assert_eq!(
+        parse_pasted("psql -h \"db"),
+        Err(EndpointError::UnterminatedQuote { quote: '"', position: 9 })
+    );
+    assert_eq!(
+        parse_pasted("export PGHOST=a\nexport PGUSER='bob"),
+        Err(EndpointError::UnterminatedQuote { quote: '\'', position: 31 })
+    );
+    assert!(matches!(
+        parse_pasted("host=h sslmode=maybe"),
+        Err(EndpointError::InvalidValue { .. })
+    ));
     assert!(matches!(parse_pasted("psql -h"), Err(EndpointError::MissingValue { .. })));
-    assert!(matches!(parse_pasted("postgres://u:%FF@h/db"), Err(EndpointError::InvalidEncoding { .. })));
+    assert!(matches!(
+        parse_pasted("postgres://u:%FF@h/db"),
+        Err(EndpointError::InvalidEncoding { .. })
+    ));
     assert!(parse_pasted("fe80::1::5432").unwrap_err().to_string().contains("brackets"));
 }
 
@@ -217,9 +293,15 @@ fn apply_to_sets_engine_first_then_present_fields() {
     profile.user = "kept".into();
     paste(&format!("{CLUSTER}/analytics")).apply_to(&mut profile);
     assert_eq!(profile.engine, Engine::Redshift);
-    assert_eq!((profile.port, profile.database.as_str(), profile.user.as_str()), (5439, "analytics", "kept"));
+    assert_eq!(
+        (profile.port, profile.database.as_str(), profile.user.as_str()),
+        (5439, "analytics", "kept")
+    );
     assert_eq!(paste("db.example.com:5432").suggested_name().as_deref(), Some("db.example.com"));
-    assert_eq!(paste(&format!("{CLUSTER}:5439/dev")).suggested_name().as_deref(), Some("examplecluster (dev)"));
+    assert_eq!(
+        paste(&format!("{CLUSTER}:5439/dev")).suggested_name().as_deref(),
+        Some("examplecluster (dev)")
+    );
 }
 
 fn sample_profile() -> Profile {
@@ -250,7 +332,10 @@ fn profile_url_and_psql_command_render_without_password() {
     let mut plain = Profile::new(Engine::Postgres);
     plain.host = "::1".into();
     plain.user = "bob".into();
-    assert_eq!(psql_command(&plain), "psql 'host=::1 port=5432 dbname=postgres user=bob sslmode=verify-full'");
+    assert_eq!(
+        psql_command(&plain),
+        "psql 'host=::1 port=5432 dbname=postgres user=bob sslmode=verify-full'"
+    );
     assert_eq!(profile_url(&plain), "postgresql://bob@[::1]:5432/postgres?sslmode=verify-full");
 }
 
@@ -299,7 +384,8 @@ prop_compose! {
 }
 
 fn assert_round_trip(original: &Profile, rendered: &str) -> Result<(), TestCaseError> {
-    let parsed = parse_pasted(rendered).map_err(|e| TestCaseError::fail(format!("{rendered:?}: {e}")))?;
+    let parsed =
+        parse_pasted(rendered).map_err(|e| TestCaseError::fail(format!("{rendered:?}: {e}")))?;
     prop_assert_eq!(parsed.password.as_deref(), None);
     let mut back = Profile::new(original.engine);
     parsed.apply_to(&mut back);
@@ -309,7 +395,12 @@ fn assert_round_trip(original: &Profile, rendered: &str) -> Result<(), TestCaseE
         "rendered: {}",
         rendered
     );
-    prop_assert_eq!((back.sslmode, &back.ca_file), (original.sslmode, &original.ca_file), "rendered: {}", rendered);
+    prop_assert_eq!(
+        (back.sslmode, &back.ca_file),
+        (original.sslmode, &original.ca_file),
+        "rendered: {}",
+        rendered
+    );
     prop_assert_eq!(
         (back.connect_timeout_secs, &back.application_name),
         (original.connect_timeout_secs, &original.application_name),

@@ -15,7 +15,8 @@ fn varied_profiles() -> Vec<Profile> {
     rs.ca_file = Some("/etc/ssl/redshift-ca-bundle.crt".into());
     rs.color = Some([255, 136, 0]);
     rs.notes = "line one\nline \"two\" with 'quotes' and \\ backslash".into();
-    rs.password_command = Some("aws redshift get-cluster-credentials --cluster-identifier examplecluster".into());
+    rs.password_command =
+        Some("aws redshift get-cluster-credentials --cluster-identifier examplecluster".into());
     rs.ssh.enabled = true;
     rs.ssh.config_alias = Some("bastion-prod".into());
     rs.ssh.bastion = SshHop {
@@ -45,7 +46,10 @@ fn toml_and_json_round_trip_a_varied_set() {
     let profiles = varied_profiles();
     let toml = export_toml(&profiles);
     assert!(toml.starts_with("# Shiftgate connection profiles.\n# No passwords"), "{toml}");
-    assert!(toml.contains("[[profiles]]") && toml.contains("unset = [\"application_name\"]"), "{toml}");
+    assert!(
+        toml.contains("[[profiles]]") && toml.contains("unset = [\"application_name\"]"),
+        "{toml}"
+    );
     assert_eq!(import_export(&toml).unwrap(), profiles);
     let json = export_json(&profiles);
     assert_eq!(import_export(&json).unwrap(), profiles);
@@ -56,9 +60,15 @@ fn toml_and_json_round_trip_a_varied_set() {
 fn exported_file_imports_through_the_generic_entry_with_the_same_ids() {
     let profiles = varied_profiles();
     let toml = export_toml(&profiles);
-    assert_eq!(import::detect_format("team-profiles.toml", &toml), Some(ImportFormat::ShiftgateExport));
+    assert_eq!(
+        import::detect_format("team-profiles.toml", &toml),
+        Some(ImportFormat::ShiftgateExport)
+    );
     let json = export_json(&profiles);
-    assert_eq!(import::detect_format("team-profiles.json", &json), Some(ImportFormat::ShiftgateExport));
+    assert_eq!(
+        import::detect_format("team-profiles.json", &json),
+        Some(ImportFormat::ShiftgateExport)
+    );
     let batch = import::parse(ImportFormat::ShiftgateExport, &toml, &|_| None).unwrap();
     let ids: Vec<&ProfileId> = batch.profiles.iter().map(|p| &p.profile.id).collect();
     assert_eq!(ids, profiles.iter().map(|p| &p.id).collect::<Vec<_>>());
@@ -69,14 +79,20 @@ fn exported_file_imports_through_the_generic_entry_with_the_same_ids() {
 
 #[test]
 fn bad_exports_are_rejected_with_a_reason() {
-    let err = import_export("format = \"shiftgate-profiles\"\nversion = 1\n[[profiles]\n").unwrap_err();
+    let err =
+        import_export("format = \"shiftgate-profiles\"\nversion = 1\n[[profiles]\n").unwrap_err();
     assert_eq!(err.line, Some(3), "{err}");
     let err = import_export("format = \"shiftgate-profiles\"\nversion = 1\n\n[[profiles]]\nname = \"a\"\n\n[[profiles]]\nport = \"x\"\n")
         .unwrap_err();
     assert_eq!(err.line, Some(7), "{err}");
     assert!(err.message.starts_with("profile 2:"), "{err}");
     assert!(import_export("version = 1\n").unwrap_err().message.contains("not a Shiftgate export"));
-    assert!(import_export("format = \"shiftgate-profiles\"\nversion = 9\n").unwrap_err().message.contains("newer Shiftgate"));
+    assert!(
+        import_export("format = \"shiftgate-profiles\"\nversion = 9\n")
+            .unwrap_err()
+            .message
+            .contains("newer Shiftgate")
+    );
     let dup = Profile::new(Engine::Postgres);
     let err = import_export(&export_json(&[dup.clone(), dup])).unwrap_err();
     assert!(err.message.contains("used twice"), "{err}");
@@ -87,16 +103,18 @@ fn arb_text(max: usize) -> impl Strategy<Value = String> {
 }
 
 fn arb_hop() -> impl Strategy<Value = SshHop> {
-    (arb_text(12), any::<u16>(), arb_text(8), 0..3u8, arb_text(12)).prop_map(|(host, port, user, auth, path)| SshHop {
-        host,
-        port,
-        user,
-        auth: match auth {
-            0 => SshAuth::Agent,
-            1 => SshAuth::Password,
-            _ => SshAuth::Key { path: PathBuf::from(path) },
+    (arb_text(12), any::<u16>(), arb_text(8), 0..3u8, arb_text(12)).prop_map(
+        |(host, port, user, auth, path)| SshHop {
+            host,
+            port,
+            user,
+            auth: match auth {
+                0 => SshAuth::Agent,
+                1 => SshAuth::Password,
+                _ => SshAuth::Key { path: PathBuf::from(path) },
+            },
         },
-    })
+    )
 }
 
 prop_compose! {

@@ -2,7 +2,10 @@
 //! (error with the right line), huge input, unicode, and the create / update / skip plan.
 
 use proptest::prelude::*;
-use shiftgate_core::import::{self, ImportBatch, ImportError, ImportFormat, ImportedProfile, dbeaver, dbt, pg_service, pgadmin, pgpass};
+use shiftgate_core::import::{
+    self, ImportBatch, ImportError, ImportFormat, ImportedProfile, dbeaver, dbt, pg_service,
+    pgadmin, pgpass,
+};
 use shiftgate_core::profile::{Engine, Profile, SshAuth, SslMode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +21,11 @@ fn no_env(_: &str) -> Option<String> {
 }
 
 fn by_name<'a>(batch: &'a ImportBatch, name: &str) -> &'a ImportedProfile {
-    batch.profiles.iter().find(|p| p.profile.name == name).unwrap_or_else(|| panic!("no {name} in {batch:?}"))
+    batch
+        .profiles
+        .iter()
+        .find(|p| p.profile.name == name)
+        .unwrap_or_else(|| panic!("no {name} in {batch:?}"))
 }
 
 #[test]
@@ -37,7 +44,10 @@ fn pgpass_sample() {
     );
     let app = &batch.profiles[1];
     assert_eq!(app.password.as_deref(), Some("s3cr:et\\x"));
-    assert_eq!((app.profile.port, app.profile.engine, app.source.as_str()), (5432, Engine::Postgres, ".pgpass line 3"));
+    assert_eq!(
+        (app.profile.port, app.profile.engine, app.source.as_str()),
+        (5432, Engine::Postgres, ".pgpass line 3")
+    );
     let rs = &batch.profiles[2];
     assert_eq!((rs.profile.engine, rs.password.as_deref()), (Engine::Redshift, Some("Red:shift1")));
     assert_eq!(batch.profiles[3].profile.host, "::1");
@@ -53,22 +63,38 @@ fn pgpass_sample() {
 fn pgpass_lookup_first_match_wins_with_wildcards() {
     let entries = pgpass::parse_entries(&fixture("pgpass")).unwrap();
     let look = |h: &str, port: u16, db: &str, u: &str| pgpass::lookup(&entries, h, port, db, u);
-    assert_eq!(look("db.internal.example.com", 5432, "app", "app_rw").as_deref(), Some("s3cr:et\\x"));
+    assert_eq!(
+        look("db.internal.example.com", 5432, "app", "app_rw").as_deref(),
+        Some("s3cr:et\\x")
+    );
     assert_eq!(look("anything.example.com", 6000, "x", "replicator").as_deref(), Some("replpass"));
     assert_eq!(look("db.internal.example.com", 5433, "app", "app_rw"), None);
-    let entries = pgpass::parse_entries("h:*:*:u:first\nh:5432:db:u:second\n\\*:*:*:*:literal-star\n").unwrap();
+    let entries =
+        pgpass::parse_entries("h:*:*:u:first\nh:5432:db:u:second\n\\*:*:*:*:literal-star\n")
+            .unwrap();
     assert_eq!(pgpass::lookup(&entries, "h", 5432, "db", "u").as_deref(), Some("first"));
     assert_eq!(pgpass::lookup(&entries, "*", 1, "d", "x").as_deref(), Some("literal-star"));
-    assert_eq!(pgpass::lookup(&entries, "other", 1, "d", "x"), None, "an escaped \\* is a literal host");
+    assert_eq!(
+        pgpass::lookup(&entries, "other", 1, "d", "x"),
+        None,
+        "an escaped \\* is a literal host"
+    );
     let entries = pgpass::parse_entries("h:5432:db:u:pw:extra:fields\n").unwrap();
-    assert_eq!(entries[0].password, "pw", "the password ends at the next unescaped colon, like libpq");
+    assert_eq!(
+        entries[0].password, "pw",
+        "the password ends at the next unescaped colon, like libpq"
+    );
 }
 
 #[test]
 fn pgpass_malformed_lines_fail_with_their_line_number() {
     let err = pgpass::parse("# comment\nh:5432:db:u:pw\n\nh:5432:db\n").unwrap_err();
     assert_eq!(err.line, Some(4));
-    assert!(err.to_string().starts_with("line 4: expected host:port:database:username:password, found 3 fields"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("line 4: expected host:port:database:username:password, found 3 fields"),
+        "{err}"
+    );
     let err = pgpass::parse("h:port:db:u:pw").unwrap_err();
     assert_eq!((err.line, err.message.contains("\"port\"")), (Some(1), true));
     assert_eq!(pgpass::parse("h:70000:db:u:pw").unwrap_err().line, Some(1));
@@ -98,8 +124,14 @@ fn pgpass_permissions_and_paths() {
     assert!(warn.contains("0644") && warn.contains("chmod 0600"), "{warn}");
     assert!(pgpass::permission_warning(0o040700).unwrap().contains("not a plain file"));
     let env = |k: &str| (k == "PGPASSFILE").then(|| "/secure/pgpass".to_string());
-    assert_eq!(pgpass::candidate_paths(&env, Some(Path::new("/home/me"))), [PathBuf::from("/secure/pgpass")]);
-    assert_eq!(pgpass::candidate_paths(&no_env, Some(Path::new("/home/me"))), [PathBuf::from("/home/me/.pgpass")]);
+    assert_eq!(
+        pgpass::candidate_paths(&env, Some(Path::new("/home/me"))),
+        [PathBuf::from("/secure/pgpass")]
+    );
+    assert_eq!(
+        pgpass::candidate_paths(&no_env, Some(Path::new("/home/me"))),
+        [PathBuf::from("/home/me/.pgpass")]
+    );
 }
 
 #[test]
@@ -109,11 +141,17 @@ fn pg_service_sample() {
     assert_eq!(names, ["sales", "warehouse", "local"]);
     let sales = by_name(&batch, "sales");
     assert_eq!(sales.source, "pg_service.conf [sales]");
-    assert_eq!((sales.profile.host.as_str(), sales.profile.port, sales.profile.engine), ("sales-db.example.com", 5432, Engine::Postgres));
+    assert_eq!(
+        (sales.profile.host.as_str(), sales.profile.port, sales.profile.engine),
+        ("sales-db.example.com", 5432, Engine::Postgres)
+    );
     assert_eq!(sales.profile.ca_file, Some(PathBuf::from("/etc/ssl/certs/corp-root.pem")));
     assert_eq!(sales.profile.application_name.as_deref(), Some("sales-reports"));
     let wh = by_name(&batch, "warehouse");
-    assert_eq!((wh.profile.engine, wh.profile.connect_timeout_secs, wh.password.as_deref()), (Engine::Redshift, 15, Some("wh-secret")));
+    assert_eq!(
+        (wh.profile.engine, wh.profile.connect_timeout_secs, wh.password.as_deref()),
+        (Engine::Redshift, 15, Some("wh-secret"))
+    );
     assert!(wh.warnings.iter().any(|w| w.starts_with("options=")), "{:?}", wh.warnings);
     let local = by_name(&batch, "local");
     assert!(local.warnings.iter().any(|w| w.contains("no host")));
@@ -151,24 +189,43 @@ fn dbt_env(k: &str) -> Option<String> {
 fn dbt_profiles_sample() {
     let batch = dbt::parse(&fixture("profiles.yml"), &dbt_env).unwrap();
     let names: Vec<&str> = batch.profiles.iter().map(|p| p.profile.name.as_str()).collect();
-    assert_eq!(names, ["jaffle_shop.dev", "jaffle_shop.prod", "jaffle_shop.iam", "anchored.base", "anchored.dev"]);
+    assert_eq!(
+        names,
+        ["jaffle_shop.dev", "jaffle_shop.prod", "jaffle_shop.iam", "anchored.base", "anchored.dev"]
+    );
     let dev = by_name(&batch, "jaffle_shop.dev");
     assert_eq!(
         (dev.profile.engine, dev.profile.host.as_str(), dev.profile.database.as_str()),
         (Engine::Postgres, "localhost", "jaffle_shop")
     );
-    assert_eq!((dev.password.as_deref(), dev.source.as_str()), (Some("pg-pw"), "profiles.yml jaffle_shop → dev (default target)"));
+    assert_eq!(
+        (dev.password.as_deref(), dev.source.as_str()),
+        (Some("pg-pw"), "profiles.yml jaffle_shop → dev (default target)")
+    );
     let prod = by_name(&batch, "jaffle_shop.prod");
     assert_eq!(prod.profile.host, "prod.abc123xyz789.us-east-1.redshift.amazonaws.com");
-    assert_eq!((prod.profile.port, prod.profile.sslmode, prod.password.as_deref()), (5439, SslMode::Require, Some("rs-pw")));
+    assert_eq!(
+        (prod.profile.port, prod.profile.sslmode, prod.password.as_deref()),
+        (5439, SslMode::Require, Some("rs-pw"))
+    );
     let iam = by_name(&batch, "jaffle_shop.iam");
     assert!(iam.warnings.contains(&"IAM not supported; enter a password".to_string()));
     assert_eq!(iam.profile.engine, Engine::Redshift);
     let anchored = by_name(&batch, "anchored.dev");
-    assert_eq!((anchored.profile.host.as_str(), anchored.profile.database.as_str()), ("pg.example.com", "dev_db"));
+    assert_eq!(
+        (anchored.profile.host.as_str(), anchored.profile.database.as_str()),
+        ("pg.example.com", "dev_db")
+    );
     assert_eq!(anchored.profile.user, "", "{{ var() }} is not evaluated");
-    assert!(anchored.warnings.iter().any(|w| w.contains("var('dev_user')")), "{:?}", anchored.warnings);
-    assert_eq!(batch.skipped, ["jaffle_shop.outputs.snow: type snowflake, not PostgreSQL or Redshift"]);
+    assert!(
+        anchored.warnings.iter().any(|w| w.contains("var('dev_user')")),
+        "{:?}",
+        anchored.warnings
+    );
+    assert_eq!(
+        batch.skipped,
+        ["jaffle_shop.outputs.snow: type snowflake, not PostgreSQL or Redshift"]
+    );
 }
 
 #[test]
@@ -181,14 +238,23 @@ fn dbt_missing_env_var_names_it() {
     let text = "p:\n  outputs:\n    t:\n      type: postgres\n      host: \"{{ env_var('H', 'fallback.example.com') }}\"\n      port: \"{{ env_var('PORT') | int }}\"\n";
     let env = |k: &str| (k == "PORT").then(|| "6543".to_string());
     let batch = dbt::parse(text, &env).unwrap();
-    assert_eq!((batch.profiles[0].profile.host.as_str(), batch.profiles[0].profile.port), ("fallback.example.com", 6543));
+    assert_eq!(
+        (batch.profiles[0].profile.host.as_str(), batch.profiles[0].profile.port),
+        ("fallback.example.com", 6543)
+    );
 }
 
 #[test]
 fn dbt_malformed_yaml_reports_the_line() {
-    let err = dbt::parse("p:\n  outputs:\n    t:\n      type: postgres\n     host: bad-indent\n", &no_env).unwrap_err();
+    let err = dbt::parse(
+        "p:\n  outputs:\n    t:\n      type: postgres\n     host: bad-indent\n",
+        &no_env,
+    )
+    .unwrap_err();
     assert_eq!(err.line, Some(5), "{err}");
-    let err = dbt::parse("p:\n  outputs:\n    t:\n      type: postgres\n      port: fifty\n", &no_env).unwrap_err();
+    let err =
+        dbt::parse("p:\n  outputs:\n    t:\n      type: postgres\n      port: fifty\n", &no_env)
+            .unwrap_err();
     assert_eq!(err.line, Some(5), "{err}");
     assert!(err.message.contains("p.outputs.t.port \"fifty\""), "{err}");
     assert_eq!(dbt::parse("", &no_env).unwrap(), ImportBatch::default());
@@ -203,15 +269,30 @@ fn pgadmin_servers_sample() {
         (prod.profile.host.as_str(), prod.profile.engine, prod.profile.sslmode),
         ("pg-prod.example.com", Engine::Postgres, SslMode::VerifyFull)
     );
-    assert_eq!((prod.profile.notes.as_str(), prod.profile.color), ("Main OLTP cluster", Some([0xFF, 0x88, 0x00])));
+    assert_eq!(
+        (prod.profile.notes.as_str(), prod.profile.color),
+        ("Main OLTP cluster", Some([0xFF, 0x88, 0x00]))
+    );
     assert_eq!(prod.profile.ca_file, Some(PathBuf::from("/home/me/.postgresql/root.crt")));
     let wh = by_name(&batch, "Warehouse (Redshift)");
-    assert_eq!((wh.profile.engine, wh.profile.sslmode, wh.profile.connect_timeout_secs), (Engine::Redshift, SslMode::Require, 20));
-    assert!(wh.profile.password_command.as_deref().unwrap().starts_with("aws redshift get-cluster-credentials"));
+    assert_eq!(
+        (wh.profile.engine, wh.profile.sslmode, wh.profile.connect_timeout_secs),
+        (Engine::Redshift, SslMode::Require, 20)
+    );
+    assert!(
+        wh.profile
+            .password_command
+            .as_deref()
+            .unwrap()
+            .starts_with("aws redshift get-cluster-credentials")
+    );
     assert!(wh.warnings.iter().any(|w| w.contains("group \"Analytics\"")));
     let tunnel = &by_name(&batch, "Behind bastion").profile.ssh;
     assert!(tunnel.enabled);
-    assert_eq!((tunnel.bastion.host.as_str(), tunnel.bastion.port, tunnel.bastion.user.as_str()), ("bastion.example.com", 22, "ec2-user"));
+    assert_eq!(
+        (tunnel.bastion.host.as_str(), tunnel.bastion.port, tunnel.bastion.user.as_str()),
+        ("bastion.example.com", 22, "ec2-user")
+    );
     assert_eq!(tunnel.bastion.auth, SshAuth::Key { path: "/home/me/.ssh/id_ed25519".into() });
     assert!(batch.profiles.iter().all(|p| p.password.is_none()));
 }
@@ -225,8 +306,14 @@ fn dbeaver_data_sources_sample() {
         (billing.profile.host.as_str(), billing.profile.port, billing.profile.database.as_str()),
         ("db.example.com", 5433, "billing")
     );
-    assert_eq!((billing.profile.sslmode, billing.profile.ca_file.clone()), (SslMode::VerifyFull, Some(PathBuf::from("/certs/ca.pem"))));
-    assert_eq!((billing.profile.ssh.bastion.host.as_str(), billing.profile.ssh.bastion.port), ("bastion.example.com", 2222));
+    assert_eq!(
+        (billing.profile.sslmode, billing.profile.ca_file.clone()),
+        (SslMode::VerifyFull, Some(PathBuf::from("/certs/ca.pem")))
+    );
+    assert_eq!(
+        (billing.profile.ssh.bastion.host.as_str(), billing.profile.ssh.bastion.port),
+        ("bastion.example.com", 2222)
+    );
     let wh = by_name(&batch, "warehouse");
     assert_eq!(wh.profile.engine, Engine::Redshift);
     assert_eq!(
@@ -238,7 +325,8 @@ fn dbeaver_data_sources_sample() {
 
 #[test]
 fn json_errors_carry_the_line() {
-    let err = pgadmin::parse("{\n  \"Servers\": {\n    \"1\": {\"Name\": \"x\",}\n  }\n}").unwrap_err();
+    let err =
+        pgadmin::parse("{\n  \"Servers\": {\n    \"1\": {\"Name\": \"x\",}\n  }\n}").unwrap_err();
     assert_eq!(err.line, Some(3), "{err}");
     assert!(pgadmin::parse("{}").unwrap_err().message.contains("\"Servers\""));
     let err =
@@ -299,21 +387,32 @@ fn plan_sorts_create_update_skip() {
 
     let batch = pg_service::parse(&fixture("pg_service.conf")).unwrap();
     let plan = import::plan(&existing, batch.profiles);
-    assert_eq!(plan.create.iter().map(|c| c.profile.name.as_str()).collect::<Vec<_>>(), ["warehouse"]);
+    assert_eq!(
+        plan.create.iter().map(|c| c.profile.name.as_str()).collect::<Vec<_>>(),
+        ["warehouse"]
+    );
     assert_eq!(plan.update.len(), 1);
     let update = &plan.update[0];
     assert_eq!(update.existing, prod.id);
     assert_eq!(update.reason, "same host, port, database and user as \"prod\"");
     assert_eq!((update.merged.name.as_str(), update.merged.notes.as_str()), ("prod", "keep me"));
-    assert!(update.changes.contains(&"CA file: (none) → /etc/ssl/certs/corp-root.pem".to_string()), "{:?}", update.changes);
+    assert!(
+        update.changes.contains(&"CA file: (none) → /etc/ssl/certs/corp-root.pem".to_string()),
+        "{:?}",
+        update.changes
+    );
     assert_eq!(plan.skip.len(), 1);
     assert_eq!(plan.skip[0].reason, "identical to \"local\"");
 
     let again = pgpass::parse("h.example.com:5432:db:u:pw1\n").unwrap().profiles;
     let mut existing = Profile::new(Engine::Postgres);
-    (existing.host, existing.database, existing.user) = ("H.example.com".into(), "db".into(), "u".into());
+    (existing.host, existing.database, existing.user) =
+        ("H.example.com".into(), "db".into(), "u".into());
     let plan = import::plan(&[existing], again);
-    assert_eq!(plan.update[0].changes, ["host: H.example.com → h.example.com", "password: saved to the keychain"]);
+    assert_eq!(
+        plan.update[0].changes,
+        ["host: H.example.com → h.example.com", "password: saved to the keychain"]
+    );
 }
 
 #[test]

@@ -25,5 +25,10 @@ pub fn make() -> TestPki {
     params.distinguished_name.push(DnType::CommonName, "localhost");
     let key = KeyPair::generate().expect("server key");
     let cert = params.signed_by(&key, &ca).expect("server cert");
-    TestPki { ca_pem: ca.pem(), server_cert_pem: cert.pem(), server_key_pem: key.serialize_pem(), other_ca_pem: other.pem() }
+    TestPki {
+        ca_pem: ca.pem(),
+        server_cert_pem: cert.pem(),
+        server_key_pem: key.serialize_pem(),
+        other_ca_pem: other.pem(),
+    }
 }

@@ -12,7 +12,13 @@ use std::sync::OnceLock;
 /// One multi-thread runtime for all async tests in this binary.
 pub fn rt() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("test runtime must build"))
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("test runtime must build")
+    })
 }
 
 /// A unique lowercase suffix for names created by one test.
@@ -30,6 +36,7 @@ pub fn target<'a>(
 ) -> shiftgate::tasks::provision::Target<'a> {
     let credentials: &'static shiftgate::net::credentials::Credentials =
         Box::leak(Box::new(shiftgate::net::credentials::Credentials::db_only(password.cloned())));
-    let tunnel: &'static shiftgate::net::ssh::TunnelOptions = Box::leak(Box::new(shiftgate::net::ssh::TunnelOptions::default()));
+    let tunnel: &'static shiftgate::net::ssh::TunnelOptions =
+        Box::leak(Box::new(shiftgate::net::ssh::TunnelOptions::default()));
     shiftgate::tasks::provision::Target { profile, credentials, tunnel }
 }

@@ -28,7 +28,11 @@ pub struct PgServer {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 fn pg_bin() -> PathBuf {
@@ -59,7 +63,11 @@ fn as_db_user(program: &Path) -> Command {
 
 fn chown_to_db_user(path: &Path) {
     if is_root() {
-        let st = Command::new("chown").args(["-R", "postgres:postgres"]).arg(path).status().expect("chown");
+        let st = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(path)
+            .status()
+            .expect("chown");
         assert!(st.success(), "chown {path:?} failed");
     }
 }
@@ -84,7 +92,8 @@ impl PgServer {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).expect("chmod base");
+            std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod base");
         }
         let pki = certs::make();
         write(&base.join("pwfile"), SUPERUSER_PASSWORD);
@@ -97,14 +106,28 @@ impl PgServer {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(base.join("server.key"), std::fs::Permissions::from_mode(0o600)).expect("chmod key");
+            std::fs::set_permissions(
+                base.join("server.key"),
+                std::fs::Permissions::from_mode(0o600),
+            )
+            .expect("chmod key");
         }
         chown_to_db_user(&base);
 
         let out = as_db_user(&bin.join("initdb"))
             .args(["-D"])
             .arg(&data)
-            .args(["-A", "md5", "-U", SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync", "--pwfile"])
+            .args([
+                "-A",
+                "md5",
+                "-U",
+                SUPERUSER,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--pwfile",
+            ])
             .arg(base.join("pwfile"))
             .env("LC_ALL", "C")
             .output()
@@ -117,7 +140,8 @@ impl PgServer {
             sock = socket_dir.display(),
             base = base.display()
         );
-        let mut pgconf = std::fs::read_to_string(data.join("postgresql.conf")).expect("read postgresql.conf");
+        let mut pgconf =
+            std::fs::read_to_string(data.join("postgresql.conf")).expect("read postgresql.conf");
         pgconf.push_str(&conf);
         write(&data.join("postgresql.conf"), &pgconf);
         write(
@@ -140,14 +164,27 @@ impl PgServer {
             let logf = std::fs::File::create(&log).expect("log file");
             let mut cmd = if is_root() {
                 let mut c = Command::new("setpriv");
-                c.args(["--reuid=postgres", "--regid=postgres", "--clear-groups", "--pdeathsig=KILL", "--"]).arg(&postgres);
+                c.args([
+                    "--reuid=postgres",
+                    "--regid=postgres",
+                    "--clear-groups",
+                    "--pdeathsig=KILL",
+                    "--",
+                ])
+                .arg(&postgres);
                 c
             } else {
                 let mut c = Command::new("setpriv");
                 c.args(["--pdeathsig=KILL", "--"]).arg(&postgres);
                 c
             };
-            let child = cmd.arg("-D").arg(&data2).stdin(Stdio::null()).stdout(Stdio::null()).stderr(logf).spawn();
+            let child = cmd
+                .arg("-D")
+                .arg(&data2)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(logf)
+                .spawn();
             let _ = tx.send(child.map(|c| c.id()));
             loop {
                 std::thread::park();
@@ -155,7 +192,8 @@ impl PgServer {
         });
         rx.recv().expect("spawn thread").expect("start postgres");
 
-        let server = PgServer { port, dir: base.clone(), socket_dir, bin, pki, ca_file, other_ca_file };
+        let server =
+            PgServer { port, dir: base.clone(), socket_dir, bin, pki, ca_file, other_ca_file };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let ok = Command::new(server.bin.join("pg_isready"))

@@ -22,7 +22,11 @@ pub const PASSWORD_USER: &str = "shiftgate-ssh-test";
 pub const PASSWORD_USER_PASSWORD: &str = "Tunnel-Pass-42";
 
 pub fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// The user key logins use: whoever runs the tests.
@@ -46,7 +50,11 @@ fn keygen(path: &Path, kind: &[&str], passphrase: &str, comment: &str) {
         .arg(path)
         .output()
         .expect("run ssh-keygen");
-    assert!(out.status.success(), "ssh-keygen {kind:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ssh-keygen {kind:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn read(path: &Path) -> String {
@@ -146,7 +154,8 @@ fn start_sshd(name: &str, password_auth: bool, forwarding: &str) -> Sshd {
     std::fs::create_dir_all(&dir).expect("mkdir sshd dir");
     let hostkey = dir.join("hostkey");
     keygen(&hostkey, &["-t", "ed25519"], "", name);
-    let host_key = read(&dir.join("hostkey.pub")).split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let host_key =
+        read(&dir.join("hostkey.pub")).split_whitespace().take(2).collect::<Vec<_>>().join(" ");
     let port = free_port();
     let config = dir.join("sshd_config");
     std::fs::write(
@@ -163,7 +172,11 @@ fn start_sshd(name: &str, password_auth: bool, forwarding: &str) -> Sshd {
     )
     .expect("write sshd_config");
     let log = dir.join("sshd.log");
-    spawn_for_life("/usr/sbin/sshd", vec!["-D".into(), "-e".into(), "-f".into(), config.display().to_string()], &log);
+    spawn_for_life(
+        "/usr/sbin/sshd",
+        vec!["-D".into(), "-e".into(), "-f".into(), config.display().to_string()],
+        &log,
+    );
     let server = Sshd { port, dir, host_key, log };
     // Ready when it sends its identification line.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -204,13 +217,25 @@ pub fn inner_server() -> &'static Sshd {
 pub fn password_user() -> &'static str {
     static U: OnceLock<()> = OnceLock::new();
     U.get_or_init(|| {
-        assert!(is_root(), "password login needs the tests to run as root (sshd must read /etc/shadow)");
-        let exists = Command::new("id").arg(PASSWORD_USER).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        assert!(
+            is_root(),
+            "password login needs the tests to run as root (sshd must read /etc/shadow)"
+        );
+        let exists = Command::new("id")
+            .arg(PASSWORD_USER)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
         if !exists {
-            let st = Command::new("useradd").args(["-M", "-s", "/bin/sh", PASSWORD_USER]).status().expect("run useradd");
+            let st = Command::new("useradd")
+                .args(["-M", "-s", "/bin/sh", PASSWORD_USER])
+                .status()
+                .expect("run useradd");
             assert!(st.success(), "useradd {PASSWORD_USER} failed");
         }
-        let mut child = Command::new("chpasswd").stdin(Stdio::piped()).spawn().expect("run chpasswd");
+        let mut child =
+            Command::new("chpasswd").stdin(Stdio::piped()).spawn().expect("run chpasswd");
         {
             use std::io::Write;
             let mut stdin = child.stdin.take().expect("chpasswd stdin");
@@ -240,7 +265,8 @@ pub fn agent() -> &'static Agent {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&agent_bin, std::fs::Permissions::from_mode(0o755)).expect("chmod ssh-agent copy");
+            std::fs::set_permissions(&agent_bin, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod ssh-agent copy");
         }
         spawn_for_life(
             &agent_bin.display().to_string(),
@@ -252,7 +278,11 @@ pub fn agent() -> &'static Agent {
             assert!(Instant::now() < deadline, "ssh-agent did not create {socket:?}");
             std::thread::sleep(Duration::from_millis(20));
         }
-        let out = Command::new("ssh-add").arg(&keys().agent_only).env("SSH_AUTH_SOCK", &socket).output().expect("run ssh-add");
+        let out = Command::new("ssh-add")
+            .arg(&keys().agent_only)
+            .env("SSH_AUTH_SOCK", &socket)
+            .output()
+            .expect("run ssh-add");
         assert!(out.status.success(), "ssh-add failed: {}", String::from_utf8_lossy(&out.stderr));
         Agent { socket }
     })

@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 
 use super::{ExecContext, Outcome, query};
 use crate::auth::{StoredPassword, store_password};
-use crate::catalog::{DatabaseKind, DefaultAcl, Grantee, PUBLIC_OID, RDSDB, RelationKind, SchemaKind, SchemaPrivilege, Warehouse};
+use crate::catalog::{
+    DatabaseKind, DefaultAcl, Grantee, PUBLIC_OID, RDSDB, RelationKind, SchemaKind,
+    SchemaPrivilege, Warehouse,
+};
 use crate::error::SqlError;
 use crate::sql::ast::*;
 
@@ -28,15 +31,23 @@ pub fn run(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlEr
             create_schema(ctx, name, authorization.as_deref(), *if_not_exists)
         }
         Statement::CreateTable { name, columns } => create_relation(ctx, name, columns, None),
-        Statement::CreateView { name, query, late_binding } => create_relation(ctx, name, &[], Some((query, *late_binding))),
-        Statement::DropRelation { view, if_exists, name } => drop_relation(ctx, *view, *if_exists, name),
+        Statement::CreateView { name, query, late_binding } => {
+            create_relation(ctx, name, &[], Some((query, *late_binding)))
+        }
+        Statement::DropRelation { view, if_exists, name } => {
+            drop_relation(ctx, *view, *if_exists, name)
+        }
         _ => Err(SqlError::unsupported("statement")),
     }
 }
 
 /// Superuser-only commands (redshift.md §1.1, §1.2). Wording [unverified].
 fn require_superuser(ctx: &ExecContext<'_>, action: &str) -> Result<(), SqlError> {
-    if ctx.wh.is_superuser(ctx.user) { Ok(()) } else { Err(SqlError::permission_denied(format!("to {action}"))) }
+    if ctx.wh.is_superuser(ctx.user) {
+        Ok(())
+    } else {
+        Err(SqlError::permission_denied(format!("to {action}")))
+    }
 }
 
 fn grantee(w: &Warehouse, g: &GranteeSpec) -> Result<Grantee, SqlError> {
@@ -57,7 +68,11 @@ fn password_of(name: &str, spec: &PasswordSpec) -> Result<StoredPassword, SqlErr
     }
 }
 
-fn apply_user_options(ctx: &mut ExecContext<'_>, id: u32, options: &[UserOption]) -> Result<(), SqlError> {
+fn apply_user_options(
+    ctx: &mut ExecContext<'_>,
+    id: u32,
+    options: &[UserOption],
+) -> Result<(), SqlError> {
     for opt in options {
         if let UserOption::InGroups(groups) = opt {
             for g in groups {
@@ -67,7 +82,10 @@ fn apply_user_options(ctx: &mut ExecContext<'_>, id: u32, options: &[UserOption]
         if let UserOption::SessionTimeout(t) = opt
             && !(60..=1_728_000).contains(t)
         {
-            return Err(SqlError::new("22023", "session timeout must be between 60 and 1728000 seconds"));
+            return Err(SqlError::new(
+                "22023",
+                "session timeout must be between 60 and 1728000 seconds",
+            ));
         }
     }
     for opt in options {
@@ -111,7 +129,9 @@ fn apply_user_options(ctx: &mut ExecContext<'_>, id: u32, options: &[UserOption]
             }
             UserOption::RenameTo(new) => {
                 if ctx.wh.user_by_name(new).is_some() {
-                    return Err(SqlError::duplicate_object(format!("user \"{new}\" already exists")));
+                    return Err(SqlError::duplicate_object(format!(
+                        "user \"{new}\" already exists"
+                    )));
                 }
                 if let Some(u) = ctx.wh.user_mut(id) {
                     u.name = new.clone();
@@ -127,7 +147,11 @@ fn apply_user_options(ctx: &mut ExecContext<'_>, id: u32, options: &[UserOption]
     Ok(())
 }
 
-fn create_user(ctx: &mut ExecContext<'_>, name: &str, options: &[UserOption]) -> Result<Outcome, SqlError> {
+fn create_user(
+    ctx: &mut ExecContext<'_>,
+    name: &str,
+    options: &[UserOption],
+) -> Result<Outcome, SqlError> {
     require_superuser(ctx, "create user")?;
     if name.eq_ignore_ascii_case("public") {
         return Err(SqlError::new("42939", "user name \"public\" is reserved"));
@@ -155,9 +179,14 @@ fn create_user(ctx: &mut ExecContext<'_>, name: &str, options: &[UserOption]) ->
     Ok(Outcome::Command("CREATE USER"))
 }
 
-fn alter_user(ctx: &mut ExecContext<'_>, name: &str, options: &[UserOption]) -> Result<Outcome, SqlError> {
+fn alter_user(
+    ctx: &mut ExecContext<'_>,
+    name: &str,
+    options: &[UserOption],
+) -> Result<Outcome, SqlError> {
     let id = ctx.wh.require_user(name)?.id;
-    let own_password_only = id == ctx.user && options.iter().all(|o| matches!(o, UserOption::Password(PasswordSpec::Text(_))));
+    let own_password_only = id == ctx.user
+        && options.iter().all(|o| matches!(o, UserOption::Password(PasswordSpec::Text(_))));
     if !own_password_only {
         require_superuser(ctx, "alter user")?;
     }
@@ -167,7 +196,11 @@ fn alter_user(ctx: &mut ExecContext<'_>, name: &str, options: &[UserOption]) -> 
 
 /// r_DROP_USER.md (§1.9): 55006 while the user owns objects or holds privileges; a default ACL naming
 /// the user also blocks it here (PG15 behaviour; unverified on Redshift, §6).
-fn drop_users(ctx: &mut ExecContext<'_>, if_exists: bool, names: &[String]) -> Result<Outcome, SqlError> {
+fn drop_users(
+    ctx: &mut ExecContext<'_>,
+    if_exists: bool,
+    names: &[String],
+) -> Result<Outcome, SqlError> {
     require_superuser(ctx, "drop user")?;
     for name in names {
         let Some(u) = ctx.wh.user_by_name(name) else {
@@ -181,12 +214,17 @@ fn drop_users(ctx: &mut ExecContext<'_>, if_exists: bool, names: &[String]) -> R
             return Err(SqlError::new("55006", format!("user \"{name}\" cannot be dropped")));
         }
         if ctx.wh.owns_objects(id) || ctx.wh.roles().iter().any(|r| r.owner == id) {
-            return Err(SqlError::new("55006", format!("user \"{name}\" can't be dropped because the user owns some object")));
+            return Err(SqlError::new(
+                "55006",
+                format!("user \"{name}\" can't be dropped because the user owns some object"),
+            ));
         }
         if ctx.wh.grantee_has_privileges(&Grantee::User(id)) || ctx.wh.defines_default_acls(id) {
             return Err(SqlError::new(
                 "55006",
-                format!("user \"{name}\" can't be dropped because the user has a privilege on some object"),
+                format!(
+                    "user \"{name}\" can't be dropped because the user has a privilege on some object"
+                ),
             ));
         }
         ctx.wh.remove_user(id);
@@ -196,7 +234,11 @@ fn drop_users(ctx: &mut ExecContext<'_>, if_exists: bool, names: &[String]) -> R
 
 // ---- groups and roles (§1.2) ------------------------------------------------------------------
 
-fn create_group(ctx: &mut ExecContext<'_>, name: &str, users: &[String]) -> Result<Outcome, SqlError> {
+fn create_group(
+    ctx: &mut ExecContext<'_>,
+    name: &str,
+    users: &[String],
+) -> Result<Outcome, SqlError> {
     require_superuser(ctx, "create group")?;
     if name.starts_with("__") {
         return Err(SqlError::new("42939", format!("group name \"{name}\" is reserved")));
@@ -212,12 +254,19 @@ fn create_group(ctx: &mut ExecContext<'_>, name: &str, users: &[String]) -> Resu
     Ok(Outcome::Command("CREATE GROUP"))
 }
 
-fn alter_group(ctx: &mut ExecContext<'_>, name: &str, action: &GroupAction) -> Result<Outcome, SqlError> {
+fn alter_group(
+    ctx: &mut ExecContext<'_>,
+    name: &str,
+    action: &GroupAction,
+) -> Result<Outcome, SqlError> {
     require_superuser(ctx, "alter group")?;
     ctx.wh.require_group(name)?;
     match action {
         GroupAction::AddUsers(users) | GroupAction::DropUsers(users) => {
-            let ids = users.iter().map(|u| ctx.wh.require_user(u).map(|u| u.id)).collect::<Result<Vec<_>, _>>()?;
+            let ids = users
+                .iter()
+                .map(|u| ctx.wh.require_user(u).map(|u| u.id))
+                .collect::<Result<Vec<_>, _>>()?;
             let add = matches!(action, GroupAction::AddUsers(_));
             if let Some(g) = ctx.wh.group_mut(name) {
                 for id in ids {
@@ -249,7 +298,9 @@ fn drop_groups(ctx: &mut ExecContext<'_>, names: &[String]) -> Result<Outcome, S
         if ctx.wh.grantee_has_privileges(&Grantee::Group(id)) {
             return Err(SqlError::new(
                 "55006",
-                format!("group \"{name}\" can't be dropped because the group has a privilege on some object"),
+                format!(
+                    "group \"{name}\" can't be dropped because the group has a privilege on some object"
+                ),
             ));
         }
         ctx.wh.remove_group(id);
@@ -267,7 +318,9 @@ fn create_role(ctx: &mut ExecContext<'_>, name: &str) -> Result<Outcome, SqlErro
     }
     // r_CREATE_ROLE.md: "can't be the same as any user names". Exact text [unverified, §6].
     if ctx.wh.user_by_name(name).is_some() {
-        return Err(SqlError::duplicate_object(format!("role \"{name}\" cannot be created because a user with the same name exists")));
+        return Err(SqlError::duplicate_object(format!(
+            "role \"{name}\" cannot be created because a user with the same name exists"
+        )));
     }
     let owner = ctx.user;
     ctx.wh.add_role(name, owner);
@@ -278,17 +331,29 @@ fn create_role(ctx: &mut ExecContext<'_>, name: &str) -> Result<Outcome, SqlErro
 fn drop_role(ctx: &mut ExecContext<'_>, name: &str, force: bool) -> Result<Outcome, SqlError> {
     require_superuser(ctx, "drop role")?;
     let id = ctx.wh.require_role(name)?.id;
-    let granted = ctx.wh.users().iter().any(|u| u.roles.contains(&id)) || ctx.wh.roles().iter().any(|r| r.roles.contains(&id));
+    let granted = ctx.wh.users().iter().any(|u| u.roles.contains(&id))
+        || ctx.wh.roles().iter().any(|r| r.roles.contains(&id));
     if granted && !force {
-        return Err(SqlError::new("2BP01", "cannot drop this role since it has been granted on a user"));
+        return Err(SqlError::new(
+            "2BP01",
+            "cannot drop this role since it has been granted on a user",
+        ));
     }
     ctx.wh.remove_role(id);
     Ok(Outcome::Command("DROP ROLE"))
 }
 
-fn grant_role(ctx: &mut ExecContext<'_>, revoke: bool, roles: &[String], targets: &[RoleTarget]) -> Result<Outcome, SqlError> {
+fn grant_role(
+    ctx: &mut ExecContext<'_>,
+    revoke: bool,
+    roles: &[String],
+    targets: &[RoleTarget],
+) -> Result<Outcome, SqlError> {
     require_superuser(ctx, if revoke { "revoke role" } else { "grant role" })?;
-    let role_ids = roles.iter().map(|r| ctx.wh.require_role(r).map(|r| r.id)).collect::<Result<Vec<_>, _>>()?;
+    let role_ids = roles
+        .iter()
+        .map(|r| ctx.wh.require_role(r).map(|r| r.id))
+        .collect::<Result<Vec<_>, _>>()?;
     for t in targets {
         match t {
             RoleTarget::User(u) => {
@@ -360,7 +425,10 @@ fn grant(ctx: &mut ExecContext<'_>, g: &Grant) -> Result<Outcome, SqlError> {
                 }
                 // §1.6: on external schemas only USAGE is meaningful; CREATE isn't supported.
                 if matches!(s.kind, SchemaKind::External { .. }) && create {
-                    return Err(SqlError::new("0A000", "Operation not supported on external schemas"));
+                    return Err(SqlError::new(
+                        "0A000",
+                        "Operation not supported on external schemas",
+                    ));
                 }
                 let oid = s.oid;
                 if let Some(s) = ctx.wh.schema_mut(oid) {
@@ -378,7 +446,10 @@ fn grant(ctx: &mut ExecContext<'_>, g: &Grant) -> Result<Outcome, SqlError> {
                 match p {
                     Privilege::Select | Privilege::All => {}
                     Privilege::Other(o) => {
-                        return Err(SqlError::unsupported(format!("{} privilege", o.to_ascii_uppercase())));
+                        return Err(SqlError::unsupported(format!(
+                            "{} privilege",
+                            o.to_ascii_uppercase()
+                        )));
                     }
                     other => return Err(invalid_privilege(other, "relation")),
                 }
@@ -392,14 +463,21 @@ fn grant(ctx: &mut ExecContext<'_>, g: &Grant) -> Result<Outcome, SqlError> {
         GrantObject::Databases(names) => {
             for p in &g.privileges {
                 if *p != Privilege::Usage {
-                    return Err(SqlError::unsupported(format!("{p:?} ON DATABASE").to_ascii_uppercase()));
+                    return Err(SqlError::unsupported(
+                        format!("{p:?} ON DATABASE").to_ascii_uppercase(),
+                    ));
                 }
             }
             for n in names {
-                let db = ctx.wh.database(n).ok_or_else(|| SqlError::new("3D000", format!("database \"{n}\" does not exist")))?;
+                let db = ctx.wh.database(n).ok_or_else(|| {
+                    SqlError::new("3D000", format!("database \"{n}\" does not exist"))
+                })?;
                 // GRANT USAGE ON DATABASE is the datashare form (§1.3, §1.6).
                 if db.kind == DatabaseKind::Local {
-                    return Err(SqlError::new("0LP01", "invalid privilege type USAGE for database"));
+                    return Err(SqlError::new(
+                        "0LP01",
+                        "invalid privilege type USAGE for database",
+                    ));
                 }
                 if !ctx.wh.is_superuser(user) && db.owner != user {
                     return Err(SqlError::permission_denied(format!("for database {n}")));
@@ -437,11 +515,17 @@ fn target_relations(ctx: &ExecContext<'_>, object: &GrantObject) -> Result<Vec<u
                 let s = w.require_schema(n)?;
                 // §1.6: table-level operations on external schemas (Postico#724 wording).
                 if matches!(s.kind, SchemaKind::External { .. }) {
-                    return Err(SqlError::new("0A000", "Operation not supported on external tables"));
+                    return Err(SqlError::new(
+                        "0A000",
+                        "Operation not supported on external tables",
+                    ));
                 }
                 for r in w.relations().iter().filter(|r| r.schema == s.oid) {
                     if !su && r.owner != ctx.user {
-                        return Err(SqlError::permission_denied(format!("for relation {}", r.name)));
+                        return Err(SqlError::permission_denied(format!(
+                            "for relation {}",
+                            r.name
+                        )));
                     }
                     out.push(r.oid);
                 }
@@ -450,18 +534,27 @@ fn target_relations(ctx: &ExecContext<'_>, object: &GrantObject) -> Result<Vec<u
         GrantObject::Tables(names) => {
             for n in names {
                 let missing = || {
-                    let full = n.schema.as_ref().map(|s| format!("{s}.{}", n.name)).unwrap_or(n.name.clone());
+                    let full = n
+                        .schema
+                        .as_ref()
+                        .map(|s| format!("{s}.{}", n.name))
+                        .unwrap_or(n.name.clone());
                     SqlError::new("42P01", format!("relation \"{full}\" does not exist"))
                 };
                 let r = match &n.schema {
                     Some(s) => {
                         let s = w.schema_by_name(s).ok_or_else(missing)?;
                         if matches!(s.kind, SchemaKind::External { .. }) {
-                            return Err(SqlError::new("0A000", "Operation not supported on external tables"));
+                            return Err(SqlError::new(
+                                "0A000",
+                                "Operation not supported on external tables",
+                            ));
                         }
                         w.relation(s.oid, &n.name)
                     }
-                    None => w.relation(crate::catalog::PG_CATALOG_OID, &n.name).or_else(|| w.relation(PUBLIC_OID, &n.name)),
+                    None => w
+                        .relation(crate::catalog::PG_CATALOG_OID, &n.name)
+                        .or_else(|| w.relation(PUBLIC_OID, &n.name)),
                 }
                 .ok_or_else(missing)?;
                 if !su && r.owner != ctx.user {
@@ -477,7 +570,10 @@ fn target_relations(ctx: &ExecContext<'_>, object: &GrantObject) -> Result<Vec<u
 
 // ---- ALTER DEFAULT PRIVILEGES (§1.4) ----------------------------------------------------------
 
-fn default_privileges(ctx: &mut ExecContext<'_>, d: &DefaultPrivileges) -> Result<Outcome, SqlError> {
+fn default_privileges(
+    ctx: &mut ExecContext<'_>,
+    d: &DefaultPrivileges,
+) -> Result<Outcome, SqlError> {
     for p in &d.privileges {
         match p {
             Privilege::Select | Privilege::All => {}
@@ -490,7 +586,10 @@ fn default_privileges(ctx: &mut ExecContext<'_>, d: &DefaultPrivileges) -> Resul
     let owners: Vec<u32> = if d.for_users.is_empty() {
         vec![ctx.user]
     } else {
-        d.for_users.iter().map(|u| ctx.wh.require_user(u).map(|u| u.id)).collect::<Result<_, _>>()?
+        d.for_users
+            .iter()
+            .map(|u| ctx.wh.require_user(u).map(|u| u.id))
+            .collect::<Result<_, _>>()?
     };
     // Only a superuser may name other users (r_ALTER_DEFAULT_PRIVILEGES.md). Wording [unverified].
     if owners.iter().any(|o| *o != ctx.user) && !ctx.wh.is_superuser(ctx.user) {
@@ -532,7 +631,12 @@ fn default_privileges(ctx: &mut ExecContext<'_>, d: &DefaultPrivileges) -> Resul
 
 // ---- objects -------------------------------------------------------------------------------
 
-fn create_schema(ctx: &mut ExecContext<'_>, name: &str, authorization: Option<&str>, if_not_exists: bool) -> Result<Outcome, SqlError> {
+fn create_schema(
+    ctx: &mut ExecContext<'_>,
+    name: &str,
+    authorization: Option<&str>,
+    if_not_exists: bool,
+) -> Result<Outcome, SqlError> {
     require_superuser(ctx, "create schema")?;
     if ctx.wh.schema_by_name(name).is_some() {
         if if_not_exists {
@@ -569,7 +673,11 @@ fn create_relation(
         return Err(SqlError::new("42P07", format!("relation \"{}\" already exists", name.name)));
     }
     let (kind, cols, tag) = match view {
-        None => (RelationKind::Table, columns.iter().map(|c| crate::catalog::Column::new(&c.name, &c.type_name)).collect(), "CREATE TABLE"),
+        None => (
+            RelationKind::Table,
+            columns.iter().map(|c| crate::catalog::Column::new(&c.name, &c.type_name)).collect(),
+            "CREATE TABLE",
+        ),
         Some((q, late_binding)) => {
             // Late-binding views must schema-qualify references (r_CREATE_VIEW.md, §1.6).
             if late_binding && q.branches.iter().any(|b| matches!(&b.from, Some(FromItem::Relation { name, .. }) if name.schema.is_none()))
@@ -585,7 +693,8 @@ fn create_relation(
                 // Late binding: the referenced objects need not exist yet.
                 Err(_) => Vec::new(),
             };
-            let kind = if late_binding { RelationKind::LateBindingView } else { RelationKind::View };
+            let kind =
+                if late_binding { RelationKind::LateBindingView } else { RelationKind::View };
             (kind, cols, "CREATE VIEW")
         }
     };
@@ -594,11 +703,20 @@ fn create_relation(
     Ok(Outcome::Command(tag))
 }
 
-fn drop_relation(ctx: &mut ExecContext<'_>, view: bool, if_exists: bool, name: &ObjectName) -> Result<Outcome, SqlError> {
+fn drop_relation(
+    ctx: &mut ExecContext<'_>,
+    view: bool,
+    if_exists: bool,
+    name: &ObjectName,
+) -> Result<Outcome, SqlError> {
     let tag = if view { "DROP VIEW" } else { "DROP TABLE" };
     let what = if view { "view" } else { "table" };
     let schema = name.schema.clone().unwrap_or_else(|| "public".to_string());
-    let rel = ctx.wh.schema_by_name(&schema).and_then(|s| ctx.wh.relation(s.oid, &name.name)).filter(|r| query::is_user_relation(r.kind));
+    let rel = ctx
+        .wh
+        .schema_by_name(&schema)
+        .and_then(|s| ctx.wh.relation(s.oid, &name.name))
+        .filter(|r| query::is_user_relation(r.kind));
     let Some(rel) = rel else {
         if if_exists {
             return Ok(Outcome::Command(tag));

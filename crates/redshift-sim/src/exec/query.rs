@@ -6,7 +6,9 @@
 use std::cmp::Ordering;
 
 use super::{ExecContext, Outcome, Value, system};
-use crate::catalog::{Column, PG_CATALOG_OID, PUBLIC_OID, RelationKind, SchemaKind, SchemaPrivilege, Warehouse};
+use crate::catalog::{
+    Column, PG_CATALOG_OID, PUBLIC_OID, RelationKind, SchemaKind, SchemaPrivilege, Warehouse,
+};
 use crate::error::SqlError;
 use crate::protocol::{FieldDescription, WireType};
 use crate::sql::ast::{CmpOp, Expr, FromItem, ObjectName, Query, Select, SelectItem};
@@ -14,7 +16,13 @@ use crate::sql::lexer::tokenize;
 use crate::sql::parser::Parser;
 
 /// Leader-node-only functions (redshift.md §1.5, `c_SQL_functions_leader_node_only.md`).
-const LEADER_ONLY: [&str; 5] = ["has_schema_privilege", "has_table_privilege", "has_database_privilege", "version", "current_schemas"];
+const LEADER_ONLY: [&str; 5] = [
+    "has_schema_privilege",
+    "has_table_privilege",
+    "has_database_privilege",
+    "version",
+    "current_schemas",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 enum SourceKind {
@@ -68,7 +76,11 @@ fn undefined_relation(name: &ObjectName) -> SqlError {
 
 fn resolve(from: Option<&FromItem>, w: &Warehouse) -> Result<Input, SqlError> {
     let Some(from) = from else {
-        return Ok(Input { kind: SourceKind::Nothing, qualifiers: Vec::new(), columns: Vec::new() });
+        return Ok(Input {
+            kind: SourceKind::Nothing,
+            qualifiers: Vec::new(),
+            columns: Vec::new(),
+        });
     };
     match from {
         FromItem::Function { name, alias, columns } => {
@@ -76,12 +88,18 @@ fn resolve(from: Option<&FromItem>, w: &Warehouse) -> Result<Input, SqlError> {
                 return Err(SqlError::unsupported(format!("function {name} in FROM")));
             }
             if columns.len() != 5 {
-                return Err(SqlError::new("42601", "a column definition list is required for functions returning \"record\""));
+                return Err(SqlError::new(
+                    "42601",
+                    "a column definition list is required for functions returning \"record\"",
+                ));
             }
             Ok(Input {
                 kind: SourceKind::LateBindingCols,
                 qualifiers: vec![alias.clone()],
-                columns: columns.iter().map(|c| (c.name.clone(), wire_type_of(&c.type_name), c.type_name.clone())).collect(),
+                columns: columns
+                    .iter()
+                    .map(|c| (c.name.clone(), wire_type_of(&c.type_name), c.type_name.clone()))
+                    .collect(),
             })
         }
         FromItem::Relation { name, alias } => {
@@ -95,7 +113,10 @@ fn resolve(from: Option<&FromItem>, w: &Warehouse) -> Result<Input, SqlError> {
                     return Ok(Input {
                         kind: SourceKind::System(name.name.clone()),
                         qualifiers,
-                        columns: cols.into_iter().map(|(n, t)| (n, t, type_name_of(t).to_string())).collect(),
+                        columns: cols
+                            .into_iter()
+                            .map(|(n, t)| (n, t, type_name_of(t).to_string()))
+                            .collect(),
                     });
                 }
                 if system::is_known(&name.name) {
@@ -127,7 +148,12 @@ fn resolve(from: Option<&FromItem>, w: &Warehouse) -> Result<Input, SqlError> {
             }
             let r = w.relation(s.oid, &name.name).ok_or_else(|| undefined_relation(name))?;
             Ok(Input {
-                kind: SourceKind::User { schema: s.name.clone(), name: r.name.clone(), oid: r.oid, schema_oid: s.oid },
+                kind: SourceKind::User {
+                    schema: s.name.clone(),
+                    name: r.name.clone(),
+                    oid: r.oid,
+                    schema_oid: s.oid,
+                },
                 qualifiers,
                 columns: r.columns.iter().map(col_triple).collect(),
             })
@@ -186,7 +212,10 @@ impl Env<'_> {
         if let Some(q) = qualifier
             && !self.input.qualifiers.iter().any(|x| x == q)
         {
-            return Err(SqlError::new("42P01", format!("missing FROM-clause entry for table \"{q}\"")));
+            return Err(SqlError::new(
+                "42P01",
+                format!("missing FROM-clause entry for table \"{q}\""),
+            ));
         }
         self.input
             .columns
@@ -197,7 +226,9 @@ impl Env<'_> {
 
     fn expr_type(&self, e: &Expr) -> Result<WireType, SqlError> {
         Ok(match e {
-            Expr::Column { qualifier, name } => self.input.columns[self.column_index(qualifier.as_deref(), name)?].1,
+            Expr::Column { qualifier, name } => {
+                self.input.columns[self.column_index(qualifier.as_deref(), name)?].1
+            }
             Expr::Int(_) => WireType::Int4,
             Expr::Bool(_) => WireType::Bool,
             Expr::Str(_) | Expr::Null | Expr::Concat(..) => WireType::Text,
@@ -213,10 +244,11 @@ impl Env<'_> {
 
     fn user_arg(&self, v: &Value) -> Result<u32, SqlError> {
         match v {
-            Value::Int(id) => u32::try_from(*id)
-                .ok()
-                .filter(|id| self.w.user(*id).is_some())
-                .ok_or_else(|| SqlError::undefined_object(format!("user with ID {id} does not exist"))),
+            Value::Int(id) => {
+                u32::try_from(*id).ok().filter(|id| self.w.user(*id).is_some()).ok_or_else(|| {
+                    SqlError::undefined_object(format!("user with ID {id} does not exist"))
+                })
+            }
             other => {
                 let name = other.render().unwrap_or_default();
                 Ok(self.w.require_user(&name)?.id)
@@ -230,7 +262,10 @@ impl Env<'_> {
             if n.contains(&args.len()) {
                 Ok(())
             } else {
-                Err(SqlError::new("42883", format!("function {name} with {} argument(s) does not exist", args.len())))
+                Err(SqlError::new(
+                    "42883",
+                    format!("function {name} with {} argument(s) does not exist", args.len()),
+                ))
             }
         };
         match name {
@@ -259,45 +294,65 @@ impl Env<'_> {
                 arity(&[1])?;
                 Ok(args[0].render().map(|s| Value::text(quote_ident(&s))).unwrap_or(Value::Null))
             }
-            "lower" => Ok(Value::opt_text(args.first().and_then(Value::render).map(|s| s.to_lowercase()))),
-            "upper" => Ok(Value::opt_text(args.first().and_then(Value::render).map(|s| s.to_uppercase()))),
+            "lower" => {
+                Ok(Value::opt_text(args.first().and_then(Value::render).map(|s| s.to_lowercase())))
+            }
+            "upper" => {
+                Ok(Value::opt_text(args.first().and_then(Value::render).map(|s| s.to_uppercase())))
+            }
             "coalesce" => Ok(args.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null)),
             "has_schema_privilege" => {
                 arity(&[2, 3])?;
-                let (user, rest) = if args.len() == 3 { (self.user_arg(&args[0])?, 1) } else { (self.user, 0) };
+                let (user, rest) =
+                    if args.len() == 3 { (self.user_arg(&args[0])?, 1) } else { (self.user, 0) };
                 let schema = self.w.require_schema(&text(rest))?;
                 let p = match text(rest + 1).to_ascii_uppercase().as_str() {
                     "USAGE" => SchemaPrivilege::Usage,
                     "CREATE" => SchemaPrivilege::Create,
                     other => {
-                        return Err(SqlError::new("22023", format!("unrecognized privilege type: \"{other}\"")));
+                        return Err(SqlError::new(
+                            "22023",
+                            format!("unrecognized privilege type: \"{other}\""),
+                        ));
                     }
                 };
                 Ok(Value::Bool(self.w.schema_privilege(user, schema, p)))
             }
             "has_table_privilege" => {
                 arity(&[2, 3])?;
-                let (user, rest) = if args.len() == 3 { (self.user_arg(&args[0])?, 1) } else { (self.user, 0) };
+                let (user, rest) =
+                    if args.len() == 3 { (self.user_arg(&args[0])?, 1) } else { (self.user, 0) };
                 let rel = lookup_relation_text(self.w, &text(rest))?;
                 let p = text(rest + 1).to_ascii_uppercase();
                 match p.as_str() {
                     "SELECT" => Ok(Value::Bool(self.w.table_select(user, rel))),
-                    "INSERT" | "UPDATE" | "DELETE" | "REFERENCES" => Ok(Value::Bool(self.w.is_superuser(user) || rel.owner == user)),
-                    other => Err(SqlError::new("22023", format!("unrecognized privilege type: \"{other}\""))),
+                    "INSERT" | "UPDATE" | "DELETE" | "REFERENCES" => {
+                        Ok(Value::Bool(self.w.is_superuser(user) || rel.owner == user))
+                    }
+                    other => Err(SqlError::new(
+                        "22023",
+                        format!("unrecognized privilege type: \"{other}\""),
+                    )),
                 }
             }
             "has_database_privilege" => {
                 arity(&[2, 3])?;
-                let (user, rest) = if args.len() == 3 { (self.user_arg(&args[0])?, 1) } else { (self.user, 0) };
+                let (user, rest) =
+                    if args.len() == 3 { (self.user_arg(&args[0])?, 1) } else { (self.user, 0) };
                 let dbname = text(rest);
-                let db = self.w.database(&dbname).ok_or_else(|| SqlError::new("3D000", format!("database \"{dbname}\" does not exist")))?;
+                let db = self.w.database(&dbname).ok_or_else(|| {
+                    SqlError::new("3D000", format!("database \"{dbname}\" does not exist"))
+                })?;
                 let su = self.w.is_superuser(user) || db.owner == user;
                 Ok(Value::Bool(match text(rest + 1).to_ascii_uppercase().as_str() {
                     "TEMP" | "TEMPORARY" => true,
                     "USAGE" => self.w.database_usage(user, db),
                     "CREATE" => su,
                     other => {
-                        return Err(SqlError::new("22023", format!("unrecognized privilege type: \"{other}\"")));
+                        return Err(SqlError::new(
+                            "22023",
+                            format!("unrecognized privilege type: \"{other}\""),
+                        ));
                     }
                 }))
             }
@@ -329,10 +384,12 @@ impl Env<'_> {
                 let vals = args.iter().map(|a| self.eval(a, row)).collect::<Result<Vec<_>, _>>()?;
                 self.call(name, &vals)?
             }
-            Expr::Concat(a, b) => match (self.eval(a, row)?.render(), self.eval(b, row)?.render()) {
-                (Some(a), Some(b)) => Value::text(a + &b),
-                _ => Value::Null,
-            },
+            Expr::Concat(a, b) => {
+                match (self.eval(a, row)?.render(), self.eval(b, row)?.render()) {
+                    (Some(a), Some(b)) => Value::text(a + &b),
+                    _ => Value::Null,
+                }
+            }
             Expr::Cmp(op, a, b) => {
                 let ord = self.eval(a, row)?.compare(&self.eval(b, row)?);
                 match ord {
@@ -362,11 +419,15 @@ impl Env<'_> {
                 }
                 if saw_null { Value::Null } else { Value::Bool(*negated) }
             }
-            Expr::Like { expr, pattern, negated } => match (self.eval(expr, row)?.render(), self.eval(pattern, row)?.render()) {
-                (Some(s), Some(p)) => Value::Bool(like(&s, &p) != *negated),
-                _ => Value::Null,
-            },
-            Expr::IsNull { expr, negated } => Value::Bool(self.eval(expr, row)?.is_null() != *negated),
+            Expr::Like { expr, pattern, negated } => {
+                match (self.eval(expr, row)?.render(), self.eval(pattern, row)?.render()) {
+                    (Some(s), Some(p)) => Value::Bool(like(&s, &p) != *negated),
+                    _ => Value::Null,
+                }
+            }
+            Expr::IsNull { expr, negated } => {
+                Value::Bool(self.eval(expr, row)?.is_null() != *negated)
+            }
             Expr::And(a, b) => match (self.eval(a, row)?.truth(), self.eval(b, row)?.truth()) {
                 (Some(false), _) | (_, Some(false)) => Value::Bool(false),
                 (Some(true), Some(true)) => Value::Bool(true),
@@ -388,7 +449,10 @@ impl Env<'_> {
 
 /// Resolves the text argument of `has_table_privilege` (`schema.table`, quoted parts allowed;
 /// unqualified names searched in pg_catalog then public).
-fn lookup_relation_text<'w>(w: &'w Warehouse, text: &str) -> Result<&'w crate::catalog::Relation, SqlError> {
+fn lookup_relation_text<'w>(
+    w: &'w Warehouse,
+    text: &str,
+) -> Result<&'w crate::catalog::Relation, SqlError> {
     let missing = || SqlError::new("42P01", format!("relation \"{text}\" does not exist"));
     let tokens = tokenize(text).map_err(|_| missing())?;
     let mut p = Parser::new(&tokens);
@@ -398,7 +462,9 @@ fn lookup_relation_text<'w>(w: &'w Warehouse, text: &str) -> Result<&'w crate::c
     }
     match &name.schema {
         Some(s) => w.schema_by_name(s).and_then(|s| w.relation(s.oid, &name.name)),
-        None => w.relation(PG_CATALOG_OID, &name.name).or_else(|| w.relation(PUBLIC_OID, &name.name)),
+        None => {
+            w.relation(PG_CATALOG_OID, &name.name).or_else(|| w.relation(PUBLIC_OID, &name.name))
+        }
     }
     .ok_or_else(missing)
 }
@@ -407,8 +473,15 @@ fn lookup_relation_text<'w>(w: &'w Warehouse, text: &str) -> Result<&'w crate::c
 pub fn quote_ident(s: &str) -> String {
     let simple = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    const KEYWORDS: [&str; 12] = ["select", "from", "where", "table", "user", "group", "order", "all", "and", "or", "not", "default"];
-    if simple && !KEYWORDS.contains(&s) { s.to_string() } else { format!("\"{}\"", s.replace('"', "\"\"")) }
+    const KEYWORDS: [&str; 12] = [
+        "select", "from", "where", "table", "user", "group", "order", "all", "and", "or", "not",
+        "default",
+    ];
+    if simple && !KEYWORDS.contains(&s) {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
 }
 
 /// LIKE with `%`, `_` and `\` as the escape character.
@@ -501,7 +574,10 @@ fn check_leader_node(q: &Query, inputs: &[Input]) -> Result<(), SqlError> {
         _ => false,
     });
     if uses && compute {
-        return Err(SqlError::new("0A000", "Specified types or functions (one per INFO message) not supported on Redshift tables."));
+        return Err(SqlError::new(
+            "0A000",
+            "Specified types or functions (one per INFO message) not supported on Redshift tables.",
+        ));
     }
     Ok(())
 }
@@ -525,7 +601,10 @@ fn projection(s: &Select, env: &Env<'_>) -> Result<Vec<(String, WireType, Expr)>
         match item {
             SelectItem::Wildcard => {
                 if env.input.columns.is_empty() {
-                    return Err(SqlError::new("42601", "SELECT * with no tables specified is not valid"));
+                    return Err(SqlError::new(
+                        "42601",
+                        "SELECT * with no tables specified is not valid",
+                    ));
                 }
                 for (n, t, _) in &env.input.columns {
                     out.push((n.clone(), *t, Expr::Column { qualifier: None, name: n.clone() }));
@@ -545,8 +624,15 @@ struct Planned {
     projections: Vec<Vec<(String, WireType, Expr)>>,
 }
 
-fn plan(q: &Query, w: &Warehouse, user: u32, session_user: u32, db: &str) -> Result<Planned, SqlError> {
-    let inputs = q.branches.iter().map(|b| resolve(b.from.as_ref(), w)).collect::<Result<Vec<_>, _>>()?;
+fn plan(
+    q: &Query,
+    w: &Warehouse,
+    user: u32,
+    session_user: u32,
+    db: &str,
+) -> Result<Planned, SqlError> {
+    let inputs =
+        q.branches.iter().map(|b| resolve(b.from.as_ref(), w)).collect::<Result<Vec<_>, _>>()?;
     check_leader_node(q, &inputs)?;
     let mut projections = Vec::new();
     for (b, input) in q.branches.iter().zip(&inputs) {
@@ -554,10 +640,14 @@ fn plan(q: &Query, w: &Warehouse, user: u32, session_user: u32, db: &str) -> Res
         projections.push(projection(b, &env)?);
     }
     let first = &projections[0];
-    let mut fields: Vec<FieldDescription> = first.iter().map(|(n, t, _)| FieldDescription { name: n.clone(), ty: *t }).collect();
+    let mut fields: Vec<FieldDescription> =
+        first.iter().map(|(n, t, _)| FieldDescription { name: n.clone(), ty: *t }).collect();
     for p in &projections[1..] {
         if p.len() != fields.len() {
-            return Err(SqlError::new("42601", "each UNION query must have the same number of columns"));
+            return Err(SqlError::new(
+                "42601",
+                "each UNION query must have the same number of columns",
+            ));
         }
         for (f, (_, t, _)) in fields.iter_mut().zip(p) {
             if f.ty != *t {
@@ -569,7 +659,12 @@ fn plan(q: &Query, w: &Warehouse, user: u32, session_user: u32, db: &str) -> Res
 }
 
 /// Column descriptions of a query without running it (extended-protocol Describe).
-pub fn describe(q: &Query, w: &Warehouse, user: u32, db: &str) -> Result<Vec<FieldDescription>, SqlError> {
+pub fn describe(
+    q: &Query,
+    w: &Warehouse,
+    user: u32,
+    db: &str,
+) -> Result<Vec<FieldDescription>, SqlError> {
     if let Some(f) = sleep_field(q) {
         return Ok(vec![f]);
     }
@@ -583,7 +678,11 @@ pub fn view_columns(q: &Query, w: &Warehouse, user: u32) -> Result<Vec<Column>, 
         .iter()
         .map(|(name, ty, expr)| {
             let base = match expr {
-                Expr::Column { name: c, .. } => planned.inputs[0].columns.iter().find(|(n, _, _)| n == c).map(|(_, _, tn)| tn.clone()),
+                Expr::Column { name: c, .. } => planned.inputs[0]
+                    .columns
+                    .iter()
+                    .find(|(n, _, _)| n == c)
+                    .map(|(_, _, tn)| tn.clone()),
                 _ => None,
             };
             Column::new(name, &base.unwrap_or_else(|| type_name_of(*ty).to_string()))
@@ -595,7 +694,10 @@ fn sleep_field(q: &Query) -> Option<FieldDescription> {
     match q.branches.as_slice() {
         [b] if b.from.is_none() => match b.items.as_slice() {
             [SelectItem::Expr { expr: Expr::Call { name, .. }, alias }] if name == "pg_sleep" => {
-                Some(FieldDescription { name: alias.clone().unwrap_or_else(|| "pg_sleep".into()), ty: WireType::Text })
+                Some(FieldDescription {
+                    name: alias.clone().unwrap_or_else(|| "pg_sleep".into()),
+                    ty: WireType::Text,
+                })
             }
             _ => None,
         },
@@ -606,7 +708,9 @@ fn sleep_field(q: &Query) -> Option<FieldDescription> {
 pub fn run(q: &Query, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError> {
     if sleep_field(q).is_some() {
         // Test-only helper so there is something to cancel (pg_sleep exists on the leader node).
-        if let Some(SelectItem::Expr { expr: Expr::Call { args, .. }, .. }) = q.branches[0].items.first() {
+        if let Some(SelectItem::Expr { expr: Expr::Call { args, .. }, .. }) =
+            q.branches[0].items.first()
+        {
             let secs = match args.first() {
                 Some(Expr::Int(i)) => *i as f64,
                 Some(Expr::Str(s)) => s.parse().unwrap_or(0.0),
@@ -621,7 +725,8 @@ pub fn run(q: &Query, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError> {
     let out_names: Vec<&str> = planned.fields.iter().map(|f| f.name.as_str()).collect();
     let mut rows: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
     for ((b, input), proj) in q.branches.iter().zip(&planned.inputs).zip(&planned.projections) {
-        let env = Env { w, user: ctx.user, session_user: ctx.session_user, db: ctx.database, input };
+        let env =
+            Env { w, user: ctx.user, session_user: ctx.session_user, db: ctx.database, input };
         let mut branch_rows = Vec::new();
         for row in load(input, w, ctx.user, ctx.database)? {
             if let Some(f) = &b.filter

@@ -4,7 +4,10 @@
 //! user's own rows. Also `pg_get_late_binding_view_cols()` (§1.6). Row generation only: privilege
 //! checks on the relations themselves and the leader-node rule live in `query`.
 
-use crate::catalog::{Column, DatabaseKind, Grantee, PG_CATALOG_OID, RDSDB, RelationKind, SchemaKind, SchemaPrivilege, Warehouse};
+use crate::catalog::{
+    Column, DatabaseKind, Grantee, PG_CATALOG_OID, RDSDB, RelationKind, SchemaKind,
+    SchemaPrivilege, Warehouse,
+};
 use crate::protocol::WireType::{self, Bool, Int4, Text};
 
 use super::Value;
@@ -20,21 +23,59 @@ struct SystemRelation {
     columns: Cols,
 }
 
-const fn rel(name: &'static str, public_read: bool, implemented: bool, columns: Cols) -> SystemRelation {
+const fn rel(
+    name: &'static str,
+    public_read: bool,
+    implemented: bool,
+    columns: Cols,
+) -> SystemRelation {
     SystemRelation { name, public_read, implemented, columns }
 }
 
 const SYSTEM_RELATIONS: &[SystemRelation] = &[
-    rel("pg_namespace", true, true, &[("oid", Int4), ("nspname", Text), ("nspowner", Int4), ("nspacl", Text)]),
+    rel(
+        "pg_namespace",
+        true,
+        true,
+        &[("oid", Int4), ("nspname", Text), ("nspowner", Int4), ("nspacl", Text)],
+    ),
     rel(
         "pg_class",
         true,
         true,
-        &[("oid", Int4), ("relname", Text), ("relnamespace", Int4), ("relkind", Text), ("relowner", Int4), ("relacl", Text)],
+        &[
+            ("oid", Int4),
+            ("relname", Text),
+            ("relnamespace", Int4),
+            ("relkind", Text),
+            ("relowner", Int4),
+            ("relacl", Text),
+        ],
     ),
-    rel("pg_attribute", true, true, &[("attrelid", Int4), ("attname", Text), ("atttypid", Int4), ("attnum", Int4), ("attisdropped", Bool)]),
-    rel("pg_tables", true, true, &[("schemaname", Text), ("tablename", Text), ("tableowner", Text)]),
-    rel("pg_views", true, true, &[("schemaname", Text), ("viewname", Text), ("viewowner", Text), ("definition", Text)]),
+    rel(
+        "pg_attribute",
+        true,
+        true,
+        &[
+            ("attrelid", Int4),
+            ("attname", Text),
+            ("atttypid", Int4),
+            ("attnum", Int4),
+            ("attisdropped", Bool),
+        ],
+    ),
+    rel(
+        "pg_tables",
+        true,
+        true,
+        &[("schemaname", Text), ("tablename", Text), ("tableowner", Text)],
+    ),
+    rel(
+        "pg_views",
+        true,
+        true,
+        &[("schemaname", Text), ("viewname", Text), ("viewowner", Text), ("definition", Text)],
+    ),
     rel(
         "pg_user",
         true,
@@ -51,21 +92,55 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
     ),
     rel("pg_group", true, true, &[("groname", Text), ("grosysid", Int4), ("grolist", Text)]),
     rel("pg_database", true, true, &[("datname", Text), ("datdba", Int4)]),
-    rel("pg_default_acl", true, true, &[("defacluser", Int4), ("defaclnamespace", Int4), ("defaclobjtype", Text), ("defaclacl", Text)]),
+    rel(
+        "pg_default_acl",
+        true,
+        true,
+        &[
+            ("defacluser", Int4),
+            ("defaclnamespace", Int4),
+            ("defaclobjtype", Text),
+            ("defaclacl", Text),
+        ],
+    ),
     rel(
         "pg_external_schema",
         true,
         true,
-        &[("esoid", Int4), ("eskind", Int4), ("esname", Text), ("esowner", Int4), ("esdbname", Text), ("esoptions", Text)],
+        &[
+            ("esoid", Int4),
+            ("eskind", Int4),
+            ("esname", Text),
+            ("esowner", Int4),
+            ("esdbname", Text),
+            ("esoptions", Text),
+        ],
     ),
-    rel("svv_roles", true, true, &[("role_id", Int4), ("role_name", Text), ("role_owner", Text), ("external_id", Text)]),
+    rel(
+        "svv_roles",
+        true,
+        true,
+        &[("role_id", Int4), ("role_name", Text), ("role_owner", Text), ("external_id", Text)],
+    ),
     rel(
         "svv_external_schemas",
         true,
         true,
-        &[("esoid", Int4), ("eskind", Int4), ("schemaname", Text), ("esowner", Int4), ("databasename", Text), ("esoptions", Text)],
+        &[
+            ("esoid", Int4),
+            ("eskind", Int4),
+            ("schemaname", Text),
+            ("esowner", Int4),
+            ("databasename", Text),
+            ("esoptions", Text),
+        ],
     ),
-    rel("svv_external_tables", true, true, &[("schemaname", Text), ("tablename", Text), ("location", Text)]),
+    rel(
+        "svv_external_tables",
+        true,
+        true,
+        &[("schemaname", Text), ("tablename", Text), ("location", Text)],
+    ),
     rel(
         "svv_external_columns",
         true,
@@ -84,7 +159,12 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
         "svv_redshift_databases",
         true,
         true,
-        &[("database_name", Text), ("database_owner", Int4), ("database_type", Text), ("database_options", Text)],
+        &[
+            ("database_name", Text),
+            ("database_owner", Int4),
+            ("database_type", Text),
+            ("database_options", Text),
+        ],
     ),
     rel(
         "svv_redshift_schemas",
@@ -113,7 +193,18 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
             ("schema_option", Text),
         ],
     ),
-    rel("svv_table_info", false, true, &[("database", Text), ("schema", Text), ("table_id", Int4), ("table", Text), ("tbl_rows", Int4)]),
+    rel(
+        "svv_table_info",
+        false,
+        true,
+        &[
+            ("database", Text),
+            ("schema", Text),
+            ("table_id", Int4),
+            ("table", Text),
+            ("tbl_rows", Int4),
+        ],
+    ),
     // Known Redshift relations the simulator does not generate rows for (SELECT → not supported).
     rel("pg_table_def", true, false, &[]),
     rel("pg_class_info", true, false, &[]),
@@ -146,7 +237,9 @@ fn lookup(name: &str) -> Option<&'static SystemRelation> {
 
 /// Columns of an implemented system relation.
 pub fn columns(name: &str) -> Option<Vec<(String, WireType)>> {
-    lookup(name).filter(|r| r.implemented).map(|r| r.columns.iter().map(|(n, t)| (n.to_string(), *t)).collect())
+    lookup(name)
+        .filter(|r| r.implemented)
+        .map(|r| r.columns.iter().map(|(n, t)| (n.to_string(), *t)).collect())
 }
 
 pub fn is_known(name: &str) -> bool {
@@ -171,7 +264,13 @@ fn type_name(t: WireType) -> &'static str {
 pub fn register_system_relations(w: &mut Warehouse) {
     for r in SYSTEM_RELATIONS {
         let cols = r.columns.iter().map(|(n, t)| Column::new(n, type_name(*t))).collect();
-        w.add_relation(PG_CATALOG_OID, r.name, RelationKind::System { public_read: r.public_read }, RDSDB, cols);
+        w.add_relation(
+            PG_CATALOG_OID,
+            r.name,
+            RelationKind::System { public_read: r.public_read },
+            RDSDB,
+            cols,
+        );
     }
 }
 
@@ -249,12 +348,17 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
     let schema_name = |oid: u32| w.schema(oid).map(|s| s.name.clone()).unwrap_or_default();
     let int = |v: u32| Value::Int(i64::from(v));
     match name {
-        "pg_namespace" => w.schemas().iter().map(|s| vec![int(s.oid), Value::text(&s.name), int(s.owner), schema_acl(w, s)]).collect(),
+        "pg_namespace" => w
+            .schemas()
+            .iter()
+            .map(|s| vec![int(s.oid), Value::text(&s.name), int(s.owner), schema_acl(w, s)])
+            .collect(),
         "pg_class" => w
             .relations()
             .iter()
             .map(|r| {
-                let entries: Vec<(&Grantee, String)> = r.select.iter().map(|g| (g, "r".to_string())).collect();
+                let entries: Vec<(&Grantee, String)> =
+                    r.select.iter().map(|g| (g, "r".to_string())).collect();
                 vec![
                     int(r.oid),
                     Value::text(&r.name),
@@ -272,7 +376,13 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .filter(|r| r.kind != RelationKind::LateBindingView)
             .flat_map(|r| {
                 r.columns.iter().enumerate().map(move |(i, c)| {
-                    vec![int(r.oid), Value::text(&c.name), Value::Int(type_oid(&c.type_name)), Value::Int(i as i64 + 1), Value::Bool(false)]
+                    vec![
+                        int(r.oid),
+                        Value::text(&c.name),
+                        Value::Int(type_oid(&c.type_name)),
+                        Value::Int(i as i64 + 1),
+                        Value::Bool(false),
+                    ]
                 })
             })
             .collect(),
@@ -282,7 +392,11 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                 .iter()
                 .filter(|r| (relkind(r.kind, &r.name) == "v") == want_views)
                 .map(|r| {
-                    let mut row = vec![Value::text(schema_name(r.schema)), Value::text(&r.name), Value::text(w.user_name(r.owner))];
+                    let mut row = vec![
+                        Value::text(schema_name(r.schema)),
+                        Value::text(&r.name),
+                        Value::text(w.user_name(r.owner)),
+                    ];
                     if want_views {
                         row.push(Value::Null);
                     }
@@ -313,20 +427,35 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                 vec![Value::text(&g.name), int(g.id), Value::text(format!("{{{}}}", ids.join(",")))]
             })
             .collect(),
-        "pg_database" => {
-            w.databases().iter().filter(|d| d.kind == DatabaseKind::Local).map(|d| vec![Value::text(&d.name), int(d.owner)]).collect()
-        }
+        "pg_database" => w
+            .databases()
+            .iter()
+            .filter(|d| d.kind == DatabaseKind::Local)
+            .map(|d| vec![Value::text(&d.name), int(d.owner)])
+            .collect(),
         // "regular users see only their own rows" (r_PG_DEFAULT_ACL.md, §1.4/§1.5).
         "pg_default_acl" => {
-            let mut keys: Vec<(u32, Option<u32>)> =
-                w.default_acls().filter(|d| su || d.owner == user).map(|d| (d.owner, d.schema)).collect();
+            let mut keys: Vec<(u32, Option<u32>)> = w
+                .default_acls()
+                .filter(|d| su || d.owner == user)
+                .map(|d| (d.owner, d.schema))
+                .collect();
             keys.dedup();
             keys.into_iter()
                 .map(|(owner, schema)| {
-                    let grantees: Vec<&Grantee> =
-                        w.default_acls().filter(|d| d.owner == owner && d.schema == schema).map(|d| &d.grantee).collect();
-                    let entries: Vec<(&Grantee, String)> = grantees.into_iter().map(|g| (g, "r".to_string())).collect();
-                    vec![int(owner), int(schema.unwrap_or(0)), Value::text("r"), acl_text(w, owner, &entries)]
+                    let grantees: Vec<&Grantee> = w
+                        .default_acls()
+                        .filter(|d| d.owner == owner && d.schema == schema)
+                        .map(|d| &d.grantee)
+                        .collect();
+                    let entries: Vec<(&Grantee, String)> =
+                        grantees.into_iter().map(|g| (g, "r".to_string())).collect();
+                    vec![
+                        int(owner),
+                        int(schema.unwrap_or(0)),
+                        Value::text("r"),
+                        acl_text(w, owner, &entries),
+                    ]
                 })
                 .collect()
         }
@@ -336,10 +465,19 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .filter(|s| matches!(s.kind, SchemaKind::External { .. }) && uses(s))
             .map(|s| {
                 let (db, kind) = match &s.kind {
-                    SchemaKind::External { source_database, eskind } => (source_database.clone(), *eskind),
+                    SchemaKind::External { source_database, eskind } => {
+                        (source_database.clone(), *eskind)
+                    }
                     _ => (String::new(), 0),
                 };
-                vec![int(s.oid), Value::Int(i64::from(kind)), Value::text(&s.name), int(s.owner), Value::text(db), Value::Null]
+                vec![
+                    int(s.oid),
+                    Value::Int(i64::from(kind)),
+                    Value::text(&s.name),
+                    int(s.owner),
+                    Value::text(db),
+                    Value::Null,
+                ]
             })
             .collect(),
         "svv_roles" => {
@@ -347,7 +485,14 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             w.roles()
                 .iter()
                 .filter(|r| su || mine.contains(&r.id))
-                .map(|r| vec![int(r.id), Value::text(&r.name), Value::text(w.user_name(r.owner)), Value::Null])
+                .map(|r| {
+                    vec![
+                        int(r.id),
+                        Value::text(&r.name),
+                        Value::text(w.user_name(r.owner)),
+                        Value::Null,
+                    ]
+                })
                 .collect()
         }
         "svv_external_tables" | "svv_external_columns" => {
@@ -357,7 +502,11 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                     continue;
                 };
                 if name == "svv_external_tables" {
-                    out.push(vec![Value::text(&s.name), Value::text(&t.name), Value::text(&t.location)]);
+                    out.push(vec![
+                        Value::text(&s.name),
+                        Value::text(&t.name),
+                        Value::text(&t.location),
+                    ]);
                 } else {
                     for (i, c) in t.columns.iter().enumerate() {
                         out.push(vec![
@@ -392,22 +541,37 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                     continue;
                 }
                 let (ty, source) = match &s.kind {
-                    SchemaKind::External { source_database, .. } => ("external", Value::text(source_database)),
+                    SchemaKind::External { source_database, .. } => {
+                        ("external", Value::text(source_database))
+                    }
                     _ => ("local", Value::Null),
                 };
-                let mut row = vec![Value::text(database), Value::text(&s.name), int(s.owner), Value::text(ty), schema_acl(w, s)];
+                let mut row = vec![
+                    Value::text(database),
+                    Value::text(&s.name),
+                    int(s.owner),
+                    Value::text(ty),
+                    schema_acl(w, s),
+                ];
                 if all {
                     row.push(source);
                 }
                 row.push(Value::Null);
                 out.push(row);
             }
-            for d in w.databases().iter().filter(|d| matches!(d.kind, DatabaseKind::Shared { .. })) {
+            for d in w.databases().iter().filter(|d| matches!(d.kind, DatabaseKind::Shared { .. }))
+            {
                 if !w.database_usage(user, d) {
                     continue;
                 }
                 for s in &d.shared_schemas {
-                    let mut row = vec![Value::text(&d.name), Value::text(&s.name), int(d.owner), Value::text("shared"), Value::Null];
+                    let mut row = vec![
+                        Value::text(&d.name),
+                        Value::text(&s.name),
+                        int(d.owner),
+                        Value::text("shared"),
+                        Value::Null,
+                    ];
                     if all {
                         row.push(Value::Null);
                     }
@@ -421,7 +585,15 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .relations()
             .iter()
             .filter(|r| r.kind == RelationKind::Table)
-            .map(|r| vec![Value::text(database), Value::text(schema_name(r.schema)), int(r.oid), Value::text(&r.name), Value::Int(0)])
+            .map(|r| {
+                vec![
+                    Value::text(database),
+                    Value::text(schema_name(r.schema)),
+                    int(r.oid),
+                    Value::text(&r.name),
+                    Value::Int(0),
+                ]
+            })
             .collect(),
         _ => Vec::new(),
     }
@@ -436,7 +608,13 @@ pub fn late_binding_view_cols(w: &Warehouse) -> Vec<Vec<Value>> {
         .flat_map(|r| {
             let schema = w.schema(r.schema).map(|s| s.name.clone()).unwrap_or_default();
             r.columns.iter().enumerate().map(move |(i, c)| {
-                vec![Value::text(&schema), Value::text(&r.name), Value::text(&c.name), Value::text(&c.type_name), Value::Int(i as i64 + 1)]
+                vec![
+                    Value::text(&schema),
+                    Value::text(&r.name),
+                    Value::text(&c.name),
+                    Value::text(&c.type_name),
+                    Value::Int(i as i64 + 1),
+                ]
             })
         })
         .collect()

@@ -41,7 +41,9 @@ impl Value {
         match (ty, self) {
             (_, Value::Null) => Value::Null,
             (WireType::Text, v) => Value::Text(v.render().unwrap_or_default()),
-            (WireType::Int4, Value::Text(s)) => s.trim().parse().map(Value::Int).unwrap_or(Value::Null),
+            (WireType::Int4, Value::Text(s)) => {
+                s.trim().parse().map(Value::Int).unwrap_or(Value::Null)
+            }
             (WireType::Int4, Value::Bool(b)) => Value::Int(i64::from(b)),
             (WireType::Bool, Value::Text(s)) => match s.as_str() {
                 "t" | "true" | "y" | "yes" | "1" | "on" => Value::Bool(true),

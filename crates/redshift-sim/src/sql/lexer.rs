@@ -36,7 +36,9 @@ impl Token {
     }
 }
 
-const SYMBOLS: [&str; 18] = ["<>", "!=", "<=", ">=", "||", "::", "(", ")", ",", ";", ".", "=", "<", ">", "*", "+", "-", "/"];
+const SYMBOLS: [&str; 18] = [
+    "<>", "!=", "<=", ">=", "||", "::", "(", ")", ",", ";", ".", "=", "<", ">", "*", "+", "-", "/",
+];
 
 pub fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
     let chars: Vec<char> = sql.chars().collect();
@@ -116,14 +118,19 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
             out.push(Token { kind: TokenKind::Number(text.clone()), text });
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
                 i += 1;
             }
             let text: String = chars[start..i].iter().collect();
             out.push(Token { kind: TokenKind::Ident { value: text.clone(), quoted: false }, text });
         } else {
             let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
-            let sym = SYMBOLS.iter().find(|s| rest.starts_with(**s)).ok_or_else(|| SqlError::syntax_near(&c.to_string()))?;
+            let sym = SYMBOLS
+                .iter()
+                .find(|s| rest.starts_with(**s))
+                .ok_or_else(|| SqlError::syntax_near(&c.to_string()))?;
             i += sym.chars().count();
             out.push(Token { kind: TokenKind::Symbol(sym), text: sym.to_string() });
         }
@@ -137,7 +144,8 @@ mod tests {
 
     #[test]
     fn tokens() {
-        let t = tokenize("SELECT \"Finance \"\"Data\"\"\" , 'it''s' -- c\n <> 12 /* x */ ||").unwrap();
+        let t =
+            tokenize("SELECT \"Finance \"\"Data\"\"\" , 'it''s' -- c\n <> 12 /* x */ ||").unwrap();
         assert!(t[0].is_keyword("select"));
         assert_eq!(t[1].kind, TokenKind::Ident { value: "Finance \"Data\"".into(), quoted: true });
         assert_eq!(t[3].kind, TokenKind::Str("it's".into()));

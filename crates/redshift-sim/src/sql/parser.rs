@@ -135,7 +135,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T, SqlError>) -> Result<Vec<T>, SqlError> {
+    fn list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<T, SqlError>,
+    ) -> Result<Vec<T>, SqlError> {
         let mut out = vec![item(self)?];
         while self.eat_symbol(",") {
             out.push(item(self)?);
@@ -265,7 +268,8 @@ impl<'a> Parser<'a> {
                 self.expect_keyword("exists")?;
             }
             let name = self.ident()?;
-            let authorization = if self.eat_keyword("authorization") { Some(self.user_ident()?) } else { None };
+            let authorization =
+                if self.eat_keyword("authorization") { Some(self.user_ident()?) } else { None };
             self.expect_end()?;
             return Ok(Statement::CreateSchema { name, authorization, if_not_exists });
         }
@@ -367,7 +371,10 @@ impl<'a> Parser<'a> {
             } else if self.eat_keyword("rename") {
                 self.expect_keyword("to")?;
                 UserOption::RenameTo(self.user_ident()?)
-            } else if self.at_keyword("externalid") || self.at_keyword("reset") || self.at_keyword("set") {
+            } else if self.at_keyword("externalid")
+                || self.at_keyword("reset")
+                || self.at_keyword("set")
+            {
                 return Err(SqlError::unsupported(format!(
                     "user option {}",
                     self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default()
@@ -453,7 +460,13 @@ impl<'a> Parser<'a> {
             let _ = self.eat_keyword("restrict") || self.eat_keyword("cascade");
         }
         self.expect_end()?;
-        Ok(Statement::AlterDefaultPrivileges(DefaultPrivileges { for_users, schemas, revoke, privileges, grantees }))
+        Ok(Statement::AlterDefaultPrivileges(DefaultPrivileges {
+            for_users,
+            schemas,
+            revoke,
+            privileges,
+            grantees,
+        }))
     }
 
     fn drop_stmt(&mut self) -> Result<Statement, SqlError> {
@@ -514,7 +527,8 @@ impl<'a> Parser<'a> {
                     p.eat_keyword("privileges");
                     Privilege::All
                 }
-                "insert" | "update" | "delete" | "drop" | "references" | "execute" | "alter" | "truncate" => Privilege::Other(word),
+                "insert" | "update" | "delete" | "drop" | "references" | "execute" | "alter"
+                | "truncate" => Privilege::Other(word),
                 _ => return Err(SqlError::syntax_near(&word)),
             })
         })
@@ -542,8 +556,13 @@ impl<'a> Parser<'a> {
         if self.eat_keyword("role") {
             let roles = self.list(Self::ident)?;
             self.expect_keyword(if revoke { "from" } else { "to" })?;
-            let targets = self
-                .list(|p| if p.eat_keyword("role") { Ok(RoleTarget::Role(p.ident()?)) } else { Ok(RoleTarget::User(p.user_ident()?)) })?;
+            let targets = self.list(|p| {
+                if p.eat_keyword("role") {
+                    Ok(RoleTarget::Role(p.ident()?))
+                } else {
+                    Ok(RoleTarget::User(p.user_ident()?))
+                }
+            })?;
             if !revoke && self.eat_keyword("with") {
                 return Err(SqlError::unsupported("GRANT ROLE … WITH ADMIN OPTION"));
             }
@@ -559,7 +578,8 @@ impl<'a> Parser<'a> {
             GrantObject::Schemas(self.list(Self::ident)?)
         } else if self.eat_keyword("database") {
             GrantObject::Databases(self.list(Self::ident)?)
-        } else if self.at_keyword("all") && self.peek_at(1).is_some_and(|t| t.is_keyword("tables")) {
+        } else if self.at_keyword("all") && self.peek_at(1).is_some_and(|t| t.is_keyword("tables"))
+        {
             self.pos += 2;
             self.expect_keyword("in")?;
             self.expect_keyword("schema")?;
@@ -596,7 +616,9 @@ impl<'a> Parser<'a> {
 
     fn set(&mut self) -> Result<Statement, SqlError> {
         self.expect_keyword("set")?;
-        if self.at_keyword("session") && self.peek_at(1).is_some_and(|t| t.is_keyword("authorization")) {
+        if self.at_keyword("session")
+            && self.peek_at(1).is_some_and(|t| t.is_keyword("authorization"))
+        {
             self.pos += 2;
             if self.eat_keyword("default") {
                 self.expect_end()?;
@@ -640,7 +662,8 @@ impl<'a> Parser<'a> {
 
 /// Normalizes a column type to `format_type` spelling (e.g. `varchar(256)` → `character varying(256)`).
 fn normalize_type(words: &[String]) -> String {
-    let joined = words.join(" ").replace(" (", "(").replace("( ", "(").replace(" )", ")").replace(" ,", ",");
+    let joined =
+        words.join(" ").replace(" (", "(").replace("( ", "(").replace(" )", ")").replace(" ,", ",");
     let (base, rest) = match joined.find('(') {
         Some(i) => (joined[..i].trim().to_string(), joined[i..].to_string()),
         None => (joined.clone(), String::new()),
@@ -659,7 +682,11 @@ fn normalize_type(words: &[String]) -> String {
         "timestamptz" => "timestamp with time zone",
         other => other,
     };
-    let rest = if rest.is_empty() && base == "character varying" && joined.starts_with("text") { "(256)".to_string() } else { rest };
+    let rest = if rest.is_empty() && base == "character varying" && joined.starts_with("text") {
+        "(256)".to_string()
+    } else {
+        rest
+    };
     format!("{base}{rest}")
 }
 
@@ -687,16 +714,24 @@ mod tests {
 
     #[test]
     fn errors_are_syntax_or_unsupported() {
-        assert_eq!(one("CREATE USER u PASSWORD = 'x'").unwrap_err().message, "syntax error at or near \"=\"");
+        assert_eq!(
+            one("CREATE USER u PASSWORD = 'x'").unwrap_err().message,
+            "syntax error at or near \"=\""
+        );
         assert_eq!(one("VACUUM sales.orders").unwrap_err().code, "0A000");
-        assert_eq!(one("CREATE EXTERNAL SCHEMA x").unwrap_err().message, "not supported by the simulator: CREATE EXTERNAL");
+        assert_eq!(
+            one("CREATE EXTERNAL SCHEMA x").unwrap_err().message,
+            "not supported by the simulator: CREATE EXTERNAL"
+        );
         assert_eq!(parse_script("select 1; select 2;").expect("ok").len(), 2);
         let deep = format!("select {}1{}", "(".repeat(5000), ")".repeat(5000));
         assert_eq!(one(&deep).unwrap_err().code, "54001");
         let nots = format!("select 1 where {} true", "not ".repeat(5000));
         assert_eq!(one(&nots).unwrap_err().code, "54001");
         assert!(matches!(
-            one("ALTER DEFAULT PRIVILEGES FOR USER \"ETL\" IN SCHEMA s REVOKE SELECT ON TABLES FROM GROUP g"),
+            one(
+                "ALTER DEFAULT PRIVILEGES FOR USER \"ETL\" IN SCHEMA s REVOKE SELECT ON TABLES FROM GROUP g"
+            ),
             Ok(Statement::AlterDefaultPrivileges(DefaultPrivileges { revoke: true, .. }))
         ));
     }

@@ -9,8 +9,10 @@ use super::parser::Parser;
 use crate::error::SqlError;
 
 /// Words that end a select item / FROM item instead of being taken as an alias.
-const RESERVED: [&str; 16] =
-    ["from", "where", "order", "limit", "union", "group", "having", "join", "inner", "left", "right", "full", "cross", "on", "with", "as"];
+const RESERVED: [&str; 16] = [
+    "from", "where", "order", "limit", "union", "group", "having", "join", "inner", "left",
+    "right", "full", "cross", "on", "with", "as",
+];
 
 impl Parser<'_> {
     pub fn query(&mut self) -> Result<Query, SqlError> {
@@ -145,7 +147,11 @@ impl Parser<'_> {
 
     pub fn expr(&mut self) -> Result<Expr, SqlError> {
         self.depth += 1;
-        let result = if self.depth > 64 { Err(SqlError::new("54001", "stack depth limit exceeded")) } else { self.or_expr() };
+        let result = if self.depth > 64 {
+            Err(SqlError::new("54001", "stack depth limit exceeded"))
+        } else {
+            self.or_expr()
+        };
         self.depth -= 1;
         result
     }
@@ -178,7 +184,11 @@ impl Parser<'_> {
     /// `NOT` binds tighter than AND/OR; nested NOTs go through the depth guard.
     fn expr_no_or(&mut self) -> Result<Expr, SqlError> {
         self.depth += 1;
-        let result = if self.depth > 64 { Err(SqlError::new("54001", "stack depth limit exceeded")) } else { self.not_expr() };
+        let result = if self.depth > 64 {
+            Err(SqlError::new("54001", "stack depth limit exceeded"))
+        } else {
+            self.not_expr()
+        };
         self.depth -= 1;
         result
     }
@@ -207,8 +217,10 @@ impl Parser<'_> {
             self.expect_keyword("null")?;
             return Ok(Expr::IsNull { expr: Box::new(left), negated });
         }
-        let negated =
-            self.at_keyword("not") && self.peek_at(1).is_some_and(|t| t.is_keyword("in") || t.is_keyword("like") || t.is_keyword("ilike"));
+        let negated = self.at_keyword("not")
+            && self.peek_at(1).is_some_and(|t| {
+                t.is_keyword("in") || t.is_keyword("like") || t.is_keyword("ilike")
+            });
         if negated {
             self.next();
         }
@@ -232,7 +244,9 @@ impl Parser<'_> {
             return Ok(Expr::Like { expr: Box::new(left), pattern: Box::new(pattern), negated });
         }
         if self.at_keyword("ilike") || self.at_keyword("similar") || self.at_keyword("between") {
-            return Err(SqlError::unsupported(self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default()));
+            return Err(SqlError::unsupported(
+                self.peek().map(|t| t.text.to_ascii_uppercase()).unwrap_or_default(),
+            ));
         }
         if negated {
             return Err(self.error_here());
@@ -269,7 +283,9 @@ impl Parser<'_> {
             }
             TokenKind::Number(n) => {
                 self.next();
-                n.parse().map(Expr::Int).map_err(|_| SqlError::unsupported(format!("numeric literal {n}")))
+                n.parse()
+                    .map(Expr::Int)
+                    .map_err(|_| SqlError::unsupported(format!("numeric literal {n}")))
             }
             TokenKind::Symbol("(") => {
                 self.next();
@@ -319,7 +335,8 @@ impl Parser<'_> {
                     }
                 }
                 let first = self.ident()?;
-                let (qualifier, name) = if self.eat_symbol(".") { (Some(first), self.ident()?) } else { (None, first) };
+                let (qualifier, name) =
+                    if self.eat_symbol(".") { (Some(first), self.ident()?) } else { (None, first) };
                 if self.eat_symbol("(") {
                     if qualifier.as_deref().is_some_and(|q| q != "pg_catalog") {
                         return Err(SqlError::unsupported(format!("function {name}")));

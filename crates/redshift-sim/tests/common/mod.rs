@@ -23,18 +23,28 @@ pub async fn start(builder: redshift_sim::SimulatorBuilder) -> RunningSimulator 
 
 fn config(sim: &RunningSimulator, user: &str, password: &str, db: &str) -> Config {
     let mut c = Config::new();
-    c.host("localhost").port(sim.port()).user(user).password(password).dbname(db).application_name("redshift-sim-tests");
+    c.host("localhost")
+        .port(sim.port())
+        .user(user)
+        .password(password)
+        .dbname(db)
+        .application_name("redshift-sim-tests");
     c
 }
 
 /// Connects over TLS with verify-full semantics (rustls checks the chain and the host name).
-pub async fn connect_tls(sim: &RunningSimulator, user: &str, password: &str, db: &str) -> Result<Client, tokio_postgres::Error> {
+pub async fn connect_tls(
+    sim: &RunningSimulator,
+    user: &str,
+    password: &str,
+    db: &str,
+) -> Result<Client, tokio_postgres::Error> {
     let pem = sim.ca_cert_pem().expect("simulator has TLS");
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
         roots.add(cert.expect("CA PEM parses")).expect("CA is a valid root");
     }
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("protocol versions")
@@ -47,7 +57,12 @@ pub async fn connect_tls(sim: &RunningSimulator, user: &str, password: &str, db:
     Ok(client)
 }
 
-pub async fn connect_plain(sim: &RunningSimulator, user: &str, password: &str, db: &str) -> Result<Client, tokio_postgres::Error> {
+pub async fn connect_plain(
+    sim: &RunningSimulator,
+    user: &str,
+    password: &str,
+    db: &str,
+) -> Result<Client, tokio_postgres::Error> {
     let mut c = config(sim, user, password, db);
     c.ssl_mode(SslMode::Disable);
     let (client, conn) = c.connect(NoTls).await?;
@@ -89,7 +104,9 @@ pub async fn rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
     };
     msgs.into_iter()
         .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect()),
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
             _ => None,
         })
         .collect()
@@ -97,7 +114,11 @@ pub async fn rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
 
 /// First column of every row.
 pub async fn column(client: &Client, sql: &str) -> Vec<String> {
-    rows(client, sql).await.into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect()
+    rows(client, sql)
+        .await
+        .into_iter()
+        .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+        .collect()
 }
 
 pub async fn scalar(client: &Client, sql: &str) -> String {

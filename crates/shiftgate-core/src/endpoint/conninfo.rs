@@ -41,7 +41,10 @@ pub(super) fn conninfo_pairs(text: &str) -> Result<Vec<(String, String)>, Endpoi
             loop {
                 match chars.get(i) {
                     None => {
-                        return Err(EndpointError::UnterminatedQuote { quote: '\'', position: open + 1 });
+                        return Err(EndpointError::UnterminatedQuote {
+                            quote: '\'',
+                            position: open + 1,
+                        });
                     }
                     Some('\\') if i + 1 < chars.len() => {
                         value.push(chars[i + 1]);

@@ -3,7 +3,9 @@
 //! Nothing is expanded or executed: a value that would need `$VAR` or `$(…)` expansion is reported
 //! as not used.
 
-use super::{EndpointError, EndpointFormat, ParsedEndpoint, conninfo::is_c_space, conninfo::parse_conninfo};
+use super::{
+    EndpointError, EndpointFormat, ParsedEndpoint, conninfo::is_c_space, conninfo::parse_conninfo,
+};
 use super::{is_pg_scheme, parse_url, scheme_of, shown, strip_wrapping_quotes};
 
 /// One shell word, or an operator (`\n ; | & < >`) when `op` is set.
@@ -23,7 +25,12 @@ pub(super) fn shell_words(text: &str) -> Result<Vec<Word>, EndpointError> {
     let chars: Vec<char> = text.chars().collect();
     let mut words = Vec::new();
     let mut cur: Option<Word> = None;
-    let new_word = |start: usize| Word { text: String::new(), start: start + 1, op: None, dollars: Vec::new() };
+    let new_word = |start: usize| Word {
+        text: String::new(),
+        start: start + 1,
+        op: None,
+        dollars: Vec::new(),
+    };
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -52,7 +59,10 @@ pub(super) fn shell_words(text: &str) -> Result<Vec<Word>, EndpointError> {
                 loop {
                     match chars.get(i) {
                         None => {
-                            return Err(EndpointError::UnterminatedQuote { quote: '"', position: open + 1 });
+                            return Err(EndpointError::UnterminatedQuote {
+                                quote: '"',
+                                position: open + 1,
+                            });
                         }
                         Some('"') => break,
                         Some('\\') if matches!(chars.get(i + 1), Some('$' | '`' | '"' | '\\')) => {
@@ -77,7 +87,12 @@ pub(super) fn shell_words(text: &str) -> Result<Vec<Word>, EndpointError> {
             }
             '\n' | ';' | '|' | '&' | '<' | '>' => {
                 words.extend(cur.take());
-                words.push(Word { text: c.to_string(), start: i + 1, op: Some(c), dollars: Vec::new() });
+                words.push(Word {
+                    text: c.to_string(),
+                    start: i + 1,
+                    op: Some(c),
+                    dollars: Vec::new(),
+                });
             }
             c if is_c_space(c) => words.extend(cur.take()),
             c => {
@@ -103,7 +118,8 @@ struct Assignment {
 
 fn is_var_name(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn assignment(word: &Word) -> Option<Assignment> {
@@ -118,7 +134,10 @@ fn assignment(word: &Word) -> Option<Assignment> {
 /// Apply one environment variable: `PG*` through the libpq keywords, `*_URL=postgres://…` as a URL.
 fn apply_env(out: &mut ParsedEndpoint, a: &Assignment) -> Result<(), EndpointError> {
     if a.expands {
-        out.ignored.push(format!("{}: refers to a shell variable or command ($…), not expanded; enter the value", a.name));
+        out.ignored.push(format!(
+            "{}: refers to a shell variable or command ($…), not expanded; enter the value",
+            a.name
+        ));
         return Ok(());
     }
     let key = match a.name.as_str() {
@@ -145,7 +164,9 @@ fn apply_env(out: &mut ParsedEndpoint, a: &Assignment) -> Result<(), EndpointErr
                     out.merge(parse_url(&scheme, rest)?);
                     out.recognised.push(format!("{name}: a connection URL"));
                 }
-                _ => out.ignored.push(format!("{}: not a PostgreSQL variable", shown(name, &a.value))),
+                _ => out
+                    .ignored
+                    .push(format!("{}: not a PostgreSQL variable", shown(name, &a.value))),
             }
             return Ok(());
         }
@@ -162,7 +183,11 @@ pub(super) fn parse_env_block(text: &str) -> Result<Option<ParsedEndpoint>, Endp
         let line_offset = offset;
         offset += line.chars().count() + 1;
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("REM ") || trimmed.starts_with("::") {
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || trimmed.starts_with("REM ")
+            || trimmed.starts_with("::")
+        {
             continue;
         }
         let unquote = |v: &str| {
@@ -172,24 +197,39 @@ pub(super) fn parse_env_block(text: &str) -> Result<Option<ParsedEndpoint>, Endp
         let lower = trimmed.to_ascii_lowercase();
         if lower.starts_with("set ") && !lower.starts_with("set -") {
             let body = unquote(&trimmed[4..]);
-            let Some((name, value)) = body.split_once('=').filter(|(n, _)| is_var_name(n.trim())) else {
+            let Some((name, value)) = body.split_once('=').filter(|(n, _)| is_var_name(n.trim()))
+            else {
                 return Ok(None);
             };
-            found.push(Assignment { name: name.trim().to_string(), value: unquote(value), expands: value.contains('%') });
+            found.push(Assignment {
+                name: name.trim().to_string(),
+                value: unquote(value),
+                expands: value.contains('%'),
+            });
             continue;
         }
         if lower.starts_with("$env:") {
-            let Some((name, value)) = trimmed[5..].split_once('=').filter(|(n, _)| is_var_name(n.trim())) else {
+            let Some((name, value)) =
+                trimmed[5..].split_once('=').filter(|(n, _)| is_var_name(n.trim()))
+            else {
                 return Ok(None);
             };
-            found.push(Assignment { name: name.trim().to_string(), value: unquote(value), expands: value.contains('$') });
+            found.push(Assignment {
+                name: name.trim().to_string(),
+                value: unquote(value),
+                expands: value.contains('$'),
+            });
             continue;
         }
-        let looks_like_env = lower.starts_with("export ") || trimmed.split_once('=').is_some_and(|(n, _)| is_var_name(n));
+        let looks_like_env = lower.starts_with("export ")
+            || trimmed.split_once('=').is_some_and(|(n, _)| is_var_name(n));
         let words = match shell_words(line) {
             Ok(w) => w,
             Err(EndpointError::UnterminatedQuote { quote, position }) if looks_like_env => {
-                return Err(EndpointError::UnterminatedQuote { quote, position: position + line_offset });
+                return Err(EndpointError::UnterminatedQuote {
+                    quote,
+                    position: position + line_offset,
+                });
             }
             Err(_) => return Ok(None),
         };
@@ -262,7 +302,8 @@ fn psql_dbname(out: &mut ParsedEndpoint, value: &str) -> Result<(), EndpointErro
 }
 
 pub(super) fn parse_psql(words: &[Word]) -> Result<Option<ParsedEndpoint>, EndpointError> {
-    let end = words.iter().position(|w| matches!(w.op, Some(c) if c != '\n')).unwrap_or(words.len());
+    let end =
+        words.iter().position(|w| matches!(w.op, Some(c) if c != '\n')).unwrap_or(words.len());
     let command: Vec<&Word> = words[..end].iter().filter(|w| w.op.is_none()).collect();
     let Some(at) = command.iter().position(|w| is_psql(&w.text)) else {
         return Ok(None);
@@ -283,59 +324,67 @@ pub(super) fn parse_psql(words: &[Word]) -> Result<Option<ParsedEndpoint>, Endpo
     let mut options_done = false;
     while let Some(w) = args.next() {
         let arg = w.text.as_str();
-        let (name, inline): (String, Option<String>) = if options_done || !arg.starts_with('-') || arg == "-" {
-            positional += 1;
-            match positional {
-                1 => dbnames.push(arg.to_string()),
-                2 => simple.push(("user", arg.to_string())),
-                _ => out.ignored.push(format!("extra argument \"{arg}\": not used")),
-            }
-            continue;
-        } else if arg == "--" {
-            options_done = true;
-            continue;
-        } else if let Some(long) = arg.strip_prefix("--") {
-            match long.split_once('=') {
-                Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                None => (long.to_string(), None),
-            }
+        let (name, inline): (String, Option<String>) =
+            if options_done || !arg.starts_with('-') || arg == "-" {
+                positional += 1;
+                match positional {
+                    1 => dbnames.push(arg.to_string()),
+                    2 => simple.push(("user", arg.to_string())),
+                    _ => out.ignored.push(format!("extra argument \"{arg}\": not used")),
+                }
+                continue;
+            } else if arg == "--" {
+                options_done = true;
+                continue;
+            } else if let Some(long) = arg.strip_prefix("--") {
+                match long.split_once('=') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (long.to_string(), None),
+                }
+            } else {
+                // getopt: flags may be grouped; the first letter that takes a value ends the group.
+                let letters: Vec<char> = arg[1..].chars().collect();
+                match letters.iter().position(|c| PSQL_SHORT_WITH_VALUE.contains(*c)) {
+                    Some(p) => {
+                        for flag in &letters[..p] {
+                            note_psql_flag(&mut out, &flag.to_string());
+                        }
+                        let rest: String = letters[p + 1..].iter().collect();
+                        (letters[p].to_string(), (!rest.is_empty()).then_some(rest))
+                    }
+                    None => {
+                        for flag in &letters {
+                            note_psql_flag(&mut out, &flag.to_string());
+                        }
+                        continue;
+                    }
+                }
+            };
+        let takes_value = if name.len() == 1 {
+            PSQL_SHORT_WITH_VALUE.contains(&name)
         } else {
-            // getopt: flags may be grouped; the first letter that takes a value ends the group.
-            let letters: Vec<char> = arg[1..].chars().collect();
-            match letters.iter().position(|c| PSQL_SHORT_WITH_VALUE.contains(*c)) {
-                Some(p) => {
-                    for flag in &letters[..p] {
-                        note_psql_flag(&mut out, &flag.to_string());
-                    }
-                    let rest: String = letters[p + 1..].iter().collect();
-                    (letters[p].to_string(), (!rest.is_empty()).then_some(rest))
-                }
-                None => {
-                    for flag in &letters {
-                        note_psql_flag(&mut out, &flag.to_string());
-                    }
-                    continue;
-                }
-            }
+            PSQL_LONG_WITH_VALUE.contains(&name.as_str())
         };
-        let takes_value =
-            if name.len() == 1 { PSQL_SHORT_WITH_VALUE.contains(&name) } else { PSQL_LONG_WITH_VALUE.contains(&name.as_str()) };
         if !takes_value {
             note_psql_flag(&mut out, &name);
             continue;
         }
         let value = match inline {
             Some(v) => v,
-            None => args.next().map(|w| w.text.clone()).ok_or_else(|| EndpointError::MissingValue { option: arg.to_string() })?,
+            None => args
+                .next()
+                .map(|w| w.text.clone())
+                .ok_or_else(|| EndpointError::MissingValue { option: arg.to_string() })?,
         };
         match name.as_str() {
             "h" | "host" => simple.push(("host", value)),
             "p" | "port" => simple.push(("port", value)),
             "U" | "username" => simple.push(("user", value)),
             "d" | "dbname" => dbnames.push(value),
-            other => {
-                out.ignored.push(format!("psql option {}{other}: not a connection setting", if other.len() == 1 { "-" } else { "--" }))
-            }
+            other => out.ignored.push(format!(
+                "psql option {}{other}: not a connection setting",
+                if other.len() == 1 { "-" } else { "--" }
+            )),
         }
     }
     for (key, value) in simple {
@@ -349,9 +398,14 @@ pub(super) fn parse_psql(words: &[Word]) -> Result<Option<ParsedEndpoint>, Endpo
 
 fn note_psql_flag(out: &mut ParsedEndpoint, flag: &str) {
     match flag {
-        "W" | "password" => out.recognised.push("-W: psql would prompt for the password; enter it in Shiftgate".into()),
+        "W" | "password" => out
+            .recognised
+            .push("-W: psql would prompt for the password; enter it in Shiftgate".into()),
         "w" | "no-password" => {}
-        f => out.ignored.push(format!("psql option {}{f}: not a connection setting", if f.len() == 1 { "-" } else { "--" })),
+        f => out.ignored.push(format!(
+            "psql option {}{f}: not a connection setting",
+            if f.len() == 1 { "-" } else { "--" }
+        )),
     }
 }
 
@@ -372,6 +426,9 @@ mod tests {
         let words = shell_words("psql -h 'a b' \"c\\\"d\" e\\ f \\\n -p5439 # comment").unwrap();
         let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(texts, ["psql", "-h", "a b", "c\"d", "e f", "-p5439"]);
-        assert_eq!(shell_words("x 'open").unwrap_err(), EndpointError::UnterminatedQuote { quote: '\'', position: 3 });
+        assert_eq!(
+            shell_words("x 'open").unwrap_err(),
+            EndpointError::UnterminatedQuote { quote: '\'', position: 3 }
+        );
     }
 }

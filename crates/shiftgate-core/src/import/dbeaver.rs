@@ -13,20 +13,28 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 pub fn parse(text_in: &str) -> Result<ImportBatch, ImportError> {
-    let root: Value = serde_json::from_str(text_in.trim_start_matches('\u{feff}')).map_err(json_error)?;
-    let connections = root
-        .get("connections")
-        .and_then(Value::as_object)
-        .ok_or_else(|| ImportError::whole_file("no \"connections\" object: this is not a DBeaver data-sources.json"))?;
+    let root: Value =
+        serde_json::from_str(text_in.trim_start_matches('\u{feff}')).map_err(json_error)?;
+    let connections = root.get("connections").and_then(Value::as_object).ok_or_else(|| {
+        ImportError::whole_file(
+            "no \"connections\" object: this is not a DBeaver data-sources.json",
+        )
+    })?;
     let mut batch = ImportBatch::default();
     for (id, conn) in connections {
         let name = text(conn.get("name")).unwrap_or_else(|| id.clone());
-        let kind = format!("{} {}", text(conn.get("provider")).unwrap_or_default(), text(conn.get("driver")).unwrap_or_default())
-            .to_ascii_lowercase();
+        let kind = format!(
+            "{} {}",
+            text(conn.get("provider")).unwrap_or_default(),
+            text(conn.get("driver")).unwrap_or_default()
+        )
+        .to_ascii_lowercase();
         let redshift = kind.contains("redshift");
         if !redshift && !kind.contains("postgres") {
             let provider = text(conn.get("provider")).unwrap_or_else(|| "unknown".into());
-            batch.skipped.push(format!("\"{name}\": provider {provider} is not PostgreSQL or Redshift"));
+            batch
+                .skipped
+                .push(format!("\"{name}\": provider {provider} is not PostgreSQL or Redshift"));
             continue;
         }
         let what = format!("connection \"{name}\"");
@@ -73,10 +81,13 @@ pub fn parse(text_in: &str) -> Result<ImportBatch, ImportError> {
                 }
                 if handler_id.contains("ssl") {
                     if let Some(mode) = text(prop("sslMode")).or_else(|| text(prop("ssl.mode"))) {
-                        profile.sslmode =
-                            SslMode::parse(&mode).ok_or_else(|| ImportError::whole_file(format!("{what}: unknown SSL mode \"{mode}\"")))?;
+                        profile.sslmode = SslMode::parse(&mode).ok_or_else(|| {
+                            ImportError::whole_file(format!("{what}: unknown SSL mode \"{mode}\""))
+                        })?;
                     }
-                    if let Some(ca) = text(prop("ssl.ca.cert")).or_else(|| text(prop("sslRootCert"))) {
+                    if let Some(ca) =
+                        text(prop("ssl.ca.cert")).or_else(|| text(prop("sslRootCert")))
+                    {
                         profile.ca_file = Some(PathBuf::from(ca));
                     }
                     if text(prop("ssl.client.cert")).is_some() {
@@ -84,29 +95,40 @@ pub fn parse(text_in: &str) -> Result<ImportBatch, ImportError> {
                     }
                 } else if handler_id == "ssh_tunnel" {
                     profile.ssh.enabled = true;
-                    let mut hop = SshHop { host: text(prop("host")).unwrap_or_default(), ..SshHop::default() };
-                    if let Some(p) = super::pgadmin::port(prop("port"), &format!("{what} SSH tunnel"))? {
+                    let mut hop = SshHop {
+                        host: text(prop("host")).unwrap_or_default(),
+                        ..SshHop::default()
+                    };
+                    if let Some(p) =
+                        super::pgadmin::port(prop("port"), &format!("{what} SSH tunnel"))?
+                    {
                         hop.port = p;
                     }
                     hop.user = text(prop("user")).unwrap_or_default();
                     hop.auth = match text(prop("authType")).unwrap_or_default().as_str() {
-                        "PUBLIC_KEY" => SshAuth::Key { path: PathBuf::from(text(prop("keyPath")).unwrap_or_default()) },
+                        "PUBLIC_KEY" => SshAuth::Key {
+                            path: PathBuf::from(text(prop("keyPath")).unwrap_or_default()),
+                        },
                         "AGENT" => SshAuth::Agent,
                         _ => SshAuth::Password,
                     };
                     profile.ssh.bastion = hop;
                 } else {
-                    warnings.push(format!("DBeaver network handler \"{handler_id}\" is not supported"));
+                    warnings
+                        .push(format!("DBeaver network handler \"{handler_id}\" is not supported"));
                 }
             }
         }
         if let Some(folder) = text(conn.get("folder")) {
-            warnings.push(format!("DBeaver folder \"{folder}\" is not kept (Shiftgate has no folders)"));
+            warnings.push(format!(
+                "DBeaver folder \"{folder}\" is not kept (Shiftgate has no folders)"
+            ));
         }
         if profile.host.is_empty() {
             warnings.push("no host; enter one".into());
         }
-        let mut imported = ImportedProfile::new(profile, format!("DBeaver data-sources.json \"{name}\""));
+        let mut imported =
+            ImportedProfile::new(profile, format!("DBeaver data-sources.json \"{name}\""));
         imported.warnings = warnings;
         batch.profiles.push(imported);
     }

@@ -6,7 +6,9 @@
 //! the variable. Other Jinja is not evaluated: that field is left empty with a warning. Targets of
 //! other types are skipped and listed.
 
-use super::{EnvLookup, ImportBatch, ImportError, ImportedProfile, fresh_profile, line_at, line_of};
+use super::{
+    EnvLookup, ImportBatch, ImportError, ImportedProfile, fresh_profile, line_at, line_of,
+};
 use crate::profile::{Engine, SslMode};
 use serde_norway::{Mapping, Value};
 use std::path::PathBuf;
@@ -56,7 +58,9 @@ enum Eval {
 }
 
 fn eval(expr: &str, env: EnvLookup<'_>) -> Eval {
-    let Some(args) = expr.trim().strip_prefix("env_var").map(str::trim_start).and_then(|s| s.strip_prefix('(')) else {
+    let Some(args) =
+        expr.trim().strip_prefix("env_var").map(str::trim_start).and_then(|s| s.strip_prefix('('))
+    else {
         return Eval::Unsupported;
     };
     let Some((name, rest)) = string_literal(args.trim_start()) else {
@@ -116,7 +120,9 @@ impl Target<'_> {
 
     /// The rendered value of the first of `names` present; `None` when absent or not evaluable.
     fn get(&mut self, map: &Mapping, names: &[&str]) -> Result<Option<String>, ImportError> {
-        let Some((field, raw)) = names.iter().find_map(|n| map.get(*n).and_then(scalar).map(|v| (*n, v))) else {
+        let Some((field, raw)) =
+            names.iter().find_map(|n| map.get(*n).and_then(scalar).map(|v| (*n, v)))
+        else {
             return Ok(None);
         };
         let mut out = String::new();
@@ -147,7 +153,10 @@ impl Target<'_> {
             rest = &after[end + 2..];
         }
         if rest.contains("{{") || rest.contains("{%") {
-            self.warnings.push(format!("{}: Jinja Shiftgate does not evaluate; left empty", self.path(field)));
+            self.warnings.push(format!(
+                "{}: Jinja Shiftgate does not evaluate; left empty",
+                self.path(field)
+            ));
             return Ok(None);
         }
         out.push_str(rest);
@@ -164,7 +173,9 @@ pub fn parse(text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError>
         Value::Mapping(m) => m,
         Value::Null => return Ok(batch),
         _ => {
-            return Err(ImportError::whole_file("expected dbt profiles at the top level (my_profile: {target: dev, outputs: {dev: …}})"));
+            return Err(ImportError::whole_file(
+                "expected dbt profiles at the top level (my_profile: {target: dev, outputs: {dev: …}})",
+            ));
         }
     };
     for (key, body) in &profiles {
@@ -184,7 +195,9 @@ pub fn parse(text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError>
                 continue;
             };
             let Some(output) = output.as_mapping() else {
-                batch.skipped.push(format!("{profile_name}.outputs.{target_name}: not a mapping of settings"));
+                batch.skipped.push(format!(
+                    "{profile_name}.outputs.{target_name}: not a mapping of settings"
+                ));
                 continue;
             };
             let kind = output.get("type").and_then(scalar).unwrap_or_default().to_ascii_lowercase();
@@ -192,19 +205,40 @@ pub fn parse(text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError>
                 "postgres" => Engine::Postgres,
                 "redshift" => Engine::Redshift,
                 other => {
-                    let what = if other.is_empty() { "no type".to_string() } else { format!("type {other}") };
-                    batch.skipped.push(format!("{profile_name}.outputs.{target_name}: {what}, not PostgreSQL or Redshift"));
+                    let what = if other.is_empty() {
+                        "no type".to_string()
+                    } else {
+                        format!("type {other}")
+                    };
+                    batch.skipped.push(format!(
+                        "{profile_name}.outputs.{target_name}: {what}, not PostgreSQL or Redshift"
+                    ));
                     continue;
                 }
             };
-            let mut target = Target { text, env, keys: [profile_name, "outputs", &target_name], warnings: Vec::new() };
-            batch.profiles.push(read_target(&mut target, output, engine, default_target.as_deref() == Some(&target_name))?);
+            let mut target = Target {
+                text,
+                env,
+                keys: [profile_name, "outputs", &target_name],
+                warnings: Vec::new(),
+            };
+            batch.profiles.push(read_target(
+                &mut target,
+                output,
+                engine,
+                default_target.as_deref() == Some(&target_name),
+            )?);
         }
     }
     Ok(batch)
 }
 
-fn read_target(t: &mut Target<'_>, out: &Mapping, engine: Engine, is_default: bool) -> Result<ImportedProfile, ImportError> {
+fn read_target(
+    t: &mut Target<'_>,
+    out: &Mapping,
+    engine: Engine,
+    is_default: bool,
+) -> Result<ImportedProfile, ImportError> {
     let [profile_name, _, target_name] = t.keys;
     let mut profile = fresh_profile(engine, format!("{profile_name}.{target_name}"), None);
     if let Some(host) = t.get(out, &["host"])? {
@@ -214,7 +248,10 @@ fn read_target(t: &mut Target<'_>, out: &Mapping, engine: Engine, is_default: bo
         profile.port = match port.trim().parse::<u16>() {
             Ok(p) if p > 0 => p,
             _ => {
-                return Err(t.error("port", format!("{} \"{port}\" is not a number between 1 and 65535", t.path("port"))));
+                return Err(t.error(
+                    "port",
+                    format!("{} \"{port}\" is not a number between 1 and 65535", t.path("port")),
+                ));
             }
         };
     }
@@ -237,7 +274,10 @@ fn read_target(t: &mut Target<'_>, out: &Mapping, engine: Engine, is_default: bo
             Ok(0) => {}
             Ok(s) => profile.connect_timeout_secs = s,
             Err(_) => {
-                return Err(t.error("connect_timeout", format!("{} \"{secs}\" is not a number of seconds", t.path("connect_timeout"))));
+                return Err(t.error(
+                    "connect_timeout",
+                    format!("{} \"{secs}\" is not a number of seconds", t.path("connect_timeout")),
+                ));
             }
         }
     }
@@ -247,12 +287,17 @@ fn read_target(t: &mut Target<'_>, out: &Mapping, engine: Engine, is_default: bo
         if profile.host.is_empty()
             && let Some(cluster) = t.get(out, &["cluster_id"])?
         {
-            t.warnings.push(format!("no host: enter the endpoint of cluster \"{cluster}\" from the Redshift console"));
+            t.warnings.push(format!(
+                "no host: enter the endpoint of cluster \"{cluster}\" from the Redshift console"
+            ));
         }
     }
     for unsupported in ["sslcert", "sslkey", "sslpassword"] {
         if out.get(unsupported).is_some() {
-            t.warnings.push(format!("{}: client certificates are not supported yet", t.path(unsupported)));
+            t.warnings.push(format!(
+                "{}: client certificates are not supported yet",
+                t.path(unsupported)
+            ));
         }
     }
     if profile.host.is_empty() && !t.warnings.iter().any(|w| w.starts_with("no host")) {
@@ -260,7 +305,10 @@ fn read_target(t: &mut Target<'_>, out: &Mapping, engine: Engine, is_default: bo
     }
     let password = t.get(out, &["password", "pass"])?.filter(|p| !p.is_empty());
     let default = if is_default { " (default target)" } else { "" };
-    let mut imported = ImportedProfile::new(profile, format!("profiles.yml {profile_name} → {target_name}{default}"));
+    let mut imported = ImportedProfile::new(
+        profile,
+        format!("profiles.yml {profile_name} → {target_name}{default}"),
+    );
     imported.password = password;
     imported.warnings = std::mem::take(&mut t.warnings);
     Ok(imported)

@@ -62,7 +62,8 @@ fn exportable(p: &Profile) -> Profile {
 }
 
 fn to_json(p: &Profile) -> Value {
-    serde_json::to_value(p).expect("a profile with UTF-8 paths serialises to JSON (only strings, numbers, arrays)")
+    serde_json::to_value(p)
+        .expect("a profile with UTF-8 paths serialises to JSON (only strings, numbers, arrays)")
 }
 
 /// Dotted paths of fields that are null in `value` but not in `default`.
@@ -93,13 +94,18 @@ pub fn export_toml(profiles: &[Profile]) -> String {
         })
         .collect();
     let doc = Document { format: FORMAT_TAG, version: VERSION, profiles };
-    let body = toml::to_string_pretty(&doc).expect("profiles with UTF-8 paths serialise to TOML (nulls are listed in `unset`)");
+    let body = toml::to_string_pretty(&doc)
+        .expect("profiles with UTF-8 paths serialise to TOML (nulls are listed in `unset`)");
     format!("{TOML_HEADER}{body}")
 }
 
 /// JSON export (pretty-printed).
 pub fn export_json(profiles: &[Profile]) -> String {
-    let doc = Document { format: FORMAT_TAG, version: VERSION, profiles: profiles.iter().map(exportable).collect() };
+    let doc = Document {
+        format: FORMAT_TAG,
+        version: VERSION,
+        profiles: profiles.iter().map(exportable).collect(),
+    };
     serde_json::to_string_pretty(&doc).expect("profiles with UTF-8 paths serialise to JSON")
 }
 
@@ -130,12 +136,15 @@ pub fn import_export(text: &str) -> Result<Vec<Profile>, ImportError> {
                 None => ImportError::whole_file(message),
             }
         })?;
-        serde_json::to_value(&table).map_err(|e| ImportError::whole_file(format!("unreadable TOML value: {e}")))?
+        serde_json::to_value(&table)
+            .map_err(|e| ImportError::whole_file(format!("unreadable TOML value: {e}")))?
     };
     match doc.get("format").and_then(Value::as_str) {
         Some(FORMAT_TAG) => {}
         _ => {
-            return Err(ImportError::whole_file(format!("not a Shiftgate export: it lacks format = \"{FORMAT_TAG}\"")));
+            return Err(ImportError::whole_file(format!(
+                "not a Shiftgate export: it lacks format = \"{FORMAT_TAG}\""
+            )));
         }
     }
     match doc.get("version").and_then(Value::as_u64) {
@@ -152,7 +161,8 @@ pub fn import_export(text: &str) -> Result<Vec<Profile>, ImportError> {
         None => Vec::new(),
         Some(_) => return Err(ImportError::whole_file("\"profiles\" must be a list")),
     };
-    let header_lines: Vec<usize> = body.match_indices("[[profiles]]").map(|(i, _)| line_at(body, i)).collect();
+    let header_lines: Vec<usize> =
+        body.match_indices("[[profiles]]").map(|(i, _)| line_at(body, i)).collect();
     let mut ids = HashSet::new();
     let mut profiles = Vec::with_capacity(entries.len());
     for (i, mut entry) in entries.into_iter().enumerate() {
@@ -162,10 +172,13 @@ pub fn import_export(text: &str) -> Result<Vec<Profile>, ImportError> {
                 set_null(&mut entry, path);
             }
         }
-        let profile: Profile =
-            serde_json::from_value(entry).map_err(|e| ImportError { line, message: format!("profile {}: {e}", i + 1) })?;
+        let profile: Profile = serde_json::from_value(entry)
+            .map_err(|e| ImportError { line, message: format!("profile {}: {e}", i + 1) })?;
         if !ids.insert(profile.id.clone()) {
-            return Err(ImportError { line, message: format!("profile {}: id {} is used twice", i + 1, profile.id) });
+            return Err(ImportError {
+                line,
+                message: format!("profile {}: id {} is used twice", i + 1, profile.id),
+            });
         }
         profiles.push(profile);
     }

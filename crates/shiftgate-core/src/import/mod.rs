@@ -149,7 +149,8 @@ pub fn detect_format(file_name: &str, text: &str) -> Option<ImportFormat> {
             None
         };
     }
-    let lines: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    let lines: Vec<&str> =
+        body.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     if lines.iter().any(|l| l.starts_with("[[profiles]]")) || body.contains(export::FORMAT_TAG) {
         return Some(ImportFormat::ShiftgateExport);
     }
@@ -166,7 +167,11 @@ pub fn detect_format(file_name: &str, text: &str) -> Option<ImportFormat> {
 }
 
 /// Parse `text` as `format`. `env` resolves dbt's `env_var()`.
-pub fn parse(format: ImportFormat, text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError> {
+pub fn parse(
+    format: ImportFormat,
+    text: &str,
+    env: EnvLookup<'_>,
+) -> Result<ImportBatch, ImportError> {
     match format {
         ImportFormat::Pgpass => pgpass::parse(text),
         ImportFormat::PgService => pg_service::parse(text),
@@ -188,7 +193,11 @@ pub fn parse(format: ImportFormat, text: &str, env: EnvLookup<'_>) -> Result<Imp
 
 /// Redshift when the host or port says so, else PostgreSQL (files from libpq tools).
 pub(crate) fn engine_for(host: &str, port: Option<u16>) -> Engine {
-    if redshift_host(host).is_some() || port == Some(5439) { Engine::Redshift } else { Engine::Postgres }
+    if redshift_host(host).is_some() || port == Some(5439) {
+        Engine::Redshift
+    } else {
+        Engine::Postgres
+    }
 }
 
 /// 1-based line of the first occurrence of `needle` in `text`.
@@ -274,8 +283,16 @@ pub fn plan(existing: &[Profile], imported: Vec<ImportedProfile>) -> ImportPlan 
         let matched = by_id
             .get(&imp.profile.id)
             .map(|p| (*p, "same id as", true))
-            .or_else(|| key.as_ref().and_then(|k| by_server.get(k)).map(|p| (*p, "same host, port, database and user as", false)))
-            .or_else(|| name_key(&imp.profile).and_then(|k| by_name.get(&k)).map(|p| (*p, "same name as", false)));
+            .or_else(|| {
+                key.as_ref()
+                    .and_then(|k| by_server.get(k))
+                    .map(|p| (*p, "same host, port, database and user as", false))
+            })
+            .or_else(|| {
+                name_key(&imp.profile)
+                    .and_then(|k| by_name.get(&k))
+                    .map(|p| (*p, "same name as", false))
+            });
         let Some((old, why, by_id)) = matched else {
             plan.create.push(imp);
             continue;
@@ -291,7 +308,13 @@ pub fn plan(existing: &[Profile], imported: Vec<ImportedProfile>) -> ImportPlan 
             changes.push("password: saved to the keychain".into());
         }
         let reason = format!("{why} \"{}\"", old.display_name());
-        plan.update.push(ImportUpdate { existing: old.id.clone(), merged, imported: imp, reason, changes });
+        plan.update.push(ImportUpdate {
+            existing: old.id.clone(),
+            merged,
+            imported: imp,
+            reason,
+            changes,
+        });
     }
     plan
 }
@@ -348,7 +371,9 @@ fn changes(old: &Profile, new: &Profile) -> Vec<String> {
         }
     };
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(none)".into());
-    let path = |o: &Option<std::path::PathBuf>| o.as_ref().map_or("(none)".into(), |p| p.display().to_string());
+    let path = |o: &Option<std::path::PathBuf>| {
+        o.as_ref().map_or("(none)".into(), |p| p.display().to_string())
+    };
     diff("name", old.name.clone(), new.name.clone());
     diff("engine", old.engine.to_string(), new.engine.to_string());
     diff("host", old.host.clone(), new.host.clone());
@@ -357,7 +382,11 @@ fn changes(old: &Profile, new: &Profile) -> Vec<String> {
     diff("user", old.user.clone(), new.user.clone());
     diff("sslmode", old.sslmode.to_string(), new.sslmode.to_string());
     diff("CA file", path(&old.ca_file), path(&new.ca_file));
-    diff("connect timeout", old.connect_timeout_secs.to_string(), new.connect_timeout_secs.to_string());
+    diff(
+        "connect timeout",
+        old.connect_timeout_secs.to_string(),
+        new.connect_timeout_secs.to_string(),
+    );
     diff("application name", opt(&old.application_name), opt(&new.application_name));
     diff("password command", opt(&old.password_command), opt(&new.password_command));
     diff("colour", format!("{:?}", old.color), format!("{:?}", new.color));
@@ -365,7 +394,10 @@ fn changes(old: &Profile, new: &Profile) -> Vec<String> {
         out.push("notes: replaced".into());
     }
     if old.ssh != new.ssh {
-        out.push(format!("SSH: {}", if new.ssh.enabled { format!("via {}", new.ssh.bastion.host) } else { "off".into() }));
+        out.push(format!(
+            "SSH: {}",
+            if new.ssh.enabled { format!("via {}", new.ssh.bastion.host) } else { "off".into() }
+        ));
     }
     if old.password_mode != new.password_mode {
         out.push("password mode changed".into());

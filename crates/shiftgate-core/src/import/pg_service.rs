@@ -22,11 +22,14 @@ impl Section {
         let mut profile = Profile::new(parsed.engine.unwrap_or(Engine::Postgres));
         parsed.apply_to(&mut profile);
         profile.name = self.name.clone();
-        let mut imported = ImportedProfile::new(profile, format!("pg_service.conf [{}]", self.name));
+        let mut imported =
+            ImportedProfile::new(profile, format!("pg_service.conf [{}]", self.name));
         imported.password = parsed.password.clone();
         imported.warnings = parsed.ignored;
         if parsed.host.is_none() {
-            imported.warnings.push("no host: libpq would use the local socket; enter a host name".into());
+            imported
+                .warnings
+                .push("no host: libpq would use the local socket; enter a host name".into());
         }
         imported
     }
@@ -46,29 +49,41 @@ pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
         if let Some(rest) = line.strip_prefix('[') {
             let name = rest
                 .strip_suffix(']')
-                .ok_or_else(|| ImportError::at(line_no, format!("section header \"{line}\" has no closing ]")))?
+                .ok_or_else(|| {
+                    ImportError::at(line_no, format!("section header \"{line}\" has no closing ]"))
+                })?
                 .trim();
             if name.is_empty() {
                 return Err(ImportError::at(line_no, "empty section name []"));
             }
             let duplicate = !names.insert(name.to_string());
             if duplicate {
-                batch.skipped.push(format!("line {line_no}: [{name}] appears again; libpq uses the first one"));
+                batch.skipped.push(format!(
+                    "line {line_no}: [{name}] appears again; libpq uses the first one"
+                ));
             }
             let parsed = ParsedEndpoint::new_libpq(EndpointFormat::KeyValue);
             sections.push(Section { name: name.to_string(), parsed, duplicate });
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
-            return Err(ImportError::at(line_no, format!("expected key=value or [service], found \"{line}\"")));
+            return Err(ImportError::at(
+                line_no,
+                format!("expected key=value or [service], found \"{line}\""),
+            ));
         };
         let (key, value) = (key.trim(), value.trim());
         let Some(section) = sections.last_mut() else {
-            batch.skipped.push(format!("line {line_no}: {key}= comes before any [service] section; libpq ignores it"));
+            batch.skipped.push(format!(
+                "line {line_no}: {key}= comes before any [service] section; libpq ignores it"
+            ));
             continue;
         };
         if key == "service" {
-            return Err(ImportError::at(line_no, "nested service specifications are not allowed (libpq rejects them too)"));
+            return Err(ImportError::at(
+                line_no,
+                "nested service specifications are not allowed (libpq rejects them too)",
+            ));
         }
         section
             .parsed

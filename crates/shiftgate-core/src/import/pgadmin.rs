@@ -28,7 +28,9 @@ pub(crate) fn port(v: Option<&Value>, what: &str) -> Result<Option<u16>, ImportE
     let Some(raw) = text(v) else { return Ok(None) };
     match raw.trim().parse::<u16>() {
         Ok(p) if p > 0 => Ok(Some(p)),
-        _ => Err(ImportError::whole_file(format!("{what}: port \"{raw}\" is not a number between 1 and 65535"))),
+        _ => Err(ImportError::whole_file(format!(
+            "{what}: port \"{raw}\" is not a number between 1 and 65535"
+        ))),
     }
 }
 
@@ -53,21 +55,26 @@ fn colour(v: Option<&Value>) -> Option<[u8; 3]> {
 }
 
 pub fn parse(text_in: &str) -> Result<ImportBatch, ImportError> {
-    let root: Value = serde_json::from_str(text_in.trim_start_matches('\u{feff}')).map_err(json_error)?;
-    let servers = root
-        .get("Servers")
-        .and_then(Value::as_object)
-        .ok_or_else(|| ImportError::whole_file("no \"Servers\" object: this is not a pgAdmin servers.json export"))?;
+    let root: Value =
+        serde_json::from_str(text_in.trim_start_matches('\u{feff}')).map_err(json_error)?;
+    let servers = root.get("Servers").and_then(Value::as_object).ok_or_else(|| {
+        ImportError::whole_file("no \"Servers\" object: this is not a pgAdmin servers.json export")
+    })?;
     let mut batch = ImportBatch::default();
     for (key, server) in servers {
         let name = text(server.get("Name")).unwrap_or_else(|| format!("pgAdmin server {key}"));
         let what = format!("server {key} (\"{name}\")");
         let params = server.get("ConnectionParameters");
         let param = |k: &str| params.and_then(|p| p.get(k));
-        let host = text(server.get("Host")).or_else(|| text(server.get("HostAddr"))).or_else(|| text(param("host"))).unwrap_or_default();
+        let host = text(server.get("Host"))
+            .or_else(|| text(server.get("HostAddr")))
+            .or_else(|| text(param("host")))
+            .unwrap_or_default();
         let port = port(server.get("Port").or_else(|| param("port")), &what)?;
         let sslmode = match text(server.get("SSLMode")).or_else(|| text(param("sslmode"))) {
-            Some(m) => Some(SslMode::parse(&m).ok_or_else(|| ImportError::whole_file(format!("{what}: unknown SSL mode \"{m}\"")))?),
+            Some(m) => Some(SslMode::parse(&m).ok_or_else(|| {
+                ImportError::whole_file(format!("{what}: unknown SSL mode \"{m}\""))
+            })?),
             None => None,
         };
         let mut profile = fresh_profile(engine_for(&host, port), name.clone(), sslmode);
@@ -85,17 +92,23 @@ pub fn parse(text_in: &str) -> Result<ImportBatch, ImportError> {
         if let Some(ca) = text(server.get("SSLRootCert")).or_else(|| text(param("sslrootcert"))) {
             profile.ca_file = Some(PathBuf::from(ca));
         }
-        if let Some(secs) = text(param("connect_timeout")).and_then(|s| s.trim().parse::<u32>().ok()).filter(|s| *s > 0) {
+        if let Some(secs) = text(param("connect_timeout"))
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .filter(|s| *s > 0)
+        {
             profile.connect_timeout_secs = secs;
         }
         profile.notes = text(server.get("Comment")).unwrap_or_default();
         profile.color = colour(server.get("BGColor"));
         profile.password_command = text(server.get("PasswordExecCommand"));
         if let Some(group) = text(server.get("Group")).filter(|g| g != "Servers") {
-            warnings.push(format!("pgAdmin group \"{group}\" is not kept (Shiftgate has no groups)"));
+            warnings
+                .push(format!("pgAdmin group \"{group}\" is not kept (Shiftgate has no groups)"));
         }
         if let Some(service) = text(server.get("Service")).or_else(|| text(param("service"))) {
-            warnings.push(format!("uses pg_service.conf entry \"{service}\"; import that file for its settings"));
+            warnings.push(format!(
+                "uses pg_service.conf entry \"{service}\"; import that file for its settings"
+            ));
         }
         if truthy(server.get("KerberosAuthentication")) {
             warnings.push("Kerberos authentication is not supported; enter a password".into());
@@ -106,16 +119,23 @@ pub fn parse(text_in: &str) -> Result<ImportBatch, ImportError> {
         if profile.host.is_empty() {
             warnings.push("no host; enter one".into());
         }
-        let mut imported = ImportedProfile::new(profile, format!("pgAdmin servers.json \"{name}\""));
+        let mut imported =
+            ImportedProfile::new(profile, format!("pgAdmin servers.json \"{name}\""));
         imported.warnings = warnings;
         batch.profiles.push(imported);
     }
     Ok(batch)
 }
 
-fn read_tunnel(server: &Value, ssh: &mut crate::profile::SshSettings, warnings: &mut Vec<String>, what: &str) -> Result<(), ImportError> {
+fn read_tunnel(
+    server: &Value,
+    ssh: &mut crate::profile::SshSettings,
+    warnings: &mut Vec<String>,
+    what: &str,
+) -> Result<(), ImportError> {
     ssh.enabled = true;
-    let mut hop = SshHop { host: text(server.get("TunnelHost")).unwrap_or_default(), ..SshHop::default() };
+    let mut hop =
+        SshHop { host: text(server.get("TunnelHost")).unwrap_or_default(), ..SshHop::default() };
     if let Some(p) = port(server.get("TunnelPort"), &format!("{what} SSH tunnel"))? {
         hop.port = p;
     }
@@ -125,14 +145,17 @@ fn read_tunnel(server: &Value, ssh: &mut crate::profile::SshSettings, warnings: 
         match text(server.get("TunnelIdentityFile")) {
             Some(path) => SshAuth::Key { path: PathBuf::from(path) },
             None => {
-                warnings.push("SSH tunnel uses an identity file but none is named; choose one".into());
+                warnings
+                    .push("SSH tunnel uses an identity file but none is named; choose one".into());
                 SshAuth::Key { path: PathBuf::new() }
             }
         }
     } else {
         SshAuth::Password
     };
-    if let Some(secs) = text(server.get("TunnelKeepAlive")).and_then(|s| s.parse::<u32>().ok()).filter(|s| *s > 0) {
+    if let Some(secs) =
+        text(server.get("TunnelKeepAlive")).and_then(|s| s.parse::<u32>().ok()).filter(|s| *s > 0)
+    {
         ssh.keepalive_secs = secs;
     }
     ssh.bastion = hop;

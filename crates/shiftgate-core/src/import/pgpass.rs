@@ -56,7 +56,11 @@ pub struct PgpassEntry {
 
 impl fmt::Debug for PgpassEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PgpassEntry(line {}: {}:{}:{}:{}:<redacted>)", self.line, self.host, self.port, self.database, self.user)
+        write!(
+            f,
+            "PgpassEntry(line {}: {}:{}:{}:{}:<redacted>)",
+            self.line, self.host, self.port, self.database, self.user
+        )
     }
 }
 
@@ -100,7 +104,9 @@ fn parse_line(line_no: usize, line: &str) -> Result<PgpassEntry, ImportError> {
                 }
                 None => value.push('\\'),
             },
-            ':' if fields.len() < 4 => fields.push((std::mem::take(&mut value), std::mem::take(&mut escaped_any))),
+            ':' if fields.len() < 4 => {
+                fields.push((std::mem::take(&mut value), std::mem::take(&mut escaped_any)))
+            }
             // libpq: the password ends at the next unescaped colon; anything after is ignored.
             ':' => break,
             c => value.push(c),
@@ -125,7 +131,10 @@ fn parse_line(line_no: usize, line: &str) -> Result<PgpassEntry, ImportError> {
     if let PgpassField::Exact(p) = &port
         && !matches!(p.parse::<u16>(), Ok(n) if n > 0)
     {
-        return Err(ImportError::at(line_no, format!("port \"{p}\" is not a number between 1 and 65535 or *")));
+        return Err(ImportError::at(
+            line_no,
+            format!("port \"{p}\" is not a number between 1 and 65535 or *"),
+        ));
     }
     Ok(PgpassEntry { line: line_no, host, port, database, user, password: value })
 }
@@ -145,7 +154,13 @@ pub fn parse_entries(text: &str) -> Result<Vec<PgpassEntry>, ImportError> {
 }
 
 /// The password libpq would use: the first entry whose four fields match (`*` matches anything).
-pub fn lookup(entries: &[PgpassEntry], host: &str, port: u16, database: &str, user: &str) -> Option<String> {
+pub fn lookup(
+    entries: &[PgpassEntry],
+    host: &str,
+    port: u16,
+    database: &str,
+    user: &str,
+) -> Option<String> {
     entries
         .iter()
         .find(|e| {
@@ -172,14 +187,21 @@ pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
             continue;
         }
         let text_of = |f: &PgpassField| f.exact().unwrap_or_default().to_string();
-        let (host, port, database, user) = (text_of(&e.host), text_of(&e.port), text_of(&e.database), text_of(&e.user));
+        let (host, port, database, user) =
+            (text_of(&e.host), text_of(&e.port), text_of(&e.database), text_of(&e.user));
         if host.starts_with('/') {
-            batch.skipped.push(format!("line {}: host {host} is a Unix socket directory; Shiftgate connects over TCP", e.line));
+            batch.skipped.push(format!(
+                "line {}: host {host} is a Unix socket directory; Shiftgate connects over TCP",
+                e.line
+            ));
             continue;
         }
         let key = (host.clone(), port.clone(), database.clone(), user.clone());
         if let Some(first) = first_line.get(&key) {
-            batch.skipped.push(format!("line {}: same server as line {first}, which libpq uses first", e.line));
+            batch.skipped.push(format!(
+                "line {}: same server as line {first}, which libpq uses first",
+                e.line
+            ));
             continue;
         }
         first_line.insert(key, e.line);
@@ -192,7 +214,9 @@ pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
         profile.user = user;
         let mut imported = ImportedProfile::new(profile, format!(".pgpass line {}", e.line));
         if e.password.is_empty() {
-            imported.warnings.push("the password field is empty; libpq treats that as no password".into());
+            imported
+                .warnings
+                .push("the password field is empty; libpq treats that as no password".into());
         } else {
             imported.password = Some(e.password);
         }

@@ -196,13 +196,21 @@ fn default_privileges_prefix(owner: Option<&Ident>, schema: Option<&Ident>) -> S
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR USER "o"] [IN SCHEMA "s"] GRANT SELECT ON TABLES TO …` (§1.4).
-pub(crate) fn grant_default_select(owner: Option<&Ident>, schema: Option<&Ident>, to: &Grantee) -> Statement {
+pub(crate) fn grant_default_select(
+    owner: Option<&Ident>,
+    schema: Option<&Ident>,
+    to: &Grantee,
+) -> Statement {
     let p = default_privileges_prefix(owner, schema);
     Statement::new(K::GrantDefault, format!("{p} GRANT SELECT ON TABLES TO {to}"))
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR USER "o"] [IN SCHEMA "s"] REVOKE SELECT ON TABLES FROM …`.
-pub(crate) fn revoke_default_select(owner: Option<&Ident>, schema: Option<&Ident>, from: &Grantee) -> Statement {
+pub(crate) fn revoke_default_select(
+    owner: Option<&Ident>,
+    schema: Option<&Ident>,
+    from: &Grantee,
+) -> Statement {
     let p = default_privileges_prefix(owner, schema);
     Statement::new(K::RevokeDefault, format!("{p} REVOKE SELECT ON TABLES FROM {from}"))
 }
@@ -273,19 +281,37 @@ mod tests {
             (
                 Dialect::Redshift,
                 Access::Role { name: "r".into() },
-                ["CREATE ROLE \"r\"", "GRANT ROLE \"r\" TO \"u\"", "REVOKE ROLE \"r\" FROM \"u\"", "DROP ROLE \"r\"", "ROLE \"r\""],
+                [
+                    "CREATE ROLE \"r\"",
+                    "GRANT ROLE \"r\" TO \"u\"",
+                    "REVOKE ROLE \"r\" FROM \"u\"",
+                    "DROP ROLE \"r\"",
+                    "ROLE \"r\"",
+                ],
             ),
             (
                 Dialect::Postgres,
                 Access::Role { name: "r".into() },
-                ["CREATE ROLE \"r\" NOLOGIN", "GRANT \"r\" TO \"u\"", "REVOKE \"r\" FROM \"u\"", "DROP ROLE \"r\"", "\"r\""],
+                [
+                    "CREATE ROLE \"r\" NOLOGIN",
+                    "GRANT \"r\" TO \"u\"",
+                    "REVOKE \"r\" FROM \"u\"",
+                    "DROP ROLE \"r\"",
+                    "\"r\"",
+                ],
             ),
         ];
         for (d, a, want) in cases {
             let t = AccessTarget::new(d, &a).unwrap_or_else(|e| panic!("{e}"));
             let u = id("u");
             assert_eq!(
-                [t.create().sql(), t.add_member(&u).sql(), t.remove_member(&u).sql(), t.drop().sql(), &t.grantee().to_string()],
+                [
+                    t.create().sql(),
+                    t.add_member(&u).sql(),
+                    t.remove_member(&u).sql(),
+                    t.drop().sql(),
+                    &t.grantee().to_string()
+                ],
                 want
             );
         }

@@ -76,18 +76,21 @@ const OBJECT_OWNERS_SQL: &str = "SELECT schemaname, tableowner AS owner FROM pg_
      WHERE schemaname NOT IN ('pg_catalog', 'information_schema') \
      UNION ALL SELECT schemaname, viewowner AS owner FROM pg_views \
      WHERE schemaname NOT IN ('pg_catalog', 'information_schema')";
-const EXTERNAL_SCHEMAS_SQL: &str = "SELECT schemaname FROM svv_external_schemas ORDER BY schemaname";
+const EXTERNAL_SCHEMAS_SQL: &str =
+    "SELECT schemaname FROM svv_external_schemas ORDER BY schemaname";
 const DATASHARES_SQL: &str = "SELECT database_name FROM svv_redshift_databases \
      WHERE database_type = 'shared' ORDER BY database_name";
 const USERS_SQL: &str = "SELECT usename FROM pg_user ORDER BY usename";
 const GROUPS_SQL: &str = "SELECT groname FROM pg_group ORDER BY groname";
 const REDSHIFT_ROLES_SQL: &str = "SELECT role_name FROM svv_roles ORDER BY role_name";
-const POSTGRES_ROLES_SQL: &str = "SELECT rolname FROM pg_roles WHERE rolcanlogin = 'f' ORDER BY rolname";
+const POSTGRES_ROLES_SQL: &str =
+    "SELECT rolname FROM pg_roles WHERE rolcanlogin = 'f' ORDER BY rolname";
 
 /// The discovery queries for `dialect`, in the order to run them (each independent of the others).
 pub fn queries(dialect: Dialect) -> Vec<CatalogQuery> {
     let q = |id, sql: &str| CatalogQuery { id, sql: sql.to_owned() };
-    let mut out = vec![q(QueryId::Schemas, SCHEMAS_SQL), q(QueryId::ObjectOwners, OBJECT_OWNERS_SQL)];
+    let mut out =
+        vec![q(QueryId::Schemas, SCHEMAS_SQL), q(QueryId::ObjectOwners, OBJECT_OWNERS_SQL)];
     if dialect == Dialect::Redshift {
         out.push(q(QueryId::ExternalSchemas, EXTERNAL_SCHEMAS_SQL));
         out.push(q(QueryId::DatashareDatabases, DATASHARES_SQL));
@@ -113,7 +116,11 @@ fn required(results: &QueryResults, id: QueryId) -> Result<&[Row], DiscoveryErro
 }
 
 /// `Some(rows)` on success; on failure records a note and returns `None`.
-fn optional<'a>(results: &'a QueryResults, id: QueryId, notes: &mut Vec<String>) -> Option<&'a [Row]> {
+fn optional<'a>(
+    results: &'a QueryResults,
+    id: QueryId,
+    notes: &mut Vec<String>,
+) -> Option<&'a [Row]> {
     match results.get(&id) {
         Some(Ok(rows)) => Some(rows),
         Some(Err(error)) => {
@@ -125,7 +132,9 @@ fn optional<'a>(results: &'a QueryResults, id: QueryId, notes: &mut Vec<String>)
 }
 
 fn first_column(id: &QueryId, rows: &[Row]) -> Result<Vec<String>, RowError> {
-    let mut out = (0..rows.len()).map(|i| text(id, rows, i, 0).map(str::to_owned)).collect::<Result<Vec<_>, _>>()?;
+    let mut out = (0..rows.len())
+        .map(|i| text(id, rows, i, 0).map(str::to_owned))
+        .collect::<Result<Vec<_>, _>>()?;
     out.sort();
     out.dedup();
     Ok(out)
@@ -164,7 +173,10 @@ pub fn evaluate(dialect: Dialect, results: &QueryResults) -> Result<Discovery, D
     let owner_id = QueryId::ObjectOwners;
     let mut owned: Vec<(String, String)> = Vec::new();
     for i in 0..owner_rows.len() {
-        owned.push((text(&owner_id, owner_rows, i, 0)?.to_owned(), text(&owner_id, owner_rows, i, 1)?.to_owned()));
+        owned.push((
+            text(&owner_id, owner_rows, i, 0)?.to_owned(),
+            text(&owner_id, owner_rows, i, 1)?.to_owned(),
+        ));
     }
 
     let schema_id = QueryId::Schemas;
@@ -175,7 +187,11 @@ pub fn evaluate(dialect: Dialect, results: &QueryResults) -> Result<Discovery, D
             continue;
         }
         let owner = text(&schema_id, schema_rows, i, 1)?.to_owned();
-        let kind = if external.iter().any(|e| e == name) { SchemaKind::External } else { SchemaKind::Local };
+        let kind = if external.iter().any(|e| e == name) {
+            SchemaKind::External
+        } else {
+            SchemaKind::Local
+        };
         let object_owners = match kind {
             SchemaKind::External => Vec::new(),
             SchemaKind::Local => {
@@ -199,7 +215,11 @@ pub fn evaluate(dialect: Dialect, results: &QueryResults) -> Result<Discovery, D
 impl Discovery {
     /// The names that exist, for [`super::plan::SetupPlan::validate`] and script generation.
     pub fn existing_state(&self) -> ExistingState {
-        ExistingState { users: self.users.clone(), groups: self.groups.clone(), roles: self.roles.clone() }
+        ExistingState {
+            users: self.users.clone(),
+            groups: self.groups.clone(),
+            roles: self.roles.clone(),
+        }
     }
 
     /// The chosen schemas (in the order given) as grants pre-filled with kind and object owners.
@@ -210,7 +230,11 @@ impl Discovery {
                 self.schemas
                     .iter()
                     .find(|s| s.name == *name)
-                    .map(|s| SchemaGrant { name: s.name.clone(), kind: s.kind, owners: s.object_owners.clone() })
+                    .map(|s| SchemaGrant {
+                        name: s.name.clone(),
+                        kind: s.kind,
+                        owners: s.object_owners.clone(),
+                    })
                     .ok_or_else(|| DiscoveryError::UnknownSchema((*name).to_owned()))
             })
             .collect()
@@ -229,11 +253,23 @@ mod tests {
         let mut r = QueryResults::new();
         r.insert(
             QueryId::Schemas,
-            rows(&[&["pg_catalog", "rdsdb"], &["public", "rdsdb"], &["sales", "admin"], &["spectrum", "admin"], &["pg_temp_1", "rdsdb"]]),
+            rows(&[
+                &["pg_catalog", "rdsdb"],
+                &["public", "rdsdb"],
+                &["sales", "admin"],
+                &["spectrum", "admin"],
+                &["pg_temp_1", "rdsdb"],
+            ]),
         );
         r.insert(
             QueryId::ObjectOwners,
-            rows(&[&["sales", "ETL_Loader"], &["sales", "etl"], &["sales", "etl"], &["public", "admin"], &["sales", "admin"]]),
+            rows(&[
+                &["sales", "ETL_Loader"],
+                &["sales", "etl"],
+                &["sales", "etl"],
+                &["public", "admin"],
+                &["sales", "admin"],
+            ]),
         );
         r.insert(QueryId::ExternalSchemas, rows(&[&["spectrum"]]));
         r.insert(QueryId::DatashareDatabases, rows(&[&["sales_share"]]));
@@ -278,18 +314,33 @@ mod tests {
     fn required_failures_and_bad_rows_are_errors() {
         let mut r = redshift_results();
         r.insert(QueryId::Users, Err("boom".into()));
-        assert_eq!(evaluate(Dialect::Redshift, &r), Err(DiscoveryError::Failed { query: QueryId::Users, error: "boom".into() }));
+        assert_eq!(
+            evaluate(Dialect::Redshift, &r),
+            Err(DiscoveryError::Failed { query: QueryId::Users, error: "boom".into() })
+        );
         r.remove(&QueryId::Users);
         assert_eq!(evaluate(Dialect::Redshift, &r), Err(DiscoveryError::Missing(QueryId::Users)));
         let mut r = redshift_results();
         r.insert(QueryId::Groups, Ok(vec![vec![None]]));
-        assert!(matches!(evaluate(Dialect::Redshift, &r), Err(DiscoveryError::BadRow(RowError::Null { .. }))));
+        assert!(matches!(
+            evaluate(Dialect::Redshift, &r),
+            Err(DiscoveryError::BadRow(RowError::Null { .. }))
+        ));
     }
 
     #[test]
     fn query_set_per_dialect() {
         let ids = |d| queries(d).into_iter().map(|q| q.id).collect::<Vec<_>>();
-        assert_eq!(ids(Dialect::Postgres), vec![QueryId::Schemas, QueryId::ObjectOwners, QueryId::Users, QueryId::Groups, QueryId::Roles]);
+        assert_eq!(
+            ids(Dialect::Postgres),
+            vec![
+                QueryId::Schemas,
+                QueryId::ObjectOwners,
+                QueryId::Users,
+                QueryId::Groups,
+                QueryId::Roles
+            ]
+        );
         assert_eq!(ids(Dialect::Redshift).len(), 7);
         assert!(queries(Dialect::Postgres).iter().all(|q| !q.sql.contains("svv_")));
     }

@@ -27,13 +27,21 @@ fn check_golden(name: &str, actual: &str) {
         }
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
-    assert_eq!(actual, expected, "golden {name} differs; rerun with UPDATE_GOLDEN=1 and review the diff");
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("reading {}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display())
+    });
+    assert_eq!(
+        actual, expected,
+        "golden {name} differs; rerun with UPDATE_GOLDEN=1 and review the diff"
+    );
 }
 
 fn local(name: &str, owners: &[&str]) -> SchemaGrant {
-    SchemaGrant { name: name.into(), kind: SchemaKind::Local, owners: owners.iter().map(|o| (*o).to_owned()).collect() }
+    SchemaGrant {
+        name: name.into(),
+        kind: SchemaKind::Local,
+        owners: owners.iter().map(|o| (*o).to_owned()).collect(),
+    }
 }
 
 fn external(name: &str) -> SchemaGrant {
@@ -59,7 +67,10 @@ fn redshift_group_plan() -> SetupPlan {
 }
 
 fn redshift_role_plan() -> SetupPlan {
-    SetupPlan { access: Access::Role { name: "catalog_reader_role".into() }, ..redshift_group_plan() }
+    SetupPlan {
+        access: Access::Role { name: "catalog_reader_role".into() },
+        ..redshift_group_plan()
+    }
 }
 
 fn postgres_plan(access: Access) -> SetupPlan {
@@ -68,7 +79,10 @@ fn postgres_plan(access: Access) -> SetupPlan {
         user: "catalog_reader".into(),
         password: PASSWORD.into(),
         access,
-        schemas: vec![local("sales", &["etl_owner", "postgres"]), local("Sales Data", &["postgres"])],
+        schemas: vec![
+            local("sales", &["etl_owner", "postgres"]),
+            local("Sales Data", &["postgres"]),
+        ],
         datashare_databases: vec![],
         connection_limit: Some(5),
         grant_svv_table_info: false,
@@ -87,17 +101,27 @@ fn all_generated() -> Vec<(&'static str, Script)> {
         groups: vec!["catalog_ro".into()],
         roles: vec!["catalog_reader_role".into()],
     };
-    let ok = |r: Result<Script, _>| r.unwrap_or_else(|e: Vec<super::plan::PlanError>| panic!("{e:?}"));
+    let ok =
+        |r: Result<Script, _>| r.unwrap_or_else(|e: Vec<super::plan::PlanError>| panic!("{e:?}"));
     vec![
         ("setup_redshift_group", setup(&redshift_group_plan(), &none)),
         ("setup_redshift_role", setup(&redshift_role_plan(), &none)),
         ("setup_redshift_existing", setup(&redshift_group_plan(), &existing)),
         ("setup_redshift_role_existing", setup(&redshift_role_plan(), &existing)),
-        ("setup_postgres_group", setup(&postgres_plan(Access::Group { name: "catalog_ro".into() }), &none)),
-        ("setup_postgres_role", setup(&postgres_plan(Access::Role { name: "catalog_reader_role".into() }), &none)),
+        (
+            "setup_postgres_group",
+            setup(&postgres_plan(Access::Group { name: "catalog_ro".into() }), &none),
+        ),
+        (
+            "setup_postgres_role",
+            setup(&postgres_plan(Access::Role { name: "catalog_reader_role".into() }), &none),
+        ),
         ("teardown_redshift_group", ok(teardown_script(&redshift_group_plan()))),
         ("teardown_redshift_role", ok(teardown_script(&redshift_role_plan()))),
-        ("teardown_postgres_role", ok(teardown_script(&postgres_plan(Access::Role { name: "r".into() })))),
+        (
+            "teardown_postgres_role",
+            ok(teardown_script(&postgres_plan(Access::Role { name: "r".into() }))),
+        ),
         (
             "cleanup_redshift_user",
             ok(cleanup_vendor_script(
@@ -125,7 +149,11 @@ fn all_generated() -> Vec<(&'static str, Script)> {
                 "metamapper",
                 &["postgres".into()],
                 &["sales".into()],
-                &ExistingState { roles: vec!["metamapper".into()], groups: vec!["metamapper".into()], ..Default::default() },
+                &ExistingState {
+                    roles: vec!["metamapper".into()],
+                    groups: vec!["metamapper".into()],
+                    ..Default::default()
+                },
             )),
         ),
     ]
@@ -133,21 +161,31 @@ fn all_generated() -> Vec<(&'static str, Script)> {
 
 #[test]
 fn golden_sql_setup_redshift_group() {
-    check_golden("setup_redshift_group.sql", &setup(&redshift_group_plan(), &ExistingState::default()).render(false));
+    check_golden(
+        "setup_redshift_group.sql",
+        &setup(&redshift_group_plan(), &ExistingState::default()).render(false),
+    );
 }
 
 #[test]
 fn golden_sql_setup_redshift_role() {
-    check_golden("setup_redshift_role.sql", &setup(&redshift_role_plan(), &ExistingState::default()).render(false));
+    check_golden(
+        "setup_redshift_role.sql",
+        &setup(&redshift_role_plan(), &ExistingState::default()).render(false),
+    );
 }
 
 #[test]
 fn golden_sql_setup_postgres() {
     let none = ExistingState::default();
-    check_golden("setup_postgres_group.sql", &setup(&postgres_plan(Access::Group { name: "catalog_ro".into() }), &none).render(false));
+    check_golden(
+        "setup_postgres_group.sql",
+        &setup(&postgres_plan(Access::Group { name: "catalog_ro".into() }), &none).render(false),
+    );
     check_golden(
         "setup_postgres_role.sql",
-        &setup(&postgres_plan(Access::Role { name: "catalog_reader_role".into() }), &none).render(false),
+        &setup(&postgres_plan(Access::Role { name: "catalog_reader_role".into() }), &none)
+            .render(false),
     );
 }
 
@@ -156,21 +194,33 @@ fn golden_sql_teardown() {
     let td = |p: &SetupPlan| teardown_script(p).unwrap_or_else(|e| panic!("{e:?}")).render(false);
     check_golden("teardown_redshift_group.sql", &td(&redshift_group_plan()));
     check_golden("teardown_redshift_role.sql", &td(&redshift_role_plan()));
-    check_golden("teardown_postgres_group.sql", &td(&postgres_plan(Access::Group { name: "catalog_ro".into() })));
+    check_golden(
+        "teardown_postgres_group.sql",
+        &td(&postgres_plan(Access::Group { name: "catalog_ro".into() })),
+    );
 }
 
 #[test]
 fn golden_sql_cleanup() {
     let scripts = all_generated();
-    for name in ["cleanup_redshift_user", "cleanup_redshift_role", "cleanup_postgres_nologin_role"] {
-        let script = scripts.iter().find(|(n, _)| *n == name).map(|(_, s)| s.render(false)).unwrap_or_default();
+    for name in ["cleanup_redshift_user", "cleanup_redshift_role", "cleanup_postgres_nologin_role"]
+    {
+        let script = scripts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.render(false))
+            .unwrap_or_default();
         check_golden(&format!("{name}.sql"), &script);
     }
 }
 
 #[test]
 fn golden_sql_masked_and_revealed() {
-    let existing = ExistingState { users: vec!["catalog_reader".into()], groups: vec!["catalog_ro".into()], roles: vec![] };
+    let existing = ExistingState {
+        users: vec!["catalog_reader".into()],
+        groups: vec!["catalog_ro".into()],
+        roles: vec![],
+    };
     let mut plan = redshift_group_plan();
     plan.schemas.truncate(1);
     plan.datashare_databases.clear();
@@ -191,7 +241,10 @@ fn golden_sql_catalog_queries() {
     for (title, queries) in [
         ("discovery (Redshift)", discovery::queries(Dialect::Redshift)),
         ("discovery (PostgreSQL)", discovery::queries(Dialect::Postgres)),
-        ("verify (Redshift plan a)", verify::plan_queries(&plan).unwrap_or_else(|e| panic!("{e:?}"))),
+        (
+            "verify (Redshift plan a)",
+            verify::plan_queries(&plan).unwrap_or_else(|e| panic!("{e:?}")),
+        ),
     ] {
         out.push_str(&format!("-- ==== {title}\n"));
         for q in queries {
@@ -231,7 +284,13 @@ fn sql_every_statement_is_one_line_ending_in_semicolon() {
         }
         for reveal in [false, true] {
             for line in script.render(reveal).lines() {
-                assert!(line.is_empty() || line.starts_with("-- ") || line == "--" || line.ends_with(';'), "{name}: {line:?}");
+                assert!(
+                    line.is_empty()
+                        || line.starts_with("-- ")
+                        || line == "--"
+                        || line.ends_with(';'),
+                    "{name}: {line:?}"
+                );
             }
         }
     }
@@ -264,7 +323,10 @@ fn sql_catalog_queries_stay_in_the_simulator_subset() {
     let mut all = discovery::queries(Dialect::Redshift);
     all.extend(discovery::queries(Dialect::Postgres));
     all.extend(verify::plan_queries(&redshift_group_plan()).unwrap_or_else(|e| panic!("{e:?}")));
-    all.extend(verify::plan_queries(&postgres_plan(Access::Group { name: "g".into() })).unwrap_or_else(|e| panic!("{e:?}")));
+    all.extend(
+        verify::plan_queries(&postgres_plan(Access::Group { name: "g".into() }))
+            .unwrap_or_else(|e| panic!("{e:?}")),
+    );
     for q in &all {
         let lower = q.sql.to_ascii_lowercase();
         assert!(lower.starts_with("select "), "{}", q.sql);
@@ -276,7 +338,11 @@ fn sql_catalog_queries_stay_in_the_simulator_subset() {
         }
         // Leader-node rule: has_*_privilege only over pg_* catalogs.
         if lower.contains("has_") {
-            assert!(!lower.contains("svv_") || lower.contains("'pg_catalog.svv_table_info'"), "{}", q.sql);
+            assert!(
+                !lower.contains("svv_") || lower.contains("'pg_catalog.svv_table_info'"),
+                "{}",
+                q.sql
+            );
             assert!(!lower.contains("late_binding"), "{}", q.sql);
         }
     }
@@ -290,7 +356,10 @@ fn rows(data: &[&[&str]]) -> Result<Vec<Row>, String> {
 fn sql_verify_evaluates_gaps_into_a_fix_script() {
     let plan = redshift_group_plan();
     let mut results = QueryResults::new();
-    results.insert(QueryId::SchemaUsage, rows(&[&["Sales Data", "t"], &["spectrum", "f"], &["we\"ird", "t"], &["ünïcode", "t"]]));
+    results.insert(
+        QueryId::SchemaUsage,
+        rows(&[&["Sales Data", "t"], &["spectrum", "f"], &["we\"ird", "t"], &["ünïcode", "t"]]),
+    );
     results.insert(
         QueryId::RelationPrivileges,
         rows(&[
@@ -300,16 +369,28 @@ fn sql_verify_evaluates_gaps_into_a_fix_script() {
             &["we\"ird", "t1", "etl", "table", "t"],
         ]),
     );
-    results.insert(QueryId::LateBindingColumns, rows(&[&["Sales Data", "lbv", "id"], &["Sales Data", "lbv", "amount"]]));
+    results.insert(
+        QueryId::LateBindingColumns,
+        rows(&[&["Sales Data", "lbv", "id"], &["Sales Data", "lbv", "amount"]]),
+    );
     results.insert(QueryId::ExternalTables, rows(&[]));
     results.insert(QueryId::VisibleDatashares, rows(&[]));
     results.insert(QueryId::SvvTableInfo, rows(&[&["f"]]));
 
     let probes = verify::probe_queries(&plan, &results).unwrap_or_else(|e| panic!("{e:?}"));
     let probe_sql: Vec<&str> = probes.iter().map(|q| q.sql.as_str()).collect();
-    assert_eq!(probe_sql, vec!["SELECT 1 FROM \"Sales Data\".\"orders\" LIMIT 0", "SELECT 1 FROM \"we\"\"ird\".\"t1\" LIMIT 0"]);
+    assert_eq!(
+        probe_sql,
+        vec![
+            "SELECT 1 FROM \"Sales Data\".\"orders\" LIMIT 0",
+            "SELECT 1 FROM \"we\"\"ird\".\"t1\" LIMIT 0"
+        ]
+    );
     results.insert(QueryId::Probe { schema: "Sales Data".into() }, Ok(vec![]));
-    results.insert(QueryId::Probe { schema: "we\"ird".into() }, Err("permission denied for relation t1".into()));
+    results.insert(
+        QueryId::Probe { schema: "we\"ird".into() },
+        Err("permission denied for relation t1".into()),
+    );
 
     let report = verify::evaluate(&plan, &results).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(!report.passed());
@@ -320,7 +401,9 @@ fn sql_verify_evaluates_gaps_into_a_fix_script() {
     assert_eq!(sales.late_binding_cols, 2);
     assert_eq!(sales.probe, Some(Ok(())));
     assert_eq!(sales.verdict, Verdict::Fail(vec![Gap::TablesUnreadable { count: 1 }]));
-    assert!(matches!(&report.schemas[1].verdict, Verdict::Fail(g) if matches!(g.as_slice(), [Gap::ProbeFailed { .. }])));
+    assert!(
+        matches!(&report.schemas[1].verdict, Verdict::Fail(g) if matches!(g.as_slice(), [Gap::ProbeFailed { .. }]))
+    );
     assert_eq!(report.schemas[2].verdict, Verdict::Pass, "no relations: nothing to read yet");
     assert_eq!(report.schemas[3].verdict, Verdict::Fail(vec![Gap::NoUsage]));
     assert!(!report.datashares[0].visible);
@@ -328,8 +411,14 @@ fn sql_verify_evaluates_gaps_into_a_fix_script() {
     check_golden("verify_fix_redshift.sql", &report.fix_script.render(false));
 
     let mut clean = QueryResults::new();
-    clean.insert(QueryId::SchemaUsage, rows(&[&["Sales Data", "t"], &["spectrum", "t"], &["we\"ird", "t"], &["ünïcode", "t"]]));
-    clean.insert(QueryId::RelationPrivileges, rows(&[&["Sales Data", "orders", "admin", "table", "t"]]));
+    clean.insert(
+        QueryId::SchemaUsage,
+        rows(&[&["Sales Data", "t"], &["spectrum", "t"], &["we\"ird", "t"], &["ünïcode", "t"]]),
+    );
+    clean.insert(
+        QueryId::RelationPrivileges,
+        rows(&[&["Sales Data", "orders", "admin", "table", "t"]]),
+    );
     clean.insert(QueryId::LateBindingColumns, rows(&[]));
     clean.insert(QueryId::ExternalTables, rows(&[&["spectrum", "clicks"]]));
     clean.insert(QueryId::VisibleDatashares, rows(&[&["sales_share"]]));
@@ -351,7 +440,16 @@ fn sql_invalid_plans_are_refused_by_every_generator() {
     plan = redshift_group_plan();
     plan.schemas.push(local("pg_catalog", &[]));
     assert!(setup_script(&plan, &ExistingState::default()).is_err());
-    assert!(cleanup_vendor_script(Dialect::Postgres, "m", &[], &["pg_catalog".into()], &ExistingState::default()).is_err());
+    assert!(
+        cleanup_vendor_script(
+            Dialect::Postgres,
+            "m",
+            &[],
+            &["pg_catalog".into()],
+            &ExistingState::default()
+        )
+        .is_err()
+    );
 }
 
 #[test]

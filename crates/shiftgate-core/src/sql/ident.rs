@@ -24,7 +24,9 @@ pub enum SqlTextError {
     /// Redshift string literals treat `\` as an escape (its PostgreSQL 8.0 lineage: the LIKE page
     /// documents the escape character as "two backslashes"), PostgreSQL 15 treats it literally
     /// (`standard_conforming_strings = on`). No spelling means the same on both, so it is refused.
-    #[error("{what} contains a backslash, which Redshift and PostgreSQL read differently in a string literal")]
+    #[error(
+        "{what} contains a backslash, which Redshift and PostgreSQL read differently in a string literal"
+    )]
     Backslash {
         /// What the text was.
         what: &'static str,
@@ -144,8 +146,14 @@ mod tests {
 
     #[test]
     fn ident_rejects_empty_and_nul() {
-        assert_eq!(Ident::new("", "schema name"), Err(SqlTextError::EmptyIdentifier { what: "schema name" }));
-        assert_eq!(Ident::new("a\0b", "schema name"), Err(SqlTextError::Nul { what: "schema name" }));
+        assert_eq!(
+            Ident::new("", "schema name"),
+            Err(SqlTextError::EmptyIdentifier { what: "schema name" })
+        );
+        assert_eq!(
+            Ident::new("a\0b", "schema name"),
+            Err(SqlTextError::Nul { what: "schema name" })
+        );
     }
 
     #[test]
@@ -162,7 +170,10 @@ mod tests {
     #[test]
     fn literal_rejects_nul_and_backslash() {
         assert_eq!(Literal::new("a\0", "password"), Err(SqlTextError::Nul { what: "password" }));
-        assert_eq!(Literal::new(r"a\b", "password"), Err(SqlTextError::Backslash { what: "password" }));
+        assert_eq!(
+            Literal::new(r"a\b", "password"),
+            Err(SqlTextError::Backslash { what: "password" })
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Pure: no I/O, no async. Every identifier and literal goes through [`ident`]; statements come
 //! from the typed builders in `ddl`; the grammar followed is redshift.md §1 and §4.1.
 
+pub mod applied;
 pub mod discovery;
 pub mod ident;
 pub mod password;
@@ -21,10 +22,13 @@ mod ddl;
 #[cfg(test)]
 mod golden_tests;
 
+pub use applied::{AppliedPlan, record_applied};
 pub use discovery::{DiscoveredSchema, Discovery, DiscoveryError};
 pub use ident::{Ident, Literal, SqlTextError};
 pub use password::{PasswordViolation, check_password, generate_password};
-pub use plan::{Access, Dialect, ExistingState, PlanError, PlanWarning, SchemaGrant, SchemaKind, SetupPlan};
+pub use plan::{
+    Access, Dialect, ExistingState, PlanError, PlanWarning, SchemaGrant, SchemaKind, SetupPlan,
+};
 pub use query::{CatalogQuery, QueryId, QueryOutcome, QueryResults, Row};
 pub use script::{Block, Script, Statement, StatementKind};
 pub use setup::setup_script;

@@ -121,16 +121,26 @@ impl fmt::Debug for GeneratedPassword {
 /// source, using only `[A-Za-z0-9]` plus [`GENERATOR_PUNCTUATION`], always with an upper-case
 /// letter, a lower-case letter and a digit.
 pub fn generate_password(len: usize) -> Result<GeneratedPassword, RandomSourceError> {
-    generate_password_with(len, |buf| getrandom::fill(buf).map_err(|e| RandomSourceError(e.to_string())))
+    generate_password_with(len, |buf| {
+        getrandom::fill(buf).map_err(|e| RandomSourceError(e.to_string()))
+    })
 }
 
 /// [`generate_password`] with an explicit byte source (for deterministic tests).
-pub fn generate_password_with<F>(len: usize, mut fill: F) -> Result<GeneratedPassword, RandomSourceError>
+pub fn generate_password_with<F>(
+    len: usize,
+    mut fill: F,
+) -> Result<GeneratedPassword, RandomSourceError>
 where
     F: FnMut(&mut [u8]) -> Result<(), RandomSourceError>,
 {
     let len = len.clamp(MIN_LEN, MAX_LEN);
-    let all: Vec<char> = UPPER.chars().chain(LOWER.chars()).chain(DIGITS.chars()).chain(GENERATOR_PUNCTUATION.chars()).collect();
+    let all: Vec<char> = UPPER
+        .chars()
+        .chain(LOWER.chars())
+        .chain(DIGITS.chars())
+        .chain(GENERATOR_PUNCTUATION.chars())
+        .collect();
     let upper: Vec<char> = UPPER.chars().collect();
     let lower: Vec<char> = LOWER.chars().collect();
     let digits: Vec<char> = DIGITS.chars().collect();
@@ -173,7 +183,10 @@ mod tests {
     #[test]
     fn each_violation_is_reported() {
         assert_eq!(check_password("Abc1"), vec![V::TooShort { chars: 4 }]);
-        assert_eq!(check_password(&format!("Ab1{}", "x".repeat(62))), vec![V::TooLong { chars: 65 }]);
+        assert_eq!(
+            check_password(&format!("Ab1{}", "x".repeat(62))),
+            vec![V::TooLong { chars: 65 }]
+        );
         assert_eq!(check_password("abcdefg1"), vec![V::MissingUppercase]);
         assert_eq!(check_password("ABCDEFG1"), vec![V::MissingLowercase]);
         assert_eq!(check_password("Abcdefgh"), vec![V::MissingDigit]);
@@ -189,8 +202,24 @@ mod tests {
 
     #[test]
     fn several_violations_and_duplicates_once() {
-        assert_eq!(check_password("a//"), vec![V::TooShort { chars: 3 }, V::MissingUppercase, V::MissingDigit, V::ForbiddenCharacter('/')]);
-        assert_eq!(check_password(""), vec![V::TooShort { chars: 0 }, V::MissingUppercase, V::MissingLowercase, V::MissingDigit]);
+        assert_eq!(
+            check_password("a//"),
+            vec![
+                V::TooShort { chars: 3 },
+                V::MissingUppercase,
+                V::MissingDigit,
+                V::ForbiddenCharacter('/')
+            ]
+        );
+        assert_eq!(
+            check_password(""),
+            vec![
+                V::TooShort { chars: 0 },
+                V::MissingUppercase,
+                V::MissingLowercase,
+                V::MissingDigit
+            ]
+        );
     }
 
     #[test]
@@ -205,7 +234,9 @@ mod tests {
             let pw = generate_password(len).map(|p| p.expose().to_owned()).unwrap_or_default();
             assert_eq!(pw.chars().count(), len.clamp(MIN_LEN, MAX_LEN));
             assert!(check_password(&pw).is_empty(), "{pw}");
-            assert!(pw.chars().all(|c| c.is_ascii_alphanumeric() || GENERATOR_PUNCTUATION.contains(c)));
+            assert!(
+                pw.chars().all(|c| c.is_ascii_alphanumeric() || GENERATOR_PUNCTUATION.contains(c))
+            );
         }
     }
 

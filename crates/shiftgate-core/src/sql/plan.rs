@@ -15,7 +15,9 @@ use super::ident::{Ident, Literal, SqlTextError};
 use super::password::{PasswordViolation, check_password};
 
 /// Which server the SQL is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Dialect {
     /// Amazon Redshift (provisioned or Serverless).
@@ -215,7 +217,9 @@ pub enum PlanError {
         name: String,
     },
     /// The group or role has the same name as the catalog user.
-    #[error("the {kind} name {name:?} equals the user name; choose a distinct name such as \"{name}_ro\"")]
+    #[error(
+        "the {kind} name {name:?} equals the user name; choose a distinct name such as \"{name}_ro\""
+    )]
     AccessNameEqualsUser {
         /// "group" or "role".
         kind: &'static str,
@@ -270,7 +274,9 @@ pub enum PlanError {
     #[error("a connection limit of 0 would prevent the catalog user from logging in")]
     ConnectionLimitZero,
     /// External schemas take USAGE only, so creators listed for them have no effect.
-    #[error("external schema {schema:?} lists object owners; external schemas take USAGE only — remove them")]
+    #[error(
+        "external schema {schema:?} lists object owners; external schemas take USAGE only — remove them"
+    )]
     ExternalSchemaWithOwners {
         /// The schema.
         schema: String,
@@ -300,7 +306,9 @@ pub enum PlanError {
     #[error("svv_table_info exists only on Redshift; turn that option off for PostgreSQL")]
     SvvTableInfoOnPostgres,
     /// Datashares exist only on Redshift (`invalid privilege type USAGE for database` on PG15).
-    #[error("datashare database {database:?} can't be granted on PostgreSQL (datashares are Redshift-only)")]
+    #[error(
+        "datashare database {database:?} can't be granted on PostgreSQL (datashares are Redshift-only)"
+    )]
     DatashareOnPostgres {
         /// The database.
         database: String,
@@ -311,13 +319,17 @@ pub enum PlanError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanWarning {
     /// Redshift preserves the case of quoted user names, so the login name would be case-sensitive.
-    #[error("user name {name:?} is not all lower case; Redshift keeps its case, so every client must type it exactly")]
+    #[error(
+        "user name {name:?} is not all lower case; Redshift keeps its case, so every client must type it exactly"
+    )]
     UserNameNotLowercase {
         /// The name.
         name: String,
     },
     /// Redshift folds quoted group/role names to lower case, PostgreSQL does not.
-    #[error("{kind} name {name:?} is not all lower case; Redshift folds it to lower case, PostgreSQL keeps it")]
+    #[error(
+        "{kind} name {name:?} is not all lower case; Redshift folds it to lower case, PostgreSQL keeps it"
+    )]
     AccessNameNotLowercase {
         /// "group" or "role".
         kind: &'static str,
@@ -334,7 +346,9 @@ pub enum PlanWarning {
         name: String,
     },
     /// The group/role exists: it is reused and may already hold other members or privileges.
-    #[error("{kind} {name:?} already exists: it is reused and may already have other members or privileges")]
+    #[error(
+        "{kind} {name:?} already exists: it is reused and may already have other members or privileges"
+    )]
     AccessExists {
         /// "group" or "role".
         kind: &'static str,
@@ -342,13 +356,17 @@ pub enum PlanWarning {
         name: String,
     },
     /// No creators listed: tables created later in this schema won't be readable.
-    #[error("schema {schema:?} lists no object creators: tables created after setup will not be readable until setup is re-run")]
+    #[error(
+        "schema {schema:?} lists no object creators: tables created after setup will not be readable until setup is re-run"
+    )]
     LocalSchemaWithoutOwners {
         /// The schema.
         schema: String,
     },
     /// Redshift keeps users and groups apart (unverified), but a shared name confuses people.
-    #[error("group name {name:?} is also a user's name; Redshift allows it but PostgreSQL would not")]
+    #[error(
+        "group name {name:?} is also a user's name; Redshift allows it but PostgreSQL would not"
+    )]
     GroupNameIsExistingUser {
         /// The name.
         name: String,
@@ -372,7 +390,10 @@ impl SetupPlan {
             out.push(PlanWarning::UserNameNotLowercase { name: self.user.clone() });
         }
         if self.access.name().chars().any(|c| c.is_ascii_uppercase()) {
-            out.push(PlanWarning::AccessNameNotLowercase { kind, name: self.access.name().to_owned() });
+            out.push(PlanWarning::AccessNameNotLowercase {
+                kind,
+                name: self.access.name().to_owned(),
+            });
         }
         if self.dialect == Dialect::Postgres && !self.password.is_empty() {
             out.extend(check_password(&self.password).into_iter().map(PlanWarning::PasswordPolicy));
@@ -405,7 +426,12 @@ impl SetupPlan {
         check_reserved(d, "user name", &self.user, &mut errors);
         let access = self.access.name();
         let kind = self.access.kind_word();
-        check_ident(d, if kind == "group" { "group name" } else { "role name" }, access, &mut errors);
+        check_ident(
+            d,
+            if kind == "group" { "group name" } else { "role name" },
+            access,
+            &mut errors,
+        );
         check_reserved(d, kind, access, &mut errors);
         if !access.is_empty() && names_clash(d, access, &self.user) {
             errors.push(PlanError::AccessNameEqualsUser { kind, name: access.to_owned() });
@@ -488,7 +514,8 @@ impl SetupPlan {
             (Dialect::Redshift, Access::Group { .. }) => false,
         };
         // The user's own name is reported once, as AccessNameEqualsUser.
-        if access_vs_users && !names_clash(d, access, &self.user) && clash(&existing.users, access) {
+        if access_vs_users && !names_clash(d, access, &self.user) && clash(&existing.users, access)
+        {
             errors.push(PlanError::AccessNameIsExistingUser { kind, name: access.to_owned() });
         }
         let user_taken_by = match d {
@@ -523,7 +550,8 @@ fn check_ident(dialect: Dialect, what: &'static str, name: &str, errors: &mut Ve
 
 fn check_reserved(dialect: Dialect, what: &'static str, name: &str, errors: &mut Vec<PlanError>) {
     let lower = name.to_ascii_lowercase();
-    let reserved = lower == "public" || (dialect == Dialect::Postgres && (lower == "none" || name.starts_with("pg_")));
+    let reserved = lower == "public"
+        || (dialect == Dialect::Postgres && (lower == "none" || name.starts_with("pg_")));
     if reserved {
         errors.push(PlanError::ReservedName { what, name: name.to_owned() });
     }
@@ -539,7 +567,11 @@ mod tests {
             user: "metamapper".into(),
             password: "Secret_Pass1".into(),
             access: Access::Group { name: "metamapper_ro".into() },
-            schemas: vec![SchemaGrant { name: "sales".into(), kind: SchemaKind::Local, owners: vec!["etl".into()] }],
+            schemas: vec![SchemaGrant {
+                name: "sales".into(),
+                kind: SchemaKind::Local,
+                owners: vec!["etl".into()],
+            }],
             datashare_databases: vec![],
             connection_limit: Some(5),
             grant_svv_table_info: false,
@@ -556,25 +588,45 @@ mod tests {
     fn user_name_rules() {
         let mut p = plan(Dialect::Redshift);
         p.user = String::new();
-        assert!(p.validate(&ExistingState::default()).contains(&PlanError::Text(SqlTextError::EmptyIdentifier { what: "user name" })));
+        assert!(
+            p.validate(&ExistingState::default())
+                .contains(&PlanError::Text(SqlTextError::EmptyIdentifier { what: "user name" }))
+        );
         p.user = "u".repeat(128);
-        assert!(matches!(p.validate(&ExistingState::default()).as_slice(), [PlanError::NameTooLong { bytes: 128, max: 127, .. }]));
+        assert!(matches!(
+            p.validate(&ExistingState::default()).as_slice(),
+            [PlanError::NameTooLong { bytes: 128, max: 127, .. }]
+        ));
         p.user = "u".repeat(127);
         assert_eq!(p.validate(&ExistingState::default()), vec![]);
         p.user = "PUBLIC".into();
-        assert_eq!(p.validate(&ExistingState::default()), vec![PlanError::ReservedName { what: "user name", name: "PUBLIC".into() }]);
+        assert_eq!(
+            p.validate(&ExistingState::default()),
+            vec![PlanError::ReservedName { what: "user name", name: "PUBLIC".into() }]
+        );
         let mut pg = plan(Dialect::Postgres);
         pg.user = "u".repeat(64);
-        assert!(matches!(pg.validate(&ExistingState::default()).as_slice(), [PlanError::NameTooLong { max: 63, .. }]));
+        assert!(matches!(
+            pg.validate(&ExistingState::default()).as_slice(),
+            [PlanError::NameTooLong { max: 63, .. }]
+        ));
     }
 
     #[test]
     fn access_name_equal_to_user_is_an_error_for_groups_and_roles() {
-        for access in [Access::Group { name: "metamapper".into() }, Access::Role { name: "MetaMapper".into() }] {
+        for access in [
+            Access::Group { name: "metamapper".into() },
+            Access::Role { name: "MetaMapper".into() },
+        ] {
             let mut p = plan(Dialect::Redshift);
             p.access = access.clone();
             let kind = access.kind_word();
-            assert!(p.validate(&ExistingState::default()).contains(&PlanError::AccessNameEqualsUser { kind, name: access.name().into() }));
+            assert!(
+                p.validate(&ExistingState::default()).contains(&PlanError::AccessNameEqualsUser {
+                    kind,
+                    name: access.name().into()
+                })
+            );
         }
         let mut p = plan(Dialect::Postgres);
         p.access = Access::Group { name: "metamapper".into() };
@@ -589,14 +641,26 @@ mod tests {
         let mut p = plan(Dialect::Redshift);
         p.access = Access::Role { name: "sys:reader".into() };
         let e = p.validate(&ExistingState::default());
-        assert!(e.contains(&PlanError::RoleReservedPrefix { name: "sys:reader".into(), prefix: "sys:" }));
+        assert!(e.contains(&PlanError::RoleReservedPrefix {
+            name: "sys:reader".into(),
+            prefix: "sys:"
+        }));
         assert!(e.contains(&PlanError::RoleForbiddenChar { name: "sys:reader".into(), ch: ':' }));
         p.access = Access::Role { name: "ds:x".into() };
-        assert!(p.validate(&ExistingState::default()).contains(&PlanError::RoleReservedPrefix { name: "ds:x".into(), prefix: "ds:" }));
+        assert!(
+            p.validate(&ExistingState::default())
+                .contains(&PlanError::RoleReservedPrefix { name: "ds:x".into(), prefix: "ds:" })
+        );
         p.access = Access::Role { name: "a/b".into() };
-        assert_eq!(p.validate(&ExistingState::default()), vec![PlanError::RoleForbiddenChar { name: "a/b".into(), ch: '/' }]);
+        assert_eq!(
+            p.validate(&ExistingState::default()),
+            vec![PlanError::RoleForbiddenChar { name: "a/b".into(), ch: '/' }]
+        );
         p.access = Access::Role { name: "a\nb".into() };
-        assert_eq!(p.validate(&ExistingState::default()), vec![PlanError::RoleForbiddenChar { name: "a\nb".into(), ch: '\n' }]);
+        assert_eq!(
+            p.validate(&ExistingState::default()),
+            vec![PlanError::RoleForbiddenChar { name: "a\nb".into(), ch: '\n' }]
+        );
     }
 
     #[test]
@@ -604,15 +668,24 @@ mod tests {
         let existing = ExistingState { users: vec!["alice".into()], ..Default::default() };
         let mut p = plan(Dialect::Redshift);
         p.access = Access::Role { name: "alice".into() };
-        assert_eq!(p.validate(&existing), vec![PlanError::AccessNameIsExistingUser { kind: "role", name: "alice".into() }]);
+        assert_eq!(
+            p.validate(&existing),
+            vec![PlanError::AccessNameIsExistingUser { kind: "role", name: "alice".into() }]
+        );
         // Redshift groups live in their own namespace: only a warning.
         p.access = Access::Group { name: "alice".into() };
         assert_eq!(p.validate(&existing), vec![]);
-        assert!(p.warnings(&existing).contains(&PlanWarning::GroupNameIsExistingUser { name: "alice".into() }));
+        assert!(
+            p.warnings(&existing)
+                .contains(&PlanWarning::GroupNameIsExistingUser { name: "alice".into() })
+        );
         // PostgreSQL: one role namespace, so a group can't take a user's name either.
         let mut pg = plan(Dialect::Postgres);
         pg.access = Access::Group { name: "alice".into() };
-        assert_eq!(pg.validate(&existing), vec![PlanError::AccessNameIsExistingUser { kind: "group", name: "alice".into() }]);
+        assert_eq!(
+            pg.validate(&existing),
+            vec![PlanError::AccessNameIsExistingUser { kind: "group", name: "alice".into() }]
+        );
     }
 
     #[test]
@@ -628,31 +701,51 @@ mod tests {
     fn group_reserved_prefix() {
         let mut p = plan(Dialect::Redshift);
         p.access = Access::Group { name: "__x".into() };
-        assert_eq!(p.validate(&ExistingState::default()), vec![PlanError::GroupReservedPrefix { name: "__x".into() }]);
+        assert_eq!(
+            p.validate(&ExistingState::default()),
+            vec![PlanError::GroupReservedPrefix { name: "__x".into() }]
+        );
     }
 
     #[test]
     fn password_policy_is_an_error_on_redshift_and_a_warning_on_postgres() {
         let mut p = plan(Dialect::Redshift);
         p.password = "abcdefgh1".into();
-        assert_eq!(p.validate(&ExistingState::default()), vec![PlanError::Password(PasswordViolation::MissingUppercase)]);
+        assert_eq!(
+            p.validate(&ExistingState::default()),
+            vec![PlanError::Password(PasswordViolation::MissingUppercase)]
+        );
         let mut pg = plan(Dialect::Postgres);
         pg.password = "abcdefgh1".into();
         assert_eq!(pg.validate(&ExistingState::default()), vec![]);
-        assert!(pg.warnings(&ExistingState::default()).contains(&PlanWarning::PasswordPolicy(PasswordViolation::MissingUppercase)));
+        assert!(
+            pg.warnings(&ExistingState::default())
+                .contains(&PlanWarning::PasswordPolicy(PasswordViolation::MissingUppercase))
+        );
         pg.password = String::new();
         assert_eq!(pg.validate(&ExistingState::default()), vec![PlanError::PasswordMissing]);
         pg.password = r"Abc\defg1".into();
-        assert_eq!(pg.validate(&ExistingState::default()), vec![PlanError::Text(SqlTextError::Backslash { what: "password" })]);
+        assert_eq!(
+            pg.validate(&ExistingState::default()),
+            vec![PlanError::Text(SqlTextError::Backslash { what: "password" })]
+        );
     }
 
     #[test]
     fn schema_rules() {
         let mut p = plan(Dialect::Redshift);
-        p.schemas.push(SchemaGrant { name: "spectrum".into(), kind: SchemaKind::External, owners: vec!["x".into()] });
+        p.schemas.push(SchemaGrant {
+            name: "spectrum".into(),
+            kind: SchemaKind::External,
+            owners: vec!["x".into()],
+        });
         p.schemas.push(SchemaGrant { name: "PG_CATALOG".into(), ..Default::default() });
         p.schemas.push(SchemaGrant { name: "information_schema".into(), ..Default::default() });
-        p.schemas.push(SchemaGrant { name: "Sales".into(), owners: vec!["etl".into()], ..Default::default() });
+        p.schemas.push(SchemaGrant {
+            name: "Sales".into(),
+            owners: vec!["etl".into()],
+            ..Default::default()
+        });
         assert_eq!(
             p.validate(&ExistingState::default()),
             vec![
@@ -669,7 +762,11 @@ mod tests {
         let mut pg = plan(Dialect::Postgres);
         pg.grant_svv_table_info = true;
         pg.datashare_databases = vec!["share".into()];
-        pg.schemas.push(SchemaGrant { name: "ext".into(), kind: SchemaKind::External, owners: vec![] });
+        pg.schemas.push(SchemaGrant {
+            name: "ext".into(),
+            kind: SchemaKind::External,
+            owners: vec![],
+        });
         assert_eq!(
             pg.validate(&ExistingState::default()),
             vec![
@@ -693,7 +790,11 @@ mod tests {
         p.user = "MetaMapper".into();
         p.access = Access::Group { name: "Readers".into() };
         p.schemas[0].owners.clear();
-        let existing = ExistingState { users: vec!["MetaMapper".into()], groups: vec!["readers".into()], roles: vec![] };
+        let existing = ExistingState {
+            users: vec!["MetaMapper".into()],
+            groups: vec!["readers".into()],
+            roles: vec![],
+        };
         assert_eq!(
             p.warnings(&existing),
             vec![

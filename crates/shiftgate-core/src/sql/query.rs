@@ -121,22 +121,41 @@ pub enum RowError {
 }
 
 /// Column `column` of row `row` as text.
-pub(crate) fn text<'a>(query: &QueryId, rows: &'a [Row], row: usize, column: usize) -> Result<&'a str, RowError> {
-    let cell = rows.get(row).and_then(|r| r.get(column)).ok_or_else(|| RowError::MissingColumn { query: query.clone(), row, column })?;
+pub(crate) fn text<'a>(
+    query: &QueryId,
+    rows: &'a [Row],
+    row: usize,
+    column: usize,
+) -> Result<&'a str, RowError> {
+    let cell = rows
+        .get(row)
+        .and_then(|r| r.get(column))
+        .ok_or_else(|| RowError::MissingColumn { query: query.clone(), row, column })?;
     cell.as_deref().ok_or_else(|| RowError::Null { query: query.clone(), row, column })
 }
 
 /// Column `column` of row `row` as a boolean.
-pub(crate) fn flag(query: &QueryId, rows: &[Row], row: usize, column: usize) -> Result<bool, RowError> {
+pub(crate) fn flag(
+    query: &QueryId,
+    rows: &[Row],
+    row: usize,
+    column: usize,
+) -> Result<bool, RowError> {
     match text(query, rows, row, column)? {
         "t" | "true" | "TRUE" | "1" => Ok(true),
         "f" | "false" | "FALSE" | "0" => Ok(false),
-        other => Err(RowError::NotBoolean { query: query.clone(), row, column, value: other.to_owned() }),
+        other => {
+            Err(RowError::NotBoolean { query: query.clone(), row, column, value: other.to_owned() })
+        }
     }
 }
 
 /// `column IN ('a', 'b')` for the given values, or `None` when there are none.
-pub(crate) fn in_list(column: &str, values: &[&str], what: &'static str) -> Result<Option<String>, SqlTextError> {
+pub(crate) fn in_list(
+    column: &str,
+    values: &[&str],
+    what: &'static str,
+) -> Result<Option<String>, SqlTextError> {
     let lits = values.iter().map(|v| Literal::new(v, what)).collect::<Result<Vec<_>, _>>()?;
     Ok(literal_list(&lits).map(|list| format!("{column} IN {list}")))
 }

@@ -173,7 +173,10 @@ impl Script {
         let mut out = String::new();
         push_comment(&mut out, &self.title);
         if self.has_secrets() && !reveal_secrets {
-            push_comment(&mut out, "Passwords are shown as '********'; reveal them to get a runnable script.");
+            push_comment(
+                &mut out,
+                "Passwords are shown as '********'; reveal them to get a runnable script.",
+            );
         }
         for block in &self.blocks {
             out.push('\n');
@@ -216,7 +219,13 @@ mod tests {
             "CREATE USER \"u\" PASSWORD 'Secret_Pass1'".into(),
             format!("CREATE USER \"u\" PASSWORD {MASKED_SECRET}"),
         ));
-        b.push(Statement::new(StatementKind::Grant, "GRANT USAGE ON SCHEMA \"e\" TO GROUP \"g\"".into()).transactional_if(false));
+        b.push(
+            Statement::new(
+                StatementKind::Grant,
+                "GRANT USAGE ON SCHEMA \"e\" TO GROUP \"g\"".into(),
+            )
+            .transactional_if(false),
+        );
         s.push(b);
         s.push(Block::default());
         s.push(Block::commented("evil\nDROP TABLE x;"));

@@ -28,10 +28,17 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
     let grantee = target.grantee();
     let kind = target.kind_word();
 
-    let mut script = Script::titled(format!("Shiftgate setup: read-only catalog user {user} on {} ({kind} {})", d.label(), target.name()));
+    let mut script = Script::titled(format!(
+        "Shiftgate setup: read-only catalog user {user} on {} ({kind} {})",
+        d.label(),
+        target.name()
+    ));
     script.push(header(d));
 
-    let mut b = Block::commented(format!("Catalog user {user}: logs in with a password and reads only through {kind} {}.", target.name()));
+    let mut b = Block::commented(format!(
+        "Catalog user {user}: logs in with a password and reads only through {kind} {}.",
+        target.name()
+    ));
     if d == Dialect::Redshift {
         b.note("SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.");
     }
@@ -61,12 +68,17 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
         match schema.kind {
             SchemaKind::Local => {
                 let owners = distinct_owners(&schema.owners)?;
-                let mut b = Block::commented(format!("Schema {s}: USAGE to reach it, SELECT on the tables and views that exist now,"));
+                let mut b = Block::commented(format!(
+                    "Schema {s}: USAGE to reach it, SELECT on the tables and views that exist now,"
+                ));
                 if owners.is_empty() {
                     b.note("no object creators listed: tables created later stay unreadable until setup is re-run.");
                 } else {
                     let list: Vec<String> = owners.iter().map(Ident::to_string).collect();
-                    b.note(format!("and default privileges for tables created later by {}.", list.join(", ")));
+                    b.note(format!(
+                        "and default privileges for tables created later by {}.",
+                        list.join(", ")
+                    ));
                 }
                 b.push(ddl::grant_usage_on_schema(&s, &grantee));
                 b.push(ddl::grant_select_on_all_tables(&s, &grantee));
@@ -76,7 +88,9 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
                 script.push(b);
             }
             SchemaKind::External => {
-                let mut b = Block::commented(format!("External schema {s}: USAGE only (external tables take no grants of their own)."));
+                let mut b = Block::commented(format!(
+                    "External schema {s}: USAGE only (external tables take no grants of their own)."
+                ));
                 let tx = ddl::external_grants_transactional(d);
                 if !tx {
                     b.note("Runs outside a transaction block: GRANT on external resources can't run inside one.");
@@ -89,7 +103,9 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
 
     if !plan.datashare_databases.is_empty() {
         let tx = ddl::external_grants_transactional(d);
-        let mut b = Block::commented("Datashare consumer databases: USAGE on the database exposes its shared objects");
+        let mut b = Block::commented(
+            "Datashare consumer databases: USAGE on the database exposes its shared objects",
+        );
         b.note("(for databases created from a datashare without WITH PERMISSIONS).");
         if !tx {
             b.note("Runs outside a transaction block, like other grants on external resources.");
@@ -102,7 +118,9 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
     }
 
     if plan.grant_svv_table_info {
-        let mut b = Block::commented("Optional: table size and skew statistics; svv_table_info is superuser-only unless granted.");
+        let mut b = Block::commented(
+            "Optional: table size and skew statistics; svv_table_info is superuser-only unless granted.",
+        );
         b.push(ddl::grant_select_svv_table_info(&grantee));
         script.push(b);
     }
@@ -115,7 +133,9 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
 
 /// Comment lines shared by setup and teardown headers.
 fn header(dialect: Dialect) -> Block {
-    let mut b = Block::commented("Run as a superuser. Users are cluster-wide; privileges are per database:");
+    let mut b = Block::commented(
+        "Run as a superuser. Users are cluster-wide; privileges are per database:",
+    );
     b.note("run this in the database that holds the schemas below.");
     b.note("ALTER DEFAULT PRIVILEGES FOR USER o IN SCHEMA s requires o to hold CREATE on s.");
     if dialect == Dialect::Redshift {
@@ -127,11 +147,17 @@ fn header(dialect: Dialect) -> Block {
 fn access_comment(dialect: Dialect, target: &AccessTarget) -> String {
     let n = target.name();
     match (target.kind_word(), dialect) {
-        ("group", _) => format!("Group {n} carries every privilege below, so the user can be replaced without re-granting."),
+        ("group", _) => format!(
+            "Group {n} carries every privilege below, so the user can be replaced without re-granting."
+        ),
         (_, Dialect::Redshift) => {
-            format!("RBAC role {n} carries every privilege below; its name differs from every user name, as Redshift requires.")
+            format!(
+                "RBAC role {n} carries every privilege below; its name differs from every user name, as Redshift requires."
+            )
         }
-        _ => format!("Role {n} (NOLOGIN) carries every privilege below, so the user can be replaced without re-granting."),
+        _ => format!(
+            "Role {n} (NOLOGIN) carries every privilege below, so the user can be replaced without re-granting."
+        ),
     }
 }
 

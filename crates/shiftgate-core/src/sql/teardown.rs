@@ -6,7 +6,9 @@
 
 use super::ddl::{self, AccessTarget, Grantee, SystemSchema};
 use super::ident::{Ident, SqlTextError};
-use super::plan::{Access, Dialect, ExistingState, PlanError, SchemaKind, SetupPlan, is_system_schema, names_clash};
+use super::plan::{
+    Access, Dialect, ExistingState, PlanError, SchemaKind, SetupPlan, is_system_schema, names_clash,
+};
 use super::script::{Block, Script};
 use super::setup::distinct_owners;
 
@@ -25,10 +27,16 @@ fn build_teardown(plan: &SetupPlan) -> Result<Script, SqlTextError> {
     let target = AccessTarget::new(d, &plan.access)?;
     let grantee = target.grantee();
     let kind = target.kind_word();
-    let mut script =
-        Script::titled(format!("Shiftgate teardown: remove catalog user {user} and {kind} {} from {}", target.name(), d.label()));
-    let mut b = Block::commented("Run as a superuser. Revoke in every database where setup granted,");
-    b.note("then run the last two blocks once: the drops fail while any privilege still names them.");
+    let mut script = Script::titled(format!(
+        "Shiftgate teardown: remove catalog user {user} and {kind} {} from {}",
+        target.name(),
+        d.label()
+    ));
+    let mut b =
+        Block::commented("Run as a superuser. Revoke in every database where setup granted,");
+    b.note(
+        "then run the last two blocks once: the drops fail while any privilege still names them.",
+    );
     if d == Dialect::Redshift {
         b.note("Redshift checks only the current database before DROP USER, so revoke everywhere first.");
     }
@@ -38,7 +46,9 @@ fn build_teardown(plan: &SetupPlan) -> Result<Script, SqlTextError> {
         let s = Ident::new(&schema.name, "schema name")?;
         match schema.kind {
             SchemaKind::Local => {
-                let mut b = Block::commented(format!("Schema {s}: default privileges per creator, then SELECT and USAGE."));
+                let mut b = Block::commented(format!(
+                    "Schema {s}: default privileges per creator, then SELECT and USAGE."
+                ));
                 for o in distinct_owners(&schema.owners)? {
                     b.push(ddl::revoke_default_select(Some(&o), Some(&s), &grantee));
                 }
@@ -82,7 +92,9 @@ fn build_teardown(plan: &SetupPlan) -> Result<Script, SqlTextError> {
     b.push(target.drop());
     script.push(b);
 
-    let mut b = Block::commented("The user last: it fails if the user still owns objects or holds privileges.");
+    let mut b = Block::commented(
+        "The user last: it fails if the user still owns objects or holds privileges.",
+    );
     b.push(ddl::drop_user(&user));
     script.push(b);
     Ok(script)
@@ -117,7 +129,8 @@ pub fn cleanup_vendor_script(
     if !errors.is_empty() {
         return Err(errors);
     }
-    build_cleanup(dialect, user, who_ran_it, schemas, existing).map_err(|e| vec![PlanError::Text(e)])
+    build_cleanup(dialect, user, who_ran_it, schemas, existing)
+        .map_err(|e| vec![PlanError::Text(e)])
 }
 
 fn build_cleanup(
@@ -135,7 +148,10 @@ fn build_cleanup(
         .iter()
         .chain(if d == Dialect::Postgres { existing.groups.iter() } else { [].iter() })
         .any(|r| names_clash(d, r, user_name));
-    let mut script = Script::titled(format!("Shiftgate cleanup: what the vendor's original script left for {user} on {}", d.label()));
+    let mut script = Script::titled(format!(
+        "Shiftgate cleanup: what the vendor's original script left for {user} on {}",
+        d.label()
+    ));
     let mut b = Block::commented("Run as a superuser in every database the vendor script ran in.");
     b.note(format!(
         "Found: {}.",
@@ -143,7 +159,8 @@ fn build_cleanup(
             (true, true) => format!("user {user} and a role of the same name"),
             (true, false) => format!("user {user}"),
             (false, true) => format!("role {user} (no user of that name)"),
-            (false, false) => format!("neither a user nor a role named {user}; nothing to clean up"),
+            (false, false) =>
+                format!("neither a user nor a role named {user}; nothing to clean up"),
         }
     ));
     script.push(b);
@@ -156,8 +173,9 @@ fn build_cleanup(
     };
     if grants_landed {
         if d == Dialect::Postgres && !schemas.is_empty() {
-            let mut b =
-                Block::commented("Statements 4-5 granted these schemas straight to the role (GROUP is a noise word on PostgreSQL).");
+            let mut b = Block::commented(
+                "Statements 4-5 granted these schemas straight to the role (GROUP is a noise word on PostgreSQL).",
+            );
             for s in schemas {
                 let s = Ident::new(s, "schema name")?;
                 b.push(ddl::revoke_select_on_all_tables(&s, &grantee));
@@ -165,7 +183,9 @@ fn build_cleanup(
             }
             script.push(b);
         }
-        let mut b = Block::commented("Statement 6: default privileges without FOR USER / IN SCHEMA, for every schema.");
+        let mut b = Block::commented(
+            "Statement 6: default privileges without FOR USER / IN SCHEMA, for every schema.",
+        );
         if who_ran_it.is_empty() {
             b.note("No FOR USER given: run this block as the user who ran the vendor script.");
             b.push(ddl::revoke_default_select(None, None, &grantee));
@@ -176,7 +196,9 @@ fn build_cleanup(
             }
         }
         script.push(b);
-        let mut b = Block::commented("Statements 7-8: over-broad system schema grants (pg_catalog opens superuser-only tables).");
+        let mut b = Block::commented(
+            "Statements 7-8: over-broad system schema grants (pg_catalog opens superuser-only tables).",
+        );
         b.push(ddl::revoke_select_on_system_schema(SystemSchema::InformationSchema, &grantee));
         b.push(ddl::revoke_select_on_system_schema(SystemSchema::PgCatalog, &grantee));
         script.push(b);
@@ -184,7 +206,8 @@ fn build_cleanup(
 
     if role_exists && !(d == Dialect::Postgres && user_exists) {
         let role = AccessTarget::new(d, &Access::Role { name: user_name.to_owned() })?;
-        let mut b = Block::commented(format!("Statement 2 created role {user}; nobody can log in as it."));
+        let mut b =
+            Block::commented(format!("Statement 2 created role {user}; nobody can log in as it."));
         if d == Dialect::Postgres {
             b.note("DROP OWNED BY revokes whatever is still granted to it in this database (it owns nothing).");
             b.push(ddl::drop_owned_by(&user));

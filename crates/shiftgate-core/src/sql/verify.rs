@@ -28,7 +28,9 @@ pub enum Gap {
         error: String,
     },
     /// The schema does not appear in `pg_namespace` for the user.
-    #[error("the schema is not visible to the user (wrong database, or metadata security hides it)")]
+    #[error(
+        "the schema is not visible to the user (wrong database, or metadata security hides it)"
+    )]
     NotVisible,
     /// `has_schema_privilege(…, 'USAGE')` is false.
     #[error("the user lacks USAGE on the schema")]
@@ -165,7 +167,11 @@ fn build_plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, SqlTextErro
         };
         out.push(CatalogQuery {
             id: QueryId::RelationPrivileges,
-            sql: format!("{} UNION ALL {}", branch("tablename", "tableowner", "table"), branch("viewname", "viewowner", "view")),
+            sql: format!(
+                "{} UNION ALL {}",
+                branch("tablename", "tableowner", "table"),
+                branch("viewname", "viewowner", "view")
+            ),
         });
         if redshift && let Some(pred) = in_list("view_schema", &local, "schema name")? {
             out.push(CatalogQuery {
@@ -235,13 +241,18 @@ fn parse_relations(rows: &[Row]) -> Result<Vec<Relation>, RowError> {
 /// else the first relation (to capture the server's own error), by name.
 fn probe_target<'a>(relations: &'a [Relation], schema: &str) -> Option<&'a Relation> {
     let mut rels: Vec<&Relation> = relations.iter().filter(|r| r.schema == schema).collect();
-    rels.sort_by(|a, b| (!a.can_select, !a.is_table, &a.name).cmp(&(!b.can_select, !b.is_table, &b.name)));
+    rels.sort_by(|a, b| {
+        (!a.can_select, !a.is_table, &a.name).cmp(&(!b.can_select, !b.is_table, &b.name))
+    });
     rels.first().copied()
 }
 
 /// Phase 2: one read probe per local schema, chosen from the phase-1 relation list. Empty when
 /// that query failed or found nothing.
-pub fn probe_queries(plan: &SetupPlan, results: &QueryResults) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
+pub fn probe_queries(
+    plan: &SetupPlan,
+    results: &QueryResults,
+) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
     checked(plan)?;
     let Some(Ok(rows)) = results.get(&QueryId::RelationPrivileges) else {
         return Ok(Vec::new());
@@ -254,7 +265,10 @@ pub fn probe_queries(plan: &SetupPlan, results: &QueryResults) -> Result<Vec<Cat
         if let Some(rel) = probe_target(&relations, schema) {
             let s = Ident::new(&rel.schema, "schema name").map_err(text_err)?;
             let t = Ident::new(&rel.name, "table name").map_err(text_err)?;
-            out.push(CatalogQuery { id: QueryId::Probe { schema: schema.to_owned() }, sql: format!("SELECT 1 FROM {s}.{t} LIMIT 0") });
+            out.push(CatalogQuery {
+                id: QueryId::Probe { schema: schema.to_owned() },
+                sql: format!("SELECT 1 FROM {s}.{t} LIMIT 0"),
+            });
         }
     }
     Ok(out)
@@ -277,7 +291,9 @@ fn rows_or_gap<'a>(results: &'a QueryResults, id: &QueryId) -> Result<Option<&'a
 
 fn row_gap(e: RowError) -> Gap {
     let query = match &e {
-        RowError::MissingColumn { query, .. } | RowError::Null { query, .. } | RowError::NotBoolean { query, .. } => query.clone(),
+        RowError::MissingColumn { query, .. }
+        | RowError::Null { query, .. }
+        | RowError::NotBoolean { query, .. } => query.clone(),
     };
     Gap::QueryFailed { query, error: e.to_string() }
 }
@@ -285,7 +301,9 @@ fn row_gap(e: RowError) -> Gap {
 /// (schema, usage) pairs from the USAGE query.
 fn parse_usage(rows: &[Row]) -> Result<Vec<(String, bool)>, RowError> {
     let id = QueryId::SchemaUsage;
-    (0..rows.len()).map(|i| Ok((text(&id, rows, i, 0)?.to_owned(), flag(&id, rows, i, 1)?))).collect()
+    (0..rows.len())
+        .map(|i| Ok((text(&id, rows, i, 0)?.to_owned(), flag(&id, rows, i, 1)?)))
+        .collect()
 }
 
 /// First-column values (schema or database names) of `rows`.
@@ -304,16 +322,21 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
         filled.entry(q.id).or_insert_with(|| Err("not run".to_owned()));
     }
     let results = &filled;
-    let query_errors: Vec<(QueryId, String)> =
-        results.iter().filter_map(|(id, r)| r.as_ref().err().map(|e| (id.clone(), e.clone()))).collect();
+    let query_errors: Vec<(QueryId, String)> = results
+        .iter()
+        .filter_map(|(id, r)| r.as_ref().err().map(|e| (id.clone(), e.clone())))
+        .collect();
 
-    let usage = rows_or_gap(results, &QueryId::SchemaUsage).and_then(|r| parse_usage(r.unwrap_or_default()).map_err(row_gap));
-    let relations =
-        rows_or_gap(results, &QueryId::RelationPrivileges).and_then(|r| parse_relations(r.unwrap_or_default()).map_err(row_gap));
-    let late = rows_or_gap(results, &QueryId::LateBindingColumns)
-        .and_then(|r| parse_names(&QueryId::LateBindingColumns, r.unwrap_or_default()).map_err(row_gap));
-    let external = rows_or_gap(results, &QueryId::ExternalTables)
-        .and_then(|r| parse_names(&QueryId::ExternalTables, r.unwrap_or_default()).map_err(row_gap));
+    let usage = rows_or_gap(results, &QueryId::SchemaUsage)
+        .and_then(|r| parse_usage(r.unwrap_or_default()).map_err(row_gap));
+    let relations = rows_or_gap(results, &QueryId::RelationPrivileges)
+        .and_then(|r| parse_relations(r.unwrap_or_default()).map_err(row_gap));
+    let late = rows_or_gap(results, &QueryId::LateBindingColumns).and_then(|r| {
+        parse_names(&QueryId::LateBindingColumns, r.unwrap_or_default()).map_err(row_gap)
+    });
+    let external = rows_or_gap(results, &QueryId::ExternalTables).and_then(|r| {
+        parse_names(&QueryId::ExternalTables, r.unwrap_or_default()).map_err(row_gap)
+    });
 
     let mut fix = Script::titled(format!(
         "Shiftgate fix: grants missing for catalog user {user} ({} {}); run as a superuser",
@@ -368,15 +391,19 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
             SchemaKind::Local => {
                 match &relations {
                     Ok(rels) => {
-                        let mine: Vec<&Relation> = rels.iter().filter(|r| r.schema == schema.name).collect();
+                        let mine: Vec<&Relation> =
+                            rels.iter().filter(|r| r.schema == schema.name).collect();
                         v.tables_total = mine.len();
-                        let mut unreadable: Vec<String> = mine.iter().filter(|r| !r.can_select).map(|r| r.name.clone()).collect();
+                        let mut unreadable: Vec<String> =
+                            mine.iter().filter(|r| !r.can_select).map(|r| r.name.clone()).collect();
                         unreadable.sort();
                         v.tables_unreadable = unreadable;
                         let uncovered: BTreeSet<&str> = mine
                             .iter()
                             .map(|r| r.owner.as_str())
-                            .filter(|o| !schema.owners.iter().any(|p| p == o) && !SYSTEM_OWNERS.contains(o))
+                            .filter(|o| {
+                                !schema.owners.iter().any(|p| p == o) && !SYSTEM_OWNERS.contains(o)
+                            })
                             .collect();
                         v.uncovered_owners = uncovered.into_iter().map(str::to_owned).collect();
                     }
@@ -384,10 +411,14 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
                 }
                 if !v.tables_unreadable.is_empty() {
                     gaps.push(Gap::TablesUnreadable { count: v.tables_unreadable.len() });
-                    let shown: Vec<&str> = v.tables_unreadable.iter().take(5).map(String::as_str).collect();
+                    let shown: Vec<&str> =
+                        v.tables_unreadable.iter().take(5).map(String::as_str).collect();
                     let more = v.tables_unreadable.len().saturating_sub(shown.len());
                     let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
-                    b.note(format!("not readable: {}{tail}; grant SELECT on what exists now.", shown.join(", ")));
+                    b.note(format!(
+                        "not readable: {}{tail}; grant SELECT on what exists now.",
+                        shown.join(", ")
+                    ));
                     b.push(ddl::grant_select_on_all_tables(&s, &grantee));
                 }
                 for owner in &v.uncovered_owners {
@@ -397,10 +428,16 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
                     ));
                     b.push(ddl::grant_default_select(Some(&o), Some(&s), &grantee));
                 }
-                if let Some(outcome) = results.get(&QueryId::Probe { schema: schema.name.clone() }) {
-                    let probed = relations.as_ref().ok().and_then(|rels| probe_target(rels, &schema.name));
+                if let Some(outcome) = results.get(&QueryId::Probe { schema: schema.name.clone() })
+                {
+                    let probed =
+                        relations.as_ref().ok().and_then(|rels| probe_target(rels, &schema.name));
                     let relation = match probed {
-                        Some(r) => format!("{}.{}", Ident::new(&r.schema, "schema name")?, Ident::new(&r.name, "table name")?),
+                        Some(r) => format!(
+                            "{}.{}",
+                            Ident::new(&r.schema, "schema name")?,
+                            Ident::new(&r.name, "table name")?
+                        ),
                         None => String::new(),
                     };
                     v.probed_relation = probed.map(|r| r.name.clone());
@@ -411,7 +448,10 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
                     }
                 }
                 match &late {
-                    Ok(view_schemas) => v.late_binding_cols = view_schemas.iter().filter(|n| **n == schema.name).count(),
+                    Ok(view_schemas) => {
+                        v.late_binding_cols =
+                            view_schemas.iter().filter(|n| **n == schema.name).count()
+                    }
                     Err(g) => gaps.push(g.clone()),
                 }
             }
@@ -428,7 +468,9 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
     }
 
     let visible_dbs = match rows_or_gap(results, &QueryId::VisibleDatashares) {
-        Ok(rows) => parse_names(&QueryId::VisibleDatashares, rows.unwrap_or_default()).unwrap_or_default(),
+        Ok(rows) => {
+            parse_names(&QueryId::VisibleDatashares, rows.unwrap_or_default()).unwrap_or_default()
+        }
         Err(_) => Vec::new(),
     };
     let mut datashares = Vec::new();
@@ -440,7 +482,10 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
         let visible = visible_dbs.iter().any(|n| n == db);
         if !visible {
             let id = Ident::new(db, "datashare database name")?;
-            b.push(ddl::grant_usage_on_database(&id, &grantee).transactional_if(ddl::external_grants_transactional(d)));
+            b.push(
+                ddl::grant_usage_on_database(&id, &grantee)
+                    .transactional_if(ddl::external_grants_transactional(d)),
+            );
         }
         datashares.push(DatashareVerdict { name: db.clone(), visible });
     }
@@ -460,5 +505,11 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
     if fix.statements().next().is_none() && fix.blocks.is_empty() {
         fix.push(Block::commented("Nothing to fix."));
     }
-    Ok(VerifyReport { schemas: verdicts, datashares, svv_table_info, query_errors, fix_script: fix })
+    Ok(VerifyReport {
+        schemas: verdicts,
+        datashares,
+        svv_table_info,
+        query_errors,
+        fix_script: fix,
+    })
 }
