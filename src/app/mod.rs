@@ -137,11 +137,15 @@ impl App {
         config_dir: Option<&Path>,
         secrets: Arc<dyn SecretStore>,
     ) -> Result<App, String> {
-        let store = match config_dir {
-            Some(dir) => ProfileStore::open(dir),
-            None => ProfileStore::open_default(),
-        }
-        .map_err(|e| format!("Could not open the profile store: {e}"))?;
+        let dir = match config_dir {
+            Some(dir) => dir.to_path_buf(),
+            None => crate::store::profiles::default_config_dir()
+                .map_err(|e| format!("Could not find a config directory: {e}"))?,
+        };
+        let first_run = crate::store::config_dir::ensure_config_dir(&dir)
+            .map_err(|e| format!("Could not create the config dir {}: {e}", dir.display()))?;
+        let store = ProfileStore::open(&dir)
+            .map_err(|e| format!("Could not open the profile store: {e}"))?;
         let (tx, rx) = std::sync::mpsc::channel();
         let ctx = cc.egui_ctx.clone();
         let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
@@ -154,6 +158,9 @@ impl App {
             file_picker: Box::new(NativeFilePicker),
         };
         let mut app = App::new(cc.storage, deps);
+        if let Some(line) = first_run.describe() {
+            app.state.log(LogLevel::Info, line);
+        }
         install_fonts(&cc.egui_ctx);
         app.fonts_installed = true;
         Ok(app)

@@ -50,6 +50,11 @@ pub fn config_dir(flag: &Option<PathBuf>) -> Result<PathBuf, CliError> {
 
 pub fn open_store(flag: &Option<PathBuf>) -> Result<ProfileStore, CliError> {
     let dir = config_dir(flag)?;
+    // First run: the dir (0700) and an empty profiles.toml (0600). Quiet here, so scripts' standard
+    // error stays clean; the window says it in the status bar.
+    crate::store::config_dir::ensure_config_dir(&dir).map_err(|e| {
+        CliError::new(format!("could not create the config dir {}: {e}", dir.display()))
+    })?;
     let store = ProfileStore::open(&dir)?;
     if let Some(crate::store::profiles::LoadNotice::MovedAside { backup, reason }) = &store.notice {
         eprintln!(
@@ -115,8 +120,7 @@ pub fn write_manpage(out: &mut dyn std::io::Write) -> CliResult {
     for line in args::ENVIRONMENT_HELP.lines().skip(1) {
         let line = line.trim_start();
         let (name, what) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        writeln!(out, ".TP\n\\fB{}\\fR\n{}", name, what.trim().replace('-', "\\-"))
-            .map_err(io)?;
+        writeln!(out, ".TP\n\\fB{}\\fR\n{}", name, what.trim().replace('-', "\\-")).map_err(io)?;
     }
     writeln!(out, ".SH FILES\n.TP\n\\fI$XDG_CONFIG_HOME/shiftgate/profiles.toml\\fR")
         .map_err(io)?;
