@@ -42,6 +42,8 @@ if ! timeout 30 xdotool search --sync --name "Shiftgate" >/dev/null; then
   echo "FAIL: no Shiftgate window within 30 s"; cat "$WORK/app.log"; exit 1
 fi
 MAPPED=$(date +%s%N)
+MODES="$(stat -c %a "$SHIFTGATE_CONFIG_DIR") $(stat -c %a "$SHIFTGATE_CONFIG_DIR/profiles.toml")"
+[ "$MODES" = "700 600" ] || { echo "FAIL: config dir / profiles.toml modes are $MODES, want 700 600"; exit 1; }
 sleep 2   # let it draw and settle
 import -display "$DISPLAY_NUM" -window root "$WORK/shot.png"
 STDDEV=$(convert "$WORK/shot.png" -colorspace Gray -format "%[fx:standard_deviation]" info:)

@@ -34,7 +34,8 @@ grep -q '<launchable type="desktop-id">shiftgate.desktop</launchable>' /usr/shar
 
 # First run of the installed app as a new user would: default config dir, no overrides.
 HOME_DIR=$(mktemp -d)
-(unset SHIFTGATE_CONFIG_DIR; HOME=$HOME_DIR XDG_CONFIG_HOME=$HOME_DIR/.config shiftgate profiles list >/dev/null)
+(unset SHIFTGATE_CONFIG_DIR; HOME=$HOME_DIR XDG_CONFIG_HOME=$HOME_DIR/.config \
+  shiftgate profiles add first --engine postgres --host localhost --user me >/dev/null)
 CFG=$HOME_DIR/.config/shiftgate
 [ "$(stat -c %a "$CFG")" = 700 ] || fail "config dir mode $(stat -c %a "$CFG"), want 700"
 [ "$(stat -c %a "$CFG/profiles.toml")" = 600 ] || fail "profiles.toml mode, want 600"

@@ -50,11 +50,6 @@ pub fn config_dir(flag: &Option<PathBuf>) -> Result<PathBuf, CliError> {
 
 pub fn open_store(flag: &Option<PathBuf>) -> Result<ProfileStore, CliError> {
     let dir = config_dir(flag)?;
-    // First run: the dir (0700) and an empty profiles.toml (0600). Quiet here, so scripts' standard
-    // error stays clean; the window says it in the status bar.
-    crate::store::config_dir::ensure_config_dir(&dir).map_err(|e| {
-        CliError::new(format!("could not create the config dir {}: {e}", dir.display()))
-    })?;
     let store = ProfileStore::open(&dir)?;
     if let Some(crate::store::profiles::LoadNotice::MovedAside { backup, reason }) = &store.notice {
         eprintln!(

@@ -1,10 +1,12 @@
-//! The config directory on first run: created with mode 0700 (profiles, known hosts and UI state
+//! The config directory on the window's first run: created with mode 0700 (profiles, known hosts and UI state
 //! are private to the user) together with an empty `profiles.toml` (0600), so a new user can see
 //! where Shiftgate keeps things before saving anything. Existing directories and files are never
-//! touched: their modes are the user's choice.
+//! touched: their modes are the user's choice. (The CLI creates nothing until it first saves:
+//! read-only commands and dry runs write nothing; `write_atomic` creates the dir 0700 too.)
 
+use super::atomic::create_private_dir_all;
 use super::profiles::{FILE_NAME, SCHEMA_VERSION};
-use std::fs::{DirBuilder, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -37,14 +39,7 @@ impl FirstRun {
 pub fn ensure_config_dir(dir: &Path) -> io::Result<FirstRun> {
     let mut first = FirstRun::default();
     if !dir.exists() {
-        let mut builder = DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            builder.mode(0o700);
-        }
-        builder.create(dir)?;
+        create_private_dir_all(dir)?;
         first.created_dir = Some(dir.to_path_buf());
     }
     let file = dir.join(FILE_NAME);
