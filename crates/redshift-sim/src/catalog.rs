@@ -237,7 +237,7 @@ impl Warehouse {
             usage: public_usage.clone(),
             create: public_usage,
         });
-        crate::exec::system::register_system_relations(&mut w);
+        crate::query::system::register_system_relations(&mut w);
         w
     }
 

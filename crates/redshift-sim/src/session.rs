@@ -1,295 +1,351 @@
-//! One client connection: SSL/GSSENC negotiation, CancelRequest, StartupMessage checks, password
-//! authentication (md5 code 5 or Redshift's AUTH_REQ_DIGEST code 13, redshift.md §3.4), the FATAL
-//! errors a Redshift login can end with (§3.5, §4.3), then the message loop that hands queries to
-//! `transaction`. A malformed message ends this session only.
+//! A logged-in session's query cycle: the simple query protocol (several statements per message, an
+//! implicit transaction around them, stop at the first error), the extended protocol
+//! (Parse/Bind/Describe/Execute/Close, no parameters), explicit BEGIN/COMMIT/ROLLBACK with the
+//! failed-transaction state 25P02, and cancellable `pg_sleep`. Statements run on a private copy of
+//! the warehouse that is published on commit, so ROLLBACK undoes catalog changes.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
-use crate::auth::{self, StoredPassword};
-use crate::catalog::DatabaseKind;
+use crate::catalog::Warehouse;
 use crate::error::SqlError;
-use crate::protocol::{
-    FrontendMessage, Outbox, PROTOCOL_V3, ProtocolError, StartupPacket, read_message, read_startup,
-};
-use crate::server::{Backend, Shared, lock};
-use crate::transaction::Session;
+use crate::exec::{self, ExecContext, Outcome, Value};
+use crate::protocol::{FieldDescription, FrontendMessage, Outbox, WireType};
+use crate::shared::{Shared, lock};
+use crate::sql::ast::Statement;
+use crate::sql::parse_script;
 
-pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
-/// Startup parameters PostgreSQL accepts and that clients send (tokio-postgres, libpq, JDBC).
-const KNOWN_STARTUP_PARAMS: [&str; 12] = [
-    "user",
-    "database",
-    "client_encoding",
-    "application_name",
-    "options",
-    "datestyle",
-    "timezone",
-    "extra_float_digits",
-    "search_path",
-    "geqo",
-    "statement_timeout",
-    "replication",
-];
-
-pub(crate) async fn serve(tcp: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    let _ = tcp.set_nodelay(true);
-    let mut stream: Box<dyn Stream> = Box::new(tcp);
-    match run(&mut stream, peer, &shared).await {
-        Ok(()) => {}
-        Err(e) => tracing::debug!(%peer, error = %e, "session ended with an error"),
-    }
-    let _ = stream.shutdown().await;
+struct Transaction {
+    work: Warehouse,
+    explicit: bool,
+    failed: bool,
+    dirty: bool,
 }
 
-async fn send(stream: &mut Box<dyn Stream>, out: &mut Outbox) -> Result<(), ProtocolError> {
-    if !out.is_empty() {
-        stream.write_all(&out.take()).await?;
-        stream.flush().await?;
-    }
-    Ok(())
+struct Portal {
+    statement: Option<Statement>,
+    result_formats: Vec<i16>,
 }
 
-async fn fatal(stream: &mut Box<dyn Stream>, err: SqlError) -> Result<(), ProtocolError> {
-    let mut out = Outbox::new();
-    out.error(&SqlError::fatal(err.code, err.message));
-    send(stream, &mut out).await
+pub(crate) struct Session {
+    shared: Arc<Shared>,
+    user: u32,
+    session_user: u32,
+    database: String,
+    cancel: Arc<Notify>,
+    tx: Option<Transaction>,
+    prepared: HashMap<String, Option<Statement>>,
+    portals: HashMap<String, Portal>,
+    /// After an error in the extended protocol, messages are skipped until Sync.
+    skip_until_sync: bool,
 }
 
-async fn run(
-    stream: &mut Box<dyn Stream>,
-    peer: SocketAddr,
-    shared: &Arc<Shared>,
-) -> Result<(), ProtocolError> {
-    let mut ssl = false;
-    let mut out = Outbox::new();
-    let params = loop {
-        match read_startup(stream).await? {
-            StartupPacket::SslRequest => {
-                if ssl {
-                    return Err(ProtocolError::Malformed("SSLRequest inside TLS"));
-                }
-                match (&shared.tls, shared.config.tls) {
-                    (Some(acceptor), true) => {
-                        stream.write_all(b"S").await?;
-                        stream.flush().await?;
-                        let plain = std::mem::replace(
-                            stream,
-                            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink())),
-                        );
-                        let tls = acceptor.accept(plain).await?;
-                        *stream = Box::new(tls);
-                        ssl = true;
-                    }
-                    _ => {
-                        out.raw_byte(b'N');
-                        send(stream, &mut out).await?;
-                    }
-                }
-            }
-            StartupPacket::GssEncRequest => {
-                out.raw_byte(b'N');
-                send(stream, &mut out).await?;
-            }
-            StartupPacket::Cancel { pid, secret } => {
-                shared.cancel(pid, secret);
-                return Ok(());
-            }
-            StartupPacket::Startup { version, params } => {
-                if version != PROTOCOL_V3 {
-                    let (major, minor) = (version >> 16, version & 0xffff);
-                    return fatal(
-                        stream,
-                        SqlError::new("0A000", format!("unsupported frontend protocol {major}.{minor}: server supports 3.0 to 3.0")),
-                    )
-                    .await;
-                }
-                break params;
-            }
-        }
-    };
-    let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let Some(user_name) = param("user").filter(|u| !u.is_empty()) else {
-        return fatal(
-            stream,
-            SqlError::new("28000", "no PostgreSQL user name specified in startup packet"),
-        )
-        .await;
-    };
-    let database = param("database").filter(|d| !d.is_empty()).unwrap_or_else(|| user_name.clone());
-
-    // require_ssl behaves like a `hostssl` pg_hba line: checked before authentication (§3.5).
-    if shared.config.require_ssl && !ssl {
-        return fatal(
-            stream,
-            SqlError::new(
-                "28000",
-                format!("no pg_hba.conf entry for host \"{}\", user \"{user_name}\", database \"{database}\", SSL off", peer.ip()),
-            ),
-        )
-        .await;
-    }
-
-    let user = lock(&shared.warehouse).user_by_name(&user_name).cloned();
-    if !authenticate(stream, user.as_ref().map(|u| &u.password)).await? || user.is_none() {
-        // Redshift reports a failed password as 28000, not PostgreSQL's 28P01 (§4.3).
-        return fatal(
-            stream,
-            SqlError::new(
-                "28000",
-                format!("password authentication failed for user \"{user_name}\""),
-            ),
-        )
-        .await;
-    }
-    let Some(user) = user else {
-        return Ok(());
-    };
-    out.auth_ok();
-
-    let db_kind = lock(&shared.warehouse).database(&database).map(|d| d.kind.clone());
-    match db_kind {
-        Some(DatabaseKind::Local) => {}
-        // Datashare consumer databases can't be connected to (§1.6, §3.5); exact text [unverified].
-        Some(DatabaseKind::Shared { .. }) | None => {
-            send(stream, &mut out).await?;
-            return fatal(
-                stream,
-                SqlError::new("3D000", format!("database \"{database}\" does not exist")),
-            )
-            .await;
-        }
-    }
-    if shared.config.reject_unknown_startup_params
-        && let Some((name, _)) = params
-            .iter()
-            .find(|(n, _)| !KNOWN_STARTUP_PARAMS.contains(&n.to_ascii_lowercase().as_str()))
-    {
-        // pg15-probe README: what PostgreSQL answers to AWS drivers' `driver_version`.
-        send(stream, &mut out).await?;
-        return fatal(
-            stream,
-            SqlError::new("42704", format!("unrecognized configuration parameter \"{name}\"")),
-        )
-        .await;
-    }
-
-    let pid = shared.next_pid();
-    let secret: i32 = rand::random();
-    let cancel = Arc::new(Notify::new());
-    let over_limit = {
-        let mut backends = lock(&shared.backends);
-        // CONNECTION LIMIT is not enforced for superusers (§1.1). Text [unverified].
-        let over = user.connection_limit.filter(|_| !user.superuser).is_some_and(|limit| {
-            backends.values().filter(|b| b.user == user.id).count() >= limit as usize
-        });
-        if !over {
-            backends.insert(pid, Backend { secret, user: user.id, cancel: cancel.clone() });
-        }
-        over
-    };
-    if over_limit {
-        send(stream, &mut out).await?;
-        return fatal(
-            stream,
-            SqlError::new("53300", format!("too many connections for user \"{user_name}\"")),
-        )
-        .await;
-    }
-
-    // ParameterStatus as Redshift reports it (server_version 8.0.2, §3.2). client_encoding
-    // `UNICODE` is PostgreSQL 8.0's name for UTF8 [unverified for Redshift].
-    if let Some(app) = param("application_name") {
-        out.parameter_status("application_name", &app);
-    }
-    out.parameter_status("client_encoding", "UNICODE");
-    out.parameter_status("DateStyle", "ISO, MDY");
-    out.parameter_status("integer_datetimes", "on");
-    out.parameter_status("is_superuser", if user.superuser { "on" } else { "off" });
-    out.parameter_status("server_version", "8.0.2");
-    out.parameter_status("session_authorization", &user.name);
-    out.backend_key(pid, secret);
-    out.ready(b'I');
-    send(stream, &mut out).await?;
-
-    let mut session = Session::new(shared.clone(), user.id, database, cancel);
-    let result = message_loop(stream, &mut session).await;
-    lock(&shared.backends).remove(&pid);
-    result
-}
-
-/// Runs the password exchange; `stored` is `None` for an unknown user (still challenged, like
-/// PostgreSQL, so the failure looks the same).
-async fn authenticate(
-    stream: &mut Box<dyn Stream>,
-    stored: Option<&StoredPassword>,
-) -> Result<bool, ProtocolError> {
-    let mut out = Outbox::new();
-    match stored {
-        Some(stored @ StoredPassword::Sha256 { salt, .. }) => {
-            let nonce: [u8; 32] = rand::random();
-            out.auth_digest(salt, &nonce);
-            send(stream, &mut out).await?;
-            match read_message(stream).await? {
-                Some(FrontendMessage::Digest(body)) => {
-                    Ok(auth::verify_digest(stored, &nonce, &body))
-                }
-                Some(_) => Ok(false),
-                // Clients that don't know code 13 just hang up (tokio-postgres: "unknown authentication tag 13").
-                None => Err(ProtocolError::Malformed("client closed during AUTH_REQ_DIGEST")),
-            }
-        }
-        other => {
-            let salt: [u8; 4] = rand::random();
-            out.auth_md5(salt);
-            send(stream, &mut out).await?;
-            match read_message(stream).await? {
-                Some(FrontendMessage::Password(body)) => {
-                    Ok(other.is_some_and(|s| auth::verify_md5(s, salt, &body)))
-                }
-                Some(_) => Ok(false),
-                None => Err(ProtocolError::Malformed("client closed during authentication")),
-            }
-        }
+fn binary_format(formats: &[i16], i: usize) -> bool {
+    match formats {
+        [] => false,
+        [one] => *one == 1,
+        many => many.get(i) == Some(&1),
     }
 }
 
-async fn message_loop(
-    stream: &mut Box<dyn Stream>,
-    session: &mut Session,
-) -> Result<(), ProtocolError> {
-    let mut out = Outbox::new();
-    loop {
-        let Some(msg) = read_message(stream).await? else {
-            return Ok(());
+impl Session {
+    pub fn new(shared: Arc<Shared>, user: u32, database: String, cancel: Arc<Notify>) -> Self {
+        Session {
+            shared,
+            user,
+            session_user: user,
+            database,
+            cancel,
+            tx: None,
+            prepared: HashMap::new(),
+            portals: HashMap::new(),
+            skip_until_sync: false,
+        }
+    }
+
+    /// ReadyForQuery status: I idle, T in a transaction block, E in a failed block.
+    pub fn status(&self) -> u8 {
+        match &self.tx {
+            Some(t) if t.explicit && t.failed => b'E',
+            Some(t) if t.explicit => b'T',
+            _ => b'I',
+        }
+    }
+
+    fn begin_implicit(&mut self) {
+        if self.tx.is_none() {
+            self.tx = Some(Transaction {
+                work: lock(&self.shared.warehouse).clone(),
+                explicit: false,
+                failed: false,
+                dirty: false,
+            });
+        }
+    }
+
+    fn commit(&mut self) {
+        if let Some(t) = self.tx.take()
+            && !t.failed
+            && t.dirty
+        {
+            *lock(&self.shared.warehouse) = t.work;
+        }
+    }
+
+    /// Ends an implicit transaction (end of a Query message or Sync) or fails an explicit one.
+    fn finish_implicit(&mut self, ok: bool) {
+        match &mut self.tx {
+            Some(t) if t.explicit && !ok => t.failed = true,
+            Some(t) if t.explicit => {}
+            Some(_) if ok => self.commit(),
+            Some(_) => self.tx = None,
+            None => {}
+        }
+    }
+
+    /// Runs one statement inside the current (implicit or explicit) transaction.
+    async fn execute(&mut self, stmt: &Statement) -> Result<Outcome, SqlError> {
+        match stmt {
+            Statement::Begin => {
+                self.begin_implicit();
+                if let Some(t) = &mut self.tx {
+                    t.explicit = true;
+                }
+                return Ok(Outcome::Command("BEGIN"));
+            }
+            Statement::Commit => {
+                let failed = self.tx.as_ref().is_some_and(|t| t.failed);
+                if failed {
+                    self.tx = None;
+                    return Ok(Outcome::Command("ROLLBACK"));
+                }
+                self.commit();
+                return Ok(Outcome::Command("COMMIT"));
+            }
+            Statement::Rollback => {
+                self.tx = None;
+                return Ok(Outcome::Command("ROLLBACK"));
+            }
+            _ => {}
+        }
+        self.begin_implicit();
+        let Some(tx) = self.tx.as_mut() else {
+            return Err(SqlError::new("XX000", "no transaction (simulator bug)"));
         };
-        match msg {
-            FrontendMessage::Query(sql) => {
-                session.simple_query(&sql, &mut out).await;
-                out.ready(session.status());
-                send(stream, &mut out).await?;
-            }
-            FrontendMessage::Sync => {
-                session.sync();
-                out.ready(session.status());
-                send(stream, &mut out).await?;
-            }
-            FrontendMessage::Flush => send(stream, &mut out).await?,
-            FrontendMessage::Terminate => return Ok(()),
-            FrontendMessage::Password(_)
-            | FrontendMessage::Digest(_)
-            | FrontendMessage::Unknown(_) => {
-                out.error(&SqlError::fatal("08P01", "invalid frontend message type"));
-                send(stream, &mut out).await?;
-                return Ok(());
-            }
-            extended => session.extended(extended, &mut out).await,
+        if tx.failed {
+            return Err(SqlError::new(
+                "25P02",
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
         }
+        // Execute on a scratch copy so a failing statement leaves no partial change.
+        let mut scratch = tx.work.clone();
+        let mut ctx = ExecContext {
+            wh: &mut scratch,
+            user: self.user,
+            session_user: self.session_user,
+            database: &self.database,
+        };
+        let outcome = exec::execute(stmt, &mut ctx)?;
+        if !matches!(stmt, Statement::Query(_)) {
+            tx.work = scratch;
+            tx.dirty = true;
+        }
+        match outcome {
+            Outcome::Sleep { seconds } => {
+                let cancel = self.cancel.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs_f64(seconds.min(3600.0))) => {}
+                    _ = cancel.notified() => {
+                        return Err(SqlError::new("57014", "canceling statement due to user request"));
+                    }
+                }
+                Ok(Outcome::Rows {
+                    fields: vec![FieldDescription { name: "pg_sleep".into(), ty: WireType::Text }],
+                    rows: vec![vec![Value::text("")]],
+                })
+            }
+            Outcome::SetUser(id) => {
+                self.user = id;
+                Ok(Outcome::Command("SET"))
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn write_result(outcome: &Outcome, out: &mut Outbox, formats: &[i16], with_description: bool) {
+        match outcome {
+            Outcome::Rows { fields, rows } => {
+                if with_description {
+                    out.row_description(fields, |i| binary_format(formats, i));
+                }
+                for row in rows {
+                    let values: Vec<Option<Vec<u8>>> = row
+                        .iter()
+                        .zip(fields)
+                        .enumerate()
+                        .map(|(i, (v, f))| v.encode(f.ty, binary_format(formats, i)))
+                        .collect();
+                    out.data_row(&values);
+                }
+                out.command_complete(&format!("SELECT {}", rows.len()));
+            }
+            Outcome::Command(tag) => out.command_complete(tag),
+            Outcome::Sleep { .. } | Outcome::SetUser(_) => out.command_complete("SELECT 0"),
+        }
+    }
+
+    /// Simple query protocol: each statement answers with its own CommandComplete; the first error
+    /// stops the rest; all of it is one implicit transaction unless inside BEGIN … COMMIT.
+    pub async fn simple_query(&mut self, sql: &str, out: &mut Outbox) {
+        let statements = match parse_script(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                out.error(&e);
+                self.finish_implicit(false);
+                return;
+            }
+        };
+        if statements.is_empty() {
+            out.empty_query();
+            return;
+        }
+        for parsed in statements {
+            let result = match parsed {
+                Ok(stmt) => self.execute(&stmt).await,
+                Err(e) => {
+                    // A parse error inside a failed block is still reported as 25P02 by PostgreSQL
+                    // only for executable statements; a syntax error is reported as such.
+                    Err(e)
+                }
+            };
+            match result {
+                Ok(outcome) => Self::write_result(&outcome, out, &[], true),
+                Err(e) => {
+                    out.error(&e);
+                    self.finish_implicit(false);
+                    return;
+                }
+            }
+        }
+        self.finish_implicit(true);
+    }
+
+    pub fn sync(&mut self) {
+        self.skip_until_sync = false;
+        self.finish_implicit(true);
+    }
+
+    /// Extended query protocol, enough for tokio-postgres `query`/`execute` without parameters.
+    pub async fn extended(&mut self, msg: FrontendMessage, out: &mut Outbox) {
+        if self.skip_until_sync {
+            return;
+        }
+        if let Err(e) = self.extended_inner(msg, out).await {
+            out.error(&e);
+            self.skip_until_sync = true;
+            self.finish_implicit(false);
+        }
+    }
+
+    async fn extended_inner(
+        &mut self,
+        msg: FrontendMessage,
+        out: &mut Outbox,
+    ) -> Result<(), SqlError> {
+        match msg {
+            FrontendMessage::Parse { name, query, param_types } => {
+                if !param_types.is_empty() {
+                    return Err(SqlError::unsupported("bind parameters"));
+                }
+                let mut statements = parse_script(&query)?;
+                if statements.len() > 1 {
+                    return Err(SqlError::new(
+                        "42601",
+                        "cannot insert multiple commands into a prepared statement",
+                    ));
+                }
+                let stmt = statements.pop().transpose()?;
+                self.prepared.insert(name, stmt);
+                out.parse_complete();
+            }
+            FrontendMessage::Bind { portal, statement, params, result_formats } => {
+                let stmt = self
+                    .prepared
+                    .get(&statement)
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            "26000",
+                            format!("prepared statement \"{statement}\" does not exist"),
+                        )
+                    })?
+                    .clone();
+                if !params.is_empty() {
+                    return Err(SqlError::unsupported("bind parameters"));
+                }
+                self.portals.insert(portal, Portal { statement: stmt, result_formats });
+                out.bind_complete();
+            }
+            FrontendMessage::Describe { kind, name } => {
+                let (stmt, formats) = if kind == b'S' {
+                    let stmt = self.prepared.get(&name).ok_or_else(|| {
+                        SqlError::new(
+                            "26000",
+                            format!("prepared statement \"{name}\" does not exist"),
+                        )
+                    })?;
+                    out.parameter_description(0);
+                    (stmt.clone(), Vec::new())
+                } else {
+                    let p = self.portals.get(&name).ok_or_else(|| {
+                        SqlError::new("34000", format!("portal \"{name}\" does not exist"))
+                    })?;
+                    (p.statement.clone(), p.result_formats.clone())
+                };
+                match stmt {
+                    Some(Statement::Query(q)) => {
+                        let fields = {
+                            let committed;
+                            let wh = match &self.tx {
+                                Some(t) => &t.work,
+                                None => {
+                                    committed = lock(&self.shared.warehouse).clone();
+                                    &committed
+                                }
+                            };
+                            crate::query::describe(&q, wh, self.user, &self.database)?
+                        };
+                        out.row_description(&fields, |i| binary_format(&formats, i));
+                    }
+                    _ => out.no_data(),
+                }
+            }
+            FrontendMessage::Execute { portal, .. } => {
+                let p = self.portals.get(&portal).ok_or_else(|| {
+                    SqlError::new("34000", format!("portal \"{portal}\" does not exist"))
+                })?;
+                let formats = p.result_formats.clone();
+                match p.statement.clone() {
+                    None => out.empty_query(),
+                    Some(stmt) => {
+                        let outcome = self.execute(&stmt).await?;
+                        Self::write_result(&outcome, out, &formats, false);
+                    }
+                }
+            }
+            FrontendMessage::Close { kind, name } => {
+                if kind == b'S' {
+                    self.prepared.remove(&name);
+                } else {
+                    self.portals.remove(&name);
+                }
+                out.close_complete();
+            }
+            _ => return Err(SqlError::new("08P01", "unexpected message")),
+        }
+        Ok(())
     }
 }

@@ -1,10 +1,8 @@
 //! Statement execution against a `Warehouse`: dispatches parsed statements to `dcl` (DDL/DCL with
-//! Redshift semantics) or `query` (catalog queries). Owns the value model and the outcome type the
+//! Redshift semantics) or `crate::query` (the query engine). Owns the value model and the outcome type the
 //! session turns into wire messages; does not touch sockets or transactions (the session does).
 
 pub mod dcl;
-pub mod query;
-pub mod system;
 mod value;
 
 pub use value::Value;
@@ -12,6 +10,7 @@ pub use value::Value;
 use crate::catalog::Warehouse;
 use crate::error::SqlError;
 use crate::protocol::FieldDescription;
+use crate::query;
 use crate::sql::ast::Statement;
 
 /// Who is running a statement, where.

@@ -10,7 +10,7 @@ use crate::catalog::{
 };
 use crate::protocol::WireType::{self, Bool, Int4, Text};
 
-use super::Value;
+use crate::exec::Value;
 
 type Cols = &'static [(&'static str, WireType)];
 

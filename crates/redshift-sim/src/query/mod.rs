@@ -5,11 +5,13 @@
 
 use std::cmp::Ordering;
 
-use super::{ExecContext, Outcome, Value, system};
+pub mod system;
+
 use crate::catalog::{
     Column, PG_CATALOG_OID, PUBLIC_OID, RelationKind, SchemaKind, SchemaPrivilege, Warehouse,
 };
 use crate::error::SqlError;
+use crate::exec::{ExecContext, Outcome, Value};
 use crate::protocol::{FieldDescription, WireType};
 use crate::sql::ast::{CmpOp, Expr, FromItem, ObjectName, Query, Select, SelectItem};
 use crate::sql::lexer::tokenize;
