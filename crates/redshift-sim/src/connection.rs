@@ -22,6 +22,10 @@ use crate::shared::{Backend, Shared, lock};
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
+/// Highest Redshift `server_protocol_version` the simulator speaks (2: binary transfer of
+/// numeric/date/time columns, as redshift_connector requests by default).
+const MAX_SERVER_PROTOCOL_VERSION: u32 = 2;
+
 /// Startup parameters PostgreSQL accepts and that clients send (tokio-postgres, libpq, JDBC).
 const KNOWN_STARTUP_PARAMS: [&str; 12] = [
     "user",
@@ -136,7 +140,7 @@ async fn run(
         .await;
     }
 
-    let user = lock(&shared.warehouse).user_by_name(&user_name).cloned();
+    let user = lock(&shared.warehouse).warehouse.user_by_name(&user_name).cloned();
     if !authenticate(stream, user.as_ref().map(|u| &u.password)).await? || user.is_none() {
         // Redshift reports a failed password as 28000, not PostgreSQL's 28P01 (§4.3).
         return fatal(
@@ -153,7 +157,7 @@ async fn run(
     };
     out.auth_ok();
 
-    let db_kind = lock(&shared.warehouse).database(&database).map(|d| d.kind.clone());
+    let db_kind = lock(&shared.warehouse).warehouse.database(&database).map(|d| d.kind.clone());
     match db_kind {
         Some(DatabaseKind::Local) => {}
         // Datashare consumer databases can't be connected to (§1.6, §3.5); exact text [unverified].
@@ -212,13 +216,25 @@ async fn run(
     out.parameter_status("DateStyle", "ISO, MDY");
     out.parameter_status("integer_datetimes", "on");
     out.parameter_status("is_superuser", if user.superuser { "on" } else { "off" });
+    out.parameter_status("server_encoding", "UNICODE");
     out.parameter_status("server_version", "8.0.2");
     out.parameter_status("session_authorization", &user.name);
+    // AWS drivers send `client_protocol_version` (redshift_connector core.py: 0 base, 1 extended
+    // result metadata, 2 binary); Redshift answers with the version it will speak. Without the
+    // answer the driver falls back to 0. No `show_discovery` / `datashare_enabled`: the driver then
+    // uses its pg_catalog metadata queries, which the simulator answers.
+    let protocol_version = param("client_protocol_version")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map(|v| v.min(MAX_SERVER_PROTOCOL_VERSION));
+    if let Some(v) = protocol_version {
+        out.parameter_status("server_protocol_version", &v.to_string());
+    }
     out.backend_key(pid, secret);
     out.ready(b'I');
     send(stream, &mut out).await?;
 
-    let mut session = Session::new(shared.clone(), user.id, database, cancel);
+    let mut session =
+        Session::new(shared.clone(), user.id, database, pid, protocol_version.unwrap_or(0), cancel);
     let result = message_loop(stream, &mut session).await;
     lock(&shared.backends).remove(&pid);
     result
@@ -276,7 +292,7 @@ async fn message_loop(
                 send(stream, &mut out).await?;
             }
             FrontendMessage::Sync => {
-                session.sync();
+                session.sync(&mut out);
                 out.ready(session.status());
                 send(stream, &mut out).await?;
             }

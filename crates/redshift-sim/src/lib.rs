@@ -27,6 +27,7 @@ pub mod catalog;
 mod connection;
 mod error;
 mod exec;
+mod params;
 mod protocol;
 mod query;
 mod sample;

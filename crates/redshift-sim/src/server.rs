@@ -15,7 +15,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::catalog::Warehouse;
 use crate::error::SimError;
-use crate::shared::{Config, Shared, lock};
+use crate::shared::{Committed, Config, Shared, lock};
 use crate::tls;
 
 /// Entry point: `Simulator::builder().warehouse(Warehouse::sample()).start().await`.
@@ -75,7 +75,10 @@ impl SimulatorBuilder {
             .local_addr()
             .map_err(|source| SimError::Bind { addr: self.bind.clone(), source })?;
         let shared = Arc::new(Shared {
-            warehouse: Mutex::new(self.warehouse.unwrap_or_else(Warehouse::sample)),
+            warehouse: Mutex::new(Committed {
+                warehouse: self.warehouse.unwrap_or_else(Warehouse::sample),
+                generation: 0,
+            }),
             config: self.config,
             tls: material
                 .as_ref()
@@ -141,12 +144,14 @@ impl RunningSimulator {
 
     /// A snapshot of the committed catalog state.
     pub fn catalog(&self) -> Warehouse {
-        lock(&self.shared.warehouse).clone()
+        lock(&self.shared.warehouse).warehouse.clone()
     }
 
     /// Changes the committed catalog (test setup).
     pub fn with_catalog<R>(&self, f: impl FnOnce(&mut Warehouse) -> R) -> R {
-        f(&mut lock(&self.shared.warehouse))
+        let mut committed = lock(&self.shared.warehouse);
+        committed.generation += 1;
+        f(&mut committed.warehouse)
     }
 
     /// Number of authenticated sessions currently connected.

@@ -1,10 +1,13 @@
 //! A logged-in session's query cycle: the simple query protocol (several statements per message, an
 //! implicit transaction around them, stop at the first error), the extended protocol
-//! (Parse/Bind/Describe/Execute/Close, no parameters), explicit BEGIN/COMMIT/ROLLBACK with the
-//! failed-transaction state 25P02, and cancellable `pg_sleep`. Statements run on a private copy of
-//! the warehouse that is published on commit, so ROLLBACK undoes catalog changes.
+//! (Parse/Bind/Describe/Execute/Close with `$n` parameters in text or binary format, portals that
+//! suspend after `max_rows`), explicit BEGIN/COMMIT/ROLLBACK with the failed-transaction state
+//! 25P02, and cancellable `pg_sleep`. Statements run on a private copy of the warehouse that is
+//! published on commit, so ROLLBACK undoes catalog changes; a commit whose snapshot is older than
+//! the committed state fails with Redshift's serializable-isolation error 1023 instead of losing
+//! the other transaction's changes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +16,7 @@ use tokio::sync::Notify;
 use crate::catalog::Warehouse;
 use crate::error::SqlError;
 use crate::exec::{self, ExecContext, Outcome, Value};
+use crate::params::{self, Param};
 use crate::protocol::{FieldDescription, FrontendMessage, Outbox, WireType};
 use crate::shared::{Shared, lock};
 use crate::sql::ast::Statement;
@@ -20,14 +24,34 @@ use crate::sql::parse_script;
 
 struct Transaction {
     work: Warehouse,
+    /// Commit generation of the committed state this transaction started from.
+    base: u64,
     explicit: bool,
     failed: bool,
     dirty: bool,
 }
 
+struct Prepared {
+    sql: String,
+    /// Declared parameter type OIDs, extended to the highest `$n` (0 = unspecified).
+    param_types: Vec<u32>,
+}
+
+/// Rows produced but not yet sent (a portal suspended by Execute's `max_rows`).
+struct Pending {
+    fields: Vec<FieldDescription>,
+    rows: VecDeque<Vec<Value>>,
+    sent: usize,
+    /// Command tag once the rows are exhausted (`None` for SELECT: `SELECT <count>`).
+    tag: Option<&'static str>,
+}
+
 struct Portal {
     statement: Option<Statement>,
     result_formats: Vec<i16>,
+    pending: Option<Pending>,
+    /// Executed to completion (a second Execute returns no rows).
+    done: bool,
 }
 
 pub(crate) struct Session {
@@ -35,9 +59,12 @@ pub(crate) struct Session {
     user: u32,
     session_user: u32,
     database: String,
+    pid: i32,
     cancel: Arc<Notify>,
+    /// Redshift's `server_protocol_version` agreed at startup (≥ 1: extended row metadata).
+    protocol_version: u32,
     tx: Option<Transaction>,
-    prepared: HashMap<String, Option<Statement>>,
+    prepared: HashMap<String, Prepared>,
     portals: HashMap<String, Portal>,
     /// After an error in the extended protocol, messages are skipped until Sync.
     skip_until_sync: bool,
@@ -51,14 +78,37 @@ fn binary_format(formats: &[i16], i: usize) -> bool {
     }
 }
 
+/// Redshift's serializable-isolation failure (SQLSTATE XX000, message `1023`).
+fn serialization_failure(pid: i32, base: u64, now: u64) -> SqlError {
+    SqlError::new("XX000", "1023").with_detail(format!(
+        "Serializable isolation violation on table - 1259, transactions forming the cycle are: {}, {} (pid:{pid})",
+        base + 1,
+        now
+    ))
+}
+
+/// The CommandComplete tag of a result.
+fn rows_tag(count: usize) -> String {
+    format!("SELECT {count}")
+}
+
 impl Session {
-    pub fn new(shared: Arc<Shared>, user: u32, database: String, cancel: Arc<Notify>) -> Self {
+    pub fn new(
+        shared: Arc<Shared>,
+        user: u32,
+        database: String,
+        pid: i32,
+        protocol_version: u32,
+        cancel: Arc<Notify>,
+    ) -> Self {
         Session {
             shared,
             user,
             session_user: user,
             database,
+            pid,
             cancel,
+            protocol_version,
             tx: None,
             prepared: HashMap::new(),
             portals: HashMap::new(),
@@ -77,8 +127,10 @@ impl Session {
 
     fn begin_implicit(&mut self) {
         if self.tx.is_none() {
+            let committed = lock(&self.shared.warehouse);
             self.tx = Some(Transaction {
-                work: lock(&self.shared.warehouse).clone(),
+                work: committed.warehouse.clone(),
+                base: committed.generation,
                 explicit: false,
                 failed: false,
                 dirty: false,
@@ -86,24 +138,32 @@ impl Session {
         }
     }
 
-    fn commit(&mut self) {
+    /// Publishes the transaction's changes, or fails if another session committed first.
+    fn commit(&mut self) -> Result<(), SqlError> {
         if let Some(t) = self.tx.take()
             && !t.failed
             && t.dirty
         {
-            *lock(&self.shared.warehouse) = t.work;
+            let mut committed = lock(&self.shared.warehouse);
+            if committed.generation != t.base {
+                return Err(serialization_failure(self.pid, t.base, committed.generation));
+            }
+            committed.warehouse = t.work;
+            committed.generation += 1;
         }
+        Ok(())
     }
 
     /// Ends an implicit transaction (end of a Query message or Sync) or fails an explicit one.
-    fn finish_implicit(&mut self, ok: bool) {
+    fn finish_implicit(&mut self, ok: bool) -> Result<(), SqlError> {
         match &mut self.tx {
             Some(t) if t.explicit && !ok => t.failed = true,
             Some(t) if t.explicit => {}
-            Some(_) if ok => self.commit(),
+            Some(_) if ok => return self.commit(),
             Some(_) => self.tx = None,
             None => {}
         }
+        Ok(())
     }
 
     /// Runs one statement inside the current (implicit or explicit) transaction.
@@ -122,7 +182,7 @@ impl Session {
                     self.tx = None;
                     return Ok(Outcome::Command("ROLLBACK"));
                 }
-                self.commit();
+                self.commit()?;
                 return Ok(Outcome::Command("COMMIT"));
             }
             Statement::Rollback => {
@@ -141,19 +201,31 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
-        // Execute on a scratch copy so a failing statement leaves no partial change.
-        let mut scratch = tx.work.clone();
-        let mut ctx = ExecContext {
-            wh: &mut scratch,
-            user: self.user,
-            session_user: self.session_user,
-            database: &self.database,
-        };
-        let outcome = exec::execute(stmt, &mut ctx)?;
-        if !matches!(stmt, Statement::Query(_)) {
+        let read_only = matches!(stmt, Statement::Query(_) | Statement::Select(_));
+        let outcome = if read_only {
+            let mut ctx = ExecContext {
+                wh: &mut tx.work,
+                user: self.user,
+                session_user: self.session_user,
+                database: &self.database,
+                pid: self.pid,
+            };
+            exec::execute(stmt, &mut ctx)?
+        } else {
+            // Execute on a scratch copy so a failing statement leaves no partial change.
+            let mut scratch = tx.work.clone();
+            let mut ctx = ExecContext {
+                wh: &mut scratch,
+                user: self.user,
+                session_user: self.session_user,
+                database: &self.database,
+                pid: self.pid,
+            };
+            let outcome = exec::execute(stmt, &mut ctx)?;
             tx.work = scratch;
             tx.dirty = true;
-        }
+            outcome
+        };
         match outcome {
             Outcome::Sleep { seconds } => {
                 let cancel = self.cancel.clone();
@@ -164,7 +236,7 @@ impl Session {
                     }
                 }
                 Ok(Outcome::Rows {
-                    fields: vec![FieldDescription { name: "pg_sleep".into(), ty: WireType::Text }],
+                    fields: vec![FieldDescription::new("pg_sleep", WireType::Text)],
                     rows: vec![vec![Value::text("")]],
                 })
             }
@@ -176,26 +248,30 @@ impl Session {
         }
     }
 
-    fn write_result(outcome: &Outcome, out: &mut Outbox, formats: &[i16], with_description: bool) {
-        match outcome {
-            Outcome::Rows { fields, rows } => {
-                if with_description {
-                    out.row_description(fields, |i| binary_format(formats, i));
-                }
-                for row in rows {
-                    let values: Vec<Option<Vec<u8>>> = row
-                        .iter()
-                        .zip(fields)
-                        .enumerate()
-                        .map(|(i, (v, f))| v.encode(f.ty, binary_format(formats, i)))
-                        .collect();
-                    out.data_row(&values);
-                }
-                out.command_complete(&format!("SELECT {}", rows.len()));
-            }
-            Outcome::Command(tag) => out.command_complete(tag),
-            Outcome::Sleep { .. } | Outcome::SetUser(_) => out.command_complete("SELECT 0"),
+    /// `Some(catalog)` when the client agreed to extended row metadata.
+    fn extended_metadata(&self) -> Option<&str> {
+        (self.protocol_version >= 1).then_some(self.database.as_str())
+    }
+
+    fn write_rows(
+        &self,
+        fields: &[FieldDescription],
+        rows: impl IntoIterator<Item = Vec<Value>>,
+        out: &mut Outbox,
+        formats: &[i16],
+    ) -> usize {
+        let mut n = 0;
+        for row in rows {
+            let values: Vec<Option<Vec<u8>>> = row
+                .iter()
+                .zip(fields)
+                .enumerate()
+                .map(|(i, (v, f))| v.encode(f.ty, binary_format(formats, i)))
+                .collect();
+            out.data_row(&values);
+            n += 1;
         }
+        n
     }
 
     /// Simple query protocol: each statement answers with its own CommandComplete; the first error
@@ -205,7 +281,7 @@ impl Session {
             Ok(s) => s,
             Err(e) => {
                 out.error(&e);
-                self.finish_implicit(false);
+                let _ = self.finish_implicit(false);
                 return;
             }
         };
@@ -216,30 +292,36 @@ impl Session {
         for parsed in statements {
             let result = match parsed {
                 Ok(stmt) => self.execute(&stmt).await,
-                Err(e) => {
-                    // A parse error inside a failed block is still reported as 25P02 by PostgreSQL
-                    // only for executable statements; a syntax error is reported as such.
-                    Err(e)
-                }
+                Err(e) => Err(e),
             };
             match result {
-                Ok(outcome) => Self::write_result(&outcome, out, &[], true),
+                Ok(Outcome::Rows { fields, rows }) => {
+                    out.row_description(&fields, |_| false, self.extended_metadata());
+                    let n = self.write_rows(&fields, rows, out, &[]);
+                    out.command_complete(&rows_tag(n));
+                }
+                Ok(Outcome::Command(tag)) => out.command_complete(tag),
+                Ok(Outcome::Sleep { .. } | Outcome::SetUser(_)) => out.command_complete("SELECT 0"),
                 Err(e) => {
                     out.error(&e);
-                    self.finish_implicit(false);
+                    let _ = self.finish_implicit(false);
                     return;
                 }
             }
         }
-        self.finish_implicit(true);
+        if let Err(e) = self.finish_implicit(true) {
+            out.error(&e);
+        }
     }
 
-    pub fn sync(&mut self) {
+    pub fn sync(&mut self, out: &mut Outbox) {
         self.skip_until_sync = false;
-        self.finish_implicit(true);
+        if let Err(e) = self.finish_implicit(true) {
+            out.error(&e);
+        }
     }
 
-    /// Extended query protocol, enough for tokio-postgres `query`/`execute` without parameters.
+    /// Extended query protocol messages (Parse, Bind, Describe, Execute, Close).
     pub async fn extended(&mut self, msg: FrontendMessage, out: &mut Outbox) {
         if self.skip_until_sync {
             return;
@@ -247,8 +329,59 @@ impl Session {
         if let Err(e) = self.extended_inner(msg, out).await {
             out.error(&e);
             self.skip_until_sync = true;
-            self.finish_implicit(false);
+            let _ = self.finish_implicit(false);
         }
+    }
+
+    fn prepared(&self, name: &str) -> Result<&Prepared, SqlError> {
+        self.prepared.get(name).ok_or_else(|| {
+            SqlError::new("26000", format!("prepared statement \"{name}\" does not exist"))
+        })
+    }
+
+    /// Parses the single statement of a prepared statement with its parameters substituted.
+    fn bind_statement(sql: &str, params: &[Param]) -> Result<Option<Statement>, SqlError> {
+        let text = params::substitute(sql, params)?;
+        let mut statements = parse_script(&text)?;
+        if statements.len() > 1 {
+            return Err(SqlError::new(
+                "42601",
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        statements.pop().transpose()
+    }
+
+    /// Runs a portal's statement (once) and keeps its rows for Execute.
+    async fn run_portal(&mut self, name: &str) -> Result<(), SqlError> {
+        let p = self
+            .portals
+            .get(name)
+            .ok_or_else(|| SqlError::new("34000", format!("portal \"{name}\" does not exist")))?;
+        if p.pending.is_some() || p.done {
+            return Ok(());
+        }
+        let pending = match p.statement.clone() {
+            None => None,
+            Some(stmt) => Some(match self.execute(&stmt).await? {
+                Outcome::Rows { fields, rows } => {
+                    Pending { fields, rows: rows.into(), sent: 0, tag: None }
+                }
+                Outcome::Command(tag) => {
+                    Pending { fields: Vec::new(), rows: VecDeque::new(), sent: 0, tag: Some(tag) }
+                }
+                Outcome::Sleep { .. } | Outcome::SetUser(_) => Pending {
+                    fields: Vec::new(),
+                    rows: VecDeque::new(),
+                    sent: 0,
+                    tag: Some("SELECT 0"),
+                },
+            }),
+        };
+        if let Some(p) = self.portals.get_mut(name) {
+            p.pending = pending;
+        }
+        Ok(())
     }
 
     async fn extended_inner(
@@ -258,82 +391,148 @@ impl Session {
     ) -> Result<(), SqlError> {
         match msg {
             FrontendMessage::Parse { name, query, param_types } => {
-                if !param_types.is_empty() {
-                    return Err(SqlError::unsupported("bind parameters"));
+                let count = params::count(&query)?;
+                let mut types = param_types;
+                if types.len() < count {
+                    types.resize(count, 0);
                 }
-                let mut statements = parse_script(&query)?;
-                if statements.len() > 1 {
+                params::infer_types(&query, &mut types);
+                // Check the statement now (with NULL parameters), as PostgreSQL's parse analysis
+                // does at Parse: a query naming a missing column fails here, not at Describe.
+                let nulls = vec![Param::Null; types.len()];
+                if let Some(stmt @ (Statement::Query(_) | Statement::Select(_))) =
+                    Self::bind_statement(&query, &nulls)?
+                {
+                    self.describe(&stmt)?;
+                }
+                if !name.is_empty() && self.prepared.contains_key(&name) {
                     return Err(SqlError::new(
-                        "42601",
-                        "cannot insert multiple commands into a prepared statement",
+                        "42P05",
+                        format!("prepared statement \"{name}\" already exists"),
                     ));
                 }
-                let stmt = statements.pop().transpose()?;
-                self.prepared.insert(name, stmt);
+                self.prepared.insert(name, Prepared { sql: query, param_types: types });
                 out.parse_complete();
             }
-            FrontendMessage::Bind { portal, statement, params, result_formats } => {
-                let stmt = self
-                    .prepared
-                    .get(&statement)
-                    .ok_or_else(|| {
-                        SqlError::new(
-                            "26000",
-                            format!("prepared statement \"{statement}\" does not exist"),
-                        )
-                    })?
-                    .clone();
-                if !params.is_empty() {
-                    return Err(SqlError::unsupported("bind parameters"));
+            FrontendMessage::Bind { portal, statement, param_formats, params, result_formats } => {
+                let prepared = self.prepared(&statement)?;
+                if params.len() != prepared.param_types.len() {
+                    return Err(SqlError::new(
+                        "08P01",
+                        format!(
+                            "bind message supplies {} parameters, but prepared statement \"{statement}\" requires {}",
+                            params.len(),
+                            prepared.param_types.len()
+                        ),
+                    ));
                 }
-                self.portals.insert(portal, Portal { statement: stmt, result_formats });
+                let values = params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, raw)| {
+                        params::decode(
+                            raw.as_deref(),
+                            prepared.param_types[i],
+                            binary_format(&param_formats, i),
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let stmt = Self::bind_statement(&prepared.sql, &values)?;
+                self.portals.insert(
+                    portal,
+                    Portal { statement: stmt, result_formats, pending: None, done: false },
+                );
                 out.bind_complete();
             }
-            FrontendMessage::Describe { kind, name } => {
-                let (stmt, formats) = if kind == b'S' {
-                    let stmt = self.prepared.get(&name).ok_or_else(|| {
-                        SqlError::new(
-                            "26000",
-                            format!("prepared statement \"{name}\" does not exist"),
-                        )
-                    })?;
-                    out.parameter_description(0);
-                    (stmt.clone(), Vec::new())
-                } else {
-                    let p = self.portals.get(&name).ok_or_else(|| {
-                        SqlError::new("34000", format!("portal \"{name}\" does not exist"))
-                    })?;
-                    (p.statement.clone(), p.result_formats.clone())
-                };
+            FrontendMessage::Describe { kind: b'S', name } => {
+                let prepared = self.prepared(&name)?;
+                let types: Vec<u32> =
+                    prepared.param_types.iter().map(|t| if *t == 0 { 25 } else { *t }).collect();
+                let nulls = vec![Param::Null; types.len()];
+                let stmt = Self::bind_statement(&prepared.sql, &nulls)?;
+                out.parameter_description(&types);
                 match stmt {
-                    Some(Statement::Query(q)) => {
-                        let fields = {
-                            let committed;
-                            let wh = match &self.tx {
-                                Some(t) => &t.work,
-                                None => {
-                                    committed = lock(&self.shared.warehouse).clone();
-                                    &committed
-                                }
-                            };
-                            crate::query::describe(&q, wh, self.user, &self.database)?
-                        };
-                        out.row_description(&fields, |i| binary_format(&formats, i));
+                    Some(s @ (Statement::Query(_) | Statement::Select(_))) => {
+                        let fields = self.describe(&s)?;
+                        out.row_description(&fields, |_| false, self.extended_metadata());
                     }
                     _ => out.no_data(),
                 }
             }
-            FrontendMessage::Execute { portal, .. } => {
-                let p = self.portals.get(&portal).ok_or_else(|| {
-                    SqlError::new("34000", format!("portal \"{portal}\" does not exist"))
-                })?;
-                let formats = p.result_formats.clone();
-                match p.statement.clone() {
-                    None => out.empty_query(),
-                    Some(stmt) => {
-                        let outcome = self.execute(&stmt).await?;
-                        Self::write_result(&outcome, out, &formats, false);
+            FrontendMessage::Describe { name, .. } => {
+                let is_query = match self.portals.get(&name) {
+                    Some(p) => {
+                        matches!(p.statement, Some(Statement::Query(_) | Statement::Select(_)))
                     }
+                    None => {
+                        return Err(SqlError::new(
+                            "34000",
+                            format!("portal \"{name}\" does not exist"),
+                        ));
+                    }
+                };
+                if !is_query {
+                    out.no_data();
+                    return Ok(());
+                }
+                self.run_portal(&name).await?;
+                if let Some(p) = self.portals.get(&name)
+                    && let Some(pending) = &p.pending
+                {
+                    let formats = p.result_formats.clone();
+                    out.row_description(
+                        &pending.fields,
+                        |i| binary_format(&formats, i),
+                        self.extended_metadata(),
+                    );
+                }
+            }
+            FrontendMessage::Execute { portal, max_rows } => {
+                self.run_portal(&portal).await?;
+                let extended_done = {
+                    let Some(p) = self.portals.get_mut(&portal) else {
+                        return Err(SqlError::new(
+                            "34000",
+                            format!("portal \"{portal}\" does not exist"),
+                        ));
+                    };
+                    if p.done || p.statement.is_none() {
+                        if p.statement.is_none() {
+                            out.empty_query();
+                        } else {
+                            out.command_complete(&rows_tag(0));
+                        }
+                        return Ok(());
+                    }
+                    let Some(pending) = p.pending.as_mut() else {
+                        return Ok(());
+                    };
+                    let take = match usize::try_from(max_rows) {
+                        Ok(n) if n > 0 => n.min(pending.rows.len()),
+                        _ => pending.rows.len(),
+                    };
+                    let batch: Vec<Vec<Value>> = pending.rows.drain(..take).collect();
+                    pending.sent += batch.len();
+                    let fields = pending.fields.clone();
+                    let formats = p.result_formats.clone();
+                    let finished = pending.rows.is_empty();
+                    let tag = pending.tag;
+                    let sent = pending.sent;
+                    (batch, fields, formats, finished, tag, sent)
+                };
+                let (batch, fields, formats, finished, tag, sent) = extended_done;
+                self.write_rows(&fields, batch, out, &formats);
+                if finished {
+                    match tag {
+                        Some(t) => out.command_complete(t),
+                        None => out.command_complete(&rows_tag(sent)),
+                    }
+                    if let Some(p) = self.portals.get_mut(&portal) {
+                        p.pending = None;
+                        p.done = true;
+                    }
+                } else {
+                    out.portal_suspended();
                 }
             }
             FrontendMessage::Close { kind, name } => {
@@ -347,5 +546,30 @@ impl Session {
             _ => return Err(SqlError::new("08P01", "unexpected message")),
         }
         Ok(())
+    }
+
+    /// Result columns of a query without keeping its rows (Describe of a statement).
+    fn describe(&mut self, stmt: &Statement) -> Result<Vec<FieldDescription>, SqlError> {
+        let committed;
+        let wh = match &self.tx {
+            Some(t) => &t.work,
+            None => {
+                committed = lock(&self.shared.warehouse).warehouse.clone();
+                &committed
+            }
+        };
+        let mut scratch = wh.clone();
+        let mut ctx = ExecContext {
+            wh: &mut scratch,
+            user: self.user,
+            session_user: self.session_user,
+            database: &self.database,
+            pid: self.pid,
+        };
+        match exec::execute(stmt, &mut ctx)? {
+            Outcome::Rows { fields, .. } => Ok(fields),
+            Outcome::Sleep { .. } => Ok(vec![FieldDescription::new("pg_sleep", WireType::Text)]),
+            _ => Ok(Vec::new()),
+        }
     }
 }

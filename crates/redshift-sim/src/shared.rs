@@ -30,9 +30,16 @@ pub(crate) struct Backend {
     pub cancel: Arc<Notify>,
 }
 
+/// The committed catalog and how many commits produced it (sessions compare the generation they
+/// started from at commit time: serializable isolation).
+pub(crate) struct Committed {
+    pub warehouse: Warehouse,
+    pub generation: u64,
+}
+
 /// State shared by the accept loop and every session.
 pub(crate) struct Shared {
-    pub warehouse: Mutex<Warehouse>,
+    pub warehouse: Mutex<Committed>,
     pub config: Config,
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     pub backends: Mutex<HashMap<i32, Backend>>,

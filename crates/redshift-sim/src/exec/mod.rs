@@ -3,7 +3,7 @@
 //! session turns into wire messages; does not touch sockets or transactions (the session does).
 
 pub mod dcl;
-mod value;
+pub mod value;
 
 pub use value::Value;
 
@@ -21,6 +21,8 @@ pub struct ExecContext<'a> {
     /// The user that logged in.
     pub session_user: u32,
     pub database: &'a str,
+    /// Backend process id (`pg_backend_pid()`).
+    pub pid: i32,
 }
 
 /// What a statement produced.
@@ -44,6 +46,7 @@ pub enum Outcome {
 pub fn execute(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError> {
     match stmt {
         Statement::Query(q) => query::run(q, ctx),
+        Statement::Select(q) => query::engine::run(q, ctx),
         Statement::Begin | Statement::Commit | Statement::Rollback => {
             Err(SqlError::new("XX000", "transaction control reached the executor (session bug)"))
         }
