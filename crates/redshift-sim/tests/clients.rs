@@ -251,8 +251,10 @@ async fn extended_protocol_binds_text_and_binary_parameters() {
     let pid: i32 = c.query_one("select pg_backend_pid()", &[]).await.expect("pid").get(0);
     assert!(pid > 0);
     // Portals: a prepared statement runs twice with different values.
-    let stmt =
-        c.prepare("select count(*) from sales.customers where customer_id > $1").await.unwrap();
+    let stmt = c
+        .prepare("select count(*) from sales.customers where customer_id > $1::int")
+        .await
+        .unwrap();
     let a: i64 = c.query_one(&stmt, &[&100i32]).await.unwrap().get(0);
     let b: i64 = c.query_one(&stmt, &[&110i32]).await.unwrap().get(0);
     assert_eq!((a, b), (20, 10));

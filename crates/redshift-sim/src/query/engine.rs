@@ -2096,6 +2096,22 @@ impl<'a> Engine<'a> {
                     None => Value::Null,
                 }
             }
+            "regexp_replace" => {
+                arity(&[2, 3])?;
+                match (text(0), text(1)) {
+                    (Some(s), Some(p)) => {
+                        self.regex_match("", &p, false)?;
+                        let with = text(2).unwrap_or_default();
+                        let out = self
+                            .regexes
+                            .borrow()
+                            .get(&(p, false))
+                            .map(|r| r.replace_all(&s, regex::NoExpand(&with)).into_owned());
+                        Value::opt_text(out)
+                    }
+                    _ => Value::Null,
+                }
+            }
             "regexp_substr" => {
                 arity(&[2, 3])?;
                 match (text(0), text(1)) {

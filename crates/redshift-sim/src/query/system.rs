@@ -96,8 +96,34 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
             ("attisdistkey", Bool),
             ("attsortkeyord", Int4),
             ("attencodingtype", Int2),
+            ("attcollation", Oid),
         ],
     ),
+    rel("pg_collation", true, true, &[("oid", Oid), ("collname", Name), ("collnamespace", Oid)]),
+    // Redshift has no indexes, triggers, inheritance or rules on user tables: empty catalogs.
+    rel(
+        "pg_index",
+        true,
+        true,
+        &[("indexrelid", Oid), ("indrelid", Oid), ("indisunique", Bool), ("indisprimary", Bool)],
+    ),
+    rel(
+        "pg_constraint",
+        true,
+        true,
+        &[
+            ("oid", Oid),
+            ("conname", Name),
+            ("connamespace", Oid),
+            ("contype", Char),
+            ("conrelid", Oid),
+            ("confrelid", Oid),
+            ("conkey", Text),
+        ],
+    ),
+    rel("pg_trigger", true, true, &[("oid", Oid), ("tgrelid", Oid), ("tgname", Name)]),
+    rel("pg_inherits", true, true, &[("inhrelid", Oid), ("inhparent", Oid), ("inhseqno", Int4)]),
+    rel("pg_rewrite", true, true, &[("oid", Oid), ("rulename", Name), ("ev_class", Oid)]),
     rel(
         "pg_type",
         true,
@@ -119,6 +145,7 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
             ("typtypmod", Int4),
             ("typndims", Int4),
             ("typdefault", Text),
+            ("typcollation", Oid),
         ],
     ),
     rel(
@@ -622,6 +649,7 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                         Value::Bool(false),
                         Value::Int(0),
                         Value::Int(0),
+                        Value::Int(0),
                     ]
                 })
             })
@@ -664,9 +692,11 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                     Value::Int(-1),
                     Value::Int(0),
                     Value::Null,
+                    Value::Int(0),
                 ]
             })
             .collect(),
+        "pg_collation" => vec![vec![Value::Int(100), Value::text("default"), int(PG_CATALOG_OID)]],
         "pg_attrdef" => w
             .relations()
             .iter()
