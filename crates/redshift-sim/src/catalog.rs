@@ -117,11 +117,20 @@ pub struct Column {
     pub name: String,
     /// Redshift type name as `format_type` prints it, e.g. `integer`, `character varying(256)`.
     pub type_name: String,
+    /// Default expression as `pg_attrdef.adsrc` shows it.
+    pub default: Option<String>,
+    /// `COMMENT ON COLUMN` text (`pg_description`, `col_description`).
+    pub comment: Option<String>,
 }
 
 impl Column {
     pub fn new(name: &str, type_name: &str) -> Self {
-        Column { name: name.to_string(), type_name: type_name.to_string() }
+        Column {
+            name: name.to_string(),
+            type_name: type_name.to_string(),
+            default: None,
+            comment: None,
+        }
     }
 }
 
@@ -134,6 +143,10 @@ pub struct Relation {
     pub owner: u32,
     pub columns: Vec<Column>,
     pub select: BTreeSet<Grantee>,
+    /// Deterministic sample rows the table holds (0 for tables created by SQL: they start empty).
+    pub sample_rows: u32,
+    /// `COMMENT ON TABLE` text (`pg_description`, `obj_description`).
+    pub comment: Option<String>,
 }
 
 /// A Spectrum table: not in `pg_class`, only in `svv_external_*` (redshift.md §1.6).
@@ -237,7 +250,7 @@ impl Warehouse {
             usage: public_usage.clone(),
             create: public_usage,
         });
-        crate::exec::system::register_system_relations(&mut w);
+        crate::query::system::register_system_relations(&mut w);
         w
     }
 
@@ -583,6 +596,8 @@ impl Warehouse {
             owner,
             columns,
             select,
+            sample_rows: 0,
+            comment: None,
         });
         oid
     }

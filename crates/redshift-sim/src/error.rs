@@ -26,15 +26,22 @@ pub struct SqlError {
     /// Five-character SQLSTATE, e.g. `42501`.
     pub code: &'static str,
     pub message: String,
+    /// The ErrorResponse `D` (detail) field, e.g. Redshift's serializable-isolation cycle.
+    pub detail: Option<String>,
 }
 
 impl SqlError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        SqlError { severity: Severity::Error, code, message: message.into() }
+        SqlError { severity: Severity::Error, code, message: message.into(), detail: None }
     }
 
     pub fn fatal(code: &'static str, message: impl Into<String>) -> Self {
-        SqlError { severity: Severity::Fatal, code, message: message.into() }
+        SqlError { severity: Severity::Fatal, code, message: message.into(), detail: None }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// `syntax error at or near "<token>"` (42601), the PostgreSQL/Redshift parser's wording.

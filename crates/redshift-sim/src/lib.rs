@@ -24,21 +24,25 @@
 
 mod auth;
 pub mod catalog;
+mod connection;
 mod error;
 mod exec;
+mod params;
 mod protocol;
+mod query;
 mod sample;
 mod server;
 mod session;
+mod shared;
 mod sql;
 mod tls;
-mod transaction;
 
 pub use auth::StoredPassword;
 pub use catalog::Warehouse;
 pub use error::{Severity, SimError, SqlError};
 pub use sample::{ADMIN_PASSWORD, ANALYST_PASSWORD, ETL_PASSWORD, LEGACY_SHA_PASSWORD};
-pub use server::{Config, RunningSimulator, Simulator, SimulatorBuilder};
+pub use server::{RunningSimulator, Simulator, SimulatorBuilder};
+pub use shared::Config;
 
 /// Starts the sample warehouse with TLS on `bind` (e.g. `127.0.0.1:5439`) for the app's demo mode.
 pub async fn run_demo(bind: &str) -> Result<RunningSimulator, SimError> {

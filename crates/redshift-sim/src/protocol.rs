@@ -44,6 +44,8 @@ pub enum FrontendMessage {
     Bind {
         portal: String,
         statement: String,
+        /// Format code per parameter (none = all text, one = applies to all).
+        param_formats: Vec<i16>,
         params: Vec<Option<Vec<u8>>>,
         result_formats: Vec<i16>,
     },
@@ -198,8 +200,9 @@ fn decode(tag: u8, body: &[u8]) -> Result<FrontendMessage, ProtocolError> {
             let portal = b.cstr()?;
             let statement = b.cstr()?;
             let nf = b.i16()?;
+            let mut param_formats = Vec::new();
             for _ in 0..nf.max(0) {
-                b.i16()?;
+                param_formats.push(b.i16()?);
             }
             let np = b.i16()?;
             let mut params = Vec::new();
@@ -216,7 +219,7 @@ fn decode(tag: u8, body: &[u8]) -> Result<FrontendMessage, ProtocolError> {
             for _ in 0..nr.max(0) {
                 result_formats.push(b.i16()?);
             }
-            FrontendMessage::Bind { portal, statement, params, result_formats }
+            FrontendMessage::Bind { portal, statement, param_formats, params, result_formats }
         }
         b'D' => FrontendMessage::Describe { kind: b.bytes(1)?[0], name: b.cstr()? },
         b'E' => FrontendMessage::Execute { portal: b.cstr()?, max_rows: b.i32()? },
@@ -230,37 +233,82 @@ fn decode(tag: u8, body: &[u8]) -> Result<FrontendMessage, ProtocolError> {
     })
 }
 
-/// Wire type of a result column. Only built-in OIDs, so tokio-postgres needs no type lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Wire type of a result column. Only built-in OIDs, so clients need no type lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum WireType {
     Bool,
+    Int2,
     Int4,
+    Int8,
+    Oid,
+    Float8,
+    Numeric,
+    #[default]
     Text,
+    Varchar,
+    Name,
+    Char,
+    Date,
+    Timestamp,
 }
 
 impl WireType {
     pub fn oid(self) -> i32 {
         match self {
             WireType::Bool => 16,
+            WireType::Int2 => 21,
             WireType::Int4 => 23,
+            WireType::Int8 => 20,
+            WireType::Oid => 26,
+            WireType::Float8 => 701,
+            WireType::Numeric => 1700,
             WireType::Text => 25,
+            WireType::Varchar => 1043,
+            WireType::Name => 19,
+            WireType::Char => 18,
+            WireType::Date => 1082,
+            WireType::Timestamp => 1114,
         }
     }
 
     fn size(self) -> i16 {
         match self {
-            WireType::Bool => 1,
-            WireType::Int4 => 4,
-            WireType::Text => -1,
+            WireType::Bool | WireType::Char => 1,
+            WireType::Int2 => 2,
+            WireType::Int4 | WireType::Oid | WireType::Date => 4,
+            WireType::Int8 | WireType::Float8 | WireType::Timestamp => 8,
+            WireType::Name => 64,
+            WireType::Numeric | WireType::Text | WireType::Varchar => -1,
         }
+    }
+
+    /// Integer-valued types (evaluated as `Value::Int`).
+    pub fn is_integer(self) -> bool {
+        matches!(self, WireType::Int2 | WireType::Int4 | WireType::Int8 | WireType::Oid)
+    }
+
+    /// Character types (evaluated as `Value::Text`).
+    pub fn is_text(self) -> bool {
+        matches!(self, WireType::Text | WireType::Varchar | WireType::Name | WireType::Char)
     }
 }
 
-/// One column of a RowDescription.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One column of a RowDescription. `table_oid`/`column` identify a base-table column (0 if none);
+/// `schema`/`table` fill redshift_connector's extended result metadata (protocol version ≥ 1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FieldDescription {
     pub name: String,
     pub ty: WireType,
+    pub table_oid: u32,
+    pub column: i16,
+    pub schema: String,
+    pub table: String,
+}
+
+impl FieldDescription {
+    pub fn new(name: impl Into<String>, ty: WireType) -> Self {
+        FieldDescription { name: name.into(), ty, ..FieldDescription::default() }
+    }
 }
 
 /// Builds a batch of backend messages to write in one go.
@@ -339,19 +387,38 @@ impl Outbox {
     }
 
     /// RowDescription; `binary(i)` tells whether column `i` is sent in binary format.
-    pub fn row_description(&mut self, fields: &[FieldDescription], binary: impl Fn(usize) -> bool) {
+    /// `extended` adds Redshift's extended result metadata (server_protocol_version ≥ 1: schema,
+    /// table, column and catalog names and a flags word, as redshift_connector `core.py` reads them).
+    pub fn row_description(
+        &mut self,
+        fields: &[FieldDescription],
+        binary: impl Fn(usize) -> bool,
+        extended: Option<&str>,
+    ) {
         self.message(b'T', |b| {
             b.extend_from_slice(&(fields.len() as i16).to_be_bytes());
             for (i, f) in fields.iter().enumerate() {
                 put_cstr(b, &f.name);
-                b.extend_from_slice(&0i32.to_be_bytes());
-                b.extend_from_slice(&0i16.to_be_bytes());
+                b.extend_from_slice(&f.table_oid.to_be_bytes());
+                b.extend_from_slice(&f.column.to_be_bytes());
                 b.extend_from_slice(&f.ty.oid().to_be_bytes());
                 b.extend_from_slice(&f.ty.size().to_be_bytes());
                 b.extend_from_slice(&(-1i32).to_be_bytes());
                 b.extend_from_slice(&(i16::from(binary(i))).to_be_bytes());
+                if let Some(catalog) = extended {
+                    put_cstr(b, &f.schema);
+                    put_cstr(b, &f.table);
+                    put_cstr(b, if f.table.is_empty() { "" } else { &f.name });
+                    put_cstr(b, catalog);
+                    // nullable (bit 0) and searchable (bit 12); not autoincrement, not read-only.
+                    b.extend_from_slice(&0x1001i16.to_be_bytes());
+                }
             }
         });
+    }
+
+    pub fn portal_suspended(&mut self) {
+        self.message(b's', |_| {});
     }
 
     pub fn data_row(&mut self, values: &[Option<Vec<u8>>]) {
@@ -387,6 +454,10 @@ impl Outbox {
             put_cstr(b, err.code);
             b.push(b'M');
             put_cstr(b, &err.message);
+            if let Some(d) = &err.detail {
+                b.push(b'D');
+                put_cstr(b, d);
+            }
             b.push(0);
         });
     }
@@ -407,11 +478,11 @@ impl Outbox {
         self.message(b'n', |_| {});
     }
 
-    pub fn parameter_description(&mut self, count: usize) {
+    pub fn parameter_description(&mut self, types: &[u32]) {
         self.message(b't', |b| {
-            b.extend_from_slice(&(count as i16).to_be_bytes());
-            for _ in 0..count {
-                b.extend_from_slice(&25i32.to_be_bytes());
+            b.extend_from_slice(&(types.len() as i16).to_be_bytes());
+            for t in types {
+                b.extend_from_slice(&t.to_be_bytes());
             }
         });
     }

@@ -32,25 +32,34 @@ impl Warehouse {
         let varchar = |n: &str, len: u32| Column::new(n, &format!("character varying({len})"));
 
         let sales = w.add_schema("sales", etl);
-        w.add_relation(
+        let mut amount = Column::new("amount", "numeric(12,2)");
+        amount.default = Some("0".into());
+        amount.comment = Some("Order total in USD".into());
+        let mut ordered_at = Column::new("ordered_at", "timestamp without time zone");
+        ordered_at.default = Some("getdate()".into());
+        let orders = w.add_relation(
             sales,
             "orders",
             RelationKind::Table,
             etl,
-            vec![
-                int("order_id"),
-                int("customer_id"),
-                Column::new("amount", "numeric(12,2)"),
-                Column::new("ordered_at", "timestamp without time zone"),
-            ],
+            vec![int("order_id"), int("customer_id"), amount, ordered_at],
         );
-        w.add_relation(
+        let customers = w.add_relation(
             sales,
             "customers",
             RelationKind::Table,
             etl,
             vec![int("customer_id"), varchar("name", 256), varchar("email", 256)],
         );
+        for (oid, rows, comment) in [
+            (orders, 300, "One row per customer order"),
+            (customers, 120, "Customers of the demo shop"),
+        ] {
+            if let Some(r) = w.relation_mut(oid) {
+                r.sample_rows = rows;
+                r.comment = Some(comment.into());
+            }
+        }
         w.add_relation(
             sales,
             "v_orders_lb",
@@ -79,17 +88,21 @@ impl Warehouse {
         }
         if let Some(r) = w.relation_mut(campaigns) {
             r.select.insert(Grantee::Group(analysts));
+            r.sample_rows = 40;
         }
 
         // `"Finance Data"` folds to `finance data` (quoted identifiers fold too, §1.1/§1.8).
         let finance = w.add_schema("finance data", admin);
-        w.add_relation(
+        let ledger = w.add_relation(
             finance,
             "ledger",
             RelationKind::Table,
             admin,
             vec![int("entry_id"), Column::new("amount", "numeric(18,2)")],
         );
+        if let Some(r) = w.relation_mut(ledger) {
+            r.sample_rows = 250;
+        }
 
         let spectrum = w.add_external_schema("spectrum_events", admin, "events_lake");
         w.add_external_table(

@@ -1,70 +1,22 @@
 //! The listening side: `Simulator::builder()` configuration, the accept loop on the caller's tokio
 //! runtime, the registry of live backends (for CancelRequest and CONNECTION LIMIT), and the
 //! `RunningSimulator` handle that exposes the address, the CA certificate and catalog snapshots.
-//! Per-connection protocol handling lives in `session`.
+//! Per-connection protocol handling lives in `connection`, the state every
+//! connection shares in `shared`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::AtomicI32;
+use std::sync::{Arc, Mutex};
 
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::catalog::Warehouse;
 use crate::error::SimError;
+use crate::shared::{Committed, Config, Shared, lock};
 use crate::tls;
-
-/// Server behaviour switches.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Answer SSLRequest with `S` and do TLS (otherwise `N`).
-    pub tls: bool,
-    /// Redshift's `require_ssl` parameter: non-TLS logins fail with the `SSL off` pg_hba text (§3.5).
-    pub require_ssl: bool,
-    /// Reject startup parameters PostgreSQL doesn't know (`driver_version`, …) with FATAL 42704.
-    /// Default `false`: real Redshift accepts what AWS drivers send (redshift.md §3.4, §4.3 — only
-    /// vanilla PostgreSQL rejects them). Turn on to mimic the PostgreSQL 15 stand-in.
-    pub reject_unknown_startup_params: bool,
-}
-
-/// One live backend, for CancelRequest and per-user connection counting.
-pub(crate) struct Backend {
-    pub secret: i32,
-    pub user: u32,
-    pub cancel: Arc<Notify>,
-}
-
-/// State shared by the accept loop and every session.
-pub(crate) struct Shared {
-    pub warehouse: Mutex<Warehouse>,
-    pub config: Config,
-    pub tls: Option<tokio_rustls::TlsAcceptor>,
-    pub backends: Mutex<HashMap<i32, Backend>>,
-    next_pid: AtomicI32,
-}
-
-/// Locks a mutex; a panic elsewhere can't leave our plain-data state half-updated in a way that
-/// matters for a simulator, so poisoning is ignored.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Shared {
-    pub fn next_pid(&self) -> i32 {
-        self.next_pid.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// CancelRequest: wakes the running query of backend `pid` if the secret matches.
-    pub fn cancel(&self, pid: i32, secret: i32) {
-        if let Some(b) = lock(&self.backends).get(&pid)
-            && b.secret == secret
-        {
-            b.cancel.notify_waiters();
-        }
-    }
-}
 
 /// Entry point: `Simulator::builder().warehouse(Warehouse::sample()).start().await`.
 pub struct Simulator;
@@ -123,7 +75,10 @@ impl SimulatorBuilder {
             .local_addr()
             .map_err(|source| SimError::Bind { addr: self.bind.clone(), source })?;
         let shared = Arc::new(Shared {
-            warehouse: Mutex::new(self.warehouse.unwrap_or_else(Warehouse::sample)),
+            warehouse: Mutex::new(Committed {
+                warehouse: self.warehouse.unwrap_or_else(Warehouse::sample),
+                generation: 0,
+            }),
             config: self.config,
             tls: material
                 .as_ref()
@@ -151,7 +106,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    sessions.spawn(crate::session::serve(stream, peer, shared.clone()));
+                    sessions.spawn(crate::connection::serve(stream, peer, shared.clone()));
                 }
                 Err(e) => {
                     tracing::debug!(error = %e, "accept failed");
@@ -189,12 +144,14 @@ impl RunningSimulator {
 
     /// A snapshot of the committed catalog state.
     pub fn catalog(&self) -> Warehouse {
-        lock(&self.shared.warehouse).clone()
+        lock(&self.shared.warehouse).warehouse.clone()
     }
 
     /// Changes the committed catalog (test setup).
     pub fn with_catalog<R>(&self, f: impl FnOnce(&mut Warehouse) -> R) -> R {
-        f(&mut lock(&self.shared.warehouse))
+        let mut committed = lock(&self.shared.warehouse);
+        committed.generation += 1;
+        f(&mut committed.warehouse)
     }
 
     /// Number of authenticated sessions currently connected.

@@ -1,295 +1,575 @@
-//! One client connection: SSL/GSSENC negotiation, CancelRequest, StartupMessage checks, password
-//! authentication (md5 code 5 or Redshift's AUTH_REQ_DIGEST code 13, redshift.md §3.4), the FATAL
-//! errors a Redshift login can end with (§3.5, §4.3), then the message loop that hands queries to
-//! `transaction`. A malformed message ends this session only.
+//! A logged-in session's query cycle: the simple query protocol (several statements per message, an
+//! implicit transaction around them, stop at the first error), the extended protocol
+//! (Parse/Bind/Describe/Execute/Close with `$n` parameters in text or binary format, portals that
+//! suspend after `max_rows`), explicit BEGIN/COMMIT/ROLLBACK with the failed-transaction state
+//! 25P02, and cancellable `pg_sleep`. Statements run on a private copy of the warehouse that is
+//! published on commit, so ROLLBACK undoes catalog changes; a commit whose snapshot is older than
+//! the committed state fails with Redshift's serializable-isolation error 1023 instead of losing
+//! the other transaction's changes.
 
-use std::net::SocketAddr;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
-use crate::auth::{self, StoredPassword};
-use crate::catalog::DatabaseKind;
+use crate::catalog::Warehouse;
 use crate::error::SqlError;
-use crate::protocol::{
-    FrontendMessage, Outbox, PROTOCOL_V3, ProtocolError, StartupPacket, read_message, read_startup,
-};
-use crate::server::{Backend, Shared, lock};
-use crate::transaction::Session;
+use crate::exec::{self, ExecContext, Outcome, Value};
+use crate::params::{self, Param};
+use crate::protocol::{FieldDescription, FrontendMessage, Outbox, WireType};
+use crate::shared::{Shared, lock};
+use crate::sql::ast::Statement;
+use crate::sql::parse_script;
 
-pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
-/// Startup parameters PostgreSQL accepts and that clients send (tokio-postgres, libpq, JDBC).
-const KNOWN_STARTUP_PARAMS: [&str; 12] = [
-    "user",
-    "database",
-    "client_encoding",
-    "application_name",
-    "options",
-    "datestyle",
-    "timezone",
-    "extra_float_digits",
-    "search_path",
-    "geqo",
-    "statement_timeout",
-    "replication",
-];
-
-pub(crate) async fn serve(tcp: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    let _ = tcp.set_nodelay(true);
-    let mut stream: Box<dyn Stream> = Box::new(tcp);
-    match run(&mut stream, peer, &shared).await {
-        Ok(()) => {}
-        Err(e) => tracing::debug!(%peer, error = %e, "session ended with an error"),
-    }
-    let _ = stream.shutdown().await;
+struct Transaction {
+    work: Warehouse,
+    /// Commit generation of the committed state this transaction started from.
+    base: u64,
+    explicit: bool,
+    failed: bool,
+    dirty: bool,
 }
 
-async fn send(stream: &mut Box<dyn Stream>, out: &mut Outbox) -> Result<(), ProtocolError> {
-    if !out.is_empty() {
-        stream.write_all(&out.take()).await?;
-        stream.flush().await?;
-    }
-    Ok(())
+struct Prepared {
+    sql: String,
+    /// Declared parameter type OIDs, extended to the highest `$n` (0 = unspecified).
+    param_types: Vec<u32>,
 }
 
-async fn fatal(stream: &mut Box<dyn Stream>, err: SqlError) -> Result<(), ProtocolError> {
-    let mut out = Outbox::new();
-    out.error(&SqlError::fatal(err.code, err.message));
-    send(stream, &mut out).await
+/// Rows produced but not yet sent (a portal suspended by Execute's `max_rows`).
+struct Pending {
+    fields: Vec<FieldDescription>,
+    rows: VecDeque<Vec<Value>>,
+    sent: usize,
+    /// Command tag once the rows are exhausted (`None` for SELECT: `SELECT <count>`).
+    tag: Option<&'static str>,
 }
 
-async fn run(
-    stream: &mut Box<dyn Stream>,
-    peer: SocketAddr,
-    shared: &Arc<Shared>,
-) -> Result<(), ProtocolError> {
-    let mut ssl = false;
-    let mut out = Outbox::new();
-    let params = loop {
-        match read_startup(stream).await? {
-            StartupPacket::SslRequest => {
-                if ssl {
-                    return Err(ProtocolError::Malformed("SSLRequest inside TLS"));
-                }
-                match (&shared.tls, shared.config.tls) {
-                    (Some(acceptor), true) => {
-                        stream.write_all(b"S").await?;
-                        stream.flush().await?;
-                        let plain = std::mem::replace(
-                            stream,
-                            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink())),
-                        );
-                        let tls = acceptor.accept(plain).await?;
-                        *stream = Box::new(tls);
-                        ssl = true;
-                    }
-                    _ => {
-                        out.raw_byte(b'N');
-                        send(stream, &mut out).await?;
-                    }
-                }
-            }
-            StartupPacket::GssEncRequest => {
-                out.raw_byte(b'N');
-                send(stream, &mut out).await?;
-            }
-            StartupPacket::Cancel { pid, secret } => {
-                shared.cancel(pid, secret);
-                return Ok(());
-            }
-            StartupPacket::Startup { version, params } => {
-                if version != PROTOCOL_V3 {
-                    let (major, minor) = (version >> 16, version & 0xffff);
-                    return fatal(
-                        stream,
-                        SqlError::new("0A000", format!("unsupported frontend protocol {major}.{minor}: server supports 3.0 to 3.0")),
-                    )
-                    .await;
-                }
-                break params;
-            }
-        }
-    };
-    let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let Some(user_name) = param("user").filter(|u| !u.is_empty()) else {
-        return fatal(
-            stream,
-            SqlError::new("28000", "no PostgreSQL user name specified in startup packet"),
-        )
-        .await;
-    };
-    let database = param("database").filter(|d| !d.is_empty()).unwrap_or_else(|| user_name.clone());
-
-    // require_ssl behaves like a `hostssl` pg_hba line: checked before authentication (§3.5).
-    if shared.config.require_ssl && !ssl {
-        return fatal(
-            stream,
-            SqlError::new(
-                "28000",
-                format!("no pg_hba.conf entry for host \"{}\", user \"{user_name}\", database \"{database}\", SSL off", peer.ip()),
-            ),
-        )
-        .await;
-    }
-
-    let user = lock(&shared.warehouse).user_by_name(&user_name).cloned();
-    if !authenticate(stream, user.as_ref().map(|u| &u.password)).await? || user.is_none() {
-        // Redshift reports a failed password as 28000, not PostgreSQL's 28P01 (§4.3).
-        return fatal(
-            stream,
-            SqlError::new(
-                "28000",
-                format!("password authentication failed for user \"{user_name}\""),
-            ),
-        )
-        .await;
-    }
-    let Some(user) = user else {
-        return Ok(());
-    };
-    out.auth_ok();
-
-    let db_kind = lock(&shared.warehouse).database(&database).map(|d| d.kind.clone());
-    match db_kind {
-        Some(DatabaseKind::Local) => {}
-        // Datashare consumer databases can't be connected to (§1.6, §3.5); exact text [unverified].
-        Some(DatabaseKind::Shared { .. }) | None => {
-            send(stream, &mut out).await?;
-            return fatal(
-                stream,
-                SqlError::new("3D000", format!("database \"{database}\" does not exist")),
-            )
-            .await;
-        }
-    }
-    if shared.config.reject_unknown_startup_params
-        && let Some((name, _)) = params
-            .iter()
-            .find(|(n, _)| !KNOWN_STARTUP_PARAMS.contains(&n.to_ascii_lowercase().as_str()))
-    {
-        // pg15-probe README: what PostgreSQL answers to AWS drivers' `driver_version`.
-        send(stream, &mut out).await?;
-        return fatal(
-            stream,
-            SqlError::new("42704", format!("unrecognized configuration parameter \"{name}\"")),
-        )
-        .await;
-    }
-
-    let pid = shared.next_pid();
-    let secret: i32 = rand::random();
-    let cancel = Arc::new(Notify::new());
-    let over_limit = {
-        let mut backends = lock(&shared.backends);
-        // CONNECTION LIMIT is not enforced for superusers (§1.1). Text [unverified].
-        let over = user.connection_limit.filter(|_| !user.superuser).is_some_and(|limit| {
-            backends.values().filter(|b| b.user == user.id).count() >= limit as usize
-        });
-        if !over {
-            backends.insert(pid, Backend { secret, user: user.id, cancel: cancel.clone() });
-        }
-        over
-    };
-    if over_limit {
-        send(stream, &mut out).await?;
-        return fatal(
-            stream,
-            SqlError::new("53300", format!("too many connections for user \"{user_name}\"")),
-        )
-        .await;
-    }
-
-    // ParameterStatus as Redshift reports it (server_version 8.0.2, §3.2). client_encoding
-    // `UNICODE` is PostgreSQL 8.0's name for UTF8 [unverified for Redshift].
-    if let Some(app) = param("application_name") {
-        out.parameter_status("application_name", &app);
-    }
-    out.parameter_status("client_encoding", "UNICODE");
-    out.parameter_status("DateStyle", "ISO, MDY");
-    out.parameter_status("integer_datetimes", "on");
-    out.parameter_status("is_superuser", if user.superuser { "on" } else { "off" });
-    out.parameter_status("server_version", "8.0.2");
-    out.parameter_status("session_authorization", &user.name);
-    out.backend_key(pid, secret);
-    out.ready(b'I');
-    send(stream, &mut out).await?;
-
-    let mut session = Session::new(shared.clone(), user.id, database, cancel);
-    let result = message_loop(stream, &mut session).await;
-    lock(&shared.backends).remove(&pid);
-    result
+struct Portal {
+    statement: Option<Statement>,
+    result_formats: Vec<i16>,
+    pending: Option<Pending>,
+    /// Executed to completion (a second Execute returns no rows).
+    done: bool,
 }
 
-/// Runs the password exchange; `stored` is `None` for an unknown user (still challenged, like
-/// PostgreSQL, so the failure looks the same).
-async fn authenticate(
-    stream: &mut Box<dyn Stream>,
-    stored: Option<&StoredPassword>,
-) -> Result<bool, ProtocolError> {
-    let mut out = Outbox::new();
-    match stored {
-        Some(stored @ StoredPassword::Sha256 { salt, .. }) => {
-            let nonce: [u8; 32] = rand::random();
-            out.auth_digest(salt, &nonce);
-            send(stream, &mut out).await?;
-            match read_message(stream).await? {
-                Some(FrontendMessage::Digest(body)) => {
-                    Ok(auth::verify_digest(stored, &nonce, &body))
-                }
-                Some(_) => Ok(false),
-                // Clients that don't know code 13 just hang up (tokio-postgres: "unknown authentication tag 13").
-                None => Err(ProtocolError::Malformed("client closed during AUTH_REQ_DIGEST")),
-            }
-        }
-        other => {
-            let salt: [u8; 4] = rand::random();
-            out.auth_md5(salt);
-            send(stream, &mut out).await?;
-            match read_message(stream).await? {
-                Some(FrontendMessage::Password(body)) => {
-                    Ok(other.is_some_and(|s| auth::verify_md5(s, salt, &body)))
-                }
-                Some(_) => Ok(false),
-                None => Err(ProtocolError::Malformed("client closed during authentication")),
-            }
-        }
+pub(crate) struct Session {
+    shared: Arc<Shared>,
+    user: u32,
+    session_user: u32,
+    database: String,
+    pid: i32,
+    cancel: Arc<Notify>,
+    /// Redshift's `server_protocol_version` agreed at startup (≥ 1: extended row metadata).
+    protocol_version: u32,
+    tx: Option<Transaction>,
+    prepared: HashMap<String, Prepared>,
+    portals: HashMap<String, Portal>,
+    /// After an error in the extended protocol, messages are skipped until Sync.
+    skip_until_sync: bool,
+}
+
+fn binary_format(formats: &[i16], i: usize) -> bool {
+    match formats {
+        [] => false,
+        [one] => *one == 1,
+        many => many.get(i) == Some(&1),
     }
 }
 
-async fn message_loop(
-    stream: &mut Box<dyn Stream>,
-    session: &mut Session,
-) -> Result<(), ProtocolError> {
-    let mut out = Outbox::new();
-    loop {
-        let Some(msg) = read_message(stream).await? else {
-            return Ok(());
+/// Redshift's serializable-isolation failure (SQLSTATE XX000, message `1023`).
+fn serialization_failure(pid: i32, base: u64, now: u64) -> SqlError {
+    SqlError::new("XX000", "1023").with_detail(format!(
+        "Serializable isolation violation on table - 1259, transactions forming the cycle are: {}, {} (pid:{pid})",
+        base + 1,
+        now
+    ))
+}
+
+/// The CommandComplete tag of a result.
+fn rows_tag(count: usize) -> String {
+    format!("SELECT {count}")
+}
+
+impl Session {
+    pub fn new(
+        shared: Arc<Shared>,
+        user: u32,
+        database: String,
+        pid: i32,
+        protocol_version: u32,
+        cancel: Arc<Notify>,
+    ) -> Self {
+        Session {
+            shared,
+            user,
+            session_user: user,
+            database,
+            pid,
+            cancel,
+            protocol_version,
+            tx: None,
+            prepared: HashMap::new(),
+            portals: HashMap::new(),
+            skip_until_sync: false,
+        }
+    }
+
+    /// ReadyForQuery status: I idle, T in a transaction block, E in a failed block.
+    pub fn status(&self) -> u8 {
+        match &self.tx {
+            Some(t) if t.explicit && t.failed => b'E',
+            Some(t) if t.explicit => b'T',
+            _ => b'I',
+        }
+    }
+
+    fn begin_implicit(&mut self) {
+        if self.tx.is_none() {
+            let committed = lock(&self.shared.warehouse);
+            self.tx = Some(Transaction {
+                work: committed.warehouse.clone(),
+                base: committed.generation,
+                explicit: false,
+                failed: false,
+                dirty: false,
+            });
+        }
+    }
+
+    /// Publishes the transaction's changes, or fails if another session committed first.
+    fn commit(&mut self) -> Result<(), SqlError> {
+        if let Some(t) = self.tx.take()
+            && !t.failed
+            && t.dirty
+        {
+            let mut committed = lock(&self.shared.warehouse);
+            if committed.generation != t.base {
+                return Err(serialization_failure(self.pid, t.base, committed.generation));
+            }
+            committed.warehouse = t.work;
+            committed.generation += 1;
+        }
+        Ok(())
+    }
+
+    /// Ends an implicit transaction (end of a Query message or Sync) or fails an explicit one.
+    fn finish_implicit(&mut self, ok: bool) -> Result<(), SqlError> {
+        match &mut self.tx {
+            Some(t) if t.explicit && !ok => t.failed = true,
+            Some(t) if t.explicit => {}
+            Some(_) if ok => return self.commit(),
+            Some(_) => self.tx = None,
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Runs one statement inside the current (implicit or explicit) transaction.
+    async fn execute(&mut self, stmt: &Statement) -> Result<Outcome, SqlError> {
+        match stmt {
+            Statement::Begin => {
+                self.begin_implicit();
+                if let Some(t) = &mut self.tx {
+                    t.explicit = true;
+                }
+                return Ok(Outcome::Command("BEGIN"));
+            }
+            Statement::Commit => {
+                let failed = self.tx.as_ref().is_some_and(|t| t.failed);
+                if failed {
+                    self.tx = None;
+                    return Ok(Outcome::Command("ROLLBACK"));
+                }
+                self.commit()?;
+                return Ok(Outcome::Command("COMMIT"));
+            }
+            Statement::Rollback => {
+                self.tx = None;
+                return Ok(Outcome::Command("ROLLBACK"));
+            }
+            _ => {}
+        }
+        self.begin_implicit();
+        let Some(tx) = self.tx.as_mut() else {
+            return Err(SqlError::new("XX000", "no transaction (simulator bug)"));
         };
+        if tx.failed {
+            return Err(SqlError::new(
+                "25P02",
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        let read_only = matches!(stmt, Statement::Query(_) | Statement::Select(_));
+        let outcome = if read_only {
+            let mut ctx = ExecContext {
+                wh: &mut tx.work,
+                user: self.user,
+                session_user: self.session_user,
+                database: &self.database,
+                pid: self.pid,
+            };
+            exec::execute(stmt, &mut ctx)?
+        } else {
+            // Execute on a scratch copy so a failing statement leaves no partial change.
+            let mut scratch = tx.work.clone();
+            let mut ctx = ExecContext {
+                wh: &mut scratch,
+                user: self.user,
+                session_user: self.session_user,
+                database: &self.database,
+                pid: self.pid,
+            };
+            let outcome = exec::execute(stmt, &mut ctx)?;
+            tx.work = scratch;
+            tx.dirty = true;
+            outcome
+        };
+        match outcome {
+            Outcome::Sleep { seconds } => {
+                let cancel = self.cancel.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs_f64(seconds.min(3600.0))) => {}
+                    _ = cancel.notified() => {
+                        return Err(SqlError::new("57014", "canceling statement due to user request"));
+                    }
+                }
+                Ok(Outcome::Rows {
+                    fields: vec![FieldDescription::new("pg_sleep", WireType::Text)],
+                    rows: vec![vec![Value::text("")]],
+                })
+            }
+            Outcome::SetUser(id) => {
+                self.user = id;
+                Ok(Outcome::Command("SET"))
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// `Some(catalog)` when the client agreed to extended row metadata.
+    fn extended_metadata(&self) -> Option<&str> {
+        (self.protocol_version >= 1).then_some(self.database.as_str())
+    }
+
+    fn write_rows(
+        &self,
+        fields: &[FieldDescription],
+        rows: impl IntoIterator<Item = Vec<Value>>,
+        out: &mut Outbox,
+        formats: &[i16],
+    ) -> usize {
+        let mut n = 0;
+        for row in rows {
+            let values: Vec<Option<Vec<u8>>> = row
+                .iter()
+                .zip(fields)
+                .enumerate()
+                .map(|(i, (v, f))| v.encode(f.ty, binary_format(formats, i)))
+                .collect();
+            out.data_row(&values);
+            n += 1;
+        }
+        n
+    }
+
+    /// Simple query protocol: each statement answers with its own CommandComplete; the first error
+    /// stops the rest; all of it is one implicit transaction unless inside BEGIN … COMMIT.
+    pub async fn simple_query(&mut self, sql: &str, out: &mut Outbox) {
+        let statements = match parse_script(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                out.error(&e);
+                let _ = self.finish_implicit(false);
+                return;
+            }
+        };
+        if statements.is_empty() {
+            out.empty_query();
+            return;
+        }
+        for parsed in statements {
+            let result = match parsed {
+                Ok(stmt) => self.execute(&stmt).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(Outcome::Rows { fields, rows }) => {
+                    out.row_description(&fields, |_| false, self.extended_metadata());
+                    let n = self.write_rows(&fields, rows, out, &[]);
+                    out.command_complete(&rows_tag(n));
+                }
+                Ok(Outcome::Command(tag)) => out.command_complete(tag),
+                Ok(Outcome::Sleep { .. } | Outcome::SetUser(_)) => out.command_complete("SELECT 0"),
+                Err(e) => {
+                    out.error(&e);
+                    let _ = self.finish_implicit(false);
+                    return;
+                }
+            }
+        }
+        if let Err(e) = self.finish_implicit(true) {
+            out.error(&e);
+        }
+    }
+
+    pub fn sync(&mut self, out: &mut Outbox) {
+        self.skip_until_sync = false;
+        if let Err(e) = self.finish_implicit(true) {
+            out.error(&e);
+        }
+    }
+
+    /// Extended query protocol messages (Parse, Bind, Describe, Execute, Close).
+    pub async fn extended(&mut self, msg: FrontendMessage, out: &mut Outbox) {
+        if self.skip_until_sync {
+            return;
+        }
+        if let Err(e) = self.extended_inner(msg, out).await {
+            out.error(&e);
+            self.skip_until_sync = true;
+            let _ = self.finish_implicit(false);
+        }
+    }
+
+    fn prepared(&self, name: &str) -> Result<&Prepared, SqlError> {
+        self.prepared.get(name).ok_or_else(|| {
+            SqlError::new("26000", format!("prepared statement \"{name}\" does not exist"))
+        })
+    }
+
+    /// Parses the single statement of a prepared statement with its parameters substituted.
+    fn bind_statement(sql: &str, params: &[Param]) -> Result<Option<Statement>, SqlError> {
+        let text = params::substitute(sql, params)?;
+        let mut statements = parse_script(&text)?;
+        if statements.len() > 1 {
+            return Err(SqlError::new(
+                "42601",
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        statements.pop().transpose()
+    }
+
+    /// Runs a portal's statement (once) and keeps its rows for Execute.
+    async fn run_portal(&mut self, name: &str) -> Result<(), SqlError> {
+        let p = self
+            .portals
+            .get(name)
+            .ok_or_else(|| SqlError::new("34000", format!("portal \"{name}\" does not exist")))?;
+        if p.pending.is_some() || p.done {
+            return Ok(());
+        }
+        let pending = match p.statement.clone() {
+            None => None,
+            Some(stmt) => Some(match self.execute(&stmt).await? {
+                Outcome::Rows { fields, rows } => {
+                    Pending { fields, rows: rows.into(), sent: 0, tag: None }
+                }
+                Outcome::Command(tag) => {
+                    Pending { fields: Vec::new(), rows: VecDeque::new(), sent: 0, tag: Some(tag) }
+                }
+                Outcome::Sleep { .. } | Outcome::SetUser(_) => Pending {
+                    fields: Vec::new(),
+                    rows: VecDeque::new(),
+                    sent: 0,
+                    tag: Some("SELECT 0"),
+                },
+            }),
+        };
+        if let Some(p) = self.portals.get_mut(name) {
+            p.pending = pending;
+        }
+        Ok(())
+    }
+
+    async fn extended_inner(
+        &mut self,
+        msg: FrontendMessage,
+        out: &mut Outbox,
+    ) -> Result<(), SqlError> {
         match msg {
-            FrontendMessage::Query(sql) => {
-                session.simple_query(&sql, &mut out).await;
-                out.ready(session.status());
-                send(stream, &mut out).await?;
+            FrontendMessage::Parse { name, query, param_types } => {
+                let count = params::count(&query)?;
+                let mut types = param_types;
+                if types.len() < count {
+                    types.resize(count, 0);
+                }
+                params::infer_types(&query, &mut types);
+                // Check the statement now (with NULL parameters), as PostgreSQL's parse analysis
+                // does at Parse: a query naming a missing column fails here, not at Describe.
+                let nulls = vec![Param::Null; types.len()];
+                if let Some(stmt @ (Statement::Query(_) | Statement::Select(_))) =
+                    Self::bind_statement(&query, &nulls)?
+                {
+                    self.describe(&stmt)?;
+                }
+                if !name.is_empty() && self.prepared.contains_key(&name) {
+                    return Err(SqlError::new(
+                        "42P05",
+                        format!("prepared statement \"{name}\" already exists"),
+                    ));
+                }
+                self.prepared.insert(name, Prepared { sql: query, param_types: types });
+                out.parse_complete();
             }
-            FrontendMessage::Sync => {
-                session.sync();
-                out.ready(session.status());
-                send(stream, &mut out).await?;
+            FrontendMessage::Bind { portal, statement, param_formats, params, result_formats } => {
+                let prepared = self.prepared(&statement)?;
+                if params.len() != prepared.param_types.len() {
+                    return Err(SqlError::new(
+                        "08P01",
+                        format!(
+                            "bind message supplies {} parameters, but prepared statement \"{statement}\" requires {}",
+                            params.len(),
+                            prepared.param_types.len()
+                        ),
+                    ));
+                }
+                let values = params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, raw)| {
+                        params::decode(
+                            raw.as_deref(),
+                            prepared.param_types[i],
+                            binary_format(&param_formats, i),
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let stmt = Self::bind_statement(&prepared.sql, &values)?;
+                self.portals.insert(
+                    portal,
+                    Portal { statement: stmt, result_formats, pending: None, done: false },
+                );
+                out.bind_complete();
             }
-            FrontendMessage::Flush => send(stream, &mut out).await?,
-            FrontendMessage::Terminate => return Ok(()),
-            FrontendMessage::Password(_)
-            | FrontendMessage::Digest(_)
-            | FrontendMessage::Unknown(_) => {
-                out.error(&SqlError::fatal("08P01", "invalid frontend message type"));
-                send(stream, &mut out).await?;
-                return Ok(());
+            FrontendMessage::Describe { kind: b'S', name } => {
+                let prepared = self.prepared(&name)?;
+                let types: Vec<u32> =
+                    prepared.param_types.iter().map(|t| if *t == 0 { 25 } else { *t }).collect();
+                let nulls = vec![Param::Null; types.len()];
+                let stmt = Self::bind_statement(&prepared.sql, &nulls)?;
+                out.parameter_description(&types);
+                match stmt {
+                    Some(s @ (Statement::Query(_) | Statement::Select(_))) => {
+                        let fields = self.describe(&s)?;
+                        out.row_description(&fields, |_| false, self.extended_metadata());
+                    }
+                    _ => out.no_data(),
+                }
             }
-            extended => session.extended(extended, &mut out).await,
+            FrontendMessage::Describe { name, .. } => {
+                let is_query = match self.portals.get(&name) {
+                    Some(p) => {
+                        matches!(p.statement, Some(Statement::Query(_) | Statement::Select(_)))
+                    }
+                    None => {
+                        return Err(SqlError::new(
+                            "34000",
+                            format!("portal \"{name}\" does not exist"),
+                        ));
+                    }
+                };
+                if !is_query {
+                    out.no_data();
+                    return Ok(());
+                }
+                self.run_portal(&name).await?;
+                if let Some(p) = self.portals.get(&name)
+                    && let Some(pending) = &p.pending
+                {
+                    let formats = p.result_formats.clone();
+                    out.row_description(
+                        &pending.fields,
+                        |i| binary_format(&formats, i),
+                        self.extended_metadata(),
+                    );
+                }
+            }
+            FrontendMessage::Execute { portal, max_rows } => {
+                self.run_portal(&portal).await?;
+                let extended_done = {
+                    let Some(p) = self.portals.get_mut(&portal) else {
+                        return Err(SqlError::new(
+                            "34000",
+                            format!("portal \"{portal}\" does not exist"),
+                        ));
+                    };
+                    if p.done || p.statement.is_none() {
+                        if p.statement.is_none() {
+                            out.empty_query();
+                        } else {
+                            out.command_complete(&rows_tag(0));
+                        }
+                        return Ok(());
+                    }
+                    let Some(pending) = p.pending.as_mut() else {
+                        return Ok(());
+                    };
+                    let take = match usize::try_from(max_rows) {
+                        Ok(n) if n > 0 => n.min(pending.rows.len()),
+                        _ => pending.rows.len(),
+                    };
+                    let batch: Vec<Vec<Value>> = pending.rows.drain(..take).collect();
+                    pending.sent += batch.len();
+                    let fields = pending.fields.clone();
+                    let formats = p.result_formats.clone();
+                    let finished = pending.rows.is_empty();
+                    let tag = pending.tag;
+                    let sent = pending.sent;
+                    (batch, fields, formats, finished, tag, sent)
+                };
+                let (batch, fields, formats, finished, tag, sent) = extended_done;
+                self.write_rows(&fields, batch, out, &formats);
+                if finished {
+                    match tag {
+                        Some(t) => out.command_complete(t),
+                        None => out.command_complete(&rows_tag(sent)),
+                    }
+                    if let Some(p) = self.portals.get_mut(&portal) {
+                        p.pending = None;
+                        p.done = true;
+                    }
+                } else {
+                    out.portal_suspended();
+                }
+            }
+            FrontendMessage::Close { kind, name } => {
+                if kind == b'S' {
+                    self.prepared.remove(&name);
+                } else {
+                    self.portals.remove(&name);
+                }
+                out.close_complete();
+            }
+            _ => return Err(SqlError::new("08P01", "unexpected message")),
+        }
+        Ok(())
+    }
+
+    /// Result columns of a query without keeping its rows (Describe of a statement).
+    fn describe(&mut self, stmt: &Statement) -> Result<Vec<FieldDescription>, SqlError> {
+        let committed;
+        let wh = match &self.tx {
+            Some(t) => &t.work,
+            None => {
+                committed = lock(&self.shared.warehouse).warehouse.clone();
+                &committed
+            }
+        };
+        let mut scratch = wh.clone();
+        let mut ctx = ExecContext {
+            wh: &mut scratch,
+            user: self.user,
+            session_user: self.session_user,
+            database: &self.database,
+            pid: self.pid,
+        };
+        match exec::execute(stmt, &mut ctx)? {
+            Outcome::Rows { fields, .. } => Ok(fields),
+            Outcome::Sleep { .. } => Ok(vec![FieldDescription::new("pg_sleep", WireType::Text)]),
+            _ => Ok(Vec::new()),
         }
     }
 }

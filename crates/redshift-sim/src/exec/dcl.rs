@@ -5,13 +5,14 @@
 
 use std::collections::BTreeSet;
 
-use super::{ExecContext, Outcome, query};
+use super::{ExecContext, Outcome};
 use crate::auth::{StoredPassword, store_password};
 use crate::catalog::{
     DatabaseKind, DefaultAcl, Grantee, PUBLIC_OID, RDSDB, RelationKind, SchemaKind,
     SchemaPrivilege, Warehouse,
 };
 use crate::error::SqlError;
+use crate::query;
 use crate::sql::ast::*;
 
 pub fn run(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError> {

@@ -1,17 +1,16 @@
 //! Statement execution against a `Warehouse`: dispatches parsed statements to `dcl` (DDL/DCL with
-//! Redshift semantics) or `query` (catalog queries). Owns the value model and the outcome type the
+//! Redshift semantics) or `crate::query` (the query engine). Owns the value model and the outcome type the
 //! session turns into wire messages; does not touch sockets or transactions (the session does).
 
 pub mod dcl;
-pub mod query;
-pub mod system;
-mod value;
+pub mod value;
 
 pub use value::Value;
 
 use crate::catalog::Warehouse;
 use crate::error::SqlError;
 use crate::protocol::FieldDescription;
+use crate::query;
 use crate::sql::ast::Statement;
 
 /// Who is running a statement, where.
@@ -22,6 +21,8 @@ pub struct ExecContext<'a> {
     /// The user that logged in.
     pub session_user: u32,
     pub database: &'a str,
+    /// Backend process id (`pg_backend_pid()`).
+    pub pid: i32,
 }
 
 /// What a statement produced.
@@ -45,6 +46,7 @@ pub enum Outcome {
 pub fn execute(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError> {
     match stmt {
         Statement::Query(q) => query::run(q, ctx),
+        Statement::Select(q) => query::engine::run(q, ctx),
         Statement::Begin | Statement::Commit | Statement::Rollback => {
             Err(SqlError::new("XX000", "transaction control reached the executor (session bug)"))
         }

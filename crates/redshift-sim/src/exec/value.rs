@@ -1,16 +1,58 @@
-//! Runtime values of the query engine and their text/binary wire encodings (TEXT 25, BOOL 16,
-//! INT4 23 — built-in types, so clients need no type lookup). No evaluation logic here.
+//! Runtime values of the query engine and their text/binary wire encodings for the built-in types
+//! of `WireType` (so clients need no type lookup). No evaluation logic here.
 
 use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
 
 use crate::protocol::WireType;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Days from 1970-01-01 to 2000-01-01, PostgreSQL's binary epoch.
+const PG_EPOCH_DAYS: i64 = 10_957;
+
+#[derive(Debug, Clone)]
 pub enum Value {
     Null,
     Text(String),
     Bool(bool),
     Int(i64),
+    /// float8 and numeric.
+    Float(f64),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Text(a), Value::Text(b)) => a == b,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Value::Null => {}
+            Value::Text(s) => s.hash(state),
+            Value::Bool(b) => b.hash(state),
+            Value::Int(i) => i.hash(state),
+            Value::Float(f) => f.to_bits().hash(state),
+        }
+    }
+}
+
+fn render_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
 }
 
 impl Value {
@@ -33,6 +75,17 @@ impl Value {
             Value::Text(s) => Some(s.clone()),
             Value::Bool(b) => Some(if *b { "t" } else { "f" }.to_string()),
             Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(render_float(*f)),
+        }
+    }
+
+    /// Numeric view of the value (integers, floats, numeric text).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Text(s) => s.trim().parse().ok(),
+            Value::Bool(_) | Value::Null => None,
         }
     }
 
@@ -40,12 +93,21 @@ impl Value {
     pub fn coerce(self, ty: WireType) -> Value {
         match (ty, self) {
             (_, Value::Null) => Value::Null,
-            (WireType::Text, v) => Value::Text(v.render().unwrap_or_default()),
-            (WireType::Int4, Value::Text(s)) => {
-                s.trim().parse().map(Value::Int).unwrap_or(Value::Null)
+            (t, v) if t.is_text() || matches!(t, WireType::Date | WireType::Timestamp) => {
+                Value::Text(v.render().unwrap_or_default())
             }
-            (WireType::Int4, Value::Bool(b)) => Value::Int(i64::from(b)),
-            (WireType::Bool, Value::Text(s)) => match s.as_str() {
+            (t, Value::Text(s)) if t.is_integer() => match s.trim().parse() {
+                Ok(i) => Value::Int(i),
+                Err(_) => {
+                    s.trim().parse::<f64>().map(|f| Value::Int(f as i64)).unwrap_or(Value::Null)
+                }
+            },
+            (t, Value::Float(f)) if t.is_integer() => Value::Int(f.round() as i64),
+            (t, Value::Bool(b)) if t.is_integer() => Value::Int(i64::from(b)),
+            (WireType::Float8 | WireType::Numeric, v @ (Value::Text(_) | Value::Int(_))) => {
+                v.as_f64().map(Value::Float).unwrap_or(Value::Null)
+            }
+            (WireType::Bool, Value::Text(s)) => match s.trim().to_ascii_lowercase().as_str() {
                 "t" | "true" | "y" | "yes" | "1" | "on" => Value::Bool(true),
                 "f" | "false" | "n" | "no" | "0" | "off" => Value::Bool(false),
                 _ => Value::Null,
@@ -64,12 +126,25 @@ impl Value {
         match (ty, v) {
             (_, Value::Null) => None,
             (WireType::Bool, Value::Bool(b)) => Some(vec![u8::from(b)]),
+            (WireType::Int2, Value::Int(i)) => Some((i as i16).to_be_bytes().to_vec()),
             (WireType::Int4, Value::Int(i)) => Some((i as i32).to_be_bytes().to_vec()),
+            (WireType::Oid, Value::Int(i)) => Some((i as u32).to_be_bytes().to_vec()),
+            (WireType::Int8, Value::Int(i)) => Some(i.to_be_bytes().to_vec()),
+            (WireType::Float8, Value::Float(f)) => Some(f.to_be_bytes().to_vec()),
+            (WireType::Numeric, Value::Float(f)) if f.is_finite() => {
+                Some(numeric_binary(&render_float(f)))
+            }
+            (WireType::Date, Value::Text(s)) => {
+                parse_date(&s).map(|d| ((d - PG_EPOCH_DAYS) as i32).to_be_bytes().to_vec())
+            }
+            (WireType::Timestamp, Value::Text(s)) => {
+                parse_timestamp_micros(&s).map(|us| us.to_be_bytes().to_vec())
+            }
             (_, other) => other.render().map(String::into_bytes),
         }
     }
 
-    /// SQL comparison; `None` when either side is NULL. Text vs integer compares numerically when
+    /// SQL comparison; `None` when either side is NULL. Text vs number compares numerically when
     /// the text is a number (implicit cast of a literal), otherwise as text.
     pub fn compare(&self, other: &Value) -> Option<Ordering> {
         match (self, other) {
@@ -77,8 +152,20 @@ impl Value {
             (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
             (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
             (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
-            (Value::Int(a), Value::Text(b)) => b.trim().parse::<i64>().ok().map(|b| a.cmp(&b)),
-            (Value::Text(a), Value::Int(b)) => a.trim().parse::<i64>().ok().map(|a| a.cmp(b)),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                self.as_f64()?.partial_cmp(&other.as_f64()?)
+            }
+            (Value::Int(_) | Value::Float(_), Value::Text(_))
+            | (Value::Text(_), Value::Int(_) | Value::Float(_)) => {
+                match (self.as_f64(), other.as_f64()) {
+                    (Some(a), Some(b)) => a.partial_cmp(&b),
+                    _ => Some(self.render().cmp(&other.render())),
+                }
+            }
+            (Value::Bool(b), Value::Text(_)) => {
+                Value::Bool(*b).compare(&other.clone().coerce(WireType::Bool))
+            }
+            (Value::Text(_), Value::Bool(_)) => self.clone().coerce(WireType::Bool).compare(other),
             (a, b) => Some(a.render().cmp(&b.render())),
         }
     }
@@ -97,7 +184,97 @@ impl Value {
     pub fn truth(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),
+            Value::Text(_) => self.clone().coerce(WireType::Bool).truth(),
             _ => None,
         }
+    }
+}
+
+/// `YYYY-MM-DD` → days since 1970-01-01.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let mut it = s.trim().get(..10)?.split('-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// `YYYY-MM-DD[ HH:MM:SS[.ffffff]]` → microseconds since 2000-01-01 (PostgreSQL's binary epoch).
+pub fn parse_timestamp_micros(s: &str) -> Option<i64> {
+    let days = parse_date(s)? - PG_EPOCH_DAYS;
+    let mut micros = days * 86_400_000_000;
+    if let Some(time) = s.trim().get(11..) {
+        let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+        let mut parts = hms.split(':');
+        let h: i64 = parts.next()?.parse().ok()?;
+        let m: i64 = parts.next().unwrap_or("0").parse().ok()?;
+        let sec: i64 = parts.next().unwrap_or("0").parse().ok()?;
+        let frac: String = frac.chars().take(6).collect();
+        let frac_us: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<6}").parse().ok()? };
+        micros += ((h * 60 + m) * 60 + sec) * 1_000_000 + frac_us;
+    }
+    Some(micros)
+}
+
+/// PostgreSQL's binary NUMERIC: base-10000 digit groups with weight, sign and display scale.
+fn numeric_binary(text: &str) -> Vec<u8> {
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+    let int_part = int_part.trim_start_matches('0');
+    let dscale = frac_part.len() as i16;
+    // Pad the integer part on the left and the fraction on the right to multiples of 4.
+    let int_pad = format!("{}{int_part}", "0".repeat((4 - int_part.len() % 4) % 4));
+    let frac_pad = format!("{frac_part}{}", "0".repeat((4 - frac_part.len() % 4) % 4));
+    let mut groups: Vec<i16> = Vec::new();
+    for chunk in int_pad.as_bytes().chunks(4).chain(frac_pad.as_bytes().chunks(4)) {
+        let g = chunk.iter().fold(0i16, |acc, c| acc * 10 + i16::from(c.saturating_sub(b'0') % 10));
+        groups.push(g);
+    }
+    let mut weight = (int_pad.len() / 4) as i16 - 1;
+    while groups.first() == Some(&0) && !groups.is_empty() {
+        groups.remove(0);
+        weight -= 1;
+    }
+    while groups.last() == Some(&0) {
+        groups.pop();
+    }
+    if groups.is_empty() {
+        weight = 0;
+    }
+    let mut out = Vec::with_capacity(8 + groups.len() * 2);
+    out.extend_from_slice(&(groups.len() as i16).to_be_bytes());
+    out.extend_from_slice(&weight.to_be_bytes());
+    out.extend_from_slice(&(if neg && !groups.is_empty() { 0x4000u16 } else { 0 }).to_be_bytes());
+    out.extend_from_slice(&dscale.to_be_bytes());
+    for g in groups {
+        out.extend_from_slice(&g.to_be_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_numeric_encode_like_postgres() {
+        assert_eq!(parse_date("2000-01-01"), Some(PG_EPOCH_DAYS));
+        assert_eq!(parse_timestamp_micros("2000-01-02 00:00:01.5"), Some(86_401_500_000));
+        // 12.5 → groups [12, 5000], weight 0, dscale 1
+        assert_eq!(numeric_binary("12.5"), vec![0, 2, 0, 0, 0, 0, 0, 1, 0, 12, 0x13, 0x88]);
+        assert_eq!(numeric_binary("0"), vec![0, 0, 0, 0, 0, 0, 0, 0]);
     }
 }

@@ -99,6 +99,8 @@ pub enum Statement {
     Commit,
     Rollback,
     Query(Query),
+    /// A SELECT/WITH query parsed by `sqlparser` (Redshift dialect), run by `query::engine`.
+    Select(Box<sqlparser::ast::Query>),
     CreateUser {
         name: String,
         options: Vec<UserOption>,

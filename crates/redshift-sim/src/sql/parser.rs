@@ -11,15 +11,82 @@ use crate::error::SqlError;
 /// Splits a query string into statements and parses each. A tokenizer error fails the whole string.
 /// Each element is the parse result of one statement, so execution stops at the first error in order.
 pub fn parse_script(sql: &str) -> Result<Vec<Result<Statement, SqlError>>, SqlError> {
-    let tokens = tokenize(sql)?;
     let mut out = Vec::new();
-    for chunk in tokens.split(|t| t.is_symbol(";")) {
-        if chunk.is_empty() {
+    for text in crate::params::split_statements(sql) {
+        if let Some(q) = parse_query(&text) {
+            out.push(q);
             continue;
         }
-        out.push(Parser::new(chunk).statement());
+        let tokens = tokenize(&text)?;
+        if tokens.is_empty() {
+            continue;
+        }
+        out.push(Parser::new(&tokens).statement());
     }
     Ok(out)
+}
+
+/// `OPERATOR(pg_catalog.op)` → `op` (outside quoted text).
+fn operator_syntax(text: &str) -> String {
+    const PREFIX: &str = "operator(pg_catalog.";
+    if !text.to_ascii_lowercase().contains(PREFIX) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut in_quote = false;
+    while !rest.is_empty() {
+        if !in_quote
+            && rest.len() >= PREFIX.len()
+            && rest.is_char_boundary(PREFIX.len())
+            && rest[..PREFIX.len()].eq_ignore_ascii_case(PREFIX)
+            && let Some(close) = rest.find(')')
+        {
+            out.push(' ');
+            out.push_str(&rest[PREFIX.len()..close]);
+            out.push(' ');
+            rest = &rest[close + 1..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        if c == '\'' {
+            in_quote = !in_quote;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Queries (SELECT / WITH / VALUES / parenthesised) go to `sqlparser` with its Redshift dialect;
+/// everything else (DDL/DCL) to the hand-written grammar. `None`: not a query.
+fn parse_query(text: &str) -> Option<Result<Statement, SqlError>> {
+    let head: String = text
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let starts_paren = text.trim_start().starts_with('(');
+    if !(starts_paren || head == "select" || head == "with" || head == "values") {
+        return None;
+    }
+    // psql spells operators `OPERATOR(pg_catalog.~)`; sqlparser knows only the bare operator.
+    let text = operator_syntax(text);
+    let dialect = sqlparser::dialect::RedshiftSqlDialect {};
+    let parsed = sqlparser::parser::Parser::new(&dialect)
+        .with_recursion_limit(64)
+        .try_with_sql(&text)
+        .and_then(|mut p| p.parse_statements());
+    Some(match parsed {
+        Ok(mut stmts) if stmts.len() == 1 => match stmts.pop() {
+            Some(sqlparser::ast::Statement::Query(q)) => Ok(Statement::Select(q)),
+            _ => Err(SqlError::unsupported("this statement form")),
+        },
+        Ok(_) => Err(SqlError::syntax_near(";")),
+        // What sqlparser rejects goes to the hand-written grammar, which reports PostgreSQL's
+        // error texts (42601 with the offending token, 54001 for runaway nesting).
+        Err(_) => return None,
+    })
 }
 
 pub struct Parser<'a> {

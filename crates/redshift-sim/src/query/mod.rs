@@ -5,18 +5,21 @@
 
 use std::cmp::Ordering;
 
-use super::{ExecContext, Outcome, Value, system};
+pub mod engine;
+pub mod system;
+
 use crate::catalog::{
     Column, PG_CATALOG_OID, PUBLIC_OID, RelationKind, SchemaKind, SchemaPrivilege, Warehouse,
 };
 use crate::error::SqlError;
+use crate::exec::{ExecContext, Outcome, Value};
 use crate::protocol::{FieldDescription, WireType};
 use crate::sql::ast::{CmpOp, Expr, FromItem, ObjectName, Query, Select, SelectItem};
 use crate::sql::lexer::tokenize;
 use crate::sql::parser::Parser;
 
 /// Leader-node-only functions (redshift.md §1.5, `c_SQL_functions_leader_node_only.md`).
-const LEADER_ONLY: [&str; 5] = [
+pub(crate) const LEADER_ONLY: [&str; 5] = [
     "has_schema_privilege",
     "has_table_privilege",
     "has_database_privilege",
@@ -60,9 +63,15 @@ fn wire_type_of(type_name: &str) -> WireType {
 
 fn type_name_of(t: WireType) -> &'static str {
     match t {
-        WireType::Int4 => "integer",
+        WireType::Int2 => "smallint",
+        WireType::Int4 | WireType::Oid => "integer",
+        WireType::Int8 => "bigint",
         WireType::Bool => "boolean",
-        WireType::Text => "character varying(256)",
+        WireType::Float8 => "double precision",
+        WireType::Numeric => "numeric",
+        WireType::Date => "date",
+        WireType::Timestamp => "timestamp without time zone",
+        _ => "character varying(256)",
     }
 }
 
@@ -447,6 +456,20 @@ impl Env<'_> {
     }
 }
 
+/// The scalar functions shared with the sqlparser-based engine (`engine`): session functions,
+/// `pg_get_userbyid`, `quote_ident`, `lower`/`upper`, and the privilege inquiry functions.
+pub(crate) fn call_builtin(
+    w: &Warehouse,
+    user: u32,
+    session_user: u32,
+    db: &str,
+    name: &str,
+    args: &[Value],
+) -> Result<Value, SqlError> {
+    let input = Input { kind: SourceKind::Nothing, qualifiers: Vec::new(), columns: Vec::new() };
+    Env { w, user, session_user, db, input: &input }.call(name, args)
+}
+
 /// Resolves the text argument of `has_table_privilege` (`schema.table`, quoted parts allowed;
 /// unqualified names searched in pg_catalog then public).
 fn lookup_relation_text<'w>(
@@ -485,7 +508,7 @@ pub fn quote_ident(s: &str) -> String {
 }
 
 /// LIKE with `%`, `_` and `\` as the escape character.
-fn like(s: &str, p: &str) -> bool {
+pub(crate) fn like(s: &str, p: &str) -> bool {
     let s: Vec<char> = s.chars().collect();
     let p: Vec<char> = p.chars().collect();
     // dp[j] = pattern[..i] matches s[..j]
@@ -641,7 +664,7 @@ fn plan(
     }
     let first = &projections[0];
     let mut fields: Vec<FieldDescription> =
-        first.iter().map(|(n, t, _)| FieldDescription { name: n.clone(), ty: *t }).collect();
+        first.iter().map(|(n, t, _)| FieldDescription::new(n.clone(), *t)).collect();
     for p in &projections[1..] {
         if p.len() != fields.len() {
             return Err(SqlError::new(
@@ -656,19 +679,6 @@ fn plan(
         }
     }
     Ok(Planned { fields, inputs, projections })
-}
-
-/// Column descriptions of a query without running it (extended-protocol Describe).
-pub fn describe(
-    q: &Query,
-    w: &Warehouse,
-    user: u32,
-    db: &str,
-) -> Result<Vec<FieldDescription>, SqlError> {
-    if let Some(f) = sleep_field(q) {
-        return Ok(vec![f]);
-    }
-    Ok(plan(q, w, user, user, db)?.fields)
 }
 
 /// Columns of a view defined by `q` (types kept from base columns where they are plain references).
@@ -694,10 +704,10 @@ fn sleep_field(q: &Query) -> Option<FieldDescription> {
     match q.branches.as_slice() {
         [b] if b.from.is_none() => match b.items.as_slice() {
             [SelectItem::Expr { expr: Expr::Call { name, .. }, alias }] if name == "pg_sleep" => {
-                Some(FieldDescription {
-                    name: alias.clone().unwrap_or_else(|| "pg_sleep".into()),
-                    ty: WireType::Text,
-                })
+                Some(FieldDescription::new(
+                    alias.clone().unwrap_or_else(|| "pg_sleep".into()),
+                    WireType::Text,
+                ))
             }
             _ => None,
         },

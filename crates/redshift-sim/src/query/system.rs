@@ -8,9 +8,9 @@ use crate::catalog::{
     Column, DatabaseKind, Grantee, PG_CATALOG_OID, RDSDB, RelationKind, SchemaKind,
     SchemaPrivilege, Warehouse,
 };
-use crate::protocol::WireType::{self, Bool, Int4, Text};
+use crate::protocol::WireType::{self, Bool, Char, Float8, Int2, Int4, Name, Oid, Text};
 
-use super::Value;
+use crate::exec::Value;
 
 type Cols = &'static [(&'static str, WireType)];
 
@@ -50,6 +50,31 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
             ("relkind", Text),
             ("relowner", Int4),
             ("relacl", Text),
+            ("reltype", Oid),
+            ("relam", Oid),
+            ("relfilenode", Oid),
+            ("reltuples", Float8),
+            ("relpages", Int4),
+            ("relhasindex", Bool),
+            ("relisshared", Bool),
+            ("relnatts", Int2),
+            ("relchecks", Int2),
+            ("reltriggers", Int2),
+            ("relhasrules", Bool),
+            ("relhaspkey", Bool),
+            ("relhasoids", Bool),
+            ("relhassubclass", Bool),
+            ("reldiststyle", Int2),
+            ("reltoastrelid", Oid),
+            ("relhastriggers", Bool),
+            ("reltablespace", Oid),
+            ("reloftype", Oid),
+            ("relpersistence", Char),
+            ("relrowsecurity", Bool),
+            ("relforcerowsecurity", Bool),
+            ("relreplident", Char),
+            ("relispartition", Bool),
+            ("reloptions", Text),
         ],
     ),
     rel(
@@ -62,6 +87,126 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
             ("atttypid", Int4),
             ("attnum", Int4),
             ("attisdropped", Bool),
+            ("attlen", Int2),
+            ("atttypmod", Int4),
+            ("attnotnull", Bool),
+            ("atthasdef", Bool),
+            ("attstattarget", Int4),
+            ("attndims", Int4),
+            ("attisdistkey", Bool),
+            ("attsortkeyord", Int4),
+            ("attencodingtype", Int2),
+            ("attcollation", Oid),
+        ],
+    ),
+    rel("pg_collation", true, true, &[("oid", Oid), ("collname", Name), ("collnamespace", Oid)]),
+    // Redshift has no indexes, triggers, inheritance or rules on user tables: empty catalogs.
+    rel(
+        "pg_index",
+        true,
+        true,
+        &[("indexrelid", Oid), ("indrelid", Oid), ("indisunique", Bool), ("indisprimary", Bool)],
+    ),
+    rel(
+        "pg_constraint",
+        true,
+        true,
+        &[
+            ("oid", Oid),
+            ("conname", Name),
+            ("connamespace", Oid),
+            ("contype", Char),
+            ("conrelid", Oid),
+            ("confrelid", Oid),
+            ("conkey", Text),
+        ],
+    ),
+    rel("pg_trigger", true, true, &[("oid", Oid), ("tgrelid", Oid), ("tgname", Name)]),
+    rel("pg_inherits", true, true, &[("inhrelid", Oid), ("inhparent", Oid), ("inhseqno", Int4)]),
+    rel("pg_rewrite", true, true, &[("oid", Oid), ("rulename", Name), ("ev_class", Oid)]),
+    rel(
+        "pg_type",
+        true,
+        true,
+        &[
+            ("oid", Oid),
+            ("typname", Name),
+            ("typnamespace", Oid),
+            ("typowner", Int4),
+            ("typlen", Int2),
+            ("typbyval", Bool),
+            ("typtype", Char),
+            ("typisdefined", Bool),
+            ("typdelim", Char),
+            ("typrelid", Oid),
+            ("typelem", Oid),
+            ("typnotnull", Bool),
+            ("typbasetype", Oid),
+            ("typtypmod", Int4),
+            ("typndims", Int4),
+            ("typdefault", Text),
+            ("typcollation", Oid),
+        ],
+    ),
+    rel(
+        "pg_attrdef",
+        true,
+        true,
+        &[("oid", Oid), ("adrelid", Oid), ("adnum", Int2), ("adbin", Text), ("adsrc", Text)],
+    ),
+    rel(
+        "pg_description",
+        true,
+        true,
+        &[("objoid", Oid), ("classoid", Oid), ("objsubid", Int4), ("description", Text)],
+    ),
+    rel(
+        "pg_proc",
+        true,
+        true,
+        &[
+            ("oid", Oid),
+            ("proname", Name),
+            ("pronamespace", Oid),
+            ("proowner", Int4),
+            ("prolang", Oid),
+            ("proisagg", Bool),
+            ("proretset", Bool),
+            ("provolatile", Char),
+            ("pronargs", Int2),
+            ("prorettype", Oid),
+            ("prosrc", Text),
+        ],
+    ),
+    rel(
+        "svv_tables",
+        true,
+        true,
+        &[
+            ("table_catalog", Text),
+            ("table_schema", Text),
+            ("table_name", Text),
+            ("table_type", Text),
+            ("remarks", Text),
+        ],
+    ),
+    rel(
+        "svv_columns",
+        true,
+        true,
+        &[
+            ("table_catalog", Text),
+            ("table_schema", Text),
+            ("table_name", Text),
+            ("column_name", Text),
+            ("ordinal_position", Int4),
+            ("column_default", Text),
+            ("is_nullable", Text),
+            ("data_type", Text),
+            ("character_maximum_length", Int4),
+            ("numeric_precision", Int4),
+            ("numeric_scale", Int4),
+            ("remarks", Text),
         ],
     ),
     rel(
@@ -209,10 +354,6 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
     rel("pg_table_def", true, false, &[]),
     rel("pg_class_info", true, false, &[]),
     rel("pg_attribute_info", true, false, &[]),
-    rel("pg_type", true, false, &[]),
-    rel("pg_description", true, false, &[]),
-    rel("svv_tables", true, false, &[]),
-    rel("svv_columns", true, false, &[]),
     rel("svv_all_tables", true, false, &[]),
     rel("svv_all_columns", true, false, &[]),
     rel("svv_redshift_tables", true, false, &[]),
@@ -253,9 +394,18 @@ pub fn is_compute_view(name: &str) -> bool {
 
 fn type_name(t: WireType) -> &'static str {
     match t {
-        Bool => "boolean",
-        Int4 => "integer",
-        Text => "name",
+        WireType::Bool => "boolean",
+        WireType::Int2 => "smallint",
+        WireType::Int4 => "integer",
+        WireType::Int8 => "bigint",
+        WireType::Oid => "oid",
+        WireType::Float8 => "double precision",
+        WireType::Numeric => "numeric",
+        WireType::Text | WireType::Name => "name",
+        WireType::Varchar => "character varying",
+        WireType::Char => "\"char\"",
+        WireType::Date => "date",
+        WireType::Timestamp => "timestamp without time zone",
     }
 }
 
@@ -283,13 +433,95 @@ pub fn relkind(kind: RelationKind, name: &str) -> &'static str {
     }
 }
 
+/// Built-in types: (oid, typname, typlen, format_type name).
+pub const TYPES: [(i64, &str, i64, &str); 16] = [
+    (16, "bool", 1, "boolean"),
+    (18, "char", 1, "\"char\""),
+    (19, "name", 64, "name"),
+    (20, "int8", 8, "bigint"),
+    (21, "int2", 2, "smallint"),
+    (23, "int4", 4, "integer"),
+    (25, "text", -1, "text"),
+    (26, "oid", 4, "oid"),
+    (700, "float4", 4, "real"),
+    (701, "float8", 8, "double precision"),
+    (1042, "bpchar", -1, "character"),
+    (1043, "varchar", -1, "character varying"),
+    (1082, "date", 4, "date"),
+    (1114, "timestamp", 8, "timestamp without time zone"),
+    (1184, "timestamptz", 8, "timestamp with time zone"),
+    (1700, "numeric", -1, "numeric"),
+];
+
+/// `format_type(oid, typmod)`: the SQL name of a type with its modifier.
+pub fn format_type(oid: i64, typmod: Option<i64>) -> Option<String> {
+    let (_, _, _, name) = TYPES.iter().find(|t| t.0 == oid)?;
+    let m = typmod.filter(|m| *m >= 4).map(|m| m - 4);
+    Some(match (oid, m) {
+        (1042 | 1043, Some(len)) => format!("{name}({len})"),
+        (1700, Some(m)) => format!("{name}({},{})", m >> 16, m & 0xffff),
+        _ => name.to_string(),
+    })
+}
+
+/// `pg_attribute.atttypmod` of a `format_type` name: length + 4 for character types,
+/// `(precision << 16 | scale) + 4` for numeric, else -1.
+pub fn typmod_of(type_name: &str) -> i64 {
+    let Some((_, args)) = type_name.split_once('(') else {
+        return -1;
+    };
+    let nums: Vec<i64> =
+        args.trim_end_matches(')').split(',').filter_map(|n| n.trim().parse().ok()).collect();
+    match (type_oid(type_name), nums.as_slice()) {
+        (1042 | 1043, [len]) => len + 4,
+        (1700, [p]) => (p << 16) + 4,
+        (1700, [p, s]) => ((p << 16) | s) + 4,
+        _ => -1,
+    }
+}
+
+/// `typlen` of a type OID.
+pub fn type_len(oid: i64) -> i64 {
+    TYPES.iter().find(|t| t.0 == oid).map(|t| t.2).unwrap_or(-1)
+}
+
+/// Functions the engine implements, listed in `pg_proc` (name, result type oid, is aggregate).
+pub const FUNCTIONS: [(&str, i64, bool); 24] = [
+    ("count", 20, true),
+    ("sum", 1700, true),
+    ("avg", 1700, true),
+    ("min", 25, true),
+    ("max", 25, true),
+    ("current_database", 19, false),
+    ("current_schema", 19, false),
+    ("current_schemas", 25, false),
+    ("current_setting", 25, false),
+    ("current_user", 19, false),
+    ("format_type", 25, false),
+    ("has_database_privilege", 16, false),
+    ("has_schema_privilege", 16, false),
+    ("has_table_privilege", 16, false),
+    ("obj_description", 25, false),
+    ("col_description", 25, false),
+    ("pg_backend_pid", 23, false),
+    ("pg_get_expr", 25, false),
+    ("pg_get_userbyid", 19, false),
+    ("pg_get_viewdef", 25, false),
+    ("quote_ident", 25, false),
+    ("version", 25, false),
+    ("lower", 25, false),
+    ("upper", 25, false),
+];
+
 /// PostgreSQL 8.0 type OID for a `format_type` name.
-fn type_oid(type_name: &str) -> i64 {
+pub fn type_oid(type_name: &str) -> i64 {
     let base = type_name.split('(').next().unwrap_or("").trim();
     match base {
         "boolean" => 16,
         "name" => 19,
         "bigint" => 20,
+        "oid" => 26,
+        "\"char\"" => 18,
         "smallint" => 21,
         "integer" => 23,
         "text" => 25,
@@ -366,6 +598,31 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                     Value::text(relkind(r.kind, &r.name)),
                     int(r.owner),
                     acl_text(w, r.owner, &entries),
+                    Value::Int(0),
+                    Value::Int(0),
+                    int(r.oid),
+                    Value::Float(f64::from(r.sample_rows)),
+                    Value::Int(i64::from(r.sample_rows.div_ceil(100))),
+                    Value::Bool(false),
+                    Value::Bool(false),
+                    Value::Int(r.columns.len() as i64),
+                    Value::Int(0),
+                    Value::Int(0),
+                    Value::Bool(false),
+                    Value::Bool(false),
+                    Value::Bool(false),
+                    Value::Bool(false),
+                    Value::Int(if relkind(r.kind, &r.name) == "r" { 0 } else { 1 }),
+                    Value::Int(0),
+                    Value::Bool(false),
+                    Value::Int(0),
+                    Value::Int(0),
+                    Value::text("p"),
+                    Value::Bool(false),
+                    Value::Bool(false),
+                    Value::text("d"),
+                    Value::Bool(false),
+                    Value::Null,
                 ]
             })
             .collect(),
@@ -376,12 +633,23 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .filter(|r| r.kind != RelationKind::LateBindingView)
             .flat_map(|r| {
                 r.columns.iter().enumerate().map(move |(i, c)| {
+                    let oid = type_oid(&c.type_name);
                     vec![
                         int(r.oid),
                         Value::text(&c.name),
-                        Value::Int(type_oid(&c.type_name)),
+                        Value::Int(oid),
                         Value::Int(i as i64 + 1),
                         Value::Bool(false),
+                        Value::Int(type_len(oid)),
+                        Value::Int(typmod_of(&c.type_name)),
+                        Value::Bool(i == 0 && r.kind == RelationKind::Table),
+                        Value::Bool(c.default.is_some()),
+                        Value::Int(-1),
+                        Value::Int(0),
+                        Value::Bool(false),
+                        Value::Int(0),
+                        Value::Int(0),
+                        Value::Int(0),
                     ]
                 })
             })
@@ -404,6 +672,110 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                 })
                 .collect()
         }
+        "pg_type" => TYPES
+            .iter()
+            .map(|(oid, name, len, _)| {
+                vec![
+                    Value::Int(*oid),
+                    Value::text(*name),
+                    int(PG_CATALOG_OID),
+                    int(RDSDB),
+                    Value::Int(*len),
+                    Value::Bool(*len > 0 && *len <= 8),
+                    Value::text("b"),
+                    Value::Bool(true),
+                    Value::text(","),
+                    Value::Int(0),
+                    Value::Int(0),
+                    Value::Bool(false),
+                    Value::Int(0),
+                    Value::Int(-1),
+                    Value::Int(0),
+                    Value::Null,
+                    Value::Int(0),
+                ]
+            })
+            .collect(),
+        "pg_collation" => vec![vec![Value::Int(100), Value::text("default"), int(PG_CATALOG_OID)]],
+        "pg_attrdef" => w
+            .relations()
+            .iter()
+            .flat_map(|r| {
+                r.columns.iter().enumerate().filter_map(move |(i, c)| {
+                    let d = c.default.as_ref()?;
+                    Some(vec![
+                        Value::Int(i64::from(r.oid) * 1000 + i as i64),
+                        int(r.oid),
+                        Value::Int(i as i64 + 1),
+                        Value::text(d),
+                        Value::text(d),
+                    ])
+                })
+            })
+            .collect(),
+        "pg_description" => {
+            let class_oid = w.relation(PG_CATALOG_OID, "pg_class").map_or(1259, |r| r.oid);
+            let mut out = Vec::new();
+            for r in w.relations() {
+                if let Some(c) = &r.comment {
+                    out.push(vec![int(r.oid), int(class_oid), Value::Int(0), Value::text(c)]);
+                }
+                for (i, col) in r.columns.iter().enumerate() {
+                    if let Some(c) = &col.comment {
+                        out.push(vec![
+                            int(r.oid),
+                            int(class_oid),
+                            Value::Int(i as i64 + 1),
+                            Value::text(c),
+                        ]);
+                    }
+                }
+            }
+            out
+        }
+        "pg_proc" => FUNCTIONS
+            .iter()
+            .enumerate()
+            .map(|(i, (name, ret, agg))| {
+                vec![
+                    Value::Int(5000 + i as i64),
+                    Value::text(*name),
+                    int(PG_CATALOG_OID),
+                    int(RDSDB),
+                    Value::Int(12),
+                    Value::Bool(*agg),
+                    Value::Bool(false),
+                    Value::text(if *agg { "i" } else { "s" }),
+                    Value::Int(i64::from(!name.starts_with("current_") && *name != "version")),
+                    Value::Int(*ret),
+                    Value::text(*name),
+                ]
+            })
+            .collect(),
+        "svv_tables" => visible_tables(w, user)
+            .map(|(s, r)| {
+                vec![
+                    Value::text(database),
+                    Value::text(&s.name),
+                    Value::text(&r.name),
+                    Value::text(if relkind(r.kind, &r.name) == "v" {
+                        "VIEW"
+                    } else {
+                        "BASE TABLE"
+                    }),
+                    Value::opt_text(r.comment.clone()),
+                ]
+            })
+            .collect(),
+        "svv_columns" => visible_tables(w, user)
+            .flat_map(|(s, r)| {
+                r.columns.iter().enumerate().map(move |(i, c)| {
+                    let mut row = info_column_row(database, &s.name, &r.name, i, c);
+                    row.push(Value::opt_text(c.comment.clone()));
+                    row
+                })
+            })
+            .collect(),
         "pg_user" => w
             .users()
             .iter()
@@ -597,6 +969,161 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// Relations the user may see in information_schema / SVV_TABLES: owned, readable, or superuser
+/// (PostgreSQL's "has some privilege" rule).
+pub fn visible_tables<'w>(
+    w: &'w Warehouse,
+    user: u32,
+) -> impl Iterator<Item = (&'w crate::catalog::Schema, &'w crate::catalog::Relation)> {
+    let su = w.is_superuser(user);
+    w.relations().iter().filter_map(move |r| {
+        let s = w.schema(r.schema)?;
+        (su || r.owner == user || w.table_select(user, r)).then_some((s, r))
+    })
+}
+
+/// information_schema.columns-shaped row (table_catalog … numeric_scale).
+fn info_column_row(database: &str, schema: &str, table: &str, i: usize, c: &Column) -> Vec<Value> {
+    let oid = type_oid(&c.type_name);
+    let typmod = typmod_of(&c.type_name);
+    let (len, precision, scale) = match oid {
+        1042 | 1043 => (Value::Int(typmod - 4), Value::Null, Value::Null),
+        1700 if typmod >= 4 => {
+            (Value::Null, Value::Int((typmod - 4) >> 16), Value::Int((typmod - 4) & 0xffff))
+        }
+        20 => (Value::Null, Value::Int(64), Value::Int(0)),
+        23 => (Value::Null, Value::Int(32), Value::Int(0)),
+        21 => (Value::Null, Value::Int(16), Value::Int(0)),
+        _ => (Value::Null, Value::Null, Value::Null),
+    };
+    let data_type = c.type_name.split('(').next().unwrap_or("").trim().to_string();
+    vec![
+        Value::text(database),
+        Value::text(schema),
+        Value::text(table),
+        Value::text(&c.name),
+        Value::Int(i as i64 + 1),
+        Value::opt_text(c.default.clone()),
+        Value::text("YES"),
+        Value::text(data_type),
+        len,
+        precision,
+        scale,
+    ]
+}
+
+/// Columns of the information_schema views the simulator implements.
+pub fn information_schema_columns(name: &str) -> Option<Vec<(String, WireType)>> {
+    let cols: &[(&str, WireType)] = match name {
+        "tables" => &[
+            ("table_catalog", Text),
+            ("table_schema", Text),
+            ("table_name", Text),
+            ("table_type", Text),
+        ],
+        "columns" => &[
+            ("table_catalog", Text),
+            ("table_schema", Text),
+            ("table_name", Text),
+            ("column_name", Text),
+            ("ordinal_position", Int4),
+            ("column_default", Text),
+            ("is_nullable", Text),
+            ("data_type", Text),
+            ("character_maximum_length", Int4),
+            ("numeric_precision", Int4),
+            ("numeric_scale", Int4),
+        ],
+        "schemata" => &[("catalog_name", Text), ("schema_name", Text), ("schema_owner", Text)],
+        _ => return None,
+    };
+    Some(cols.iter().map(|(n, t)| (n.to_string(), *t)).collect())
+}
+
+/// Rows of an information_schema view for `user`: only objects the user owns or has a privilege on.
+pub fn information_schema_rows(
+    name: &str,
+    w: &Warehouse,
+    user: u32,
+    database: &str,
+) -> Vec<Vec<Value>> {
+    match name {
+        "tables" => visible_tables(w, user)
+            .map(|(s, r)| {
+                let ty = if relkind(r.kind, &r.name) == "v" { "VIEW" } else { "BASE TABLE" };
+                vec![
+                    Value::text(database),
+                    Value::text(&s.name),
+                    Value::text(&r.name),
+                    Value::text(ty),
+                ]
+            })
+            .collect(),
+        "columns" => visible_tables(w, user)
+            .flat_map(|(s, r)| {
+                r.columns
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, c)| info_column_row(database, &s.name, &r.name, i, c))
+            })
+            .collect(),
+        "schemata" => {
+            let su = w.is_superuser(user);
+            w.schemas()
+                .iter()
+                .filter(|s| {
+                    su || s.owner == user
+                        || w.schema_privilege(user, s, SchemaPrivilege::Usage)
+                        || w.schema_privilege(user, s, SchemaPrivilege::Create)
+                })
+                .map(|s| {
+                    vec![
+                        Value::text(database),
+                        Value::text(&s.name),
+                        Value::text(w.user_name(s.owner)),
+                    ]
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Deterministic sample rows of a user table: `sample_rows` rows whose values follow from the
+/// column types and the row number (ids count up, amounts and timestamps vary, text is readable).
+pub fn sample_rows(r: &crate::catalog::Relation) -> Vec<Vec<Value>> {
+    (0..i64::from(r.sample_rows))
+        .map(|i| {
+            r.columns
+                .iter()
+                .enumerate()
+                .map(|(c, col)| {
+                    let oid = type_oid(&col.type_name);
+                    let seed = i * 31 + c as i64 * 17;
+                    match oid {
+                        20 | 21 | 23 if c == 0 => Value::Int(i + 1),
+                        20 | 21 | 23 => Value::Int(seed % 97 + 1),
+                        700 | 701 | 1700 => Value::Float(((seed * 7919) % 100_000) as f64 / 100.0),
+                        16 => Value::Bool(i % 3 != 0),
+                        1082 => Value::text(format!("2024-{:02}-{:02}", i % 12 + 1, i % 28 + 1)),
+                        1114 | 1184 => Value::text(format!(
+                            "2024-{:02}-{:02} {:02}:{:02}:00",
+                            i % 12 + 1,
+                            i % 28 + 1,
+                            i % 24,
+                            (i * 7) % 60
+                        )),
+                        _ if col.name.contains("email") => {
+                            Value::text(format!("user{}@example.com", i + 1))
+                        }
+                        _ => Value::text(format!("{} {}", col.name, i + 1)),
+                    }
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// `pg_get_late_binding_view_cols()`: (view_schema, view_name, col_name, col_type, col_num) of every
