@@ -131,6 +131,16 @@ fn verify_report(plan: &SetupPlan) -> sql::VerifyReport {
                 })
                 .collect(),
             QueryId::SvvTableInfo => vec![row(&["t"])],
+            // Every planned creator has its default privileges for the plan's group or role.
+            QueryId::DefaultPrivileges => plan
+                .schemas
+                .iter()
+                .filter(|s| s.kind == SchemaKind::Local)
+                .flat_map(|s| {
+                    let owners = if s.owners.is_empty() { vec!["admin".into()] } else { s.owners.clone() };
+                    owners.into_iter().map(|o| row(&[&o, &s.name, plan.access.name()]))
+                })
+                .collect(),
             _ => Vec::new(),
         };
         results.insert(q.id, Ok(rows));
