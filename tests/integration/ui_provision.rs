@@ -611,6 +611,7 @@ fn ui_verify_with_a_typed_plan() {
     type_into(&mut h, "User name", "admin");
     type_into(&mut h, "Group name", "admins_ro");
     type_into(&mut h, "Schemas", "sales, hr");
+    type_into(&mut h, "Future creators", "loader");
     press(&mut h, "Run verification");
     match fx.calls().last() {
         Some(Call::Verify { user, password, plan_user, schemas }) => {
@@ -625,6 +626,10 @@ fn ui_verify_with_a_typed_plan() {
         other => panic!("expected verify, got {other:?}"),
     }
     h.get_by_label_contains("All 2 schemas pass");
+    // The typed future creator is forecast per schema, next to the catalog tool's view.
+    h.get_by_label("sales by loader: yes");
+    h.get_by_label("hr by loader: yes");
+    h.get_by_label("sales: 0 tables, 0 columns");
 }
 
 #[test]
