@@ -387,11 +387,13 @@ fn bench_verify(scale: &Scale) {
     assert!(report.passed(), "{report:#?}");
     // Anchor: psql -f with the same statements (round 1 and the read probes), as the same user.
     let round1 = sql::verify::plan_queries(&p).expect("queries");
-    let probes: String = (0..schemas).map(|i| format!("SELECT 1 FROM \"v{i}\".\"t0\" LIMIT 0;\n")).collect();
+    let probes: String =
+        (0..schemas).map(|i| format!("SELECT 1 FROM \"v{i}\".\"t0\" LIMIT 0;\n")).collect();
     let text: String = round1.iter().map(|q| format!("{};\n", q.sql)).collect::<String>() + &probes;
     let file = tempfile::NamedTempFile::new().expect("tmp");
     std::fs::write(file.path(), text).expect("write");
-    let cat_conninfo = conninfo(&db).replace(&format!("user={}", pg::SUPERUSER), &format!("user={user}"));
+    let cat_conninfo =
+        conninfo(&db).replace(&format!("user={}", pg::SUPERUSER), &format!("user={user}"));
     let t = Instant::now();
     let o = psql(&cat_conninfo, &["-o", "/dev/null", "-f"])
         .arg(file.path())

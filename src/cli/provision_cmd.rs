@@ -341,10 +341,9 @@ fn verify_text(report: &sql::VerifyReport) -> String {
     for v in &report.schemas {
         let verdict = match &v.verdict {
             sql::Verdict::Pass => "✓ pass".to_string(),
-            sql::Verdict::Fail(gaps) => format!(
-                "✗ {}",
-                gaps.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("; ")
-            ),
+            sql::Verdict::Fail(gaps) => {
+                format!("✗ {}", gaps.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("; "))
+            }
         };
         let seen = match v.catalog_view {
             Some(c) => format!("{}/{}", c.tables, c.columns),

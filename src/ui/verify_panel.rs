@@ -292,13 +292,18 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
             ui.label(s.tables_total.to_string());
             let unreadable = ui.label(s.tables_unreadable.len().to_string());
             if !s.unreadable.is_empty() {
-                let list: Vec<String> =
-                    s.unreadable.iter().map(|u| format!("{} (owner {})", u.name, u.owner)).collect();
+                let list: Vec<String> = s
+                    .unreadable
+                    .iter()
+                    .map(|u| format!("{} (owner {})", u.name, u.owner))
+                    .collect();
                 unreadable.on_hover_text(list.join(", "));
             }
             ui.label(s.late_binding_cols.to_string());
             match s.catalog_view {
-                Some(c) => ui.label(format!("{}: {} tables, {} columns", s.name, c.tables, c.columns)),
+                Some(c) => {
+                    ui.label(format!("{}: {} tables, {} columns", s.name, c.tables, c.columns))
+                }
                 None => ui.label(format!("{}: query failed", s.name)),
             };
             ui.vertical(|ui| {
@@ -334,7 +339,9 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
     if let Some(e) = &report.catalog_view_error {
         ui.colored_label(
             ui.visuals().error_fg_color,
-            format!("The catalog tool's definitions query fails as this user (its sync would too): {e}"),
+            format!(
+                "The catalog tool's definitions query fails as this user (its sync would too): {e}"
+            ),
         );
     }
     for d in &report.datashares {
@@ -369,11 +376,16 @@ fn forecast_ui(ui: &mut Ui, report: &VerifyReport) {
                 ui.label(RichText::new(&s.name).monospace());
                 let sources: Vec<&str> = f.sources.iter().map(|x| x.label()).collect();
                 ui.label(&f.creator).on_hover_text(sources.join(", "));
-                let answer = format!("{} by {}: {}", s.name, f.creator, match f.outcome {
-                    Outcome::Yes => "yes",
-                    Outcome::No => "no",
-                    Outcome::Unknown => "unknown",
-                });
+                let answer = format!(
+                    "{} by {}: {}",
+                    s.name,
+                    f.creator,
+                    match f.outcome {
+                        Outcome::Yes => "yes",
+                        Outcome::No => "no",
+                        Outcome::Unknown => "unknown",
+                    }
+                );
                 match f.outcome {
                     Outcome::Yes => ui.colored_label(ok_colour(ui), answer),
                     Outcome::No => ui.colored_label(ui.visuals().error_fg_color, answer),

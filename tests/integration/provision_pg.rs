@@ -322,11 +322,7 @@ fn vendor_original_script_fails_as_documented_and_cleanup_removes_leftovers() {
     assert_eq!(s.sql_in(&db, "SELECT count(*) FROM pg_default_acl").unwrap(), "0");
 }
 
-fn verify_as(
-    plan: &SetupPlan,
-    user: &str,
-    db: &str,
-) -> sql::VerifyReport {
+fn verify_as(plan: &SetupPlan, user: &str, db: &str) -> sql::VerifyReport {
     let cat = profile(user, db);
     let pw = Password::new(plan.password.clone());
     support::rt()
@@ -484,7 +480,9 @@ fn verify_fix_covers_an_unplanned_owner_in_schemas_needing_quotes() {
 
     s.sql_in(
         &db,
-        &format!("SET ROLE {outsider}; CREATE TABLE \"Sales EU\".\"Q3 \"\"Top\"\" Deals\" (id int);"),
+        &format!(
+            "SET ROLE {outsider}; CREATE TABLE \"Sales EU\".\"Q3 \"\"Top\"\" Deals\" (id int);"
+        ),
     )
     .unwrap();
     let report = verify_as(&plan, &user, &db);
@@ -509,12 +507,17 @@ fn verify_fix_covers_an_unplanned_owner_in_schemas_needing_quotes() {
     assert!(report.passed(), "{report:#?}");
     let f = report.schemas[0].forecast.iter().find(|f| f.creator == outsider).unwrap();
     assert_eq!(f.outcome, sql::forecast::Outcome::Yes, "{f:?}");
-    s.sql_in(&db, &format!("SET ROLE {outsider}; CREATE TABLE \"Sales EU\".\"after fix\" (id int);"))
-        .unwrap();
+    s.sql_in(
+        &db,
+        &format!("SET ROLE {outsider}; CREATE TABLE \"Sales EU\".\"after fix\" (id int);"),
+    )
+    .unwrap();
     assert_eq!(
         s.sql_in(
             &db,
-            &format!("SELECT has_table_privilege('{user}', '\"Sales EU\".\"after fix\"', 'SELECT')")
+            &format!(
+                "SELECT has_table_privilege('{user}', '\"Sales EU\".\"after fix\"', 'SELECT')"
+            )
         )
         .unwrap(),
         "t"

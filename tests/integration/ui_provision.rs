@@ -137,7 +137,8 @@ fn verify_report(plan: &SetupPlan) -> sql::VerifyReport {
                 .iter()
                 .filter(|s| s.kind == SchemaKind::Local)
                 .flat_map(|s| {
-                    let owners = if s.owners.is_empty() { vec!["admin".into()] } else { s.owners.clone() };
+                    let owners =
+                        if s.owners.is_empty() { vec!["admin".into()] } else { s.owners.clone() };
                     owners.into_iter().map(|o| row(&[&o, &s.name, plan.access.name()]))
                 })
                 .collect(),

@@ -291,12 +291,7 @@ mod tests {
         Reader { user: "catalog", grantees: GRANTEES }
     }
 
-    fn one(
-        schema: &str,
-        usage: bool,
-        creator: &str,
-        evidence: &Evidence,
-    ) -> (Outcome, String) {
+    fn one(schema: &str, usage: bool, creator: &str, evidence: &Evidence) -> (Outcome, String) {
         let c = creators([(creator, CreatorSource::TableOwner)], &[]);
         let f = forecast_schema(schema, usage, &c, &reader(), evidence);
         (f[0].outcome, f[0].why.clone())

@@ -333,10 +333,11 @@ fn sql_catalog_queries_stay_in_the_simulator_subset() {
     all.extend(discovery::queries(Dialect::Postgres));
     all.extend(verify::plan_queries(&redshift_group_plan()).unwrap_or_else(|e| panic!("{e:?}")));
     let mut results = QueryResults::new();
-    results.insert(QueryId::RelationPrivileges, Err("42501: permission denied for schema hr".into()));
+    results
+        .insert(QueryId::RelationPrivileges, Err("42501: permission denied for schema hr".into()));
     results.insert(QueryId::SchemaUsage, rows(&[&["Sales Data", "t"], &["we\"ird", "f"]]));
-    let retry = verify::retry_queries(&redshift_group_plan(), &results)
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let retry =
+        verify::retry_queries(&redshift_group_plan(), &results).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(retry.len(), 1);
     all.extend(retry);
     all.retain(|q| q.id != QueryId::InspectorCounts);
@@ -507,7 +508,8 @@ fn sql_verify_isolates_a_schema_without_usage() {
     }
     rels.push(["d".into(), "late".into(), "intern".into(), "table".into(), "t".into()]);
     rels.push(["hr".into(), "people".into(), "hr_owner".into(), "table".into(), "t".into()]);
-    let rel_rows: Vec<Vec<&str>> = rels.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let rel_rows: Vec<Vec<&str>> =
+        rels.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
     let rel_refs: Vec<&[&str]> = rel_rows.iter().map(Vec::as_slice).collect();
     results.insert(QueryId::RelationPrivileges, rows(&rel_refs));
     let mut acl: Vec<[&str; 3]> =
@@ -517,7 +519,12 @@ fn sql_verify_isolates_a_schema_without_usage() {
     results.insert(QueryId::DefaultPrivileges, rows(&acl_refs));
     results.insert(
         QueryId::InspectorCounts,
-        rows(&[&["a", "3", "6", "0"], &["b", "3", "6", "0"], &["c", "3", "6", "0"], &["d", "4", "8", "0"]]),
+        rows(&[
+            &["a", "3", "6", "0"],
+            &["b", "3", "6", "0"],
+            &["c", "3", "6", "0"],
+            &["d", "4", "8", "0"],
+        ]),
     );
     assert!(verify::retry_queries(&plan, &results).unwrap_or_else(|e| panic!("{e:?}")).is_empty());
     let probes = verify::probe_queries(&plan, &results).unwrap_or_else(|e| panic!("{e:?}"));

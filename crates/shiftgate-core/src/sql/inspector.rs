@@ -164,13 +164,19 @@ mod tests {
     fn redshift_flavor_reads_adsrc_and_postgres_12_stand_in_reads_pg_get_expr() {
         let rs = definitions_sql(InspectorFlavor::Redshift { adsrc: true });
         assert!(rs.contains("COALESCE(d.adsrc, '')"), "{rs}");
-        assert!(rs.contains("'pg_internal'") && rs.ends_with("ORDER BY ns.nspname, c.relname, a.attnum"));
+        assert!(
+            rs.contains("'pg_internal'")
+                && rs.ends_with("ORDER BY ns.nspname, c.relname, a.attnum")
+        );
         let pg12 = definitions_sql(InspectorFlavor::Redshift { adsrc: false });
         assert!(pg12.contains("pg_get_expr(d.adbin, d.adrelid)") && !pg12.contains("adsrc"));
         let pg = definitions_sql(InspectorFlavor::Postgres);
         assert!(pg.starts_with("WITH primary_key AS (") && pg.contains("::regnamespace::oid"));
         assert!(pg.contains("'pg_toast'"));
-        assert_eq!(InspectorFlavor::for_dialect(Dialect::Redshift), InspectorFlavor::Redshift { adsrc: true });
+        assert_eq!(
+            InspectorFlavor::for_dialect(Dialect::Redshift),
+            InspectorFlavor::Redshift { adsrc: true }
+        );
     }
 
     #[test]

@@ -194,7 +194,9 @@ fn relations_by_name(checked: &[&str], unasked: &[&str]) -> Result<Option<String
     let mut branches = Vec::new();
     for (schemas, ask) in [(checked, true), (unasked, false)] {
         let Some(pred) = in_list("schemaname", schemas, "schema name")? else { continue };
-        for (rel, owner, kind) in [("tablename", "tableowner", "table"), ("viewname", "viewowner", "view")] {
+        for (rel, owner, kind) in
+            [("tablename", "tableowner", "table"), ("viewname", "viewowner", "view")]
+        {
             let can = if ask {
                 format!(
                     "has_table_privilege(current_user, quote_ident(schemaname) || '.' || quote_ident({rel}), 'SELECT')"
@@ -303,7 +305,10 @@ pub fn retry_queries(
         .into_iter()
         .partition(|s| usage.iter().any(|u| u.name == *s && u.usage));
     let sql = relations_by_name(&with, &without).map_err(text_err)?;
-    Ok(sql.map(|sql| CatalogQuery { id: QueryId::RelationPrivilegesByUsage, sql }).into_iter().collect())
+    Ok(sql
+        .map(|sql| CatalogQuery { id: QueryId::RelationPrivilegesByUsage, sql })
+        .into_iter()
+        .collect())
 }
 
 /// One row of the relation-privilege query.
@@ -489,8 +494,7 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
     };
     let grantees = [plan.access.name(), plan.user.as_str()];
     let reader = Reader { user: &plan.user, grantees: &grantees };
-    let skip: Vec<&str> =
-        SYSTEM_OWNERS.iter().copied().chain([plan.user.as_str()]).collect();
+    let skip: Vec<&str> = SYSTEM_OWNERS.iter().copied().chain([plan.user.as_str()]).collect();
 
     let mut fix = Script::titled(format!(
         "Shiftgate fix: grants missing for catalog user {user} ({} {}); run as a superuser",
@@ -576,8 +580,13 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
                         .chain(schema.owners.iter().map(|o| (o.as_str(), CreatorSource::Named))),
                     &skip,
                 );
-                v.forecast =
-                    forecast::forecast_schema(&schema.name, has_usage, &creators, &reader, &evidence);
+                v.forecast = forecast::forecast_schema(
+                    &schema.name,
+                    has_usage,
+                    &creators,
+                    &reader,
+                    &evidence,
+                );
                 // Uncovered: owners of unreadable relations; owners and planned creators whose
                 // default privileges are known to be missing; with incomplete evidence, owners
                 // the plan does not name (their default privileges were never set up).
@@ -627,15 +636,22 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
                 }
                 for owner in &v.uncovered_owners {
                     let o = Ident::new(owner, "owner name")?;
-                    let why = v
-                        .forecast
-                        .iter()
-                        .find(|f| f.creator == *owner && f.outcome != Outcome::Yes)
-                        .map(|f| f.why.clone())
-                        .unwrap_or_else(|| "it owns tables the user can't read".to_owned());
-                    b.note(format!(
-                        "{o} creates tables here; so its next table stays readable, give it default privileges ({why})."
-                    ));
+                    let owns_unreadable = v.unreadable.iter().any(|u| u.owner == *owner);
+                    b.note(match covered(&schema.name, owner, &reader, &evidence) {
+                        Outcome::No => format!(
+                            "{o}: no default privilege gives {} SELECT on the tables it creates here; add one so its next table is readable.",
+                            target.name()
+                        ),
+                        Outcome::Yes => format!(
+                            "{o} owns tables the user can't read; its default privileges are stated again (no change if present)."
+                        ),
+                        Outcome::Unknown if owns_unreadable => format!(
+                            "{o} owns tables the user can't read: give it default privileges so its next table is readable."
+                        ),
+                        Outcome::Unknown => format!(
+                            "{o} creates tables here but is not in the plan: give it default privileges so its next table is readable."
+                        ),
+                    });
                     b.push(ddl::grant_default_select(Some(&o), Some(&s), &grantee));
                 }
                 if let Some(outcome) = results.get(&QueryId::Probe { schema: schema.name.clone() })
