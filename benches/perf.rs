@@ -386,7 +386,8 @@ fn bench_verify(scale: &Scale) {
     let took = t.elapsed();
     assert!(report.passed(), "{report:#?}");
     // Anchor: psql -f with the same statements (round 1 and the read probes), as the same user.
-    let round1 = sql::verify::plan_queries(&p).expect("queries");
+    let mut round1 = sql::verify::plan_queries(&p).expect("queries");
+    round1.extend(sql::verify::insight_queries(&p).expect("queries"));
     let probes: String =
         (0..schemas).map(|i| format!("SELECT 1 FROM \"v{i}\".\"t0\" LIMIT 0;\n")).collect();
     let text: String = round1.iter().map(|q| format!("{};\n", q.sql)).collect::<String>() + &probes;
@@ -540,10 +541,25 @@ fn main() {
         if quick { "quick smoke" } else { "full" },
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
-    bench_test_connection(&scale);
-    bench_tunnel(&scale);
-    bench_setup(&scale);
-    bench_verify(&scale);
-    bench_store(&scale);
-    bench_gui(&scale);
+    // BENCH_ONLY=verify (comma-separated) runs a subset.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
+    if run("connection") {
+        bench_test_connection(&scale);
+    }
+    if run("tunnel") {
+        bench_tunnel(&scale);
+    }
+    if run("setup") {
+        bench_setup(&scale);
+    }
+    if run("verify") {
+        bench_verify(&scale);
+    }
+    if run("store") {
+        bench_store(&scale);
+    }
+    if run("gui") {
+        bench_gui(&scale);
+    }
 }

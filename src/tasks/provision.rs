@@ -366,7 +366,8 @@ pub async fn verify(
         })
     };
     let mut results = QueryResults::new();
-    let round1 = sql::verify::plan_queries(plan).map_err(plan_err)?;
+    let mut round1 = sql::verify::plan_queries(plan).map_err(plan_err)?;
+    round1.extend(sql::verify::insight_queries(plan).map_err(plan_err)?);
     run_catalog_queries(&session, &round1, &mut results, cancel).await?;
     // Only when the relation check failed (Redshift: a schema without USAGE aborts it by name).
     let round2 = sql::verify::retry_queries(plan, &results).map_err(plan_err)?;

@@ -109,7 +109,9 @@ fn discovery() -> DiscoveryOutcome {
 fn verify_report(plan: &SetupPlan) -> sql::VerifyReport {
     let row = |cols: &[&str]| cols.iter().map(|c| Some(c.to_string())).collect::<Vec<_>>();
     let mut results = QueryResults::new();
-    for q in sql::verify::plan_queries(plan).expect("valid plan") {
+    let mut round1 = sql::verify::plan_queries(plan).expect("valid plan");
+    round1.extend(sql::verify::insight_queries(plan).expect("valid plan"));
+    for q in round1 {
         let rows = match &q.id {
             QueryId::SchemaUsage => plan
                 .schemas

@@ -247,8 +247,17 @@ fn golden_sql_catalog_queries() {
             verify::plan_queries(&plan).unwrap_or_else(|e| panic!("{e:?}")),
         ),
         (
+            "verify insights (Redshift plan a)",
+            verify::insight_queries(&plan).unwrap_or_else(|e| panic!("{e:?}")),
+        ),
+        (
             "verify (PostgreSQL plan)",
             verify::plan_queries(&postgres_plan(Access::Group { name: "catalog_ro".into() }))
+                .unwrap_or_else(|e| panic!("{e:?}")),
+        ),
+        (
+            "verify insights (PostgreSQL plan)",
+            verify::insight_queries(&postgres_plan(Access::Group { name: "catalog_ro".into() }))
                 .unwrap_or_else(|e| panic!("{e:?}")),
         ),
     ] {
@@ -326,9 +335,9 @@ fn sql_external_and_datashare_grants_run_outside_transactions_on_redshift() {
 
 #[test]
 fn sql_catalog_queries_stay_in_the_simulator_subset() {
-    // What runs on Redshift (and so on the simulator). PostgreSQL-only verify queries (the
-    // relation check by OID, pg_default_acl) and the catalog tool's own query (informational:
-    // its failure never fails verify) are outside the subset on purpose.
+    // What runs on Redshift (and so on the simulator). The PostgreSQL verify queries (relation
+    // check by OID) and `insight_queries` (default privileges, the catalog tool's own query:
+    // informational, their failure never fails verify) are outside the subset on purpose.
     let mut all = discovery::queries(Dialect::Redshift);
     all.extend(discovery::queries(Dialect::Postgres));
     all.extend(verify::plan_queries(&redshift_group_plan()).unwrap_or_else(|e| panic!("{e:?}")));
@@ -340,7 +349,9 @@ fn sql_catalog_queries_stay_in_the_simulator_subset() {
         verify::retry_queries(&redshift_group_plan(), &results).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(retry.len(), 1);
     all.extend(retry);
-    all.retain(|q| q.id != QueryId::InspectorCounts);
+    assert!(
+        all.iter().all(|q| q.id != QueryId::InspectorCounts && q.id != QueryId::DefaultPrivileges)
+    );
     for q in &all {
         let lower = q.sql.to_ascii_lowercase();
         assert!(lower.starts_with("select "), "{}", q.sql);

@@ -4,7 +4,7 @@
 //! ([`forecast`](super::forecast)); and what the catalog tool's own definitions query returns
 //! ([`inspector`](super::inspector)). Gaps become a fix script for the admin.
 //!
-//! Three rounds keep the runner dumb: run [`plan_queries`]; then [`retry_queries`] (empty unless
+//! Three rounds keep the runner dumb: run [`plan_queries`] and [`insight_queries`]; then [`retry_queries`] (empty unless
 //! the relation check failed: on Redshift a name in a schema without USAGE aborts it, so it is
 //! re-asked only where USAGE holds); then [`probe_queries`] (one `SELECT 1 FROM "s"."t" LIMIT 0`
 //! per schema with a readable relation, sent in one message). Store every outcome under its
@@ -281,7 +281,16 @@ fn build_plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, SqlTextErro
             });
         }
     }
-    if !local.is_empty() {
+    Ok(out)
+}
+
+/// Also round 1, reported apart from the checks (their failure never fails verify): the default
+/// privileges the forecast reads, and the catalog tool's own definitions query, counted. Kept out
+/// of [`plan_queries`] because they leave the simulator's query subset (joins, a derived table).
+pub fn insight_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
+    checked(plan)?;
+    let mut out = Vec::new();
+    if plan.schemas.iter().any(|s| s.kind == SchemaKind::Local) {
         out.push(forecast::default_privileges_query(plan.dialect));
     }
     out.push(inspector::counts_query(InspectorFlavor::for_dialect(plan.dialect)));

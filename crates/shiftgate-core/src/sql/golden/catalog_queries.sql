@@ -39,6 +39,8 @@ SELECT schemaname, tablename FROM svv_external_tables WHERE schemaname IN ('spec
 SELECT database_name FROM svv_redshift_databases WHERE database_name IN ('sales_share') ORDER BY database_name;
 -- svv_table_info check
 SELECT has_table_privilege(current_user, 'pg_catalog.svv_table_info', 'SELECT') AS can_select FROM pg_namespace WHERE nspname = 'pg_catalog';
+
+-- ==== verify insights (Redshift plan a)
 -- default privileges list
 SELECT owner_name, schema_name, grantee_name FROM svv_default_privileges WHERE object_type = 'RELATION' AND privilege_type = 'SELECT' ORDER BY owner_name, schema_name, grantee_name;
 -- catalog tool's definitions query
@@ -49,6 +51,8 @@ SELECT table_schema, count(DISTINCT table_name) AS tables, count(*) AS columns, 
 SELECT nspname, has_schema_privilege(current_user, nspname, 'USAGE') AS can_use, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('sales', 'Sales Data') ORDER BY nspname;
 -- table SELECT check
 SELECT n.nspname AS schemaname, c.relname, pg_get_userbyid(c.relowner) AS owner, CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END AS relkind, has_table_privilege(current_user, c.oid, 'SELECT') AS can_select FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('sales', 'Sales Data') AND c.relkind IN ('r', 'p', 'v', 'm', 'f');
+
+-- ==== verify insights (PostgreSQL plan)
 -- default privileges list
 SELECT pg_get_userbyid(d.defaclrole) AS owner_name, n.nspname AS schema_name, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END AS grantee_name FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace CROSS JOIN LATERAL aclexplode(d.defaclacl) a WHERE d.defaclobjtype = 'r' AND a.privilege_type = 'SELECT' ORDER BY 1, 2, 3;
 -- catalog tool's definitions query
