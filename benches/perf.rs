@@ -384,13 +384,44 @@ fn bench_verify(scale: &Scale) {
         ))
         .expect("verify");
     let took = t.elapsed();
-    assert!(report.passed());
-    let phase1 = sql::verify::plan_queries(&p).expect("queries").len();
+    assert!(report.passed(), "{report:#?}");
+    // Anchor: psql -f with the same statements (round 1 and the read probes), as the same user;
+    // the checks and the insights (default privileges, the catalog tool's query) timed apart.
+    let checks = sql::verify::plan_queries(&p).expect("queries");
+    let insights = sql::verify::insight_queries(&p).expect("queries");
+    let probes: String =
+        (0..schemas).map(|i| format!("SELECT 1 FROM \"v{i}\".\"t0\" LIMIT 0;\n")).collect();
+    let script =
+        |qs: &[sql::CatalogQuery]| qs.iter().map(|q| format!("{};\n", q.sql)).collect::<String>();
+    let cat_conninfo =
+        conninfo(&db).replace(&format!("user={}", pg::SUPERUSER), &format!("user={user}"));
+    let psql_f = |text: String| {
+        let file = tempfile::NamedTempFile::new().expect("tmp");
+        std::fs::write(file.path(), text).expect("write");
+        let t = Instant::now();
+        let o = psql(&cat_conninfo, &["-o", "/dev/null", "-f"])
+            .arg(file.path())
+            .env("PGPASSWORD", &p.password)
+            .output()
+            .expect("psql");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        t.elapsed()
+    };
+    let anchor_checks = psql_f(script(&checks) + &probes);
+    let anchor_insights = psql_f(script(&insights));
+    line(
+        &format!("verify {} tables in {schemas} schemas", schemas * per),
+        took,
+        "psql -f same queries",
+        anchor_checks + anchor_insights,
+    );
     println!(
-        "{:<52} {:>9.1} ms   round trips: {} catalog queries + 1 batched message of {schemas} read probes (not one per table)",
-        format!("verify {} tables in {schemas} schemas", schemas * per),
-        ms(took),
-        phase1
+        "{:<52} round trips: {} check queries + {} insight queries + 1 batched message of {schemas} read probes (not one per table); psql: checks + probes {:.1} ms, insights {:.1} ms (the catalog tool's own query dominates)",
+        "",
+        checks.len(),
+        insights.len(),
+        ms(anchor_checks),
+        ms(anchor_insights),
     );
 }
 
@@ -519,10 +550,25 @@ fn main() {
         if quick { "quick smoke" } else { "full" },
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
-    bench_test_connection(&scale);
-    bench_tunnel(&scale);
-    bench_setup(&scale);
-    bench_verify(&scale);
-    bench_store(&scale);
-    bench_gui(&scale);
+    // BENCH_ONLY=verify (comma-separated) runs a subset.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
+    if run("connection") {
+        bench_test_connection(&scale);
+    }
+    if run("tunnel") {
+        bench_tunnel(&scale);
+    }
+    if run("setup") {
+        bench_setup(&scale);
+    }
+    if run("verify") {
+        bench_verify(&scale);
+    }
+    if run("store") {
+        bench_store(&scale);
+    }
+    if run("gui") {
+        bench_gui(&scale);
+    }
 }

@@ -402,16 +402,28 @@ pub struct VerifyState {
     pub fix: Option<ReviewedScript>,
     pub fix_review: ReviewState,
     pub fix_run: Option<ScriptRunState>,
+    /// Users that will create tables later (comma-separated), added to every local schema's
+    /// creators so verify forecasts their next table and fixes their default privileges.
+    pub creators: String,
 }
 
 impl VerifyState {
     /// The plan to verify: the Setup tab's (when chosen and there is one) or the typed one, in the
-    /// dialect of the profile it logs in with.
+    /// dialect of the profile it logs in with, plus the future creators typed on the tab.
     pub fn plan(&self, setup_plan: Option<&SetupPlan>, engine: Engine) -> SetupPlan {
-        match (self.source, setup_plan) {
+        let mut plan = match (self.source, setup_plan) {
             (PlanSource::Setup, Some(plan)) => plan.clone(),
             _ => self.manual.to_plan(dialect_of(engine)),
+        };
+        let creators = split_list(&self.creators);
+        for g in plan.schemas.iter_mut().filter(|g| g.kind == SchemaKind::Local) {
+            for c in &creators {
+                if !g.owners.contains(c) {
+                    g.owners.push(c.clone());
+                }
+            }
         }
+        plan
     }
 
     pub fn finish(&mut self, result: Result<Box<VerifyReport>, TaskFailure>) {

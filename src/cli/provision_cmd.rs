@@ -323,32 +323,86 @@ pub fn verify(
     if args.json {
         println!("{}", serde_json::to_string_pretty(&verify_json(&report))?);
     } else {
-        println!(
-            "{:<28} {:<9} {:>7} {:>7} {:>6}  verdict",
-            "schema", "kind", "usage", "tables", "unread"
-        );
-        for v in &report.schemas {
-            let verdict = match &v.verdict {
-                sql::Verdict::Pass => "✓ pass".to_string(),
-                sql::Verdict::Fail(gaps) => format!(
-                    "✗ {}",
-                    gaps.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("; ")
-                ),
-            };
-            println!(
-                "{:<28} {:<9} {:>7} {:>7} {:>6}  {verdict}",
-                v.name,
-                format!("{:?}", v.kind).to_lowercase(),
-                if v.usage { "yes" } else { "NO" },
-                v.tables_total,
-                v.tables_unreadable.len()
-            );
-        }
-        if !report.passed() {
-            println!("\n-- Fix (run as an admin):\n{}", report.fix_script.render(false));
-        }
+        print!("{}", verify_text(&report));
     }
     if report.passed() { Ok(()) } else { Err(CliError::failed("verify found gaps")) }
+}
+
+/// The human-readable verify report: one row per schema, then per schema the forecast for each
+/// creator and what the catalog tool's query returns, then the fix.
+fn verify_text(report: &sql::VerifyReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<28} {:<9} {:>7} {:>7} {:>6} {:>14}  verdict",
+        "schema", "kind", "usage", "tables", "unread", "tool sees t/c"
+    );
+    for v in &report.schemas {
+        let verdict = match &v.verdict {
+            sql::Verdict::Pass => "✓ pass".to_string(),
+            sql::Verdict::Fail(gaps) => {
+                format!("✗ {}", gaps.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("; "))
+            }
+        };
+        let seen = match v.catalog_view {
+            Some(c) => format!("{}/{}", c.tables, c.columns),
+            None => "failed".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<28} {:<9} {:>7} {:>7} {:>6} {:>14}  {verdict}",
+            v.name,
+            format!("{:?}", v.kind).to_lowercase(),
+            if v.usage { "yes" } else { "NO" },
+            v.tables_total,
+            v.tables_unreadable.len(),
+            seen,
+        );
+    }
+    let _ = writeln!(out, "\nWill tomorrow's table be readable? (per schema and creator)");
+    for v in report.schemas.iter().filter(|v| !v.forecast.is_empty()) {
+        for f in &v.forecast {
+            let answer = match f.outcome {
+                sql::forecast::Outcome::Yes => "yes",
+                sql::forecast::Outcome::No => "NO",
+                sql::forecast::Outcome::Unknown => "unknown",
+            };
+            let sources: Vec<&str> = f.sources.iter().map(|s| s.label()).collect();
+            let _ = writeln!(
+                out,
+                "  {:<26} {:<20} {:<8} {} ({})",
+                v.name,
+                f.creator,
+                answer,
+                f.why,
+                sources.join(", ")
+            );
+        }
+    }
+    match &report.catalog_view_error {
+        Some(e) => {
+            let _ = writeln!(
+                out,
+                "\nThe catalog tool's definitions query FAILS as this user (the tool's sync would too): {e}"
+            );
+        }
+        None => {
+            for (v, c) in report.schemas.iter().filter_map(|v| v.catalog_view.map(|c| (v, c))) {
+                if c.unresolved > 0 {
+                    let _ = writeln!(
+                        out,
+                        "Catalog tool: {} column(s) in {} get no table id (the tool can't resolve the name).",
+                        c.unresolved, v.name
+                    );
+                }
+            }
+        }
+    }
+    if !report.passed() {
+        let _ = writeln!(out, "\n-- Fix (run as an admin):\n{}", report.fix_script.render(false));
+    }
+    out
 }
 
 fn verify_json(r: &sql::VerifyReport) -> serde_json::Value {
@@ -357,15 +411,32 @@ fn verify_json(r: &sql::VerifyReport) -> serde_json::Value {
         "schemas": r.schemas.iter().map(|v| serde_json::json!({
             "name": v.name,
             "external": v.kind == sql::SchemaKind::External,
+            "owner": v.owner,
             "visible": v.visible,
             "usage": v.usage,
             "tables_total": v.tables_total,
             "tables_unreadable": v.tables_unreadable,
+            "unreadable": v.unreadable.iter().map(|u| serde_json::json!({"name": u.name, "owner": u.owner})).collect::<Vec<_>>(),
             "uncovered_owners": v.uncovered_owners,
+            "forecast": v.forecast.iter().map(|f| serde_json::json!({
+                "creator": f.creator,
+                "sources": f.sources.iter().map(|s| s.label()).collect::<Vec<_>>(),
+                "readable": f.outcome.as_option(),
+                "why": f.why,
+            })).collect::<Vec<_>>(),
+            "catalog_view": v.catalog_view.map(|c| serde_json::json!({
+                "tables": c.tables, "columns": c.columns, "unresolved_columns": c.unresolved,
+            })),
             "late_binding_columns": v.late_binding_cols,
             "passed": matches!(v.verdict, sql::Verdict::Pass),
             "gaps": match &v.verdict { sql::Verdict::Pass => vec![], sql::Verdict::Fail(g) => g.iter().map(|g| g.to_string()).collect() },
         })).collect::<Vec<_>>(),
+        "catalog_view_error": r.catalog_view_error,
+        "default_privileges": match &r.default_privileges {
+            sql::forecast::Evidence::Complete(_) => "complete".to_string(),
+            sql::forecast::Evidence::Partial(_) => "partial (only rows granted to the catalog user are visible)".to_string(),
+            sql::forecast::Evidence::Unavailable(e) => format!("unavailable: {e}"),
+        },
         "fix_sql": if r.passed() { String::new() } else { r.fix_script.render(false) },
     })
 }

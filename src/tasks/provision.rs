@@ -366,9 +366,13 @@ pub async fn verify(
         })
     };
     let mut results = QueryResults::new();
-    let phase1 = sql::verify::plan_queries(plan).map_err(plan_err)?;
-    run_catalog_queries(&session, &phase1, &mut results, cancel).await?;
-    let phase2 = sql::verify::probe_queries(plan, &results).map_err(plan_err)?;
-    run_probes_batched(&session, &phase2, &mut results, cancel).await?;
+    let mut round1 = sql::verify::plan_queries(plan).map_err(plan_err)?;
+    round1.extend(sql::verify::insight_queries(plan).map_err(plan_err)?);
+    run_catalog_queries(&session, &round1, &mut results, cancel).await?;
+    // Only when the relation check failed (Redshift: a schema without USAGE aborts it by name).
+    let round2 = sql::verify::retry_queries(plan, &results).map_err(plan_err)?;
+    run_catalog_queries(&session, &round2, &mut results, cancel).await?;
+    let round3 = sql::verify::probe_queries(plan, &results).map_err(plan_err)?;
+    run_probes_batched(&session, &round3, &mut results, cancel).await?;
     sql::verify::evaluate(plan, &results).map_err(plan_err)
 }

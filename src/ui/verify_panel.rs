@@ -3,8 +3,10 @@
 //! visible, USAGE, tables readable, read probe, late-binding columns — with a verdict per schema.
 //! Gaps come with the fix script in the shared review, to copy or run as the admin.
 //!
-//! The plan comes from the Setup tab, or is typed in (user, group/role, schemas) when there is none.
-//! Draws and returns commands; never connects itself.
+//! The plan comes from the Setup tab, or is typed in (user, group/role, schemas) when there is none;
+//! "Future creators" adds users that will create tables later. The report also answers "will
+//! tomorrow's table be readable?" per schema and creator, and shows what the catalog tool's own
+//! definitions query returns per schema. Draws and returns commands; never connects itself.
 
 use super::report_panel::{ok_colour, status_icon_ui};
 use super::sql_review::{ReviewArgs, failure_ui, pending_ui, script_run_ui, sql_review_ui};
@@ -13,6 +15,7 @@ use crate::app::provision_state::{PlanSource, ScriptSlot, TaskOwner, VerifyState
 use egui::{Button, ComboBox, Grid, RichText, ScrollArea, TextEdit, Ui};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::StepStatus;
+use shiftgate_core::sql::forecast::{Evidence, Outcome};
 use shiftgate_core::sql::{SchemaKind, SetupPlan, Verdict, VerifyReport};
 
 /// What the tab shows besides its own state.
@@ -168,9 +171,18 @@ fn plan_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>) {
             schemas.len(),
             schemas.join(", ")
         ));
-        return;
+    } else {
+        manual_plan_ui(ui, &mut verify.manual, "verify");
     }
-    manual_plan_ui(ui, &mut verify.manual, "verify");
+    ui.horizontal(|ui| {
+        let label = ui.label("Future creators");
+        ui.add(
+            TextEdit::singleline(&mut verify.creators)
+                .hint_text("etl, loader (users that will create tables later)")
+                .desired_width(300.0),
+        )
+        .labelled_by(label.id);
+    });
 }
 
 /// The small typed-in plan (shared with the Teardown tab); `salt` keeps the two apart.
@@ -254,7 +266,7 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
             format!("{failing} of {} schemas have gaps.", report.schemas.len()),
         );
     }
-    Grid::new("verify_verdicts").num_columns(8).spacing([12.0, 4.0]).striped(true).show(ui, |ui| {
+    Grid::new("verify_verdicts").num_columns(9).spacing([12.0, 4.0]).striped(true).show(ui, |ui| {
         for heading in [
             "Schema",
             "Kind",
@@ -263,6 +275,7 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
             "Tables",
             "Unreadable",
             "Late-binding cols",
+            "Catalog tool sees",
             "Verdict",
         ] {
             ui.label(RichText::new(heading).strong());
@@ -278,10 +291,21 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
             ui.label(yes_no(s.usage));
             ui.label(s.tables_total.to_string());
             let unreadable = ui.label(s.tables_unreadable.len().to_string());
-            if !s.tables_unreadable.is_empty() {
-                unreadable.on_hover_text(s.tables_unreadable.join(", "));
+            if !s.unreadable.is_empty() {
+                let list: Vec<String> = s
+                    .unreadable
+                    .iter()
+                    .map(|u| format!("{} (owner {})", u.name, u.owner))
+                    .collect();
+                unreadable.on_hover_text(list.join(", "));
             }
             ui.label(s.late_binding_cols.to_string());
+            match s.catalog_view {
+                Some(c) => {
+                    ui.label(format!("{}: {} tables, {} columns", s.name, c.tables, c.columns))
+                }
+                None => ui.label(format!("{}: query failed", s.name)),
+            };
             ui.vertical(|ui| {
                 ui.horizontal(|ui| match &s.verdict {
                     Verdict::Pass => {
@@ -302,7 +326,7 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
                     ui.colored_label(
                         ui.visuals().warn_fg_color,
                         format!(
-                            "Owners not in the plan (their future tables stay unreadable): {}",
+                            "Uncovered creators (the fix adds their default privileges): {}",
                             s.uncovered_owners.join(", ")
                         ),
                     );
@@ -311,6 +335,15 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
             ui.end_row();
         }
     });
+    forecast_ui(ui, report);
+    if let Some(e) = &report.catalog_view_error {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!(
+                "The catalog tool's definitions query fails as this user (its sync would too): {e}"
+            ),
+        );
+    }
     for d in &report.datashares {
         let text = if d.visible { "visible" } else { "NOT visible" };
         ui.label(format!("Datashare database {}: {text}", d.name));
@@ -321,6 +354,48 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
     for (query, error) in &report.query_errors {
         ui.colored_label(ui.visuals().error_fg_color, format!("The {query} failed: {error}"));
     }
+}
+
+/// "Will tomorrow's table be readable?": one row per schema and creator.
+fn forecast_ui(ui: &mut Ui, report: &VerifyReport) {
+    if report.schemas.iter().all(|s| s.forecast.is_empty()) {
+        return;
+    }
+    ui.add_space(6.0);
+    ui.label(RichText::new("Will tomorrow's table be readable?").strong());
+    if let Evidence::Partial(_) | Evidence::Unavailable(_) = &report.default_privileges {
+        ui.weak("Default privileges are only partly visible to the catalog user: \"unknown\" is not \"no\"; an admin audit sees them all.");
+    }
+    Grid::new("verify_forecast").num_columns(4).spacing([12.0, 4.0]).striped(true).show(ui, |ui| {
+        for heading in ["Schema", "Creator", "Readable", "Why"] {
+            ui.label(RichText::new(heading).strong());
+        }
+        ui.end_row();
+        for s in &report.schemas {
+            for f in &s.forecast {
+                ui.label(RichText::new(&s.name).monospace());
+                let sources: Vec<&str> = f.sources.iter().map(|x| x.label()).collect();
+                ui.label(&f.creator).on_hover_text(sources.join(", "));
+                let answer = format!(
+                    "{} by {}: {}",
+                    s.name,
+                    f.creator,
+                    match f.outcome {
+                        Outcome::Yes => "yes",
+                        Outcome::No => "no",
+                        Outcome::Unknown => "unknown",
+                    }
+                );
+                match f.outcome {
+                    Outcome::Yes => ui.colored_label(ok_colour(ui), answer),
+                    Outcome::No => ui.colored_label(ui.visuals().error_fg_color, answer),
+                    Outcome::Unknown => ui.colored_label(ui.visuals().warn_fg_color, answer),
+                };
+                ui.label(&f.why);
+                ui.end_row();
+            }
+        }
+    });
 }
 
 fn yes_no(b: bool) -> &'static str {

@@ -277,6 +277,13 @@ fn setup_verify_teardown_from_the_command_line() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["passed"], true);
     assert_eq!(v["schemas"][0]["tables_total"], 2);
+    // What the catalog tool's query returns, and tomorrow's table by the schema's creator.
+    assert_eq!(v["schemas"][0]["catalog_view"]["tables"], 2, "{v:#}");
+    assert_eq!(v["schemas"][0]["catalog_view"]["columns"], 2, "{v:#}");
+    assert_eq!(v["schemas"][0]["forecast"][0]["creator"], pg::SUPERUSER, "{v:#}");
+    assert_eq!(v["schemas"][0]["forecast"][0]["readable"], true, "{v:#}");
+    assert_eq!(v["default_privileges"], "complete");
+    assert_eq!(v["fix_sql"], "");
     // Teardown.
     let o = shiftgate(
         c,

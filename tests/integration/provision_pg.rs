@@ -1,6 +1,8 @@
 //! Full catalog-user cycle on the real PostgreSQL 15: discover → setup → verify as the new user →
 //! later tables by a planned / unplanned owner → re-run setup → teardown leaves nothing; and the
-//! vendor's original script failing the way redshift.md §1.7 says, then cleaned up.
+//! vendor's original script failing the way redshift.md §1.7 says, then cleaned up. Verify
+//! isolates a schema without USAGE, fixes an unplanned owner for good, forecasts tomorrow's
+//! tables and counts what the catalog tool's own query returns, with names needing quotes.
 
 use crate::support::{self, pg, target};
 use shiftgate::net::connect::Password;
@@ -153,14 +155,15 @@ fn full_cycle_setup_verify_teardown() {
         ))
         .unwrap();
     assert!(fix_run.succeeded(), "{fix_run:?}");
+    // Green with the same plan: the default privileges in pg_default_acl now cover the outsider.
+    let report = rt
+        .block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan, &steps, &cancel))
+        .unwrap();
+    assert!(report.passed(), "{report:#?}");
     let mut plan2 = plan.clone();
     if let Some(g) = plan2.schemas.iter_mut().find(|g| g.name == "sales") {
         g.owners.push(outsider.clone());
     }
-    let report = rt
-        .block_on(provision::verify(target(&cat_p, Some(&cat_pw)), &plan2, &steps, &cancel))
-        .unwrap();
-    assert!(report.passed(), "{report:#?}");
 
     // Re-running setup on an already set-up server succeeds (ALTER USER, group skipped).
     let again = rt
@@ -317,4 +320,209 @@ fn vendor_original_script_fails_as_documented_and_cleanup_removes_leftovers() {
         "0"
     );
     assert_eq!(s.sql_in(&db, "SELECT count(*) FROM pg_default_acl").unwrap(), "0");
+}
+
+fn verify_as(plan: &SetupPlan, user: &str, db: &str) -> sql::VerifyReport {
+    let cat = profile(user, db);
+    let pw = Password::new(plan.password.clone());
+    support::rt()
+        .block_on(provision::verify(
+            target(&cat, Some(&pw)),
+            plan,
+            &no_steps(),
+            &CancellationToken::new(),
+        ))
+        .expect("verify runs")
+}
+
+fn run_as_admin(db: &str, script: &sql::Script) {
+    let (admin_p, admin_pw) = admin(db);
+    let run = support::rt()
+        .block_on(provision::run_script(
+            target(&admin_p, Some(&admin_pw)),
+            script,
+            &no_steps(),
+            &|_| {},
+            &CancellationToken::new(),
+        ))
+        .expect("script runs");
+    assert!(run.succeeded(), "{run:?}\n{}", script.render(false));
+}
+
+fn discover_as_admin(db: &str) -> sql::Discovery {
+    let (admin_p, admin_pw) = admin(db);
+    support::rt()
+        .block_on(provision::discover(
+            target(&admin_p, Some(&admin_pw)),
+            &no_steps(),
+            &CancellationToken::new(),
+        ))
+        .expect("discovery")
+        .discovery
+}
+
+/// Issue 16's spoiled batch: four schemas set up, `hr` not (no USAGE). `hr` is the only red row;
+/// a–d keep their true counts, and what the catalog tool's own definitions query returns per
+/// schema matches the tables and columns created. The fix opens `hr` for good: USAGE, SELECT on
+/// what exists and default privileges for its owner, so a table made afterwards is readable too.
+#[test]
+fn verify_isolates_a_schema_without_usage_and_counts_what_the_tool_sees() {
+    let s = pg::server();
+    let db = support::unique("spoil");
+    let etl = support::unique("etl");
+    let user = support::unique("catsp");
+    s.create_database(&db);
+    s.admin_sql(&format!("CREATE USER {etl} PASSWORD 'Etl-Pass-1';"));
+    s.sql_in(
+        &db,
+        &format!(
+            "CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA c;
+             CREATE SCHEMA d AUTHORIZATION {etl}; CREATE SCHEMA hr AUTHORIZATION {etl};
+             CREATE TABLE a.t1 (id int, x text);
+             CREATE TABLE b.t1 (id int); CREATE TABLE b.t2 (id int); CREATE VIEW b.v AS SELECT id FROM b.t1;
+             CREATE TABLE c.t1 (a int, b int, c int); CREATE TABLE c.t2 (a int, b int, c int);
+             CREATE TABLE c.t3 (a int, b int, c int);
+             SET ROLE {etl};
+             CREATE TABLE d.wide (a int, b int, c int, d int);
+             CREATE TABLE hr.people (id int, name text);
+             RESET ROLE;"
+        ),
+    )
+    .expect("fixture");
+    let found = discover_as_admin(&db);
+    let group = format!("{user}_ro");
+    let four = plan_from(&found, &user, &group, &["a", "b", "c", "d"]);
+    run_as_admin(&db, &sql::setup_script(&four, &found.existing_state()).expect("setup"));
+
+    let five = plan_from(&found, &user, &group, &["a", "b", "c", "d", "hr"]);
+    let report = verify_as(&five, &user, &db);
+    assert!(!report.passed());
+    assert!(report.query_errors.is_empty(), "{:?}", report.query_errors);
+    let by_name = |r: &sql::VerifyReport, n: &str| {
+        r.schemas.iter().find(|v| v.name == n).cloned().expect("schema reported")
+    };
+    for (name, tables, columns) in [("a", 1, 2), ("b", 3, 3), ("c", 3, 9), ("d", 1, 4)] {
+        let v = by_name(&report, name);
+        assert_eq!(v.verdict, sql::Verdict::Pass, "{v:#?}");
+        assert_eq!(v.tables_total, tables, "{name}: true count");
+        let seen = v.catalog_view.expect("the tool's query ran");
+        assert_eq!((seen.tables, seen.columns, seen.unresolved), (tables, columns, 0), "{name}");
+        assert!(v.forecast.iter().any(|f| f.outcome == sql::forecast::Outcome::Yes), "{v:#?}");
+    }
+    let hr = by_name(&report, "hr");
+    assert!(!hr.usage);
+    assert!(
+        matches!(&hr.verdict, sql::Verdict::Fail(g) if g.contains(&sql::verify::Gap::NoUsage)),
+        "{hr:#?}"
+    );
+    assert_eq!(hr.tables_unreadable, vec!["people".to_string()]);
+    assert_eq!(hr.uncovered_owners, vec![etl.clone()]);
+    assert_eq!(hr.catalog_view.map(|c| c.tables), Some(0), "the tool sees nothing in hr yet");
+    let fix = report.fix_script.render(false);
+    for needle in [
+        format!("GRANT USAGE ON SCHEMA \"hr\" TO GROUP \"{group}\";"),
+        format!("GRANT SELECT ON ALL TABLES IN SCHEMA \"hr\" TO GROUP \"{group}\";"),
+        format!(
+            "ALTER DEFAULT PRIVILEGES FOR USER \"{etl}\" IN SCHEMA \"hr\" GRANT SELECT ON TABLES TO GROUP \"{group}\";"
+        ),
+    ] {
+        assert!(fix.contains(&needle), "{needle}\n{fix}");
+    }
+    for other in ["\"a\"", "\"b\"", "\"c\"", "\"d\""] {
+        assert!(!fix.contains(&format!("SCHEMA {other}")), "nothing to fix in {other}: {fix}");
+    }
+
+    run_as_admin(&db, &report.fix_script);
+    let report = verify_as(&five, &user, &db);
+    assert!(report.passed(), "{report:#?}");
+    let hr = by_name(&report, "hr");
+    assert_eq!(hr.catalog_view.map(|c| (c.tables, c.columns)), Some((1, 2)));
+    s.sql_in(&db, &format!("SET ROLE {etl}; CREATE TABLE hr.hired_later (id int);")).unwrap();
+    let report = verify_as(&five, &user, &db);
+    assert!(report.passed(), "{report:#?}");
+    assert_eq!(by_name(&report, "hr").tables_total, 2);
+}
+
+/// A table made later by an owner the plan never named, in schemas whose names need quotes: the
+/// fix SQL carries that owner's default privileges, verify is green afterwards with the same plan,
+/// and the owner's next table is readable. The catalog tool's PostgreSQL query itself fails on
+/// such names (`'Sales EU'::regnamespace`), and verify says so instead of counting.
+#[test]
+fn verify_fix_covers_an_unplanned_owner_in_schemas_needing_quotes() {
+    let s = pg::server();
+    let db = support::unique("quote");
+    let etl = support::unique("etl");
+    let outsider = support::unique("out");
+    let user = support::unique("catq");
+    s.create_database(&db);
+    s.admin_sql(&format!(
+        "CREATE USER {etl} PASSWORD 'Etl-Pass-1'; CREATE USER {outsider} PASSWORD 'Out-Pass-1';"
+    ));
+    s.sql_in(
+        &db,
+        &format!(
+            "CREATE SCHEMA \"Sales EU\" AUTHORIZATION {etl}; CREATE SCHEMA \"we\"\"ird\";
+             GRANT CREATE, USAGE ON SCHEMA \"Sales EU\" TO {outsider};
+             SET ROLE {etl}; CREATE TABLE \"Sales EU\".\"Orders 2024\" (id int); RESET ROLE;
+             CREATE TABLE \"we\"\"ird\".\"t\"\"1\" (id int);"
+        ),
+    )
+    .expect("fixture");
+    let found = discover_as_admin(&db);
+    let group = format!("{user}_ro");
+    let plan = plan_from(&found, &user, &group, &["Sales EU", "we\"ird"]);
+    run_as_admin(&db, &sql::setup_script(&plan, &found.existing_state()).expect("setup"));
+    let report = verify_as(&plan, &user, &db);
+    assert!(report.passed(), "{report:#?}");
+    let err = report.catalog_view_error.clone().expect("the tool's query fails on these names");
+    assert!(err.contains("invalid name syntax"), "{err}");
+    assert!(report.schemas.iter().all(|v| v.catalog_view.is_none()));
+
+    s.sql_in(
+        &db,
+        &format!(
+            "SET ROLE {outsider}; CREATE TABLE \"Sales EU\".\"Q3 \"\"Top\"\" Deals\" (id int);"
+        ),
+    )
+    .unwrap();
+    let report = verify_as(&plan, &user, &db);
+    assert!(!report.passed());
+    let eu = &report.schemas[0];
+    assert_eq!(eu.tables_unreadable, vec!["Q3 \"Top\" Deals".to_string()]);
+    assert_eq!(eu.unreadable[0].owner, outsider);
+    assert_eq!(eu.uncovered_owners, vec![outsider.clone()]);
+    let f = eu.forecast.iter().find(|f| f.creator == outsider).expect("outsider forecast");
+    assert_eq!(f.outcome, sql::forecast::Outcome::No, "{f:?}");
+    assert_eq!(report.schemas[1].verdict, sql::Verdict::Pass, "the other schema keeps its verdict");
+    let fix = report.fix_script.render(false);
+    assert!(
+        fix.contains(&format!(
+            "ALTER DEFAULT PRIVILEGES FOR USER \"{outsider}\" IN SCHEMA \"Sales EU\" GRANT SELECT ON TABLES TO GROUP \"{group}\";"
+        )),
+        "{fix}"
+    );
+
+    run_as_admin(&db, &report.fix_script);
+    let report = verify_as(&plan, &user, &db);
+    assert!(report.passed(), "{report:#?}");
+    let f = report.schemas[0].forecast.iter().find(|f| f.creator == outsider).unwrap();
+    assert_eq!(f.outcome, sql::forecast::Outcome::Yes, "{f:?}");
+    s.sql_in(
+        &db,
+        &format!("SET ROLE {outsider}; CREATE TABLE \"Sales EU\".\"after fix\" (id int);"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.sql_in(
+            &db,
+            &format!(
+                "SELECT has_table_privilege('{user}', '\"Sales EU\".\"after fix\"', 'SELECT')"
+            )
+        )
+        .unwrap(),
+        "t"
+    );
+    let report = verify_as(&plan, &user, &db);
+    assert!(report.passed(), "{report:#?}");
+    assert_eq!(report.schemas[0].tables_total, 3);
 }

@@ -109,7 +109,9 @@ fn discovery() -> DiscoveryOutcome {
 fn verify_report(plan: &SetupPlan) -> sql::VerifyReport {
     let row = |cols: &[&str]| cols.iter().map(|c| Some(c.to_string())).collect::<Vec<_>>();
     let mut results = QueryResults::new();
-    for q in sql::verify::plan_queries(plan).expect("valid plan") {
+    let mut round1 = sql::verify::plan_queries(plan).expect("valid plan");
+    round1.extend(sql::verify::insight_queries(plan).expect("valid plan"));
+    for q in round1 {
         let rows = match &q.id {
             QueryId::SchemaUsage => plan
                 .schemas
@@ -131,6 +133,17 @@ fn verify_report(plan: &SetupPlan) -> sql::VerifyReport {
                 })
                 .collect(),
             QueryId::SvvTableInfo => vec![row(&["t"])],
+            // Every planned creator has its default privileges for the plan's group or role.
+            QueryId::DefaultPrivileges => plan
+                .schemas
+                .iter()
+                .filter(|s| s.kind == SchemaKind::Local)
+                .flat_map(|s| {
+                    let owners =
+                        if s.owners.is_empty() { vec!["admin".into()] } else { s.owners.clone() };
+                    owners.into_iter().map(|o| row(&[&o, &s.name, plan.access.name()]))
+                })
+                .collect(),
             _ => Vec::new(),
         };
         results.insert(q.id, Ok(rows));
@@ -601,6 +614,7 @@ fn ui_verify_with_a_typed_plan() {
     type_into(&mut h, "User name", "admin");
     type_into(&mut h, "Group name", "admins_ro");
     type_into(&mut h, "Schemas", "sales, hr");
+    type_into(&mut h, "Future creators", "loader");
     press(&mut h, "Run verification");
     match fx.calls().last() {
         Some(Call::Verify { user, password, plan_user, schemas }) => {
@@ -615,6 +629,10 @@ fn ui_verify_with_a_typed_plan() {
         other => panic!("expected verify, got {other:?}"),
     }
     h.get_by_label_contains("All 2 schemas pass");
+    // The typed future creator is forecast per schema, next to the catalog tool's view.
+    h.get_by_label("sales by loader: yes");
+    h.get_by_label("hr by loader: yes");
+    h.get_by_label("sales: 0 tables, 0 columns");
 }
 
 #[test]

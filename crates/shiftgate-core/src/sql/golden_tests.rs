@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::discovery;
+use super::forecast;
 use super::plan::{Access, Dialect, ExistingState, SchemaGrant, SchemaKind, SetupPlan};
 use super::query::{QueryId, QueryResults, Row};
 use super::script::Script;
@@ -245,6 +246,20 @@ fn golden_sql_catalog_queries() {
             "verify (Redshift plan a)",
             verify::plan_queries(&plan).unwrap_or_else(|e| panic!("{e:?}")),
         ),
+        (
+            "verify insights (Redshift plan a)",
+            verify::insight_queries(&plan).unwrap_or_else(|e| panic!("{e:?}")),
+        ),
+        (
+            "verify (PostgreSQL plan)",
+            verify::plan_queries(&postgres_plan(Access::Group { name: "catalog_ro".into() }))
+                .unwrap_or_else(|e| panic!("{e:?}")),
+        ),
+        (
+            "verify insights (PostgreSQL plan)",
+            verify::insight_queries(&postgres_plan(Access::Group { name: "catalog_ro".into() }))
+                .unwrap_or_else(|e| panic!("{e:?}")),
+        ),
     ] {
         out.push_str(&format!("-- ==== {title}\n"));
         for q in queries {
@@ -320,12 +335,22 @@ fn sql_external_and_datashare_grants_run_outside_transactions_on_redshift() {
 
 #[test]
 fn sql_catalog_queries_stay_in_the_simulator_subset() {
+    // What runs on Redshift (and so on the simulator). The PostgreSQL verify queries (relation
+    // check by OID) and `insight_queries` (default privileges, the catalog tool's own query:
+    // informational, their failure never fails verify) are outside the subset on purpose.
     let mut all = discovery::queries(Dialect::Redshift);
     all.extend(discovery::queries(Dialect::Postgres));
     all.extend(verify::plan_queries(&redshift_group_plan()).unwrap_or_else(|e| panic!("{e:?}")));
-    all.extend(
-        verify::plan_queries(&postgres_plan(Access::Group { name: "g".into() }))
-            .unwrap_or_else(|e| panic!("{e:?}")),
+    let mut results = QueryResults::new();
+    results
+        .insert(QueryId::RelationPrivileges, Err("42501: permission denied for schema hr".into()));
+    results.insert(QueryId::SchemaUsage, rows(&[&["Sales Data", "t"], &["we\"ird", "f"]]));
+    let retry =
+        verify::retry_queries(&redshift_group_plan(), &results).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(retry.len(), 1);
+    all.extend(retry);
+    assert!(
+        all.iter().all(|q| q.id != QueryId::InspectorCounts && q.id != QueryId::DefaultPrivileges)
     );
     for q in &all {
         let lower = q.sql.to_ascii_lowercase();
@@ -397,10 +422,17 @@ fn sql_verify_evaluates_gaps_into_a_fix_script() {
     let sales = &report.schemas[0];
     assert_eq!(sales.tables_total, 3);
     assert_eq!(sales.tables_unreadable, vec!["by_admin"]);
+    assert_eq!(sales.unreadable[0].owner, "intern");
     assert_eq!(sales.uncovered_owners, vec!["intern"]);
     assert_eq!(sales.late_binding_cols, 2);
     assert_eq!(sales.probe, Some(Ok(())));
-    assert_eq!(sales.verdict, Verdict::Fail(vec![Gap::TablesUnreadable { count: 1 }]));
+    assert_eq!(
+        sales.verdict,
+        Verdict::Fail(vec![
+            Gap::TablesUnreadable { count: 1 },
+            Gap::OwnersUncovered { owners: vec!["intern".into()] }
+        ])
+    );
     assert!(
         matches!(&report.schemas[1].verdict, Verdict::Fail(g) if matches!(g.as_slice(), [Gap::ProbeFailed { .. }]))
     );
@@ -459,4 +491,117 @@ fn sql_verify_missing_results_never_pass() {
     assert!(!report.passed());
     assert!(report.query_errors.contains(&(QueryId::SchemaUsage, "not run".to_owned())));
     assert!(report.schemas.iter().all(|s| matches!(s.verdict, Verdict::Fail(_))));
+}
+
+/// The spoiled batch of issue 16: five schemas, no USAGE on `hr`. Only `hr` fails; the others
+/// keep their true counts; `hr`'s fix grants USAGE, SELECT on what exists and default privileges
+/// for its owners; an owner without default privileges elsewhere is uncovered with the reason.
+#[test]
+fn sql_verify_isolates_a_schema_without_usage() {
+    let mut plan = postgres_plan(Access::Group { name: "catalog_ro".into() });
+    plan.schemas = ["a", "b", "c", "d", "hr"].iter().map(|n| local(n, &["etl"])).collect();
+    let mut results = QueryResults::new();
+    results.insert(
+        QueryId::SchemaUsage,
+        rows(&[
+            &["a", "t", "admin"],
+            &["b", "t", "admin"],
+            &["c", "t", "admin"],
+            &["d", "t", "admin"],
+            &["hr", "f", "admin"],
+        ]),
+    );
+    let mut rels: Vec<[String; 5]> = Vec::new();
+    for s in ["a", "b", "c", "d"] {
+        for t in 0..3 {
+            rels.push([s.into(), format!("t{t}"), "etl".into(), "table".into(), "t".into()]);
+        }
+    }
+    rels.push(["d".into(), "late".into(), "intern".into(), "table".into(), "t".into()]);
+    rels.push(["hr".into(), "people".into(), "hr_owner".into(), "table".into(), "t".into()]);
+    let rel_rows: Vec<Vec<&str>> =
+        rels.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let rel_refs: Vec<&[&str]> = rel_rows.iter().map(Vec::as_slice).collect();
+    results.insert(QueryId::RelationPrivileges, rows(&rel_refs));
+    let mut acl: Vec<[&str; 3]> =
+        ["a", "b", "c", "d", "hr"].iter().map(|s| ["etl", *s, "catalog_ro"]).collect();
+    acl.push(["hr_owner", "hr", "catalog_ro"]);
+    let acl_refs: Vec<&[&str]> = acl.iter().map(|r| r.as_slice()).collect();
+    results.insert(QueryId::DefaultPrivileges, rows(&acl_refs));
+    results.insert(
+        QueryId::InspectorCounts,
+        rows(&[
+            &["a", "3", "6", "0"],
+            &["b", "3", "6", "0"],
+            &["c", "3", "6", "0"],
+            &["d", "4", "8", "0"],
+        ]),
+    );
+    assert!(verify::retry_queries(&plan, &results).unwrap_or_else(|e| panic!("{e:?}")).is_empty());
+    let probes = verify::probe_queries(&plan, &results).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(probes.len(), 4, "no probe where USAGE is missing: {probes:?}");
+    for p in &probes {
+        results.insert(p.id.clone(), Ok(vec![]));
+    }
+    let report = verify::evaluate(&plan, &results).unwrap_or_else(|e| panic!("{e:?}"));
+    for v in &report.schemas[..3] {
+        assert_eq!(v.verdict, Verdict::Pass, "{v:#?}");
+        assert_eq!((v.tables_total, v.catalog_view.map(|c| c.tables)), (3, Some(3)));
+    }
+    let d = &report.schemas[3];
+    assert_eq!(d.tables_total, 4);
+    assert!(d.tables_unreadable.is_empty());
+    assert_eq!(d.uncovered_owners, vec!["intern"], "readable today, not tomorrow");
+    let intern = d.forecast.iter().find(|f| f.creator == "intern").expect("intern asked");
+    assert_eq!(intern.outcome, forecast::Outcome::No);
+    let hr = &report.schemas[4];
+    assert_eq!(hr.tables_unreadable, vec!["people"]);
+    assert_eq!(hr.uncovered_owners, vec!["hr_owner"]);
+    assert!(matches!(&hr.verdict, Verdict::Fail(g) if g.contains(&Gap::NoUsage)));
+    assert!(hr.forecast.iter().all(|f| f.outcome == forecast::Outcome::No));
+    assert_eq!(hr.catalog_view, Some(Default::default()), "the tool sees nothing there");
+    assert!(report.query_errors.is_empty());
+    check_golden("verify_fix_postgres_spoiled.sql", &report.fix_script.render(false));
+}
+
+/// Redshift: the relation check by name fails as a whole when a schema lacks USAGE; the retry
+/// asks only where USAGE holds, and its answer replaces the failure.
+#[test]
+fn sql_verify_retries_the_relation_check_by_usage() {
+    let plan = redshift_group_plan();
+    let mut results = QueryResults::new();
+    results.insert(
+        QueryId::SchemaUsage,
+        rows(&[&["Sales Data", "t"], &["spectrum", "t"], &["we\"ird", "f"], &["ünïcode", "t"]]),
+    );
+    results.insert(
+        QueryId::RelationPrivileges,
+        Err("42501: permission denied for schema we\"ird".into()),
+    );
+    let retry = verify::retry_queries(&plan, &results).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(retry.len(), 1);
+    let sql = &retry[0].sql;
+    assert!(sql.contains("has_table_privilege") && sql.contains("false AS can_select"), "{sql}");
+    assert!(sql.contains("schemaname IN ('we\"ird')"), "{sql}");
+    results.insert(
+        QueryId::RelationPrivilegesByUsage,
+        rows(&[
+            &["Sales Data", "orders", "admin", "table", "t"],
+            &["we\"ird", "t1", "etl", "table", "f"],
+        ]),
+    );
+    for id in [QueryId::LateBindingColumns, QueryId::ExternalTables, QueryId::VisibleDatashares] {
+        results.insert(id, rows(&[]));
+    }
+    results.insert(QueryId::VisibleDatashares, rows(&[&["sales_share"]]));
+    results.insert(QueryId::SvvTableInfo, rows(&[&["t"]]));
+    let report = verify::evaluate(&plan, &results).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(report.query_errors.is_empty(), "{:?}", report.query_errors);
+    assert_eq!(report.schemas[0].verdict, Verdict::Pass, "{:#?}", report.schemas[0]);
+    assert_eq!(report.schemas[1].tables_unreadable, vec!["t1"]);
+    assert!(matches!(report.default_privileges, forecast::Evidence::Unavailable(_)));
+    let fix = report.fix_script.render(false);
+    assert!(fix.contains("GRANT USAGE ON SCHEMA \"we\"\"ird\""), "{fix}");
+    assert!(fix.contains("GRANT SELECT ON ALL TABLES IN SCHEMA \"we\"\"ird\""), "{fix}");
+    assert!(fix.contains("FOR USER \"etl\" IN SCHEMA \"we\"\"ird\""), "{fix}");
 }

@@ -7,7 +7,9 @@
 
 pub mod applied;
 pub mod discovery;
+pub mod forecast;
 pub mod ident;
+pub mod inspector;
 pub mod password;
 pub mod plan;
 pub mod query;

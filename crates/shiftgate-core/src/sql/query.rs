@@ -39,6 +39,14 @@ pub enum QueryId {
     VisibleDatashares,
     /// Verify: SELECT on `pg_catalog.svv_table_info` (Redshift, when granted).
     SvvTableInfo,
+    /// Verify: the relation check again, `has_table_privilege` only where the user has USAGE
+    /// (run when the first one failed: a name in a schema without USAGE aborts it on Redshift).
+    RelationPrivilegesByUsage,
+    /// Verify and audit: default SELECT privileges on tables (`pg_default_acl` /
+    /// `svv_default_privileges`).
+    DefaultPrivileges,
+    /// Verify: the catalog tool's own definitions query, counted per schema.
+    InspectorCounts,
     /// Verify: `SELECT 1 FROM "s"."t" LIMIT 0` on one relation of a local schema.
     Probe {
         /// The schema probed.
@@ -62,6 +70,9 @@ impl fmt::Display for QueryId {
             QueryId::ExternalTables => f.write_str("external table list"),
             QueryId::VisibleDatashares => f.write_str("datashare visibility check"),
             QueryId::SvvTableInfo => f.write_str("svv_table_info check"),
+            QueryId::RelationPrivilegesByUsage => f.write_str("table SELECT check (by USAGE)"),
+            QueryId::DefaultPrivileges => f.write_str("default privileges list"),
+            QueryId::InspectorCounts => f.write_str("catalog tool's definitions query"),
             QueryId::Probe { schema } => write!(f, "read probe of schema {schema:?}"),
         }
     }
@@ -109,6 +120,18 @@ pub enum RowError {
     /// A boolean column holding something other than t/f/true/false.
     #[error("{query}: row {row} column {column} is {value:?}, expected a boolean")]
     NotBoolean {
+        /// The query.
+        query: QueryId,
+        /// Row index.
+        row: usize,
+        /// Column index.
+        column: usize,
+        /// What was there.
+        value: String,
+    },
+    /// A count column holding something other than a non-negative integer.
+    #[error("{query}: row {row} column {column} is {value:?}, expected a count")]
+    NotCount {
         /// The query.
         query: QueryId,
         /// Row index.

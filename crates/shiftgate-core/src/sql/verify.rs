@@ -1,17 +1,28 @@
 //! Verification, run as the NEW catalog user after setup: can it reach each chosen schema, read
 //! each table and view, read late-binding view columns and external tables, see its datashare
-//! databases and `svv_table_info`? Gaps become a fix script for the admin.
+//! databases and `svv_table_info`; will the next table each creator makes be readable
+//! ([`forecast`](super::forecast)); and what the catalog tool's own definitions query returns
+//! ([`inspector`](super::inspector)). Gaps become a fix script for the admin.
 //!
-//! Two phases keep the runner dumb: run [`plan_queries`], then [`probe_queries`] (derived from the
-//! first results: one `SELECT 1 FROM "s"."t" LIMIT 0` per local schema), store every outcome under
-//! its [`QueryId`], then call [`evaluate`]. Leader-node rule (redshift.md §1.5): `has_*_privilege`
-//! appears only in queries over `pg_*` catalogs; SVV views and user tables are separate queries.
+//! Three rounds keep the runner dumb: run [`plan_queries`] and [`insight_queries`]; then [`retry_queries`] (empty unless
+//! the relation check failed: on Redshift a name in a schema without USAGE aborts it, so it is
+//! re-asked only where USAGE holds); then [`probe_queries`] (one `SELECT 1 FROM "s"."t" LIMIT 0`
+//! per schema with a readable relation, sent in one message). Store every outcome under its
+//! [`QueryId`], then call [`evaluate`]. Each kind of check is one statement whatever the number of
+//! tables, and one schema the user can't reach never spoils another's verdict: on PostgreSQL the
+//! relation check asks `has_table_privilege` by OID (no name lookup, so no "permission denied for
+//! schema"). Leader-node rule (redshift.md §1.5): `has_*_privilege` appears only in queries over
+//! `pg_*` catalogs; SVV views and user tables are separate queries.
 
 use std::collections::BTreeSet;
 
 use super::ddl::{self, AccessTarget};
 use super::discovery::SYSTEM_OWNERS;
+use super::forecast::{
+    self, CreatorForecast, CreatorSource, Evidence, Outcome, Reader, evidence_from,
+};
 use super::ident::{Ident, Literal, SqlTextError};
+use super::inspector::{self, CatalogView, InspectorFlavor};
 use super::plan::{Dialect, PlanError, SchemaKind, SetupPlan};
 use super::query::{CatalogQuery, QueryId, QueryResults, Row, RowError, flag, in_list, text};
 use super::script::{Block, Script};
@@ -41,6 +52,12 @@ pub enum Gap {
         /// How many.
         count: usize,
     },
+    /// Creators whose next table will not be readable (no default privilege for the grantee).
+    #[error("future tables of {} will not be readable (no default privileges for the grantee)", owners.join(", "))]
+    OwnersUncovered {
+        /// The creators, sorted.
+        owners: Vec<String>,
+    },
     /// The read probe failed although the privilege check may have passed.
     #[error("reading {relation} failed: {error}")]
     ProbeFailed {
@@ -60,6 +77,15 @@ pub enum Verdict {
     Fail(Vec<Gap>),
 }
 
+/// A table or view the user can't read, with the user that owns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Relation name.
+    pub name: String,
+    /// Its owner.
+    pub owner: String,
+}
+
 /// The result for one chosen schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaVerdict {
@@ -67,19 +93,28 @@ pub struct SchemaVerdict {
     pub name: String,
     /// Local or external.
     pub kind: SchemaKind,
+    /// `pg_get_userbyid(nspowner)`, when visible.
+    pub owner: Option<String>,
     /// Listed in `pg_namespace` for the user.
     pub visible: bool,
     /// `has_schema_privilege(current_user, s, 'USAGE')`.
     pub usage: bool,
     /// Tables and views (local) or external tables (external) the user's queries listed.
     pub tables_total: usize,
-    /// Local relations without SELECT, sorted.
+    /// Local relations the user can't read (no SELECT, or no USAGE on the schema), sorted.
     pub tables_unreadable: Vec<String>,
-    /// Owners of relations here that the plan does not name (their future tables stay unreadable).
+    /// The same relations with their owners.
+    pub unreadable: Vec<Unreadable>,
+    /// Creators whose next table here will not be readable: owners of unreadable relations, and
+    /// owners of relations or planned creators without a default privilege for the grantee.
     pub uncovered_owners: Vec<String>,
+    /// Will the next table each creator makes here be readable, and why.
+    pub forecast: Vec<CreatorForecast>,
+    /// What the catalog tool's definitions query returns for this schema (`None`: it failed).
+    pub catalog_view: Option<CatalogView>,
     /// The relation probed with `SELECT 1 … LIMIT 0`, if any.
     pub probed_relation: Option<String>,
-    /// Probe outcome (`None` when not probed: external schema, or no relations).
+    /// Probe outcome (`None` when not probed: external schema, or nothing readable).
     pub probe: Option<Result<(), String>>,
     /// Late-binding view columns readable in this schema (Redshift).
     pub late_binding_cols: usize,
@@ -105,8 +140,13 @@ pub struct VerifyReport {
     pub datashares: Vec<DatashareVerdict>,
     /// SELECT on `svv_table_info`, when the plan grants it and the check ran.
     pub svv_table_info: Option<bool>,
-    /// Queries that failed, with the server's words.
+    /// Queries that failed, with the server's words (informational ones excluded: see
+    /// [`VerifyReport::default_privileges`] and [`VerifyReport::catalog_view_error`]).
     pub query_errors: Vec<(QueryId, String)>,
+    /// What the forecast is based on.
+    pub default_privileges: Evidence,
+    /// Why the catalog tool's definitions query failed, if it did (the tool would fail the same way).
+    pub catalog_view_error: Option<String>,
     /// Statements for the admin that close the gaps (comment-only when nothing is missing).
     pub fix_script: Script,
 }
@@ -124,6 +164,11 @@ impl VerifyReport {
 const LATE_BINDING_FROM: &str = "pg_get_late_binding_view_cols() \
      cols(view_schema name, view_name name, col_name name, col_type varchar, col_num int)";
 
+/// Queries whose failure is reported in its own section, never as a failed check.
+fn informational(id: &QueryId) -> bool {
+    matches!(id, QueryId::DefaultPrivileges | QueryId::InspectorCounts)
+}
+
 fn names(plan: &SetupPlan, kind: SchemaKind) -> Vec<&str> {
     plan.schemas.iter().filter(|s| s.kind == kind).map(|s| s.name.as_str()).collect()
 }
@@ -137,10 +182,35 @@ fn text_err(e: SqlTextError) -> Vec<PlanError> {
     vec![PlanError::Text(e)]
 }
 
-/// Phase 1: the catalog queries to run as the catalog user.
+/// Round 1: the catalog queries to run as the catalog user.
 pub fn plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
     checked(plan)?;
     build_plan_queries(plan).map_err(text_err)
+}
+
+/// The relation check by name over `pg_tables` ∪ `pg_views` (Redshift's leader-node form):
+/// `has_table_privilege` for `checked` schemas, `false` without asking for `unasked` ones.
+fn relations_by_name(checked: &[&str], unasked: &[&str]) -> Result<Option<String>, SqlTextError> {
+    let mut branches = Vec::new();
+    for (schemas, ask) in [(checked, true), (unasked, false)] {
+        let Some(pred) = in_list("schemaname", schemas, "schema name")? else { continue };
+        for (rel, owner, kind) in
+            [("tablename", "tableowner", "table"), ("viewname", "viewowner", "view")]
+        {
+            let can = if ask {
+                format!(
+                    "has_table_privilege(current_user, quote_ident(schemaname) || '.' || quote_ident({rel}), 'SELECT')"
+                )
+            } else {
+                "false".to_owned()
+            };
+            branches.push(format!(
+                "SELECT schemaname, {rel} AS relname, {owner} AS owner, '{kind}' AS relkind, \
+                 {can} AS can_select FROM pg_{kind}s WHERE {pred}"
+            ));
+        }
+    }
+    Ok((!branches.is_empty()).then(|| branches.join(" UNION ALL ")))
 }
 
 fn build_plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, SqlTextError> {
@@ -151,28 +221,30 @@ fn build_plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, SqlTextErro
         out.push(CatalogQuery {
             id: QueryId::SchemaUsage,
             sql: format!(
-                "SELECT nspname, has_schema_privilege(current_user, nspname, 'USAGE') AS can_use \
-                 FROM pg_namespace WHERE {pred} ORDER BY nspname"
+                "SELECT nspname, has_schema_privilege(current_user, nspname, 'USAGE') AS can_use, \
+                 pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE {pred} ORDER BY nspname"
             ),
         });
     }
     let local = names(plan, SchemaKind::Local);
-    if let Some(pred) = in_list("schemaname", &local, "schema name")? {
-        let branch = |rel: &str, owner: &str, kind: &str| {
-            format!(
-                "SELECT schemaname, {rel} AS relname, {owner} AS owner, '{kind}' AS relkind, \
-                 has_table_privilege(current_user, quote_ident(schemaname) || '.' || quote_ident({rel}), 'SELECT') \
-                 AS can_select FROM pg_{kind}s WHERE {pred}"
-            )
+    if !local.is_empty() {
+        let sql = if redshift {
+            relations_by_name(&local, &[])?
+        } else {
+            // By OID: no name lookup, so a schema without USAGE can't abort the statement.
+            in_list("n.nspname", &local, "schema name")?.map(|pred| {
+                format!(
+                    "SELECT n.nspname AS schemaname, c.relname, pg_get_userbyid(c.relowner) AS owner, \
+                     CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END AS relkind, \
+                     has_table_privilege(current_user, c.oid, 'SELECT') AS can_select \
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE {pred} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+                )
+            })
         };
-        out.push(CatalogQuery {
-            id: QueryId::RelationPrivileges,
-            sql: format!(
-                "{} UNION ALL {}",
-                branch("tablename", "tableowner", "table"),
-                branch("viewname", "viewowner", "view")
-            ),
-        });
+        if let Some(sql) = sql {
+            out.push(CatalogQuery { id: QueryId::RelationPrivileges, sql });
+        }
         if redshift && let Some(pred) = in_list("view_schema", &local, "schema name")? {
             out.push(CatalogQuery {
                 id: QueryId::LateBindingColumns,
@@ -212,6 +284,42 @@ fn build_plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, SqlTextErro
     Ok(out)
 }
 
+/// Also round 1, reported apart from the checks (their failure never fails verify): the default
+/// privileges the forecast reads, and the catalog tool's own definitions query, counted. Kept out
+/// of [`plan_queries`] because they leave the simulator's query subset (joins, a derived table).
+pub fn insight_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
+    checked(plan)?;
+    let mut out = Vec::new();
+    if plan.schemas.iter().any(|s| s.kind == SchemaKind::Local) {
+        out.push(forecast::default_privileges_query(plan.dialect));
+    }
+    out.push(inspector::counts_query(InspectorFlavor::for_dialect(plan.dialect)));
+    Ok(out)
+}
+
+/// Round 2: when the relation check failed, the same check again with `has_table_privilege` only
+/// in schemas the user has USAGE on (round 1's answer), so the others can't abort it. Empty when
+/// the first one worked or USAGE is unknown.
+pub fn retry_queries(
+    plan: &SetupPlan,
+    results: &QueryResults,
+) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
+    checked(plan)?;
+    if !matches!(results.get(&QueryId::RelationPrivileges), Some(Err(_))) {
+        return Ok(Vec::new());
+    }
+    let Some(Ok(rows)) = results.get(&QueryId::SchemaUsage) else { return Ok(Vec::new()) };
+    let Ok(usage) = parse_usage(rows) else { return Ok(Vec::new()) };
+    let (with, without): (Vec<&str>, Vec<&str>) = names(plan, SchemaKind::Local)
+        .into_iter()
+        .partition(|s| usage.iter().any(|u| u.name == *s && u.usage));
+    let sql = relations_by_name(&with, &without).map_err(text_err)?;
+    Ok(sql
+        .map(|sql| CatalogQuery { id: QueryId::RelationPrivilegesByUsage, sql })
+        .into_iter()
+        .collect())
+}
+
 /// One row of the relation-privilege query.
 #[derive(Debug, Clone)]
 struct Relation {
@@ -222,46 +330,67 @@ struct Relation {
     can_select: bool,
 }
 
-fn parse_relations(rows: &[Row]) -> Result<Vec<Relation>, RowError> {
-    let id = QueryId::RelationPrivileges;
+fn parse_relations(id: &QueryId, rows: &[Row]) -> Result<Vec<Relation>, RowError> {
     (0..rows.len())
         .map(|i| {
             Ok(Relation {
-                schema: text(&id, rows, i, 0)?.to_owned(),
-                name: text(&id, rows, i, 1)?.to_owned(),
-                owner: text(&id, rows, i, 2)?.to_owned(),
-                is_table: text(&id, rows, i, 3)? == "table",
-                can_select: flag(&id, rows, i, 4)?,
+                schema: text(id, rows, i, 0)?.to_owned(),
+                name: text(id, rows, i, 1)?.to_owned(),
+                owner: text(id, rows, i, 2)?.to_owned(),
+                is_table: text(id, rows, i, 3)? == "table",
+                can_select: flag(id, rows, i, 4)?,
             })
         })
         .collect()
 }
 
+/// The relation rows to use: the retry's when it ran, else the first check's.
+fn relation_outcome(results: &QueryResults) -> (&QueryId, Option<&Result<Vec<Row>, String>>) {
+    match results.get_key_value(&QueryId::RelationPrivilegesByUsage) {
+        Some((id, r)) => (id, Some(r)),
+        None => (&QueryId::RelationPrivileges, results.get(&QueryId::RelationPrivileges)),
+    }
+}
+
 /// The relation to probe in `schema`: the first readable table, else the first readable view,
-/// else the first relation (to capture the server's own error), by name.
+/// by name; none when nothing there is readable (the catalog check already says why).
 fn probe_target<'a>(relations: &'a [Relation], schema: &str) -> Option<&'a Relation> {
-    let mut rels: Vec<&Relation> = relations.iter().filter(|r| r.schema == schema).collect();
-    rels.sort_by(|a, b| {
-        (!a.can_select, !a.is_table, &a.name).cmp(&(!b.can_select, !b.is_table, &b.name))
-    });
+    let mut rels: Vec<&Relation> =
+        relations.iter().filter(|r| r.schema == schema && r.can_select).collect();
+    rels.sort_by(|a, b| (!a.is_table, &a.name).cmp(&(!b.is_table, &b.name)));
     rels.first().copied()
 }
 
-/// Phase 2: one read probe per local schema, chosen from the phase-1 relation list. Empty when
-/// that query failed or found nothing.
+/// Schema names the user has USAGE on, from round 1 (empty when unknown).
+fn usable_schemas(results: &QueryResults) -> Vec<String> {
+    match results.get(&QueryId::SchemaUsage) {
+        Some(Ok(rows)) => parse_usage(rows)
+            .map(|u| u.into_iter().filter(|u| u.usage).map(|u| u.name).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Round 3: one read probe per local schema with USAGE and a readable relation, chosen from the
+/// relation check. Empty when that check failed or found nothing readable.
 pub fn probe_queries(
     plan: &SetupPlan,
     results: &QueryResults,
 ) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
     checked(plan)?;
-    let Some(Ok(rows)) = results.get(&QueryId::RelationPrivileges) else {
+    let (id, outcome) = relation_outcome(results);
+    let Some(Ok(rows)) = outcome else {
         return Ok(Vec::new());
     };
-    let Ok(relations) = parse_relations(rows) else {
+    let Ok(relations) = parse_relations(id, rows) else {
         return Ok(Vec::new());
     };
+    let usable = usable_schemas(results);
     let mut out = Vec::new();
     for schema in names(plan, SchemaKind::Local) {
+        if !usable.iter().any(|u| u == schema) {
+            continue;
+        }
         if let Some(rel) = probe_target(&relations, schema) {
             let s = Ident::new(&rel.schema, "schema name").map_err(text_err)?;
             let t = Ident::new(&rel.name, "table name").map_err(text_err)?;
@@ -293,22 +422,41 @@ fn row_gap(e: RowError) -> Gap {
     let query = match &e {
         RowError::MissingColumn { query, .. }
         | RowError::Null { query, .. }
-        | RowError::NotBoolean { query, .. } => query.clone(),
+        | RowError::NotBoolean { query, .. }
+        | RowError::NotCount { query, .. } => query.clone(),
     };
     Gap::QueryFailed { query, error: e.to_string() }
 }
 
-/// (schema, usage) pairs from the USAGE query.
-fn parse_usage(rows: &[Row]) -> Result<Vec<(String, bool)>, RowError> {
+/// One row of the USAGE query.
+struct Usage {
+    name: String,
+    usage: bool,
+    owner: Option<String>,
+}
+
+fn parse_usage(rows: &[Row]) -> Result<Vec<Usage>, RowError> {
     let id = QueryId::SchemaUsage;
     (0..rows.len())
-        .map(|i| Ok((text(&id, rows, i, 0)?.to_owned(), flag(&id, rows, i, 1)?)))
+        .map(|i| {
+            Ok(Usage {
+                name: text(&id, rows, i, 0)?.to_owned(),
+                usage: flag(&id, rows, i, 1)?,
+                owner: rows[i].get(2).cloned().flatten(),
+            })
+        })
         .collect()
 }
 
 /// First-column values (schema or database names) of `rows`.
 fn parse_names(id: &QueryId, rows: &[Row]) -> Result<Vec<String>, RowError> {
     (0..rows.len()).map(|i| text(id, rows, i, 0).map(str::to_owned)).collect()
+}
+
+/// Whether default privileges cover `owner`'s next table in `schema`, USAGE aside.
+fn covered(schema: &str, owner: &str, reader: &Reader<'_>, evidence: &Evidence) -> Outcome {
+    let c = forecast::creators([(owner, CreatorSource::Named)], &[]);
+    forecast::forecast_schema(schema, true, &c, reader, evidence)[0].outcome
 }
 
 fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport, SqlTextError> {
@@ -322,21 +470,40 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
         filled.entry(q.id).or_insert_with(|| Err("not run".to_owned()));
     }
     let results = &filled;
+    let retried = matches!(results.get(&QueryId::RelationPrivilegesByUsage), Some(Ok(_)));
     let query_errors: Vec<(QueryId, String)> = results
         .iter()
+        .filter(|(id, _)| !informational(id))
+        .filter(|(id, _)| !(retried && **id == QueryId::RelationPrivileges))
         .filter_map(|(id, r)| r.as_ref().err().map(|e| (id.clone(), e.clone())))
         .collect();
 
     let usage = rows_or_gap(results, &QueryId::SchemaUsage)
         .and_then(|r| parse_usage(r.unwrap_or_default()).map_err(row_gap));
-    let relations = rows_or_gap(results, &QueryId::RelationPrivileges)
-        .and_then(|r| parse_relations(r.unwrap_or_default()).map_err(row_gap));
+    let (rel_id, rel_outcome) = relation_outcome(results);
+    let relations = match rel_outcome {
+        None => Ok(Vec::new()),
+        Some(Ok(rows)) => parse_relations(rel_id, rows).map_err(row_gap),
+        Some(Err(error)) => Err(Gap::QueryFailed { query: rel_id.clone(), error: error.clone() }),
+    };
     let late = rows_or_gap(results, &QueryId::LateBindingColumns).and_then(|r| {
         parse_names(&QueryId::LateBindingColumns, r.unwrap_or_default()).map_err(row_gap)
     });
     let external = rows_or_gap(results, &QueryId::ExternalTables).and_then(|r| {
         parse_names(&QueryId::ExternalTables, r.unwrap_or_default()).map_err(row_gap)
     });
+    let evidence = evidence_from(d, results.get(&QueryId::DefaultPrivileges));
+    let (catalog_view, catalog_view_error) = match results.get(&QueryId::InspectorCounts) {
+        Some(Ok(rows)) => match inspector::parse_counts(rows) {
+            Ok(m) => (Some(m), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+        Some(Err(e)) => (None, Some(e.clone())),
+        None => (None, Some("not run".to_owned())),
+    };
+    let grantees = [plan.access.name(), plan.user.as_str()];
+    let reader = Reader { user: &plan.user, grantees: &grantees };
+    let skip: Vec<&str> = SYSTEM_OWNERS.iter().copied().chain([plan.user.as_str()]).collect();
 
     let mut fix = Script::titled(format!(
         "Shiftgate fix: grants missing for catalog user {user} ({} {}); run as a superuser",
@@ -347,14 +514,14 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
     for schema in &plan.schemas {
         let s = Ident::new(&schema.name, "schema name")?;
         let mut gaps = Vec::new();
-        let (visible, has_usage) = match &usage {
-            Ok(pairs) => match pairs.iter().find(|(n, _)| n == &schema.name) {
-                Some((_, u)) => (true, *u),
-                None => (false, false),
+        let (visible, has_usage, owner) = match &usage {
+            Ok(rows) => match rows.iter().find(|u| u.name == schema.name) {
+                Some(u) => (true, u.usage, u.owner.clone()),
+                None => (false, false, None),
             },
             Err(g) => {
                 gaps.push(g.clone());
-                (false, false)
+                (false, false, None)
             }
         };
         if usage.is_ok() {
@@ -367,65 +534,133 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
         let mut v = SchemaVerdict {
             name: schema.name.clone(),
             kind: schema.kind,
+            owner,
             visible,
             usage: has_usage,
             tables_total: 0,
             tables_unreadable: Vec::new(),
+            unreadable: Vec::new(),
             uncovered_owners: Vec::new(),
+            forecast: Vec::new(),
+            catalog_view: catalog_view
+                .as_ref()
+                .map(|m| m.get(&schema.name).copied().unwrap_or_default()),
             probed_relation: None,
             probe: None,
             late_binding_cols: 0,
             verdict: Verdict::Pass,
         };
         let mut b = Block::commented(format!("Schema {s}:"));
+        let tx = schema.kind == SchemaKind::Local || ddl::external_grants_transactional(d);
         if !has_usage {
-            b.note("the user can't reach it: grant USAGE.");
-            let stmt = ddl::grant_usage_on_schema(&s, &grantee);
-            let tx = schema.kind == SchemaKind::Local || ddl::external_grants_transactional(d);
+            if schema.kind == SchemaKind::Local {
+                b.note("the user can't reach it: grant USAGE, SELECT on what exists now, and default privileges for its owners.");
+            } else {
+                b.note("the user can't reach it: grant USAGE.");
+            }
             if !tx {
                 b.note("Runs outside a transaction block: GRANT on external resources can't run inside one.");
             }
-            b.push(stmt.transactional_if(tx));
+            b.push(ddl::grant_usage_on_schema(&s, &grantee).transactional_if(tx));
         }
         match schema.kind {
             SchemaKind::Local => {
-                match &relations {
-                    Ok(rels) => {
-                        let mine: Vec<&Relation> =
-                            rels.iter().filter(|r| r.schema == schema.name).collect();
-                        v.tables_total = mine.len();
-                        let mut unreadable: Vec<String> =
-                            mine.iter().filter(|r| !r.can_select).map(|r| r.name.clone()).collect();
-                        unreadable.sort();
-                        v.tables_unreadable = unreadable;
-                        let uncovered: BTreeSet<&str> = mine
-                            .iter()
-                            .map(|r| r.owner.as_str())
-                            .filter(|o| {
-                                !schema.owners.iter().any(|p| p == o) && !SYSTEM_OWNERS.contains(o)
-                            })
-                            .collect();
-                        v.uncovered_owners = uncovered.into_iter().map(str::to_owned).collect();
+                let mine: Vec<&Relation> = match &relations {
+                    Ok(rels) => rels.iter().filter(|r| r.schema == schema.name).collect(),
+                    Err(g) => {
+                        gaps.push(g.clone());
+                        Vec::new()
                     }
-                    Err(g) => gaps.push(g.clone()),
+                };
+                v.tables_total = mine.len();
+                let mut unreadable: Vec<Unreadable> = mine
+                    .iter()
+                    .filter(|r| !(has_usage && r.can_select))
+                    .map(|r| Unreadable { name: r.name.clone(), owner: r.owner.clone() })
+                    .collect();
+                unreadable.sort_by(|a, b| a.name.cmp(&b.name));
+                v.tables_unreadable = unreadable.iter().map(|u| u.name.clone()).collect();
+                v.unreadable = unreadable;
+
+                let creators = forecast::creators(
+                    mine.iter()
+                        .map(|r| (r.owner.as_str(), CreatorSource::TableOwner))
+                        .chain(v.owner.as_deref().map(|o| (o, CreatorSource::SchemaOwner)))
+                        .chain(schema.owners.iter().map(|o| (o.as_str(), CreatorSource::Named))),
+                    &skip,
+                );
+                v.forecast = forecast::forecast_schema(
+                    &schema.name,
+                    has_usage,
+                    &creators,
+                    &reader,
+                    &evidence,
+                );
+                // Uncovered: owners of unreadable relations; owners and planned creators whose
+                // default privileges are known to be missing; with incomplete evidence, owners
+                // the plan does not name (their default privileges were never set up).
+                let mut uncovered: BTreeSet<&str> = v
+                    .unreadable
+                    .iter()
+                    .map(|u| u.owner.as_str())
+                    .filter(|o| !skip.contains(o))
+                    .collect();
+                for c in &creators {
+                    let asked = c.sources.contains(&CreatorSource::TableOwner)
+                        || c.sources.contains(&CreatorSource::Named);
+                    if !asked {
+                        continue;
+                    }
+                    let missing = match covered(&schema.name, &c.name, &reader, &evidence) {
+                        Outcome::Yes => false,
+                        Outcome::No => true,
+                        Outcome::Unknown => !schema.owners.iter().any(|p| *p == c.name),
+                    };
+                    if missing {
+                        uncovered.insert(c.name.as_str());
+                    }
                 }
-                if !v.tables_unreadable.is_empty() {
-                    gaps.push(Gap::TablesUnreadable { count: v.tables_unreadable.len() });
-                    let shown: Vec<&str> =
-                        v.tables_unreadable.iter().take(5).map(String::as_str).collect();
-                    let more = v.tables_unreadable.len().saturating_sub(shown.len());
+                v.uncovered_owners = uncovered.into_iter().map(str::to_owned).collect();
+
+                if !v.unreadable.is_empty() {
+                    gaps.push(Gap::TablesUnreadable { count: v.unreadable.len() });
+                    let shown: Vec<String> = v
+                        .unreadable
+                        .iter()
+                        .take(5)
+                        .map(|u| format!("{} (owner {})", u.name, u.owner))
+                        .collect();
+                    let more = v.unreadable.len().saturating_sub(shown.len());
                     let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
                     b.note(format!(
                         "not readable: {}{tail}; grant SELECT on what exists now.",
                         shown.join(", ")
                     ));
+                }
+                if !v.unreadable.is_empty() || (!has_usage && visible) {
                     b.push(ddl::grant_select_on_all_tables(&s, &grantee));
+                }
+                if !v.uncovered_owners.is_empty() {
+                    gaps.push(Gap::OwnersUncovered { owners: v.uncovered_owners.clone() });
                 }
                 for owner in &v.uncovered_owners {
                     let o = Ident::new(owner, "owner name")?;
-                    b.note(format!(
-                        "{o} creates objects here but is not in the plan: its future tables would stay unreadable; add it to the plan's owners."
-                    ));
+                    let owns_unreadable = v.unreadable.iter().any(|u| u.owner == *owner);
+                    b.note(match covered(&schema.name, owner, &reader, &evidence) {
+                        Outcome::No => format!(
+                            "{o}: no default privilege gives {} SELECT on the tables it creates here; add one so its next table is readable.",
+                            target.name()
+                        ),
+                        Outcome::Yes => format!(
+                            "{o} owns tables the user can't read; its default privileges are stated again (no change if present)."
+                        ),
+                        Outcome::Unknown if owns_unreadable => format!(
+                            "{o} owns tables the user can't read: give it default privileges so its next table is readable."
+                        ),
+                        Outcome::Unknown => format!(
+                            "{o} creates tables here but is not in the plan: give it default privileges so its next table is readable."
+                        ),
+                    });
                     b.push(ddl::grant_default_select(Some(&o), Some(&s), &grantee));
                 }
                 if let Some(outcome) = results.get(&QueryId::Probe { schema: schema.name.clone() })
@@ -510,6 +745,8 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
         datashares,
         svv_table_info,
         query_errors,
+        default_privileges: evidence,
+        catalog_view_error,
         fix_script: fix,
     })
 }

@@ -1,8 +1,8 @@
 -- Shiftgate fix: grants missing for catalog user "catalog_reader" (group "catalog_ro"); run as a superuser
 
 -- Schema "Sales Data":
--- not readable: by_admin; grant SELECT on what exists now.
--- "intern" creates objects here but is not in the plan: its future tables would stay unreadable; add it to the plan's owners.
+-- not readable: by_admin (owner intern); grant SELECT on what exists now.
+-- "intern" owns tables the user can't read: give it default privileges so its next table is readable.
 GRANT SELECT ON ALL TABLES IN SCHEMA "Sales Data" TO GROUP "catalog_ro";
 ALTER DEFAULT PRIVILEGES FOR USER "intern" IN SCHEMA "Sales Data" GRANT SELECT ON TABLES TO GROUP "catalog_ro";
 
