@@ -6,6 +6,7 @@ mod connect;
 mod provision_pg;
 mod redshift_sim;
 mod secrets;
+mod teardown_pg;
 mod ssh_tunnel;
 mod ui_app;
 mod ui_import;

@@ -100,6 +100,7 @@ fn discovery() -> DiscoveryOutcome {
             roles: vec![],
             rbac_available: true,
             notes: vec![],
+            ..Discovery::default()
         },
     }
 }
