@@ -514,10 +514,12 @@ impl TeardownState {
             return;
         };
         let options = TeardownOptions { keep_user: self.keep_user };
+        // Live teardown needs the privileges; without them (old server, denied) mirror the plan.
+        let live = live.filter(|l| l.acl.read);
         self.notes = match &live {
             Some(live) => teardown_decide(&plan, applied.as_ref(), live, options).notes,
             None => vec![
-                "Discover on the Setup tab to read the live state: until then the script mirrors the plan and can't tell what predates setup.".into(),
+                "Without the live privileges (Discover on the Setup tab reads them) the script mirrors the plan and can't tell what predates setup.".into(),
             ],
         };
         let key = (plan, live, applied, self.keep_user);

@@ -300,6 +300,14 @@ pub fn teardown(
     };
     let options = sql::TeardownOptions { keep_user: args.grants_only };
     let home_existing = found.discovery.existing_state();
+    if !home_existing.acl.read {
+        eprintln!(
+            "note: the live privileges could not be read ({}); the script mirrors the plan",
+            found.discovery.notes.join("; ")
+        );
+        let script = sql::teardown_script(&plan).map_err(plan_failure)?;
+        return print_or_apply(rt, &conn, &script, args.apply, false, &cancel);
+    }
     let decision = sql::teardown_decide(&plan, record.as_ref(), &home_existing, options);
     for n in &decision.notes {
         eprintln!("note: {n}");
