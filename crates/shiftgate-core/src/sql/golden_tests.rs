@@ -302,7 +302,7 @@ fn sql_create_user_never_uses_equals_or_syslog_unrestricted() {
     for (name, script) in all_generated() {
         for s in script.statements() {
             assert!(!s.sql().contains("PASSWORD ="), "{name}");
-            assert!(!s.sql().contains("SYSLOG"), "{name}");
+            assert!(!s.sql().contains("UNRESTRICTED"), "{name}");
             assert!(!s.sql().contains("sha256"), "{name}");
         }
     }
@@ -328,7 +328,14 @@ fn sql_catalog_queries_stay_in_the_simulator_subset() {
         verify::plan_queries(&postgres_plan(Access::Group { name: "g".into() }))
             .unwrap_or_else(|e| panic!("{e:?}")),
     );
-    for q in &all {
+    // The live-privilege queries are optional: where the simulator can't answer them, discovery
+    // notes it and teardown mirrors the plan (listed as simulator work in the issue-20 report).
+    let live: Vec<QueryId> = super::live::queries(Dialect::Redshift)
+        .into_iter()
+        .chain(super::live::queries(Dialect::Postgres))
+        .map(|q| q.id)
+        .collect();
+    for q in all.iter().filter(|q| !live.contains(&q.id)) {
         let lower = q.sql.to_ascii_lowercase();
         assert!(lower.starts_with("select "), "{}", q.sql);
         for banned in [" join ", "(select", " with ", "distinct", "\\"] {
@@ -562,8 +569,10 @@ mod live_state {
         assert!(text.contains("ALTER USER \"catalog_reader\" NOCREATEDB;"));
         assert!(text.contains("ALTER USER \"catalog_reader\" SYSLOG ACCESS RESTRICTED;"));
         assert!(text.contains("REVOKE CREATE ON SCHEMA public FROM GROUP \"Catalog_RO\";"));
-        assert!(!text.contains("FOR USER \"intern\""), "owner without CREATE skipped");
-        assert!(!text.contains("FOR USER \"gone_user\""), "missing owner skipped");
+        let runs = |needle: &str| script.statements().any(|s| s.sql().contains(needle));
+        assert!(!runs("FOR USER \"intern\""), "owner without CREATE skipped");
+        assert!(!runs("FOR USER \"gone_user\""), "missing owner skipped");
+        assert!(runs("FOR USER \"etl\""));
         assert!(text.contains("skipped: \"intern\" lacks CREATE on the schema"), "{text}");
         check_golden("setup_redshift_case_sensitive_reused.sql", &text);
     }
@@ -714,10 +723,14 @@ mod live_state {
         let td = teardown_live(&plan, Some(&applied), &live, &decision)
             .unwrap_or_else(|e| panic!("{e:?}"));
         let text = td.combined().render(false);
-        assert!(text.contains("REVOKE SELECT ON \"Sales EU\".\"Orders\" FROM \"Catalog_RO\";"));
+        assert!(text.contains("REVOKE SELECT ON \"Sales EU\".\"Orders\" FROM GROUP \"Catalog_RO\";"), "{text}");
         assert!(!text.contains("\"Customers\""), "earlier grant kept: {text}");
         assert!(!text.contains("REVOKE USAGE"), "earlier USAGE kept: {text}");
-        assert!(!text.contains("DROP"), "reused group and user are never dropped: {text}");
+        use super::super::script::StatementKind as K;
+        assert!(
+            td.combined().statements().all(|s| !matches!(s.kind(), K::DropAccess | K::DropUser)),
+            "reused group and user are never dropped: {text}"
+        );
         assert!(text.contains("ALTER GROUP \"Catalog_RO\" DROP USER \"catalog_reader\";"));
         check_golden("teardown_live_reused_postgres.sql", &text);
     }

@@ -586,7 +586,7 @@ mod tests {
                 Principal { name: "catalog_ro".into(), kind: PrincipalKind::Group },
                 Principal { name: "etl".into(), kind: PrincipalKind::User },
                 Principal { name: "Sales EU".into(), kind: PrincipalKind::User },
-                Principal { name: "\"q\"".into(), kind: PrincipalKind::Role },
+                Principal { name: "q".into(), kind: PrincipalKind::Role },
             ]
         );
     }

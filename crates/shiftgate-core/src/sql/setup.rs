@@ -263,7 +263,9 @@ fn reused_user_notes(plan: &SetupPlan, existing: &ExistingState) -> Vec<String> 
         .map(|(s, _)| s.as_str())
         .collect();
     let mut out = Vec::new();
-    if grants.is_empty() {
+    if !existing.acl.read {
+        out.push("Its direct grants were not read (discovery could not list privileges).".to_owned());
+    } else if grants.is_empty() {
         out.push("It holds no direct grants.".to_owned());
     } else {
         out.push("Direct grants it already holds (keep them or revoke them by hand):".to_owned());

@@ -11,7 +11,7 @@ use super::live::Principal;
 use super::plan::{
     Access, Dialect, ExistingState, PlanError, SchemaKind, SetupPlan, is_system_schema, names_clash,
 };
-use super::script::{Block, Script};
+use super::script::{Block, Script, StatementKind};
 use super::setup::distinct_owners;
 
 /// The teardown script for a plan that was set up. Needs no password and no server state.
@@ -316,7 +316,12 @@ impl TeardownPlan {
         s.title = self.drop.title.clone();
         if self.drop.statements().next().is_some() {
             for b in &self.drop.blocks {
-                s.push(b.clone());
+                // The case-sensitivity SET is already in the revoke part.
+                if !(b.statements.iter().any(|st| st.kind() == StatementKind::SetSession)
+                    && s.blocks.contains(b))
+                {
+                    s.push(b.clone());
+                }
             }
         }
         s
@@ -379,7 +384,7 @@ pub fn teardown_decide(
                     why.push(format!("grants outside the plan: {}", dedup(outside).join(", ")));
                 }
                 notes.push(format!(
-                    "{kind} {access:?} predates this teardown's plan ({}): it is kept, with its grants.",
+                    "The {kind} {access:?} predates setup ({}): it is kept, with its grants.",
                     why.join("; ")
                 ));
             }
@@ -405,7 +410,7 @@ pub fn teardown_decide(
             format!(" (members kept: {})", others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
         };
         notes.push(format!(
-            "{kind} {access:?} existed before setup: it is kept with its earlier grants and members{kept}."
+            "The {kind} {access:?} existed before setup: it is kept with its earlier grants and members{kept}."
         ));
     }
     if options.keep_user && user_exists && !user_predates {
@@ -420,7 +425,7 @@ pub fn teardown_decide(
         notes.push(format!("User {user:?} does not exist (any more)."));
     }
     if !access_exists {
-        notes.push(format!("{kind} {access:?} does not exist (any more)."));
+        notes.push(format!("The {kind} {access:?} does not exist (any more)."));
     }
     TeardownDecision {
         drop_user,
@@ -530,7 +535,17 @@ fn build_live(
         if let Some(c) = case {
             drop.push(c);
         }
-        let mut b = Block::commented(format!("Membership, the {kind}, then the user."));
+        let mut what = Vec::new();
+        if statements.iter().any(|s| s.kind() == StatementKind::RemoveMember) {
+            what.push(format!("the user leaves the {kind}"));
+        }
+        if decision.drop_access {
+            what.push(format!("the {kind} is dropped"));
+        }
+        if decision.drop_user {
+            what.push("the user is dropped".to_owned());
+        }
+        let mut b = Block::commented(format!("Last, in this order: {}.", what.join(", then ")));
         for s in statements {
             b.push(s);
         }
