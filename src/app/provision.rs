@@ -329,7 +329,7 @@ impl App {
         let Some(mut fresh) = self.store.get(&admin.profile.id).cloned() else {
             self.state.log(
                 LogLevel::Warn,
-                "The setup record was not saved: the admin profile is not a saved profile.".into(),
+                "The setup record was not saved: the admin profile is not a saved profile.",
             );
             return;
         };
