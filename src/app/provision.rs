@@ -259,17 +259,17 @@ impl App {
         if slot == ScriptSlot::Setup {
             self.state.setup.launched_plan =
                 self.state.setup.script.key().map(|(plan, _, _)| plan.clone());
-            self.state.setup.launched_record = self.state.setup.script.key().map(
-                |(plan, existing, options)| {
-                    let db = self.state.setup.found.as_ref().map(|f| f.server.current_database.clone());
+            self.state.setup.launched_record =
+                self.state.setup.script.key().map(|(plan, existing, options)| {
+                    let db =
+                        self.state.setup.found.as_ref().map(|f| f.server.current_database.clone());
                     crate::tasks::provision::applied_record(
                         plan,
                         &db.unwrap_or_else(|| profile.database.clone()),
                         existing,
                         *options,
                     )
-                },
-            );
+                });
             self.state.setup.saved_profile = None;
         }
         *self.state.script_run_mut(slot) = Some(run);
@@ -317,7 +317,7 @@ impl App {
         self.state.ui.results_tab = ResultsTab::Verify;
     }
 
-/// After a successful setup run: save what it applied (and what existed before) with the admin
+    /// After a successful setup run: save what it applied (and what existed before) with the admin
     /// profile, through the store's upsert on a fresh copy. Teardown reads it to remove only
     /// what setup added.
     pub(super) fn save_setup_record(&mut self) {
@@ -340,9 +340,9 @@ impl App {
                 self.state.store_revision += 1;
                 self.state.log(LogLevel::Info, format!("Saved the setup record with \"{name}\""));
             }
-            Err(e) => self
-                .state
-                .tell(LogLevel::Error, format!("Could not save the setup record: {e}")),
+            Err(e) => {
+                self.state.tell(LogLevel::Error, format!("Could not save the setup record: {e}"))
+            }
         }
     }
 

@@ -14,8 +14,8 @@ use shiftgate_core::profile::{Engine, Profile, ProfileId};
 use shiftgate_core::report::{Step, StepStatus};
 use shiftgate_core::sql::{
     Access, AppliedPlan, Dialect, ExistingState, PlanError, SchemaGrant, SchemaKind, Script,
-    SetupPlan, TeardownOptions, VerifyReport, cleanup_vendor_script, teardown_decide, teardown_live,
-    teardown_script,
+    SetupPlan, TeardownOptions, VerifyReport, cleanup_vendor_script, teardown_decide,
+    teardown_live, teardown_script,
 };
 
 /// Which generated script a review, a copy or a run is about.

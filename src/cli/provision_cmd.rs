@@ -250,12 +250,8 @@ pub fn setup(
     let script = sql::setup_script_with(&plan, &existing, options).map_err(plan_failure)?;
     print_or_apply(rt, &conn, &script, args.apply, args.reveal_password, &cancel)?;
     if args.apply {
-        let record = provision::applied_record(
-            &plan,
-            &found.server.current_database,
-            &existing,
-            options,
-        );
+        let record =
+            provision::applied_record(&plan, &found.server.current_database, &existing, options);
         save_record(config_dir, &conn.profile, |records| sql::record_applied(records, record))?;
     }
     if generated && args.apply {
@@ -293,7 +289,10 @@ pub fn teardown(
     let record = sql::find_applied(&conn.profile.applied_plans, &args.user, &home_db).cloned();
     let plan = match &record {
         Some(r) if args.plan.schemas.trim().is_empty() => {
-            eprintln!("using the setup record of {} for \"{}\" in {home_db}", r.applied_at, args.user);
+            eprintln!(
+                "using the setup record of {} for \"{}\" in {home_db}",
+                r.applied_at, args.user
+            );
             SetupPlan { dialect: found.dialect, ..r.plan.clone() }
         }
         _ => build_plan(&found, &args.user, String::new(), &args.plan, None)?,
@@ -329,10 +328,12 @@ pub fn teardown(
     }
     let home = sql::teardown_live(&plan, record.as_ref(), &home_existing, &decision)
         .map_err(plan_failure)?;
-    let nothing = home.nothing_left()
-        && per_db.iter().all(|(_, s)| s.statements().next().is_none());
+    let nothing =
+        home.nothing_left() && per_db.iter().all(|(_, s)| s.statements().next().is_none());
     if nothing {
-        println!("nothing left: no grant, default privilege, group/role or user of this setup remains");
+        println!(
+            "nothing left: no grant, default privilege, group/role or user of this setup remains"
+        );
         return Ok(());
     }
     for (other, script) in &per_db {

@@ -102,10 +102,8 @@ fn catalog_user_ui(
     };
     ui.checkbox(&mut td.keep_user, "Keep the user: remove the catalog grants only")
         .on_hover_text("A user that existed before setup is always kept.");
-    let applied = plan
-        .as_ref()
-        .and_then(|p| find_applied(view.applied, &p.user, view.database))
-        .cloned();
+    let applied =
+        plan.as_ref().and_then(|p| find_applied(view.applied, &p.user, view.database)).cloned();
     td.refresh_teardown(plan, view.existing.clone(), applied);
     if !td.notes.is_empty() {
         ui.add_space(4.0);

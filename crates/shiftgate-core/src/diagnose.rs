@@ -687,12 +687,37 @@ mod tests {
     #[test]
     fn script_statement_sqlstates_each_get_their_own_diagnosis() {
         let cases = [
-            ("2BP01", "role \"g\" cannot be dropped because some objects depend on it", Cause::DependentObjects, "Revoke what still names it"),
-            ("55006", "user \"u\" can't be dropped because the user owns some object", Cause::StillInUse, "every database"),
+            (
+                "2BP01",
+                "role \"g\" cannot be dropped because some objects depend on it",
+                Cause::DependentObjects,
+                "Revoke what still names it",
+            ),
+            (
+                "55006",
+                "user \"u\" can't be dropped because the user owns some object",
+                Cause::StillInUse,
+                "every database",
+            ),
             ("42704", "role \"nobody\" does not exist", Cause::ObjectMissing, "Discover again"),
-            ("3F000", "schema \"nope\" does not exist", Cause::SchemaMissing, "database that holds the schema"),
-            ("25001", "GRANT on external resources can't run inside a transaction block", Cause::NotInTransaction, "outside BEGIN"),
-            ("42501", "must be superuser to alter default privileges", Cause::PermissionDenied, "superuser"),
+            (
+                "3F000",
+                "schema \"nope\" does not exist",
+                Cause::SchemaMissing,
+                "database that holds the schema",
+            ),
+            (
+                "25001",
+                "GRANT on external resources can't run inside a transaction block",
+                Cause::NotInTransaction,
+                "outside BEGIN",
+            ),
+            (
+                "42501",
+                "must be superuser to alter default privileges",
+                Cause::PermissionDenied,
+                "superuser",
+            ),
         ];
         for (state, msg, cause, hint) in cases {
             let mut f = facts();

@@ -264,7 +264,12 @@ pub(crate) fn revoke_all_on_all_tables(schema: &Ident, from: &Grantee) -> Statem
 }
 
 /// `REVOKE SELECT|ALL ON "s"."t" FROM …`.
-pub(crate) fn revoke_on_table(all: bool, schema: &Ident, table: &Ident, from: &Grantee) -> Statement {
+pub(crate) fn revoke_on_table(
+    all: bool,
+    schema: &Ident,
+    table: &Ident,
+    from: &Grantee,
+) -> Statement {
     let what = if all { "ALL" } else { "SELECT" };
     Statement::new(K::Revoke, format!("REVOKE {what} ON {schema}.{table} FROM {from}"))
 }
@@ -280,7 +285,11 @@ pub(crate) fn grant_select_on_shared_table(
 }
 
 /// `GRANT USAGE ON SCHEMA "db"."s" TO …` (datashare created WITH PERMISSIONS).
-pub(crate) fn grant_usage_on_shared_schema(database: &Ident, schema: &Ident, to: &Grantee) -> Statement {
+pub(crate) fn grant_usage_on_shared_schema(
+    database: &Ident,
+    schema: &Ident,
+    to: &Grantee,
+) -> Statement {
     Statement::new(K::Grant, format!("GRANT USAGE ON SCHEMA {database}.{schema} TO {to}"))
 }
 

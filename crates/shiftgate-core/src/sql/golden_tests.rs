@@ -558,12 +558,9 @@ mod live_state {
     #[test]
     fn golden_sql_setup_case_sensitive_reused_user_and_skipped_owners() {
         let plan = sales_eu_plan();
-        let script = setup_script_with(
-            &plan,
-            &redshift_live(),
-            SetupOptions { revoke_public_create: true },
-        )
-        .unwrap_or_else(|e| panic!("{e:?}"));
+        let script =
+            setup_script_with(&plan, &redshift_live(), SetupOptions { revoke_public_create: true })
+                .unwrap_or_else(|e| panic!("{e:?}"));
         let text = script.render(false);
         assert!(text.contains("SET enable_case_sensitive_identifier TO true;"), "{text}");
         assert!(text.contains("ALTER USER \"catalog_reader\" NOCREATEDB;"));
@@ -723,7 +720,10 @@ mod live_state {
         let td = teardown_live(&plan, Some(&applied), &live, &decision)
             .unwrap_or_else(|e| panic!("{e:?}"));
         let text = td.combined().render(false);
-        assert!(text.contains("REVOKE SELECT ON \"Sales EU\".\"Orders\" FROM GROUP \"Catalog_RO\";"), "{text}");
+        assert!(
+            text.contains("REVOKE SELECT ON \"Sales EU\".\"Orders\" FROM GROUP \"Catalog_RO\";"),
+            "{text}"
+        );
         assert!(!text.contains("\"Customers\""), "earlier grant kept: {text}");
         assert!(!text.contains("REVOKE USAGE"), "earlier USAGE kept: {text}");
         use super::super::script::StatementKind as K;
@@ -814,8 +814,18 @@ mod live_state {
             .unwrap_or_else(|e| panic!("{e:?}"))
             .render(false);
         assert!(text.contains("GRANT USAGE ON DATABASE \"plain_share\" TO GROUP \"catalog_ro\";"));
-        assert!(text.contains("GRANT USAGE ON SCHEMA \"partner_share\".\"public\" TO GROUP \"catalog_ro\";"), "{text}");
-        assert!(text.contains("GRANT SELECT ON \"partner_share\".\"public\".\"sales\" TO GROUP \"catalog_ro\";"), "{text}");
+        assert!(
+            text.contains(
+                "GRANT USAGE ON SCHEMA \"partner_share\".\"public\" TO GROUP \"catalog_ro\";"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "GRANT SELECT ON \"partner_share\".\"public\".\"sales\" TO GROUP \"catalog_ro\";"
+            ),
+            "{text}"
+        );
         assert!(!text.contains("\"plain_share\".\"public\""), "{text}");
         let live = ExistingState {
             users: vec!["catalog_reader".into()],

@@ -489,7 +489,10 @@ pub fn owner_create_queries(pairs: &[(String, String)]) -> Result<Vec<CatalogQue
             let o = Literal::new(owner, "owner name")?;
             parts.push(format!("SELECT {s}, {o}, has_schema_privilege({o}, {s}, 'CREATE')"));
         }
-        out.push(CatalogQuery { id: QueryId::OwnerCreate { chunk: n }, sql: parts.join(" UNION ALL ") });
+        out.push(CatalogQuery {
+            id: QueryId::OwnerCreate { chunk: n },
+            sql: parts.join(" UNION ALL "),
+        });
     }
     Ok(out)
 }
@@ -579,7 +582,9 @@ mod tests {
 
     #[test]
     fn acl_text_grantees() {
-        let g = parse_acl_grantees(r#"{"group catalog_ro=r/admin",etl=r/admin,=r/admin,"Sales EU"=r/x,"role \"q\"=r/a"}"#);
+        let g = parse_acl_grantees(
+            r#"{"group catalog_ro=r/admin",etl=r/admin,=r/admin,"Sales EU"=r/x,"role \"q\"=r/a"}"#,
+        );
         assert_eq!(
             g,
             vec![
@@ -596,10 +601,7 @@ mod tests {
         let mut r = QueryResults::new();
         r.insert(QueryId::SchemaPrivileges, rows(&[&["sales", "ro", "group", "usage"]]));
         r.insert(QueryId::TablePrivileges, rows(&[&["sales", "t", "ro", "group", "SELECT"]]));
-        r.insert(
-            QueryId::DefaultPrivileges,
-            rows(&[&["etl", "sales", "RELATION", "ro", "group"]]),
-        );
+        r.insert(QueryId::DefaultPrivileges, rows(&[&["etl", "sales", "RELATION", "ro", "group"]]));
         r.insert(QueryId::NamespaceOids, rows(&[&["100", "sales"], &["101", "hr"]]));
         r.insert(
             QueryId::DefaultAcl,
@@ -610,7 +612,10 @@ mod tests {
             ]),
         );
         r.insert(QueryId::GroupMembers, rows(&[&["ro", "group", "catalog"]]));
-        r.insert(QueryId::UserFlags, rows(&[&["admin", "t", "t", "t"], &["catalog", "f", "f", "f"]]));
+        r.insert(
+            QueryId::UserFlags,
+            rows(&[&["admin", "t", "t", "t"], &["catalog", "f", "f", "f"]]),
+        );
         r.insert(QueryId::CaseSensitivity, rows(&[&["on"]]));
         r.insert(QueryId::DatabasePrivileges, Err("permission denied".into()));
         let mut notes = Vec::new();
@@ -626,7 +631,8 @@ mod tests {
             pairs,
             vec![("etl".into(), Some("sales".into())), ("later".into(), Some("hr".into()))]
         );
-        let mm: Vec<_> = acl.default_privileges_of(|p| p.is_user(Dialect::Redshift, "mm")).collect();
+        let mm: Vec<_> =
+            acl.default_privileges_of(|p| p.is_user(Dialect::Redshift, "mm")).collect();
         assert_eq!(mm.len(), 1);
         assert_eq!(mm[0].schema, None);
         assert_eq!(acl.members_of(|p| p.is_access(Dialect::Redshift, &ro)), vec!["catalog"]);

@@ -212,14 +212,19 @@ impl ExistingState {
 
     /// Why setup skips `owner` in `schema`, if it does.
     pub fn skip_reason(&self, schema: &str, owner: &str) -> Option<SkipReason> {
-        self.skipped_owners.iter().find(|s| s.schema == schema && s.owner == owner).map(|s| s.reason)
+        self.skipped_owners
+            .iter()
+            .find(|s| s.schema == schema && s.owner == owner)
+            .map(|s| s.reason)
     }
 
     /// Why `user` may not serve as a read-only catalog user (superuser, CREATEUSER/CREATEROLE).
     pub fn privileged_reason(&self, user: &str) -> Option<&'static str> {
         let f = self.acl.flags_of(user)?;
         if f.superuser {
-            Some("is a superuser (on Redshift CREATEUSER also makes a superuser), which bypasses every privilege check")
+            Some(
+                "is a superuser (on Redshift CREATEUSER also makes a superuser), which bypasses every privilege check",
+            )
         } else if f.createrole {
             Some("may create users and roles (CREATEROLE), which lets it grant itself more")
         } else {
@@ -316,7 +321,9 @@ pub enum PlanError {
         name: String,
     },
     /// The user exists and is too powerful to be a read-only catalog user.
-    #[error("user {name:?} {reason}; a read-only catalog user must not be — choose another user name")]
+    #[error(
+        "user {name:?} {reason}; a read-only catalog user must not be — choose another user name"
+    )]
     PrivilegedUser {
         /// The name.
         name: String,
@@ -431,7 +438,9 @@ pub enum PlanWarning {
         schema: String,
     },
     /// A folding Redshift cluster stores this name in lower case.
-    #[error("{what} {name:?} has capitals; this cluster folds identifiers, so Redshift will use {folded:?}")]
+    #[error(
+        "{what} {name:?} has capitals; this cluster folds identifiers, so Redshift will use {folded:?}"
+    )]
     NameFolded {
         /// What the name is.
         what: &'static str,
@@ -492,7 +501,8 @@ impl SetupPlan {
                 out.push(PlanWarning::LocalSchemaWithoutOwners { schema: s.name.clone() });
             }
         }
-        if self.dialect == Dialect::Redshift && existing.acl.case_sensitive_identifiers == Some(false)
+        if self.dialect == Dialect::Redshift
+            && existing.acl.case_sensitive_identifiers == Some(false)
         {
             let mut names: Vec<(&'static str, &str)> = vec![(kind, self.access.name())];
             names.extend(self.schemas.iter().map(|s| ("schema", s.name.as_str())));

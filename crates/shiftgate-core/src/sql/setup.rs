@@ -193,10 +193,17 @@ fn build(
             }
             for s in schemas {
                 let s_id = Ident::new(s, "schema name")?;
-                b.push(ddl::grant_usage_on_shared_schema(&db, &s_id, &grantee).transactional_if(tx));
-                for (_, _, t) in existing.shared_tables.iter().filter(|(d, x, _)| d == name && x == s) {
+                b.push(
+                    ddl::grant_usage_on_shared_schema(&db, &s_id, &grantee).transactional_if(tx),
+                );
+                for (_, _, t) in
+                    existing.shared_tables.iter().filter(|(d, x, _)| d == name && x == s)
+                {
                     let t = Ident::new(t, "table name")?;
-                    b.push(ddl::grant_select_on_shared_table(&db, &s_id, &t, &grantee).transactional_if(tx));
+                    b.push(
+                        ddl::grant_select_on_shared_table(&db, &s_id, &t, &grantee)
+                            .transactional_if(tx),
+                    );
                 }
             }
             if b.statements.is_empty() {
@@ -264,7 +271,9 @@ fn reused_user_notes(plan: &SetupPlan, existing: &ExistingState) -> Vec<String> 
         .collect();
     let mut out = Vec::new();
     if !existing.acl.read {
-        out.push("Its direct grants were not read (discovery could not list privileges).".to_owned());
+        out.push(
+            "Its direct grants were not read (discovery could not list privileges).".to_owned(),
+        );
     } else if grants.is_empty() {
         out.push("It holds no direct grants.".to_owned());
     } else {

@@ -255,7 +255,8 @@ fn vendor_leftover_grants(
         b.push(ddl::revoke_select_on_all_tables(&Ident::new(s, "schema name")?, grantee));
     }
     script.push_nonempty(b);
-    let mut b = Block::commented("Other default privileges still naming the user (pg_default_acl).");
+    let mut b =
+        Block::commented("Other default privileges still naming the user (pg_default_acl).");
     for p in existing.acl.default_privileges_of(is_user) {
         if p.schema.is_none() && who_ran_it.contains(&p.owner) {
             continue;
@@ -407,7 +408,10 @@ pub fn teardown_decide(
         let kept = if others.is_empty() {
             String::new()
         } else {
-            format!(" (members kept: {})", others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+            format!(
+                " (members kept: {})",
+                others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )
         };
         notes.push(format!(
             "The {kind} {access:?} existed before setup: it is kept with its earlier grants and members{kept}."
@@ -477,7 +481,8 @@ fn build_live(
         "Shiftgate teardown (revokes in this database) for catalog user {user}, {kind} {}",
         target.name()
     ));
-    let mut b = Block::commented("Read from the live catalogs: only what is still granted is revoked.");
+    let mut b =
+        Block::commented("Read from the live catalogs: only what is still granted is revoked.");
     for n in &decision.notes {
         b.note(n.clone());
     }
@@ -487,7 +492,15 @@ fn build_live(
     }
     let before = revoke.blocks.len();
     if decision.drop_access {
-        revoke_everything(plan, live, &is_access, &grantee, &format!("{kind} {}", target.name()), true, &mut revoke)?;
+        revoke_everything(
+            plan,
+            live,
+            &is_access,
+            &grantee,
+            &format!("{kind} {}", target.name()),
+            true,
+            &mut revoke,
+        )?;
     } else if decision.access_reused {
         match found {
             Some(f) if f.privileges_read => {
@@ -498,7 +511,9 @@ fn build_live(
                     "{kind} {} is kept and Shiftgate has no record of what setup added to it:",
                     target.name()
                 ));
-                b.note("its grants are left as they are; revoke by hand what you know setup added.");
+                b.note(
+                    "its grants are left as they are; revoke by hand what you know setup added.",
+                );
                 revoke.push(b);
             }
         }
@@ -506,7 +521,15 @@ fn build_live(
         // Exists, not dropped, not reused: cannot happen (decide drops or keeps it).
     }
     if decision.drop_user {
-        revoke_everything(plan, live, &is_user, &Grantee::User(user.clone()), &format!("user {user}"), false, &mut revoke)?;
+        revoke_everything(
+            plan,
+            live,
+            &is_user,
+            &Grantee::User(user.clone()),
+            &format!("user {user}"),
+            false,
+            &mut revoke,
+        )?;
     }
     if revoke.blocks.len() == before {
         revoke.blocks.truncate(before.saturating_sub(usize::from(case.is_some())));
@@ -579,9 +602,8 @@ fn revoke_everything(
     script: &mut Script,
 ) -> Result<(), SqlTextError> {
     let d = plan.dialect;
-    let external = |s: &str| {
-        plan.schemas.iter().any(|g| g.name == s && g.kind == SchemaKind::External)
-    };
+    let external =
+        |s: &str| plan.schemas.iter().any(|g| g.name == s && g.kind == SchemaKind::External);
     let mut b = Block::commented(format!(
         "Default privileges naming {who}, for every (owner, schema) pair in pg_default_acl{}.",
         if d == Dialect::Redshift { " and svv_default_privileges" } else { "" }
@@ -615,7 +637,10 @@ fn revoke_everything(
     }
     for s in schemas {
         let tx = !external(s) || ddl::external_grants_transactional(d);
-        b.push(ddl::revoke_all_on_all_tables(&Ident::new(s, "schema name")?, grantee).transactional_if(tx));
+        b.push(
+            ddl::revoke_all_on_all_tables(&Ident::new(s, "schema name")?, grantee)
+                .transactional_if(tx),
+        );
     }
     script.push_nonempty(b);
 
@@ -628,21 +653,28 @@ fn revoke_everything(
     }
     for s in schemas {
         let tx = !external(s) || ddl::external_grants_transactional(d);
-        b.push(ddl::revoke_all_on_schema(&Ident::new(s, "schema name")?, grantee).transactional_if(tx));
+        b.push(
+            ddl::revoke_all_on_schema(&Ident::new(s, "schema name")?, grantee).transactional_if(tx),
+        );
     }
     script.push_nonempty(b);
 
     if plan_objects {
         revoke_shared_objects(plan, live, grantee, script)?;
     }
-    let mut b = Block::commented(format!("Database privileges of {who} (datashare consumer databases)."));
-    let mut dbs: Vec<String> = live.acl.database_privileges_of(is).map(|p| p.database.clone()).collect();
+    let mut b =
+        Block::commented(format!("Database privileges of {who} (datashare consumer databases)."));
+    let mut dbs: Vec<String> =
+        live.acl.database_privileges_of(is).map(|p| p.database.clone()).collect();
     if plan_objects && !live.acl.read {
         dbs.extend(plan.datashare_databases.iter().cloned());
     }
     for db in dedup(dbs) {
         let tx = ddl::external_grants_transactional(d);
-        b.push(ddl::revoke_usage_on_database(&Ident::new(&db, "database name")?, grantee).transactional_if(tx));
+        b.push(
+            ddl::revoke_usage_on_database(&Ident::new(&db, "database name")?, grantee)
+                .transactional_if(tx),
+        );
     }
     script.push_nonempty(b);
     Ok(())
@@ -656,7 +688,9 @@ fn revoke_shared_objects(
     script: &mut Script,
 ) -> Result<(), SqlTextError> {
     let tx = ddl::external_grants_transactional(plan.dialect);
-    let mut b = Block::commented("Shared tables and schemas of datashare databases created WITH PERMISSIONS.");
+    let mut b = Block::commented(
+        "Shared tables and schemas of datashare databases created WITH PERMISSIONS.",
+    );
     for name in &plan.datashare_databases {
         if !live.datashares_with_permissions.contains(name) {
             continue;
@@ -674,7 +708,10 @@ fn revoke_shared_objects(
             }
         }
         for s in schemas {
-            b.push(ddl::revoke_shared(&db, &Ident::new(s, "schema name")?, None, grantee).transactional_if(tx));
+            b.push(
+                ddl::revoke_shared(&db, &Ident::new(s, "schema name")?, None, grantee)
+                    .transactional_if(tx),
+            );
         }
     }
     script.push_nonempty(b);
@@ -702,17 +739,22 @@ fn revoke_setup_additions(
         ));
         if g.kind == SchemaKind::Local {
             for o in distinct_owners(&g.owners)? {
-                let live_entry = live.acl.default_privileges_of(is_access).any(|p| {
-                    p.owner == o.as_str() && p.schema.as_deref() == Some(g.name.as_str())
-                });
+                let live_entry = live
+                    .acl
+                    .default_privileges_of(is_access)
+                    .any(|p| p.owner == o.as_str() && p.schema.as_deref() == Some(g.name.as_str()));
                 let earlier =
                     f.default_privileges.iter().any(|(ow, sc)| ow == o.as_str() && sc == &g.name);
                 if live_entry && !earlier {
                     b.push(ddl::revoke_default_select(Some(&o), Some(&s), grantee));
                 }
             }
-            let earlier_tables: Vec<&str> =
-                f.table_grants.iter().filter(|(x, _)| x == &g.name).map(|(_, t)| t.as_str()).collect();
+            let earlier_tables: Vec<&str> = f
+                .table_grants
+                .iter()
+                .filter(|(x, _)| x == &g.name)
+                .map(|(_, t)| t.as_str())
+                .collect();
             let live_tables: Vec<&str> = dedup_str(
                 live.acl
                     .table_privileges_of(is_access)
@@ -746,7 +788,10 @@ fn revoke_setup_additions(
         let held = live.acl.database_privileges_of(is_access).any(|p| &p.database == db);
         if held || !live.acl.read {
             let tx = ddl::external_grants_transactional(d);
-            b.push(ddl::revoke_usage_on_database(&Ident::new(db, "datashare database name")?, grantee).transactional_if(tx));
+            b.push(
+                ddl::revoke_usage_on_database(&Ident::new(db, "datashare database name")?, grantee)
+                    .transactional_if(tx),
+            );
         }
     }
     script.push_nonempty(b);
