@@ -256,6 +256,7 @@ impl App {
         let task = TaskId::next();
         let total = reviewed.statement_count();
         let run = ScriptRunState::start(task, &script, profile.display_name());
+        self.state.setup.found_stale = true;
         if slot == ScriptSlot::Setup {
             self.state.setup.launched_plan =
                 self.state.setup.script.key().map(|(plan, _, _)| plan.clone());
@@ -549,6 +550,7 @@ impl App {
                     admin_user: &admin_user,
                     dialect,
                     existing: self.state.setup.found.as_ref().map(|f| f.discovery.existing_state()),
+                    live_stale: self.state.setup.found_stale,
                     applied: &applied,
                     database: &database,
                     run_blocked,

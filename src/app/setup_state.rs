@@ -81,6 +81,8 @@ pub struct SetupState {
     pub saved_profile: Option<ProfileId>,
     /// The record of the running setup, saved with the admin profile once it succeeds.
     pub launched_record: Option<AppliedPlan>,
+    /// A script ran since discovery: its live state may be out of date (teardown asks again).
+    pub found_stale: bool,
 }
 
 impl Default for SetupState {
@@ -111,6 +113,7 @@ impl Default for SetupState {
             launched_plan: None,
             saved_profile: None,
             launched_record: None,
+            found_stale: false,
         }
     }
 }
@@ -163,6 +166,7 @@ impl SetupState {
             self.svv_table_info = false;
         }
         self.found = Some(*outcome);
+        self.found_stale = false;
     }
 
     /// The user name changed: group and role names not edited by hand follow it.

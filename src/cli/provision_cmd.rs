@@ -295,6 +295,13 @@ pub fn teardown(
             );
             SetupPlan { dialect: found.dialect, ..r.plan.clone() }
         }
+        // No record and no schemas: the live catalogs say what is left.
+        None if args.plan.schemas.trim().is_empty() => SetupPlan {
+            dialect: found.dialect,
+            user: args.user.clone(),
+            access: access(&args.plan.access, &args.user),
+            ..SetupPlan::default()
+        },
         _ => build_plan(&found, &args.user, String::new(), &args.plan, None)?,
     };
     let options = sql::TeardownOptions { keep_user: args.grants_only };

@@ -24,6 +24,8 @@ pub struct TeardownView<'a> {
     pub dialect: Dialect,
     /// What discovery found exists (users, groups, roles, live privileges); None before discovery.
     pub existing: Option<ExistingState>,
+    /// A script ran since the last discovery, so its live state is not used.
+    pub live_stale: bool,
     /// The admin profile's setup records (the one for the user and database is used).
     pub applied: &'a [AppliedPlan],
     /// The database discovery ran in (the key of a setup record).
@@ -102,9 +104,26 @@ fn catalog_user_ui(
     };
     ui.checkbox(&mut td.keep_user, "Keep the user: remove the catalog grants only")
         .on_hover_text("A user that existed before setup is always kept.");
+    if view.existing.is_none() || view.live_stale {
+        ui.horizontal(|ui| {
+            if ui
+                .button("Discover again")
+                .on_hover_text("Read the live grants, default privileges and members as the admin")
+                .clicked()
+            {
+                out.push(UiCommand::Discover);
+            }
+            ui.weak(if view.live_stale {
+                "A script ran since discovery: read the live state again before tearing down."
+            } else {
+                "Discovery reads the live state, so teardown removes exactly what is left."
+            });
+        });
+    }
     let applied =
         plan.as_ref().and_then(|p| find_applied(view.applied, &p.user, view.database)).cloned();
-    td.refresh_teardown(plan, view.existing.clone(), applied);
+    let live = view.existing.clone().filter(|_| !view.live_stale);
+    td.refresh_teardown(plan, live, applied);
     if !td.notes.is_empty() {
         ui.add_space(4.0);
         ui.label(RichText::new("Before any SQL:").strong());
