@@ -846,6 +846,7 @@ fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
         setup.discovering.is_none() && !setup.found_stale
     });
     h.run();
+    press(&mut h, "Teardown");
     press(&mut h, "Keep the user: remove the catalog grants only");
     h.get_by_label_contains("Setup record of");
     let td = value(&h, "Teardown script");
