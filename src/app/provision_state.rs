@@ -516,13 +516,17 @@ impl TeardownState {
         let options = TeardownOptions { keep_user: self.keep_user };
         // Live teardown needs the privileges; without them (old server, denied) mirror the plan.
         let live = live.filter(|l| l.acl.read);
-        self.notes = match &live {
-            Some(live) => teardown_decide(&plan, applied.as_ref(), live, options).notes,
+        let key = (plan, live, applied, self.keep_user);
+        if self.script.key() == Some(&key) {
+            return;
+        }
+        let (plan, live, applied, _) = &key;
+        self.notes = match live {
+            Some(live) => teardown_decide(plan, applied.as_ref(), live, options).notes,
             None => vec![
                 "Without the live privileges (Discover on the Setup tab reads them) the script mirrors the plan and can't tell what predates setup.".into(),
             ],
         };
-        let key = (plan, live, applied, self.keep_user);
         if self.script.refresh(key, |(plan, live, applied, keep_user)| match live {
             Some(live) => {
                 let options = TeardownOptions { keep_user: *keep_user };
