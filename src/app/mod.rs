@@ -184,6 +184,7 @@ impl App {
         while let Ok(event) = self.events.try_recv() {
             self.state.apply(event);
         }
+        self.save_setup_record();
     }
 
     /// Open a saved profile in the form.

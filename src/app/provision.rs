@@ -256,9 +256,21 @@ impl App {
         let task = TaskId::next();
         let total = reviewed.statement_count();
         let run = ScriptRunState::start(task, &script, profile.display_name());
+        self.state.setup.found_stale = true;
         if slot == ScriptSlot::Setup {
             self.state.setup.launched_plan =
-                self.state.setup.script.key().map(|(plan, _)| plan.clone());
+                self.state.setup.script.key().map(|(plan, _, _)| plan.clone());
+            self.state.setup.launched_record =
+                self.state.setup.script.key().map(|(plan, existing, options)| {
+                    let db =
+                        self.state.setup.found.as_ref().map(|f| f.server.current_database.clone());
+                    crate::tasks::provision::applied_record(
+                        plan,
+                        &db.unwrap_or_else(|| profile.database.clone()),
+                        existing,
+                        *options,
+                    )
+                });
             self.state.setup.saved_profile = None;
         }
         *self.state.script_run_mut(slot) = Some(run);
@@ -304,6 +316,35 @@ impl App {
         verify.password = Password::new(plan.password.clone());
         verify.source = super::provision_state::PlanSource::Setup;
         self.state.ui.results_tab = ResultsTab::Verify;
+    }
+
+    /// After a successful setup run: save what it applied (and what existed before) with the admin
+    /// profile, through the store's upsert on a fresh copy. Teardown reads it to remove only
+    /// what setup added.
+    pub(super) fn save_setup_record(&mut self) {
+        if !self.state.setup.run.as_ref().is_some_and(|r| r.succeeded()) {
+            return;
+        }
+        let Some(record) = self.state.setup.launched_record.take() else { return };
+        let Some(admin) = self.state.admin.as_ref() else { return };
+        let Some(mut fresh) = self.store.get(&admin.profile.id).cloned() else {
+            self.state.log(
+                LogLevel::Warn,
+                "The setup record was not saved: the admin profile is not a saved profile.",
+            );
+            return;
+        };
+        let name = fresh.display_name();
+        shiftgate_core::sql::record_applied(&mut fresh.applied_plans, record);
+        match self.store.upsert(fresh) {
+            Ok(()) => {
+                self.state.store_revision += 1;
+                self.state.log(LogLevel::Info, format!("Saved the setup record with \"{name}\""));
+            }
+            Err(e) => {
+                self.state.tell(LogLevel::Error, format!("Could not save the setup record: {e}"))
+            }
+        }
     }
 
     fn save_catalog_profile(&mut self) {
@@ -492,12 +533,26 @@ impl App {
                     (None, Some(name)) => Some(format!("{name} (the profile open in the form)")),
                     (None, None) => None,
                 };
+                let applied = admin
+                    .and_then(|p| self.store.get(&p.id))
+                    .map(|p| p.applied_plans.clone())
+                    .unwrap_or_default();
+                let database = self
+                    .state
+                    .setup
+                    .found
+                    .as_ref()
+                    .map(|f| f.server.current_database.clone())
+                    .unwrap_or_default();
                 let view = TeardownView {
                     setup_plan: setup_plan.as_ref(),
                     admin: admin_label,
                     admin_user: &admin_user,
                     dialect,
                     existing: self.state.setup.found.as_ref().map(|f| f.discovery.existing_state()),
+                    live_stale: self.state.setup.found_stale,
+                    applied: &applied,
+                    database: &database,
                     run_blocked,
                 };
                 teardown_panel_ui(ui, &mut self.state.teardown, view)

@@ -13,8 +13,9 @@ use crate::tasks::provision::{ScriptRun, StatementProgress, TaskFailure};
 use shiftgate_core::profile::{Engine, Profile, ProfileId};
 use shiftgate_core::report::{Step, StepStatus};
 use shiftgate_core::sql::{
-    Access, Dialect, ExistingState, PlanError, SchemaGrant, SchemaKind, Script, SetupPlan,
-    VerifyReport, cleanup_vendor_script, teardown_script,
+    Access, AppliedPlan, Dialect, ExistingState, PlanError, SchemaGrant, SchemaKind, Script,
+    SetupPlan, TeardownOptions, VerifyReport, cleanup_vendor_script, teardown_decide,
+    teardown_live, teardown_script,
 };
 
 /// Which generated script a review, a copy or a run is about.
@@ -492,28 +493,61 @@ pub struct TeardownState {
     pub mode: TeardownMode,
     pub source: PlanSource,
     pub manual: ManualPlan,
-    pub script: ScriptCache<SetupPlan>,
+    pub script: ScriptCache<TeardownKey>,
     pub review: ReviewState,
     pub run: Option<ScriptRunState>,
+    /// "Remove the catalog grants only": keep the user.
+    pub keep_user: bool,
+    /// What predates setup or is kept, and why (shown before the SQL).
+    pub notes: Vec<String>,
     pub cleanup: CleanupForm,
     pub cleanup_script: ScriptCache<CleanupKey>,
     pub cleanup_review: ReviewState,
     pub cleanup_run: Option<ScriptRunState>,
 }
 
+/// Inputs of the teardown script (its cache key): the plan, the live state discovery read (None
+/// before discovery), the setup record, and "keep the user".
+pub type TeardownKey = (SetupPlan, Option<ExistingState>, Option<AppliedPlan>, bool);
+
 impl TeardownState {
-    /// Regenerate the teardown script for `plan` (None: nothing to tear down yet).
-    pub fn refresh_teardown(&mut self, plan: Option<SetupPlan>) {
-        match plan {
-            Some(plan) => {
-                if self.script.refresh(plan, teardown_script) {
-                    self.review.reviewed = false;
-                }
+    /// Regenerate the teardown script for `plan` (None: nothing to tear down yet). With the live
+    /// state it removes only what is left and what setup added; without, it mirrors the plan.
+    pub fn refresh_teardown(
+        &mut self,
+        plan: Option<SetupPlan>,
+        live: Option<ExistingState>,
+        applied: Option<AppliedPlan>,
+    ) {
+        let Some(plan) = plan else {
+            self.script.clear();
+            self.review.reviewed = false;
+            self.notes.clear();
+            return;
+        };
+        let options = TeardownOptions { keep_user: self.keep_user };
+        // Live teardown needs the privileges; without them (old server, denied) mirror the plan.
+        let live = live.filter(|l| l.acl.read);
+        let key = (plan, live, applied, self.keep_user);
+        if self.script.key() == Some(&key) {
+            return;
+        }
+        let (plan, live, applied, _) = &key;
+        self.notes = match live {
+            Some(live) => teardown_decide(plan, applied.as_ref(), live, options).notes,
+            None => vec![
+                "Without the live privileges (Discover on the Setup tab reads them) the script mirrors the plan and can't tell what predates setup.".into(),
+            ],
+        };
+        if self.script.refresh(key, |(plan, live, applied, keep_user)| match live {
+            Some(live) => {
+                let options = TeardownOptions { keep_user: *keep_user };
+                let decision = teardown_decide(plan, applied.as_ref(), live, options);
+                teardown_live(plan, applied.as_ref(), live, &decision).map(|t| t.combined())
             }
-            None => {
-                self.script.clear();
-                self.review.reviewed = false;
-            }
+            None => teardown_script(plan),
+        }) {
+            self.review.reviewed = false;
         }
     }
 

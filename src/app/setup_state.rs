@@ -10,8 +10,8 @@ use crate::tasks::TaskId;
 use crate::tasks::provision::{DiscoveryOutcome, TaskFailure};
 use shiftgate_core::profile::ProfileId;
 use shiftgate_core::sql::{
-    Access, Dialect, ExistingState, PlanWarning, SchemaGrant, SchemaKind, SetupPlan,
-    generate_password, setup_script,
+    Access, AppliedPlan, Dialect, ExistingState, PlanWarning, SchemaGrant, SchemaKind,
+    SetupOptions, SetupPlan, generate_password, setup_script_with,
 };
 
 /// Default name of the catalog user.
@@ -70,13 +70,19 @@ pub struct SetupState {
     pub role_auto: bool,
     pub limit_text: String,
     pub svv_table_info: bool,
-    pub script: ScriptCache<(SetupPlan, ExistingState)>,
+    /// REVOKE CREATE ON SCHEMA public from the group/role.
+    pub revoke_public_create: bool,
+    pub script: ScriptCache<(SetupPlan, ExistingState, SetupOptions)>,
     pub review: ReviewState,
     pub run: Option<ScriptRunState>,
     /// The plan of the last run (what Verify and Teardown use once it succeeded).
     pub launched_plan: Option<SetupPlan>,
     /// The profile saved for the new user after the last run ("Save as new profile").
     pub saved_profile: Option<ProfileId>,
+    /// The record of the running setup, saved with the admin profile once it succeeds.
+    pub launched_record: Option<AppliedPlan>,
+    /// A script ran since discovery: its live state may be out of date (teardown asks again).
+    pub found_stale: bool,
 }
 
 impl Default for SetupState {
@@ -100,11 +106,14 @@ impl Default for SetupState {
             role_auto: true,
             limit_text: String::new(),
             svv_table_info: false,
+            revoke_public_create: false,
             script: ScriptCache::default(),
             review: ReviewState::default(),
             run: None,
             launched_plan: None,
             saved_profile: None,
+            launched_record: None,
+            found_stale: false,
         }
     }
 }
@@ -157,6 +166,7 @@ impl SetupState {
             self.svv_table_info = false;
         }
         self.found = Some(*outcome);
+        self.found_stale = false;
     }
 
     /// The user name changed: group and role names not edited by hand follow it.
@@ -242,10 +252,10 @@ impl SetupState {
                 return;
             }
         };
-        if self
-            .script
-            .refresh((plan, self.existing()), |(plan, existing)| setup_script(plan, existing))
-        {
+        let options = SetupOptions { revoke_public_create: self.revoke_public_create };
+        if self.script.refresh((plan, self.existing(), options), |(plan, existing, options)| {
+            setup_script_with(plan, existing, *options)
+        }) {
             self.review.reviewed = false;
         }
     }

@@ -113,8 +113,8 @@ pub struct AccessArgs {
 /// What the catalog user gets: schemas, group/role, extra owners, datashares, svv_table_info.
 #[derive(Debug, Args, Clone)]
 pub struct PlanArgs {
-    /// Schemas, comma-separated ('*' = all discovered).
-    #[arg(long)]
+    /// Schemas, comma-separated ('*' = all discovered; teardown reads them from the setup record).
+    #[arg(long, default_value = "")]
     pub schemas: String,
     #[command(flatten)]
     pub access: AccessArgs,
@@ -153,6 +153,9 @@ pub struct SetupArgs {
     /// Show the password in printed SQL instead of ********.
     #[arg(long)]
     pub reveal_password: bool,
+    /// Also REVOKE CREATE ON SCHEMA public from the group/role.
+    #[arg(long)]
+    pub revoke_public_create: bool,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +181,12 @@ pub struct TeardownArgs {
     pub print_sql: bool,
     #[arg(long)]
     pub apply: bool,
+    /// Keep the user: remove only the catalog grants (a reused user is always kept).
+    #[arg(long)]
+    pub grants_only: bool,
+    /// Other databases setup granted in, comma-separated: one revoke script each, then the drops.
+    #[arg(long)]
+    pub databases: Option<String>,
 }
 
 #[derive(Debug, Args)]

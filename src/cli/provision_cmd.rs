@@ -245,9 +245,15 @@ pub fn setup(
     let (password, generated) = catalog_password(&args.password_env)?;
     let plan = build_plan(&found, &args.user, password, &args.plan, args.connection_limit)?;
     plan_errors(&plan, &found)?;
-    let script =
-        sql::setup_script(&plan, &found.discovery.existing_state()).map_err(plan_failure)?;
+    let existing = found.discovery.existing_state();
+    let options = sql::SetupOptions { revoke_public_create: args.revoke_public_create };
+    let script = sql::setup_script_with(&plan, &existing, options).map_err(plan_failure)?;
     print_or_apply(rt, &conn, &script, args.apply, args.reveal_password, &cancel)?;
+    if args.apply {
+        let record =
+            provision::applied_record(&plan, &found.server.current_database, &existing, options);
+        save_record(config_dir, &conn.profile, |records| sql::record_applied(records, record))?;
+    }
     if generated && args.apply {
         eprintln!(
             "Generated password for \"{}\" (shown once, not stored by Shiftgate): {}",
@@ -255,6 +261,20 @@ pub fn setup(
         );
     }
     Ok(())
+}
+
+/// Change the admin profile's setup records and save it through the store (fresh read, upsert).
+fn save_record(
+    config_dir: &Option<PathBuf>,
+    profile: &shiftgate_core::profile::Profile,
+    change: impl FnOnce(&mut Vec<sql::AppliedPlan>),
+) -> CliResult {
+    let mut store = super::open_store(config_dir)?;
+    let Some(mut fresh) = store.get(&profile.id).cloned() else {
+        return Ok(());
+    };
+    change(&mut fresh.applied_plans);
+    store.upsert(fresh).map_err(|e| CliError::new(format!("saving the setup record: {e}")))
 }
 
 pub fn teardown(
@@ -265,9 +285,87 @@ pub fn teardown(
 ) -> CliResult {
     let (conn, cancel, found) =
         connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
-    let plan = build_plan(&found, &args.user, String::new(), &args.plan, None)?;
-    let script = sql::teardown_script(&plan).map_err(plan_failure)?;
-    print_or_apply(rt, &conn, &script, args.apply, false, &cancel)
+    let home_db = found.server.current_database.clone();
+    let record = sql::find_applied(&conn.profile.applied_plans, &args.user, &home_db).cloned();
+    let plan = match &record {
+        Some(r) if args.plan.schemas.trim().is_empty() => {
+            eprintln!(
+                "using the setup record of {} for \"{}\" in {home_db}",
+                r.applied_at, args.user
+            );
+            SetupPlan { dialect: found.dialect, ..r.plan.clone() }
+        }
+        // No record and no schemas: the live catalogs say what is left.
+        None if args.plan.schemas.trim().is_empty() => SetupPlan {
+            dialect: found.dialect,
+            user: args.user.clone(),
+            access: access(&args.plan.access, &args.user),
+            ..SetupPlan::default()
+        },
+        _ => build_plan(&found, &args.user, String::new(), &args.plan, None)?,
+    };
+    let options = sql::TeardownOptions { keep_user: args.grants_only };
+    let home_existing = found.discovery.existing_state();
+    if !home_existing.acl.read {
+        eprintln!(
+            "note: the live privileges could not be read ({}); the script mirrors the plan",
+            found.discovery.notes.join("; ")
+        );
+        let script = sql::teardown_script(&plan).map_err(plan_failure)?;
+        return print_or_apply(rt, &conn, &script, args.apply, false, &cancel);
+    }
+    let decision = sql::teardown_decide(&plan, record.as_ref(), &home_existing, options);
+    for n in &decision.notes {
+        eprintln!("note: {n}");
+    }
+    // One revoke script per other database, then this database's revokes and the drops.
+    let mut per_db: Vec<(CliConnection, sql::Script)> = Vec::new();
+    for db in args.databases.as_deref().map(split_list).unwrap_or_default() {
+        if db == home_db {
+            continue;
+        }
+        let mut profile = conn.profile.clone();
+        profile.database = db.clone();
+        let other = CliConnection::resolve(config_dir, profile, accept_new_host_key)?;
+        let there = discover(rt, other.target(), &cancel)?;
+        let rec = sql::find_applied(&conn.profile.applied_plans, &args.user, &db);
+        let td = sql::teardown_live(&plan, rec, &there.discovery.existing_state(), &decision)
+            .map_err(plan_failure)?;
+        per_db.push((other, td.revoke));
+    }
+    let home = sql::teardown_live(&plan, record.as_ref(), &home_existing, &decision)
+        .map_err(plan_failure)?;
+    let nothing =
+        home.nothing_left() && per_db.iter().all(|(_, s)| s.statements().next().is_none());
+    if nothing {
+        println!(
+            "nothing left: no grant, default privilege, group/role or user of this setup remains"
+        );
+        return Ok(());
+    }
+    for (other, script) in &per_db {
+        if script.statements().next().is_none() {
+            continue;
+        }
+        if !args.apply {
+            println!("-- database {}", other.profile.database);
+        }
+        print_or_apply(rt, other, script, args.apply, false, &cancel)?;
+    }
+    if !args.apply {
+        println!("-- database {home_db}");
+    }
+    print_or_apply(rt, &conn, &home.combined(), args.apply, false, &cancel)?;
+    if args.apply {
+        let dbs: Vec<String> = std::iter::once(home_db.clone())
+            .chain(per_db.iter().map(|(c, _)| c.profile.database.clone()))
+            .collect();
+        let user = args.user.clone();
+        save_record(config_dir, &conn.profile, |records| {
+            records.retain(|r| !(r.plan.user == user && dbs.contains(&r.database)))
+        })?;
+    }
+    Ok(())
 }
 
 pub fn cleanup_vendor(

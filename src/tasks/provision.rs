@@ -207,6 +207,26 @@ pub async fn detect_server(
     Ok(info)
 }
 
+/// The record saved with the admin profile after a successful setup: the plan (never its
+/// password), where and when, and what existed before (from the discovery setup was built on).
+pub fn applied_record(
+    plan: &SetupPlan,
+    database: &str,
+    existing_before: &sql::ExistingState,
+    options: sql::SetupOptions,
+) -> sql::AppliedPlan {
+    let applied_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    sql::AppliedPlan {
+        database: database.to_owned(),
+        applied_at,
+        plan: SetupPlan { password: String::new(), ..plan.clone() },
+        found: Some(sql::FoundBefore::from_existing(plan, existing_before)),
+        options,
+    }
+}
+
 pub fn dialect_of(info: &ServerInfo) -> Dialect {
     if info.is_redshift { Dialect::Redshift } else { Dialect::Postgres }
 }
@@ -229,17 +249,64 @@ pub async fn discover(
     let session = connect(target, sink, cancel).await?;
     let server = detect_server(&session, profile, cancel).await?;
     let dialect = dialect_of(&server);
-    let mut results = QueryResults::new();
-    run_catalog_queries(&session, &sql::discovery::queries(dialect), &mut results, cancel).await?;
-    let discovery = sql::discovery::evaluate(dialect, &results).map_err(|e| {
+    let discovery = discover_on(&session, dialect, cancel).await?;
+    Ok(DiscoveryOutcome { server, dialect, discovery })
+}
+
+/// Discovery queries on an open session, then phase two: which object owners hold CREATE on
+/// their schema (those without it, or gone, are skipped by setup).
+pub async fn discover_on(
+    session: &Session,
+    dialect: Dialect,
+    cancel: &CancellationToken,
+) -> Result<Discovery, TaskFailure> {
+    let unreadable = |e: String| {
         TaskFailure::Failed(Diagnosis {
             cause: shiftgate_core::diagnose::Cause::Other,
             summary: format!("Discovery could not read the catalog: {e}"),
             hint: "Connect as a superuser (or a user allowed to read pg_namespace, pg_tables, pg_views, pg_user, pg_group).".into(),
             server_text: None,
         })
-    })?;
-    Ok(DiscoveryOutcome { server, dialect, discovery })
+    };
+    let mut results = QueryResults::new();
+    run_catalog_queries(session, &sql::discovery::queries(dialect), &mut results, cancel).await?;
+    let mut discovery =
+        sql::discovery::evaluate(dialect, &results).map_err(|e| unreadable(e.to_string()))?;
+    let mut phase2 = discovery.owner_create_queries().map_err(|e| unreadable(e.to_string()))?;
+    phase2.extend(discovery.shared_table_queries().map_err(|e| unreadable(e.to_string()))?);
+    let mut results = QueryResults::new();
+    run_catalog_queries(session, &phase2, &mut results, cancel).await?;
+    discovery.apply_owner_checks(&results).map_err(|e| unreadable(e.to_string()))?;
+    discovery.apply_shared_tables(&results).map_err(|e| unreadable(e.to_string()))?;
+    Ok(discovery)
+}
+
+/// After a refused DROP (2BP01 / 55006): read the catalog for what still names the object the
+/// server named, and add it to the diagnosis.
+async fn name_dependents(
+    session: &Session,
+    profile: &Profile,
+    run: &mut ScriptRun,
+    cancel: &CancellationToken,
+) {
+    use shiftgate_core::diagnose::{Cause, with_dependents};
+    let Some((_, diag)) = run.failed.as_mut() else { return };
+    if !matches!(diag.cause, Cause::DependentObjects | Cause::StillInUse) {
+        return;
+    }
+    let Some(name) = diag.server_text.as_deref().and_then(first_quoted) else { return };
+    let Ok(server) = detect_server(session, profile, cancel).await else { return };
+    let dialect = dialect_of(&server);
+    let Ok(found) = discover_on(session, dialect, cancel).await else { return };
+    let deps = sql::dependents_of(dialect, &found.existing_state(), &name);
+    *diag = with_dependents(diag.clone(), &deps);
+}
+
+/// The first `"…"` in a server message (`role "g" cannot be dropped …`).
+fn first_quoted(text: &str) -> Option<String> {
+    let start = text.find('"')? + 1;
+    let len = text[start..].find('"')?;
+    Some(text[start..start + len].to_owned())
 }
 
 /// Run a script statement by statement as `profile`, in script order. Consecutive statements
@@ -254,7 +321,9 @@ pub async fn run_script(
     cancel: &CancellationToken,
 ) -> Result<ScriptRun, TaskFailure> {
     let session = connect(target, sink, cancel).await?;
-    run_script_on(&session, target.profile, script, progress, cancel).await
+    let mut run = run_script_on(&session, target.profile, script, progress, cancel).await?;
+    name_dependents(&session, target.profile, &mut run, cancel).await;
+    Ok(run)
 }
 
 /// [`run_script`] on an open session.

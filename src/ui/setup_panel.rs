@@ -306,6 +306,11 @@ fn user_ui(ui: &mut Ui, setup: &mut SetupState) {
             "Grant SELECT on svv_table_info (table sizes and skew)",
         );
     }
+    ui.checkbox(
+        &mut setup.revoke_public_create,
+        "Revoke CREATE on schema public from the group/role",
+    )
+    .on_hover_text("The catalog user should create nothing; PUBLIC itself keeps CREATE on public by default on Redshift.");
     ui.weak("SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.");
 }
 

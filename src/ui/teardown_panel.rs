@@ -10,7 +10,7 @@ use super::verify_panel::manual_plan_ui;
 use crate::app::command::UiCommand;
 use crate::app::provision_state::{PlanSource, ScriptSlot, TeardownMode, TeardownState};
 use egui::{Grid, RichText, ScrollArea, TextEdit, Ui};
-use shiftgate_core::sql::{Dialect, ExistingState, SetupPlan};
+use shiftgate_core::sql::{AppliedPlan, Dialect, ExistingState, SetupPlan, find_applied};
 
 /// What the tab shows besides its own state.
 pub struct TeardownView<'a> {
@@ -22,8 +22,14 @@ pub struct TeardownView<'a> {
     pub admin_user: &'a str,
     /// Dialect of the admin's server (discovered, else from the profile's engine).
     pub dialect: Dialect,
-    /// What discovery found exists (users, groups, roles); None before discovery.
+    /// What discovery found exists (users, groups, roles, live privileges); None before discovery.
     pub existing: Option<ExistingState>,
+    /// A script ran since the last discovery, so its live state is not used.
+    pub live_stale: bool,
+    /// The admin profile's setup records (the one for the user and database is used).
+    pub applied: &'a [AppliedPlan],
+    /// The database discovery ran in (the key of a setup record).
+    pub database: &'a str,
     /// Why nothing may run now, if so.
     pub run_blocked: Option<String>,
 }
@@ -96,7 +102,35 @@ fn catalog_user_ui(
             (!plan.user.is_empty()).then_some(plan)
         }
     };
-    td.refresh_teardown(plan);
+    ui.checkbox(&mut td.keep_user, "Keep the user: remove the catalog grants only")
+        .on_hover_text("A user that existed before setup is always kept.");
+    if view.existing.is_none() || view.live_stale {
+        ui.horizontal(|ui| {
+            if ui
+                .button("Discover again")
+                .on_hover_text("Read the live grants, default privileges and members as the admin")
+                .clicked()
+            {
+                out.push(UiCommand::Discover);
+            }
+            ui.weak(if view.live_stale {
+                "A script ran since discovery: read the live state again before tearing down."
+            } else {
+                "Discovery reads the live state, so teardown removes exactly what is left."
+            });
+        });
+    }
+    let applied =
+        plan.as_ref().and_then(|p| find_applied(view.applied, &p.user, view.database)).cloned();
+    let live = view.existing.clone().filter(|_| !view.live_stale);
+    td.refresh_teardown(plan, live, applied);
+    if !td.notes.is_empty() {
+        ui.add_space(4.0);
+        ui.label(RichText::new("Before any SQL:").strong());
+        for n in &td.notes {
+            ui.label(format!("• {n}"));
+        }
+    }
     let errors: Vec<String> = td.script.errors().iter().map(ToString::to_string).collect();
     plan_errors_ui(ui, "Fix these before the script can be generated:", &errors);
     ui.weak("Run it in every database where setup granted: privileges are per database, users are per cluster.");

@@ -296,4 +296,69 @@ fn setup_verify_teardown_from_the_command_line() {
             .unwrap(),
         "0"
     );
+    // A second teardown: nothing left (from the live catalogs, no --schemas needed).
+    let o = shiftgate(
+        c,
+        &["teardown", "--profile", "admin", "--user", &user, "--apply"],
+        Some(pg::SUPERUSER_PASSWORD),
+    );
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(stdout(&o).contains("nothing left"), "{}", all(&o));
+}
+
+#[test]
+fn setup_records_and_teardown_grants_only_keeps_the_user() {
+    let s = pg::server();
+    let db = support::unique("cligo");
+    s.create_database(&db);
+    s.sql_in(&db, "CREATE SCHEMA app; CREATE TABLE app.t (id int);").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path();
+    add_pg_profile(c, "admin", pg::SUPERUSER, &db);
+    let user = support::unique("cligo");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shiftgate"));
+    cmd.arg("--config-dir").arg(c).args([
+        "setup",
+        "--profile",
+        "admin",
+        "--user",
+        &user,
+        "--schemas",
+        "app",
+        "--password-env",
+        "CAT_PW",
+        "--revoke-public-create",
+        "--apply",
+    ]);
+    cmd.env("PGPASSWORD", pg::SUPERUSER_PASSWORD)
+        .env("CAT_PW", "Catalog-Pw-78")
+        .stdin(std::process::Stdio::null());
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{}", all(&o));
+    let file = std::fs::read_to_string(c.join("profiles.toml")).unwrap();
+    assert!(file.contains("applied_plans") && file.contains(&user), "{file}");
+    assert!(!file.contains("Catalog-Pw-78"), "no password on disk");
+    // Print first: the record is used, the group is dropped, the user is kept.
+    let o = shiftgate(
+        c,
+        &["teardown", "--profile", "admin", "--user", &user, "--grants-only"],
+        Some(pg::SUPERUSER_PASSWORD),
+    );
+    assert!(o.status.success(), "{}", all(&o));
+    let sql = stdout(&o);
+    assert!(sql.contains(&format!("DROP GROUP \"{user}_ro\"")), "{sql}");
+    assert!(!sql.contains("DROP USER IF EXISTS"), "{sql}");
+    assert!(all(&o).contains("using the setup record"), "{}", all(&o));
+    let o = shiftgate(
+        c,
+        &["teardown", "--profile", "admin", "--user", &user, "--grants-only", "--apply"],
+        Some(pg::SUPERUSER_PASSWORD),
+    );
+    assert!(o.status.success(), "{}", all(&o));
+    let count = |name: &str| {
+        s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{name}'")).unwrap()
+    };
+    assert_eq!((count(&user), count(&format!("{user}_ro"))), ("1".into(), "0".into()));
+    let file = std::fs::read_to_string(c.join("profiles.toml")).unwrap();
+    assert!(!file.contains(&user), "the record is removed after teardown: {file}");
 }

@@ -7,6 +7,7 @@ mod provision_pg;
 mod redshift_sim;
 mod secrets;
 mod ssh_tunnel;
+mod teardown_pg;
 mod ui_app;
 mod ui_import;
 mod ui_provision;

@@ -294,7 +294,7 @@ fn vendor_original_script_fails_as_documented_and_cleanup_removes_leftovers() {
             .unwrap(),
         "f"
     );
-    let existing = sql::ExistingState { users: vec![], groups: vec![], roles: vec![user.clone()] };
+    let existing = sql::ExistingState { roles: vec![user.clone()], ..Default::default() };
     let cleanup = sql::cleanup_vendor_script(
         Dialect::Postgres,
         &user,

@@ -100,6 +100,7 @@ fn discovery() -> DiscoveryOutcome {
             roles: vec![],
             rbac_available: true,
             notes: vec![],
+            ..Discovery::default()
         },
     }
 }
@@ -780,4 +781,104 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
         )
         .unwrap();
     assert_eq!(rows, "2", "user and group exist on the server");
+}
+
+/// Issue 20 by mouse, real backend: setup with "Revoke CREATE on schema public" saves its record
+/// with the admin profile (no password); Teardown reads the live state again and, with "Keep the
+/// user" ticked, drops the group but keeps the user.
+#[test]
+fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
+    let s = pg::server();
+    let db = support::unique("uitd");
+    let user = support::unique("uitdcat");
+    s.create_database(&db);
+    s.sql_in(&db, "CREATE SCHEMA sales; CREATE TABLE sales.orders (id int);").expect("fixture");
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecretStore::default());
+    let mut admin = Profile::new(Engine::Postgres);
+    admin.name = "harness admin".into();
+    admin.host = "localhost".into();
+    admin.port = s.port;
+    admin.database = db.clone();
+    admin.user = pg::SUPERUSER.into();
+    admin.sslmode = SslMode::VerifyFull;
+    admin.ca_file = Some(s.ca_file.clone());
+    secrets.set(&SecretKey::db_password(&admin.id), pg::SUPERUSER_PASSWORD).unwrap();
+    ProfileStore::open(dir.path()).unwrap().upsert(admin).unwrap();
+    let store = ProfileStore::open(dir.path()).unwrap();
+    let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
+    let mut h = Harness::builder().with_size(vec2(1400.0, 1200.0)).build_eframe(move |cc| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = cc.egui_ctx.clone();
+        let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
+        let backend = TokioBackend::new(support::rt().handle().clone(), sink);
+        let deps = AppDeps {
+            store,
+            secrets: secrets_dyn,
+            backend: Box::new(backend),
+            events: rx,
+            file_picker: Box::new(FakePicker::default()),
+        };
+        App::new(None, deps)
+    });
+    h.run();
+    open_profile(&mut h, "harness admin");
+    press(&mut h, "Setup");
+    press_and_step(&mut h, "Discover");
+    step_until(&mut h, "discovery", 60, |h| {
+        h.query_by_label_contains("Server: PostgreSQL").is_some()
+    });
+    press(&mut h, "sales");
+    type_into(&mut h, "Catalog user name", &user);
+    type_into(&mut h, "Catalog user password", CATALOG_PASSWORD);
+    press(&mut h, "Revoke CREATE on schema public from the group/role");
+    let shown = value(&h, "Setup script");
+    assert!(
+        shown.contains(&format!("REVOKE CREATE ON SCHEMA public FROM GROUP \"{user}_ro\"")),
+        "{shown}"
+    );
+    press(&mut h, "I have reviewed this script");
+    press_and_step(&mut h, "Run as admin");
+    step_until(&mut h, "the setup run", 60, |h| {
+        h.state().state().setup.run.as_ref().is_some_and(|r| !r.running())
+    });
+    h.get_by_label_contains("Done: all");
+    h.run();
+
+    // The record is saved with the admin profile, without the password.
+    let saved = ProfileStore::open(dir.path()).unwrap();
+    let admin = saved.find("harness admin").expect("admin profile").clone();
+    assert_eq!(admin.applied_plans.len(), 1, "{:?}", admin.applied_plans);
+    let record = &admin.applied_plans[0];
+    assert_eq!((record.plan.user.as_str(), record.database.as_str()), (user.as_str(), db.as_str()));
+    assert!(record.found.as_ref().is_some_and(|f| !f.user_existed && !f.access_existed));
+    assert!(record.options.revoke_public_create);
+    let file = std::fs::read_to_string(dir.path().join("profiles.toml")).unwrap();
+    assert!(!file.contains(CATALOG_PASSWORD), "no password on disk");
+
+    // Teardown: read the live state again, keep the user.
+    press(&mut h, "Teardown");
+    press_and_step(&mut h, "Discover again");
+    step_until(&mut h, "rediscovery", 60, |h| {
+        let setup = &h.state().state().setup;
+        setup.discovering.is_none() && !setup.found_stale
+    });
+    h.run();
+    press(&mut h, "Teardown");
+    press(&mut h, "Keep the user: remove the catalog grants only");
+    h.get_by_label_contains("Setup record of");
+    let td = value(&h, "Teardown script");
+    assert!(td.contains(&format!("DROP GROUP \"{user}_ro\"")), "{td}");
+    assert!(!td.contains("DROP USER IF EXISTS"), "the user is kept: {td}");
+    press(&mut h, "I have reviewed this script");
+    press_and_step(&mut h, "Run as admin");
+    step_until(&mut h, "the teardown run", 60, |h| {
+        h.state().state().teardown.run.as_ref().is_some_and(|r| !r.running())
+    });
+    h.get_by_label_contains("Done: all");
+    let count = |name: &str| {
+        s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{name}'")).unwrap()
+    };
+    assert_eq!(count(&user), "1", "the user is kept");
+    assert_eq!(count(&format!("{user}_ro")), "0", "the group setup created is dropped");
 }

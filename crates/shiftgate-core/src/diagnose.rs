@@ -138,6 +138,16 @@ pub enum Cause {
     SshKeyUnreadable,
     SshAgentUnavailable,
     SshConfigUnusable,
+    /// 2BP01: other objects (privileges, default privileges, members) still depend on it.
+    DependentObjects,
+    /// 42704: the named user, group, role or object does not exist.
+    ObjectMissing,
+    /// 3F000: the named schema does not exist.
+    SchemaMissing,
+    /// 25001: the statement can't run inside a transaction block.
+    NotInTransaction,
+    /// 55006: the user or group still owns objects or holds privileges (Redshift DROP).
+    StillInUse,
     Other,
 }
 
@@ -189,6 +199,10 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
 
     // SQLSTATE first: it is the most reliable signal (redshift.md §4.3).
     if let Some(state) = f.sqlstate.as_deref() {
+        let script = f.stage == Some(StepKind::Query);
+        if let Some(d) = statement_failure(state, msg, redshift, script, &mk) {
+            return d;
+        }
         match state {
             "28P01" => return wrong_password(f, mk),
             "28000" => {
@@ -449,6 +463,71 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
     )
 }
 
+/// A failed setup / teardown / cleanup statement (SQLSTATEs a connection never produces), with
+/// what to do. 42501 is handled here only when the words are not about a relation or schema read.
+fn statement_failure(
+    state: &str,
+    msg: &str,
+    redshift: bool,
+    script: bool,
+    mk: &impl Fn(Cause, String, String) -> Diagnosis,
+) -> Option<Diagnosis> {
+    let lower = msg.to_ascii_lowercase();
+    Some(match state {
+        "2BP01" => mk(
+            Cause::DependentObjects,
+            format!("The drop was refused because other objects still depend on it: {msg}."),
+            "Revoke what still names it (the objects are listed below, read from the catalog) — or run Teardown, which reads pg_default_acl and every grant — then drop again. Nothing was changed: the transaction was rolled back.".into(),
+        ),
+        "55006" => mk(
+            Cause::StillInUse,
+            format!("The user or group still owns objects or holds privileges: {msg}."),
+            if redshift {
+                "Revoke its privileges in every database first (Redshift checks only the current one), and transfer ownership (ALTER TABLE … OWNER TO) of what it owns; then drop again.".into()
+            } else {
+                "Revoke its privileges and reassign what it owns (REASSIGN OWNED BY … TO …), then drop again.".into()
+            },
+        ),
+        "42704" if !lower.contains("unrecognized configuration parameter") => mk(
+            Cause::ObjectMissing,
+            format!("A user, group, role or object named in the statement does not exist: {msg}."),
+            "Discover again: it was dropped or renamed since the script was generated (Redshift folds unquoted-case names to lower case unless enable_case_sensitive_identifier is on).".into(),
+        ),
+        "3F000" => mk(
+            Cause::SchemaMissing,
+            format!("The schema named in the statement does not exist in this database: {msg}."),
+            "Check that the script runs in the database that holds the schema (privileges are per database), or drop the schema from the plan and generate it again.".into(),
+        ),
+        "25001" => mk(
+            Cause::NotInTransaction,
+            format!("The statement can't run inside a transaction block: {msg}."),
+            "Run it on its own outside BEGIN … COMMIT (Redshift: GRANT / REVOKE on external schemas and datashare databases); Shiftgate marks such statements, so regenerate the script.".into(),
+        ),
+        "42501" if script => mk(
+            Cause::PermissionDenied,
+            format!("Permission denied while running the script: {msg}."),
+            "Run setup and teardown as a superuser (ALTER DEFAULT PRIVILEGES FOR USER and CREATE USER need one); if the words name a schema, the FOR USER owner may lack CREATE on it — Discover again, setup then skips such owners.".into(),
+        ),
+        _ => return None,
+    })
+}
+
+/// Appends the objects that still depend on a dropped user / group / role to a 2BP01 or 55006
+/// diagnosis (read from the catalog after the failure).
+pub fn with_dependents(mut d: Diagnosis, dependents: &[String]) -> Diagnosis {
+    if dependents.is_empty() {
+        return d;
+    }
+    let shown: Vec<&str> = dependents.iter().take(20).map(String::as_str).collect();
+    let more = dependents.len().saturating_sub(shown.len());
+    d.summary.push_str(&format!(" Still depending on it: {}", shown.join("; ")));
+    if more > 0 {
+        d.summary.push_str(&format!(" and {more} more"));
+    }
+    d.summary.push('.');
+    d
+}
+
 fn diagnose_ssh(
     p: &SshProblem,
     f: &FailureFacts,
@@ -603,6 +682,64 @@ mod tests {
             assert_eq!(d.cause, cause, "{state} {msg}");
             assert_eq!(d.server_text.as_deref(), Some(msg), "hint cites the server text");
         }
+    }
+
+    #[test]
+    fn script_statement_sqlstates_each_get_their_own_diagnosis() {
+        let cases = [
+            (
+                "2BP01",
+                "role \"g\" cannot be dropped because some objects depend on it",
+                Cause::DependentObjects,
+                "Revoke what still names it",
+            ),
+            (
+                "55006",
+                "user \"u\" can't be dropped because the user owns some object",
+                Cause::StillInUse,
+                "every database",
+            ),
+            ("42704", "role \"nobody\" does not exist", Cause::ObjectMissing, "Discover again"),
+            (
+                "3F000",
+                "schema \"nope\" does not exist",
+                Cause::SchemaMissing,
+                "database that holds the schema",
+            ),
+            (
+                "25001",
+                "GRANT on external resources can't run inside a transaction block",
+                Cause::NotInTransaction,
+                "outside BEGIN",
+            ),
+            (
+                "42501",
+                "must be superuser to alter default privileges",
+                Cause::PermissionDenied,
+                "superuser",
+            ),
+        ];
+        for (state, msg, cause, hint) in cases {
+            let mut f = facts();
+            f.engine = Some(Engine::Redshift);
+            f.stage = Some(StepKind::Query);
+            f.sqlstate = Some(state.into());
+            f.server_message = Some(msg.into());
+            let d = diagnose(&f);
+            assert_eq!(d.cause, cause, "{state}");
+            assert!(d.summary.contains(msg), "{state}: server words in the summary: {d:?}");
+            assert!(d.hint.contains(hint), "{state}: {d:?}");
+            assert!(!d.summary.contains("connection failed"), "{d:?}");
+        }
+        let mut f = facts();
+        f.sqlstate = Some("42501".into());
+        f.server_message = Some("permission denied for relation t".into());
+        assert!(diagnose(&f).hint.contains("run Verify"), "reads keep the verify hint");
+        let d = with_dependents(
+            diagnose(&FailureFacts { sqlstate: Some("2BP01".into()), ..facts() }),
+            &["USAGE on schema sales".into()],
+        );
+        assert!(d.summary.contains("USAGE on schema sales"), "{d:?}");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! Pure data. Who fills it: the setup run (GUI and CLI) after a successful apply. Who reads it:
 //! verify / audit / drift / teardown.
 
-use super::plan::SetupPlan;
+use super::live::Principal;
+use super::plan::{ExistingState, SchemaKind, SetupPlan};
+use super::setup::SetupOptions;
 use serde::{Deserialize, Serialize};
 
 /// One applied setup of one catalog user in one database.
@@ -18,6 +20,63 @@ pub struct AppliedPlan {
     pub applied_at: String,
     /// The plan as applied. Its password is never serialised.
     pub plan: SetupPlan,
+    /// What existed before setup ran; `None` in records written before Shiftgate kept it (then
+    /// teardown reads the live state and treats every object as possibly older than setup).
+    pub found: Option<FoundBefore>,
+    /// Options the script was generated with.
+    pub options: SetupOptions,
+}
+
+/// What setup found (and therefore did not create) when it ran.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FoundBefore {
+    /// The catalog user existed (reused: never dropped by teardown).
+    pub user_existed: bool,
+    /// The group/role existed (reused: never dropped; its earlier grants and members stay).
+    pub access_existed: bool,
+    /// The user was already a member of the group/role.
+    pub user_was_member: bool,
+    /// The group/role's schema privileges before setup: (schema, privilege).
+    pub schema_privileges: Vec<(String, String)>,
+    /// The group/role's table privileges before setup in the planned schemas: (schema, table).
+    pub table_grants: Vec<(String, String)>,
+    /// The group/role's default-privilege entries before setup: (owner, schema or "").
+    pub default_privileges: Vec<(String, String)>,
+    /// Whether the live privileges could be read (else the lists above are unknown, not empty).
+    pub privileges_read: bool,
+}
+
+impl FoundBefore {
+    /// What `existing` (discovery just before setup) says about `plan`'s user and group/role.
+    pub fn from_existing(plan: &SetupPlan, existing: &ExistingState) -> FoundBefore {
+        let d = plan.dialect;
+        let is_access = |p: &Principal| p.is_access(d, &plan.access);
+        let planned =
+            |s: &str| plan.schemas.iter().any(|g| g.kind == SchemaKind::Local && g.name == s);
+        FoundBefore {
+            user_existed: existing.has_user(&plan.user),
+            access_existed: existing.has_access(d, &plan.access),
+            user_was_member: existing.acl.members_of(is_access).iter().any(|m| m == &plan.user),
+            schema_privileges: existing
+                .acl
+                .schema_privileges_of(is_access)
+                .map(|p| (p.schema.clone(), p.privilege.clone()))
+                .collect(),
+            table_grants: existing
+                .acl
+                .table_privileges_of(is_access)
+                .filter(|p| planned(&p.schema))
+                .map(|p| (p.schema.clone(), p.table.clone()))
+                .collect(),
+            default_privileges: existing
+                .acl
+                .default_privileges_of(is_access)
+                .map(|p| (p.owner.clone(), p.schema.clone().unwrap_or_default()))
+                .collect(),
+            privileges_read: existing.acl.read,
+        }
+    }
 }
 
 impl AppliedPlan {
@@ -25,6 +84,15 @@ impl AppliedPlan {
     pub fn is_for(&self, user: &str, database: &str) -> bool {
         self.plan.user == user && self.database == database
     }
+}
+
+/// The record of `user` in `database` among `records`, if any.
+pub fn find_applied<'a>(
+    records: &'a [AppliedPlan],
+    user: &str,
+    database: &str,
+) -> Option<&'a AppliedPlan> {
+    records.iter().rev().find(|r| r.is_for(user, database))
 }
 
 /// Replace the record for the same (user, database) or add it.
@@ -44,6 +112,7 @@ mod tests {
             database: db.into(),
             applied_at: at.into(),
             plan: SetupPlan { user: user.into(), password: "secret".into(), ..Default::default() },
+            ..Default::default()
         };
         let mut records = vec![mk("catalog", "dev", "1"), mk("catalog", "other", "1")];
         record_applied(&mut records, mk("catalog", "dev", "2"));

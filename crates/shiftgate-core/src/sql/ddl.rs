@@ -238,6 +238,91 @@ pub(crate) fn revoke_select_svv_table_info(from: &Grantee) -> Statement {
     Statement::new(K::Revoke, format!("REVOKE SELECT ON {SVV_TABLE_INFO} FROM {from}"))
 }
 
+/// `ALTER USER "u" NOCREATEDB` (a reused catalog user must not create databases).
+pub(crate) fn alter_user_nocreatedb(user: &Ident) -> Statement {
+    Statement::new(K::AlterUser, format!("ALTER USER {user} NOCREATEDB"))
+}
+
+/// `ALTER USER "u" SYSLOG ACCESS RESTRICTED` (Redshift, §1.1).
+pub(crate) fn alter_user_syslog_restricted(user: &Ident) -> Statement {
+    Statement::new(K::AlterUser, format!("ALTER USER {user} SYSLOG ACCESS RESTRICTED"))
+}
+
+/// `REVOKE CREATE ON SCHEMA public FROM …` (the unquoted keyword-like name of the default schema).
+pub(crate) fn revoke_create_on_public(from: &Grantee) -> Statement {
+    Statement::new(K::Revoke, format!("REVOKE CREATE ON SCHEMA public FROM {from}"))
+}
+
+/// `REVOKE ALL ON SCHEMA "s" FROM …` (USAGE and CREATE).
+pub(crate) fn revoke_all_on_schema(schema: &Ident, from: &Grantee) -> Statement {
+    Statement::new(K::Revoke, format!("REVOKE ALL ON SCHEMA {schema} FROM {from}"))
+}
+
+/// `REVOKE ALL ON ALL TABLES IN SCHEMA "s" FROM …`.
+pub(crate) fn revoke_all_on_all_tables(schema: &Ident, from: &Grantee) -> Statement {
+    Statement::new(K::Revoke, format!("REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {from}"))
+}
+
+/// `REVOKE SELECT|ALL ON "s"."t" FROM …`.
+pub(crate) fn revoke_on_table(
+    all: bool,
+    schema: &Ident,
+    table: &Ident,
+    from: &Grantee,
+) -> Statement {
+    let what = if all { "ALL" } else { "SELECT" };
+    Statement::new(K::Revoke, format!("REVOKE {what} ON {schema}.{table} FROM {from}"))
+}
+
+/// `GRANT SELECT ON "db"."s"."t" TO …` (datashare created WITH PERMISSIONS: object grants).
+pub(crate) fn grant_select_on_shared_table(
+    database: &Ident,
+    schema: &Ident,
+    table: &Ident,
+    to: &Grantee,
+) -> Statement {
+    Statement::new(K::Grant, format!("GRANT SELECT ON {database}.{schema}.{table} TO {to}"))
+}
+
+/// `GRANT USAGE ON SCHEMA "db"."s" TO …` (datashare created WITH PERMISSIONS).
+pub(crate) fn grant_usage_on_shared_schema(
+    database: &Ident,
+    schema: &Ident,
+    to: &Grantee,
+) -> Statement {
+    Statement::new(K::Grant, format!("GRANT USAGE ON SCHEMA {database}.{schema} TO {to}"))
+}
+
+/// `REVOKE SELECT ON "db"."s"."t" FROM …` and `REVOKE USAGE ON SCHEMA "db"."s" FROM …`.
+pub(crate) fn revoke_shared(
+    database: &Ident,
+    schema: &Ident,
+    table: Option<&Ident>,
+    from: &Grantee,
+) -> Statement {
+    let sql = match table {
+        Some(t) => format!("REVOKE SELECT ON {database}.{schema}.{t} FROM {from}"),
+        None => format!("REVOKE USAGE ON SCHEMA {database}.{schema} FROM {from}"),
+    };
+    Statement::new(K::Revoke, sql)
+}
+
+/// `ALTER DEFAULT PRIVILEGES FOR USER "o" [IN SCHEMA "s"] REVOKE ALL ON <objects> FROM …`.
+pub(crate) fn revoke_default_all(
+    owner: &Ident,
+    schema: Option<&Ident>,
+    objects: &str,
+    from: &Grantee,
+) -> Statement {
+    let p = default_privileges_prefix(Some(owner), schema);
+    Statement::new(K::RevokeDefault, format!("{p} REVOKE ALL ON {objects} FROM {from}"))
+}
+
+/// `SET enable_case_sensitive_identifier TO true` (Redshift, session only).
+pub(crate) fn set_case_sensitive_identifiers() -> Statement {
+    Statement::new(K::SetSession, "SET enable_case_sensitive_identifier TO true".to_owned())
+}
+
 /// Whether grants/revokes on external schemas and datashare databases may run in a transaction
 /// block: not on Redshift ("GRANT on external resources can't run inside a transaction block",
 /// §1.3 — applied to datashare databases too, conservatively); yes on PostgreSQL.

@@ -7,7 +7,11 @@
 
 use std::collections::BTreeSet;
 
-use super::plan::{Dialect, ExistingState, SchemaGrant, SchemaKind, is_system_schema};
+use super::ident::SqlTextError;
+use super::live::{self, LiveAcl};
+use super::plan::{
+    Dialect, ExistingState, SchemaGrant, SchemaKind, SkipReason, SkippedOwner, is_system_schema,
+};
 use super::query::{CatalogQuery, QueryId, QueryResults, Row, RowError, text};
 
 /// Owners that are the server's own, never named in `ALTER DEFAULT PRIVILEGES FOR USER`:
@@ -46,6 +50,14 @@ pub struct Discovery {
     pub rbac_available: bool,
     /// Optional queries that failed, with the server's words.
     pub notes: Vec<String>,
+    /// Live privileges, memberships, user powers and the case setting (see [`live`]).
+    pub acl: LiveAcl,
+    /// Object creators setup must skip (no CREATE on the schema, or gone).
+    pub skipped_owners: Vec<SkippedOwner>,
+    /// Datashare databases created `WITH PERMISSIONS` (object-level grants needed).
+    pub datashares_with_permissions: Vec<String>,
+    /// Tables of those databases: (database, schema, table).
+    pub shared_tables: Vec<(String, String, String)>,
 }
 
 /// Discovery could not be completed.
@@ -80,6 +92,10 @@ const EXTERNAL_SCHEMAS_SQL: &str =
     "SELECT schemaname FROM svv_external_schemas ORDER BY schemaname";
 const DATASHARES_SQL: &str = "SELECT database_name FROM svv_redshift_databases \
      WHERE database_type = 'shared' ORDER BY database_name";
+/// `database_options` of a consumer database created `WITH PERMISSIONS` mentions permissions
+/// (the documented column holds "the properties of the database"; the exact text is unverified).
+const DATASHARE_OPTIONS_SQL: &str = "SELECT database_name, database_options \
+     FROM svv_redshift_databases WHERE database_type = 'shared' ORDER BY database_name";
 const USERS_SQL: &str = "SELECT usename FROM pg_user ORDER BY usename";
 const GROUPS_SQL: &str = "SELECT groname FROM pg_group ORDER BY groname";
 const REDSHIFT_ROLES_SQL: &str = "SELECT role_name FROM svv_roles ORDER BY role_name";
@@ -94,6 +110,7 @@ pub fn queries(dialect: Dialect) -> Vec<CatalogQuery> {
     if dialect == Dialect::Redshift {
         out.push(q(QueryId::ExternalSchemas, EXTERNAL_SCHEMAS_SQL));
         out.push(q(QueryId::DatashareDatabases, DATASHARES_SQL));
+        out.push(q(QueryId::DatashareOptions, DATASHARE_OPTIONS_SQL));
     }
     out.push(q(QueryId::Users, USERS_SQL));
     out.push(q(QueryId::Groups, GROUPS_SQL));
@@ -104,6 +121,7 @@ pub fn queries(dialect: Dialect) -> Vec<CatalogQuery> {
             Dialect::Postgres => POSTGRES_ROLES_SQL,
         },
     ));
+    out.extend(live::queries(dialect));
     out
 }
 
@@ -209,7 +227,49 @@ pub fn evaluate(dialect: Dialect, results: &QueryResults) -> Result<Discovery, D
     }
     schemas.sort_by(|a, b| a.name.cmp(&b.name));
 
-    Ok(Discovery { schemas, datashare_databases, users, groups, roles, rbac_available, notes })
+    let acl = live::evaluate(dialect, results, &mut notes)?;
+    // An owner that is no user, group or role any more (Redshift keeps objects of dropped users).
+    let known = |o: &str| {
+        users.iter().chain(groups.iter()).chain(roles.iter()).any(|u| u == o) || users.is_empty()
+    };
+    let mut skipped_owners = Vec::new();
+    for s in &schemas {
+        for o in &s.object_owners {
+            if !known(o) {
+                skipped_owners.push(SkippedOwner {
+                    schema: s.name.clone(),
+                    owner: o.clone(),
+                    reason: SkipReason::Missing,
+                });
+            }
+        }
+    }
+    let mut datashares_with_permissions = Vec::new();
+    if dialect == Dialect::Redshift
+        && let Some(rows) = optional(results, QueryId::DatashareOptions, &mut notes)
+    {
+        let id = QueryId::DatashareOptions;
+        for i in 0..rows.len() {
+            let name = text(&id, rows, i, 0)?;
+            let options = rows.get(i).and_then(|r| r.get(1)).cloned().flatten().unwrap_or_default();
+            if options.to_ascii_lowercase().contains("permission") {
+                datashares_with_permissions.push(name.to_owned());
+            }
+        }
+    }
+    Ok(Discovery {
+        schemas,
+        datashare_databases,
+        users,
+        groups,
+        roles,
+        rbac_available,
+        notes,
+        acl,
+        skipped_owners,
+        datashares_with_permissions,
+        shared_tables: Vec::new(),
+    })
 }
 
 impl Discovery {
@@ -219,7 +279,67 @@ impl Discovery {
             users: self.users.clone(),
             groups: self.groups.clone(),
             roles: self.roles.clone(),
+            acl: self.acl.clone(),
+            skipped_owners: self.skipped_owners.clone(),
+            datashares_with_permissions: self.datashares_with_permissions.clone(),
+            shared_tables: self.shared_tables.clone(),
+            schema_object_owners: self
+                .schemas
+                .iter()
+                .filter(|s| s.kind == SchemaKind::Local)
+                .map(|s| (s.name.clone(), s.object_owners.clone()))
+                .collect(),
         }
+    }
+
+    /// Phase two: the tables of datashare databases created WITH PERMISSIONS (Redshift).
+    pub fn shared_table_queries(&self) -> Result<Vec<CatalogQuery>, SqlTextError> {
+        let dbs: Vec<&str> = self.datashares_with_permissions.iter().map(String::as_str).collect();
+        Ok(match super::query::in_list("database_name", &dbs, "database name")? {
+            Some(cond) => vec![CatalogQuery {
+                id: QueryId::SharedTables,
+                sql: format!(
+                    "SELECT database_name, schema_name, table_name FROM svv_redshift_tables \
+                     WHERE {cond} ORDER BY 1, 2, 3"
+                ),
+            }],
+            None => Vec::new(),
+        })
+    }
+
+    /// Records the shared tables phase two found (a failure becomes a note).
+    pub fn apply_shared_tables(&mut self, results: &QueryResults) -> Result<(), RowError> {
+        let id = QueryId::SharedTables;
+        if let Some(rows) = optional(results, id.clone(), &mut self.notes) {
+            for i in 0..rows.len() {
+                self.shared_tables.push((
+                    text(&id, rows, i, 0)?.to_owned(),
+                    text(&id, rows, i, 1)?.to_owned(),
+                    text(&id, rows, i, 2)?.to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Phase two: the CREATE check for every (local schema, existing object owner) pair.
+    pub fn owner_create_queries(&self) -> Result<Vec<CatalogQuery>, SqlTextError> {
+        let pairs: Vec<(String, String)> = self
+            .schemas
+            .iter()
+            .filter(|s| s.kind == SchemaKind::Local)
+            .flat_map(|s| s.object_owners.iter().map(move |o| (s.name.clone(), o.clone())))
+            .filter(|(s, o)| !self.skipped_owners.iter().any(|k| &k.schema == s && &k.owner == o))
+            .collect();
+        live::owner_create_queries(&pairs)
+    }
+
+    /// Records the owners phase two found without CREATE (failures become notes).
+    pub fn apply_owner_checks(&mut self, results: &QueryResults) -> Result<(), RowError> {
+        for (schema, owner) in live::owners_without_create(results, &mut self.notes)? {
+            self.skipped_owners.push(SkippedOwner { schema, owner, reason: SkipReason::NoCreate });
+        }
+        Ok(())
     }
 
     /// The chosen schemas (in the order given) as grants pre-filled with kind and object owners.
@@ -332,8 +452,8 @@ mod tests {
     fn query_set_per_dialect() {
         let ids = |d| queries(d).into_iter().map(|q| q.id).collect::<Vec<_>>();
         assert_eq!(
-            ids(Dialect::Postgres),
-            vec![
+            ids(Dialect::Postgres)[..5],
+            [
                 QueryId::Schemas,
                 QueryId::ObjectOwners,
                 QueryId::Users,
@@ -341,7 +461,7 @@ mod tests {
                 QueryId::Roles
             ]
         );
-        assert_eq!(ids(Dialect::Redshift).len(), 7);
+        assert_eq!(ids(Dialect::Redshift).len(), 18);
         assert!(queries(Dialect::Postgres).iter().all(|q| !q.sql.contains("svv_")));
     }
 }

@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod forecast;
 pub mod ident;
 pub mod inspector;
+pub mod live;
 pub mod password;
 pub mod plan;
 pub mod query;
@@ -24,15 +25,19 @@ mod ddl;
 #[cfg(test)]
 mod golden_tests;
 
-pub use applied::{AppliedPlan, record_applied};
+pub use applied::{AppliedPlan, FoundBefore, find_applied, record_applied};
 pub use discovery::{DiscoveredSchema, Discovery, DiscoveryError};
 pub use ident::{Ident, Literal, SqlTextError};
 pub use password::{PasswordViolation, check_password, generate_password};
 pub use plan::{
     Access, Dialect, ExistingState, PlanError, PlanWarning, SchemaGrant, SchemaKind, SetupPlan,
+    SkipReason, SkippedOwner,
 };
 pub use query::{CatalogQuery, QueryId, QueryOutcome, QueryResults, Row};
 pub use script::{Block, Script, Statement, StatementKind};
-pub use setup::setup_script;
-pub use teardown::{cleanup_vendor_script, teardown_script};
+pub use setup::{SetupOptions, setup_script, setup_script_with};
+pub use teardown::{
+    TeardownDecision, TeardownOptions, TeardownPlan, cleanup_vendor_script, dependents_of,
+    teardown_decide, teardown_live, teardown_script,
+};
 pub use verify::{SchemaVerdict, Verdict, VerifyReport};

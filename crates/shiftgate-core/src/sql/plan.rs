@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ident::{Ident, Literal, SqlTextError};
+use super::live::LiveAcl;
 use super::password::{PasswordViolation, check_password};
 
 /// Which server the SQL is for.
@@ -160,12 +161,75 @@ pub struct ExistingState {
     pub groups: Vec<String>,
     /// Redshift `svv_roles.role_name`; PostgreSQL `pg_roles` that can't log in.
     pub roles: Vec<String>,
+    /// Live privileges, memberships and user powers (empty when not read).
+    pub acl: LiveAcl,
+    /// Object creators that can't take `ALTER DEFAULT PRIVILEGES … IN SCHEMA`: setup skips them.
+    pub skipped_owners: Vec<SkippedOwner>,
+    /// Per local schema, the users owning its tables and views (for cleanup and reused users).
+    pub schema_object_owners: Vec<(String, Vec<String>)>,
+    /// Datashare databases created `WITH PERMISSIONS` (Redshift): object-level grants needed.
+    pub datashares_with_permissions: Vec<String>,
+    /// Tables of those databases: (database, schema, table).
+    pub shared_tables: Vec<(String, String, String)>,
+}
+
+/// An object creator setup must not name in `ALTER DEFAULT PRIVILEGES FOR USER … IN SCHEMA`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SkippedOwner {
+    /// The schema.
+    pub schema: String,
+    /// The owner.
+    pub owner: String,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// Why an owner is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The owner lacks CREATE on the schema (Redshift requires it for `IN SCHEMA`).
+    NoCreate,
+    /// The owner no longer exists (Redshift shows objects of dropped users as owned by unknown).
+    Missing,
+}
+
+impl SkipReason {
+    /// Human words for comments.
+    pub fn words(self) -> &'static str {
+        match self {
+            SkipReason::NoCreate => "lacks CREATE on the schema",
+            SkipReason::Missing => "no longer exists",
+        }
+    }
 }
 
 impl ExistingState {
     /// Whether the catalog user already exists (exact match: user-name case is preserved).
     pub fn has_user(&self, name: &str) -> bool {
         self.users.iter().any(|u| u == name)
+    }
+
+    /// Why setup skips `owner` in `schema`, if it does.
+    pub fn skip_reason(&self, schema: &str, owner: &str) -> Option<SkipReason> {
+        self.skipped_owners
+            .iter()
+            .find(|s| s.schema == schema && s.owner == owner)
+            .map(|s| s.reason)
+    }
+
+    /// Why `user` may not serve as a read-only catalog user (superuser, CREATEUSER/CREATEROLE).
+    pub fn privileged_reason(&self, user: &str) -> Option<&'static str> {
+        let f = self.acl.flags_of(user)?;
+        if f.superuser {
+            Some(
+                "is a superuser (on Redshift CREATEUSER also makes a superuser), which bypasses every privilege check",
+            )
+        } else if f.createrole {
+            Some("may create users and roles (CREATEROLE), which lets it grant itself more")
+        } else {
+            None
+        }
     }
 
     /// Whether the plan's group/role already exists.
@@ -255,6 +319,16 @@ pub enum PlanError {
         kind: &'static str,
         /// The name.
         name: String,
+    },
+    /// The user exists and is too powerful to be a read-only catalog user.
+    #[error(
+        "user {name:?} {reason}; a read-only catalog user must not be — choose another user name"
+    )]
+    PrivilegedUser {
+        /// The name.
+        name: String,
+        /// Why.
+        reason: &'static str,
     },
     /// The user name is taken by an existing role (Redshift) or group/role (PostgreSQL).
     #[error("user name {name:?} is already used by an existing {kind}; choose another user name")]
@@ -363,6 +437,18 @@ pub enum PlanWarning {
         /// The schema.
         schema: String,
     },
+    /// A folding Redshift cluster stores this name in lower case.
+    #[error(
+        "{what} {name:?} has capitals; this cluster folds identifiers, so Redshift will use {folded:?}"
+    )]
+    NameFolded {
+        /// What the name is.
+        what: &'static str,
+        /// As typed.
+        name: String,
+        /// As Redshift stores it.
+        folded: String,
+    },
     /// Redshift keeps users and groups apart (unverified), but a shared name confuses people.
     #[error(
         "group name {name:?} is also a user's name; Redshift allows it but PostgreSQL would not"
@@ -415,7 +501,32 @@ impl SetupPlan {
                 out.push(PlanWarning::LocalSchemaWithoutOwners { schema: s.name.clone() });
             }
         }
+        if self.dialect == Dialect::Redshift
+            && existing.acl.case_sensitive_identifiers == Some(false)
+        {
+            let mut names: Vec<(&'static str, &str)> = vec![(kind, self.access.name())];
+            names.extend(self.schemas.iter().map(|s| ("schema", s.name.as_str())));
+            for (what, name) in names {
+                if name.chars().any(|c| c.is_ascii_uppercase()) {
+                    out.push(PlanWarning::NameFolded {
+                        what,
+                        name: name.to_owned(),
+                        folded: name.to_ascii_lowercase(),
+                    });
+                }
+            }
+        }
         out
+    }
+
+    /// Whether scripts must `SET enable_case_sensitive_identifier TO true` first: Redshift, a
+    /// case-sensitive cluster, and a schema, group/role or owner name with ASCII capitals.
+    pub fn needs_case_sensitive_session(&self, existing: &ExistingState) -> bool {
+        self.dialect == Dialect::Redshift
+            && existing.acl.case_sensitive_identifiers == Some(true)
+            && std::iter::once(self.access.name())
+                .chain(self.schemas.iter().map(|s| s.name.as_str()))
+                .any(|n| n.chars().any(|c| c.is_ascii_uppercase()))
     }
 
     /// Rules that need neither the password nor the server state (used by teardown too).
@@ -526,6 +637,9 @@ impl SetupPlan {
         };
         if let Some(kind) = user_taken_by {
             errors.push(PlanError::UserNameIsExistingAccess { kind, name: self.user.clone() });
+        }
+        if let Some(reason) = existing.privileged_reason(&self.user) {
+            errors.push(PlanError::PrivilegedUser { name: self.user.clone(), reason });
         }
     }
 }
@@ -794,6 +908,7 @@ mod tests {
             users: vec!["MetaMapper".into()],
             groups: vec!["readers".into()],
             roles: vec![],
+            ..Default::default()
         };
         assert_eq!(
             p.warnings(&existing),

@@ -52,6 +52,37 @@ pub enum QueryId {
         /// The schema probed.
         schema: String,
     },
+    /// Live state: explicit schema privileges per grantee.
+    SchemaPrivileges,
+    /// Live state: explicit table and view privileges per grantee.
+    TablePrivileges,
+    /// Live state: default-privilege entries (`aclexplode` / `svv_default_privileges`).
+    DefaultPrivileges,
+    /// Live state (Redshift): raw `pg_default_acl` rows.
+    DefaultAcl,
+    /// Live state (Redshift): schema oids, to name `pg_default_acl.defaclnamespace`.
+    NamespaceOids,
+    /// Live state (Redshift): database privileges (`svv_database_privileges`).
+    DatabasePrivileges,
+    /// Live state: group members (PostgreSQL: every role membership).
+    GroupMembers,
+    /// Live state (Redshift): RBAC role members (`svv_user_grants`).
+    RoleMembers,
+    /// Live state: superuser / CREATEDB / CREATEROLE per login.
+    UserFlags,
+    /// Live state (Redshift): `SHOW enable_case_sensitive_identifier`.
+    CaseSensitivity,
+    /// Discovery phase two: CREATE on the schema for each (schema, owner) pair.
+    OwnerCreate {
+        /// Which chunk of pairs.
+        chunk: usize,
+    },
+    /// Teardown: what still names a group, role or user after a failed DROP (2BP01 / 55006).
+    Dependents,
+    /// Discovery (Redshift): `database_options` of datashare consumer databases.
+    DatashareOptions,
+    /// Discovery phase two (Redshift): tables of datashare databases created WITH PERMISSIONS.
+    SharedTables,
 }
 
 impl fmt::Display for QueryId {
@@ -74,6 +105,20 @@ impl fmt::Display for QueryId {
             QueryId::DefaultPrivileges => f.write_str("default privileges list"),
             QueryId::InspectorCounts => f.write_str("catalog tool's definitions query"),
             QueryId::Probe { schema } => write!(f, "read probe of schema {schema:?}"),
+            QueryId::SchemaPrivileges => f.write_str("schema privilege list"),
+            QueryId::TablePrivileges => f.write_str("table privilege list"),
+            QueryId::DefaultPrivileges => f.write_str("default privilege list"),
+            QueryId::DefaultAcl => f.write_str("pg_default_acl read"),
+            QueryId::NamespaceOids => f.write_str("schema oid list"),
+            QueryId::DatabasePrivileges => f.write_str("database privilege list"),
+            QueryId::GroupMembers => f.write_str("group membership list"),
+            QueryId::RoleMembers => f.write_str("role membership list"),
+            QueryId::UserFlags => f.write_str("user attribute list"),
+            QueryId::CaseSensitivity => f.write_str("case-sensitive identifier setting"),
+            QueryId::OwnerCreate { chunk } => write!(f, "owner CREATE check #{}", chunk + 1),
+            QueryId::Dependents => f.write_str("dependent privilege list"),
+            QueryId::DatashareOptions => f.write_str("datashare database options"),
+            QueryId::SharedTables => f.write_str("shared table list"),
         }
     }
 }

@@ -36,6 +36,8 @@ pub enum StatementKind {
     DropAccess,
     /// `DROP USER`.
     DropUser,
+    /// `SET …` for the session (Redshift `enable_case_sensitive_identifier`).
+    SetSession,
 }
 
 /// One SQL statement, stored without its terminating `;`.
@@ -152,6 +154,13 @@ impl Script {
     /// Appends a block (empty blocks are kept only if they carry comments).
     pub(crate) fn push(&mut self, block: Block) {
         if !block.comment.is_empty() || !block.statements.is_empty() {
+            self.blocks.push(block);
+        }
+    }
+
+    /// Appends a block only if it has statements.
+    pub(crate) fn push_nonempty(&mut self, block: Block) {
+        if !block.statements.is_empty() {
             self.blocks.push(block);
         }
     }

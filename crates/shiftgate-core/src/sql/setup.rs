@@ -10,17 +10,53 @@ use super::ddl::{self, AccessTarget};
 use super::ident::{Ident, Literal, SqlTextError};
 use super::plan::{Dialect, ExistingState, PlanError, SchemaKind, SetupPlan};
 use super::script::{Block, Script};
+use serde::{Deserialize, Serialize};
+
+/// Choices beside the plan that change the setup script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SetupOptions {
+    /// `REVOKE CREATE ON SCHEMA public FROM` the group/role (PUBLIC has CREATE on `public` by
+    /// default on Redshift).
+    pub revoke_public_create: bool,
+}
 
 /// The setup script for `plan`, or every reason it can't be generated.
 pub fn setup_script(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, Vec<PlanError>> {
+    setup_script_with(plan, existing, SetupOptions::default())
+}
+
+/// [`setup_script`] with options.
+pub fn setup_script_with(
+    plan: &SetupPlan,
+    existing: &ExistingState,
+    options: SetupOptions,
+) -> Result<Script, Vec<PlanError>> {
     let errors = plan.validate(existing);
     if !errors.is_empty() {
         return Err(errors);
     }
-    build(plan, existing).map_err(|e| vec![PlanError::Text(e)])
+    build(plan, existing, options).map_err(|e| vec![PlanError::Text(e)])
 }
 
-fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextError> {
+/// The `SET enable_case_sensitive_identifier` block, when the names need it.
+pub(crate) fn case_block(plan: &SetupPlan, existing: &ExistingState) -> Option<Block> {
+    if !plan.needs_case_sensitive_session(existing) {
+        return None;
+    }
+    let mut b = Block::commented(
+        "This cluster has enable_case_sensitive_identifier on and some names below hold capitals:",
+    );
+    b.note("set it for this session too, or Redshift would fold them to lower case and miss them.");
+    b.push(ddl::set_case_sensitive_identifiers());
+    Some(b)
+}
+
+fn build(
+    plan: &SetupPlan,
+    existing: &ExistingState,
+    options: SetupOptions,
+) -> Result<Script, SqlTextError> {
     let d = plan.dialect;
     let user = Ident::new(&plan.user, "user name")?;
     let password = Literal::new(&plan.password, "password")?;
@@ -34,6 +70,9 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
         target.name()
     ));
     script.push(header(d));
+    if let Some(b) = case_block(plan, existing) {
+        script.push(b);
+    }
 
     let mut b = Block::commented(format!(
         "Catalog user {user}: logs in with a password and reads only through {kind} {}.",
@@ -43,10 +82,18 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
         b.note("SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.");
     }
     if existing.has_user(&plan.user) {
-        b.note(format!("user {user} exists: password reset instead of CREATE USER"));
+        b.note(format!("user {user} exists: password reset instead of CREATE USER,"));
+        b.note("and made read-only: no database creation, no other users' rows in system logs.");
+        for line in reused_user_notes(plan, existing) {
+            b.note(line);
+        }
         b.push(ddl::alter_user_password(&user, &password));
         if let Some(n) = plan.connection_limit {
             b.push(ddl::alter_user_connection_limit(&user, n));
+        }
+        b.push(ddl::alter_user_nocreatedb(&user));
+        if d == Dialect::Redshift {
+            b.push(ddl::alter_user_syslog_restricted(&user));
         }
     } else {
         b.push(ddl::create_user(&user, &password, plan.connection_limit));
@@ -67,7 +114,15 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
         let s = Ident::new(&schema.name, "schema name")?;
         match schema.kind {
             SchemaKind::Local => {
-                let owners = distinct_owners(&schema.owners)?;
+                let all_owners = distinct_owners(&schema.owners)?;
+                let mut skipped = Vec::new();
+                let mut owners = Vec::new();
+                for o in all_owners {
+                    match existing.skip_reason(&schema.name, o.as_str()) {
+                        Some(r) => skipped.push((o, r)),
+                        None => owners.push(o),
+                    }
+                }
                 let mut b = Block::commented(format!(
                     "Schema {s}: USAGE to reach it, SELECT on the tables and views that exist now,"
                 ));
@@ -82,6 +137,12 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
                 }
                 b.push(ddl::grant_usage_on_schema(&s, &grantee));
                 b.push(ddl::grant_select_on_all_tables(&s, &grantee));
+                for (o, r) in &skipped {
+                    b.note(format!(
+                        "skipped: {o} {}, so ALTER DEFAULT PRIVILEGES FOR USER {o} IN SCHEMA {s} would fail.",
+                        r.words()
+                    ));
+                }
                 for o in &owners {
                     b.push(ddl::grant_default_select(Some(o), Some(&s), &grantee));
                 }
@@ -115,6 +176,41 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
             b.push(ddl::grant_usage_on_database(&db, &grantee).transactional_if(tx));
         }
         script.push(b);
+        for name in &plan.datashare_databases {
+            if !existing.datashares_with_permissions.contains(name) {
+                continue;
+            }
+            let db = Ident::new(name, "datashare database name")?;
+            let mut b = Block::commented(format!(
+                "Datashare database {db} was created WITH PERMISSIONS: USAGE on the database shows nothing"
+            ));
+            b.note("until the shared schemas and tables are granted one by one.");
+            let mut schemas: Vec<&str> = Vec::new();
+            for (d, s, _) in &existing.shared_tables {
+                if d == name && !schemas.contains(&s.as_str()) {
+                    schemas.push(s);
+                }
+            }
+            for s in schemas {
+                let s_id = Ident::new(s, "schema name")?;
+                b.push(
+                    ddl::grant_usage_on_shared_schema(&db, &s_id, &grantee).transactional_if(tx),
+                );
+                for (_, _, t) in
+                    existing.shared_tables.iter().filter(|(d, x, _)| d == name && x == s)
+                {
+                    let t = Ident::new(t, "table name")?;
+                    b.push(
+                        ddl::grant_select_on_shared_table(&db, &s_id, &t, &grantee)
+                            .transactional_if(tx),
+                    );
+                }
+            }
+            if b.statements.is_empty() {
+                b.note("Discovery found no shared table in it yet: re-run setup once the producer adds some.");
+            }
+            script.push(b);
+        }
     }
 
     if plan.grant_svv_table_info {
@@ -125,10 +221,72 @@ fn build(plan: &SetupPlan, existing: &ExistingState) -> Result<Script, SqlTextEr
         script.push(b);
     }
 
+    if options.revoke_public_create {
+        let mut b = Block::commented(format!(
+            "Read-only: no CREATE on schema public through {kind} {}.",
+            target.name()
+        ));
+        b.note("PUBLIC itself holds CREATE on public by default (Redshift); to close that for every user");
+        b.note("an admin would run REVOKE CREATE ON SCHEMA public FROM PUBLIC, which Shiftgate leaves to you.");
+        b.push(ddl::revoke_create_on_public(&grantee));
+        script.push(b);
+    }
+
     let mut b = Block::commented("Not granted on purpose: pg_catalog and information_schema.");
     b.note("Catalog metadata is readable by every user; granting those schemas opens superuser-only system tables.");
     script.push(b);
     Ok(script)
+}
+
+/// For a reused user: what it holds directly and owns, for the admin to keep or revoke.
+fn reused_user_notes(plan: &SetupPlan, existing: &ExistingState) -> Vec<String> {
+    let d = plan.dialect;
+    let is_user = |p: &super::live::Principal| p.is_user(d, &plan.user);
+    let mut grants: Vec<String> = existing
+        .acl
+        .schema_privileges_of(is_user)
+        .map(|p| format!("{} ON SCHEMA {}", p.privilege, p.schema))
+        .collect();
+    let mut tables: Vec<String> = Vec::new();
+    for p in existing.acl.table_privileges_of(is_user) {
+        let t = format!("{} ON {}.{}", p.privilege, p.schema, p.table);
+        if !tables.contains(&t) {
+            tables.push(t);
+        }
+    }
+    grants.extend(tables);
+    for p in existing.acl.default_privileges_of(is_user) {
+        grants.push(format!(
+            "default privileges FOR USER {}{} ON {}",
+            p.owner,
+            p.schema.as_deref().map(|s| format!(" IN SCHEMA {s}")).unwrap_or_default(),
+            p.objects.keyword()
+        ));
+    }
+    let owned: Vec<&str> = existing
+        .schema_object_owners
+        .iter()
+        .filter(|(_, owners)| owners.iter().any(|o| o == &plan.user))
+        .map(|(s, _)| s.as_str())
+        .collect();
+    let mut out = Vec::new();
+    if !existing.acl.read {
+        out.push(
+            "Its direct grants were not read (discovery could not list privileges).".to_owned(),
+        );
+    } else if grants.is_empty() {
+        out.push("It holds no direct grants.".to_owned());
+    } else {
+        out.push("Direct grants it already holds (keep them or revoke them by hand):".to_owned());
+        out.extend(grants.into_iter().take(50).map(|g| format!("  {g}")));
+    }
+    if !owned.is_empty() {
+        out.push(format!(
+            "It owns tables or views in: {} (an owner can read and change them).",
+            owned.join(", ")
+        ));
+    }
+    out
 }
 
 /// Comment lines shared by setup and teardown headers.

@@ -7,12 +7,34 @@ SELECT schemaname, tableowner AS owner FROM pg_tables WHERE schemaname NOT IN ('
 SELECT schemaname FROM svv_external_schemas ORDER BY schemaname;
 -- datashare database list
 SELECT database_name FROM svv_redshift_databases WHERE database_type = 'shared' ORDER BY database_name;
+-- datashare database options
+SELECT database_name, database_options FROM svv_redshift_databases WHERE database_type = 'shared' ORDER BY database_name;
 -- user list
 SELECT usename FROM pg_user ORDER BY usename;
 -- group list
 SELECT groname FROM pg_group ORDER BY groname;
 -- role list
 SELECT role_name FROM svv_roles ORDER BY role_name;
+-- schema privilege list
+SELECT namespace_name, identity_name, identity_type, privilege_type FROM svv_schema_privileges ORDER BY 1, 2, 4;
+-- table privilege list
+SELECT namespace_name, relation_name, identity_name, identity_type, privilege_type FROM svv_relation_privileges ORDER BY 1, 2, 3, 5;
+-- default privilege list
+SELECT owner_name, COALESCE(schema_name, ''), object_type, grantee_name, grantee_type FROM svv_default_privileges ORDER BY 1, 2, 4;
+-- pg_default_acl read
+SELECT pg_get_userbyid(defacluser), defaclnamespace, defaclobjtype, defaclacl FROM pg_default_acl;
+-- schema oid list
+SELECT oid, nspname FROM pg_namespace;
+-- database privilege list
+SELECT database_name, identity_name, identity_type, privilege_type FROM svv_database_privileges ORDER BY 1, 2, 4;
+-- group membership list
+SELECT g.groname, 'group', u.usename FROM pg_group g, pg_user u WHERE u.usesysid = ANY (g.grolist) ORDER BY 1, 3;
+-- role membership list
+SELECT role_name, 'role', user_name FROM svv_user_grants ORDER BY 1, 3;
+-- user attribute list
+SELECT usename, usesuper, usecreatedb, usesuper FROM pg_user ORDER BY usename;
+-- case-sensitive identifier setting
+SHOW enable_case_sensitive_identifier;
 
 -- ==== discovery (PostgreSQL)
 -- schema list
@@ -25,6 +47,16 @@ SELECT usename FROM pg_user ORDER BY usename;
 SELECT groname FROM pg_group ORDER BY groname;
 -- role list
 SELECT rolname FROM pg_roles WHERE rolcanlogin = 'f' ORDER BY rolname;
+-- schema privilege list
+SELECT n.nspname, pg_get_userbyid(a.grantee), 'role', a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a WHERE a.grantee <> 0 AND a.grantee <> n.nspowner ORDER BY 1, 2, 4;
+-- table privilege list
+SELECT n.nspname, c.relname, pg_get_userbyid(a.grantee), 'role', a.privilege_type FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a WHERE a.grantee <> 0 AND a.grantee <> c.relowner AND c.relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1, 2, 3, 5;
+-- default privilege list
+SELECT pg_get_userbyid(d.defaclrole), COALESCE(n.nspname, ''), d.defaclobjtype, pg_get_userbyid(a.grantee), 'role' FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a WHERE a.grantee <> 0 AND a.grantee <> d.defaclrole ORDER BY 1, 2, 4;
+-- group membership list
+SELECT pg_get_userbyid(roleid), 'role', pg_get_userbyid(member) FROM pg_auth_members ORDER BY 1, 3;
+-- user attribute list
+SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles ORDER BY rolname;
 
 -- ==== verify (Redshift plan a)
 -- schema USAGE check

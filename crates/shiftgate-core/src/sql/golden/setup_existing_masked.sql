@@ -8,9 +8,13 @@
 
 -- Catalog user "catalog_reader": logs in with a password and reads only through group "catalog_ro".
 -- SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.
--- user "catalog_reader" exists: password reset instead of CREATE USER
+-- user "catalog_reader" exists: password reset instead of CREATE USER,
+-- and made read-only: no database creation, no other users' rows in system logs.
+-- Its direct grants were not read (discovery could not list privileges).
 ALTER USER "catalog_reader" PASSWORD '********';
 ALTER USER "catalog_reader" CONNECTION LIMIT 5;
+ALTER USER "catalog_reader" NOCREATEDB;
+ALTER USER "catalog_reader" SYSLOG ACCESS RESTRICTED;
 
 -- Group "catalog_ro" carries every privilege below, so the user can be replaced without re-granting.
 -- group "catalog_ro" exists: CREATE GROUP skipped
