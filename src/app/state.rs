@@ -453,6 +453,7 @@ pub struct AppState {
     pub setup: SetupState,
     pub verify: VerifyState,
     pub teardown: TeardownState,
+    pub audit: super::audit_state::AuditState,
     /// Unknown SSH host keys waiting for the user's answer (the first is shown).
     pub host_keys: Vec<HostKeyQuestion>,
     /// Files in the default places (`~/.pgpass`, …) offered by "Import from".

@@ -1,12 +1,14 @@
 //! Shiftgate's integration suite: one test binary (one link) for every real-part test.
 mod support;
 
+mod audit_pg;
 mod cli;
 mod connect;
 mod provision_pg;
 mod redshift_sim;
 mod secrets;
 mod ssh_tunnel;
+mod ui_audit;
 mod ui_app;
 mod ui_import;
 mod ui_provision;
