@@ -411,14 +411,19 @@ fn bench_audit(scale: &Scale, db: &str, verify_time: Duration, catalog_user: &st
     let mut grantees = vec![catalog_user.to_string()];
     for u in 0..19 {
         let name = format!("{db}_u{u}");
-        ddl.push_str(&format!("CREATE USER {name} PASSWORD 'Bench-Pass-1'; GRANT {} TO {name};", groups[u % 3]));
+        ddl.push_str(&format!(
+            "CREATE USER {name} PASSWORD 'Bench-Pass-1'; GRANT {} TO {name};",
+            groups[u % 3]
+        ));
         grantees.push(name);
     }
     s.admin_sql(&ddl);
     let mut ddl = String::new();
     for i in (0..schemas).step_by(3) {
         let g = &groups[i % 3];
-        ddl.push_str(&format!("GRANT USAGE ON SCHEMA v{i} TO {g}; GRANT SELECT ON ALL TABLES IN SCHEMA v{i} TO {g};"));
+        ddl.push_str(&format!(
+            "GRANT USAGE ON SCHEMA v{i} TO {g}; GRANT SELECT ON ALL TABLES IN SCHEMA v{i} TO {g};"
+        ));
     }
     s.sql_in(db, &ddl).expect("grants");
     let admin = admin_profile(db);
@@ -431,13 +436,22 @@ fn bench_audit(scale: &Scale, db: &str, verify_time: Duration, catalog_user: &st
     let target = provision::Target { profile: &admin, credentials: &creds, tunnel: &tunnel };
     let t = Instant::now();
     let out = rt
-        .block_on(shiftgate::tasks::audit::audit(target, &request, &|_| {}, &CancellationToken::new()))
+        .block_on(shiftgate::tasks::audit::audit(
+            target,
+            &request,
+            &|_| {},
+            &CancellationToken::new(),
+        ))
         .expect("audit");
     let took = t.elapsed();
     let tables: usize = out.matrix.schemas.iter().map(|s| s.tables.len()).sum();
     assert_eq!(out.matrix.grantees.len(), 20);
     line(
-        &format!("audit {tables} tables × {} grantees ({} round trips)", out.matrix.grantees.len(), out.round_trips),
+        &format!(
+            "audit {tables} tables × {} grantees ({} round trips)",
+            out.matrix.grantees.len(),
+            out.round_trips
+        ),
         took,
         "verify, same tables",
         verify_time,

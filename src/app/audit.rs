@@ -6,7 +6,7 @@
 use super::App;
 use super::audit_state::{AuditAdmin, AuditCommand, AuditEffect};
 use super::provision::PasswordSource;
-use super::provision_state::ScriptRunState;
+use super::provision_state::{HostKeyQuestion, ScriptRunState};
 use super::state::LogLevel;
 use crate::net::credentials::Credentials;
 use crate::tasks::audit::AuditRequest;
@@ -17,15 +17,35 @@ use shiftgate_core::sql::drift::DriftOptions;
 use shiftgate_core::sql::{AppliedPlan, record_applied};
 
 impl App {
-    /// Route an event to the Audit tab if it is one of its tasks; returns whether it was.
-    pub(super) fn audit_event(&mut self, event: Event) -> Result<(), Event> {
-        if !self.state.audit.owns(event.task()) {
-            return Err(event);
+    /// An event of one of the Audit tab's tasks: log lines and host-key questions go where the
+    /// other tabs' go; the rest to the tab's state.
+    pub(super) fn audit_event(&mut self, event: Event) {
+        match event {
+            Event::Log { line, .. } => self.state.log(LogLevel::Info, line),
+            Event::HostKeyPrompt { task, hop, host, port, key_type, fingerprint_sha256, reply } => {
+                self.state.log(
+                    LogLevel::Warn,
+                    format!("SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; asking whether to trust it"),
+                );
+                self.state.host_keys.push(HostKeyQuestion {
+                    task,
+                    hop,
+                    host,
+                    port,
+                    key_type,
+                    fingerprint_sha256,
+                    reply,
+                });
+            }
+            event => {
+                if let Event::Finished { task, .. } = &event {
+                    self.state.host_keys.retain(|q| q.task != *task);
+                }
+                if let AuditEffect::Converged(i) = self.state.audit.apply(event) {
+                    self.record_converged(i);
+                }
+            }
         }
-        if let AuditEffect::Converged(i) = self.state.audit.apply(event) {
-            self.record_converged(i);
-        }
-        Ok(())
     }
 
     pub(super) fn apply_audit_command(&mut self, ctx: &egui::Context, cmd: AuditCommand) {
@@ -114,7 +134,9 @@ impl App {
         };
         self.state.log(LogLevel::Info, format!("Auditing as \"{}\"", profile.display_name()));
         let credentials = Credentials::db_only(admin.password.clone());
-        self.state.audit.start(task, AuditAdmin { profile: profile.clone(), password: admin.password });
+        self.state
+            .audit
+            .start(task, AuditAdmin { profile: profile.clone(), password: admin.password });
         self.backend.submit(Command::Audit {
             task,
             profile: Box::new(profile),
@@ -197,18 +219,13 @@ impl App {
 
     /// The Audit tab's contents.
     pub(super) fn audit_tab_ui(&mut self, ui: &mut egui::Ui) -> Vec<super::UiCommand> {
-        let admin = self
-            .state
-            .admin
-            .as_ref()
-            .map(|a| a.profile.display_name())
-            .or_else(|| {
-                self.state
-                    .form
-                    .as_ref()
-                    .filter(|f| !f.draft.host.trim().is_empty())
-                    .map(|f| f.draft.display_name())
-            });
+        let admin = self.state.admin.as_ref().map(|a| a.profile.display_name()).or_else(|| {
+            self.state
+                .form
+                .as_ref()
+                .filter(|f| !f.draft.host.trim().is_empty())
+                .map(|f| f.draft.display_name())
+        });
         let view = AuditView { admin, run_blocked: self.converge_blocked() };
         egui::ScrollArea::vertical()
             .id_salt("audit_tab")

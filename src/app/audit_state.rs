@@ -92,7 +92,10 @@ impl AuditState {
     /// Whether `task` is the audit's or one of its converge runs.
     pub fn owns(&self, task: TaskId) -> bool {
         self.pending.as_ref().is_some_and(|p| p.task == task)
-            || self.converge.iter().any(|c| c.run.as_ref().and_then(ScriptRunState::task) == Some(task))
+            || self
+                .converge
+                .iter()
+                .any(|c| c.run.as_ref().and_then(ScriptRunState::task) == Some(task))
     }
 
     /// A new audit was started.

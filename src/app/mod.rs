@@ -177,7 +177,9 @@ impl App {
     /// Fold every pending task event into the state (never blocks).
     pub fn drain_events(&mut self) {
         while let Ok(event) = self.events.try_recv() {
-            if let Err(event) = self.audit_event(event) {
+            if self.state.audit.owns(event.task()) {
+                self.audit_event(event);
+            } else {
                 self.state.apply(event);
             }
         }

@@ -29,8 +29,9 @@ pub fn run(
         },
         drift: DriftOptions { adopt_new_schemas: args.adopt_new_schemas },
     };
-    let outcome =
-        rt.block_on(audit::audit(conn.target(), &request, &quiet_step, &cancel)).map_err(failure)?;
+    let outcome = rt
+        .block_on(audit::audit(conn.target(), &request, &quiet_step, &cancel))
+        .map_err(failure)?;
     eprintln!(
         "audited {} as {}: {} grantee(s), {} schema(s), {} table(s) in {} round trip(s), {} ms",
         outcome.server.product_line(),

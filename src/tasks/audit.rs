@@ -63,14 +63,14 @@ pub async fn audit(
     cancel: &CancellationToken,
 ) -> Result<AuditOutcome, TaskFailure> {
     let profile = target.profile;
-    let session =
-        match open_session(profile, target.credentials, target.tunnel, sink, cancel).await {
-            Ok(s) => s,
-            Err(report) if report.diagnosis.as_ref().is_some_and(|d| d.cause == Cause::Cancelled) => {
-                return Err(TaskFailure::Cancelled);
-            }
-            Err(report) => return Err(TaskFailure::Connect(Box::new(report))),
-        };
+    let session = match open_session(profile, target.credentials, target.tunnel, sink, cancel).await
+    {
+        Ok(s) => s,
+        Err(report) if report.diagnosis.as_ref().is_some_and(|d| d.cause == Cause::Cancelled) => {
+            return Err(TaskFailure::Cancelled);
+        }
+        Err(report) => return Err(TaskFailure::Connect(Box::new(report))),
+    };
     let started = Instant::now();
     let server = provision::detect_server(&session, profile, cancel).await?;
     let dialect = provision::dialect_of(&server);

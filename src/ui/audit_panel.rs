@@ -195,32 +195,50 @@ fn matrix_ui(
     ScrollArea::horizontal().id_salt("audit_matrix_h").show(ui, |ui| {
         ui.vertical(|ui| {
             ui.horizontal(|ui| {
-                ui.add_sized([NAME_WIDTH, row_height], egui::Label::new(RichText::new("Grantee").strong()));
+                ui.add_sized(
+                    [NAME_WIDTH, row_height],
+                    egui::Label::new(RichText::new("Grantee").strong()),
+                );
                 for &s in cols {
                     let name = &m.schemas[s].name;
-                    let text = if m.schemas[s].external { format!("{name} (ext)") } else { name.clone() };
-                    ui.add_sized([CELL_WIDTH, row_height], egui::Label::new(RichText::new(text).strong()).truncate());
+                    let text =
+                        if m.schemas[s].external { format!("{name} (ext)") } else { name.clone() };
+                    ui.add_sized(
+                        [CELL_WIDTH, row_height],
+                        egui::Label::new(RichText::new(text).strong()).truncate(),
+                    );
                 }
             });
-            ScrollArea::vertical().id_salt("audit_matrix_v").max_height(260.0).auto_shrink([false, true]).show_rows(
-                ui,
-                row_height,
-                rows.len(),
-                |ui, range| {
+            ScrollArea::vertical()
+                .id_salt("audit_matrix_v")
+                .max_height(260.0)
+                .auto_shrink([false, true])
+                .show_rows(ui, row_height, rows.len(), |ui, range| {
                     for r in range {
                         let Some(&g) = rows.get(r) else { continue };
                         let ga = &m.grantees[g];
                         ui.horizontal(|ui| {
-                            let mut who = format!("{} ({})", ga.principal.name, ga.principal.kind.word());
+                            let mut who =
+                                format!("{} ({})", ga.principal.name, ga.principal.kind.word());
                             if ga.superuser {
                                 who.push_str(" superuser");
                             }
-                            ui.add_sized([NAME_WIDTH, row_height], egui::Label::new(who).truncate());
+                            ui.add_sized(
+                                [NAME_WIDTH, row_height],
+                                egui::Label::new(who).truncate(),
+                            );
                             for &s in cols {
                                 let sa = &ga.schemas[s];
                                 let text = match sa.level {
-                                    CellLevel::None | CellLevel::Usage => sa.level.word().to_string(),
-                                    _ => format!("{} {}/{}", sa.level.word(), sa.readable(), sa.tables.len()),
+                                    CellLevel::None | CellLevel::Usage => {
+                                        sa.level.word().to_string()
+                                    }
+                                    _ => format!(
+                                        "{} {}/{}",
+                                        sa.level.word(),
+                                        sa.readable(),
+                                        sa.tables.len()
+                                    ),
                                 };
                                 let selected = open == Some((g, s));
                                 let button = Button::selectable(
@@ -239,8 +257,7 @@ fn matrix_ui(
                             }
                         });
                     }
-                },
-            );
+                });
         });
     });
     out
@@ -259,7 +276,10 @@ fn hover(sa: &SchemaAccess) -> String {
         h.push_str(&format!("\n{} column-only grant(s)", sa.column_grants.len()));
     }
     if !sa.uncovered_creators.is_empty() {
-        h.push_str(&format!("\nNext table not readable if created by: {}", sa.uncovered_creators.join(", ")));
+        h.push_str(&format!(
+            "\nNext table not readable if created by: {}",
+            sa.uncovered_creators.join(", ")
+        ));
     }
     h
 }
@@ -271,9 +291,7 @@ fn yes(b: bool) -> &'static str {
 /// The opened cell: every table with SELECT / write and through whom, then column grants and
 /// default privileges.
 fn cell_detail_ui(ui: &mut Ui, grantee: &str, sa: &SchemaAccess) {
-    ui.label(
-        RichText::new(format!("Tables of \"{}\" for {grantee}", sa.schema)).strong(),
-    );
+    ui.label(RichText::new(format!("Tables of \"{}\" for {grantee}", sa.schema)).strong());
     ui.label(format!(
         "USAGE: {} · CREATE: {} · {} of {} readable · {} writable",
         yes(sa.usage),
@@ -283,20 +301,27 @@ fn cell_detail_ui(ui: &mut Ui, grantee: &str, sa: &SchemaAccess) {
         sa.writable()
     ));
     let row_height = ui.spacing().interact_size.y;
-    ScrollArea::vertical().id_salt("audit_cell_tables").max_height(200.0).auto_shrink([false, true]).show_rows(
-        ui,
-        row_height,
-        sa.tables.len(),
-        |ui, range| {
+    ScrollArea::vertical()
+        .id_salt("audit_cell_tables")
+        .max_height(200.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, sa.tables.len(), |ui, range| {
             for t in &sa.tables[range] {
                 ui.horizontal(|ui| {
-                    ui.add_sized([NAME_WIDTH, row_height], egui::Label::new(&t.name).truncate());
+                    ui.add_sized(
+                        [NAME_WIDTH, row_height],
+                        egui::Label::new(t.name.as_str()).truncate(),
+                    );
                     ui.label(if t.select { "✓ read" } else { "✗ no read" });
                     if !t.write.is_empty() {
                         let w: Vec<&str> = t.write.iter().map(|p| p.keyword()).collect();
-                        ui.colored_label(ui.visuals().warn_fg_color, format!("write: {}", w.join(", ")));
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!("write: {}", w.join(", ")),
+                        );
                     }
-                    let mut via: Vec<String> = t.grants.iter().map(|h| h.holder.to_string()).collect();
+                    let mut via: Vec<String> =
+                        t.grants.iter().map(|h| h.holder.to_string()).collect();
                     via.dedup();
                     if t.owned {
                         via.insert(0, "owner".into());
@@ -306,10 +331,15 @@ fn cell_detail_ui(ui: &mut Ui, grantee: &str, sa: &SchemaAccess) {
                     }
                 });
             }
-        },
-    );
+        });
     for c in &sa.column_grants {
-        ui.label(format!("column {}.{}: {} via {}", c.table, c.column, c.privilege.keyword(), c.holder));
+        ui.label(format!(
+            "column {}.{}: {} via {}",
+            c.table,
+            c.column,
+            c.privilege.keyword(),
+            c.holder
+        ));
     }
     for d in &sa.default_privileges {
         ui.label(format!(
@@ -323,7 +353,10 @@ fn cell_detail_ui(ui: &mut Ui, grantee: &str, sa: &SchemaAccess) {
     if sa.usage && !sa.uncovered_creators.is_empty() {
         ui.colored_label(
             ui.visuals().warn_fg_color,
-            format!("Tomorrow's tables by {} will not be readable (no default privileges).", sa.uncovered_creators.join(", ")),
+            format!(
+                "Tomorrow's tables by {} will not be readable (no default privileges).",
+                sa.uncovered_creators.join(", ")
+            ),
         );
     }
 }

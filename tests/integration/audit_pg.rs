@@ -76,7 +76,10 @@ fn group_member_sees_the_group_grants() {
         drift: DriftOptions::default(),
     };
     let out = run_audit(&p, &pw, &request);
-    assert_eq!(out.round_trips, 8, "one query per kind (7) + server detection, whatever the table count");
+    assert_eq!(
+        out.round_trips, 8,
+        "one query per kind (7) + server detection, whatever the table count"
+    );
     assert_eq!(out.matrix.grantees.len(), 1, "only the grantee asked for");
     let g = out.matrix.grantee(&member).expect("member reported");
     assert_eq!(g.principal.kind, PrincipalKind::User);
@@ -110,9 +113,7 @@ fn plan(found: &sql::Discovery, user: &str, group: &str, schemas: &[&str]) -> Se
 fn kinds(items: &[DriftItem]) -> Vec<String> {
     items
         .iter()
-        .map(|i| {
-            serde_json::to_value(i).ok().and_then(|v| v["kind"].as_str().map(String::from))
-        })
+        .map(|i| serde_json::to_value(i).ok().and_then(|v| v["kind"].as_str().map(String::from)))
         .map(Option::unwrap_or_default)
         .collect()
 }
@@ -180,7 +181,8 @@ fn drift_after_setup_then_converge_to_empty() {
         ),
     )
     .expect("drift by hand");
-    let request = AuditRequest { drift: DriftOptions { adopt_new_schemas: true }, ..Default::default() };
+    let request =
+        AuditRequest { drift: DriftOptions { adopt_new_schemas: true }, ..Default::default() };
     let out = run_audit(&p, &pw, &request);
     let d = &out.drift[0];
     assert_eq!(
@@ -223,8 +225,11 @@ fn drift_after_setup_then_converge_to_empty() {
     assert_eq!(new_stuff.level, CellLevel::Read);
     assert!(g.schemas.iter().all(|x| x.writable() == 0));
     // The next table by the outsider is readable: its default privileges were added.
-    s.sql_in(&db, &format!("SET ROLE {}; CREATE TABLE \"Sales EU\".next_one (id int);", q(&outsider)))
-        .expect("later table");
+    s.sql_in(
+        &db,
+        &format!("SET ROLE {}; CREATE TABLE \"Sales EU\".next_one (id int);", q(&outsider)),
+    )
+    .expect("later table");
     let out = run_audit(&p, &pw, &request);
     assert!(out.drift[0].is_clean(), "{:#?}", out.drift[0].items);
 }
@@ -262,9 +267,24 @@ fn cli_audit_json_and_csv_shape() {
     let o = shiftgate(
         dir.path(),
         &[
-            "profiles", "add", "admin", "--engine", "postgres", "--host", "localhost", "--port",
-            &port, "--user", pg::SUPERUSER, "-d", &db, "--sslmode", "verify-full", "--ca-file",
-            &ca, "--ask-every-time",
+            "profiles",
+            "add",
+            "admin",
+            "--engine",
+            "postgres",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            pg::SUPERUSER,
+            "-d",
+            &db,
+            "--sslmode",
+            "verify-full",
+            "--ca-file",
+            &ca,
+            "--ask-every-time",
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -282,8 +302,12 @@ fn cli_audit_json_and_csv_shape() {
         .as_array()
         .and_then(|a| a.iter().find(|s| s["name"] == "Sales, EU"))
         .unwrap_or_else(|| panic!("schema named: {v}"));
-    let names: Vec<&str> =
-        schema["tables"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+    let names: Vec<&str> = schema["tables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
     assert_eq!(names, vec!["open", "shut"]);
     let grantee = &v["grantees"][0];
     assert_eq!(grantee["principal"]["name"], reader.as_str());
@@ -301,7 +325,10 @@ fn cli_audit_json_and_csv_shape() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let csv = String::from_utf8_lossy(&o.stdout);
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("grantee,kind,schema,level,usage,create,readable,writable,tables"));
+    assert_eq!(
+        lines.next(),
+        Some("grantee,kind,schema,level,usage,create,readable,writable,tables")
+    );
     assert!(
         csv.lines().any(|l| l == format!("{reader},user,\"Sales, EU\",read,true,false,1,0,2")),
         "{csv}"

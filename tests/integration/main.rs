@@ -8,7 +8,7 @@ mod provision_pg;
 mod redshift_sim;
 mod secrets;
 mod ssh_tunnel;
-mod ui_audit;
 mod ui_app;
+mod ui_audit;
 mod ui_import;
 mod ui_provision;

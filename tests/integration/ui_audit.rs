@@ -11,7 +11,9 @@ use shiftgate::profile::{Engine, Profile};
 use shiftgate::report::ServerInfo;
 use shiftgate::sql::audit::{AuditQuery, AuditScope, evaluate};
 use shiftgate::sql::drift::drift_all;
-use shiftgate::sql::{Access, AppliedPlan, Dialect, QueryId, QueryResults, SchemaGrant, SchemaKind, SetupPlan};
+use shiftgate::sql::{
+    Access, AppliedPlan, Dialect, QueryId, QueryResults, SchemaGrant, SchemaKind, SetupPlan,
+};
 use shiftgate::store::profiles::ProfileStore;
 use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
 use shiftgate::tasks::audit::AuditOutcome;
@@ -40,7 +42,10 @@ fn catalog() -> QueryResults {
             row(&[Some("etl"), Some("user"), Some("f"), Some("t"), Some("t"), None]),
         ],
     );
-    put(AuditQuery::Memberships, vec![row(&[Some("cat"), Some("role"), Some("cat_ro"), Some("role")])]);
+    put(
+        AuditQuery::Memberships,
+        vec![row(&[Some("cat"), Some("role"), Some("cat_ro"), Some("role")])],
+    );
     put(
         AuditQuery::Schemas,
         vec![
@@ -51,13 +56,28 @@ fn catalog() -> QueryResults {
     put(
         AuditQuery::Relations,
         vec![
-            row(&[Some("Sales EU"), Some("orders"), Some("r"), Some("etl"), Some("{etl=arwdDxt/etl,cat_ro=ra/etl}")]),
-            row(&[Some("Sales EU"), Some("returns"), Some("r"), Some("etl"), Some("{etl=arwdDxt/etl,cat_ro=r/etl}")]),
+            row(&[
+                Some("Sales EU"),
+                Some("orders"),
+                Some("r"),
+                Some("etl"),
+                Some("{etl=arwdDxt/etl,cat_ro=ra/etl}"),
+            ]),
+            row(&[
+                Some("Sales EU"),
+                Some("returns"),
+                Some("r"),
+                Some("etl"),
+                Some("{etl=arwdDxt/etl,cat_ro=r/etl}"),
+            ]),
             row(&[Some("hr"), Some("people"), Some("r"), Some("etl"), None]),
         ],
     );
     put(AuditQuery::ColumnGrants, vec![]);
-    put(AuditQuery::DefaultAcl, vec![row(&[Some("etl"), Some("Sales EU"), Some("r"), Some("{cat_ro=r/etl}")])]);
+    put(
+        AuditQuery::DefaultAcl,
+        vec![row(&[Some("etl"), Some("Sales EU"), Some("r"), Some("{cat_ro=r/etl}")])],
+    );
     put(AuditQuery::SystemGrants, vec![]);
     r
 }
@@ -78,7 +98,8 @@ impl Backend for AuditFake {
                     ..ServerInfo::default()
                 };
                 server.detect();
-                let matrix = evaluate(Dialect::Postgres, &request.scope, &catalog()).expect("matrix");
+                let matrix =
+                    evaluate(Dialect::Postgres, &request.scope, &catalog()).expect("matrix");
                 let drift = drift_all(&matrix, &profile.applied_plans, "dev", &[], request.drift)
                     .expect("drift");
                 let outcome = AuditOutcome {
@@ -89,7 +110,9 @@ impl Backend for AuditFake {
                     round_trips: 8,
                     query_ms: 5,
                 };
-                let _ = self.tx.send(Event::Finished { task, outcome: Outcome::Audit(Ok(Box::new(outcome))) });
+                let _ = self
+                    .tx
+                    .send(Event::Finished { task, outcome: Outcome::Audit(Ok(Box::new(outcome))) });
             }
             Command::RunScript { task, script, .. } => {
                 self.scripts.lock().unwrap().push(script.render(false));
@@ -226,7 +249,10 @@ fn ui_audit_matrix_cell_filter_csv_and_converge() {
     h.get_by_label_contains("INSERT on \"Sales EU\".\"orders\" held by role cat_ro");
     h.get_by_label_contains("schema \"hr\" (1 relation(s)) is not in the plan");
     let sql = click_and_copy(&mut h, "Copy SQL").expect("converge copied");
-    assert!(sql.contains("REVOKE INSERT ON \"Sales EU\".\"orders\" FROM GROUP \"cat_ro\";"), "{sql}");
+    assert!(
+        sql.contains("REVOKE INSERT ON \"Sales EU\".\"orders\" FROM GROUP \"cat_ro\";"),
+        "{sql}"
+    );
     assert!(h.get_by_label("Run converge as admin").accesskit_node().is_disabled());
     press(&mut h, "I have reviewed this script");
     press(&mut h, "Run converge as admin");

@@ -149,7 +149,8 @@ impl Backend for ProvisionFake {
         let record = |c: Call| self.controls.calls.lock().unwrap().push(c);
         match cmd {
             Command::Cancel(_) => record(Call::Cancel),
-            Command::TestConnection { .. } | Command::TestTunnel { .. } | Command::Audit { .. } => {}
+            Command::TestConnection { .. } | Command::TestTunnel { .. } | Command::Audit { .. } => {
+            }
             Command::Discover { task, profile, .. } => {
                 record(Call::Discover { user: profile.user.clone() });
                 if *self.controls.ask_host_key.lock().unwrap() {

@@ -210,7 +210,10 @@ impl Privilege {
 
     /// Privileges that change table contents (the catalog user must hold none).
     pub fn is_write(self) -> bool {
-        matches!(self, Privilege::Insert | Privilege::Update | Privilege::Delete | Privilege::Truncate)
+        matches!(
+            self,
+            Privilege::Insert | Privilege::Update | Privilege::Delete | Privilege::Truncate
+        )
     }
 
     /// From a keyword as the `svv_*` views spell it.
@@ -453,7 +456,8 @@ impl AccessMatrix {
 
     /// The matrix as CSV: `grantee,kind,schema,level,usage,create,readable,writable,tables`.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("grantee,kind,schema,level,usage,create,readable,writable,tables\n");
+        let mut out =
+            String::from("grantee,kind,schema,level,usage,create,readable,writable,tables\n");
         for g in &self.grantees {
             for s in &g.schemas {
                 let cells = [
@@ -563,7 +567,10 @@ pub fn queries(dialect: Dialect, scope: &AuditScope) -> Result<Vec<CatalogQuery>
                 AuditQuery::Groups,
                 "SELECT groname FROM pg_catalog.pg_group ORDER BY groname".into(),
             ));
-            out.push(q(AuditQuery::Roles, "SELECT role_name FROM svv_roles ORDER BY role_name".into()));
+            out.push(q(
+                AuditQuery::Roles,
+                "SELECT role_name FROM svv_roles ORDER BY role_name".into(),
+            ));
             out.push(q(
                 AuditQuery::Memberships,
                 "SELECT u.usename, 'user', g.groname, 'group' FROM pg_catalog.pg_group g, \
@@ -746,8 +753,7 @@ fn parse_aclitem(dialect: Dialect, item: &str) -> Option<AclItem> {
         Some(rest) => (true, rest.to_owned()),
         None => (false, name),
     };
-    let privileges =
-        privs.chars().filter_map(|c| Privilege::from_acl_letter(dialect, c)).collect();
+    let privileges = privs.chars().filter_map(|c| Privilege::from_acl_letter(dialect, c)).collect();
     Some(AclItem { grantee: (!name.is_empty()).then_some(name), group, privileges })
 }
 
@@ -796,9 +802,7 @@ impl Names {
             PrincipalKind::Group
         } else {
             match self.dialect {
-                Dialect::Postgres => {
-                    self.by_name.get(name).copied().unwrap_or(PrincipalKind::Role)
-                }
+                Dialect::Postgres => self.by_name.get(name).copied().unwrap_or(PrincipalKind::Role),
                 // Plain names in Redshift ACLs are users (groups carry `group `).
                 Dialect::Redshift => PrincipalKind::User,
             }
@@ -827,15 +831,14 @@ fn acl_grants(names: &Names, acl: Option<&str>) -> Vec<Grant> {
                 None => Principal::public(),
                 Some(n) => names.resolve(n, item.group),
             };
-            item.privileges.into_iter().map(move |privilege| Grant {
-                principal: principal.clone(),
-                privilege,
-            })
+            item.privileges
+                .into_iter()
+                .map(move |privilege| Grant { principal: principal.clone(), privilege })
         })
         .collect()
 }
 
-fn rows<'a>(results: &'a QueryResults, id: AuditQuery) -> Option<Result<&'a [Row], &'a str>> {
+fn rows(results: &QueryResults, id: AuditQuery) -> Option<Result<&[Row], &str>> {
     results.get(&QueryId::Audit(id)).map(|r| match r {
         Ok(rows) => Ok(rows.as_slice()),
         Err(e) => Err(e.as_str()),
@@ -915,9 +918,7 @@ pub fn evaluate(
             _ => PrincipalKind::Role,
         };
         let syslog = match dialect {
-            Dialect::Redshift => {
-                cell(r, 5).map(|s| s.trim().eq_ignore_ascii_case("UNRESTRICTED"))
-            }
+            Dialect::Redshift => cell(r, 5).map(|s| s.trim().eq_ignore_ascii_case("UNRESTRICTED")),
             Dialect::Postgres => None,
         };
         identities.push(IdentityRow {
@@ -990,10 +991,10 @@ pub fn evaluate(
     let sid = qid(AuditQuery::Schemas);
     let mut schemas: Vec<SchemaEntry> = Vec::new();
     let mut schema_grants: BTreeMap<String, Vec<Grant>> = BTreeMap::new();
-    for i in 0..srows.len() {
+    for (i, row) in srows.iter().enumerate() {
         let name = text(&sid, srows, i, 0)?.to_owned();
         let owner = text(&sid, srows, i, 1)?.to_owned();
-        schema_grants.insert(name.clone(), acl_grants(&names, cell(&srows[i], 2)));
+        schema_grants.insert(name.clone(), acl_grants(&names, cell(row, 2)));
         schemas.push(SchemaEntry {
             external: external.contains(&name),
             name,
@@ -1013,13 +1014,12 @@ pub fn evaluate(
         for g in schema_grants.values_mut() {
             g.clear();
         }
-        for i in 0..rs.len() {
+        for (i, row) in rs.iter().enumerate() {
             let schema = text(&idq, rs, i, 0)?;
             let Some(privilege) = Privilege::from_keyword(text(&idq, rs, i, 1)?) else {
                 continue;
             };
-            let principal =
-                names.typed(cell(&rs[i], 2).unwrap_or("PUBLIC"), text(&idq, rs, i, 3)?);
+            let principal = names.typed(cell(row, 2).unwrap_or("PUBLIC"), text(&idq, rs, i, 3)?);
             if let Some(g) = schema_grants.get_mut(schema) {
                 g.push(Grant { principal, privilege });
             }
@@ -1032,13 +1032,13 @@ pub fn evaluate(
     let rrows = required(results, AuditQuery::Relations)?;
     let rid = qid(AuditQuery::Relations);
     let mut table_grants: BTreeMap<(usize, String), Vec<Grant>> = BTreeMap::new();
-    for i in 0..rrows.len() {
+    for (i, row) in rrows.iter().enumerate() {
         let schema = text(&rid, rrows, i, 0)?;
         let Some(&si) = schema_index.get(schema) else { continue };
         let name = text(&rid, rrows, i, 1)?.to_owned();
         let kind = relkind_word(text(&rid, rrows, i, 2)?);
         let owner = text(&rid, rrows, i, 3)?.to_owned();
-        table_grants.insert((si, name.clone()), acl_grants(&names, cell(&rrows[i], 4)));
+        table_grants.insert((si, name.clone()), acl_grants(&names, cell(row, 4)));
         schemas[si].tables.push(TableEntry { name, owner, kind });
     }
     for s in &mut schemas {
@@ -1056,13 +1056,12 @@ pub fn evaluate(
         for g in table_grants.values_mut() {
             g.clear();
         }
-        for i in 0..rs.len() {
+        for (i, row) in rs.iter().enumerate() {
             let Some(&si) = schema_index.get(text(&idq, rs, i, 0)?) else { continue };
             let Some(privilege) = Privilege::from_keyword(text(&idq, rs, i, 2)?) else {
                 continue;
             };
-            let principal =
-                names.typed(cell(&rs[i], 3).unwrap_or("PUBLIC"), text(&idq, rs, i, 4)?);
+            let principal = names.typed(cell(row, 3).unwrap_or("PUBLIC"), text(&idq, rs, i, 4)?);
             if let Some(g) = table_grants.get_mut(&(si, text(&idq, rs, i, 1)?.to_owned())) {
                 g.push(Grant { principal, privilege });
             }
@@ -1075,18 +1074,16 @@ pub fn evaluate(
         optional(results, AuditQuery::ColumnGrants, "column grants are not shown", &mut notes)
     {
         let idq = qid(AuditQuery::ColumnGrants);
-        for i in 0..rs.len() {
+        for (i, row) in rs.iter().enumerate() {
             let Some(&si) = schema_index.get(text(&idq, rs, i, 0)?) else { continue };
             let table = text(&idq, rs, i, 1)?.to_owned();
             let column = text(&idq, rs, i, 2)?.to_owned();
             let grants = match dialect {
-                Dialect::Postgres => acl_grants(&names, cell(&rs[i], 3)),
+                Dialect::Postgres => acl_grants(&names, cell(row, 3)),
                 Dialect::Redshift => Privilege::from_keyword(text(&idq, rs, i, 3)?)
                     .map(|privilege| Grant {
-                        principal: names.typed(
-                            cell(&rs[i], 4).unwrap_or("PUBLIC"),
-                            cell(&rs[i], 5).unwrap_or(""),
-                        ),
+                        principal: names
+                            .typed(cell(row, 4).unwrap_or("PUBLIC"), cell(row, 5).unwrap_or("")),
                         privilege,
                     })
                     .into_iter()
@@ -1111,28 +1108,28 @@ pub fn evaluate(
     };
     if let Some(rs) = svv_defaults {
         let idq = qid(AuditQuery::DefaultPrivileges);
-        for i in 0..rs.len() {
+        for (i, row) in rs.iter().enumerate() {
             let Some(privilege) = Privilege::from_keyword(text(&idq, rs, i, 3)?) else {
                 continue;
             };
-            let obj = cell(&rs[i], 2).unwrap_or("").to_ascii_uppercase();
+            let obj = cell(row, 2).unwrap_or("").to_ascii_uppercase();
             defaults.push(DefaultAclEntry {
                 owner: text(&idq, rs, i, 0)?.to_owned(),
-                schema: cell(&rs[i], 1).filter(|s| !s.is_empty()).map(str::to_owned),
+                schema: cell(row, 1).filter(|s| !s.is_empty()).map(str::to_owned),
                 tables: matches!(obj.as_str(), "RELATION" | "TABLE" | "TABLES" | "R"),
                 principal: names
-                    .typed(cell(&rs[i], 4).unwrap_or("PUBLIC"), cell(&rs[i], 5).unwrap_or("")),
+                    .typed(cell(row, 4).unwrap_or("PUBLIC"), cell(row, 5).unwrap_or("")),
                 privilege,
             });
         }
     } else {
         let rs = required(results, AuditQuery::DefaultAcl)?;
         let idq = qid(AuditQuery::DefaultAcl);
-        for i in 0..rs.len() {
+        for (i, row) in rs.iter().enumerate() {
             let owner = text(&idq, rs, i, 0)?.to_owned();
-            let schema = cell(&rs[i], 1).map(str::to_owned);
+            let schema = cell(row, 1).map(str::to_owned);
             let tables = text(&idq, rs, i, 2)? == "r";
-            for g in acl_grants(&names, cell(&rs[i], 3)) {
+            for g in acl_grants(&names, cell(row, 3)) {
                 defaults.push(DefaultAclEntry {
                     owner: owner.clone(),
                     schema: schema.clone(),
@@ -1150,11 +1147,11 @@ pub fn evaluate(
         optional(results, AuditQuery::SystemGrants, "system schema grants unknown", &mut notes)
     {
         let idq = qid(AuditQuery::SystemGrants);
-        for i in 0..rs.len() {
+        for (i, row) in rs.iter().enumerate() {
             let schema = text(&idq, rs, i, 0)?;
             let table = text(&idq, rs, i, 1)?;
             let owner = text(&idq, rs, i, 2)?;
-            for g in acl_grants(&names, cell(&rs[i], 3)) {
+            for g in acl_grants(&names, cell(row, 3)) {
                 if g.principal.kind == PrincipalKind::Public || g.principal.name == owner {
                     continue;
                 }
@@ -1187,17 +1184,15 @@ pub fn evaluate(
             &mut notes,
         ) {
             let idq = qid(AuditQuery::DatabasePrivileges);
-            for i in 0..rs.len() {
+            for (i, row) in rs.iter().enumerate() {
                 let Some(privilege) = Privilege::from_keyword(text(&idq, rs, i, 1)?) else {
                     continue;
                 };
                 database_grants.push((
                     text(&idq, rs, i, 0)?.to_owned(),
                     Grant {
-                        principal: names.typed(
-                            cell(&rs[i], 2).unwrap_or("PUBLIC"),
-                            cell(&rs[i], 3).unwrap_or(""),
-                        ),
+                        principal: names
+                            .typed(cell(row, 2).unwrap_or("PUBLIC"), cell(row, 3).unwrap_or("")),
                         privilege,
                     },
                 ));
@@ -1295,7 +1290,8 @@ impl Facts<'_> {
             .enumerate()
             .map(|(si, s)| {
                 let grants = held(self.schema_grants.get(&s.name).map_or(&[][..], Vec::as_slice));
-                let has = |p: Privilege| su || owns(&s.owner) || grants.iter().any(|h| h.privilege == p);
+                let has =
+                    |p: Privilege| su || owns(&s.owner) || grants.iter().any(|h| h.privilege == p);
                 let usage = has(Privilege::Usage);
                 let create = !s.external && has(Privilege::Create);
                 let tables: Vec<TableAccess> = s
@@ -1424,7 +1420,7 @@ mod tests {
     fn acl_text_with_quoted_names_and_groups() {
         let items = parse_acl(
             Dialect::Postgres,
-            r#"{postgres=arwdDxt/postgres,"\"Sales Team\"=r/postgres",=r/postgres,"we""ird"=a*/x}"#,
+            r#"{postgres=arwdDxt/postgres,"\"Sales Team\"=r/postgres",=r/postgres,"\"we\"\"ird\"=a*/x"}"#,
         );
         assert_eq!(items.len(), 4, "{items:?}");
         assert_eq!(items[1].grantee.as_deref(), Some("Sales Team"));
@@ -1465,7 +1461,11 @@ mod tests {
             &mut r,
             AuditQuery::Schemas,
             vec![
-                row(&[Some("Sales EU"), Some("etl"), Some(r#"{etl=UC/etl,"\"Readers \"\"EU\"\"\"=U/etl"}"#)]),
+                row(&[
+                    Some("Sales EU"),
+                    Some("etl"),
+                    Some(r#"{etl=UC/etl,"\"Readers \"\"EU\"\"\"=U/etl"}"#),
+                ]),
                 row(&[Some("hr"), Some("admin"), None]),
             ],
         );
@@ -1473,18 +1473,42 @@ mod tests {
             &mut r,
             AuditQuery::Relations,
             vec![
-                row(&[Some("Sales EU"), Some("orders"), Some("r"), Some("etl"), Some(r#"{etl=arwdDxt/etl,"\"Readers \"\"EU\"\"\"=r/etl",cat=a/etl}"#)]),
+                row(&[
+                    Some("Sales EU"),
+                    Some("orders"),
+                    Some("r"),
+                    Some("etl"),
+                    Some(r#"{etl=arwdDxt/etl,"\"Readers \"\"EU\"\"\"=r/etl",cat=a/etl}"#),
+                ]),
                 row(&[Some("Sales EU"), Some("later"), Some("r"), Some("admin"), None]),
                 row(&[Some("hr"), Some("people"), Some("r"), Some("admin"), None]),
             ],
         );
-        put(&mut r, AuditQuery::ColumnGrants, vec![row(&[Some("hr"), Some("people"), Some("name"), Some("{cat=r/admin}")])]);
+        put(
+            &mut r,
+            AuditQuery::ColumnGrants,
+            vec![row(&[Some("hr"), Some("people"), Some("name"), Some("{cat=r/admin}")])],
+        );
         put(
             &mut r,
             AuditQuery::DefaultAcl,
-            vec![row(&[Some("etl"), Some("Sales EU"), Some("r"), Some(r#"{"\"Readers \"\"EU\"\"\"=r/etl"}"#)])],
+            vec![row(&[
+                Some("etl"),
+                Some("Sales EU"),
+                Some("r"),
+                Some(r#"{"\"Readers \"\"EU\"\"\"=r/etl"}"#),
+            ])],
         );
-        put(&mut r, AuditQuery::SystemGrants, vec![row(&[Some("pg_catalog"), Some("pg_class"), Some("admin"), Some(r#"{admin=arwdDxt/admin,=r/admin,"\"Readers \"\"EU\"\"\"=r/admin"}"#)])]);
+        put(
+            &mut r,
+            AuditQuery::SystemGrants,
+            vec![row(&[
+                Some("pg_catalog"),
+                Some("pg_class"),
+                Some("admin"),
+                Some(r#"{admin=arwdDxt/admin,=r/admin,"\"Readers \"\"EU\"\"\"=r/admin"}"#),
+            ])],
+        );
         r
     }
 
@@ -1518,7 +1542,10 @@ mod tests {
         let etl = m.grantee("etl").unwrap_or_else(|| panic!());
         assert_eq!(etl.schemas[0].level, CellLevel::Write, "owner");
         let csv = m.to_csv();
-        assert!(csv.contains("\"Readers \"\"EU\"\"\",role,Sales EU,read,true,false,1,0,2"), "{csv}");
+        assert!(
+            csv.contains("\"Readers \"\"EU\"\"\",role,Sales EU,read,true,false,1,0,2"),
+            "{csv}"
+        );
     }
 
     #[test]
@@ -1528,24 +1555,76 @@ mod tests {
             r.insert(QueryId::Audit(id), Ok(rows));
         };
         r.insert(QueryId::Audit(AuditQuery::Identities), Err("42501: permission denied".into()));
-        put(&mut r, AuditQuery::IdentitiesFallback, vec![row(&[Some("cat"), Some("user"), Some("f"), Some("f"), Some("t"), None])]);
+        put(
+            &mut r,
+            AuditQuery::IdentitiesFallback,
+            vec![row(&[Some("cat"), Some("user"), Some("f"), Some("f"), Some("t"), None])],
+        );
         put(&mut r, AuditQuery::Groups, vec![row(&[Some("cat_ro")])]);
         put(&mut r, AuditQuery::Roles, vec![row(&[Some("reader")])]);
-        put(&mut r, AuditQuery::Memberships, vec![row(&[Some("cat"), Some("user"), Some("cat_ro"), Some("group")])]);
-        put(&mut r, AuditQuery::UserRoleGrants, vec![row(&[Some("cat"), Some("user"), Some("reader"), Some("role")])]);
-        put(&mut r, AuditQuery::Schemas, vec![row(&[Some("sales"), Some("etl"), None]), row(&[Some("spectrum"), Some("etl"), None])]);
+        put(
+            &mut r,
+            AuditQuery::Memberships,
+            vec![row(&[Some("cat"), Some("user"), Some("cat_ro"), Some("group")])],
+        );
+        put(
+            &mut r,
+            AuditQuery::UserRoleGrants,
+            vec![row(&[Some("cat"), Some("user"), Some("reader"), Some("role")])],
+        );
+        put(
+            &mut r,
+            AuditQuery::Schemas,
+            vec![
+                row(&[Some("sales"), Some("etl"), None]),
+                row(&[Some("spectrum"), Some("etl"), None]),
+            ],
+        );
         put(&mut r, AuditQuery::ExternalSchemas, vec![row(&[Some("spectrum")])]);
-        put(&mut r, AuditQuery::SchemaPrivileges, vec![
-            row(&[Some("sales"), Some("USAGE"), Some("cat_ro"), Some("group")]),
-            row(&[Some("spectrum"), Some("USAGE"), Some("reader"), Some("role")]),
-        ]);
-        put(&mut r, AuditQuery::Relations, vec![row(&[Some("sales"), Some("orders"), Some("r"), Some("etl"), Some(r#"{etl=arwdRxtD/etl,"group cat_ro=r/etl"}"#)])]);
+        put(
+            &mut r,
+            AuditQuery::SchemaPrivileges,
+            vec![
+                row(&[Some("sales"), Some("USAGE"), Some("cat_ro"), Some("group")]),
+                row(&[Some("spectrum"), Some("USAGE"), Some("reader"), Some("role")]),
+            ],
+        );
+        put(
+            &mut r,
+            AuditQuery::Relations,
+            vec![row(&[
+                Some("sales"),
+                Some("orders"),
+                Some("r"),
+                Some("etl"),
+                Some(r#"{etl=arwdRxtD/etl,"group cat_ro=r/etl"}"#),
+            ])],
+        );
         r.insert(QueryId::Audit(AuditQuery::RelationPrivileges), Err("not supported".into()));
-        put(&mut r, AuditQuery::DefaultPrivileges, vec![row(&[Some("etl"), Some("sales"), Some("RELATION"), Some("SELECT"), Some("cat_ro"), Some("group")])]);
+        put(
+            &mut r,
+            AuditQuery::DefaultPrivileges,
+            vec![row(&[
+                Some("etl"),
+                Some("sales"),
+                Some("RELATION"),
+                Some("SELECT"),
+                Some("cat_ro"),
+                Some("group"),
+            ])],
+        );
         put(&mut r, AuditQuery::Datashares, vec![row(&[Some("shared_db")])]);
-        put(&mut r, AuditQuery::DatabasePrivileges, vec![row(&[Some("shared_db"), Some("USAGE"), Some("reader"), Some("role")])]);
-        let m = evaluate(Dialect::Redshift, &AuditScope { grantees: vec!["cat".into()], ..Default::default() }, &r)
-            .unwrap_or_else(|e| panic!("{e}"));
+        put(
+            &mut r,
+            AuditQuery::DatabasePrivileges,
+            vec![row(&[Some("shared_db"), Some("USAGE"), Some("reader"), Some("role")])],
+        );
+        let m = evaluate(
+            Dialect::Redshift,
+            &AuditScope { grantees: vec!["cat".into()], ..Default::default() },
+            &r,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let cat = m.grantee("cat").unwrap_or_else(|| panic!());
         assert_eq!(cat.syslog_unrestricted, None);
         assert_eq!(cat.schemas[0].level, CellLevel::Read, "group grant via relacl fallback");

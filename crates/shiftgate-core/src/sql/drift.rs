@@ -287,9 +287,13 @@ pub fn drift(
         return Ok(report(items, script, converged));
     };
 
-    let mut membership = Block::commented(format!("Membership in {} {}.", target.kind_word(), target.name()));
+    let mut membership =
+        Block::commented(format!("Membership in {} {}.", target.kind_word(), target.name()));
     if !ga.closure.contains(&access_p) {
-        items.push(DriftItem::NotMember { user: plan.user.clone(), access: plan.access.name().into() });
+        items.push(DriftItem::NotMember {
+            user: plan.user.clone(),
+            access: plan.access.name().into(),
+        });
         membership.push(target.add_member(&user));
     }
     script.push(only_with_statements(membership));
@@ -493,9 +497,7 @@ pub fn drift(
             "information_schema" => Some(SystemSchema::InformationSchema),
             _ => None,
         };
-        if rev
-            && let (Some(which), Some(g)) = (which, to_grantee(&holder)?)
-        {
+        if rev && let (Some(which), Some(g)) = (which, to_grantee(&holder)?) {
             b.push(ddl::revoke_select_on_system_schema(which, &g));
             if plan.grant_svv_table_info && which == SystemSchema::PgCatalog && g == grantee {
                 b.push(ddl::grant_select_svv_table_info(&grantee));
@@ -590,7 +592,13 @@ mod tests {
         put(
             AuditQuery::Relations,
             vec![
-                row(&[Some("Sales EU"), Some("orders"), Some("r"), Some("etl"), Some("{etl=arwdDxt/etl,cat_ro=ra/etl}")]),
+                row(&[
+                    Some("Sales EU"),
+                    Some("orders"),
+                    Some("r"),
+                    Some("etl"),
+                    Some("{etl=arwdDxt/etl,cat_ro=ra/etl}"),
+                ]),
                 row(&[Some("Sales EU"), Some("by_obrien"), Some("r"), Some("O'Brien"), None]),
                 row(&[Some("late"), Some("t"), Some("r"), Some("etl"), None]),
             ],
@@ -602,7 +610,12 @@ mod tests {
         );
         put(
             AuditQuery::SystemGrants,
-            vec![row(&[Some("pg_catalog"), Some("pg_class"), Some("postgres"), Some("{postgres=arwdDxt/postgres,=r/postgres,cat_ro=r/postgres}")])],
+            vec![row(&[
+                Some("pg_catalog"),
+                Some("pg_class"),
+                Some("postgres"),
+                Some("{postgres=arwdDxt/postgres,=r/postgres,cat_ro=r/postgres}"),
+            ])],
         );
         let m = evaluate(Dialect::Postgres, &AuditScope::default(), &r)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -632,7 +645,12 @@ mod tests {
         let kinds: Vec<String> = r
             .items
             .iter()
-            .map(|i| serde_json::to_value(i).ok().and_then(|v| v["kind"].as_str().map(String::from)).unwrap_or_default())
+            .map(|i| {
+                serde_json::to_value(i)
+                    .ok()
+                    .and_then(|v| v["kind"].as_str().map(String::from))
+                    .unwrap_or_default()
+            })
             .collect();
         assert_eq!(
             kinds,
