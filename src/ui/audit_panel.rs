@@ -78,7 +78,7 @@ pub fn audit_panel_ui(ui: &mut Ui, state: &mut AuditState, view: AuditView) -> V
     };
     let tables: usize = o.matrix.schemas.iter().map(|s| s.tables.len()).sum();
     ui.label(format!(
-        "{} on {}: {} grantee(s) × {} schema(s), {} table(s) — {} queries in {} ms",
+        "{} on {}: {} grantee(s), {} schema(s), {} table(s) — {} queries in {} ms",
         o.server.product_line(),
         o.server.current_database,
         o.matrix.grantees.len(),
@@ -122,7 +122,7 @@ pub fn audit_panel_ui(ui: &mut Ui, state: &mut AuditState, view: AuditView) -> V
     }
     for d in o.drift.iter().filter(|d| d.is_clean()) {
         ui.label(format!(
-            "✓ Catalog user \"{}\" (plan applied {}): no drift.",
+            "Catalog user \"{}\" (plan applied {}): no drift.",
             d.user, d.applied_at
         ));
     }
@@ -312,7 +312,7 @@ fn cell_detail_ui(ui: &mut Ui, grantee: &str, sa: &SchemaAccess) {
                         [NAME_WIDTH, row_height],
                         egui::Label::new(t.name.as_str()).truncate(),
                     );
-                    ui.label(if t.select { "✓ read" } else { "✗ no read" });
+                    ui.label(if t.select { "read" } else { "not readable" });
                     if !t.write.is_empty() {
                         let w: Vec<&str> = t.write.iter().map(|p| p.keyword()).collect();
                         ui.colored_label(

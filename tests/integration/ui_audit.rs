@@ -9,7 +9,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use shiftgate::app::{App, AppDeps, FilePicker};
 use shiftgate::profile::{Engine, Profile};
 use shiftgate::report::ServerInfo;
-use shiftgate::sql::audit::{AuditQuery, AuditScope, evaluate};
+use shiftgate::sql::audit::{AuditQuery, evaluate};
 use shiftgate::sql::drift::drift_all;
 use shiftgate::sql::{
     Access, AppliedPlan, Dialect, QueryId, QueryResults, SchemaGrant, SchemaKind, SetupPlan,
