@@ -121,10 +121,7 @@ pub fn audit_panel_ui(ui: &mut Ui, state: &mut AuditState, view: AuditView) -> V
         );
     }
     for d in o.drift.iter().filter(|d| d.is_clean()) {
-        ui.label(format!(
-            "Catalog user \"{}\" (plan applied {}): no drift.",
-            d.user, d.applied_at
-        ));
+        ui.label(format!("Catalog user \"{}\" (plan applied {}): no drift.", d.user, d.applied_at));
     }
     let drifted: Vec<_> = o.drift.iter().filter(|d| !d.is_clean()).cloned().collect();
     for (i, d) in drifted.iter().enumerate() {

@@ -1067,6 +1067,17 @@ pub fn evaluate(
             }
         }
     }
+    // By position, aligned with each schema's (sorted) tables: no lookup per grantee × table.
+    let table_grants: Vec<Vec<Vec<Grant>>> = schemas
+        .iter()
+        .enumerate()
+        .map(|(si, s)| {
+            s.tables
+                .iter()
+                .map(|t| table_grants.remove(&(si, t.name.clone())).unwrap_or_default())
+                .collect()
+        })
+        .collect();
 
     // Column grants: (schema index, table, column, grant).
     let mut column_grants: Vec<(usize, String, String, Grant)> = Vec::new();
@@ -1261,7 +1272,7 @@ fn closure_of(
 struct Facts<'a> {
     schemas: &'a [SchemaEntry],
     schema_grants: &'a BTreeMap<String, Vec<Grant>>,
-    table_grants: &'a BTreeMap<(usize, String), Vec<Grant>>,
+    table_grants: &'a [Vec<Vec<Grant>>],
     column_grants: &'a [(usize, String, String, Grant)],
     defaults: &'a [DefaultAclEntry],
     database_grants: &'a [(String, Grant)],
@@ -1297,10 +1308,12 @@ impl Facts<'_> {
                 let tables: Vec<TableAccess> = s
                     .tables
                     .iter()
-                    .map(|t| {
+                    .enumerate()
+                    .map(|(ti, t)| {
                         let grants = held(
                             self.table_grants
-                                .get(&(si, t.name.clone()))
+                                .get(si)
+                                .and_then(|ts| ts.get(ti))
                                 .map_or(&[][..], Vec::as_slice),
                         );
                         let owned = owns(&t.owner);
