@@ -1368,7 +1368,7 @@ impl Facts<'_> {
                     creators.insert(&s.owner);
                     creators
                         .into_iter()
-                        .filter(|o| !super::discovery::SYSTEM_OWNERS.contains(o) && !owns(*o))
+                        .filter(|o| !super::discovery::SYSTEM_OWNERS.contains(o) && !owns(o))
                         .filter(|o| {
                             !default_privileges
                                 .iter()
