@@ -334,3 +334,96 @@ fn cli_audit_json_and_csv_shape() {
         "{csv}"
     );
 }
+
+#[test]
+fn cli_audit_print_sql_then_apply_converges_and_records() {
+    let s = pg::server();
+    let db = support::unique("aud_apply");
+    let user = support::unique("cat");
+    let group = format!("{user} Readers");
+    s.create_database(&db);
+    s.sql_in(
+        &db,
+        &format!(
+            "CREATE USER {u} PASSWORD 'Cat-Pass-1'; CREATE ROLE {g} NOLOGIN; GRANT {g} TO {u};
+             CREATE SCHEMA \"Sales EU\"; CREATE TABLE \"Sales EU\".orders (id int);
+             GRANT USAGE ON SCHEMA \"Sales EU\" TO {g};
+             GRANT SELECT ON ALL TABLES IN SCHEMA \"Sales EU\" TO {g};
+             ALTER DEFAULT PRIVILEGES FOR USER {su} IN SCHEMA \"Sales EU\" GRANT SELECT ON TABLES TO {g};
+             GRANT INSERT ON \"Sales EU\".orders TO {g};",
+            u = q(&user),
+            g = q(&group),
+            su = q(pg::SUPERUSER)
+        ),
+    )
+    .expect("fixture");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = s.port.to_string();
+    let ca = s.ca_file.to_string_lossy().into_owned();
+    let o = shiftgate(
+        dir.path(),
+        &[
+            "profiles",
+            "add",
+            "admin",
+            "--engine",
+            "postgres",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            pg::SUPERUSER,
+            "-d",
+            &db,
+            "--sslmode",
+            "verify-full",
+            "--ca-file",
+            &ca,
+            "--ask-every-time",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // What setup records (setup --apply fills this; here it is written as the store would).
+    let mut store = shiftgate::store::profiles::ProfileStore::open(dir.path()).expect("store");
+    let mut admin = store.find("admin").cloned().expect("admin profile");
+    admin.applied_plans.push(AppliedPlan {
+        database: db.clone(),
+        applied_at: "2026-12-02T00:00:00Z".into(),
+        plan: SetupPlan {
+            dialect: Dialect::Postgres,
+            user: user.clone(),
+            access: Access::Group { name: group.clone() },
+            schemas: vec![sql::SchemaGrant {
+                name: "Sales EU".into(),
+                kind: sql::SchemaKind::Local,
+                owners: vec![pg::SUPERUSER.into()],
+            }],
+            ..Default::default()
+        },
+    });
+    store.upsert(admin.clone()).expect("record plan");
+
+    let text = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let o = shiftgate(dir.path(), &["audit", "--profile", "admin", "--grantee", &user]);
+    assert_eq!(o.status.code(), Some(1), "drift found is a failed check: {}", text(&o));
+    assert!(text(&o).contains(&format!("Drift for catalog user \"{user}\"")), "{}", text(&o));
+    assert!(text(&o).contains("INSERT on \"Sales EU\".\"orders\""), "{}", text(&o));
+
+    let o = shiftgate(dir.path(), &["audit", "--profile", "admin", "--print-sql"]);
+    let want = format!("REVOKE INSERT ON \"Sales EU\".\"orders\" FROM GROUP {};", q(&group));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&want), "{}", text(&o));
+
+    let o = shiftgate(dir.path(), &["audit", "--profile", "admin", "--apply"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = shiftgate(dir.path(), &["audit", "--profile", "admin", "--grantee", &user, "--json"]);
+    assert!(o.status.success(), "converged: {}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["drift"][0]["clean"], true, "{v}");
+    let store = shiftgate::store::profiles::ProfileStore::open(dir.path()).expect("store");
+    let recorded = &store.get(&admin.id).expect("admin").applied_plans;
+    assert_eq!(recorded.len(), 1);
+    assert_ne!(recorded[0].applied_at, "2026-12-02T00:00:00Z", "the converged plan was recorded");
+}
