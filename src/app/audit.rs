@@ -6,7 +6,7 @@
 use super::App;
 use super::audit_state::{AuditAdmin, AuditCommand, AuditEffect};
 use super::provision::PasswordSource;
-use super::provision_state::{HostKeyQuestion, ScriptRunState};
+use super::provision_state::ScriptRunState;
 use super::state::LogLevel;
 use crate::net::credentials::Credentials;
 use crate::tasks::audit::AuditRequest;
@@ -22,21 +22,7 @@ impl App {
     pub(super) fn audit_event(&mut self, event: Event) {
         match event {
             Event::Log { line, .. } => self.state.log(LogLevel::Info, line),
-            Event::HostKeyPrompt { task, hop, host, port, key_type, fingerprint_sha256, reply } => {
-                self.state.log(
-                    LogLevel::Warn,
-                    format!("SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; asking whether to trust it"),
-                );
-                self.state.host_keys.push(HostKeyQuestion {
-                    task,
-                    hop,
-                    host,
-                    port,
-                    key_type,
-                    fingerprint_sha256,
-                    reply,
-                });
-            }
+            prompt @ Event::HostKeyPrompt { .. } => self.state.ask_host_key(prompt),
             event => {
                 if let Event::Finished { task, .. } = &event {
                     self.state.host_keys.retain(|q| q.task != *task);

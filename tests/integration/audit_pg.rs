@@ -245,6 +245,19 @@ fn shiftgate(config: &std::path::Path, args: &[&str]) -> std::process::Output {
         .expect("run shiftgate")
 }
 
+/// A config dir with the superuser as profile "admin" on `db` (password from PGPASSWORD).
+fn admin_config(db: &str) -> tempfile::TempDir {
+    let s = pg::server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (port, ca) = (s.port.to_string(), s.ca_file.to_string_lossy().into_owned());
+    let args = ["profiles", "add", "admin", "--engine", "postgres", "--host", "localhost"];
+    let conn = ["--port", &port, "--user", pg::SUPERUSER, "-d", db, "--sslmode", "verify-full"];
+    let tail = ["--ca-file", &ca, "--ask-every-time"];
+    let o = shiftgate(dir.path(), &[&args[..], &conn, &tail].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    dir
+}
+
 #[test]
 fn cli_audit_json_and_csv_shape() {
     let s = pg::server();
@@ -261,33 +274,7 @@ fn cli_audit_json_and_csv_shape() {
         ),
     )
     .expect("fixture");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let port = s.port.to_string();
-    let ca = s.ca_file.to_string_lossy().into_owned();
-    let o = shiftgate(
-        dir.path(),
-        &[
-            "profiles",
-            "add",
-            "admin",
-            "--engine",
-            "postgres",
-            "--host",
-            "localhost",
-            "--port",
-            &port,
-            "--user",
-            pg::SUPERUSER,
-            "-d",
-            &db,
-            "--sslmode",
-            "verify-full",
-            "--ca-file",
-            &ca,
-            "--ask-every-time",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = admin_config(&db);
     let args = ["audit", "--profile", "admin", "--grantee", &reader, "--schemas", "Sales, EU"];
     let o = shiftgate(dir.path(), &[&args[..], &["--json"]].concat());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -357,33 +344,7 @@ fn cli_audit_print_sql_then_apply_converges_and_records() {
         ),
     )
     .expect("fixture");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let port = s.port.to_string();
-    let ca = s.ca_file.to_string_lossy().into_owned();
-    let o = shiftgate(
-        dir.path(),
-        &[
-            "profiles",
-            "add",
-            "admin",
-            "--engine",
-            "postgres",
-            "--host",
-            "localhost",
-            "--port",
-            &port,
-            "--user",
-            pg::SUPERUSER,
-            "-d",
-            &db,
-            "--sslmode",
-            "verify-full",
-            "--ca-file",
-            &ca,
-            "--ask-every-time",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = admin_config(&db);
     // What setup records (setup --apply fills this; here it is written as the store would).
     let mut store = shiftgate::store::profiles::ProfileStore::open(dir.path()).expect("store");
     let mut admin = store.find("admin").cloned().expect("admin profile");

@@ -3,7 +3,8 @@
 //! converged plan is recorded with the admin profile. A fake backend answers from the core's own
 //! audit / drift code over canned catalog rows.
 
-use egui::{OutputCommand, vec2};
+use crate::ui_provision::{click_and_copy, press};
+use egui::vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use shiftgate::app::{App, AppDeps, FilePicker};
@@ -141,27 +142,6 @@ impl FilePicker for NoPicker {
     fn save_file(&mut self, _suggested_name: &str) -> Option<PathBuf> {
         None
     }
-}
-
-fn press(h: &mut Harness<'_, App>, label: &str) {
-    h.get_by_label(label).click_accesskit();
-    h.run();
-}
-
-fn click_and_copy(h: &mut Harness<'_, App>, label: &str) -> Option<String> {
-    h.get_by_label(label).click_accesskit();
-    for _ in 0..5 {
-        h.step();
-        let copied = h.output().platform_output.commands.iter().find_map(|c| match c {
-            OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        });
-        if copied.is_some() {
-            h.run();
-            return copied;
-        }
-    }
-    None
 }
 
 #[test]
