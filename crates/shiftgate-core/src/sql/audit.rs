@@ -635,7 +635,10 @@ pub fn queries(dialect: Dialect, scope: &AuditScope) -> Result<Vec<CatalogQuery>
             ),
         )),
         Dialect::Redshift => {
-            let ns = schema_filter("namespace_name", scope)?;
+            let names: Vec<&str> = scope.schemas.iter().map(String::as_str).collect();
+            let ns = in_list("namespace_name", &names, "schema name")?
+                .map(|p| format!(" WHERE {p}"))
+                .unwrap_or_default();
             out.push(q(
                 AuditQuery::ExternalSchemas,
                 "SELECT schemaname FROM svv_external_schemas ORDER BY schemaname".into(),
@@ -644,21 +647,21 @@ pub fn queries(dialect: Dialect, scope: &AuditScope) -> Result<Vec<CatalogQuery>
                 AuditQuery::SchemaPrivileges,
                 format!(
                     "SELECT namespace_name, privilege_type, identity_name, identity_type \
-                     FROM svv_schema_privileges WHERE 1 = 1{ns}"
+                     FROM svv_schema_privileges {ns}"
                 ),
             ));
             out.push(q(
                 AuditQuery::RelationPrivileges,
                 format!(
                     "SELECT namespace_name, relation_name, privilege_type, identity_name, identity_type \
-                     FROM svv_relation_privileges WHERE 1 = 1{ns}"
+                     FROM svv_relation_privileges {ns}"
                 ),
             ));
             out.push(q(
                 AuditQuery::ColumnGrants,
                 format!(
                     "SELECT namespace_name, relation_name, column_name, privilege_type, identity_name, \
-                     identity_type FROM svv_column_privileges WHERE 1 = 1{ns}"
+                     identity_type FROM svv_column_privileges {ns}"
                 ),
             ));
             out.push(q(
@@ -691,7 +694,8 @@ pub fn queries(dialect: Dialect, scope: &AuditScope) -> Result<Vec<CatalogQuery>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AclItem {
     pub(crate) grantee: Option<String>,
-    pub(crate) group: bool,
+    /// Redshift's unquoted `group ` / `role ` prefix, when present.
+    pub(crate) kind: Option<PrincipalKind>,
     pub(crate) privileges: Vec<Privilege>,
 }
 
@@ -733,6 +737,15 @@ fn array_elements(text: &str) -> Vec<String> {
 
 /// `grantee=privs/grantor`, where a name may be double-quoted with `""` for a quote.
 fn parse_aclitem(dialect: Dialect, item: &str) -> Option<AclItem> {
+    // The prefix is outside any quotes: a PostgreSQL role named "group x" is quoted whole.
+    let (kind, item) = match dialect {
+        Dialect::Redshift => match (item.strip_prefix("group "), item.strip_prefix("role ")) {
+            (Some(rest), _) => (Some(PrincipalKind::Group), rest),
+            (None, Some(rest)) => (Some(PrincipalKind::Role), rest),
+            (None, None) => (None, item),
+        },
+        Dialect::Postgres => (None, item),
+    };
     let mut chars = item.chars().peekable();
     let mut name = String::new();
     let mut quoted = false;
@@ -749,12 +762,8 @@ fn parse_aclitem(dialect: Dialect, item: &str) -> Option<AclItem> {
         }
     }
     let privs: String = chars.take_while(|c| *c != '/').collect();
-    let (group, name) = match name.strip_prefix("group ") {
-        Some(rest) => (true, rest.to_owned()),
-        None => (false, name),
-    };
     let privileges = privs.chars().filter_map(|c| Privilege::from_acl_letter(dialect, c)).collect();
-    Some(AclItem { grantee: (!name.is_empty()).then_some(name), group, privileges })
+    Some(AclItem { grantee: (!name.is_empty()).then_some(name), kind, privileges })
 }
 
 /// Every item of an ACL column's text (`{…}`); NULL/empty → none.
@@ -797,15 +806,11 @@ struct Names {
 }
 
 impl Names {
-    fn resolve(&self, name: &str, group: bool) -> Principal {
-        let kind = if group {
-            PrincipalKind::Group
-        } else {
-            match self.dialect {
-                Dialect::Postgres => self.by_name.get(name).copied().unwrap_or(PrincipalKind::Role),
-                // Plain names in Redshift ACLs are users (groups carry `group `).
-                Dialect::Redshift => PrincipalKind::User,
-            }
+    fn resolve(&self, name: &str) -> Principal {
+        let kind = match self.dialect {
+            Dialect::Postgres => self.by_name.get(name).copied().unwrap_or(PrincipalKind::Role),
+            // Plain names in Redshift ACLs are users (groups and roles carry a prefix).
+            Dialect::Redshift => PrincipalKind::User,
         };
         Principal { kind, name: name.to_owned() }
     }
@@ -817,7 +822,7 @@ impl Names {
             "group" => Principal { kind: PrincipalKind::Group, name: name.to_owned() },
             "role" => Principal { kind: PrincipalKind::Role, name: name.to_owned() },
             "user" => Principal { kind: PrincipalKind::User, name: name.to_owned() },
-            _ => self.resolve(name, false),
+            _ => self.resolve(name),
         }
     }
 }
@@ -829,7 +834,10 @@ fn acl_grants(names: &Names, acl: Option<&str>) -> Vec<Grant> {
         .flat_map(|item| {
             let principal = match &item.grantee {
                 None => Principal::public(),
-                Some(n) => names.resolve(n, item.group),
+                Some(n) => match item.kind {
+                    Some(kind) => Principal { kind, name: n.clone() },
+                    None => names.resolve(n),
+                },
             };
             item.privileges
                 .into_iter()
@@ -967,7 +975,7 @@ pub fn evaluate(
             let member = names.typed(text(&idq, rs, i, 0)?, text(&idq, rs, i, 1)?);
             let parent = names.typed(text(&idq, rs, i, 2)?, text(&idq, rs, i, 3)?);
             let (member, parent) = if dialect == Dialect::Postgres {
-                (names.resolve(&member.name, false), names.resolve(&parent.name, false))
+                (names.resolve(&member.name), names.resolve(&parent.name))
             } else {
                 (member, parent)
             };
@@ -1443,11 +1451,18 @@ mod tests {
         assert_eq!(items[3].privileges, vec![Privilege::Insert]);
         assert!(items[0].privileges.contains(&Privilege::Truncate));
         let rs = parse_acl(Dialect::Redshift, r#"{rdsdb=arwdRxtD/rdsdb,"group analysts=r/rdsdb"}"#);
-        assert!(rs[1].group);
+        assert_eq!(rs[1].kind, Some(PrincipalKind::Group));
         assert_eq!(rs[1].grantee.as_deref(), Some("analysts"));
         assert!(rs[0].privileges.contains(&Privilege::Drop));
         assert!(!rs[0].privileges.contains(&Privilege::Truncate));
         assert!(parse_acl(Dialect::Postgres, "{}").is_empty());
+        let pg = parse_acl(Dialect::Postgres, r#"{"\"group x\"=r/o"}"#);
+        assert_eq!((pg[0].grantee.as_deref(), pg[0].kind), (Some("group x"), None));
+        let role = parse_acl(Dialect::Redshift, r#"{"role \"Ops\"\"\"=U/o"}"#);
+        assert_eq!(
+            (role[0].grantee.as_deref(), role[0].kind),
+            (Some("Ops\""), Some(PrincipalKind::Role))
+        );
     }
 
     fn pg_results() -> QueryResults {
@@ -1646,6 +1661,21 @@ mod tests {
         assert_eq!(cat.schemas[1].level, CellLevel::Usage, "external schema through the role");
         assert_eq!(cat.datashares, vec!["shared_db".to_owned()]);
         assert!(m.notes.iter().any(|n| n.contains("svv_relation_privileges")), "{:?}", m.notes);
+    }
+
+    /// The whole text of every audit query, per dialect, for a reviewer.
+    #[test]
+    fn golden_sql_audit_queries() {
+        let scope = AuditScope { schemas: vec!["Sales EU".into()], grantees: vec![] };
+        let mut out = String::new();
+        for (title, d) in [("Redshift", Dialect::Redshift), ("PostgreSQL", Dialect::Postgres)] {
+            out.push_str(&format!("-- ==== audit ({title}, --schemas 'Sales EU')\n"));
+            for q in queries(d, &scope).unwrap_or_else(|e| panic!("{e}")) {
+                out.push_str(&format!("-- {}\n{};\n", q.id, q.sql));
+            }
+            out.push('\n');
+        }
+        super::super::golden_tests::check_golden("audit_queries.sql", &out);
     }
 
     #[test]
