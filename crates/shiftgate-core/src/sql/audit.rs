@@ -647,21 +647,21 @@ pub fn queries(dialect: Dialect, scope: &AuditScope) -> Result<Vec<CatalogQuery>
                 AuditQuery::SchemaPrivileges,
                 format!(
                     "SELECT namespace_name, privilege_type, identity_name, identity_type \
-                     FROM svv_schema_privileges {ns}"
+                     FROM svv_schema_privileges{ns}"
                 ),
             ));
             out.push(q(
                 AuditQuery::RelationPrivileges,
                 format!(
                     "SELECT namespace_name, relation_name, privilege_type, identity_name, identity_type \
-                     FROM svv_relation_privileges {ns}"
+                     FROM svv_relation_privileges{ns}"
                 ),
             ));
             out.push(q(
                 AuditQuery::ColumnGrants,
                 format!(
                     "SELECT namespace_name, relation_name, column_name, privilege_type, identity_name, \
-                     identity_type FROM svv_column_privileges {ns}"
+                     identity_type FROM svv_column_privileges{ns}"
                 ),
             ));
             out.push(q(

@@ -24,11 +24,11 @@ SELECT n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.relacl FR
 -- audit external schema list
 SELECT schemaname FROM svv_external_schemas ORDER BY schemaname;
 -- audit svv_schema_privileges
-SELECT namespace_name, privilege_type, identity_name, identity_type FROM svv_schema_privileges  WHERE namespace_name IN ('Sales EU');
+SELECT namespace_name, privilege_type, identity_name, identity_type FROM svv_schema_privileges WHERE namespace_name IN ('Sales EU');
 -- audit svv_relation_privileges
-SELECT namespace_name, relation_name, privilege_type, identity_name, identity_type FROM svv_relation_privileges  WHERE namespace_name IN ('Sales EU');
+SELECT namespace_name, relation_name, privilege_type, identity_name, identity_type FROM svv_relation_privileges WHERE namespace_name IN ('Sales EU');
 -- audit column grants
-SELECT namespace_name, relation_name, column_name, privilege_type, identity_name, identity_type FROM svv_column_privileges  WHERE namespace_name IN ('Sales EU');
+SELECT namespace_name, relation_name, column_name, privilege_type, identity_name, identity_type FROM svv_column_privileges WHERE namespace_name IN ('Sales EU');
 -- audit svv_default_privileges
 SELECT owner_name, schema_name, object_type, privilege_type, grantee_name, grantee_type FROM svv_default_privileges;
 -- audit datashare database list
