@@ -4,7 +4,8 @@
 //!    in-process; median of N runs each.
 //! 2. setup for S schemas × 3 owners: Shiftgate's runner vs `psql -f` of the same script.
 //! 3. verify with T tables across 200 schemas: wall time and number of statements sent.
-//! 4. profile store: save and load P profiles.
+//! 4. audit of the same T tables × 20 grantees: wall time and round trips, next to verify's.
+//! 5. profile store: save and load P profiles.
 //!
 //! `cargo bench --bench perf` (full) or `BENCH_QUICK=1 cargo bench --bench perf` (CI smoke,
 //! seconds). Uses the same throwaway PostgreSQL 15 as the tests. No assertion on speed here: the
@@ -333,7 +334,8 @@ fn bench_setup(scale: &Scale) {
     );
 }
 
-fn bench_verify(scale: &Scale) {
+/// Returns the database it built (reused by the audit bench) and verify's wall time.
+fn bench_verify(scale: &Scale) -> (String, Duration, String) {
     let rt = support::rt();
     let s = pg::server();
     let db = support::unique("bench_verify");
@@ -422,6 +424,68 @@ fn bench_verify(scale: &Scale) {
         insights.len(),
         ms(anchor_checks),
         ms(anchor_insights),
+    );
+    (db, took, user)
+}
+
+/// Audit of the verify database (same tables) for 20 grantees: the catalog user and 19 users in
+/// three groups with USAGE + SELECT on a share of the schemas; anchored on verify's time.
+fn bench_audit(scale: &Scale, db: &str, verify_time: Duration, catalog_user: &str) {
+    let rt = support::rt();
+    let s = pg::server();
+    let schemas = 200.min(scale.tables);
+    let groups: Vec<String> = (0..3).map(|g| format!("{db}_grp{g}")).collect();
+    let mut ddl = String::new();
+    for g in &groups {
+        ddl.push_str(&format!("CREATE ROLE {g} NOLOGIN;"));
+    }
+    let mut grantees = vec![catalog_user.to_string()];
+    for u in 0..19 {
+        let name = format!("{db}_u{u}");
+        ddl.push_str(&format!(
+            "CREATE USER {name} PASSWORD 'Bench-Pass-1'; GRANT {} TO {name};",
+            groups[u % 3]
+        ));
+        grantees.push(name);
+    }
+    s.admin_sql(&ddl);
+    let mut ddl = String::new();
+    for i in (0..schemas).step_by(3) {
+        let g = &groups[i % 3];
+        ddl.push_str(&format!(
+            "GRANT USAGE ON SCHEMA v{i} TO {g}; GRANT SELECT ON ALL TABLES IN SCHEMA v{i} TO {g};"
+        ));
+    }
+    s.sql_in(db, &ddl).expect("grants");
+    let admin = admin_profile(db);
+    let creds = Credentials::db_only(Some(Password::new(pg::SUPERUSER_PASSWORD.into())));
+    let tunnel = TunnelOptions::default();
+    let request = shiftgate::tasks::audit::AuditRequest {
+        scope: sql::audit::AuditScope { grantees, schemas: vec![] },
+        ..Default::default()
+    };
+    let target = provision::Target { profile: &admin, credentials: &creds, tunnel: &tunnel };
+    let t = Instant::now();
+    let out = rt
+        .block_on(shiftgate::tasks::audit::audit(
+            target,
+            &request,
+            &|_| {},
+            &CancellationToken::new(),
+        ))
+        .expect("audit");
+    let took = t.elapsed();
+    let tables: usize = out.matrix.schemas.iter().map(|s| s.tables.len()).sum();
+    assert_eq!(out.matrix.grantees.len(), 20);
+    line(
+        &format!(
+            "audit {tables} tables × {} grantees ({} round trips)",
+            out.matrix.grantees.len(),
+            out.round_trips
+        ),
+        took,
+        "verify, same tables",
+        verify_time,
     );
 }
 
@@ -562,8 +626,11 @@ fn main() {
     if run("setup") {
         bench_setup(&scale);
     }
-    if run("verify") {
-        bench_verify(&scale);
+    if run("verify") || run("audit") {
+        let (db, verify_time, catalog_user) = bench_verify(&scale);
+        if run("audit") {
+            bench_audit(&scale, &db, verify_time, &catalog_user);
+        }
     }
     if run("store") {
         bench_store(&scale);

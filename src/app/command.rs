@@ -72,4 +72,6 @@ pub enum UiCommand {
     ApplyImport,
     /// Export this profile, or every profile (`None`), to a file chosen with the file picker.
     Export(Option<ProfileId>),
+    /// Something on the Audit tab.
+    Audit(super::audit_state::AuditCommand),
 }

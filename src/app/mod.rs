@@ -3,6 +3,8 @@
 //! [`UiCommand`]s the panels returned. Only here do the store, the secret store, the file picker and
 //! the backend get called; the UI thread never waits on the network (tests run as tasks).
 
+mod audit;
+pub mod audit_state;
 pub mod command;
 pub mod file_picker;
 pub mod import_state;
@@ -182,7 +184,11 @@ impl App {
     /// Fold every pending task event into the state (never blocks).
     pub fn drain_events(&mut self) {
         while let Ok(event) = self.events.try_recv() {
-            self.state.apply(event);
+            if self.state.audit.owns(event.task()) {
+                self.audit_event(event);
+            } else {
+                self.state.apply(event);
+            }
         }
         self.save_setup_record();
     }
@@ -322,7 +328,11 @@ impl App {
                 }
             }
             UiCommand::CopyLog => ctx.copy_text(render_log(&self.state.log)),
-            UiCommand::ShowTab(tab) => self.state.ui.results_tab = tab,
+            UiCommand::ShowTab(tab) => {
+                self.state.ui.results_tab = tab;
+                self.state.audit.shown = false;
+            }
+            UiCommand::Audit(c) => self.apply_audit_command(ctx, c),
             transfer @ (UiCommand::ImportFile
             | UiCommand::ImportPath(_)
             | UiCommand::ImportAs(_)
@@ -515,12 +525,24 @@ impl App {
                 if self.workflow_busy(tab) {
                     text = text.italics();
                 }
-                if ui.selectable_label(self.state.ui.results_tab == tab, text).clicked() {
+                let selected = self.state.ui.results_tab == tab && !self.state.audit.shown;
+                if ui.selectable_label(selected, text).clicked() {
                     out.push(UiCommand::ShowTab(tab));
                 }
             }
+            let mut text = egui::RichText::new("Audit");
+            if self.state.audit.running() || self.state.audit.any_converge_running() {
+                text = text.italics();
+            }
+            if ui.selectable_label(self.state.audit.shown, text).clicked() {
+                out.push(UiCommand::Audit(audit_state::AuditCommand::Show));
+            }
         });
         ui.separator();
+        if self.state.audit.shown {
+            out.extend(self.audit_tab_ui(ui));
+            return out;
+        }
         match self.state.ui.results_tab {
             ResultsTab::TestReport => {
                 let view = ReportView {
@@ -634,7 +656,7 @@ impl eframe::App for App {
         commands.extend(profiles.inner);
 
         // The catalog-user tabs are forms: they get their own, taller, remembered height.
-        let workflow = self.state.ui.results_tab.is_workflow();
+        let workflow = self.state.ui.results_tab.is_workflow() || self.state.audit.shown;
         let (panel_id, height, range) = if workflow {
             ("workflow_panel", self.state.ui.workflow_height, 200.0..=1400.0)
         } else {

@@ -453,6 +453,7 @@ pub struct AppState {
     pub setup: SetupState,
     pub verify: VerifyState,
     pub teardown: TeardownState,
+    pub audit: super::audit_state::AuditState,
     /// Unknown SSH host keys waiting for the user's answer (the first is shown).
     pub host_keys: Vec<HostKeyQuestion>,
     /// Files in the default places (`~/.pgpass`, …) offered by "Import from".
@@ -611,23 +612,31 @@ impl AppState {
                 self.host_keys.retain(|q| q.task != task);
                 return self.finish(owner, outcome);
             }
-            Event::HostKeyPrompt { task, hop, host, port, key_type, fingerprint_sha256, reply } => {
-                self.log(
-                    LogLevel::Warn,
-                    format!("SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; asking whether to trust it"),
-                );
-                self.host_keys.push(HostKeyQuestion {
-                    task,
-                    hop,
-                    host,
-                    port,
-                    key_type,
-                    fingerprint_sha256,
-                    reply,
-                });
-            }
+            prompt @ Event::HostKeyPrompt { .. } => self.ask_host_key(prompt),
         }
         true
+    }
+
+    /// Queue the question of an `Event::HostKeyPrompt` (of any tab's task) for the user.
+    pub fn ask_host_key(&mut self, event: Event) {
+        let Event::HostKeyPrompt { task, hop, host, port, key_type, fingerprint_sha256, reply } =
+            event
+        else {
+            return;
+        };
+        self.log(
+            LogLevel::Warn,
+            format!("SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; asking whether to trust it"),
+        );
+        self.host_keys.push(HostKeyQuestion {
+            task,
+            hop,
+            host,
+            port,
+            key_type,
+            fingerprint_sha256,
+            reply,
+        });
     }
 
     /// A task of `owner` finished with `outcome`.

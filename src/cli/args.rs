@@ -52,6 +52,8 @@ pub enum CliCommand {
     Verify(VerifyArgs),
     /// Remove the catalog user, its group/role, grants and default privileges.
     Teardown(TeardownArgs),
+    /// As the admin: who can read and write what, and drift against the applied setup plans.
+    Audit(AuditArgs),
     /// Remove what the vendor's original setup SQL left behind.
     CleanupVendor(CleanupArgs),
     /// Import profiles from pgpass, pg_service.conf, dbt profiles.yml, pgAdmin, DBeaver or a Shiftgate export.
@@ -167,6 +169,34 @@ pub struct VerifyArgs {
     pub plan: PlanArgs,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Admin profile to run as (its applied setup plans are the drift baseline).
+    #[arg(long)]
+    pub profile: String,
+    /// A user, group or role to report (repeatable; default: every non-superuser).
+    #[arg(long)]
+    pub grantee: Vec<String>,
+    /// Schemas to report, comma-separated (default: all but the system schemas).
+    #[arg(long)]
+    pub schemas: Option<String>,
+    /// Print the whole audit as JSON (every schema and table, readable or not).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print the matrix as CSV (one row per grantee and schema).
+    #[arg(long)]
+    pub csv: bool,
+    /// Print the SQL that converges the drift.
+    #[arg(long, conflicts_with = "apply")]
+    pub print_sql: bool,
+    /// Run the converge SQL as the admin, then record the converged plan with the profile.
+    #[arg(long)]
+    pub apply: bool,
+    /// Also grant schemas no plan covers (adding them to the plan) when converging.
+    #[arg(long)]
+    pub adopt_new_schemas: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! events the GUI draws. Exit code 0 only on success.
 
 pub mod args;
+pub mod audit_cmd;
 pub mod connection;
 pub mod demo_cmd;
 pub mod profiles_cmd;
@@ -72,6 +73,9 @@ pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
         }
         Some(CliCommand::Verify(args)) => {
             provision_cmd::verify(&cli.config_dir, cli.accept_new_host_key, args, rt)
+        }
+        Some(CliCommand::Audit(args)) => {
+            audit_cmd::run(&cli.config_dir, cli.accept_new_host_key, args, rt)
         }
         Some(CliCommand::Teardown(args)) => {
             provision_cmd::teardown(&cli.config_dir, cli.accept_new_host_key, args, rt)

@@ -14,13 +14,13 @@ use shiftgate_core::sql::{self, Access, Script, SetupPlan};
 use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 
-fn quiet_step(_: Step) {}
+pub(super) fn quiet_step(_: Step) {}
 
-fn failure(f: TaskFailure) -> CliError {
+pub(super) fn failure(f: TaskFailure) -> CliError {
     CliError::failed(f.summary())
 }
 
-fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> CancellationToken {
+pub(super) fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> CancellationToken {
     let cancel = CancellationToken::new();
     let c2 = cancel.clone();
     rt.spawn(async move {
@@ -31,7 +31,7 @@ fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> CancellationToken {
     cancel
 }
 
-fn split_list(s: &str) -> Vec<String> {
+pub(super) fn split_list(s: &str) -> Vec<String> {
     s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
 }
 
@@ -140,7 +140,7 @@ fn print_progress(p: StatementProgress) {
     }
 }
 
-fn apply(
+pub(super) fn apply(
     rt: &tokio::runtime::Runtime,
     target: Target<'_>,
     script: &Script,

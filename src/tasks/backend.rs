@@ -111,6 +111,9 @@ impl TokioBackend {
                 Job::Verify(plan) => Outcome::Verify(
                     provision::verify(target, &plan, &on_step, &cancel).await.map(Box::new),
                 ),
+                Job::Audit(request) => Outcome::Audit(
+                    super::audit::audit(target, &request, &on_step, &cancel).await.map(Box::new),
+                ),
             };
             if let Ok(mut m) = running.lock() {
                 m.remove(&task);
@@ -152,6 +155,9 @@ impl Backend for TokioBackend {
             Command::Verify { task, profile, credentials, plan } => {
                 self.spawn_job(task, *profile, credentials, Job::Verify(plan))
             }
+            Command::Audit { task, profile, credentials, request } => {
+                self.spawn_job(task, *profile, credentials, Job::Audit(request))
+            }
         }
     }
 }
@@ -162,4 +168,5 @@ enum Job {
     Discover,
     Run(Box<Script>),
     Verify(Box<SetupPlan>),
+    Audit(Box<super::audit::AuditRequest>),
 }

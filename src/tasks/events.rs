@@ -1,5 +1,6 @@
 //! The messages between the UI (or CLI) and the task runner: [`Command`] in, [`Event`] out.
 
+use super::audit::{AuditOutcome, AuditRequest};
 use super::provision::{DiscoveryOutcome, ScriptRun, StatementProgress, TaskFailure};
 use crate::net::credentials::Credentials;
 use shiftgate_core::profile::Profile;
@@ -57,6 +58,13 @@ pub enum Command {
         credentials: Credentials,
         plan: Box<SetupPlan>,
     },
+    /// As the admin profile: who can read and write what, and drift against applied plans.
+    Audit {
+        task: TaskId,
+        profile: Box<Profile>,
+        credentials: Credentials,
+        request: Box<AuditRequest>,
+    },
     Cancel(TaskId),
 }
 
@@ -96,6 +104,13 @@ impl std::fmt::Debug for Command {
                 .field("credentials", credentials)
                 .field("user", &plan.user)
                 .finish(),
+            Command::Audit { task, profile, credentials, request } => f
+                .debug_struct("Audit")
+                .field("task", task)
+                .field("profile", &profile.name)
+                .field("credentials", credentials)
+                .field("request", request)
+                .finish(),
             Command::Cancel(t) => f.debug_tuple("Cancel").field(t).finish(),
         }
     }
@@ -108,7 +123,8 @@ impl Command {
             | Command::TestTunnel { task, .. }
             | Command::Discover { task, .. }
             | Command::RunScript { task, .. }
-            | Command::Verify { task, .. } => *task,
+            | Command::Verify { task, .. }
+            | Command::Audit { task, .. } => *task,
             Command::Cancel(t) => *t,
         }
     }
@@ -197,4 +213,5 @@ pub enum Outcome {
     Discovery(Result<Box<DiscoveryOutcome>, TaskFailure>),
     Script(Result<ScriptRun, TaskFailure>),
     Verify(Result<Box<VerifyReport>, TaskFailure>),
+    Audit(Result<Box<AuditOutcome>, TaskFailure>),
 }

@@ -1,5 +1,6 @@
 //! Long operations as tasks: each has an id, reports steps and log lines as [`Event`]s, honours
 //! cancellation and is bounded by a timeout. The GUI and the CLI drive the same task code.
+pub mod audit;
 pub mod backend;
 pub mod events;
 pub mod provision;

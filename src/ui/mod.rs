@@ -1,5 +1,6 @@
 //! One file per panel or dialog. Each draws from state it is given and returns what the user asked
 //! for as [`crate::app::command::UiCommand`]s; none touches the store, secrets or the backend.
+pub mod audit_panel;
 pub mod confirm_dialog;
 pub mod connection_form;
 pub mod first_run;

@@ -28,19 +28,66 @@ pub struct ReviewArgs<'a> {
     pub blocked: Option<String>,
 }
 
+/// What the reviewer asked for in [`script_review_ui`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAction {
+    Copy,
+    Save,
+    Run,
+}
+
 /// The script under review with Copy SQL / Save / Reveal password / reviewed / Run.
 pub fn sql_review_ui(ui: &mut Ui, args: ReviewArgs<'_>) -> Vec<UiCommand> {
-    let ReviewArgs { slot, script, review, run_label, mut blocked } = args;
+    let ReviewArgs { slot, script, review, run_label, blocked } = args;
+    let title = capitalised(slot.noun());
+    let parts = ReviewParts { id_salt: slot_key(slot), title: &title, run_label, can_save: true };
+    let action = script_review_ui(ui, parts, script, review, blocked);
+    action
+        .map(|a| match a {
+            ReviewAction::Copy => UiCommand::CopyScript(slot),
+            ReviewAction::Save => UiCommand::SaveScript(slot),
+            ReviewAction::Run => UiCommand::RunScript(slot),
+        })
+        .into_iter()
+        .collect()
+}
+
+/// How a review reads, for scripts that are not one of the catalog-user tabs' slots.
+pub struct ReviewParts<'a> {
+    /// Distinguishes this review's scroll area from others.
+    pub id_salt: &'a str,
+    /// Label of the script text ("Setup script", "Converge script").
+    pub title: &'a str,
+    /// "Run as admin".
+    pub run_label: &'a str,
+    /// Offer "Save as .sql…".
+    pub can_save: bool,
+}
+
+/// The review widget itself: returns what the reviewer clicked.
+pub fn script_review_ui(
+    ui: &mut Ui,
+    parts: ReviewParts<'_>,
+    script: &ReviewedScript,
+    review: &mut crate::app::provision_state::ReviewState,
+    mut blocked: Option<String>,
+) -> Option<ReviewAction> {
+    let ReviewParts { id_salt, title, run_label, can_save } = parts;
     if script.statement_count() == 0 {
         blocked = Some("The script has no statements: nothing to run".into());
     }
-    let mut out = Vec::new();
+    let mut out = None;
     ui.horizontal(|ui| {
         if ui.button("Copy SQL").on_hover_text("Copy the script exactly as shown").clicked() {
-            out.push(UiCommand::CopyScript(slot));
+            out = Some(ReviewAction::Copy);
         }
-        if ui.button("Save as .sql…").on_hover_text("Save the script exactly as shown to a file").clicked() {
-            out.push(UiCommand::SaveScript(slot));
+        if can_save
+            && ui
+                .button("Save as .sql…")
+                .on_hover_text("Save the script exactly as shown to a file")
+                .clicked()
+        {
+            out = Some(ReviewAction::Save);
         }
         if script.has_secrets() {
             ui.checkbox(&mut review.reveal, "Reveal password").on_hover_text(
@@ -50,11 +97,10 @@ pub fn sql_review_ui(ui: &mut Ui, args: ReviewArgs<'_>) -> Vec<UiCommand> {
         let n = script.statement_count();
         ui.weak(format!("{n} statement{}", if n == 1 { "" } else { "s" }));
     });
-    let title = capitalised(slot.noun());
-    let label = ui.label(RichText::new(&title).strong());
+    let label = ui.label(RichText::new(title).strong());
     let mut text = script.text(review.reveal);
     ScrollArea::vertical()
-        .id_salt(("sql_review", slot_key(slot)))
+        .id_salt(("sql_review", id_salt))
         .max_height(300.0)
         .min_scrolled_height(300.0)
         .auto_shrink([false, true])
@@ -84,7 +130,7 @@ pub fn sql_review_ui(ui: &mut Ui, args: ReviewArgs<'_>) -> Vec<UiCommand> {
             .on_disabled_hover_text(&why)
             .clicked()
         {
-            out.push(UiCommand::RunScript(slot));
+            out = Some(ReviewAction::Run);
         }
     });
     out
@@ -108,6 +154,12 @@ pub fn script_run_ui(ui: &mut Ui, slot: ScriptSlot, run: &ScriptRunState) -> Vec
             ui.label(RichText::new(format!("{} — as {}", run.title, run.admin)).strong());
         }
     });
+    script_rows_ui(ui, slot_key(slot), run);
+    out
+}
+
+/// The statements of a run (✓ / ✗ / spinner, time, masked SQL) and its outcome.
+pub fn script_rows_ui(ui: &mut Ui, id_salt: &str, run: &ScriptRunState) {
     if run.rows.is_empty()
         && let Some(text) = run.pending.as_ref().and_then(Pending::step_text)
     {
@@ -115,13 +167,13 @@ pub fn script_run_ui(ui: &mut Ui, slot: ScriptSlot, run: &ScriptRunState) -> Vec
     }
     if !run.rows.is_empty() {
         ScrollArea::vertical()
-            .id_salt(("script_run", slot_key(slot)))
+            .id_salt(("script_run", id_salt))
             .max_height(220.0)
             .min_scrolled_height(220.0)
             .auto_shrink([false, true])
             .stick_to_bottom(true)
             .show(ui, |ui| {
-                Grid::new(("script_rows", slot_key(slot)))
+                Grid::new(("script_rows", id_salt))
                     .num_columns(5)
                     .spacing([10.0, 3.0])
                     .striped(true)
@@ -187,7 +239,6 @@ pub fn script_run_ui(ui: &mut Ui, slot: ScriptSlot, run: &ScriptRunState) -> Vec
         }
         Some(Err(failure)) => failure_ui(ui, failure, "The script did not run: "),
     }
-    out
 }
 
 /// A spinner line for a running task: what it does, the connection step, and Cancel.
@@ -202,6 +253,27 @@ pub fn pending_ui(ui: &mut Ui, pending: &Pending, what: &str, owner: TaskOwner) 
         out.extend(cancel_button_ui(ui, pending, owner));
     });
     out
+}
+
+/// [`pending_ui`] for tasks outside the catalog-user tabs: returns whether Cancel was clicked.
+pub fn pending_cancel_ui(ui: &mut Ui, pending: &Pending, what: &str) -> bool {
+    let mut cancel = false;
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(what);
+        if let Some(text) = pending.step_text() {
+            ui.weak(text);
+        }
+        if pending.cancel_requested {
+            ui.weak("cancelling…");
+        } else {
+            cancel = ui
+                .button("Cancel")
+                .on_hover_text("Stop it (server-side cancel of the running statement)")
+                .clicked();
+        }
+    });
+    cancel
 }
 
 fn cancel_button_ui(ui: &mut Ui, pending: &Pending, owner: TaskOwner) -> Option<UiCommand> {

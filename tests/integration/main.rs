@@ -1,6 +1,7 @@
 //! Shiftgate's integration suite: one test binary (one link) for every real-part test.
 mod support;
 
+mod audit_pg;
 mod cli;
 mod connect;
 mod provision_pg;
@@ -9,5 +10,6 @@ mod secrets;
 mod ssh_tunnel;
 mod teardown_pg;
 mod ui_app;
+mod ui_audit;
 mod ui_import;
 mod ui_provision;

@@ -60,7 +60,8 @@ impl Backend for FakeBackend {
             Command::TestTunnel { .. }
             | Command::Discover { .. }
             | Command::RunScript { .. }
-            | Command::Verify { .. } => {}
+            | Command::Verify { .. }
+            | Command::Audit { .. } => {}
             Command::TestConnection { task, profile, credentials } => {
                 self.calls.lock().unwrap().push(Call::Test {
                     host: profile.host.clone(),

@@ -163,7 +163,8 @@ impl Backend for ProvisionFake {
         let record = |c: Call| self.controls.calls.lock().unwrap().push(c);
         match cmd {
             Command::Cancel(_) => record(Call::Cancel),
-            Command::TestConnection { .. } | Command::TestTunnel { .. } => {}
+            Command::TestConnection { .. } | Command::TestTunnel { .. } | Command::Audit { .. } => {
+            }
             Command::Discover { task, profile, .. } => {
                 record(Call::Discover { user: profile.user.clone() });
                 if *self.controls.ask_host_key.lock().unwrap() {
@@ -320,7 +321,7 @@ impl Fixture {
 }
 
 /// Click a widget by its accessible name (works when it is scrolled out of view).
-fn press(h: &mut Harness<'_, App>, label: &str) {
+pub(crate) fn press(h: &mut Harness<'_, App>, label: &str) {
     h.get_by_label(label).click_accesskit();
     h.run();
 }
@@ -360,7 +361,7 @@ fn is_enabled(h: &Harness<'_, App>, label: &str) -> bool {
 }
 
 /// Click and return what the click put on the clipboard.
-fn click_and_copy(h: &mut Harness<'_, App>, label: &str) -> Option<String> {
+pub(crate) fn click_and_copy(h: &mut Harness<'_, App>, label: &str) -> Option<String> {
     h.get_by_label(label).click_accesskit();
     for _ in 0..5 {
         h.step();

@@ -330,6 +330,22 @@ pub(crate) fn external_grants_transactional(dialect: Dialect) -> bool {
     dialect == Dialect::Postgres
 }
 
+/// `REVOKE INSERT, UPDATE, … ON "s"."t" FROM …` — privileges beyond a plan (drift).
+pub(crate) fn revoke_on_table(
+    schema: &Ident,
+    table: &Ident,
+    privileges: &[super::audit::Privilege],
+    from: &Grantee,
+) -> Statement {
+    let list: Vec<&str> = privileges.iter().map(|p| p.keyword()).collect();
+    Statement::new(K::Revoke, format!("REVOKE {} ON {schema}.{table} FROM {from}", list.join(", ")))
+}
+
+/// `REVOKE CREATE ON SCHEMA "s" FROM …`.
+pub(crate) fn revoke_create_on_schema(schema: &Ident, from: &Grantee) -> Statement {
+    Statement::new(K::Revoke, format!("REVOKE CREATE ON SCHEMA {schema} FROM {from}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

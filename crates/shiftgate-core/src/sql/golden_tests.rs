@@ -20,7 +20,7 @@ fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/sql/golden").join(name)
 }
 
-fn check_golden(name: &str, actual: &str) {
+pub(super) fn check_golden(name: &str, actual: &str) {
     let path = golden_path(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         if let Err(e) = std::fs::write(&path, actual) {

@@ -6,7 +6,9 @@
 //! from the typed builders in `ddl`; the grammar followed is redshift.md §1 and §4.1.
 
 pub mod applied;
+pub mod audit;
 pub mod discovery;
+pub mod drift;
 pub mod forecast;
 pub mod ident;
 pub mod inspector;

@@ -27,6 +27,8 @@ pub enum QueryId {
     Groups,
     /// Discovery: roles (`svv_roles` on Redshift, NOLOGIN `pg_roles` on PostgreSQL).
     Roles,
+    /// Audit (as the admin): one query per kind of privilege fact.
+    Audit(super::audit::AuditQuery),
     /// Verify: visibility and USAGE of each chosen schema.
     SchemaUsage,
     /// Verify: SELECT on every table and view of the chosen local schemas.
@@ -95,6 +97,7 @@ impl fmt::Display for QueryId {
             QueryId::Users => f.write_str("user list"),
             QueryId::Groups => f.write_str("group list"),
             QueryId::Roles => f.write_str("role list"),
+            QueryId::Audit(q) => write!(f, "audit {q}"),
             QueryId::SchemaUsage => f.write_str("schema USAGE check"),
             QueryId::RelationPrivileges => f.write_str("table SELECT check"),
             QueryId::LateBindingColumns => f.write_str("late-binding view columns"),
