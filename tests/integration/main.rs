@@ -5,6 +5,7 @@ mod cli;
 mod connect;
 mod provision_pg;
 mod redshift_sim;
+mod script_batch;
 mod secrets;
 mod ssh_tunnel;
 mod ui_app;
