@@ -157,7 +157,11 @@ fn a_failure_mid_batch_is_named_and_its_segment_rolled_back() {
     assert_eq!(index, stop);
     assert_eq!(diagnosis.cause, Cause::PermissionDenied, "{diagnosis:?}");
     assert!(
-        diagnosis.server_text.as_deref().unwrap_or("").contains("permission denied"),
+        diagnosis
+            .server_text
+            .as_deref()
+            .unwrap_or("")
+            .contains(&format!("member of role \"{etl}\"")),
         "{diagnosis:?}"
     );
     assert!(run.rolled_back);
