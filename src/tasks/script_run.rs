@@ -178,6 +178,8 @@ impl Runner<'_> {
         let mut stream = std::pin::pin!(stream);
         let mut begin_pending = batch.begin;
         let mut next = first;
+        // CommandCompletes of this message so far (BEGIN's included).
+        let mut answered = 0usize;
         let (cancel, session) = (self.cancel, self.session);
         loop {
             let item = if self.cancel_sent {
@@ -186,7 +188,9 @@ impl Runner<'_> {
                 tokio::select! {
                     biased;
                     _ = cancel.cancelled() => {
-                        let _ = session.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+                        if let Err(e) = session.cancel_running().await {
+                            tracing::warn!(error = %e, "the cancel request did not reach the server");
+                        }
                         self.cancel_sent = true;
                         continue;
                     }
@@ -199,6 +203,7 @@ impl Runner<'_> {
             let elapsed_ms = mark.elapsed().as_millis() as u64;
             match item {
                 Some(Ok(SimpleQueryMessage::CommandComplete(_))) => {
+                    answered += 1;
                     if begin_pending {
                         begin_pending = false;
                         self.in_block = true;
@@ -229,10 +234,10 @@ impl Runner<'_> {
                     } else if self.cancel_sent && e.code() == Some(&SqlState::QUERY_CANCELED) {
                         self.show(next, StepStatus::Cancelled, elapsed_ms, None);
                         self.run.cancelled = true;
-                    } else if begin_pending {
+                    } else if answered == 0 {
                         // Nothing of the message ran: the server rejected its text as a whole (a
-                        // syntax error anywhere), or BEGIN failed. The error's position names the
-                        // statement; those before it were not run.
+                        // syntax error anywhere), or its first statement (or BEGIN) failed. The
+                        // error's position names the statement; those before it were not run.
                         let at = match e.as_db_error().and_then(|d| d.position()) {
                             Some(ErrorPosition::Original(p)) => {
                                 batch.statement_at(&starts, *p as usize)

@@ -187,6 +187,79 @@ fn a_failure_mid_batch_is_named_and_its_segment_rolled_back() {
     assert_eq!(count("SELECT count(*) FROM pg_default_acl"), "0");
 }
 
+/// Cancel while the server waits inside a batch: another session holds an uncommitted role of
+/// the same name, so `CREATE ROLE` blocks. The cancel reaches the server, that statement reports
+/// Cancelled, and the segment (the user created just before it) is rolled back.
+#[test]
+fn cancel_inside_a_batch_stops_there_and_rolls_back() {
+    let s = pg::server();
+    let db = support::unique("bcan");
+    s.create_database(&db);
+    s.sql_in(&db, "CREATE SCHEMA app;").unwrap();
+    let user = support::unique("bcanuser");
+    let group = format!("{user}_ro");
+    // The holder: an open transaction that created the group's name, kept open by a sleep.
+    let mut holder = std::process::Command::new(s.bin.join("psql"))
+        .args(["-X", "-q", "-h"])
+        .arg(&s.socket_dir)
+        .args(["-p", &s.port.to_string(), "-U", pg::SUPERUSER, "-d", &db, "-c"])
+        .arg(format!("BEGIN; CREATE ROLE \"{group}\"; SELECT pg_sleep(60);"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("psql");
+    let wait_for = |sql: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while s.sql_in(&db, sql).unwrap() == "0" {
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for: {sql}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait_for("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'");
+
+    let plan = pg_plan(&user, vec![local("app", &[pg::SUPERUSER])]);
+    let script = sql::setup_script(&plan, &sql::ExistingState::default()).unwrap();
+    let blocked = script
+        .statements()
+        .position(|st| st.kind() == StatementKind::CreateAccess)
+        .expect("CREATE ROLE for the group");
+    let admin = pg_profile(pg::SUPERUSER, &db);
+    let cancel = CancellationToken::new();
+    let (run, events) = std::thread::scope(|scope| {
+        let runner = scope.spawn(|| {
+            let events = Mutex::new(Vec::new());
+            let pw = Password::new(pg::SUPERUSER_PASSWORD.into());
+            let run = support::rt().block_on(provision::run_script(
+                target(&admin, Some(&pw)),
+                &script,
+                &nothing,
+                &|p| events.lock().unwrap().push(p),
+                &cancel,
+            ));
+            (run, events.into_inner().unwrap())
+        });
+        wait_for(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = '{db}'"
+        ));
+        cancel.cancel();
+        runner.join().expect("runner")
+    });
+    let _ = holder.kill();
+    let _ = holder.wait();
+
+    let run = run.expect("connects");
+    assert!(run.cancelled, "{run:?}");
+    assert!(run.failed.is_none(), "{run:?}");
+    assert!(run.rolled_back);
+    assert_eq!(run.executed, 0);
+    assert_eq!(sequence(&events), expected_sequence(blocked, StepStatus::Cancelled));
+    assert_eq!(
+        s.sql_in(&db, &format!("SELECT count(*) FROM pg_roles WHERE rolname = '{user}'")).unwrap(),
+        "0",
+        "CREATE USER before the cancelled statement was rolled back"
+    );
+}
+
 /// A server rejects a message whose text does not parse before running any of it. Redshift's
 /// `GRANT ROLE` is not PostgreSQL syntax: the error's position names that statement, the ones
 /// before it are reported as not run, and nothing reached the catalog.
