@@ -4,6 +4,8 @@
 #   BENCH_QUICK=1 scripts/bench.sh   # smoke (seconds), what CI runs so the script cannot rot
 #   BENCH_PROFILE=test ...           # on the test build's artefacts (CI: no extra compile; figures
 #                                    # are then unoptimised and only show the bench still runs)
+#   BENCH_ONLY=setup,verify          # only some sections: connect tunnel wan setup verify store gui
+#   BENCH_DELAY_MS=25                # the relay's delay each way for the WAN-shaped figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
@@ -16,7 +18,9 @@ fi
 
 # GUI: release build under Xvfb, time to a mapped window and idle RSS, with 1,000 profiles
 # against the same app with none (anchor, same run).
-if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
+if [[ -n "${BENCH_ONLY:-}" && ",${BENCH_ONLY}," != *",gui,"* ]]; then
+  :
+elif command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
   gui() { SMOKE_PROFILES=$1 scripts/gui_smoke.sh | grep '^profiles:'; }
   empty=$(gui 0); full=$(gui 1000)
   ms() { sed -E 's/.*window after ([0-9]+) ms.*/\1/' <<<"$1"; }

@@ -8,6 +8,7 @@ pub mod audit_state;
 pub mod command;
 pub mod file_picker;
 pub mod import_state;
+pub mod profile_search;
 mod provision;
 pub mod provision_state;
 pub mod setup_state;

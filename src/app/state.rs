@@ -7,6 +7,7 @@
 //! belongs to and drops events of tasks that are no longer current anywhere.
 
 use super::import_state::{ImportLocation, ImportPreview};
+use super::profile_search::SearchIndex;
 use super::provision_state::{
     AdminSession, HostKeyQuestion, ScriptRunState, ScriptSlot, TaskOwner, TeardownState,
     VerifyState,
@@ -113,11 +114,14 @@ impl UiState {
 }
 
 /// Search text plus the filtered, sorted view of the store it produces. The view is recomputed only
-/// when the search or the store changes, so 10,000 profiles cost nothing per frame.
+/// when the search or the store changes, from a lowercase index built once per store revision
+/// (narrowing the previous view while the search only grows), so 10,000 profiles stay instant.
 #[derive(Debug, Default)]
 pub struct ProfileList {
     pub search: String,
-    cache_key: Option<(String, u64)>,
+    index: SearchIndex,
+    /// The needle [`Self::visible`] was filtered for (`None`: not yet filtered).
+    filtered_for: Option<String>,
     /// Indices into the store's profile slice, sorted by display name (valid after `refresh`).
     pub visible: Vec<usize>,
     /// Row to bring into view on the next frame (set by keyboard navigation).
@@ -130,33 +134,20 @@ pub struct ProfileList {
 }
 
 impl ProfileList {
-    /// Recompute [`Self::visible`] if the search or the store (`revision`) changed.
+    /// Recompute [`Self::visible`] if the search or the store (`revision`) changed. Matches name,
+    /// host, database, user and engine, case-insensitively.
     pub fn refresh(&mut self, profiles: &[Profile], revision: u64) {
-        if self
-            .cache_key
-            .as_ref()
-            .is_none_or(|(search, rev)| *rev != revision || *search != self.search)
-        {
-            let key = (self.search.clone(), revision);
-            let needle = self.search.trim().to_lowercase();
-            let mut rows: Vec<(String, usize)> = profiles
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| needle.is_empty() || profile_matches(p, &needle))
-                .map(|(i, p)| (p.display_name().to_lowercase(), i))
-                .collect();
-            rows.sort();
-            self.visible = rows.into_iter().map(|(_, i)| i).collect();
-            self.cache_key = Some(key);
+        let rebuilt = self.index.update(profiles, revision);
+        let needle = self.search.trim().to_lowercase();
+        let previous = if rebuilt { None } else { self.filtered_for.as_deref() };
+        if previous == Some(needle.as_str()) {
+            return;
         }
+        // Every match of a longer needle matched the shorter one it contains.
+        let narrow = previous.is_some_and(|p| needle.contains(p));
+        self.visible = self.index.filter(&needle, narrow.then_some(self.visible.as_slice()));
+        self.filtered_for = Some(needle);
     }
-}
-
-/// Case-insensitive match on name, host, database, user and notes; `needle` is already lowercase.
-pub fn profile_matches(p: &Profile, needle: &str) -> bool {
-    [p.name.as_str(), p.host.as_str(), p.database.as_str(), p.user.as_str(), p.engine.label()]
-        .iter()
-        .any(|field| field.to_lowercase().contains(needle))
 }
 
 /// Outcome of the last paste into the paste box.

@@ -31,12 +31,55 @@ pub struct Session {
     connection: tokio::task::JoinHandle<()>,
     /// The SSH hops carrying this session, if tunnelled: dropping them would cut the connection.
     tunnel: Option<Arc<Tunnel>>,
+    /// How to reach the server again for a cancel request.
+    cancel_route: CancelRoute,
+}
+
+/// The session's path to the server, for a cancel request on a fresh connection: the address its
+/// TCP connection reached (none when tunnelled: a new channel of the same tunnel), and its TLS.
+struct CancelRoute {
+    addr: Option<SocketAddr>,
+    host: String,
+    port: u16,
+    tls: ObservingTlsConnect,
 }
 
 impl Session {
     /// Token to cancel the running statement server-side.
     pub fn cancel_token(&self) -> tokio_postgres::CancelToken {
         self.client.cancel_token()
+    }
+
+    /// Ask the server to cancel what this session is running: a CancelRequest on a fresh
+    /// connection along the session's own path (the same address, or a new channel of the same
+    /// SSH tunnel), with the session's TLS settings, within 10 s. tokio-postgres'
+    /// `CancelToken::cancel_query` can't do this for a `connect_raw` session: it knows no socket.
+    pub async fn cancel_running(&self) -> Result<(), String> {
+        let route = &self.cancel_route;
+        let request = async {
+            let stream = match (&self.tunnel, route.addr) {
+                (Some(tunnel), _) => {
+                    let mut scratch = Report::default();
+                    let mut stage = Stage { sink: &|_: Step| {}, report: &mut scratch };
+                    let channel = tunnel
+                        .open_channel(&route.host, route.port, &mut stage)
+                        .await
+                        .map_err(|f| format!("{f:?}"))?;
+                    DbStream::Ssh(channel.into_stream())
+                }
+                (None, Some(addr)) => {
+                    DbStream::Tcp(TcpStream::connect(addr).await.map_err(|e| e.to_string())?)
+                }
+                (None, None) => return Err("no route to the server".to_string()),
+            };
+            self.cancel_token()
+                .cancel_query_raw(stream, route.tls.clone())
+                .await
+                .map_err(|e| e.to_string())
+        };
+        tokio::time::timeout(Duration::from_secs(10), request)
+            .await
+            .unwrap_or_else(|_| Err("the cancel request timed out".into()))
     }
 }
 
@@ -444,6 +487,10 @@ async fn attempt(
         },
     };
     let tcp_done = Instant::now();
+    let peer = match &stream {
+        DbStream::Tcp(s) => s.peer_addr().ok(),
+        DbStream::Ssh(_) => None,
+    };
 
     // TLS + authentication happen inside connect_raw; the wire log tells us where it got to.
     let log: SharedWireLog = Default::default();
@@ -490,6 +537,12 @@ async fn attempt(
         }
     };
     let connector = ObservingTlsConnect { config: tls_config, server_name, log: log.clone() };
+    let cancel_route = CancelRoute {
+        addr: peer,
+        host: profile.host.clone(),
+        port: profile.port,
+        tls: ObservingTlsConnect { log: Default::default(), ..connector.clone() },
+    };
     let observed = Observed::new(stream, mode != SslMode::Disable, log.clone());
     let t_auth_fallback = Instant::now();
     let result = timeout_at(deadline, config.connect_raw(observed, connector)).await;
@@ -598,6 +651,7 @@ async fn attempt(
                 is_redshift: false,
                 connection: conn_task,
                 tunnel,
+                cancel_route,
             })
         }
         Ok(Err(e)) => {

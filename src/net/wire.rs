@@ -208,6 +208,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> tokio_postgres::tls::TlsStream
 }
 
 /// TLS connector for tokio-postgres that records the handshake in the wire log.
+#[derive(Clone)]
 pub struct ObservingTlsConnect {
     pub config: Arc<rustls::ClientConfig>,
     pub server_name: rustls::pki_types::ServerName<'static>,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod backend;
 pub mod events;
 pub mod provision;
+pub mod script_run;
 pub mod test_connection;
 
 pub use backend::{Backend, EventSink, TokioBackend};

@@ -1,7 +1,8 @@
 //! Discovery, script runs (setup / teardown / cleanup / fix) and verify — the catalog-user tasks.
 //!
 //! The SQL and its interpretation are pure (`shiftgate_core::sql`); this module only opens the
-//! session, runs each query or statement by simple query, and reports progress.
+//! session, runs each query by simple query, and reports progress; scripts go out batched
+//! through [`super::script_run`].
 
 use crate::net::connect::{Session, StepSink, facts_from_pg_error, open_session};
 use crate::net::credentials::Credentials;
@@ -12,7 +13,7 @@ use shiftgate_core::report::{Report, ServerInfo, StepKind, StepStatus};
 use shiftgate_core::sql::{
     self, CatalogQuery, Dialect, Discovery, QueryResults, Script, SetupPlan, VerifyReport,
 };
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio_postgres::SimpleQueryMessage;
 use tokio_util::sync::CancellationToken;
 
@@ -142,7 +143,7 @@ async fn query_rows(
     }
 }
 
-fn error_text(e: &tokio_postgres::Error) -> String {
+pub(super) fn error_text(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => e.to_string(),
@@ -309,10 +310,10 @@ fn first_quoted(text: &str) -> Option<String> {
     Some(text[start..start + len].to_owned())
 }
 
-/// Run a script statement by statement as `profile`, in script order. Consecutive statements
-/// that may run in a transaction block run inside one (rolled back on the first failure); a
-/// statement that can't (Redshift GRANT/REVOKE on external resources) commits the block before it
-/// and runs on its own. Stops at the first failure with its diagnosis.
+/// Run a script as `profile`, in script order, reported statement by statement. Consecutive
+/// statements that may run in a transaction block run inside one, sent as one message (rolled back
+/// on the first failure); a statement that can't (Redshift GRANT/REVOKE on external resources)
+/// runs alone after the block before it commits. Stops at the first failure with its diagnosis.
 pub async fn run_script(
     target: Target<'_>,
     script: &Script,
@@ -326,7 +327,8 @@ pub async fn run_script(
     Ok(run)
 }
 
-/// [`run_script`] on an open session.
+/// [`run_script`] on an open session: each transaction segment in one message, reported per
+/// statement (see [`super::script_run`]).
 pub async fn run_script_on(
     session: &Session,
     profile: &Profile,
@@ -334,85 +336,8 @@ pub async fn run_script_on(
     progress: ProgressSink<'_>,
     cancel: &CancellationToken,
 ) -> Result<ScriptRun, TaskFailure> {
-    let started = Instant::now();
     let statements: Vec<&sql::Statement> = script.statements().collect();
-    let total = statements.len();
-    let mut run = ScriptRun {
-        executed: 0,
-        total,
-        failed: None,
-        rolled_back: false,
-        cancelled: false,
-        elapsed_ms: 0,
-    };
-    let show = |i: usize,
-                s: &sql::Statement,
-                status: StepStatus,
-                elapsed_ms: u64,
-                error: Option<String>| {
-        progress(StatementProgress {
-            index: i,
-            total,
-            shown_sql: s.masked_sql().to_string(),
-            status,
-            elapsed_ms,
-            error,
-        })
-    };
-    let mut in_tx = false;
-    let mut tx_executed = 0usize;
-    for (i, s) in statements.iter().enumerate() {
-        if s.transactional() != in_tx {
-            let control = if in_tx { "COMMIT" } else { "BEGIN" };
-            if let Err(e) = session.client.batch_execute(control).await {
-                run.failed =
-                    Some((i, diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
-                break;
-            }
-            in_tx = !in_tx;
-            tx_executed = 0;
-        }
-        let t = Instant::now();
-        show(i, s, StepStatus::Running, 0, None);
-        let outcome = match query_rows(session, s.sql(), cancel).await {
-            Ok(o) => o,
-            Err(TaskFailure::Cancelled) => {
-                show(i, s, StepStatus::Cancelled, t.elapsed().as_millis() as u64, None);
-                run.cancelled = true;
-                break;
-            }
-            Err(other) => return Err(other),
-        };
-        let elapsed_ms = t.elapsed().as_millis() as u64;
-        match outcome {
-            Ok(_) => {
-                run.executed += 1;
-                tx_executed += 1;
-                show(i, s, StepStatus::Ok, elapsed_ms, None);
-            }
-            Err(e) => {
-                show(i, s, StepStatus::Failed, elapsed_ms, Some(error_text(&e)));
-                run.failed =
-                    Some((i, diagnose(&facts_from_pg_error(profile, &e, StepKind::Query))));
-                break;
-            }
-        }
-    }
-    if in_tx {
-        if run.failed.is_some() || run.cancelled {
-            let _ = session.client.batch_execute("ROLLBACK").await;
-            run.rolled_back = true;
-            run.executed -= tx_executed;
-        } else if let Err(e) = session.client.batch_execute("COMMIT").await {
-            run.failed = Some((
-                total.saturating_sub(1),
-                diagnose(&facts_from_pg_error(profile, &e, StepKind::Query)),
-            ));
-            run.executed -= tx_executed;
-        }
-    }
-    run.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok(run)
+    super::script_run::run_statements(session, profile, &statements, progress, cancel).await
 }
 
 /// Verify as the NEW user: what it can see and read, per schema, with fix SQL for each gap.

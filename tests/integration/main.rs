@@ -6,6 +6,7 @@ mod cli;
 mod connect;
 mod provision_pg;
 mod redshift_sim;
+mod script_batch;
 mod secrets;
 mod ssh_tunnel;
 mod teardown_pg;
