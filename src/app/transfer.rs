@@ -123,32 +123,44 @@ impl App {
             return;
         }
         self.state.store_revision += 1;
-        let mut failures = Vec::new();
-        for (id, password) in &apply.passwords {
-            if let Err(e) = self.secrets.set(&SecretKey::db_password(id), password) {
-                failures.push(e.to_string());
-            }
-        }
         self.reopen_updated(&apply.updated);
         self.refresh_import_locations();
-        let mut text = format!(
+        let text = format!(
             "Imported {} from {} ({} new, {} updated)",
             profiles_count(written),
             path.display(),
             apply.created,
             apply.updated.len()
         );
-        let saved = apply.passwords.len() - failures.len();
-        if saved > 0 {
-            text.push_str(&format!("; {saved} password(s) saved in {}", self.secrets_name));
+        self.state.tell(LogLevel::Info, text);
+        if apply.passwords.is_empty() {
+            return;
         }
-        match failures.first() {
-            None => self.state.tell(LogLevel::Info, text),
-            Some(first) => {
-                text.push_str(&format!("; {} password(s) NOT saved: {first}", failures.len()));
-                self.state.tell(LogLevel::Warn, text);
+        // The passwords go to the keychain in the background; a line says how that went.
+        let (secrets, store_name) = (self.secrets.clone(), self.secrets_name.clone());
+        let passwords = apply.passwords;
+        self.background.spawn("import-passwords", move |send| {
+            let mut failures = Vec::new();
+            for (id, password) in &passwords {
+                if let Err(e) = secrets.set(&SecretKey::db_password(id), password) {
+                    failures.push(e.to_string());
+                }
             }
-        }
+            let saved = passwords.len() - failures.len();
+            let (level, text) = match failures.first() {
+                None => {
+                    (LogLevel::Info, format!("{saved} imported password(s) saved in {store_name}"))
+                }
+                Some(first) => (
+                    LogLevel::Warn,
+                    format!(
+                        "{saved} imported password(s) saved in {store_name}; {} NOT saved: {first}",
+                        failures.len()
+                    ),
+                ),
+            };
+            send(super::background::Done::Tell { level, text });
+        });
     }
 
     /// The form shows a profile the import changed: show the new version unless it has edits.
@@ -197,20 +209,22 @@ impl App {
         } else {
             import::export::export_toml(&profiles)
         };
-        match write_atomic(&path, text.as_bytes()) {
-            Ok(()) => self.state.tell(
-                LogLevel::Info,
-                format!(
-                    "Exported {} to {} as {}; no passwords are included",
-                    profiles_count(profiles.len()),
-                    path.display(),
-                    if json { "JSON" } else { "TOML" }
+        let count = profiles_count(profiles.len());
+        // Written in the background: a slow or network disk must not freeze the window.
+        self.background.spawn("export", move |send| {
+            let (level, text) = match write_atomic(&path, text.as_bytes()) {
+                Ok(()) => (
+                    LogLevel::Info,
+                    format!(
+                        "Exported {count} to {} as {}; no passwords are included",
+                        path.display(),
+                        if json { "JSON" } else { "TOML" }
+                    ),
                 ),
-            ),
-            Err(e) => self
-                .state
-                .tell(LogLevel::Error, format!("Could not export to {}: {e}", path.display())),
-        }
+                Err(e) => (LogLevel::Error, format!("Could not export to {}: {e}", path.display())),
+            };
+            send(super::background::Done::Tell { level, text });
+        });
     }
 }
 

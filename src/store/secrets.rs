@@ -6,30 +6,7 @@ use shiftgate_core::profile::ProfileId;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Which secret of a profile.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SecretKind {
-    DbPassword,
-    /// Passphrase of the private key used for SSH hop `hop` (0 = bastion).
-    SshPassphrase {
-        hop: usize,
-    },
-    /// Password for SSH hop `hop`.
-    SshPassword {
-        hop: usize,
-    },
-}
-
-impl SecretKind {
-    /// The account name under which the secret is kept (`<profile-id>/<kind>`).
-    pub fn account(&self, profile: &ProfileId) -> String {
-        match self {
-            SecretKind::DbPassword => format!("{profile}/db-password"),
-            SecretKind::SshPassphrase { hop } => format!("{profile}/ssh-passphrase-{hop}"),
-            SecretKind::SshPassword { hop } => format!("{profile}/ssh-password-{hop}"),
-        }
-    }
-}
+pub use crate::net::credentials::SecretKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecretKey {

@@ -10,3 +10,4 @@ mod ssh_tunnel;
 mod ui_app;
 mod ui_import;
 mod ui_provision;
+mod ui_ssh;
