@@ -9,6 +9,8 @@ Environment:
   SHIFTGATE_CONFIG_DIR      Directory of profiles.toml, known_hosts and UI state (like --config-dir)
   SHIFTGATE_LOG             Log filter for standard error, e.g. info or shiftgate=debug (default: warn)
   PGPASSWORD                Database password when a profile has none saved (CLI)
+  SHIFTGATE_SSH_PASSPHRASE  SSH key passphrase when none is saved (CLI, every hop)
+  SHIFTGATE_SSH_PASSWORD    SSH password when none is saved (CLI, every hop)
   PGSYSCONFDIR              Where `import` looks for pg_service.conf
   SSH_AUTH_SOCK             The SSH agent used by profiles with agent authentication
   USER, LOGNAME             Default SSH user when a profile names none
