@@ -96,25 +96,30 @@ impl Fixture {
 /// Click by accessible name (works when scrolled out of view).
 fn press(h: &mut Harness<'_, App>, label: &str) {
     h.get_by_label(label).click_accesskit();
-    h.run();
+    settle(h);
+}
+
+/// Run frames until the UI settles; while a task runs its spinner never does, so stop after a few.
+fn settle(h: &mut Harness<'_, App>) {
+    let _ = h.try_run();
 }
 
 /// Replace the text of the field labelled `label`.
 fn set_field(h: &mut Harness<'_, App>, label: &str, text: &str) {
     h.get_by_label(label).click_accesskit();
-    h.run();
+    settle(h);
     h.get_by_label(label).focus();
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
     h.get_by_label(label).type_text(text);
-    h.run();
+    settle(h);
 }
 
 /// Pick `option` in the combo box labelled `combo`.
 fn choose(h: &mut Harness<'_, App>, combo: &str, option: &str) {
     h.get_by_label(combo).click();
-    h.run();
+    settle(h);
     h.get(by().label(option).predicate(|n| n.role() != Role::Label)).click();
-    h.run();
+    settle(h);
 }
 
 /// Step (sleeping between frames) until `done`; answers nothing. Fails after `secs`.
@@ -130,7 +135,7 @@ fn step_until(
         std::thread::sleep(Duration::from_millis(15));
         h.step();
     }
-    h.run();
+    settle(h);
 }
 
 fn test_finished(h: &Harness<'_, App>) -> bool {
@@ -156,7 +161,7 @@ fn answer_until_finished(h: &mut Harness<'_, App>, secret: &str) -> (usize, usiz
         std::thread::sleep(Duration::from_millis(15));
         h.step();
     }
-    h.run();
+    settle(h);
     (keys, secrets)
 }
 

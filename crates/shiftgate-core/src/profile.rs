@@ -403,15 +403,15 @@ impl Profile {
                 let hops = std::iter::once(&s.bastion).chain(s.jump_hosts.iter()).enumerate();
                 for (i, hop) in hops {
                     let which =
-                        if i == 0 { "SSH host".to_string() } else { format!("Jump host {i}") };
+                        if i == 0 { "Bastion".to_string() } else { format!("Jump host {i}") };
                     let host = hop.host.trim();
                     if host.is_empty() {
-                        push(Field::SshHop(i), format!("{which} is empty."));
+                        push(Field::SshHop(i), format!("{which} host is empty."));
                     } else if host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@') {
                         push(
                             Field::SshHop(i),
                             format!(
-                                "{which} \"{host}\" contains characters a host name can't have."
+                                "{which} host \"{host}\" contains characters a host name can't have."
                             ),
                         );
                     }
