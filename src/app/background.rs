@@ -50,9 +50,6 @@ impl Background {
         let spawned = std::thread::Builder::new().name(format!("bg-{name}")).spawn(move || {
             let send = |done: Done| {
                 let _ = tx.send(done);
-                if let Some(ctx) = wake.get() {
-                    ctx.request_repaint();
-                }
             };
             job(&send);
             running.fetch_sub(1, Ordering::SeqCst);
@@ -67,6 +64,15 @@ impl Background {
                 text: format!("Could not start background work ({name}): {e}"),
             });
         }
+    }
+
+    /// Run `job` right here: for work that cannot block (an in-memory secret store). Its
+    /// results are drained like the others.
+    pub fn run_inline(&self, job: impl FnOnce(&dyn Fn(Done))) {
+        let send = |done: Done| {
+            let _ = self.tx.send(done);
+        };
+        job(&send);
     }
 
     pub fn try_recv(&self) -> Option<Done> {

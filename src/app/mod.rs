@@ -612,6 +612,8 @@ impl eframe::App for App {
         for command in commands {
             self.apply_command(&ctx, command);
         }
+        // Work that finished at once (an in-memory secret store) shows in this frame.
+        self.drain_background();
         self.update_title(&ctx);
         self.run_exit_plan(&ctx);
     }

@@ -31,6 +31,16 @@ fn keychain_kinds(profile: &Profile) -> Vec<SecretKind> {
 }
 
 impl App {
+    /// Run a secret-store job in the background — or at once when the store never waits
+    /// (memory only), so nothing is deferred for no reason.
+    pub(super) fn secret_job(&self, name: &str, job: impl FnOnce(&dyn Fn(Done)) + Send + 'static) {
+        if self.secrets.answers_immediately() {
+            self.background.run_inline(job);
+        } else {
+            self.background.spawn(name, job);
+        }
+    }
+
     /// Find out in the background which secrets the keychain holds for `profile`.
     pub(super) fn look_up_saved_secrets(&self, profile: &Profile) {
         let kinds = keychain_kinds(profile);
@@ -38,7 +48,7 @@ impl App {
             return;
         }
         let (secrets, id) = (self.secrets.clone(), profile.id.clone());
-        self.background.spawn("saved-secrets", move |send| {
+        self.secret_job("saved-secrets", move |send| {
             let present = kinds
                 .into_iter()
                 .filter(|kind| {
@@ -142,7 +152,7 @@ impl App {
         }
         let (secrets, id, name) =
             (self.secrets.clone(), profile.id.clone(), profile.display_name());
-        self.background.spawn("save-secrets", move |send| {
+        self.secret_job("save-secrets", move |send| {
             for (kind, secret) in writes {
                 let key = SecretKey { profile: id.clone(), kind };
                 let result = match &secret {
@@ -163,7 +173,7 @@ impl App {
     /// Copy the saved database password of `from` to `to`, in the background.
     pub(super) fn copy_saved_password(&self, from: &ProfileId, to: &ProfileId) {
         let (secrets, from, to) = (self.secrets.clone(), from.clone(), to.clone());
-        self.background.spawn("copy-password", move |send| {
+        self.secret_job("copy-password", move |send| {
             if let Ok(Some(pw)) = secrets.get(&SecretKey::db_password(&from))
                 && let Err(e) = secrets.set(&SecretKey::db_password(&to), &pw)
             {
@@ -178,7 +188,7 @@ impl App {
     /// Forget every secret of a deleted profile, in the background.
     pub(super) fn forget_secrets(&self, removed: Profile) {
         let secrets = self.secrets.clone();
-        self.background.spawn("forget-secrets", move |send| {
+        self.secret_job("forget-secrets", move |send| {
             if let Err(e) = forget_profile_secrets(secrets.as_ref(), &removed) {
                 send(Done::Tell {
                     level: LogLevel::Warn,
@@ -191,7 +201,7 @@ impl App {
     /// Save one secret (a new catalog user's password) in the background.
     pub(super) fn store_secret(&self, key: SecretKey, secret: Password, done_text: String) {
         let secrets = self.secrets.clone();
-        self.background.spawn("store-secret", move |send| {
+        self.secret_job("store-secret", move |send| {
             let (level, text) = match secrets.set(&key, &secret) {
                 Ok(()) => (LogLevel::Info, done_text),
                 Err(e) => (LogLevel::Warn, format!("The password was not stored: {e}")),

@@ -139,7 +139,7 @@ impl App {
         // The passwords go to the keychain in the background; a line says how that went.
         let (secrets, store_name) = (self.secrets.clone(), self.secrets_name.clone());
         let passwords = apply.passwords;
-        self.background.spawn("import-passwords", move |send| {
+        self.secret_job("import-passwords", move |send| {
             let mut failures = Vec::new();
             for (id, password) in &passwords {
                 if let Err(e) = secrets.set(&SecretKey::db_password(id), password) {

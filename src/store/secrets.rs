@@ -39,6 +39,11 @@ pub trait SecretStore: Send + Sync {
     fn get(&self, key: &SecretKey) -> Result<Option<Password>, SecretError>;
     fn set(&self, key: &SecretKey, secret: &str) -> Result<(), SecretError>;
     fn delete(&self, key: &SecretKey) -> Result<(), SecretError>;
+    /// Calls never wait (in-process memory): the window may call it directly. A keychain,
+    /// which may take a minute or show an unlock dialog, keeps the default `false`.
+    fn answers_immediately(&self) -> bool {
+        false
+    }
 }
 
 /// Secrets kept in process memory only: for "ask every time" and tests.
@@ -67,5 +72,8 @@ impl SecretStore for MemorySecretStore {
     fn delete(&self, key: &SecretKey) -> Result<(), SecretError> {
         self.map.lock().map_err(|_| SecretError::Platform("poisoned".into()))?.remove(key);
         Ok(())
+    }
+    fn answers_immediately(&self) -> bool {
+        true
     }
 }
