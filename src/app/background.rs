@@ -1,5 +1,6 @@
 //! Blocking work the window must not wait for — keychain reads and writes (a keychain may take a
-//! minute to answer, or show an unlock dialog), `.sql` saves, `~/.ssh/config` lookups — each on its
+//! minute to answer, or show an unlock dialog), `.sql` saves and exports, import previews,
+//! `~/.ssh/config` lookups — each on its
 //! own short-lived thread. The result comes back as a [`Done`] value that `logic()` folds into the
 //! state on a later frame (rerun's `BackgroundTasks`, without the promise crate).
 
@@ -11,7 +12,6 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, OnceLock};
 
 /// A finished piece of background work.
-#[derive(Debug)]
 pub enum Done {
     /// Which secrets the keychain holds for a profile ("is a password saved?").
     SavedSecrets { profile: ProfileId, kinds: Vec<SecretKind> },
@@ -19,6 +19,8 @@ pub enum Done {
     Tell { level: LogLevel, text: String },
     /// What an `~/.ssh/config` alias resolves to.
     Alias(AliasPreview),
+    /// A file read and planned for import (checking saved passwords in the keychain).
+    ImportPreview(Box<super::import_state::ImportPreview>),
 }
 
 /// Spawns the jobs and collects what they return.

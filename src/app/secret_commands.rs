@@ -77,6 +77,12 @@ impl App {
                         form.ssh.alias_resolved(preview);
                     }
                 }
+                Done::ImportPreview(preview) => {
+                    if let Err(message) = &preview.outcome {
+                        self.state.log(LogLevel::Warn, message.clone());
+                    }
+                    self.state.dialog = Some(super::state::Dialog::Import(preview));
+                }
             }
         }
     }

@@ -96,16 +96,18 @@ impl App {
     }
 
     /// Read `path` and show what importing it would do (or why it cannot be imported).
+    /// The file is read and each entry's password compared with the saved one off the UI thread
+    /// (a keychain may take long to answer); the dialog opens when that is done.
     fn preview_import(&mut self, path: PathBuf, format: Option<ImportFormat>) {
-        let read = read_import_file(&path);
-        let secrets = &self.secrets;
-        let same_password = |id: &ProfileId, pw: &str| matches!(secrets.get(&SecretKey::db_password(id)), Ok(Some(saved)) if saved.as_str() == pw);
-        let preview =
-            ImportPreview::new(path, read, format, self.store.profiles(), &env_var, &same_password);
-        if let Err(message) = &preview.outcome {
-            self.state.log(LogLevel::Warn, message.clone());
-        }
-        self.state.dialog = Some(Dialog::Import(Box::new(preview)));
+        let existing = self.store.profiles().to_vec();
+        let secrets = self.secrets.clone();
+        self.secret_job("import-preview", move |send| {
+            let read = read_import_file(&path);
+            let same_password = |id: &ProfileId, pw: &str| matches!(secrets.get(&SecretKey::db_password(id)), Ok(Some(saved)) if saved.as_str() == pw);
+            let preview =
+                ImportPreview::new(path, read, format, &existing, &env_var, &same_password);
+            send(super::background::Done::ImportPreview(Box::new(preview)));
+        });
     }
 
     /// Write the ticked entries: profiles to the store in one write, then their passwords.

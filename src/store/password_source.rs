@@ -112,7 +112,7 @@ pub fn resolve_ssh_secret(
 ) -> Resolved {
     let mode = profile.ssh.secret_mode;
     from_store_or_prompt(
-        SecretKey { profile: profile.id.clone(), kind: kind.clone() },
+        SecretKey { profile: profile.id.clone(), kind: *kind },
         mode,
         label(profile, kind),
         store,
@@ -128,7 +128,7 @@ pub fn resolve_secret(
     prompt: &mut Prompt<'_>,
     command_timeout: Duration,
 ) -> Result<Resolved, PasswordCommandError> {
-    let key = SecretKey { profile: profile.id.clone(), kind: kind.clone() };
+    let key = SecretKey { profile: profile.id.clone(), kind: *kind };
     let (mode, command) = match kind {
         SecretKind::DbPassword => (
             profile.password_mode,

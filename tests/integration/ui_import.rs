@@ -157,6 +157,8 @@ impl Fixture {
 fn open_import(h: &mut Harness<'_, App>) {
     h.get_by_label("Import…").click();
     h.run();
+    // The file is read and planned in the background; the dialog opens when that is done.
+    wait_for_background(h);
     h.get_by_label("Import profiles");
 }
 
@@ -265,6 +267,7 @@ fn ui_import_cancel_writes_nothing_and_format_can_be_overridden() {
     h.run();
     h.get_by_label("~/.pgpass").click();
     h.run();
+    wait_for_background(&mut h);
     h.get_by_label("Create (2)");
     h.get_by_label_contains("chosen (detected: dbt profiles.yml)");
     cancel_writes_nothing(&mut h, &fx);
