@@ -290,7 +290,7 @@ pub enum ProfilesAction {
         #[command(flatten)]
         fields: ConnectionFields,
         #[command(flatten)]
-        ssh: SshFields,
+        ssh: Box<SshFields>,
         #[arg(long)]
         notes: Option<String>,
         /// Ask for the password every time instead of saving it in the keychain.
@@ -317,7 +317,7 @@ pub enum ProfilesAction {
         #[command(flatten)]
         fields: ConnectionFields,
         #[command(flatten)]
-        ssh: SshFields,
+        ssh: Box<SshFields>,
         #[arg(long)]
         notes: Option<String>,
     },

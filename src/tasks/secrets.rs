@@ -146,8 +146,7 @@ mod tests {
             &mut |_: &PromptRequest| None,
             false,
         )
-        .err()
-        .expect("a failing command is an error");
+        .expect_err("a failing command is an error");
         assert!(command_failure(&err).server_text.unwrap().contains("exit 3"));
     }
 }
