@@ -334,4 +334,8 @@ pub struct TestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Only the SSH tunnel: every hop, then a channel to the database host and port (no TLS, no
+    /// login), like "Test tunnel" in the app.
+    #[arg(long)]
+    pub tunnel_only: bool,
 }

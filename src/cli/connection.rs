@@ -31,6 +31,16 @@ impl CliConnection {
         profile: Profile,
         accept_new_host_key: bool,
     ) -> Result<CliConnection, CliError> {
+        Self::resolve_for(config, profile, accept_new_host_key, false)
+    }
+
+    /// Like [`Self::resolve`]; `tunnel_only`: only the SSH secrets (no database password).
+    pub fn resolve_for(
+        config: &Option<PathBuf>,
+        profile: Profile,
+        accept_new_host_key: bool,
+        tunnel_only: bool,
+    ) -> Result<CliConnection, CliError> {
         let (store, why_not) = open_secret_store(true);
         if let (Some(line), SecretModeIsKeychain(true)) = (
             &why_not,
@@ -43,7 +53,7 @@ impl CliConnection {
         let mut prompt = |req: &crate::store::password_source::PromptRequest| cli_prompt(req);
         let given = Credentials::default();
         let (credentials, notices) =
-            complete_credentials(&profile, given, store.as_ref(), &mut prompt, false)
+            complete_credentials(&profile, given, store.as_ref(), &mut prompt, tunnel_only)
                 .map_err(|e| CliError::new(e.to_string()))?;
         for n in &notices {
             eprintln!("{n}");
