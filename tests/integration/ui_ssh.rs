@@ -3,9 +3,10 @@
 //! PostgreSQL. Also: a password command in the GUI, the CLI built only from the SSH flags, and a
 //! keychain that hangs for 30 s while the window keeps drawing.
 
+use crate::support::ui::{choose, press, set_field, settle, step_until};
 use crate::support::{self, pg, sshd};
 use egui::accesskit::Role;
-use egui::{Key, Modifiers, vec2};
+use egui::vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable, by};
 use shiftgate::app::{App, AppDeps, FilePicker};
@@ -91,51 +92,6 @@ impl Fixture {
             App::new(None, deps).with_ssh_config(ssh_config)
         })
     }
-}
-
-/// Click by accessible name (works when scrolled out of view).
-fn press(h: &mut Harness<'_, App>, label: &str) {
-    h.get_by_label(label).click_accesskit();
-    settle(h);
-}
-
-/// Run frames until the UI settles; while a task runs its spinner never does, so stop after a few.
-fn settle(h: &mut Harness<'_, App>) {
-    let _ = h.try_run();
-}
-
-/// Replace the text of the field labelled `label`.
-fn set_field(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    h.get_by_label(label).click_accesskit();
-    settle(h);
-    h.get_by_label(label).focus();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_label(label).type_text(text);
-    settle(h);
-}
-
-/// Pick `option` in the combo box labelled `combo`.
-fn choose(h: &mut Harness<'_, App>, combo: &str, option: &str) {
-    h.get_by_label(combo).click();
-    settle(h);
-    h.get(by().label(option).predicate(|n| n.role() != Role::Label)).click();
-    settle(h);
-}
-
-/// Step (sleeping between frames) until `done`; answers nothing. Fails after `secs`.
-fn step_until(
-    h: &mut Harness<'_, App>,
-    what: &str,
-    secs: u64,
-    done: impl Fn(&Harness<'_, App>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done(h) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(15));
-        h.step();
-    }
-    settle(h);
 }
 
 fn test_finished(h: &Harness<'_, App>) -> bool {
