@@ -17,15 +17,18 @@ use shiftgate_core::sql::drift::DriftOptions;
 use shiftgate_core::sql::{AppliedPlan, record_applied};
 
 impl App {
-    /// An event of one of the Audit tab's tasks: log lines and host-key questions go where the
+    /// An event of one of the Audit tab's tasks: log lines, host-key and secret questions go where the
     /// other tabs' go; the rest to the tab's state.
     pub(super) fn audit_event(&mut self, event: Event) {
         match event {
             Event::Log { line, .. } => self.state.log(LogLevel::Info, line),
-            prompt @ Event::HostKeyPrompt { .. } => self.state.ask_host_key(prompt),
+            prompt @ (Event::HostKeyPrompt { .. } | Event::SecretPrompt { .. }) => {
+                self.state.ask_user(prompt)
+            }
             event => {
                 if let Event::Finished { task, .. } = &event {
                     self.state.host_keys.retain(|q| q.task != *task);
+                    self.state.secret_prompts.retain(|q| q.task != *task);
                 }
                 if let AuditEffect::Converged(i) = self.state.audit.apply(event) {
                     self.record_converged(i);

@@ -32,10 +32,16 @@ pub enum UiCommand {
     ApplyPaste,
     /// Choose a CA file with the file picker.
     BrowseCaFile,
-    /// Test the profile in the form (asks for a password if none is known).
+    /// Test the profile in the form (the task asks for any secret it can't find).
     Test,
-    /// Test with the password typed into the password prompt.
-    SubmitPassword,
+    /// Test only the SSH tunnel of the profile in the form: every hop, then a channel to the
+    /// database host and port.
+    TestTunnel,
+    /// Choose the private key file of SSH hop slot `n` (0 = bastion, i = jump host i).
+    BrowseSshKey(usize),
+    /// Answer the first secret a paused task asks for (`true` = give what was typed, `false` =
+    /// go on without it).
+    AnswerSecret(bool),
     CancelTest,
     /// Close the open dialog without doing anything.
     CloseDialog,

@@ -17,6 +17,12 @@ pub trait FilePicker: Send {
         None
     }
 
+    /// Pick an SSH private key file; `current` is the path in the field, if any. `None` =
+    /// cancelled; pickers that cannot open files (test fakes) keep this default.
+    fn pick_key_file(&mut self, _current: Option<&Path>) -> Option<PathBuf> {
+        None
+    }
+
     /// Choose where to export profiles (`.toml`, or `.json` for JSON). Defaults to [`Self::save_file`].
     fn save_export_file(&mut self, suggested_name: &str) -> Option<PathBuf> {
         self.save_file(suggested_name)
@@ -55,6 +61,22 @@ impl FilePicker for NativeFilePicker {
             .add_filter("All files", &["*"])
             .add_filter("Connection files", &["conf", "yml", "yaml", "json", "toml"])
             .pick_file()
+    }
+
+    fn pick_key_file(&mut self, current: Option<&Path>) -> Option<PathBuf> {
+        let home_ssh = directories::BaseDirs::new().map(|d| d.home_dir().join(".ssh"));
+        let dir = current
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .filter(|d| d.is_dir())
+            .or(home_ssh.filter(|d| d.is_dir()));
+        let mut dialog = rfd::FileDialog::new()
+            .set_title("Choose an SSH private key")
+            .add_filter("All files", &["*"]);
+        if let Some(dir) = dir {
+            dialog = dialog.set_directory(dir);
+        }
+        dialog.pick_file()
     }
 
     fn save_export_file(&mut self, suggested_name: &str) -> Option<PathBuf> {

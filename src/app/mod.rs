@@ -5,13 +5,16 @@
 
 mod audit;
 pub mod audit_state;
+pub mod background;
 pub mod command;
 pub mod file_picker;
 pub mod import_state;
 pub mod profile_search;
 mod provision;
 pub mod provision_state;
+mod secret_commands;
 pub mod setup_state;
+pub mod ssh_form;
 pub mod state;
 mod transfer;
 
@@ -19,10 +22,9 @@ pub use command::UiCommand;
 pub use file_picker::{FilePicker, NativeFilePicker};
 pub use state::{AppState, Dialog, FormState, ResultsTab, UiState};
 
-use crate::net::connect::Password;
 use crate::store::profiles::{LoadNotice, ProfileStore};
-use crate::store::secrets::{SecretKey, SecretStore};
-use crate::tasks::{Backend, Command, Event, EventSink, TaskId, TokioBackend};
+use crate::store::secrets::SecretStore;
+use crate::tasks::{Backend, Command, Event, EventSink, TokioBackend};
 use crate::ui::confirm_dialog::confirm_dialog_ui;
 use crate::ui::connection_form::{FormContext, connection_form_ui};
 use crate::ui::first_run::first_run_ui;
@@ -34,10 +36,9 @@ use crate::ui::profiles_panel::{ProfilesPanel, profiles_panel_ui};
 use crate::ui::report_panel::{ReportView, report_panel_ui};
 use crate::ui::status_bar::{StatusInfo, status_bar_ui};
 use egui::{CentralPanel, Key, KeyboardShortcut, Modifiers, Panel, ViewportCommand};
-use provision::PasswordSource;
 use shiftgate_core::endpoint::{profile_url, psql_command};
 use shiftgate_core::profile::{Engine, Profile, ProfileId, SecretMode};
-use state::{ConfirmDialog, LogLevel, PasswordPrompt, PasswordPurpose, TestRun};
+use state::{ConfirmDialog, LogLevel};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
@@ -75,6 +76,10 @@ pub struct App {
     /// Last title sent to the window.
     title: String,
     fonts_installed: bool,
+    /// Keychain calls, file writes and SSH config lookups off the UI thread.
+    background: background::Background,
+    /// The SSH config the alias preview reads (`None`: `~/.ssh/config`).
+    ssh_config: Option<PathBuf>,
 }
 
 /// egui's bundled proportional font lacks `●` and `⊘`; the bundled monospace one (Hack) has them,
@@ -113,6 +118,8 @@ impl App {
             exit: ExitPlan::default(),
             title: String::new(),
             fonts_installed: false,
+            background: background::Background::default(),
+            ssh_config: None,
         };
         app.state.log(
             LogLevel::Info,
@@ -152,7 +159,7 @@ impl App {
         let (tx, rx) = std::sync::mpsc::channel();
         let ctx = cc.egui_ctx.clone();
         let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
-        let backend = Box::new(TokioBackend::new(runtime, sink));
+        let backend = Box::new(TokioBackend::new(runtime, sink).with_secrets(secrets.clone()));
         let deps = AppDeps {
             store,
             secrets,
@@ -167,6 +174,17 @@ impl App {
         install_fonts(&cc.egui_ctx);
         app.fonts_installed = true;
         Ok(app)
+    }
+
+    /// Read `~/.ssh/config` aliases from `path` instead (tests; match the backend's tunnel options).
+    pub fn with_ssh_config(mut self, path: PathBuf) -> App {
+        self.ssh_config = Some(path);
+        self
+    }
+
+    /// Background jobs still running (keychain calls, saves).
+    pub fn background_jobs(&self) -> usize {
+        self.background.running()
     }
 
     /// Close the window after `frames` frames, saving a screenshot first if `screenshot` is set.
@@ -200,9 +218,9 @@ impl App {
             self.state.tell(LogLevel::Error, format!("No profile with id {id}"));
             return;
         };
-        let password_saved = profile.password_mode == SecretMode::Keychain
-            && matches!(self.secrets.get(&SecretKey::db_password(id)), Ok(Some(_)));
-        self.state.form = Some(FormState::for_saved(profile, password_saved));
+        // "Is a secret saved?" comes from the keychain in the background.
+        self.look_up_saved_secrets(&profile);
+        self.state.form = Some(FormState::for_saved(profile, false));
         self.state.ui.last_profile = Some(id.clone());
     }
 
@@ -293,14 +311,10 @@ impl App {
                     form.set_ca_file(path);
                 }
             }
-            UiCommand::Test => self.test(ctx),
-            UiCommand::SubmitPassword => {
-                if let Some(Dialog::Password(prompt)) = self.state.dialog.take() {
-                    let password =
-                        if prompt.password.is_empty() { None } else { Some(prompt.password) };
-                    self.submit_provision_password(ctx, prompt.purpose, password);
-                }
-            }
+            UiCommand::Test => self.launch_test(ctx, false),
+            UiCommand::TestTunnel => self.launch_test(ctx, true),
+            UiCommand::BrowseSshKey(slot) => self.browse_ssh_key(slot),
+            UiCommand::AnswerSecret(give) => self.answer_secret(give),
             UiCommand::CancelTest => {
                 if let Some(run) = self.state.run.as_mut().filter(|r| r.running) {
                     run.cancel_requested = true;
@@ -362,11 +376,8 @@ impl App {
             return;
         }
         self.state.store_revision += 1;
-        if original.password_mode == SecretMode::Keychain
-            && let Ok(Some(pw)) = self.secrets.get(&SecretKey::db_password(id))
-            && let Err(e) = self.secrets.set(&SecretKey::db_password(&copy.id), &pw)
-        {
-            self.state.log(LogLevel::Warn, format!("The copy has no saved password: {e}"));
+        if original.password_mode == SecretMode::Keychain {
+            self.copy_saved_password(id, &copy.id);
         }
         self.state.tell(LogLevel::Info, format!("Created \"{}\"", copy.name));
         self.open_saved(&copy.id);
@@ -377,15 +388,7 @@ impl App {
             Ok(removed) => {
                 self.state.store_revision += 1;
                 // The database password and every SSH secret of the profile go with it.
-                if let Err(e) = crate::store::password_source::forget_profile_secrets(
-                    self.secrets.as_ref(),
-                    &removed,
-                ) {
-                    self.state.log(
-                        LogLevel::Warn,
-                        format!("The saved secrets could not be removed: {e}"),
-                    );
-                }
+                self.forget_secrets(removed.clone());
                 if self.state.form.as_ref().is_some_and(|f| &f.draft.id == id) {
                     self.state.form = None;
                 }
@@ -411,93 +414,19 @@ impl App {
             return;
         }
         form.save_error = None;
-        let key = SecretKey::db_password(&profile.id);
-        let secret_result = match profile.password_mode {
-            SecretMode::Keychain if form.password_edited && form.password.is_empty() => {
-                self.secrets.delete(&key).map(|_| false)
-            }
-            SecretMode::Keychain if form.password_edited => {
-                self.secrets.set(&key, &form.password).map(|_| true)
-            }
-            SecretMode::Keychain => Ok(form.password_saved),
-            // Switching to "ask every time" removes a password saved earlier.
-            SecretMode::AskEveryTime if form.password_saved => {
-                self.secrets.delete(&key).map(|_| false)
-            }
-            SecretMode::AskEveryTime => Ok(false),
-        };
         form.saved = Some(profile.clone());
-        form.password_edited = false;
-        if profile.password_mode == SecretMode::Keychain {
-            form.password = Password::new(String::new());
-        }
-        let message = match secret_result {
-            Ok(saved) => {
-                form.password_saved = saved;
-                (LogLevel::Info, format!("Saved \"{}\"", profile.display_name()))
-            }
-            Err(e) => (
-                LogLevel::Warn,
-                format!(
-                    "Saved \"{}\", but the password was not stored: {e}",
-                    profile.display_name()
-                ),
-            ),
-        };
+        self.save_form_secrets(&profile);
         self.state.store_revision += 1;
         self.state.ui.last_profile = Some(profile.id.clone());
-        self.state.tell(message.0, message.1);
-    }
-
-    /// Test the form's profile with the typed password, else the saved one, else ask.
-    fn test(&mut self, ctx: &egui::Context) {
-        let Some(form) = self.state.form.as_ref() else { return };
-        if self.state.test_running() || form.draft.host.trim().is_empty() {
-            return;
-        }
-        match self.form_password() {
-            Some(PasswordSource::Known(password)) => self.launch_test(ctx, password),
-            Some(PasswordSource::Ask { profile_name }) => {
-                self.state.dialog = Some(Dialog::Password(PasswordPrompt {
-                    profile_name,
-                    password: Password::new(String::new()),
-                    purpose: PasswordPurpose::Test,
-                }));
-            }
-            None => {}
-        }
-    }
-
-    pub(super) fn launch_test(&mut self, ctx: &egui::Context, password: Option<Password>) {
-        let Some(form) = self.state.form.as_ref() else { return };
-        let profile = form.draft.clone();
-        if let Some(old) = self.state.run.as_ref().filter(|r| r.running) {
-            self.backend.submit(Command::Cancel(old.task));
-        }
-        let task = TaskId::next();
-        let run = TestRun::start(task, profile.clone());
-        self.state.log(
-            LogLevel::Info,
-            format!(
-                "Testing \"{}\" ({}, sslmode={})",
-                profile.display_name(),
-                run.report.target,
-                profile.sslmode
-            ),
-        );
-        self.state.run = Some(run);
-        self.state.ui.results_tab = ResultsTab::TestReport;
-        self.backend.submit(Command::TestConnection {
-            task,
-            profile: Box::new(profile),
-            credentials: crate::net::credentials::Credentials::db_only(password),
-        });
-        ctx.request_repaint();
+        self.state.tell(LogLevel::Info, format!("Saved \"{}\"", profile.display_name()));
     }
 
     /// Ctrl+S and Ctrl+Enter, taken before any widget sees them.
     fn shortcuts(&mut self, ui: &mut egui::Ui, out: &mut Vec<UiCommand>) {
-        if self.state.dialog.is_some() || !self.state.host_keys.is_empty() {
+        if self.state.dialog.is_some()
+            || !self.state.host_keys.is_empty()
+            || !self.state.secret_prompts.is_empty()
+        {
             return;
         }
         let (save, test) = ui.input_mut(|i| {
@@ -614,9 +543,13 @@ impl eframe::App for App {
             install_fonts(ctx);
             self.fonts_installed = true;
         }
+        self.background.set_context(ctx);
         self.drain_events();
+        self.drain_background();
+        self.refresh_alias_preview();
         // A task that stopped waiting (cancelled, timed out) no longer needs an answer.
         self.state.host_keys.retain(|q| q.reply.is_pending());
+        self.state.secret_prompts.retain(|q| q.reply.is_pending());
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -696,11 +629,12 @@ impl eframe::App for App {
 
         // An SSH host key holds a task up: it comes before any other question.
         if let Some(question) = self.state.host_keys.first() {
-            commands.extend(host_key_dialog_ui(&ctx, question));
+            commands.extend(host_key_dialog_ui(&ctx, &question.question));
+        } else if let Some(question) = self.state.secret_prompts.first_mut() {
+            commands.extend(password_prompt_ui(&ctx, question));
         } else {
             match self.state.dialog.as_mut() {
                 Some(Dialog::Confirm(dialog)) => commands.extend(confirm_dialog_ui(&ctx, dialog)),
-                Some(Dialog::Password(prompt)) => commands.extend(password_prompt_ui(&ctx, prompt)),
                 Some(Dialog::Import(preview)) => commands.extend(import_dialog_ui(&ctx, preview)),
                 None => {}
             }
@@ -709,6 +643,8 @@ impl eframe::App for App {
         for command in commands {
             self.apply_command(&ctx, command);
         }
+        // Work that finished at once (an in-memory secret store) shows in this frame.
+        self.drain_background();
         self.update_title(&ctx);
         self.run_exit_plan(&ctx);
     }

@@ -10,9 +10,8 @@ use super::provision_state::{
     AdminSession, Pending, ReviewedScript, ScriptRunState, ScriptSlot, TaskOwner, VerifyTarget,
     dialect_of,
 };
-use super::state::{Dialog, LogLevel, PasswordPrompt, PasswordPurpose, ResultsTab};
+use super::state::{LogLevel, ResultsTab};
 use crate::net::connect::Password;
-use crate::net::credentials::Credentials;
 use crate::store::secrets::SecretKey;
 use crate::tasks::{Command, TaskId};
 use crate::ui::setup_panel::{SetupView, setup_panel_ui};
@@ -21,54 +20,7 @@ use crate::ui::verify_panel::{VerifyView, verify_panel_ui};
 use shiftgate_core::profile::{Profile, ProfileId, SecretMode};
 use shiftgate_core::sql::Dialect;
 
-/// How the password for a task is known.
-pub(super) enum PasswordSource {
-    /// Typed or saved (`None`: connect without one).
-    Known(Option<Password>),
-    /// Nothing known: ask, naming this profile.
-    Ask { profile_name: String },
-}
-
 impl App {
-    /// The password of the profile open in the form: typed, else saved, else ask. `None` when no
-    /// profile is open.
-    pub(super) fn form_password(&mut self) -> Option<PasswordSource> {
-        let form = self.state.form.as_ref()?;
-        if !form.password.is_empty() {
-            return Some(PasswordSource::Known(Some(form.password.clone())));
-        }
-        let profile_name = form.draft.display_name();
-        if form.draft.password_mode == SecretMode::Keychain {
-            match self.secrets.get(&SecretKey::db_password(&form.draft.id)) {
-                Ok(Some(password)) => return Some(PasswordSource::Known(Some(password))),
-                Ok(None) => {}
-                Err(e) => self
-                    .state
-                    .log(LogLevel::Warn, format!("Could not read the saved password: {e}")),
-            }
-        }
-        Some(PasswordSource::Ask { profile_name })
-    }
-
-    /// Known password → `launch`; unknown → the password prompt for `purpose`.
-    fn with_password(
-        &mut self,
-        source: PasswordSource,
-        purpose: PasswordPurpose,
-        launch: impl FnOnce(&mut App, Option<Password>),
-    ) {
-        match source {
-            PasswordSource::Known(password) => launch(self, password),
-            PasswordSource::Ask { profile_name } => {
-                self.state.dialog = Some(Dialog::Password(PasswordPrompt {
-                    profile_name,
-                    password: Password::new(String::new()),
-                    purpose,
-                }));
-            }
-        }
-    }
-
     /// Perform a catalog-user command (see [`UiCommand`]).
     pub(super) fn apply_provision_command(&mut self, ctx: &egui::Context, cmd: UiCommand) {
         match cmd {
@@ -78,11 +30,7 @@ impl App {
                 {
                     return;
                 }
-                if let Some(source) = self.form_password() {
-                    self.with_password(source, PasswordPurpose::Discover, |app, pw| {
-                        app.launch_discover(ctx, pw)
-                    });
-                }
+                self.launch_discover(ctx, self.typed_password());
             }
             UiCommand::CancelTask(TaskOwner::Test) => {
                 self.apply_command(ctx, UiCommand::CancelTest)
@@ -117,26 +65,6 @@ impl App {
         }
     }
 
-    /// The password prompt was answered for a catalog-user task.
-    pub(super) fn submit_provision_password(
-        &mut self,
-        ctx: &egui::Context,
-        purpose: PasswordPurpose,
-        password: Option<Password>,
-    ) {
-        match purpose {
-            PasswordPurpose::Test => self.launch_test(ctx, password),
-            PasswordPurpose::Discover => self.launch_discover(ctx, password),
-            PasswordPurpose::RunScript(slot) => {
-                if let Some(form) = &self.state.form {
-                    self.state.admin = Some(AdminSession { profile: form.draft.clone(), password });
-                    self.launch_script(ctx, slot);
-                }
-            }
-            PasswordPurpose::Verify => self.launch_verify(ctx, password),
-        }
-    }
-
     fn launch_discover(&mut self, ctx: &egui::Context, password: Option<Password>) {
         let Some(form) = self.state.form.as_ref() else { return };
         let profile = form.draft.clone();
@@ -155,11 +83,8 @@ impl App {
             ),
         );
         self.state.ui.results_tab = ResultsTab::Setup;
-        self.backend.submit(Command::Discover {
-            task,
-            profile: Box::new(profile),
-            credentials: Credentials::db_only(password),
-        });
+        let credentials = self.typed_credentials(&profile.id, password);
+        self.backend.submit(Command::Discover { task, profile: Box::new(profile), credentials });
         ctx.request_repaint();
     }
 
@@ -215,15 +140,18 @@ impl App {
             return;
         };
         let Some(path) = self.file_picker.save_file(slot.file_name()) else { return };
-        match std::fs::write(&path, text.as_bytes()) {
-            Ok(()) => self
-                .state
-                .tell(LogLevel::Info, format!("Saved the {} to {}", slot.noun(), path.display())),
-            Err(e) => self.state.tell(
-                LogLevel::Error,
-                format!("Could not save the {} to {}: {e}", slot.noun(), path.display()),
-            ),
-        }
+        let noun = slot.noun();
+        // Written in the background: a slow or network disk must not freeze the window.
+        self.background.spawn("save-sql", move |send| {
+            let (level, text) = match std::fs::write(&path, text.as_bytes()) {
+                Ok(()) => (LogLevel::Info, format!("Saved the {noun} to {}", path.display())),
+                Err(e) => (
+                    LogLevel::Error,
+                    format!("Could not save the {noun} to {}: {e}", path.display()),
+                ),
+            };
+            send(super::background::Done::Tell { level, text });
+        });
     }
 
     fn run_script(&mut self, ctx: &egui::Context, slot: ScriptSlot) {
@@ -237,14 +165,12 @@ impl App {
             self.launch_script(ctx, slot);
             return;
         }
-        // No discovery yet: the profile open in the form is the admin.
-        if let Some(source) = self.form_password() {
-            self.with_password(source, PasswordPurpose::RunScript(slot), |app, password| {
-                if let Some(form) = &app.state.form {
-                    app.state.admin = Some(AdminSession { profile: form.draft.clone(), password });
-                    app.launch_script(ctx, slot);
-                }
-            });
+        // No discovery yet: the profile open in the form is the admin (the task asks for its
+        // password if none was typed and none is saved).
+        let password = self.typed_password();
+        if let Some(form) = &self.state.form {
+            self.state.admin = Some(AdminSession { profile: form.draft.clone(), password });
+            self.launch_script(ctx, slot);
         }
     }
 
@@ -282,10 +208,11 @@ impl App {
                 profile.display_name()
             ),
         );
+        let credentials = self.typed_credentials(&profile.id, password);
         self.backend.submit(Command::RunScript {
             task,
             profile: Box::new(profile),
-            credentials: Credentials::db_only(password),
+            credentials,
             script: Box::new(script),
         });
         ctx.request_repaint();
@@ -371,19 +298,14 @@ impl App {
             return;
         }
         self.state.store_revision += 1;
-        let stored = self.secrets.set(&SecretKey::db_password(&profile.id), &plan.password);
         self.state.setup.saved_profile = Some(profile.id.clone());
         self.state.verify.target = Some(VerifyTarget::Saved(profile.id.clone()));
-        match stored {
-            Ok(()) => self.state.tell(
-                LogLevel::Info,
-                format!("Saved \"{}\"; its password is in {}", profile.name, self.secrets_name),
-            ),
-            Err(e) => self.state.tell(
-                LogLevel::Warn,
-                format!("Saved \"{}\", but the password was not stored: {e}", profile.name),
-            ),
-        }
+        self.state.tell(LogLevel::Info, format!("Saved \"{}\"", profile.name));
+        self.store_secret(
+            SecretKey::db_password(&profile.id),
+            Password::new(plan.password.clone()),
+            format!("The password of \"{}\" is in {}", profile.name, self.secrets_name),
+        );
     }
 
     /// The profile Verify logs in with.
@@ -412,21 +334,18 @@ impl App {
         if self.state.verify.pending.is_some() {
             return;
         }
-        let source = if !self.state.verify.password.is_empty() {
-            PasswordSource::Known(Some(self.state.verify.password.clone()))
-        } else if let Some(form) =
-            self.state.form.as_ref().filter(|f| f.draft.id == login.id && !f.password.is_empty())
-        {
-            PasswordSource::Known(Some(form.password.clone()))
+        // Typed in the Verify tab, else typed in the form for the same profile, else the task
+        // resolves it (password command, keychain, or asks).
+        let password = if !self.state.verify.password.is_empty() {
+            Some(self.state.verify.password.clone())
         } else {
-            match (login.password_mode, self.secrets.get(&SecretKey::db_password(&login.id))) {
-                (SecretMode::Keychain, Ok(Some(password))) => PasswordSource::Known(Some(password)),
-                _ => PasswordSource::Ask { profile_name: login.display_name() },
-            }
+            self.state
+                .form
+                .as_ref()
+                .filter(|f| f.draft.id == login.id && !f.password.is_empty())
+                .map(|f| f.password.clone())
         };
-        self.with_password(source, PasswordPurpose::Verify, |app, password| {
-            app.launch_verify(ctx, password)
-        });
+        self.launch_verify(ctx, password);
     }
 
     fn launch_verify(&mut self, ctx: &egui::Context, password: Option<Password>) {
@@ -447,10 +366,11 @@ impl App {
                 login.user, login.host, login.port, login.database
             ),
         );
+        let credentials = self.typed_credentials(&login.id, password);
         self.backend.submit(Command::Verify {
             task,
             profile: Box::new(login),
-            credentials: Credentials::db_only(password),
+            credentials,
             plan: Box::new(plan),
         });
         ctx.request_repaint();
@@ -462,7 +382,8 @@ impl App {
         }
         let q = self.state.host_keys.remove(0);
         let delivered = q.reply.answer(accept);
-        let what = format!("{} key {} of {}:{}", q.key_type, q.fingerprint_sha256, q.host, q.port);
+        let k = &q.question;
+        let what = format!("{} key {} of {}:{}", k.key_type, k.fingerprint_sha256, k.host, k.port);
         let (level, text) = match (accept, delivered) {
             (true, true) => (
                 LogLevel::Info,

@@ -576,11 +576,8 @@ impl TeardownState {
 #[derive(Debug, Clone)]
 pub struct HostKeyQuestion {
     pub task: TaskId,
-    pub hop: usize,
-    pub host: String,
-    pub port: u16,
-    pub key_type: String,
-    pub fingerprint_sha256: String,
+    /// The tunnel's question, as asked.
+    pub question: crate::net::ssh::HostKeyQuestion,
     pub reply: HostKeyReply,
 }
 

@@ -13,7 +13,10 @@ use super::provision_state::{
     VerifyState,
 };
 use super::setup_state::SetupState;
+use super::ssh_form::SshForm;
 use crate::net::connect::Password;
+use crate::store::password_source::PromptRequest;
+use crate::tasks::events::SecretReply;
 use crate::tasks::{Event, Outcome, TaskId};
 use serde::{Deserialize, Serialize};
 use shiftgate_core::endpoint::parse_pasted;
@@ -176,6 +179,8 @@ pub struct FormState {
     pub paste_text: String,
     pub paste_result: Option<PasteResult>,
     pub save_error: Option<String>,
+    /// The SSH section: method, hop buffers, typed SSH secrets, alias preview.
+    pub ssh: SshForm,
 }
 
 impl FormState {
@@ -207,6 +212,7 @@ impl FormState {
             paste_text: String::new(),
             paste_result: None,
             save_error: None,
+            ssh: SshForm::default(),
         };
         f.sync_texts_from_draft();
         f
@@ -214,7 +220,9 @@ impl FormState {
 
     /// Unsaved changes: a new profile, an edited field, or a typed password.
     pub fn is_dirty(&self) -> bool {
-        self.saved.as_ref() != Some(&self.draft) || self.password_edited
+        self.saved.as_ref() != Some(&self.draft)
+            || self.password_edited
+            || self.ssh.typed.values().any(|s| !s.is_empty())
     }
 
     pub fn is_new(&self) -> bool {
@@ -228,6 +236,7 @@ impl FormState {
         self.ca_text =
             self.draft.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
         self.app_name_text = self.draft.application_name.clone().unwrap_or_default();
+        self.ssh.sync_from(&self.draft);
     }
 
     /// Port text → draft (0, which validation reports, when it is not a port number).
@@ -300,6 +309,7 @@ impl FormState {
         }
         self.password = Password::new(String::new());
         self.password_edited = false;
+        self.ssh.typed.clear();
         self.save_error = None;
         self.sync_texts_from_draft();
     }
@@ -378,42 +388,19 @@ pub struct ConfirmDialog {
     pub on_confirm: UiCommand,
 }
 
-/// What a password asked for in the prompt is used for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordPurpose {
-    /// Test the profile in the form.
-    Test,
-    /// Discover as the admin (the profile in the form).
-    Discover,
-    /// Run a script as the admin.
-    RunScript(ScriptSlot),
-    /// Verify as the catalog user.
-    Verify,
-}
-
-impl PasswordPurpose {
-    /// "Used for this test only; it is not saved." and the like.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            PasswordPurpose::Test => "Used for this test only; it is not saved.",
-            PasswordPurpose::Discover | PasswordPurpose::RunScript(_) => {
-                "Used as the admin's password until Shiftgate closes (discovery and scripts); it is not saved."
-            }
-            PasswordPurpose::Verify => "Used for this verification only; it is not saved.",
-        }
-    }
-}
-
-/// Asked when a task needs a password none is known for.
-pub struct PasswordPrompt {
-    pub profile_name: String,
-    pub password: Password,
-    pub purpose: PasswordPurpose,
+/// A paused task asks for a secret (see `Event::SecretPrompt`); the dialog shows the first one.
+pub struct SecretQuestion {
+    pub task: TaskId,
+    pub request: PromptRequest,
+    /// What the user typed so far.
+    pub typed: Password,
+    /// "Remember in the keychain" (offered only when the secret's mode is keychain).
+    pub remember: bool,
+    pub reply: SecretReply,
 }
 
 pub enum Dialog {
     Confirm(ConfirmDialog),
-    Password(PasswordPrompt),
     /// What importing a file would do, with a tick per profile.
     Import(Box<ImportPreview>),
 }
@@ -447,6 +434,8 @@ pub struct AppState {
     pub audit: super::audit_state::AuditState,
     /// Unknown SSH host keys waiting for the user's answer (the first is shown).
     pub host_keys: Vec<HostKeyQuestion>,
+    /// Secrets paused tasks wait for (the first is asked after any host key).
+    pub secret_prompts: Vec<SecretQuestion>,
     /// Files in the default places (`~/.pgpass`, …) offered by "Import from".
     pub import_locations: Vec<ImportLocation>,
 }
@@ -601,33 +590,43 @@ impl AppState {
             }
             Event::Finished { task, outcome } => {
                 self.host_keys.retain(|q| q.task != task);
+                self.secret_prompts.retain(|q| q.task != task);
                 return self.finish(owner, outcome);
             }
-            prompt @ Event::HostKeyPrompt { .. } => self.ask_host_key(prompt),
+            prompt @ (Event::HostKeyPrompt { .. } | Event::SecretPrompt { .. }) => {
+                self.ask_user(prompt)
+            }
         }
         true
     }
 
-    /// Queue the question of an `Event::HostKeyPrompt` (of any tab's task) for the user.
-    pub fn ask_host_key(&mut self, event: Event) {
-        let Event::HostKeyPrompt { task, hop, host, port, key_type, fingerprint_sha256, reply } =
-            event
-        else {
-            return;
-        };
-        self.log(
-            LogLevel::Warn,
-            format!("SSH host {host}:{port} presented an unknown {key_type} key {fingerprint_sha256}; asking whether to trust it"),
-        );
-        self.host_keys.push(HostKeyQuestion {
-            task,
-            hop,
-            host,
-            port,
-            key_type,
-            fingerprint_sha256,
-            reply,
-        });
+    /// Queue the question of an `Event::HostKeyPrompt` or `Event::SecretPrompt` (of any tab's
+    /// task) for the user.
+    pub fn ask_user(&mut self, event: Event) {
+        match event {
+            Event::HostKeyPrompt { task, question: q, reply } => {
+                self.log(
+                    LogLevel::Warn,
+                    format!(
+                        "SSH host {}:{} presented an unknown {} key {}; asking whether to trust it",
+                        q.host, q.port, q.key_type, q.fingerprint_sha256
+                    ),
+                );
+                self.host_keys.push(HostKeyQuestion { task, question: q, reply });
+            }
+            Event::SecretPrompt { task, request, reply } => {
+                self.log(LogLevel::Info, format!("Asking: {}", request.label));
+                let remember = request.offer_remember;
+                self.secret_prompts.push(SecretQuestion {
+                    task,
+                    request,
+                    typed: Password::new(String::new()),
+                    remember,
+                    reply,
+                });
+            }
+            _ => {}
+        }
     }
 
     /// A task of `owner` finished with `outcome`.
@@ -772,11 +771,15 @@ mod tests {
 
         let question = |task, reply| Event::HostKeyPrompt {
             task,
-            hop: 0,
-            host: "bastion".into(),
-            port: 22,
-            key_type: "ssh-ed25519".into(),
-            fingerprint_sha256: "SHA256:abc".into(),
+            question: crate::net::ssh::HostKeyQuestion {
+                hop: 0,
+                host: "bastion".into(),
+                port: 22,
+                key_type: "ssh-ed25519".into(),
+                fingerprint_sha256: "SHA256:abc".into(),
+                other_types: Vec::new(),
+                problems: Vec::new(),
+            },
             reply,
         };
         let (reply, _rx) = HostKeyReply::new();

@@ -96,16 +96,18 @@ impl App {
     }
 
     /// Read `path` and show what importing it would do (or why it cannot be imported).
+    /// The file is read and each entry's password compared with the saved one off the UI thread
+    /// (a keychain may take long to answer); the dialog opens when that is done.
     fn preview_import(&mut self, path: PathBuf, format: Option<ImportFormat>) {
-        let read = read_import_file(&path);
-        let secrets = &self.secrets;
-        let same_password = |id: &ProfileId, pw: &str| matches!(secrets.get(&SecretKey::db_password(id)), Ok(Some(saved)) if saved.as_str() == pw);
-        let preview =
-            ImportPreview::new(path, read, format, self.store.profiles(), &env_var, &same_password);
-        if let Err(message) = &preview.outcome {
-            self.state.log(LogLevel::Warn, message.clone());
-        }
-        self.state.dialog = Some(Dialog::Import(Box::new(preview)));
+        let existing = self.store.profiles().to_vec();
+        let secrets = self.secrets.clone();
+        self.secret_job("import-preview", move |send| {
+            let read = read_import_file(&path);
+            let same_password = |id: &ProfileId, pw: &str| matches!(secrets.get(&SecretKey::db_password(id)), Ok(Some(saved)) if saved.as_str() == pw);
+            let preview =
+                ImportPreview::new(path, read, format, &existing, &env_var, &same_password);
+            send(super::background::Done::ImportPreview(Box::new(preview)));
+        });
     }
 
     /// Write the ticked entries: profiles to the store in one write, then their passwords.
@@ -123,32 +125,44 @@ impl App {
             return;
         }
         self.state.store_revision += 1;
-        let mut failures = Vec::new();
-        for (id, password) in &apply.passwords {
-            if let Err(e) = self.secrets.set(&SecretKey::db_password(id), password) {
-                failures.push(e.to_string());
-            }
-        }
         self.reopen_updated(&apply.updated);
         self.refresh_import_locations();
-        let mut text = format!(
+        let text = format!(
             "Imported {} from {} ({} new, {} updated)",
             profiles_count(written),
             path.display(),
             apply.created,
             apply.updated.len()
         );
-        let saved = apply.passwords.len() - failures.len();
-        if saved > 0 {
-            text.push_str(&format!("; {saved} password(s) saved in {}", self.secrets_name));
+        self.state.tell(LogLevel::Info, text);
+        if apply.passwords.is_empty() {
+            return;
         }
-        match failures.first() {
-            None => self.state.tell(LogLevel::Info, text),
-            Some(first) => {
-                text.push_str(&format!("; {} password(s) NOT saved: {first}", failures.len()));
-                self.state.tell(LogLevel::Warn, text);
+        // The passwords go to the keychain in the background; a line says how that went.
+        let (secrets, store_name) = (self.secrets.clone(), self.secrets_name.clone());
+        let passwords = apply.passwords;
+        self.secret_job("import-passwords", move |send| {
+            let mut failures = Vec::new();
+            for (id, password) in &passwords {
+                if let Err(e) = secrets.set(&SecretKey::db_password(id), password) {
+                    failures.push(e.to_string());
+                }
             }
-        }
+            let saved = passwords.len() - failures.len();
+            let (level, text) = match failures.first() {
+                None => {
+                    (LogLevel::Info, format!("{saved} imported password(s) saved in {store_name}"))
+                }
+                Some(first) => (
+                    LogLevel::Warn,
+                    format!(
+                        "{saved} imported password(s) saved in {store_name}; {} NOT saved: {first}",
+                        failures.len()
+                    ),
+                ),
+            };
+            send(super::background::Done::Tell { level, text });
+        });
     }
 
     /// The form shows a profile the import changed: show the new version unless it has edits.
@@ -197,20 +211,22 @@ impl App {
         } else {
             import::export::export_toml(&profiles)
         };
-        match write_atomic(&path, text.as_bytes()) {
-            Ok(()) => self.state.tell(
-                LogLevel::Info,
-                format!(
-                    "Exported {} to {} as {}; no passwords are included",
-                    profiles_count(profiles.len()),
-                    path.display(),
-                    if json { "JSON" } else { "TOML" }
+        let count = profiles_count(profiles.len());
+        // Written in the background: a slow or network disk must not freeze the window.
+        self.background.spawn("export", move |send| {
+            let (level, text) = match write_atomic(&path, text.as_bytes()) {
+                Ok(()) => (
+                    LogLevel::Info,
+                    format!(
+                        "Exported {count} to {} as {}; no passwords are included",
+                        path.display(),
+                        if json { "JSON" } else { "TOML" }
+                    ),
                 ),
-            ),
-            Err(e) => self
-                .state
-                .tell(LogLevel::Error, format!("Could not export to {}: {e}", path.display())),
-        }
+                Err(e) => (LogLevel::Error, format!("Could not export to {}: {e}", path.display())),
+            };
+            send(super::background::Done::Tell { level, text });
+        });
     }
 }
 

@@ -9,6 +9,8 @@ Environment:
   SHIFTGATE_CONFIG_DIR      Directory of profiles.toml, known_hosts and UI state (like --config-dir)
   SHIFTGATE_LOG             Log filter for standard error, e.g. info or shiftgate=debug (default: warn)
   PGPASSWORD                Database password when a profile has none saved (CLI)
+  SHIFTGATE_SSH_PASSPHRASE  SSH key passphrase when none is saved (CLI, every hop)
+  SHIFTGATE_SSH_PASSWORD    SSH password when none is saved (CLI, every hop)
   PGSYSCONFDIR              Where `import` looks for pg_service.conf
   SSH_AUTH_SOCK             The SSH agent used by profiles with agent authentication
   USER, LOGNAME             Default SSH user when a profile names none
@@ -265,6 +267,51 @@ pub struct ConnectionFields {
     pub application_name: Option<String>,
 }
 
+/// SSH tunnel and password-command flags of `profiles add|edit`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct SshFields {
+    /// SSH bastion host (turns the tunnel on).
+    #[arg(long)]
+    pub ssh_host: Option<String>,
+    /// SSH port of the bastion (default 22).
+    #[arg(long)]
+    pub ssh_port: Option<u16>,
+    /// SSH user on the bastion (default: your local user name).
+    #[arg(long)]
+    pub ssh_user: Option<String>,
+    /// Private key file for the bastion (implies --ssh-auth key).
+    #[arg(long, value_name = "FILE")]
+    pub ssh_key: Option<PathBuf>,
+    /// How to log in to the bastion: key | password | agent.
+    #[arg(long, value_name = "METHOD")]
+    pub ssh_auth: Option<String>,
+    /// Take the hops from this ~/.ssh/config Host alias (turns the tunnel on).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["ssh_host", "jump"])]
+    pub ssh_alias: Option<String>,
+    /// Jump host before the bastion, [user@]host[:port][,key=FILE|,password|,agent]; repeat in
+    /// connection order. Replaces the profile's jump hosts.
+    #[arg(long, value_name = "SPEC")]
+    pub jump: Vec<String>,
+    /// Remove every jump host.
+    #[arg(long, conflicts_with = "jump")]
+    pub no_jump: bool,
+    /// SSH keepalive interval in seconds (0 = off).
+    #[arg(long, value_name = "SECS")]
+    pub ssh_keepalive: Option<u32>,
+    /// Timeout of each SSH connect, handshake, login and channel open, in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub ssh_timeout: Option<u32>,
+    /// Ask for SSH passphrases and passwords every time instead of the keychain.
+    #[arg(long)]
+    pub ssh_ask_every_time: bool,
+    /// Connect directly (turn the SSH tunnel off; its settings are kept).
+    #[arg(long, conflicts_with_all = ["ssh_host", "ssh_alias", "jump"])]
+    pub no_ssh: bool,
+    /// Command whose standard output is the database password (e.g. a token helper); "" clears it.
+    #[arg(long, value_name = "CMD")]
+    pub password_command: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SecretsAction {
     /// Show the active store (OS keychain or memory only) and why the keychain is not used.
@@ -281,6 +328,8 @@ pub enum ProfilesAction {
         name: String,
         #[command(flatten)]
         fields: ConnectionFields,
+        #[command(flatten)]
+        ssh: Box<SshFields>,
         #[arg(long)]
         notes: Option<String>,
         /// Ask for the password every time instead of saving it in the keychain.
@@ -306,6 +355,8 @@ pub enum ProfilesAction {
         rename: Option<String>,
         #[command(flatten)]
         fields: ConnectionFields,
+        #[command(flatten)]
+        ssh: Box<SshFields>,
         #[arg(long)]
         notes: Option<String>,
     },
@@ -322,4 +373,8 @@ pub struct TestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Only the SSH tunnel: every hop, then a channel to the database host and port (no TLS, no
+    /// login), like "Test tunnel" in the app.
+    #[arg(long)]
+    pub tunnel_only: bool,
 }

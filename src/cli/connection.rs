@@ -4,15 +4,13 @@
 
 use super::CliError;
 use super::config_dir;
-use crate::net::credentials::{Credentials, SshSecret};
+use crate::net::credentials::Credentials;
 use crate::net::ssh::{HostKeyPolicy, TunnelOptions};
-use crate::store::password_source::{
-    cli_prompt, resolve_db_password, resolve_ssh_secret, ssh_hop, ssh_secret_kinds,
-};
+use crate::store::password_source::cli_prompt;
 use crate::store::secret_choice::open_secret_store;
-use crate::store::secrets::SecretKind;
 use crate::tasks::provision::Target;
-use shiftgate_core::profile::{Profile, SshAuth};
+use crate::tasks::secrets::complete_credentials;
+use shiftgate_core::profile::Profile;
 use std::path::PathBuf;
 
 /// An owned profile + secrets + tunnel options; [`CliConnection::target`] lends them to a task.
@@ -33,6 +31,16 @@ impl CliConnection {
         profile: Profile,
         accept_new_host_key: bool,
     ) -> Result<CliConnection, CliError> {
+        Self::resolve_for(config, profile, accept_new_host_key, false)
+    }
+
+    /// Like [`Self::resolve`]; `tunnel_only`: only the SSH secrets (no database password).
+    pub fn resolve_for(
+        config: &Option<PathBuf>,
+        profile: Profile,
+        accept_new_host_key: bool,
+        tunnel_only: bool,
+    ) -> Result<CliConnection, CliError> {
         let (store, why_not) = open_secret_store(true);
         if let (Some(line), SecretModeIsKeychain(true)) = (
             &why_not,
@@ -43,31 +51,12 @@ impl CliConnection {
             eprintln!("{line}");
         }
         let mut prompt = |req: &crate::store::password_source::PromptRequest| cli_prompt(req);
-        let db = resolve_db_password(&profile, store.as_ref(), &mut prompt)
-            .map_err(|e| CliError::new(e.to_string()))?;
-        for n in &db.notices {
+        let given = Credentials::default();
+        let (credentials, notices) =
+            complete_credentials(&profile, given, store.as_ref(), &mut prompt, tunnel_only)
+                .map_err(|e| CliError::new(e.to_string()))?;
+        for n in &notices {
             eprintln!("{n}");
-        }
-        let mut credentials = Credentials::db_only(db.secret);
-        if profile.ssh.enabled {
-            for kind in ssh_secret_kinds(&profile) {
-                let (hop, needed) = match &kind {
-                    SecretKind::SshPassphrase { hop } => (*hop, key_is_encrypted(&profile, *hop)),
-                    SecretKind::SshPassword { hop } => (*hop, true),
-                    SecretKind::DbPassword => continue,
-                };
-                if !needed {
-                    continue;
-                }
-                let r = resolve_ssh_secret(&profile, &kind, store.as_ref(), &mut prompt);
-                if let Some(secret) = r.secret {
-                    let which = match kind {
-                        SecretKind::SshPassphrase { .. } => SshSecret::KeyPassphrase { hop },
-                        _ => SshSecret::Password { hop },
-                    };
-                    credentials = credentials.with_ssh(which, secret);
-                }
-            }
         }
         let dir = config_dir(config)?;
         let policy =
@@ -78,17 +67,3 @@ impl CliConnection {
 }
 
 struct SecretModeIsKeychain(bool);
-
-/// Whether hop `hop`'s key file needs a passphrase (an unreadable file is left to the tunnel,
-/// which diagnoses it).
-fn key_is_encrypted(profile: &Profile, hop: usize) -> bool {
-    match ssh_hop(profile, hop).map(|h| &h.auth) {
-        Some(SshAuth::Key { path }) => match std::fs::read_to_string(path) {
-            Ok(text) => {
-                russh::keys::decode_secret_key(&text, None).is_err() && text.contains("PRIVATE KEY")
-            }
-            Err(_) => false,
-        },
-        _ => false,
-    }
-}

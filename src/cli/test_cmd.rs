@@ -68,7 +68,18 @@ pub fn run(
     rt: &tokio::runtime::Runtime,
 ) -> CliResult {
     let profile = profile_from_args(config_dir, &args.profile, &args.fields)?;
-    let conn = super::connection::CliConnection::resolve(config_dir, profile, accept_new_host_key)?;
+    if args.tunnel_only && !profile.ssh.enabled {
+        return Err(CliError::new(
+            "--tunnel-only needs a profile with an SSH tunnel (see `profiles edit --ssh-host`)",
+        ));
+    }
+    let conn = super::connection::CliConnection::resolve_for(
+        config_dir,
+        profile,
+        accept_new_host_key,
+        args.tunnel_only,
+    )?;
+    let tunnel_only = args.tunnel_only;
     let profile = &conn.profile;
     let json = args.json;
     if !json {
@@ -90,14 +101,13 @@ pub fn run(
                 print_step(&s);
             }
         };
-        let r = connect::test_connection(
-            &conn.profile,
-            &conn.credentials,
-            &conn.tunnel,
-            &sink,
-            &cancel,
-        )
-        .await;
+        let r = if tunnel_only {
+            connect::test_tunnel(&conn.profile, &conn.credentials, &conn.tunnel, &sink, &cancel)
+                .await
+        } else {
+            connect::test_connection(&conn.profile, &conn.credentials, &conn.tunnel, &sink, &cancel)
+                .await
+        };
         ctrl_c.abort();
         r
     });

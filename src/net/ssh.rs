@@ -21,7 +21,7 @@
 //! offer RSA signatures with SHA-1 (`ssh-rsa`).
 
 use super::connect::{Stage, io_kind};
-use super::credentials::{Credentials, SshSecret};
+use super::credentials::{Credentials, SecretKind};
 use super::known_hosts::KnownHostsFiles;
 use super::ssh_auth::{self, AuthPlan};
 use super::ssh_config;
@@ -92,7 +92,7 @@ pub(super) struct HopPlan {
     pub(super) port: u16,
     user: String,
     auth: Vec<AuthPlan>,
-    /// Index for [`SshSecret`] (0 = bastion, i = i-th jump host).
+    /// Index for [`SecretKind`] (0 = bastion, i = i-th jump host).
     secret_slot: usize,
 }
 
@@ -520,9 +520,11 @@ pub(crate) async fn open_tunnel(
         let t = stage.start(auth_kind.clone());
         let secrets = ssh_auth::HopSecrets {
             passphrase: credentials
-                .ssh_secret(SshSecret::KeyPassphrase { hop: hop.secret_slot })
+                .ssh_secret(SecretKind::SshPassphrase { hop: hop.secret_slot })
                 .cloned(),
-            password: credentials.ssh_secret(SshSecret::Password { hop: hop.secret_slot }).cloned(),
+            password: credentials
+                .ssh_secret(SecretKind::SshPassword { hop: hop.secret_slot })
+                .cloned(),
         };
         let agent = opts.agent_socket.clone();
         match tokio::time::timeout(

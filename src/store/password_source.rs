@@ -112,7 +112,7 @@ pub fn resolve_ssh_secret(
 ) -> Resolved {
     let mode = profile.ssh.secret_mode;
     from_store_or_prompt(
-        SecretKey { profile: profile.id.clone(), kind: kind.clone() },
+        SecretKey { profile: profile.id.clone(), kind: *kind },
         mode,
         label(profile, kind),
         store,
@@ -128,7 +128,7 @@ pub fn resolve_secret(
     prompt: &mut Prompt<'_>,
     command_timeout: Duration,
 ) -> Result<Resolved, PasswordCommandError> {
-    let key = SecretKey { profile: profile.id.clone(), kind: kind.clone() };
+    let key = SecretKey { profile: profile.id.clone(), kind: *kind };
     let (mode, command) = match kind {
         SecretKind::DbPassword => (
             profile.password_mode,
@@ -313,11 +313,27 @@ pub fn remove_profile_and_secrets(
     Ok((removed, warning))
 }
 
-/// The CLI's prompt: `PGPASSWORD` for the database password, else a hidden-input question on the
-/// terminal — only when stdin is one. With no terminal it says so on stderr and returns `None`
-/// instead of waiting. Under keychain mode it then asks whether to save the answer.
+/// Environment variable that supplies an SSH key passphrase to the CLI (every hop).
+pub const SSH_PASSPHRASE_ENV: &str = "SHIFTGATE_SSH_PASSPHRASE";
+/// Environment variable that supplies an SSH password to the CLI (every hop).
+pub const SSH_PASSWORD_ENV: &str = "SHIFTGATE_SSH_PASSWORD";
+
+/// The CLI's prompt: `PGPASSWORD` for the database password ([`SSH_PASSPHRASE_ENV`] /
+/// [`SSH_PASSWORD_ENV`] for SSH secrets), else a hidden-input question on the terminal — only
+/// when stdin is one. With no terminal it says so on stderr, naming the variable that would
+/// supply the secret, and returns `None` instead of waiting. Under keychain mode it then asks
+/// whether to save the answer.
 pub fn cli_prompt(request: &PromptRequest) -> Option<PromptAnswer> {
     use std::io::IsTerminal;
+    let ssh_env = match request.key.kind {
+        SecretKind::DbPassword => None,
+        SecretKind::SshPassphrase { .. } => Some(SSH_PASSPHRASE_ENV),
+        SecretKind::SshPassword { .. } => Some(SSH_PASSWORD_ENV),
+    };
+    if let Some(secret) = ssh_env.and_then(|v| std::env::var(v).ok()).filter(|v| !v.is_empty()) {
+        tracing::debug!(kind = ?request.key.kind, "SSH secret from the environment");
+        return Some(PromptAnswer { secret: Password::new(secret), remember: false });
+    }
     let pgpassword = std::env::var("PGPASSWORD").ok().map(Password::new);
     cli_prompt_with(request, pgpassword, std::io::stdin().is_terminal(), &mut TerminalIo)
 }
@@ -366,7 +382,12 @@ fn cli_prompt_with(
             SecretKind::DbPassword => {
                 "set PGPASSWORD, a password command, or save the password in the keychain"
             }
-            _ => "save it in the keychain or use ssh-agent",
+            SecretKind::SshPassphrase { .. } => {
+                "set SHIFTGATE_SSH_PASSPHRASE, save it in the keychain, or use ssh-agent"
+            }
+            SecretKind::SshPassword { .. } => {
+                "set SHIFTGATE_SSH_PASSWORD, save it in the keychain, or use key / agent auth"
+            }
         };
         io.say(&format!(
             "{}: not asked, standard input is not a terminal ({hint}).",

@@ -6,30 +6,7 @@ use shiftgate_core::profile::ProfileId;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Which secret of a profile.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SecretKind {
-    DbPassword,
-    /// Passphrase of the private key used for SSH hop `hop` (0 = bastion).
-    SshPassphrase {
-        hop: usize,
-    },
-    /// Password for SSH hop `hop`.
-    SshPassword {
-        hop: usize,
-    },
-}
-
-impl SecretKind {
-    /// The account name under which the secret is kept (`<profile-id>/<kind>`).
-    pub fn account(&self, profile: &ProfileId) -> String {
-        match self {
-            SecretKind::DbPassword => format!("{profile}/db-password"),
-            SecretKind::SshPassphrase { hop } => format!("{profile}/ssh-passphrase-{hop}"),
-            SecretKind::SshPassword { hop } => format!("{profile}/ssh-password-{hop}"),
-        }
-    }
-}
+pub use crate::net::credentials::SecretKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecretKey {
@@ -62,6 +39,11 @@ pub trait SecretStore: Send + Sync {
     fn get(&self, key: &SecretKey) -> Result<Option<Password>, SecretError>;
     fn set(&self, key: &SecretKey, secret: &str) -> Result<(), SecretError>;
     fn delete(&self, key: &SecretKey) -> Result<(), SecretError>;
+    /// Calls never wait (in-process memory): the window may call it directly. A keychain,
+    /// which may take a minute or show an unlock dialog, keeps the default `false`.
+    fn answers_immediately(&self) -> bool {
+        false
+    }
 }
 
 /// Secrets kept in process memory only: for "ask every time" and tests.
@@ -90,5 +72,8 @@ impl SecretStore for MemorySecretStore {
     fn delete(&self, key: &SecretKey) -> Result<(), SecretError> {
         self.map.lock().map_err(|_| SecretError::Platform("poisoned".into()))?.remove(key);
         Ok(())
+    }
+    fn answers_immediately(&self) -> bool {
+        true
     }
 }

@@ -1,10 +1,15 @@
 //! The task runner behind a trait, so UI tests can swap in a fake that answers deterministically.
 
-use super::events::{Command, Event, HostKeyReply, Outcome, TaskId};
-use super::provision::{self, Target};
+use super::events::{Command, Event, HostKeyReply, Outcome, SecretReply, TaskId};
+use super::provision::{self, Target, TaskFailure};
+use super::secrets;
 use crate::net::credentials::Credentials;
 use crate::net::ssh::{HostKeyPolicy, HostKeyQuestion, TunnelOptions};
+use crate::store::password_source::PromptRequest;
+use crate::store::secrets::{MemorySecretStore, SecretStore};
+use shiftgate_core::diagnose::{Cause, Diagnosis};
 use shiftgate_core::profile::Profile;
+use shiftgate_core::report::Report;
 use shiftgate_core::sql::{Script, SetupPlan};
 use std::collections::HashMap;
 use std::sync::mpsc::Sender;
@@ -43,12 +48,26 @@ pub struct TokioBackend {
     /// Files and agent for SSH tunnels; unknown host keys are always asked about through
     /// [`Event::HostKeyPrompt`].
     tunnel: TunnelOptions,
+    /// Where a task looks for secrets its command did not carry (see [`super::secrets`]).
+    secrets: Arc<dyn SecretStore>,
 }
 
 impl TokioBackend {
     /// Tunnels use the standard files (`~/.ssh/known_hosts`, `<config dir>/known_hosts`, …).
     pub fn new(rt: tokio::runtime::Handle, sink: EventSink) -> Self {
-        TokioBackend { rt, sink, running: Default::default(), tunnel: TunnelOptions::default() }
+        TokioBackend {
+            rt,
+            sink,
+            running: Default::default(),
+            tunnel: TunnelOptions::default(),
+            secrets: Arc::new(MemorySecretStore::default()),
+        }
+    }
+
+    /// Resolve missing secrets from `secrets` (the app's keychain); default: memory only.
+    pub fn with_secrets(mut self, secrets: Arc<dyn SecretStore>) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// Use other known-hosts / ssh config / agent locations (tests, `--config-dir`). The host-key
@@ -63,57 +82,32 @@ impl TokioBackend {
         let sink = self.sink.clone();
         let ask = move |q: HostKeyQuestion| {
             let (reply, rx) = HostKeyReply::new();
-            sink.send(Event::HostKeyPrompt {
-                task,
-                hop: q.hop,
-                host: q.host,
-                port: q.port,
-                key_type: q.key_type,
-                fingerprint_sha256: q.fingerprint_sha256,
-                reply,
-            });
+            sink.send(Event::HostKeyPrompt { task, question: q, reply });
             rx
         };
         TunnelOptions { host_keys: HostKeyPolicy::Ask(Arc::new(ask)), ..self.tunnel.clone() }
     }
 
-    /// Run a task and finish with its outcome.
+    /// Run a task and finish with its outcome. Secrets the command did not carry are resolved
+    /// first, inside the task (password command → keychain → ask the user through an event).
     fn spawn_job(&self, task: TaskId, profile: Profile, credentials: Credentials, job: Job) {
         let cancel = self.track(task);
         let tunnel = self.tunnel_for(task);
         let sink = self.sink.clone();
         let running = self.running.clone();
+        let store = self.secrets.clone();
         self.rt.spawn(async move {
-            let step_sink = sink.clone();
-            let on_step = move |step| step_sink.send(Event::Step { task, step });
-            let progress_sink = sink.clone();
-            let on_progress =
-                move |progress| progress_sink.send(Event::Statement { task, progress });
-            let target = Target { profile: &profile, credentials: &credentials, tunnel: &tunnel };
-            let outcome = match job {
-                Job::Test { tunnel_only } => Outcome::Test(Box::new(
-                    super::test_connection::run(
-                        &profile,
-                        &credentials,
-                        &tunnel,
-                        tunnel_only,
-                        &on_step,
-                        &cancel,
-                    )
-                    .await,
-                )),
-                Job::Discover => Outcome::Discovery(
-                    provision::discover(target, &on_step, &cancel).await.map(Box::new),
-                ),
-                Job::Run(script) => Outcome::Script(
-                    provision::run_script(target, &script, &on_step, &on_progress, &cancel).await,
-                ),
-                Job::Verify(plan) => Outcome::Verify(
-                    provision::verify(target, &plan, &on_step, &cancel).await.map(Box::new),
-                ),
-                Job::Audit(request) => Outcome::Audit(
-                    super::audit::audit(target, &request, &on_step, &cancel).await.map(Box::new),
-                ),
+            let tunnel_only = matches!(job, Job::Test { tunnel_only: true });
+            let resolved = tokio::select! {
+                r = resolve_secrets(task, &profile, credentials, store, &sink, tunnel_only) => Some(r),
+                _ = cancel.cancelled() => None,
+            };
+            let outcome = match resolved {
+                Some(Ok(credentials)) => {
+                    run_job(task, &profile, &credentials, &tunnel, job, &sink, &cancel).await
+                }
+                Some(Err(diagnosis)) => job.failed(&profile, diagnosis),
+                None => job.failed(&profile, cancelled()),
             };
             if let Ok(mut m) = running.lock() {
                 m.remove(&task);
@@ -169,4 +163,118 @@ enum Job {
     Run(Box<Script>),
     Verify(Box<SetupPlan>),
     Audit(Box<super::audit::AuditRequest>),
+}
+
+impl Job {
+    /// The outcome of this job when it could not start (no secret, cancelled while asking).
+    fn failed(&self, profile: &Profile, diagnosis: Diagnosis) -> Outcome {
+        match self {
+            Job::Test { .. } => Outcome::Test(Box::new(Report {
+                target: format!("{}:{}/{}", profile.host, profile.port, profile.database),
+                sslmode: profile.sslmode.to_string(),
+                diagnosis: Some(diagnosis),
+                ..Report::default()
+            })),
+            Job::Discover => Outcome::Discovery(Err(TaskFailure::Failed(diagnosis))),
+            Job::Run(_) => Outcome::Script(Err(TaskFailure::Failed(diagnosis))),
+            Job::Verify(_) => Outcome::Verify(Err(TaskFailure::Failed(diagnosis))),
+            Job::Audit(_) => Outcome::Audit(Err(TaskFailure::Failed(diagnosis))),
+        }
+    }
+}
+
+fn cancelled() -> Diagnosis {
+    Diagnosis {
+        cause: Cause::Cancelled,
+        summary: "Cancelled before connecting.".into(),
+        hint: "Start it again when ready.".into(),
+        server_text: None,
+    }
+}
+
+/// Complete `given` on a blocking thread; a secret nobody gave pauses the task with an
+/// [`Event::SecretPrompt`] until the user answers (or the question is dropped).
+async fn resolve_secrets(
+    task: TaskId,
+    profile: &Profile,
+    given: Credentials,
+    store: Arc<dyn SecretStore>,
+    sink: &EventSink,
+    tunnel_only: bool,
+) -> Result<Credentials, Diagnosis> {
+    let (profile, sink) = (profile.clone(), sink.clone());
+    let work = tokio::task::spawn_blocking(move || {
+        let ask_sink = sink.clone();
+        let mut prompt = |request: &PromptRequest| {
+            let (reply, rx) = SecretReply::new();
+            ask_sink.send(Event::SecretPrompt { task, request: request.clone(), reply });
+            rx.blocking_recv().ok().flatten()
+        };
+        let result = secrets::complete_credentials(
+            &profile,
+            given,
+            store.as_ref(),
+            &mut prompt,
+            tunnel_only,
+        );
+        match result {
+            Ok((credentials, notices)) => {
+                for line in notices {
+                    sink.send(Event::Log { task, line });
+                }
+                Ok(credentials)
+            }
+            Err(e) => Err(secrets::command_failure(&e)),
+        }
+    });
+    work.await.unwrap_or_else(|e| {
+        Err(Diagnosis {
+            cause: Cause::Other,
+            summary: "Looking up the secrets stopped unexpectedly.".into(),
+            hint: "Try again; if it repeats, see the log.".into(),
+            server_text: Some(e.to_string()),
+        })
+    })
+}
+
+/// The job itself, with every secret known.
+async fn run_job(
+    task: TaskId,
+    profile: &Profile,
+    credentials: &Credentials,
+    tunnel: &TunnelOptions,
+    job: Job,
+    sink: &EventSink,
+    cancel: &CancellationToken,
+) -> Outcome {
+    let step_sink = sink.clone();
+    let on_step = move |step| step_sink.send(Event::Step { task, step });
+    let progress_sink = sink.clone();
+    let on_progress = move |progress| progress_sink.send(Event::Statement { task, progress });
+    let target = Target { profile, credentials, tunnel };
+    match job {
+        Job::Test { tunnel_only } => Outcome::Test(Box::new(
+            super::test_connection::run(
+                profile,
+                credentials,
+                tunnel,
+                tunnel_only,
+                &on_step,
+                cancel,
+            )
+            .await,
+        )),
+        Job::Discover => {
+            Outcome::Discovery(provision::discover(target, &on_step, cancel).await.map(Box::new))
+        }
+        Job::Run(script) => Outcome::Script(
+            provision::run_script(target, &script, &on_step, &on_progress, cancel).await,
+        ),
+        Job::Verify(plan) => {
+            Outcome::Verify(provision::verify(target, &plan, &on_step, cancel).await.map(Box::new))
+        }
+        Job::Audit(request) => Outcome::Audit(
+            super::audit::audit(target, &request, &on_step, cancel).await.map(Box::new),
+        ),
+    }
 }

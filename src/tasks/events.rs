@@ -3,6 +3,8 @@
 use super::audit::{AuditOutcome, AuditRequest};
 use super::provision::{DiscoveryOutcome, ScriptRun, StatementProgress, TaskFailure};
 use crate::net::credentials::Credentials;
+use crate::net::ssh::HostKeyQuestion;
+use crate::store::password_source::{PromptAnswer, PromptRequest};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::{Report, Step};
 use shiftgate_core::sql::{Script, SetupPlan, VerifyReport};
@@ -150,18 +152,23 @@ pub enum Event {
         task: TaskId,
         outcome: Outcome,
     },
-    /// The task is paused: SSH hop `hop` (0 = first in connection order) presented a host key no
-    /// known-hosts file holds. Show type and fingerprint, then answer with `reply.answer(..)`
-    /// (`true` = trust and remember in the app's known-hosts file). Dropping every copy of the
-    /// event without answering counts as "no". The connect timeout is paused meanwhile.
+    /// The task is paused: an SSH hop presented a host key no known-hosts file holds (the
+    /// question is the tunnel's own, with every field). Show type and fingerprint, then answer
+    /// with `reply.answer(..)` (`true` = trust and remember in the app's known-hosts file).
+    /// Dropping every copy of the event without answering counts as "no". The connect timeout
+    /// is paused meanwhile.
     HostKeyPrompt {
         task: TaskId,
-        hop: usize,
-        host: String,
-        port: u16,
-        key_type: String,
-        fingerprint_sha256: String,
+        question: HostKeyQuestion,
         reply: HostKeyReply,
+    },
+    /// The task is paused: it needs a secret (database password, SSH key passphrase or password)
+    /// that no form field, password command or keychain item gave. Ask with `request.label`,
+    /// then answer with `reply.answer(Some(..))`, or `None` to go on without it.
+    SecretPrompt {
+        task: TaskId,
+        request: PromptRequest,
+        reply: SecretReply,
     },
 }
 
@@ -172,26 +179,39 @@ impl Event {
             | Event::Log { task, .. }
             | Event::Statement { task, .. }
             | Event::Finished { task, .. }
-            | Event::HostKeyPrompt { task, .. } => *task,
+            | Event::HostKeyPrompt { task, .. }
+            | Event::SecretPrompt { task, .. } => *task,
         }
     }
 }
 
-/// The answer slot of a [`Event::HostKeyPrompt`]: cloneable (events are), answerable once.
-#[derive(Clone)]
-pub struct HostKeyReply(Arc<Mutex<Option<oneshot::Sender<bool>>>>);
+/// The answer slot of a question a paused task asks ([`Event::HostKeyPrompt`],
+/// [`Event::SecretPrompt`]): cloneable (events are), answerable once. Dropping every copy
+/// without answering counts as "no" / "nothing given".
+pub struct Reply<T>(Arc<Mutex<Option<oneshot::Sender<T>>>>);
 
-impl HostKeyReply {
+/// `true` = trust the host key and remember it.
+pub type HostKeyReply = Reply<bool>;
+/// The typed secret, or `None` when the user cancelled.
+pub type SecretReply = Reply<Option<PromptAnswer>>;
+
+impl<T> Clone for Reply<T> {
+    fn clone(&self) -> Self {
+        Reply(self.0.clone())
+    }
+}
+
+impl<T> Reply<T> {
     /// A reply slot and the receiver the waiting task listens on.
-    pub fn new() -> (HostKeyReply, oneshot::Receiver<bool>) {
+    pub fn new() -> (Reply<T>, oneshot::Receiver<T>) {
         let (tx, rx) = oneshot::channel();
-        (HostKeyReply(Arc::new(Mutex::new(Some(tx)))), rx)
+        (Reply(Arc::new(Mutex::new(Some(tx)))), rx)
     }
 
-    /// Answer (`true` = trust). Returns `false` if already answered or the task is gone.
-    pub fn answer(&self, accept: bool) -> bool {
+    /// Answer. Returns `false` if already answered or the task is gone.
+    pub fn answer(&self, value: T) -> bool {
         let sender = self.0.lock().ok().and_then(|mut slot| slot.take());
-        sender.is_some_and(|tx| tx.send(accept).is_ok())
+        sender.is_some_and(|tx| tx.send(value).is_ok())
     }
 
     /// Whether an answer can still be given.
@@ -200,9 +220,9 @@ impl HostKeyReply {
     }
 }
 
-impl std::fmt::Debug for HostKeyReply {
+impl<T> std::fmt::Debug for Reply<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostKeyReply").field("pending", &self.is_pending()).finish()
+        f.debug_struct("Reply").field("pending", &self.is_pending()).finish()
     }
 }
 

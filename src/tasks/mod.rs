@@ -5,6 +5,7 @@ pub mod backend;
 pub mod events;
 pub mod provision;
 pub mod script_run;
+pub mod secrets;
 pub mod test_connection;
 
 pub use backend::{Backend, EventSink, TokioBackend};

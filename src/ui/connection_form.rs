@@ -6,6 +6,7 @@
 
 use crate::app::command::UiCommand;
 use crate::app::state::{FormState, PasteResult};
+use crate::ui::ssh_section::{SshView, ssh_section_ui};
 use egui::{Button, Color32, ComboBox, Grid, Key, Response, RichText, ScrollArea, TextEdit, Ui};
 use shiftgate_core::profile::{Engine, Field, SecretMode, SslMode, ValidationIssue};
 
@@ -78,6 +79,25 @@ fn header_ui(ui: &mut Ui, form: &FormState, cx: &FormContext<'_>, out: &mut Vec<
             .clicked()
         {
             out.push(UiCommand::Test);
+        }
+        let tunnel = form.draft.ssh.enabled;
+        let can_tunnel = tunnel && !cx.test_running && !form.draft.host.trim().is_empty();
+        let why = if !tunnel {
+            "Choose SSH tunnel or SSH config alias below first"
+        } else if cx.test_running {
+            "A test is running"
+        } else if form.draft.host.trim().is_empty() {
+            "Enter a host first"
+        } else {
+            "Open every SSH hop and a channel to the database host, without logging in"
+        };
+        if ui
+            .add_enabled(can_tunnel, Button::new("Test tunnel"))
+            .on_hover_text(why)
+            .on_disabled_hover_text(why)
+            .clicked()
+        {
+            out.push(UiCommand::TestTunnel);
         }
     });
     if let Some(err) = &form.save_error {
@@ -260,6 +280,10 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
         ui.end_row();
         issues_rows(ui, &issues, Field::Ssh);
     });
+    ui.add_space(8.0);
+    ui.separator();
+    let view = SshView { issues: &issues, secret_store: cx.secret_store };
+    out.extend(ssh_section_ui(ui, form, view));
 }
 
 fn password_rows(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>) {
@@ -309,6 +333,16 @@ fn password_rows(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>) {
     };
     ui.weak(note);
     ui.end_row();
+    let mut command = form.draft.password_command.clone().unwrap_or_default();
+    let r = text_row(
+        ui,
+        "Password command",
+        &mut command,
+        "optional: its output is the password (e.g. a token helper); run before the keychain",
+    );
+    if r.changed() {
+        form.draft.password_command = Some(command).filter(|c| !c.trim().is_empty());
+    }
 }
 
 /// A labelled single-line text field as one grid row.

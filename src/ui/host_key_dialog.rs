@@ -3,7 +3,7 @@
 //! or a click outside refuses; nothing is ever accepted without the click.
 
 use crate::app::command::UiCommand;
-use crate::app::provision_state::HostKeyQuestion;
+use crate::net::ssh::HostKeyQuestion;
 use egui::{Id, Modal, RichText};
 
 pub fn host_key_dialog_ui(ctx: &egui::Context, question: &HostKeyQuestion) -> Option<UiCommand> {
@@ -12,7 +12,8 @@ pub fn host_key_dialog_ui(ctx: &egui::Context, question: &HostKeyQuestion) -> Op
         ui.set_max_width(520.0);
         ui.heading("Unknown SSH host key");
         ui.add_space(4.0);
-        let hop = if question.hop == 0 { "the bastion".to_string() } else { format!("SSH hop {}", question.hop + 1) };
+        // Hops count in connection order, as in the report (jump hosts first, the bastion last).
+        let hop = format!("SSH hop {}", question.hop + 1);
         ui.label(format!("This is the first connection to {hop}. Nothing on this computer knows its key yet."));
         ui.add_space(4.0);
         egui::Grid::new("host_key_facts").num_columns(2).spacing([10.0, 4.0]).show(ui, |ui| {
@@ -25,7 +26,18 @@ pub fn host_key_dialog_ui(ctx: &egui::Context, question: &HostKeyQuestion) -> Op
             ui.weak("Fingerprint");
             ui.label(RichText::new(&question.fingerprint_sha256).monospace().strong());
             ui.end_row();
+            if !question.other_types.is_empty() {
+                ui.weak("Also known");
+                ui.label(format!(
+                    "this host is recorded with other key types ({}); the server did not offer them",
+                    question.other_types.join(", ")
+                ));
+                ui.end_row();
+            }
         });
+        for problem in &question.problems {
+            ui.colored_label(ui.visuals().warn_fg_color, problem);
+        }
         ui.add_space(6.0);
         ui.label("Compare the fingerprint with the server's own, from its administrator or by running");
         ui.label(RichText::new("ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub").monospace());

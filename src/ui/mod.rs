@@ -12,6 +12,7 @@ pub mod profiles_panel;
 pub mod report_panel;
 pub mod setup_panel;
 pub mod sql_review;
+pub mod ssh_section;
 pub mod status_bar;
 pub mod teardown_panel;
 pub mod verify_panel;

@@ -14,3 +14,4 @@ mod ui_app;
 mod ui_audit;
 mod ui_import;
 mod ui_provision;
+mod ui_ssh;

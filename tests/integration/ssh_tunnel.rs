@@ -7,7 +7,7 @@
 use crate::support::{self, listeners, pg, sshd};
 use shiftgate::diagnose::Cause;
 use shiftgate::net::connect::{Password, test_connection, test_tunnel};
-use shiftgate::net::credentials::{Credentials, SshSecret};
+use shiftgate::net::credentials::{Credentials, SecretKind};
 use shiftgate::net::ssh::{HostKeyPolicy, HostKeyQuestion, TunnelOptions};
 use shiftgate::profile::{Engine, Profile, SshAuth, SshHop, SslMode};
 use shiftgate::report::{Report, Step, StepKind, StepStatus};
@@ -167,13 +167,13 @@ fn ssh_encrypted_key_needs_the_right_passphrase() {
     assert_eq!(step(&r, &StepKind::SshAuth { hop: 0 }).status, StepStatus::Failed);
 
     let wrong = db_credentials()
-        .with_ssh(SshSecret::KeyPassphrase { hop: 0 }, Password::new("not it".into()));
+        .with_ssh(SecretKind::SshPassphrase { hop: 0 }, Password::new("not it".into()));
     let (r, _) = run(&p, &wrong, &f.opts);
     assert_eq!(cause(&r), Cause::SshKeyPassphrase, "{}", r.render_text());
     assert!(r.diagnosis.as_ref().unwrap().summary.contains("wrong"), "{}", r.render_text());
 
     let right = db_credentials()
-        .with_ssh(SshSecret::KeyPassphrase { hop: 0 }, Password::new(sshd::KEY_PASSPHRASE.into()));
+        .with_ssh(SecretKind::SshPassphrase { hop: 0 }, Password::new(sshd::KEY_PASSPHRASE.into()));
     let (r, _) = run(&p, &right, &f.opts);
     assert_ok(&r, "right passphrase");
 }
@@ -198,15 +198,15 @@ fn ssh_password_auth_needs_root() {
     let f = files(&[server], HostKeyPolicy::Refuse);
     let p = profile(hop(server, user, SshAuth::Password), SslMode::Require);
     let good = db_credentials().with_ssh(
-        SshSecret::Password { hop: 0 },
+        SecretKind::SshPassword { hop: 0 },
         Password::new(sshd::PASSWORD_USER_PASSWORD.into()),
     );
     let (r, _) = run(&p, &good, &f.opts);
     assert_ok(&r, "password login");
     assert!(auth_detail(&r, 0).contains("password"));
 
-    let bad =
-        db_credentials().with_ssh(SshSecret::Password { hop: 0 }, Password::new("wrong".into()));
+    let bad = db_credentials()
+        .with_ssh(SecretKind::SshPassword { hop: 0 }, Password::new("wrong".into()));
     let (r, _) = run(&p, &bad, &f.opts);
     assert_eq!(cause(&r), Cause::SshAuthRejected, "{}", r.render_text());
 }
@@ -216,8 +216,8 @@ fn ssh_password_login_turned_off_names_the_allowed_methods() {
     let server = sshd::no_forwarding_server();
     let f = files(&[server], HostKeyPolicy::Refuse);
     let p = profile(hop(server, &sshd::login_user(), SshAuth::Password), SslMode::Require);
-    let c =
-        db_credentials().with_ssh(SshSecret::Password { hop: 0 }, Password::new("anything".into()));
+    let c = db_credentials()
+        .with_ssh(SecretKind::SshPassword { hop: 0 }, Password::new("anything".into()));
     let (r, _) = run(&p, &c, &f.opts);
     assert_eq!(cause(&r), Cause::SshAuthRejected, "{}", r.render_text());
     let d = r.diagnosis.as_ref().unwrap();
@@ -529,20 +529,12 @@ fn ssh_backend_pauses_on_an_unknown_host_key_and_resumes_on_the_answer() {
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match rx.recv_timeout(left).expect("events until Finished") {
-            Event::HostKeyPrompt {
-                task: t,
-                hop,
-                port,
-                key_type,
-                fingerprint_sha256,
-                reply,
-                ..
-            } => {
+            Event::HostKeyPrompt { task: t, question: q, reply } => {
                 assert_eq!(
-                    (t, hop, port, key_type.as_str()),
+                    (t, q.hop, q.port, q.key_type.as_str()),
                     (task, 0, server.port, "ssh-ed25519")
                 );
-                assert!(fingerprint_sha256.starts_with("SHA256:"));
+                assert!(q.fingerprint_sha256.starts_with("SHA256:"));
                 // Longer than nothing: the connect clock is paused while the user reads.
                 std::thread::sleep(std::time::Duration::from_millis(300));
                 assert!(reply.answer(true));

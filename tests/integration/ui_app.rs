@@ -9,8 +9,10 @@ use shiftgate::app::{App, AppDeps, FilePicker};
 use shiftgate::diagnose::{Cause, Diagnosis};
 use shiftgate::profile::{Engine, Profile, SecretMode};
 use shiftgate::report::{Report, ServerInfo, Step, StepKind, StepStatus};
+use shiftgate::store::password_source::PromptRequest;
 use shiftgate::store::profiles::ProfileStore;
 use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
+use shiftgate::tasks::events::SecretReply;
 use shiftgate::tasks::{Backend, Command, Event, Outcome, TaskId};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
@@ -63,72 +65,88 @@ impl Backend for FakeBackend {
             | Command::Verify { .. }
             | Command::Audit { .. } => {}
             Command::TestConnection { task, profile, credentials } => {
-                self.calls.lock().unwrap().push(Call::Test {
-                    host: profile.host.clone(),
-                    port: profile.port,
-                    password: credentials.db_password.map(|p| p.to_string()),
-                });
+                let (tx, calls) = (self.tx.clone(), self.calls.clone());
                 let answer = *self.answer.lock().unwrap();
-                let send = |e: Event| {
-                    let _ = self.tx.send(e);
-                };
-                send(Event::Step {
-                    task,
-                    step: step(StepKind::Resolve, StepStatus::Running, 0, ""),
-                });
-                send(Event::Step {
-                    task,
-                    step: step(StepKind::Resolve, StepStatus::Ok, 3, "10.0.0.7"),
-                });
-                send(Event::Log { task, line: "resolved to 10.0.0.7".into() });
-                send(Event::Step { task, step: step(StepKind::Tcp, StepStatus::Running, 0, "") });
-                let mut report = Report {
-                    target: format!("{}:{}/{}", profile.host, profile.port, profile.database),
-                    sslmode: profile.sslmode.to_string(),
-                    steps: vec![step(StepKind::Resolve, StepStatus::Ok, 3, "10.0.0.7")],
-                    total_ms: 12,
-                    ..Report::default()
-                };
-                match answer {
-                    Answer::Hang => return,
-                    Answer::Fail => {
-                        report.steps.push(step(
-                            StepKind::Tcp,
-                            StepStatus::Failed,
-                            9,
-                            "10.0.0.7:5439 refused",
-                        ));
-                        report.diagnosis = Some(Diagnosis {
-                            cause: Cause::Refused,
-                            summary: "Nothing accepted the connection on port 5439.".into(),
-                            hint: HINT.into(),
-                            server_text: Some("Connection refused (os error 111)".into()),
-                        });
-                    }
-                    Answer::Succeed => {
-                        report.steps.push(step(StepKind::Tcp, StepStatus::Ok, 4, "10.0.0.7:5439"));
-                        report.steps.push(step(
-                            StepKind::Query,
-                            StepStatus::Ok,
-                            5,
-                            "select version()",
-                        ));
-                        let mut server = ServerInfo {
-                            version_string:
-                                "PostgreSQL 8.0.2 on i686-pc-linux-gnu, Redshift 1.0.12103".into(),
-                            current_user: "admin".into(),
-                            current_database: "dev".into(),
-                            ..ServerInfo::default()
+                if credentials.db_password.is_none()
+                    && profile.password_mode == SecretMode::AskEveryTime
+                {
+                    // Like the real backend: the task pauses and asks through an event.
+                    std::thread::spawn(move || {
+                        let (reply, rx) = SecretReply::new();
+                        let request = PromptRequest {
+                            key: SecretKey::db_password(&profile.id),
+                            label: format!("Password for {}", profile.name),
+                            offer_remember: false,
+                            remember_in: "memory".into(),
+                            notice: None,
                         };
-                        server.detect();
-                        report.server = Some(server);
-                    }
+                        let _ = tx.send(Event::SecretPrompt { task, request, reply });
+                        let typed = rx.blocking_recv().ok().flatten().map(|a| a.secret.to_string());
+                        answer_test(&tx, &calls, answer, task, &profile, typed);
+                    });
+                    return;
                 }
-                send(Event::Step { task, step: report.steps.last().cloned().unwrap() });
-                send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
+                let password = credentials.db_password.map(|p| p.to_string());
+                answer_test(&tx, &calls, answer, task, &profile, password);
             }
         }
     }
+}
+
+/// The fake's reply to a connection test: steps, then a failed or successful report.
+fn answer_test(
+    tx: &Sender<Event>,
+    calls: &Mutex<Vec<Call>>,
+    answer: Answer,
+    task: TaskId,
+    profile: &Profile,
+    password: Option<String>,
+) {
+    calls.lock().unwrap().push(Call::Test {
+        host: profile.host.clone(),
+        port: profile.port,
+        password,
+    });
+    let send = |e: Event| {
+        let _ = tx.send(e);
+    };
+    send(Event::Step { task, step: step(StepKind::Resolve, StepStatus::Running, 0, "") });
+    send(Event::Step { task, step: step(StepKind::Resolve, StepStatus::Ok, 3, "10.0.0.7") });
+    send(Event::Log { task, line: "resolved to 10.0.0.7".into() });
+    send(Event::Step { task, step: step(StepKind::Tcp, StepStatus::Running, 0, "") });
+    let mut report = Report {
+        target: format!("{}:{}/{}", profile.host, profile.port, profile.database),
+        sslmode: profile.sslmode.to_string(),
+        steps: vec![step(StepKind::Resolve, StepStatus::Ok, 3, "10.0.0.7")],
+        total_ms: 12,
+        ..Report::default()
+    };
+    match answer {
+        Answer::Hang => return,
+        Answer::Fail => {
+            report.steps.push(step(StepKind::Tcp, StepStatus::Failed, 9, "10.0.0.7:5439 refused"));
+            report.diagnosis = Some(Diagnosis {
+                cause: Cause::Refused,
+                summary: "Nothing accepted the connection on port 5439.".into(),
+                hint: HINT.into(),
+                server_text: Some("Connection refused (os error 111)".into()),
+            });
+        }
+        Answer::Succeed => {
+            report.steps.push(step(StepKind::Tcp, StepStatus::Ok, 4, "10.0.0.7:5439"));
+            report.steps.push(step(StepKind::Query, StepStatus::Ok, 5, "select version()"));
+            let mut server = ServerInfo {
+                version_string: "PostgreSQL 8.0.2 on i686-pc-linux-gnu, Redshift 1.0.12103".into(),
+                current_user: "admin".into(),
+                current_database: "dev".into(),
+                ..ServerInfo::default()
+            };
+            server.detect();
+            report.server = Some(server);
+        }
+    }
+    send(Event::Step { task, step: report.steps.last().cloned().unwrap() });
+    send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
 }
 
 struct FakePicker(Option<PathBuf>);
@@ -194,6 +212,18 @@ fn profile(name: &str, engine: Engine) -> Profile {
     p.host = format!("{name}.example.com");
     p.user = "admin".into();
     p
+}
+
+/// Step frames (sleeping a little between them) until `done` holds; fail after 10 s.
+fn wait_for(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&Harness<'_, App>) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done(h) {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    // A running test's spinner never settles: a bounded run is enough.
+    let _ = h.try_run();
 }
 
 /// Replace the text of the field labelled `label`.
@@ -267,8 +297,9 @@ fn ui_create_save_and_find_after_restart() {
             (saved.host.as_str(), saved.user.as_str(), saved.port),
             ("db.example.com", "admin", 5439)
         );
-        let pw =
-            fx.secrets.get(&SecretKey::db_password(&saved.id)).unwrap().expect("password stored");
+        let id = saved.id.clone();
+        wait_for(&mut h, "the keychain write", |h| h.state().background_jobs() == 0);
+        let pw = fx.secrets.get(&SecretKey::db_password(&id)).unwrap().expect("password stored");
         assert_eq!(pw.as_str(), "s3cret");
         let text = std::fs::read_to_string(fx.dir.path().join("profiles.toml")).unwrap();
         assert!(!text.contains("s3cret"), "password must never reach the profiles file");
@@ -421,13 +452,16 @@ fn ui_ask_every_time_prompts_for_password() {
     h.run();
     click_named(&mut h, "asky");
     h.get_by_label("Test connection").click();
-    h.run();
-    h.get_by_label("Password for asky");
+    wait_for(&mut h, "the password question", |h| h.query_by_label("Password for asky").is_some());
     assert!(fx.calls.lock().unwrap().is_empty(), "nothing runs before the password is given");
-    set_field(&mut h, "Database password", "typed-once");
+    // The test's spinner runs while the task waits: type without running to rest.
+    h.get_by_label("Database password").focus();
+    h.get_by_label("Database password").type_text("typed-once");
+    h.run_steps(2);
     h.get_by_label("Connect").click();
-    h.run();
+    let _ = h.try_run();
     assert!(h.query_by_label("Password for asky").is_none());
+    wait_for(&mut h, "the test", |_| !fx.calls.lock().unwrap().is_empty());
     let calls = fx.calls.lock().unwrap().clone();
     assert_eq!(calls.len(), 1);
     assert!(matches!(&calls[0], Call::Test { password: Some(p), .. } if p == "typed-once"));

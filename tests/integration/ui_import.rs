@@ -157,6 +157,8 @@ impl Fixture {
 fn open_import(h: &mut Harness<'_, App>) {
     h.get_by_label("Import…").click();
     h.run();
+    // The file is read and planned in the background; the dialog opens when that is done.
+    wait_for_background(h);
     h.get_by_label("Import profiles");
 }
 
@@ -196,7 +198,13 @@ fn ui_import_pgpass_ticked_entries_only_passwords_to_the_secret_store() {
         h.get_by_label("Import 1 profile").click();
         h.run();
         assert!(h.query_by_label("Import profiles").is_none(), "the dialog closes");
-        h.get_by_label_contains("Imported 1 profile");
+        wait_for_background(&mut h);
+        // The status bar shows the last line (the keychain's); the log has both.
+        h.get_by_label_contains("1 imported password(s) saved in");
+        assert!(
+            h.state().state().log.iter().any(|l| l.text.starts_with("Imported 1 profile")),
+            "the import itself is reported"
+        );
     }
 
     let stored = fx.stored();
@@ -259,6 +267,7 @@ fn ui_import_cancel_writes_nothing_and_format_can_be_overridden() {
     h.run();
     h.get_by_label("~/.pgpass").click();
     h.run();
+    wait_for_background(&mut h);
     h.get_by_label("Create (2)");
     h.get_by_label_contains("chosen (detected: dbt profiles.yml)");
     cancel_writes_nothing(&mut h, &fx);
@@ -286,6 +295,7 @@ fn ui_export_all_and_selected_without_passwords() {
     h.run();
     h.get_by_label("Export…").click();
     h.run();
+    wait_for_background(&mut h);
     h.get_by_label_contains("Exported 2 profiles");
     h.get_by_label_contains("no passwords are included");
     let text = std::fs::read_to_string(&all).unwrap();
@@ -305,10 +315,22 @@ fn ui_export_all_and_selected_without_passwords() {
     h.get_by_label("Export all profiles…");
     h.get_by_label("Export selected profile…").click();
     h.run();
+    wait_for_background(&mut h);
     h.get_by_label_contains("Exported 1 profile to");
     let text = std::fs::read_to_string(&one).unwrap();
     assert!(text.trim_start().starts_with('{') && !text.contains("pw-warehouse"));
     let back = import_export(&text).unwrap();
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].name, "warehouse");
+}
+
+/// Step until the app's background work (file writes, keychain calls) is done, then once more.
+fn wait_for_background(h: &mut Harness<'_, App>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.state().background_jobs() > 0 {
+        assert!(std::time::Instant::now() < deadline, "background work did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    h.step();
+    h.run();
 }

@@ -9,6 +9,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use shiftgate::app::{App, AppDeps, FilePicker};
 use shiftgate::diagnose::{Cause, Diagnosis};
+use shiftgate::net::ssh::HostKeyQuestion;
 use shiftgate::profile::{Engine, Profile, SslMode};
 use shiftgate::report::{ServerInfo, Step, StepKind, StepStatus};
 use shiftgate::sql::{
@@ -57,6 +58,28 @@ struct Controls {
 struct ProvisionFake {
     tx: Sender<Event>,
     controls: Controls,
+    /// Secrets the app does not send are resolved like the real backend does (never asking).
+    secrets: Arc<dyn SecretStore>,
+}
+
+impl ProvisionFake {
+    /// The database password the task would log in with.
+    fn password(
+        &self,
+        profile: &Profile,
+        given: shiftgate::net::credentials::Credentials,
+    ) -> Option<String> {
+        let mut no_prompt = |_: &shiftgate::store::password_source::PromptRequest| None;
+        shiftgate::tasks::secrets::complete_credentials(
+            profile,
+            given,
+            self.secrets.as_ref(),
+            &mut no_prompt,
+            false,
+        )
+        .ok()
+        .and_then(|(c, _)| c.db_password.map(|p| p.to_string()))
+    }
 }
 
 fn step(kind: StepKind, status: StepStatus) -> Step {
@@ -170,15 +193,16 @@ impl Backend for ProvisionFake {
                 if *self.controls.ask_host_key.lock().unwrap() {
                     let (reply, rx) = HostKeyReply::new();
                     *self.controls.host_key_rx.lock().unwrap() = Some(rx);
-                    send(Event::HostKeyPrompt {
-                        task,
+                    let question = HostKeyQuestion {
                         hop: 0,
                         host: "bastion.example.com".into(),
                         port: 22,
                         key_type: "ssh-ed25519".into(),
                         fingerprint_sha256: FINGERPRINT.into(),
-                        reply,
-                    });
+                        other_types: Vec::new(),
+                        problems: Vec::new(),
+                    };
+                    send(Event::HostKeyPrompt { task, question, reply });
                     return;
                 }
                 send(Event::Step { task, step: step(StepKind::Tcp, StepStatus::Ok) });
@@ -194,7 +218,7 @@ impl Backend for ProvisionFake {
                     title: script.title.clone(),
                     statements: total,
                     user: profile.user.clone(),
-                    password: credentials.db_password.as_ref().map(|p| p.to_string()),
+                    password: self.password(&profile, credentials),
                 });
                 let answer = self.controls.script.lock().unwrap().unwrap_or(ScriptAnswer::Succeed);
                 let progress =
@@ -246,7 +270,7 @@ impl Backend for ProvisionFake {
             Command::Verify { task, profile, credentials, plan } => {
                 record(Call::Verify {
                     user: profile.user.clone(),
-                    password: credentials.db_password.as_ref().map(|p| p.to_string()),
+                    password: self.password(&profile, credentials),
                     plan_user: plan.user.clone(),
                     schemas: plan.schemas.iter().map(|s| s.name.clone()).collect(),
                 });
@@ -300,6 +324,7 @@ impl Fixture {
     fn app(&self) -> Harness<'static, App> {
         let store = ProfileStore::open(self.dir.path()).unwrap();
         let secrets: Arc<dyn SecretStore> = self.secrets.clone();
+        let fake_secrets = secrets.clone();
         let controls = self.controls.clone();
         let picker = FakePicker { save_to: Some(self.dir.path().join("setup.sql")) };
         Harness::builder().with_size(vec2(1400.0, 1200.0)).build_eframe(move |_cc| {
@@ -307,7 +332,7 @@ impl Fixture {
             let deps = AppDeps {
                 store,
                 secrets,
-                backend: Box::new(ProvisionFake { tx, controls }),
+                backend: Box::new(ProvisionFake { tx, controls, secrets: fake_secrets }),
                 events: rx,
                 file_picker: Box::new(picker),
             };
@@ -724,7 +749,8 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
         let (tx, rx) = std::sync::mpsc::channel();
         let ctx = cc.egui_ctx.clone();
         let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
-        let backend = TokioBackend::new(support::rt().handle().clone(), sink);
+        let backend = TokioBackend::new(support::rt().handle().clone(), sink)
+            .with_secrets(secrets_dyn.clone());
         App::new(
             None,
             AppDeps {

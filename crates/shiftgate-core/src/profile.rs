@@ -379,28 +379,65 @@ impl Profile {
                 "Application name is longer than 63 bytes; the server would cut it.".into(),
             );
         }
-        if self.ssh.enabled && self.ssh.config_alias.as_deref().unwrap_or("").trim().is_empty() {
-            {
-                for (i, hop) in
-                    std::iter::once(&self.ssh.bastion).chain(self.ssh.jump_hosts.iter()).enumerate()
-                {
+        if self.ssh.enabled {
+            self.validate_ssh(&mut push);
+        }
+        issues
+    }
+}
+
+impl Profile {
+    /// SSH tunnel settings, field by field (only called when the tunnel is on).
+    fn validate_ssh(&self, push: &mut impl FnMut(Field, String)) {
+        let s = &self.ssh;
+        match s.config_alias.as_deref() {
+            Some(alias) if alias.trim().is_empty() => push(
+                Field::SshAlias,
+                "SSH config alias is empty: enter a Host name from ~/.ssh/config.".into(),
+            ),
+            Some(alias) if alias.trim().contains(char::is_whitespace) => {
+                push(Field::SshAlias, format!("SSH config alias \"{alias}\" contains spaces."))
+            }
+            Some(_) => {}
+            None => {
+                let hops = std::iter::once(&s.bastion).chain(s.jump_hosts.iter()).enumerate();
+                for (i, hop) in hops {
                     let which =
-                        if i == 0 { "SSH host".to_string() } else { format!("Jump host {i}") };
-                    if hop.host.trim().is_empty() {
-                        push(Field::Ssh, format!("{which} is empty."));
+                        if i == 0 { "Bastion".to_string() } else { format!("Jump host {i}") };
+                    let host = hop.host.trim();
+                    if host.is_empty() {
+                        push(Field::SshHop(i), format!("{which} host is empty."));
+                    } else if host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@') {
+                        push(
+                            Field::SshHop(i),
+                            format!(
+                                "{which} host \"{host}\" contains characters a host name can't have."
+                            ),
+                        );
                     }
                     if hop.port == 0 {
-                        push(Field::Ssh, format!("{which} port must be between 1 and 65535."));
+                        push(
+                            Field::SshHop(i),
+                            format!("{which} port must be between 1 and 65535."),
+                        );
                     }
                     if let SshAuth::Key { path } = &hop.auth
                         && path.as_os_str().is_empty()
                     {
-                        push(Field::Ssh, format!("{which}: choose a private key file."));
+                        push(Field::SshHop(i), format!("{which}: choose a private key file."));
                     }
                 }
             }
         }
-        issues
+        if s.keepalive_secs > 3600 {
+            push(
+                Field::SshTimeouts,
+                "SSH keepalive must be between 0 (off) and 3600 seconds.".into(),
+            );
+        }
+        if s.connect_timeout_secs == 0 || s.connect_timeout_secs > 600 {
+            push(Field::SshTimeouts, "SSH timeout must be between 1 and 600 seconds.".into());
+        }
     }
 }
 
@@ -417,6 +454,12 @@ pub enum Field {
     ConnectTimeout,
     ApplicationName,
     Ssh,
+    /// The `~/.ssh/config` alias.
+    SshAlias,
+    /// SSH hop in profile order: 0 = the bastion, `i` = `jump_hosts[i - 1]`.
+    SshHop(usize),
+    /// SSH keepalive interval and timeout.
+    SshTimeouts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -577,6 +620,28 @@ mod tests {
             (s.host.as_str(), s.port, s.database.as_deref()),
             ("h.example", None, Some("db"))
         );
+    }
+
+    #[test]
+    fn ssh_issues_point_at_their_hop_alias_or_timeouts() {
+        let mut p = valid();
+        p.ssh.enabled = true;
+        p.ssh.bastion.host = "bastion.example.com".into();
+        p.ssh
+            .jump_hosts
+            .push(SshHop { auth: SshAuth::Key { path: "".into() }, ..SshHop::default() });
+        p.ssh.connect_timeout_secs = 0;
+        let fields: Vec<Field> = p.validate().iter().map(|i| i.field).collect();
+        assert_eq!(fields, vec![Field::SshHop(1), Field::SshHop(1), Field::SshTimeouts]);
+        p.ssh.config_alias = Some("  ".into());
+        p.ssh.connect_timeout_secs = 10;
+        let fields: Vec<Field> = p.validate().iter().map(|i| i.field).collect();
+        assert_eq!(fields, vec![Field::SshAlias], "an alias replaces the hop fields");
+        p.ssh.config_alias = Some("db-bastion".into());
+        assert!(p.validate().is_empty());
+        p.ssh.enabled = false;
+        p.ssh.config_alias = Some(String::new());
+        assert!(p.validate().is_empty(), "direct connections ignore the SSH fields");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod certs;
 pub mod listeners;
 pub mod pg;
 pub mod sshd;
+pub mod ui;
 
 use std::sync::OnceLock;
 
