@@ -5,7 +5,6 @@
 
 use super::App;
 use super::audit_state::{AuditAdmin, AuditCommand, AuditEffect};
-use super::provision::PasswordSource;
 use super::provision_state::ScriptRunState;
 use super::state::LogLevel;
 use crate::net::credentials::Credentials;
@@ -94,13 +93,9 @@ impl App {
         else {
             return Err("No admin: select the admin's profile on the left.".into());
         };
-        match self.form_password() {
-            Some(PasswordSource::Known(password)) => Ok(AuditAdmin { profile, password }),
-            _ => Err(format!(
-                "No password known for \"{}\": type it in the form, or run Discover on the Setup tab first.",
-                profile.display_name()
-            )),
-        }
+        // Secrets not typed into the form are resolved by the task (password command →
+        // keychain → ask), like every other tab's.
+        Ok(AuditAdmin { profile, password: self.typed_password() })
     }
 
     fn run_audit(&mut self, ctx: &egui::Context) {
@@ -122,7 +117,7 @@ impl App {
             drift: DriftOptions { adopt_new_schemas: self.state.audit.adopt_new_schemas },
         };
         self.state.log(LogLevel::Info, format!("Auditing as \"{}\"", profile.display_name()));
-        let credentials = Credentials::db_only(admin.password.clone());
+        let credentials = self.typed_credentials(&profile.id, admin.password.clone());
         self.state
             .audit
             .start(task, AuditAdmin { profile: profile.clone(), password: admin.password });
@@ -186,14 +181,13 @@ impl App {
             );
             return;
         };
-        record_applied(
-            &mut profile.applied_plans,
-            AppliedPlan {
-                database: report.database.clone(),
-                applied_at: crate::tasks::audit::now_rfc3339(),
-                plan: report.converged_plan.clone(),
-            },
+        let converged = AppliedPlan::after_converge(
+            &profile.applied_plans,
+            &report.database,
+            crate::tasks::audit::now_rfc3339(),
+            report.converged_plan.clone(),
         );
+        record_applied(&mut profile.applied_plans, converged);
         match self.store.upsert(profile) {
             Ok(()) => {
                 self.state.store_revision += 1;

@@ -161,7 +161,10 @@ impl AuditState {
                     }
                 }
             }
-            Event::Finished { .. } | Event::Log { .. } | Event::HostKeyPrompt { .. } => {}
+            Event::Finished { .. }
+            | Event::Log { .. }
+            | Event::HostKeyPrompt { .. }
+            | Event::SecretPrompt { .. } => {}
         }
         AuditEffect::None
     }

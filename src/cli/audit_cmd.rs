@@ -79,14 +79,13 @@ fn record(config_dir: &Option<PathBuf>, conn: &CliConnection, d: &DriftReport) -
     let Some(mut profile) = store.get(&conn.profile.id).cloned() else {
         return Err(CliError::new("the admin profile disappeared from the store"));
     };
-    record_applied(
-        &mut profile.applied_plans,
-        AppliedPlan {
-            database: d.database.clone(),
-            applied_at: audit::now_rfc3339(),
-            plan: d.converged_plan.clone(),
-        },
+    let converged = AppliedPlan::after_converge(
+        &profile.applied_plans,
+        &d.database,
+        audit::now_rfc3339(),
+        d.converged_plan.clone(),
     );
+    record_applied(&mut profile.applied_plans, converged);
     store.upsert(profile)?;
     Ok(())
 }

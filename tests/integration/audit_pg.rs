@@ -153,6 +153,7 @@ fn drift_after_setup_then_converge_to_empty() {
         database: db.clone(),
         applied_at: "2026-12-02T00:00:00Z".into(),
         plan: plan.clone(),
+        ..Default::default()
     });
 
     // Right after setup: the live state is the plan.
@@ -216,7 +217,12 @@ fn drift_after_setup_then_converge_to_empty() {
     assert!(converged.schemas.iter().any(|x| x.name == "New Stuff"));
     sql::record_applied(
         &mut p.applied_plans,
-        AppliedPlan { database: db.clone(), applied_at: "later".into(), plan: converged },
+        AppliedPlan {
+            database: db.clone(),
+            applied_at: "later".into(),
+            plan: converged,
+            ..Default::default()
+        },
     );
     let out = run_audit(&p, &pw, &request);
     assert!(out.drift[0].is_clean(), "{:#?}", out.drift[0].items);
@@ -362,6 +368,7 @@ fn cli_audit_print_sql_then_apply_converges_and_records() {
             }],
             ..Default::default()
         },
+        ..Default::default()
     });
     store.upsert(admin.clone()).expect("record plan");
 

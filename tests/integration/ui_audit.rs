@@ -166,6 +166,7 @@ fn ui_audit_matrix_cell_filter_csv_and_converge() {
             }],
             ..Default::default()
         },
+        ..Default::default()
     });
     secrets.set(&SecretKey::db_password(&p.id), "Admin-Pass-1").unwrap();
     let id = p.id.clone();

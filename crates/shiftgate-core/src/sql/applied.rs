@@ -80,6 +80,24 @@ impl FoundBefore {
 }
 
 impl AppliedPlan {
+    /// The record after a converge run (drift) re-applied `plan`: what setup found before it first
+    /// ran, and its options, carry over from the earlier record of the same (user, database).
+    pub fn after_converge(
+        records: &[AppliedPlan],
+        database: &str,
+        applied_at: String,
+        plan: SetupPlan,
+    ) -> AppliedPlan {
+        let earlier = records.iter().find(|r| r.is_for(&plan.user, database));
+        AppliedPlan {
+            database: database.to_string(),
+            applied_at,
+            found: earlier.and_then(|r| r.found.clone()),
+            options: earlier.map(|r| r.options.clone()).unwrap_or_default(),
+            plan,
+        }
+    }
+
     /// Whether this record is for `user` in `database` (the key of a profile's records).
     pub fn is_for(&self, user: &str, database: &str) -> bool {
         self.plan.user == user && self.database == database

@@ -331,7 +331,7 @@ pub(crate) fn external_grants_transactional(dialect: Dialect) -> bool {
 }
 
 /// `REVOKE INSERT, UPDATE, … ON "s"."t" FROM …` — privileges beyond a plan (drift).
-pub(crate) fn revoke_on_table(
+pub(crate) fn revoke_privileges_on_table(
     schema: &Ident,
     table: &Ident,
     privileges: &[super::audit::Privilege],

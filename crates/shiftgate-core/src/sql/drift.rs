@@ -464,7 +464,7 @@ pub fn drift(
                 let rev = revocable(holder);
                 if rev && let Some(g) = to_grantee(holder)? {
                     let tname = Ident::new(&t.name, "table name")?;
-                    b.push(ddl::revoke_on_table(&s, &tname, &privileges, &g));
+                    b.push(ddl::revoke_privileges_on_table(&s, &tname, &privileges, &g));
                 }
                 items.push(DriftItem::WriteGrant {
                     schema: entry.name.clone(),
@@ -633,6 +633,7 @@ mod tests {
                 }],
                 ..Default::default()
             },
+            ..Default::default()
         };
         (m, applied)
     }

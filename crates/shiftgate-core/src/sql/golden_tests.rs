@@ -612,6 +612,8 @@ fn sql_verify_retries_the_relation_check_by_usage() {
     assert!(fix.contains("GRANT USAGE ON SCHEMA \"we\"\"ird\""), "{fix}");
     assert!(fix.contains("GRANT SELECT ON ALL TABLES IN SCHEMA \"we\"\"ird\""), "{fix}");
     assert!(fix.contains("FOR USER \"etl\" IN SCHEMA \"we\"\"ird\""), "{fix}");
+}
+
 mod live_state {
     use super::super::applied::{AppliedPlan, FoundBefore};
     use super::super::live::{

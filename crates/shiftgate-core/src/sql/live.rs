@@ -249,14 +249,14 @@ pub fn queries(dialect: Dialect) -> Vec<CatalogQuery> {
         Dialect::Postgres => vec![
             q(QueryId::SchemaPrivileges, PG_SCHEMA_PRIVS),
             q(QueryId::TablePrivileges, PG_TABLE_PRIVS),
-            q(QueryId::DefaultPrivileges, PG_DEFAULT_PRIVS),
+            q(QueryId::LiveDefaultPrivileges, PG_DEFAULT_PRIVS),
             q(QueryId::GroupMembers, PG_MEMBERSHIPS),
             q(QueryId::UserFlags, PG_USER_FLAGS),
         ],
         Dialect::Redshift => vec![
             q(QueryId::SchemaPrivileges, RS_SCHEMA_PRIVS),
             q(QueryId::TablePrivileges, RS_TABLE_PRIVS),
-            q(QueryId::DefaultPrivileges, RS_DEFAULT_PRIVS),
+            q(QueryId::LiveDefaultPrivileges, RS_DEFAULT_PRIVS),
             q(QueryId::DefaultAcl, RS_DEFAULT_ACL),
             q(QueryId::NamespaceOids, RS_NAMESPACE_OIDS),
             q(QueryId::DatabasePrivileges, RS_DATABASE_PRIVS),
@@ -295,7 +295,7 @@ pub fn evaluate(
     let mut acl = LiveAcl {
         read: matches!(results.get(&QueryId::SchemaPrivileges), Some(Ok(_)))
             && matches!(results.get(&QueryId::TablePrivileges), Some(Ok(_)))
-            && matches!(results.get(&QueryId::DefaultPrivileges), Some(Ok(_))),
+            && matches!(results.get(&QueryId::LiveDefaultPrivileges), Some(Ok(_))),
         ..LiveAcl::default()
     };
     let id = QueryId::SchemaPrivileges;
@@ -317,7 +317,7 @@ pub fn evaluate(
             privilege: text(&id, rows, i, 4)?.to_ascii_uppercase(),
         });
     }
-    let id = QueryId::DefaultPrivileges;
+    let id = QueryId::LiveDefaultPrivileges;
     let rows = rows_of(results, id.clone(), notes);
     for i in 0..rows.len() {
         let Some(objects) = DefaultObjects::parse(text(&id, rows, i, 2)?) else { continue };
@@ -601,7 +601,10 @@ mod tests {
         let mut r = QueryResults::new();
         r.insert(QueryId::SchemaPrivileges, rows(&[&["sales", "ro", "group", "usage"]]));
         r.insert(QueryId::TablePrivileges, rows(&[&["sales", "t", "ro", "group", "SELECT"]]));
-        r.insert(QueryId::DefaultPrivileges, rows(&[&["etl", "sales", "RELATION", "ro", "group"]]));
+        r.insert(
+            QueryId::LiveDefaultPrivileges,
+            rows(&[&["etl", "sales", "RELATION", "ro", "group"]]),
+        );
         r.insert(QueryId::NamespaceOids, rows(&[&["100", "sales"], &["101", "hr"]]));
         r.insert(
             QueryId::DefaultAcl,

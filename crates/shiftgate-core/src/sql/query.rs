@@ -59,7 +59,7 @@ pub enum QueryId {
     /// Live state: explicit table and view privileges per grantee.
     TablePrivileges,
     /// Live state: default-privilege entries (`aclexplode` / `svv_default_privileges`).
-    DefaultPrivileges,
+    LiveDefaultPrivileges,
     /// Live state (Redshift): raw `pg_default_acl` rows.
     DefaultAcl,
     /// Live state (Redshift): schema oids, to name `pg_default_acl.defaclnamespace`.
@@ -110,7 +110,7 @@ impl fmt::Display for QueryId {
             QueryId::Probe { schema } => write!(f, "read probe of schema {schema:?}"),
             QueryId::SchemaPrivileges => f.write_str("schema privilege list"),
             QueryId::TablePrivileges => f.write_str("table privilege list"),
-            QueryId::DefaultPrivileges => f.write_str("default privilege list"),
+            QueryId::LiveDefaultPrivileges => f.write_str("default privilege list (live state)"),
             QueryId::DefaultAcl => f.write_str("pg_default_acl read"),
             QueryId::NamespaceOids => f.write_str("schema oid list"),
             QueryId::DatabasePrivileges => f.write_str("database privilege list"),

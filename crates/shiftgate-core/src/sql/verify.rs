@@ -614,7 +614,7 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
                     let missing = match covered(&schema.name, &c.name, &reader, &evidence) {
                         Outcome::Yes => false,
                         Outcome::No => true,
-                        Outcome::Unknown => !schema.owners.iter().any(|p| *p == c.name),
+                        Outcome::Unknown => !schema.owners.contains(&c.name),
                     };
                     if missing {
                         uncovered.insert(c.name.as_str());
