@@ -30,7 +30,14 @@ async fn run_queries(
                 .collect()),
             Err(e) => Err(db_error(&e).1),
         };
-        if let Err(e) = &outcome {
+        // The live-privilege queries (teardown from the live catalogs) are optional: where the
+        // simulator can't answer one, discovery says so and teardown mirrors the plan.
+        let optional = shiftgate_core::sql::live::queries(Dialect::Redshift)
+            .iter()
+            .any(|l| l.id == q.id);
+        if let Err(e) = &outcome
+            && !optional
+        {
             panic!("query {:?} failed on the simulator: {e}\n{}", q.id, q.sql);
         }
         results.insert(q.id.clone(), outcome);

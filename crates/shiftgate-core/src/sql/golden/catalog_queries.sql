@@ -19,7 +19,7 @@ SELECT role_name FROM svv_roles ORDER BY role_name;
 SELECT namespace_name, identity_name, identity_type, privilege_type FROM svv_schema_privileges ORDER BY 1, 2, 4;
 -- table privilege list
 SELECT namespace_name, relation_name, identity_name, identity_type, privilege_type FROM svv_relation_privileges ORDER BY 1, 2, 3, 5;
--- default privilege list
+-- default privilege list (live state)
 SELECT owner_name, COALESCE(schema_name, ''), object_type, grantee_name, grantee_type FROM svv_default_privileges ORDER BY 1, 2, 4;
 -- pg_default_acl read
 SELECT pg_get_userbyid(defacluser), defaclnamespace, defaclobjtype, defaclacl FROM pg_default_acl;
@@ -51,7 +51,7 @@ SELECT rolname FROM pg_roles WHERE rolcanlogin = 'f' ORDER BY rolname;
 SELECT n.nspname, pg_get_userbyid(a.grantee), 'role', a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a WHERE a.grantee <> 0 AND a.grantee <> n.nspowner ORDER BY 1, 2, 4;
 -- table privilege list
 SELECT n.nspname, c.relname, pg_get_userbyid(a.grantee), 'role', a.privilege_type FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a WHERE a.grantee <> 0 AND a.grantee <> c.relowner AND c.relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1, 2, 3, 5;
--- default privilege list
+-- default privilege list (live state)
 SELECT pg_get_userbyid(d.defaclrole), COALESCE(n.nspname, ''), d.defaclobjtype, pg_get_userbyid(a.grantee), 'role' FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a WHERE a.grantee <> 0 AND a.grantee <> d.defaclrole ORDER BY 1, 2, 4;
 -- group membership list
 SELECT pg_get_userbyid(roleid), 'role', pg_get_userbyid(member) FROM pg_auth_members ORDER BY 1, 3;
