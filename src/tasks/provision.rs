@@ -271,6 +271,8 @@ pub async fn discover_on(
     };
     let mut results = QueryResults::new();
     run_catalog_queries(session, &sql::discovery::queries(dialect), &mut results, cancel).await?;
+    let optional = sql::discovery::optional_queries(dialect);
+    run_catalog_queries(session, &optional, &mut results, cancel).await?;
     let mut discovery =
         sql::discovery::evaluate(dialect, &results).map_err(|e| unreadable(e.to_string()))?;
     let mut phase2 = discovery.owner_create_queries().map_err(|e| unreadable(e.to_string()))?;

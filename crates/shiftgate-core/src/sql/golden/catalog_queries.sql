@@ -7,14 +7,26 @@ SELECT schemaname, tableowner AS owner FROM pg_tables WHERE schemaname NOT IN ('
 SELECT schemaname FROM svv_external_schemas ORDER BY schemaname;
 -- datashare database list
 SELECT database_name FROM svv_redshift_databases WHERE database_type = 'shared' ORDER BY database_name;
--- datashare database options
-SELECT database_name, database_options FROM svv_redshift_databases WHERE database_type = 'shared' ORDER BY database_name;
 -- user list
 SELECT usename FROM pg_user ORDER BY usename;
 -- group list
 SELECT groname FROM pg_group ORDER BY groname;
 -- role list
 SELECT role_name FROM svv_roles ORDER BY role_name;
+
+-- ==== discovery (PostgreSQL)
+-- schema list
+SELECT nspname, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname <> 'information_schema' ORDER BY nspname;
+-- table and view owners
+SELECT schemaname, tableowner AS owner FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') UNION ALL SELECT schemaname, viewowner AS owner FROM pg_views WHERE schemaname NOT IN ('pg_catalog', 'information_schema');
+-- user list
+SELECT usename FROM pg_user ORDER BY usename;
+-- group list
+SELECT groname FROM pg_group ORDER BY groname;
+-- role list
+SELECT rolname FROM pg_roles WHERE rolcanlogin = 'f' ORDER BY rolname;
+
+-- ==== optional discovery (Redshift)
 -- schema privilege list
 SELECT namespace_name, identity_name, identity_type, privilege_type FROM svv_schema_privileges ORDER BY 1, 2, 4;
 -- table privilege list
@@ -35,18 +47,10 @@ SELECT role_name, 'role', user_name FROM svv_user_grants ORDER BY 1, 3;
 SELECT usename, usesuper, usecreatedb, usesuper FROM pg_user ORDER BY usename;
 -- case-sensitive identifier setting
 SHOW enable_case_sensitive_identifier;
+-- datashare database options
+SELECT database_name, database_options FROM svv_redshift_databases WHERE database_type = 'shared' ORDER BY database_name;
 
--- ==== discovery (PostgreSQL)
--- schema list
-SELECT nspname, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname <> 'information_schema' ORDER BY nspname;
--- table and view owners
-SELECT schemaname, tableowner AS owner FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') UNION ALL SELECT schemaname, viewowner AS owner FROM pg_views WHERE schemaname NOT IN ('pg_catalog', 'information_schema');
--- user list
-SELECT usename FROM pg_user ORDER BY usename;
--- group list
-SELECT groname FROM pg_group ORDER BY groname;
--- role list
-SELECT rolname FROM pg_roles WHERE rolcanlogin = 'f' ORDER BY rolname;
+-- ==== optional discovery (PostgreSQL)
 -- schema privilege list
 SELECT n.nspname, pg_get_userbyid(a.grantee), 'role', a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a WHERE a.grantee <> 0 AND a.grantee <> n.nspowner ORDER BY 1, 2, 4;
 -- table privilege list
