@@ -693,6 +693,13 @@ impl<'a> Engine<'a> {
             (None, Some(p)) => Some(*p),
             (None, None) => None,
         };
+        // An ON that is nothing but the hashed equality needs no re-evaluation per pair.
+        let mut bare = on;
+        while let Some(sp::Expr::Nested(inner)) = bare {
+            bare = Some(inner);
+        }
+        let on_is_key = key.is_some()
+            && matches!(bare, Some(sp::Expr::BinaryOp { op: sp::BinaryOperator::Eq, .. }));
         let index: Option<HashMap<String, Vec<usize>>> = key.map(|(_, r)| {
             let mut m: HashMap<String, Vec<usize>> = HashMap::new();
             for (i, row) in right.rows.iter().enumerate() {
@@ -720,6 +727,7 @@ impl<'a> Engine<'a> {
                 let mut row = lrow.clone();
                 row.extend(rrow.iter().cloned());
                 let ok = match on {
+                    Some(_) if on_is_key => true,
                     Some(e) => {
                         let sc = Scope {
                             cols: &cols,
