@@ -47,6 +47,19 @@ pub fn prepare(
     Ok((sim, dir, secrets))
 }
 
+/// What `demo --no-gui` prints: the CA path and ready connection strings for psql, libpq URIs and
+/// AWS's Python driver (which trusts the system store, so the CA goes in `SSL_CERT_FILE`).
+pub fn connection_help(port: u16, ca_file: &std::path::Path) -> String {
+    let ca = ca_file.display();
+    let pw = redshift_sim::ADMIN_PASSWORD;
+    format!(
+        "CA certificate: {ca}\n\
+         Connection string: host=localhost port={port} dbname=dev user=admin sslmode=verify-full sslrootcert={ca}\n\
+         psql: PGPASSWORD='{pw}' psql \"host=localhost port={port} dbname=dev user=admin sslmode=verify-full sslrootcert={ca}\"\n\
+         Python: SSL_CERT_FILE={ca} python3 -c \"import redshift_connector as r; c = r.connect(host='localhost', port={port}, database='dev', user='admin', password='{pw}', sslmode='verify-ca'); cur = c.cursor(); cur.execute('select current_user'); print(cur.fetchall())\"\n"
+    )
+}
+
 pub fn run(
     config: &Option<PathBuf>,
     port: u16,
@@ -61,6 +74,7 @@ pub fn run(
         dir.display()
     );
     let result = if no_gui {
+        print!("{}", connection_help(sim.port(), &dir.join("demo-ca.pem")));
         println!("Press Ctrl+C to stop.");
         rt.block_on(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -362,3 +362,46 @@ fn setup_records_and_teardown_grants_only_keeps_the_user() {
     let file = std::fs::read_to_string(c.join("profiles.toml")).unwrap();
     assert!(!file.contains(&user), "the record is removed after teardown: {file}");
 }
+
+/// `shiftgate demo --no-gui` prints a ready connection string and the CA path; psql connects
+/// with exactly that string and verify-full (issue 18 item 6).
+#[test]
+fn demo_no_gui_prints_a_working_connection_string() {
+    use std::io::{BufRead, BufReader};
+    let config = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shiftgate"))
+        .arg("--config-dir")
+        .arg(config.path())
+        .args(["demo", "--no-gui", "--port", "0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start demo");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut conn = None;
+    let mut ca = None;
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(c) = line.strip_prefix("Connection string: ") {
+            conn = Some(c.to_string());
+        }
+        if let Some(c) = line.strip_prefix("CA certificate: ") {
+            ca = Some(c.to_string());
+        }
+        if line.starts_with("Press Ctrl+C") {
+            break;
+        }
+    }
+    let (conn, ca) = (conn.expect("connection string printed"), ca.expect("CA path printed"));
+    assert!(Path::new(&ca).is_file(), "CA file {ca} exists");
+    assert!(conn.contains("sslmode=verify-full") && conn.contains(&ca), "{conn}");
+    let out = Command::new("psql")
+        .args([conn.as_str(), "-X", "-At", "-c", "select current_user, count(*) from sales.orders"])
+        .env("PGPASSWORD", redshift_sim::ADMIN_PASSWORD)
+        .output()
+        .expect("psql runs");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success(), "psql failed: {}", all(&out));
+    assert_eq!(stdout(&out).trim(), "admin|300");
+}

@@ -33,6 +33,8 @@ struct Transaction {
 
 struct Prepared {
     sql: String,
+    /// Result columns found at Parse (None: not a query).
+    fields: Option<Vec<FieldDescription>>,
     /// Declared parameter type OIDs, extended to the highest `$n` (0 = unspecified).
     param_types: Vec<u32>,
 }
@@ -191,6 +193,22 @@ impl Session {
             }
             _ => {}
         }
+        let read_only = matches!(stmt, Statement::Query(_) | Statement::Select(_));
+        if read_only && self.tx.is_none() {
+            // Outside a transaction block a query reads the committed state in place: no copy.
+            let outcome = {
+                let mut committed = lock(&self.shared.warehouse);
+                let mut ctx = ExecContext {
+                    wh: &mut committed.warehouse,
+                    user: self.user,
+                    session_user: self.session_user,
+                    database: &self.database,
+                    pid: self.pid,
+                };
+                exec::execute(stmt, &mut ctx)?
+            };
+            return self.finish_outcome(outcome).await;
+        }
         self.begin_implicit();
         let Some(tx) = self.tx.as_mut() else {
             return Err(SqlError::new("XX000", "no transaction (simulator bug)"));
@@ -201,7 +219,6 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
-        let read_only = matches!(stmt, Statement::Query(_) | Statement::Select(_));
         let outcome = if read_only {
             let mut ctx = ExecContext {
                 wh: &mut tx.work,
@@ -226,6 +243,11 @@ impl Session {
             tx.dirty = true;
             outcome
         };
+        self.finish_outcome(outcome).await
+    }
+
+    /// Waits out `pg_sleep` (cancellable) and applies SET SESSION AUTHORIZATION.
+    async fn finish_outcome(&mut self, outcome: Outcome) -> Result<Outcome, SqlError> {
         match outcome {
             Outcome::Sleep { seconds } => {
                 let cancel = self.cancel.clone();
@@ -400,18 +422,19 @@ impl Session {
                 // Check the statement now (with NULL parameters), as PostgreSQL's parse analysis
                 // does at Parse: a query naming a missing column fails here, not at Describe.
                 let nulls = vec![Param::Null; types.len()];
-                if let Some(stmt @ (Statement::Query(_) | Statement::Select(_))) =
-                    Self::bind_statement(&query, &nulls)?
-                {
-                    self.describe(&stmt)?;
-                }
+                let fields = match Self::bind_statement(&query, &nulls)? {
+                    Some(stmt @ (Statement::Query(_) | Statement::Select(_))) => {
+                        Some(self.describe(&stmt)?)
+                    }
+                    _ => None,
+                };
                 if !name.is_empty() && self.prepared.contains_key(&name) {
                     return Err(SqlError::new(
                         "42P05",
                         format!("prepared statement \"{name}\" already exists"),
                     ));
                 }
-                self.prepared.insert(name, Prepared { sql: query, param_types: types });
+                self.prepared.insert(name, Prepared { sql: query, fields, param_types: types });
                 out.parse_complete();
             }
             FrontendMessage::Bind { portal, statement, param_formats, params, result_formats } => {
@@ -448,15 +471,13 @@ impl Session {
                 let prepared = self.prepared(&name)?;
                 let types: Vec<u32> =
                     prepared.param_types.iter().map(|t| if *t == 0 { 25 } else { *t }).collect();
-                let nulls = vec![Param::Null; types.len()];
-                let stmt = Self::bind_statement(&prepared.sql, &nulls)?;
+                let fields = prepared.fields.clone();
                 out.parameter_description(&types);
-                match stmt {
-                    Some(s @ (Statement::Query(_) | Statement::Select(_))) => {
-                        let fields = self.describe(&s)?;
-                        out.row_description(&fields, |_| false, self.extended_metadata());
+                match fields {
+                    Some(fields) => {
+                        out.row_description(&fields, |_| false, self.extended_metadata())
                     }
-                    _ => out.no_data(),
+                    None => out.no_data(),
                 }
             }
             FrontendMessage::Describe { name, .. } => {
@@ -550,17 +571,14 @@ impl Session {
 
     /// Result columns of a query without keeping its rows (Describe of a statement).
     fn describe(&mut self, stmt: &Statement) -> Result<Vec<FieldDescription>, SqlError> {
-        let committed;
-        let wh = match &self.tx {
-            Some(t) => &t.work,
-            None => {
-                committed = lock(&self.shared.warehouse).warehouse.clone();
-                &committed
-            }
+        // Queries only read: run them on the transaction's or the committed state in place.
+        let mut committed = lock(&self.shared.warehouse);
+        let wh = match &mut self.tx {
+            Some(t) => &mut t.work,
+            None => &mut committed.warehouse,
         };
-        let mut scratch = wh.clone();
         let mut ctx = ExecContext {
-            wh: &mut scratch,
+            wh,
             user: self.user,
             session_user: self.session_user,
             database: &self.database,

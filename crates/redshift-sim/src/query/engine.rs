@@ -53,6 +53,9 @@ struct Rel {
 
 type Ctes = HashMap<String, Rel>;
 
+/// One output row's input: a representative row and, when aggregating, the rows of its group.
+type Unit<'r> = (&'r [Value], Option<Vec<Vec<Value>>>);
+
 /// Where column references are looked up: the current row, the rows of the current group (for
 /// aggregates), and the enclosing query's scope (correlated subqueries).
 #[derive(Clone, Copy)]
@@ -574,7 +577,7 @@ impl<'a> Engine<'a> {
                 Self::with_alias(rel, alias.as_ref(), &default)
             }
             sp::TableFactor::NestedJoin { table_with_joins, alias } => {
-                let rel = self.from_item(table_with_joins, outer, ctes)?;
+                let rel = self.join_tree(table_with_joins, outer, ctes)?;
                 match alias {
                     Some(a) => Self::with_alias(rel, Some(a), ""),
                     None => Ok(rel),
@@ -584,7 +587,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn from_item(
+    fn join_tree(
         &self,
         twj: &sp::TableWithJoins,
         outer: Option<&Scope<'_>>,
@@ -690,6 +693,13 @@ impl<'a> Engine<'a> {
             (None, Some(p)) => Some(*p),
             (None, None) => None,
         };
+        // An ON that is nothing but the hashed equality needs no re-evaluation per pair.
+        let mut bare = on;
+        while let Some(sp::Expr::Nested(inner)) = bare {
+            bare = Some(inner);
+        }
+        let on_is_key = key.is_some()
+            && matches!(bare, Some(sp::Expr::BinaryOp { op: sp::BinaryOperator::Eq, .. }));
         let index: Option<HashMap<String, Vec<usize>>> = key.map(|(_, r)| {
             let mut m: HashMap<String, Vec<usize>> = HashMap::new();
             for (i, row) in right.rows.iter().enumerate() {
@@ -717,6 +727,7 @@ impl<'a> Engine<'a> {
                 let mut row = lrow.clone();
                 row.extend(rrow.iter().cloned());
                 let ok = match on {
+                    Some(_) if on_is_key => true,
                     Some(e) => {
                         let sc = Scope {
                             cols: &cols,
@@ -972,7 +983,7 @@ impl<'a> Engine<'a> {
         // FROM: comma-separated items are cross-joined.
         let mut src: Option<Rel> = None;
         for item in &s.from {
-            let rel = self.from_item(item, outer, ctes)?;
+            let rel = self.join_tree(item, outer, ctes)?;
             src = Some(match src {
                 None => rel,
                 Some(l) => self.join(l, rel, 'i', &sp::JoinConstraint::None, outer, ctes)?,
@@ -1070,7 +1081,7 @@ impl<'a> Engine<'a> {
 
         // Each output "unit": a representative row plus, when aggregating, its group.
         let null_row = vec![Value::Null; cols.len()];
-        let mut units: Vec<(&[Value], Option<Vec<Vec<Value>>>)> = Vec::new();
+        let mut units: Vec<Unit<'_>> = Vec::new();
         if aggregate {
             let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
             let mut groups: Vec<(&[Value], Vec<Vec<Value>>)> = Vec::new();

@@ -973,10 +973,10 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
 
 /// Relations the user may see in information_schema / SVV_TABLES: owned, readable, or superuser
 /// (PostgreSQL's "has some privilege" rule).
-pub fn visible_tables<'w>(
-    w: &'w Warehouse,
+pub fn visible_tables(
+    w: &Warehouse,
     user: u32,
-) -> impl Iterator<Item = (&'w crate::catalog::Schema, &'w crate::catalog::Relation)> {
+) -> impl Iterator<Item = (&crate::catalog::Schema, &crate::catalog::Relation)> {
     let su = w.is_superuser(user);
     w.relations().iter().filter_map(move |r| {
         let s = w.schema(r.schema)?;
