@@ -183,19 +183,21 @@ impl Fixture {
         let store = ProfileStore::open(self.dir.path()).unwrap();
         let secrets: Arc<dyn SecretStore> = self.secrets.clone();
         let (answer, calls) = (self.answer.clone(), self.calls.clone());
-        Harness::builder().with_size(vec2(1280.0, 1000.0)).build_eframe(move |_cc| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let deps = AppDeps {
-                store,
-                secrets,
-                backend: Box::new(FakeBackend { tx, answer, calls }),
-                events: rx,
-                file_picker: Box::new(FakePicker(Some(PathBuf::from(
-                    "/etc/ssl/amazon-trust-ca-bundle.crt",
-                )))),
-            };
-            App::new(None, deps)
-        })
+        Harness::builder().with_max_steps(16).with_size(vec2(1280.0, 1000.0)).build_eframe(
+            move |_cc| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let deps = AppDeps {
+                    store,
+                    secrets,
+                    backend: Box::new(FakeBackend { tx, answer, calls }),
+                    events: rx,
+                    file_picker: Box::new(FakePicker(Some(PathBuf::from(
+                        "/etc/ssl/amazon-trust-ca-bundle.crt",
+                    )))),
+                };
+                App::new(None, deps)
+            },
+        )
     }
 
     fn seed(&self, profiles: &[Profile]) {

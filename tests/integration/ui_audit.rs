@@ -175,19 +175,21 @@ fn ui_audit_matrix_cell_filter_csv_and_converge() {
     let store = ProfileStore::open(dir.path()).unwrap();
     let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
     let scripts2 = scripts.clone();
-    let mut h = Harness::builder().with_size(vec2(1400.0, 1400.0)).build_eframe(move |_cc| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        App::new(
-            None,
-            AppDeps {
-                store,
-                secrets: secrets_dyn,
-                backend: Box::new(AuditFake { tx, scripts: scripts2 }),
-                events: rx,
-                file_picker: Box::new(NoPicker),
-            },
-        )
-    });
+    let mut h = Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1400.0)).build_eframe(
+        move |_cc| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            App::new(
+                None,
+                AppDeps {
+                    store,
+                    secrets: secrets_dyn,
+                    backend: Box::new(AuditFake { tx, scripts: scripts2 }),
+                    events: rx,
+                    file_picker: Box::new(NoPicker),
+                },
+            )
+        },
+    );
     h.run();
     h.get(
         egui_kittest::kittest::by()

@@ -102,17 +102,19 @@ impl Fixture {
         let store = ProfileStore::open(self.config.path()).unwrap();
         let secrets: Arc<dyn SecretStore> = self.secrets.clone();
         let picker = self.picker.clone();
-        Harness::builder().with_size(vec2(1280.0, 1000.0)).build_eframe(move |_cc| {
-            let (_tx, rx) = std::sync::mpsc::channel();
-            let deps = AppDeps {
-                store,
-                secrets,
-                backend: Box::new(IdleBackend),
-                events: rx,
-                file_picker: Box::new(picker),
-            };
-            App::new(None, deps)
-        })
+        Harness::builder().with_max_steps(16).with_size(vec2(1280.0, 1000.0)).build_eframe(
+            move |_cc| {
+                let (_tx, rx) = std::sync::mpsc::channel();
+                let deps = AppDeps {
+                    store,
+                    secrets,
+                    backend: Box::new(IdleBackend),
+                    events: rx,
+                    file_picker: Box::new(picker),
+                };
+                App::new(None, deps)
+            },
+        )
     }
 
     /// Write `text` to a file named `name` (mode 0600) and make the picker return it.

@@ -327,17 +327,19 @@ impl Fixture {
         let fake_secrets = secrets.clone();
         let controls = self.controls.clone();
         let picker = FakePicker { save_to: Some(self.dir.path().join("setup.sql")) };
-        Harness::builder().with_size(vec2(1400.0, 1200.0)).build_eframe(move |_cc| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let deps = AppDeps {
-                store,
-                secrets,
-                backend: Box::new(ProvisionFake { tx, controls, secrets: fake_secrets }),
-                events: rx,
-                file_picker: Box::new(picker),
-            };
-            App::new(None, deps)
-        })
+        Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1200.0)).build_eframe(
+            move |_cc| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let deps = AppDeps {
+                    store,
+                    secrets,
+                    backend: Box::new(ProvisionFake { tx, controls, secrets: fake_secrets }),
+                    events: rx,
+                    file_picker: Box::new(picker),
+                };
+                App::new(None, deps)
+            },
+        )
     }
 
     fn calls(&self) -> Vec<Call> {
@@ -745,23 +747,25 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
 
     let store = ProfileStore::open(dir.path()).unwrap();
     let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
-    let mut h = Harness::builder().with_size(vec2(1400.0, 1200.0)).build_eframe(move |cc| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let ctx = cc.egui_ctx.clone();
-        let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
-        let backend = TokioBackend::new(support::rt().handle().clone(), sink)
-            .with_secrets(secrets_dyn.clone());
-        App::new(
-            None,
-            AppDeps {
-                store,
-                secrets: secrets_dyn,
-                backend: Box::new(backend),
-                events: rx,
-                file_picker: Box::new(FakePicker::default()),
-            },
-        )
-    });
+    let mut h = Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1200.0)).build_eframe(
+        move |cc| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let ctx = cc.egui_ctx.clone();
+            let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
+            let backend = TokioBackend::new(support::rt().handle().clone(), sink)
+                .with_secrets(secrets_dyn.clone());
+            App::new(
+                None,
+                AppDeps {
+                    store,
+                    secrets: secrets_dyn,
+                    backend: Box::new(backend),
+                    events: rx,
+                    file_picker: Box::new(FakePicker::default()),
+                },
+            )
+        },
+    );
     h.run();
     open_profile(&mut h, "harness admin");
 
@@ -834,20 +838,23 @@ fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
     ProfileStore::open(dir.path()).unwrap().upsert(admin).unwrap();
     let store = ProfileStore::open(dir.path()).unwrap();
     let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
-    let mut h = Harness::builder().with_size(vec2(1400.0, 1200.0)).build_eframe(move |cc| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let ctx = cc.egui_ctx.clone();
-        let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
-        let backend = TokioBackend::new(support::rt().handle().clone(), sink);
-        let deps = AppDeps {
-            store,
-            secrets: secrets_dyn,
-            backend: Box::new(backend),
-            events: rx,
-            file_picker: Box::new(FakePicker::default()),
-        };
-        App::new(None, deps)
-    });
+    let mut h = Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1200.0)).build_eframe(
+        move |cc| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let ctx = cc.egui_ctx.clone();
+            let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
+            let backend = TokioBackend::new(support::rt().handle().clone(), sink)
+                .with_secrets(secrets_dyn.clone());
+            let deps = AppDeps {
+                store,
+                secrets: secrets_dyn,
+                backend: Box::new(backend),
+                events: rx,
+                file_picker: Box::new(FakePicker::default()),
+            };
+            App::new(None, deps)
+        },
+    );
     h.run();
     open_profile(&mut h, "harness admin");
     press(&mut h, "Setup");

@@ -75,22 +75,24 @@ impl Fixture {
             agent_socket: Some(self.dir.path().join("no_agent.sock")),
         };
         let ssh_config = self.ssh_config();
-        Harness::builder().with_size(vec2(1400.0, 1400.0)).build_eframe(move |cc| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let ctx = cc.egui_ctx.clone();
-            let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
-            let backend = TokioBackend::new(support::rt().handle().clone(), sink)
-                .with_tunnel_options(tunnel)
-                .with_secrets(secrets.clone());
-            let deps = AppDeps {
-                store,
-                secrets,
-                backend: Box::new(backend),
-                events: rx,
-                file_picker: Box::new(KeyPicker(sshd::keys().encrypted.clone())),
-            };
-            App::new(None, deps).with_ssh_config(ssh_config)
-        })
+        Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1400.0)).build_eframe(
+            move |cc| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let ctx = cc.egui_ctx.clone();
+                let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
+                let backend = TokioBackend::new(support::rt().handle().clone(), sink)
+                    .with_tunnel_options(tunnel)
+                    .with_secrets(secrets.clone());
+                let deps = AppDeps {
+                    store,
+                    secrets,
+                    backend: Box::new(backend),
+                    events: rx,
+                    file_picker: Box::new(KeyPicker(sshd::keys().encrypted.clone())),
+                };
+                App::new(None, deps).with_ssh_config(ssh_config)
+            },
+        )
     }
 }
 
@@ -336,19 +338,21 @@ fn window_with(secrets: Arc<dyn SecretStore>) -> (tempfile::TempDir, Harness<'st
     p.password_mode = SecretMode::Keychain;
     ProfileStore::open(dir.path()).unwrap().upsert(p).unwrap();
     let store = ProfileStore::open(dir.path()).unwrap();
-    let h = Harness::builder().with_size(vec2(1280.0, 900.0)).build_eframe(move |_cc| {
-        let (_tx, rx) = std::sync::mpsc::channel();
-        App::new(
-            None,
-            AppDeps {
-                store,
-                secrets,
-                backend: Box::new(NoBackend),
-                events: rx,
-                file_picker: Box::new(KeyPicker(PathBuf::new())),
-            },
-        )
-    });
+    let h = Harness::builder().with_max_steps(16).with_size(vec2(1280.0, 900.0)).build_eframe(
+        move |_cc| {
+            let (_tx, rx) = std::sync::mpsc::channel();
+            App::new(
+                None,
+                AppDeps {
+                    store,
+                    secrets,
+                    backend: Box::new(NoBackend),
+                    events: rx,
+                    file_picker: Box::new(KeyPicker(PathBuf::new())),
+                },
+            )
+        },
+    );
     (dir, h)
 }
 

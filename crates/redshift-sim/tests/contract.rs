@@ -32,9 +32,8 @@ async fn run_queries(
         };
         // The live-privilege queries (teardown from the live catalogs) are optional: where the
         // simulator can't answer one, discovery says so and teardown mirrors the plan.
-        let optional = shiftgate_core::sql::live::queries(Dialect::Redshift)
-            .iter()
-            .any(|l| l.id == q.id);
+        let optional =
+            shiftgate_core::sql::live::queries(Dialect::Redshift).iter().any(|l| l.id == q.id);
         if let Err(e) = &outcome
             && !optional
         {

@@ -93,7 +93,7 @@ impl AppliedPlan {
             database: database.to_string(),
             applied_at,
             found: earlier.and_then(|r| r.found.clone()),
-            options: earlier.map(|r| r.options.clone()).unwrap_or_default(),
+            options: earlier.map(|r| r.options).unwrap_or_default(),
             plan,
         }
     }
