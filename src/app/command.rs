@@ -72,4 +72,6 @@ pub enum UiCommand {
     ApplyImport,
     /// Export this profile, or every profile (`None`), to a file chosen with the file picker.
     Export(Option<ProfileId>),
+    /// Answer a save conflict, or open the folder of a profiles-file backup.
+    Store(super::store_sync::StoreCommand),
 }

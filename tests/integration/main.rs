@@ -7,6 +7,8 @@ mod provision_pg;
 mod redshift_sim;
 mod secrets;
 mod ssh_tunnel;
+mod store;
 mod ui_app;
 mod ui_import;
 mod ui_provision;
+mod ui_store;
