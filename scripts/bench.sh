@@ -2,10 +2,17 @@
 # Performance figures with their anchors measured in the same run (see README "Performance").
 #   scripts/bench.sh                 # full run (a few minutes)
 #   BENCH_QUICK=1 scripts/bench.sh   # smoke (seconds), what CI runs so the script cannot rot
+#   BENCH_PROFILE=test ...           # on the test build's artefacts (CI: no extra compile; figures
+#                                    # are then unoptimised and only show the bench still runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
-cargo bench --quiet --bench perf
+if [ "${BENCH_PROFILE:-bench}" = test ]; then
+  cargo test --quiet --locked --bench perf -- --bench
+  export SHIFTGATE_BIN=${SHIFTGATE_BIN:-target/debug/shiftgate}
+else
+  cargo bench --quiet --bench perf
+fi
 
 # GUI: release build under Xvfb, time to a mapped window and idle RSS, with 1,000 profiles
 # against the same app with none (anchor, same run).

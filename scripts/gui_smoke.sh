@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Real-window smoke test: start the release binary under Xvfb, wait for its window, take a
-# screenshot, check it is not blank, stop the app with SIGTERM. Prints time-to-window and RSS.
+# Real-window smoke test: start the binary under Xvfb, wait for its window, take a screenshot,
+# check it is not blank, stop the app with SIGTERM. Prints time-to-window and RSS.
+#   scripts/gui_smoke.sh                                  # builds and runs the release binary
+#   SHIFTGATE_BIN=target/debug/shiftgate scripts/gui_smoke.sh   # an existing build (CI)
+#   SHIFTGATE_BIN=/usr/bin/shiftgate scripts/gui_smoke.sh       # the installed package
 #   UPDATE_SCREENSHOT=1 scripts/gui_smoke.sh   # also refresh assets/screenshot.png for the README
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin shiftgate
+if [ -z "${SHIFTGATE_BIN:-}" ]; then
+  cargo build --release --quiet --bin shiftgate
+  SHIFTGATE_BIN=target/release/shiftgate
+fi
 
 DISPLAY_NUM=${SMOKE_DISPLAY:-:97}
 WORK=$(mktemp -d)
@@ -18,9 +24,9 @@ for _ in $(seq 50); do xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1 && break
 export DISPLAY=$DISPLAY_NUM XDG_RUNTIME_DIR="$WORK/run" SHIFTGATE_CONFIG_DIR="$WORK/config"
 mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
 # A couple of profiles so the screenshot shows a populated window.
-target/release/shiftgate profiles add "Analytics (Redshift)" --engine redshift \
+"$SHIFTGATE_BIN" profiles add "Analytics (Redshift)" --engine redshift \
   --host examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com --user admin >/dev/null
-target/release/shiftgate profiles add "Local Postgres" --engine postgres --host localhost --user postgres --sslmode prefer >/dev/null
+"$SHIFTGATE_BIN" profiles add "Local Postgres" --engine postgres --host localhost --user postgres --sslmode prefer >/dev/null
 
 # Plus generated ones (default 1,000) so start-up and memory are measured with a realistic store.
 N=${SMOKE_PROFILES:-1000}
@@ -30,7 +36,7 @@ for i in $(seq 1 "$N"); do
 done >> "$SHIFTGATE_CONFIG_DIR/profiles.toml"
 
 START=$(date +%s%N)
-target/release/shiftgate >"$WORK/app.log" 2>&1 &
+"$SHIFTGATE_BIN" >"$WORK/app.log" 2>&1 &
 APP=$!
 if ! timeout 30 xdotool search --sync --name "Shiftgate" >/dev/null; then
   echo "FAIL: no Shiftgate window within 30 s"; cat "$WORK/app.log"; exit 1

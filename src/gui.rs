@@ -11,7 +11,7 @@ use std::sync::Arc;
 pub const APP_ID: &str = "shiftgate";
 
 /// The window icon, embedded so the binary needs no files next to it.
-pub const ICON_PNG: &[u8] = include_bytes!("../assets/icon.png");
+pub const ICON_PNG: &[u8] = include_bytes!("../assets/icon-256.png");
 
 /// How to start the GUI.
 pub struct GuiOptions {

@@ -3,11 +3,25 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// The environment variables Shiftgate reads, listed under `--help` and in the man page.
+pub const ENVIRONMENT_HELP: &str = "\
+Environment:
+  SHIFTGATE_CONFIG_DIR      Directory of profiles.toml, known_hosts and UI state (like --config-dir)
+  SHIFTGATE_LOG             Log filter for standard error, e.g. info or shiftgate=debug (default: warn)
+  PGPASSWORD                Database password when a profile has none saved (CLI)
+  PGSYSCONFDIR              Where `import` looks for pg_service.conf
+  SSH_AUTH_SOCK             The SSH agent used by profiles with agent authentication
+  USER, LOGNAME             Default SSH user when a profile names none
+  DBUS_SESSION_BUS_ADDRESS  The session bus of the Secret Service keychain (Linux)
+  XDG_CONFIG_HOME           Base of the default config dir (Linux): $XDG_CONFIG_HOME/shiftgate
+  DISPLAY, WAYLAND_DISPLAY  The display the window opens on";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "shiftgate",
     version,
-    about = "Connection profiles, connection diagnosis and least-privilege catalog users for Amazon Redshift and PostgreSQL.\nWithout a subcommand, opens the desktop app."
+    about = "Connection profiles, connection diagnosis and least-privilege catalog users for Amazon Redshift and PostgreSQL.\nWithout a subcommand, opens the desktop app.",
+    after_help = ENVIRONMENT_HELP
 )]
 pub struct Cli {
     /// Directory holding profiles.toml (default: the platform config dir; env SHIFTGATE_CONFIG_DIR).
@@ -64,6 +78,13 @@ pub enum CliCommand {
         #[command(subcommand)]
         action: SecretsAction,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output; packages install it as shiftgate(1).
+    Manpage,
     /// Start the built-in Redshift simulator and open the app on a demo profile.
     Demo {
         /// Loopback port for the simulator (a free one is used if it is taken).

@@ -93,7 +93,39 @@ pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
         Some(CliCommand::Secrets { action: args::SecretsAction::Forget { profile } }) => {
             secrets_cmd::forget(&cli.config_dir, &profile)
         }
+        Some(CliCommand::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "shiftgate", &mut std::io::stdout());
+            Ok(())
+        }
+        Some(CliCommand::Manpage) => write_manpage(&mut std::io::stdout()),
         Some(CliCommand::Demo { port, no_gui }) => demo_cmd::run(&cli.config_dir, port, no_gui, rt),
         None => Err(CliError::new("no subcommand (the GUI is started by main)")),
     }
+}
+
+/// The man page, generated from the same clap definition as `--help` (never hand-written).
+pub fn write_manpage(out: &mut dyn std::io::Write) -> CliResult {
+    let command = <Cli as clap::CommandFactory>::command();
+    let man = clap_mangen::Man::new(command);
+    let io = |e: std::io::Error| CliError::new(format!("could not write the man page: {e}"));
+    man.render_title(out).map_err(io)?;
+    man.render_name_section(out).map_err(io)?;
+    man.render_synopsis_section(out).map_err(io)?;
+    man.render_description_section(out).map_err(io)?;
+    man.render_options_section(out).map_err(io)?;
+    man.render_subcommands_section(out).map_err(io)?;
+    writeln!(out, ".SH ENVIRONMENT").map_err(io)?;
+    for line in args::ENVIRONMENT_HELP.lines().skip(1) {
+        let line = line.trim_start();
+        let (name, what) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        writeln!(out, ".TP\n\\fB{}\\fR\n{}", name, what.trim().replace('-', "\\-"))
+            .map_err(io)?;
+    }
+    writeln!(out, ".SH FILES\n.TP\n\\fI$XDG_CONFIG_HOME/shiftgate/profiles.toml\\fR")
+        .map_err(io)?;
+    writeln!(out, "Connection profiles (mode 0600, directory 0700). No password is stored there.")
+        .map_err(io)?;
+    man.render_version_section(out).map_err(io)?;
+    Ok(())
 }
