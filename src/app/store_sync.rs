@@ -54,19 +54,20 @@ impl StoreWatcher {
     pub fn start(dir: &Path, wake: impl Fn() + Send + 'static) -> Result<StoreWatcher, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let (raw_tx, raw_rx) = channel::<()>();
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            let relevant = match &event {
-                Ok(e) => {
-                    e.paths.is_empty()
-                        || e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == FILE_NAME))
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                let relevant = match &event {
+                    Ok(e) => {
+                        e.paths.is_empty()
+                            || e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == FILE_NAME))
+                    }
+                    Err(_) => true,
+                };
+                if relevant {
+                    let _ = raw_tx.send(());
                 }
-                Err(_) => true,
-            };
-            if relevant {
-                let _ = raw_tx.send(());
-            }
-        })
-        .map_err(|e| e.to_string())?;
+            })
+            .map_err(|e| e.to_string())?;
         watcher.watch(dir, notify::RecursiveMode::NonRecursive).map_err(|e| e.to_string())?;
         let (tx, changed) = channel();
         std::thread::Builder::new()

@@ -119,8 +119,7 @@ pub fn write_manpage(out: &mut dyn std::io::Write) -> CliResult {
     for line in args::ENVIRONMENT_HELP.lines().skip(1) {
         let line = line.trim_start();
         let (name, what) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        writeln!(out, ".TP\n\\fB{}\\fR\n{}", name, what.trim().replace('-', "\\-"))
-            .map_err(io)?;
+        writeln!(out, ".TP\n\\fB{}\\fR\n{}", name, what.trim().replace('-', "\\-")).map_err(io)?;
     }
     writeln!(out, ".SH FILES\n.TP\n\\fI$XDG_CONFIG_HOME/shiftgate/profiles.toml\\fR")
         .map_err(io)?;

@@ -158,7 +158,9 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
                     check(p).map_err(|e| e.message)
                 })
                 .map_err(|e| match e {
-                    StoreError::NotFound(_) => CliError::new(format!("no profile named \"{name}\"")),
+                    StoreError::NotFound(_) => {
+                        CliError::new(format!("no profile named \"{name}\""))
+                    }
                     other => CliError::from(other),
                 })?;
             println!("saved");

@@ -186,8 +186,15 @@ enum OnDisk {
     Missing,
     Parsed(Parsed, u64),
     /// `schema_version` above ours; `profiles` is `Err` when they could not be read.
-    Newer { version: String, profiles: Result<Parsed, String>, fingerprint: u64 },
-    Broken { bytes: Vec<u8>, reason: String },
+    Newer {
+        version: String,
+        profiles: Result<Parsed, String>,
+        fingerprint: u64,
+    },
+    Broken {
+        bytes: Vec<u8>,
+        reason: String,
+    },
 }
 
 fn fingerprint(bytes: &[u8]) -> u64 {
@@ -298,11 +305,8 @@ fn insert_into(target: &mut toml::Value, path: &[Seg], value: toml::Value) {
 
 /// The file's content as bytes, with the unknown keys put back.
 fn encode(profiles: &[Profile], unknown: &Unknown) -> Result<String, StoreError> {
-    let out = FileOut {
-        schema_version: SCHEMA_VERSION,
-        written_by: env!("CARGO_PKG_VERSION"),
-        profiles,
-    };
+    let out =
+        FileOut { schema_version: SCHEMA_VERSION, written_by: env!("CARGO_PKG_VERSION"), profiles };
     let body = if unknown.is_empty() {
         toml::to_string_pretty(&out).map_err(|e| StoreError::Encode(e.to_string()))?
     } else {
@@ -903,8 +907,12 @@ mod tests {
         one.upsert(sample("one")).unwrap();
         two.upsert(sample("two")).unwrap();
         assert_eq!(two.profiles().len(), 2, "the second writer sees the first one's profile");
-        let names: Vec<String> =
-            ProfileStore::open(dir.path()).unwrap().profiles().iter().map(|p| p.name.clone()).collect();
+        let names: Vec<String> = ProfileStore::open(dir.path())
+            .unwrap()
+            .profiles()
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
         assert_eq!(names, ["one", "two"]);
     }
 

@@ -9,7 +9,7 @@ use egui::{Id, Modal};
 
 pub fn conflict_dialog_ui(ctx: &egui::Context, conflict: &Conflict) -> Option<UiCommand> {
     let mut cmd = None;
-    let response = Modal::new(Id::new("store_conflict_dialog")).show(ctx, |ui| {
+    let response = Modal::new(Id::unique("store_conflict_dialog")).show(ctx, |ui| {
         ui.set_max_width(460.0);
         let name = conflict.mine.display_name();
         match &conflict.theirs {
@@ -22,7 +22,10 @@ pub fn conflict_dialog_ui(ctx: &egui::Context, conflict: &Conflict) -> Option<Ui
                 ));
                 let fields = differing_fields(&conflict.mine, theirs);
                 if !fields.is_empty() {
-                    ui.label(format!("Your version and the saved one differ in: {}.", fields.join(", ")));
+                    ui.label(format!(
+                        "Your version and the saved one differ in: {}.",
+                        fields.join(", ")
+                    ));
                 }
             }
             None => {
@@ -35,7 +38,10 @@ pub fn conflict_dialog_ui(ctx: &egui::Context, conflict: &Conflict) -> Option<Ui
         }
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            if ui.button("Keep mine").on_hover_text("Save your version over the other one").clicked()
+            if ui
+                .button("Keep mine")
+                .on_hover_text("Save your version over the other one")
+                .clicked()
             {
                 cmd = Some(UiCommand::Store(StoreCommand::KeepMine));
             }

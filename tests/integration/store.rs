@@ -54,7 +54,10 @@ fn store_forty_concurrent_adds_keep_all_forty() {
     let children: Vec<Child> = (0..40)
         .map(|i| {
             let name = format!("p{i:02}");
-            spawn(dir.path(), &["profiles", "add", &name, "--engine", "postgres", "--host", &hosts[i]])
+            spawn(
+                dir.path(),
+                &["profiles", "add", &name, "--engine", "postgres", "--host", &hosts[i]],
+            )
         })
         .collect();
     let mut ok = 0;
@@ -231,11 +234,7 @@ fn store_import_keeps_the_good_lines_and_names_the_bad_one() {
     let o = run(dir.path(), &["import", pgpass.to_str().unwrap(), "--format", "pgpass"]);
     assert!(o.status.success(), "{}", all(&o));
     assert!(all(&o).contains("line 2:"), "the warning names the line: {}", all(&o));
-    let hosts: BTreeSet<String> = ProfileStore::open(dir.path())
-        .unwrap()
-        .profiles()
-        .iter()
-        .map(|p| p.host.clone())
-        .collect();
+    let hosts: BTreeSet<String> =
+        ProfileStore::open(dir.path()).unwrap().profiles().iter().map(|p| p.host.clone()).collect();
     assert_eq!(hosts, BTreeSet::from(["one.example.com".into(), "three.example.com".into()]));
 }

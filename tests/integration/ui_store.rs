@@ -69,6 +69,11 @@ fn seed(dir: &Path, name: &str) -> Profile {
     p
 }
 
+/// Some node's label contains `text` (the status bar, a dialog, the form's error line…).
+fn shows(h: &Harness<'_, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
 fn has_row(h: &Harness<'_, App>, name: &str) -> bool {
     h.query(by().label(name).predicate(|n| n.role() != Role::Label)).is_some()
 }
@@ -148,9 +153,7 @@ fn ui_store_save_over_a_change_made_elsewhere_asks_which_to_keep() {
     set_field(&mut h, "Host", "mine.example.com");
 
     cli(dir.path(), &["profiles", "edit", "prod", "--port", "6000"]);
-    let noticed = step_until(&mut h, Duration::from_secs(2), |h| {
-        h.query_by_label_contains("was changed elsewhere").is_some()
-    });
+    let noticed = step_until(&mut h, Duration::from_secs(2), |h| shows(h, "was changed elsewhere"));
     assert!(noticed, "the window tells the profile changed elsewhere");
     assert_eq!(h.get_by_label("Host").value().as_deref(), Some("mine.example.com"), "edits kept");
 
@@ -166,9 +169,7 @@ fn ui_store_save_over_a_change_made_elsewhere_asks_which_to_keep() {
     // Again, and this time take the other version.
     set_field(&mut h, "User", "someone");
     cli(dir.path(), &["profiles", "edit", "prod", "--user", "theirs"]);
-    step_until(&mut h, Duration::from_secs(2), |h| {
-        h.query_by_label_contains("was changed elsewhere").is_some()
-    });
+    step_until(&mut h, Duration::from_secs(2), |h| shows(h, "was changed elsewhere"));
     h.get_by_label("Save").click();
     h.run();
     h.get_by_label("Take theirs").click();
@@ -188,13 +189,13 @@ fn ui_store_newer_file_is_shown_read_only_and_left_alone() {
     h.run();
     let refusal =
         "profiles.toml was written by Shiftgate 7.0.0 or newer; this version will not change it";
-    assert!(h.query_by_label_contains(refusal).is_some(), "the status bar says so");
+    assert!(shows(&h, refusal), "the status bar says so");
     assert!(has_row(&h, "future"), "its profiles are listed");
     click_row(&mut h, "future");
     set_field(&mut h, "Host", "changed.example.com");
     h.get_by_label("Save").click();
     h.run();
-    assert!(h.query_by_label_contains(&format!("Not saved: {refusal}")).is_some());
+    assert!(shows(&h, &format!("Not saved: {refusal}")));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "bytes unchanged");
 }
 
@@ -209,6 +210,6 @@ fn ui_store_backup_notice_names_the_backup_with_open_folder() {
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().contains(".broken-"))
         .expect("moved aside");
-    assert!(h.query_by_label_contains(&backup.display().to_string()).is_some());
+    assert!(shows(&h, &backup.display().to_string()));
     h.get_by_label("Open folder");
 }

@@ -88,7 +88,10 @@ fn pgpass_lookup_first_match_wins_with_wildcards() {
     let batch = pgpass::parse("h:5432:db:u:pw:extra\nh:5432:db2:u:p\\:q\n").unwrap();
     assert_eq!(batch.profiles[0].password.as_deref(), Some("pw"));
     assert!(
-        batch.profiles[0].warnings.iter().any(|w| w.starts_with("line 1:") && w.contains("unescaped")),
+        batch.profiles[0]
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("line 1:") && w.contains("unescaped")),
         "{:?}",
         batch.profiles[0].warnings
     );
@@ -115,7 +118,9 @@ fn pgpass_malformed_lines_are_skipped_with_their_line_number() {
     let batch = pgpass::parse("h:port:db:u:pw").unwrap();
     assert!(batch.profiles.is_empty());
     assert!(batch.skipped[0].starts_with("line 1: port \"port\""), "{:?}", batch.skipped);
-    assert!(pgpass::parse("ok:1:d:u:p\nh:70000:db:u:pw").unwrap().skipped[0].starts_with("line 2:"));
+    assert!(
+        pgpass::parse("ok:1:d:u:p\nh:70000:db:u:pw").unwrap().skipped[0].starts_with("line 2:")
+    );
     assert_eq!(pgpass::parse("h:5432:db:u:pw\r\nh2:5432:db:u:pw2\r\n").unwrap().profiles.len(), 2);
 }
 
@@ -183,7 +188,9 @@ fn pg_service_errors_and_paths() {
     assert_eq!(batch.profiles.len(), 1);
     assert_eq!(batch.profiles[0].profile.host, "hb");
     assert!(batch.skipped[0].starts_with("line 3: "), "{:?}", batch.skipped);
-    assert!(batch.skipped[0].contains("\"fifty\"") && batch.skipped[0].contains("[a] not imported"));
+    assert!(
+        batch.skipped[0].contains("\"fifty\"") && batch.skipped[0].contains("[a] not imported")
+    );
     let batch = pg_service::parse("[a]\njust some words\n").unwrap();
     assert!(batch.profiles.is_empty() && batch.skipped[0].starts_with("line 2: "));
     let batch = pg_service::parse("[a\nhost=h\n[c]\nhost=hc\n").unwrap();

@@ -50,7 +50,11 @@ pub fn parse(text_in: &str) -> Result<ImportBatch, ImportError> {
     Ok(batch)
 }
 
-fn read_connection(name: &str, redshift: bool, conn: &Value) -> Result<ImportedProfile, ImportError> {
+fn read_connection(
+    name: &str,
+    redshift: bool,
+    conn: &Value,
+) -> Result<ImportedProfile, ImportError> {
     let what = format!("connection \"{name}\"");
     let empty = Value::Null;
     let config = conn.get("configuration").unwrap_or(&empty);
@@ -99,9 +103,7 @@ fn read_connection(name: &str, redshift: bool, conn: &Value) -> Result<ImportedP
                         ImportError::whole_file(format!("{what}: unknown SSL mode \"{mode}\""))
                     })?;
                 }
-                if let Some(ca) =
-                    text(prop("ssl.ca.cert")).or_else(|| text(prop("sslRootCert")))
-                {
+                if let Some(ca) = text(prop("ssl.ca.cert")).or_else(|| text(prop("sslRootCert"))) {
                     profile.ca_file = Some(PathBuf::from(ca));
                 }
                 if text(prop("ssl.client.cert")).is_some() {
@@ -109,12 +111,9 @@ fn read_connection(name: &str, redshift: bool, conn: &Value) -> Result<ImportedP
                 }
             } else if handler_id == "ssh_tunnel" {
                 profile.ssh.enabled = true;
-                let mut hop = SshHop {
-                    host: text(prop("host")).unwrap_or_default(),
-                    ..SshHop::default()
-                };
-                if let Some(p) =
-                    super::pgadmin::port(prop("port"), &format!("{what} SSH tunnel"))?
+                let mut hop =
+                    SshHop { host: text(prop("host")).unwrap_or_default(), ..SshHop::default() };
+                if let Some(p) = super::pgadmin::port(prop("port"), &format!("{what} SSH tunnel"))?
                 {
                     hop.port = p;
                 }
@@ -128,15 +127,13 @@ fn read_connection(name: &str, redshift: bool, conn: &Value) -> Result<ImportedP
                 };
                 profile.ssh.bastion = hop;
             } else {
-                warnings
-                    .push(format!("DBeaver network handler \"{handler_id}\" is not supported"));
+                warnings.push(format!("DBeaver network handler \"{handler_id}\" is not supported"));
             }
         }
     }
     if let Some(folder) = text(conn.get("folder")) {
-        warnings.push(format!(
-            "DBeaver folder \"{folder}\" is not kept (Shiftgate has no folders)"
-        ));
+        warnings
+            .push(format!("DBeaver folder \"{folder}\" is not kept (Shiftgate has no folders)"));
     }
     if profile.host.is_empty() {
         warnings.push("no host; enter one".into());

@@ -226,9 +226,9 @@ pub fn parse(text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError>
             match read_target(&mut target, output, engine, is_default) {
                 Ok(imported) => batch.profiles.push(imported),
                 // One bad target does not keep the others out.
-                Err(e) => batch.skipped.push(format!(
-                    "{e}; target {profile_name}.{target_name} not imported"
-                )),
+                Err(e) => batch
+                    .skipped
+                    .push(format!("{e}; target {profile_name}.{target_name} not imported")),
             }
         }
     }

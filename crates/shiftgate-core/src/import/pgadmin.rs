@@ -101,12 +101,13 @@ fn read_server(key: &str, server: &Value) -> Result<ImportedProfile, ImportError
         .or_else(|| text(param("host")))
         .unwrap_or_default();
     let port = port(server.get("Port").or_else(|| param("port")), &what)?;
-    let sslmode = match text(server.get("SSLMode")).or_else(|| text(param("sslmode"))) {
-        Some(m) => Some(SslMode::parse(&m).ok_or_else(|| {
-            ImportError::whole_file(format!("{what}: unknown SSL mode \"{m}\""))
-        })?),
-        None => None,
-    };
+    let sslmode =
+        match text(server.get("SSLMode")).or_else(|| text(param("sslmode"))) {
+            Some(m) => Some(SslMode::parse(&m).ok_or_else(|| {
+                ImportError::whole_file(format!("{what}: unknown SSL mode \"{m}\""))
+            })?),
+            None => None,
+        };
     let mut profile = fresh_profile(engine_for(&host, port), name.clone(), sslmode);
     let mut warnings = Vec::new();
     profile.host = host.trim().to_string();
@@ -122,9 +123,8 @@ fn read_server(key: &str, server: &Value) -> Result<ImportedProfile, ImportError
     if let Some(ca) = text(server.get("SSLRootCert")).or_else(|| text(param("sslrootcert"))) {
         profile.ca_file = Some(PathBuf::from(ca));
     }
-    if let Some(secs) = text(param("connect_timeout"))
-        .and_then(|s| s.trim().parse::<u32>().ok())
-        .filter(|s| *s > 0)
+    if let Some(secs) =
+        text(param("connect_timeout")).and_then(|s| s.trim().parse::<u32>().ok()).filter(|s| *s > 0)
     {
         profile.connect_timeout_secs = secs;
     }
@@ -132,8 +132,7 @@ fn read_server(key: &str, server: &Value) -> Result<ImportedProfile, ImportError
     profile.color = colour(server.get("BGColor"));
     profile.password_command = text(server.get("PasswordExecCommand"));
     if let Some(group) = text(server.get("Group")).filter(|g| g != "Servers") {
-        warnings
-            .push(format!("pgAdmin group \"{group}\" is not kept (Shiftgate has no groups)"));
+        warnings.push(format!("pgAdmin group \"{group}\" is not kept (Shiftgate has no groups)"));
     }
     if let Some(service) = text(server.get("Service")).or_else(|| text(param("service"))) {
         warnings.push(format!(
@@ -149,12 +148,10 @@ fn read_server(key: &str, server: &Value) -> Result<ImportedProfile, ImportError
     if profile.host.is_empty() {
         warnings.push("no host; enter one".into());
     }
-    let mut imported =
-        ImportedProfile::new(profile, format!("pgAdmin servers.json \"{name}\""));
+    let mut imported = ImportedProfile::new(profile, format!("pgAdmin servers.json \"{name}\""));
     imported.warnings = warnings;
     Ok(imported)
 }
-
 
 fn read_tunnel(
     server: &Value,
