@@ -804,6 +804,7 @@ mod tests {
         assert_eq!(s2.profiles(), &[a, b]);
         let text = fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         assert!(text.contains("schema_version = 1"));
+        assert!(!text.contains("[profile.ssh]"), "no tunnel, no ssh table: {text}");
         assert!(dir.path().join(LOCK_FILE_NAME).exists(), "the lock file sits beside the file");
     }
 

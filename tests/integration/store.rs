@@ -56,7 +56,7 @@ fn store_forty_concurrent_adds_keep_all_forty() {
             let name = format!("p{i:02}");
             spawn(
                 dir.path(),
-                &["profiles", "add", &name, "--engine", "postgres", "--host", &hosts[i]],
+                &["profiles", "add", &name, "-U", "u", "--host", &hosts[i]],
             )
         })
         .collect();
@@ -74,7 +74,7 @@ fn store_forty_concurrent_adds_keep_all_forty() {
 #[test]
 fn store_twenty_concurrent_edits_of_one_profile_all_land() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(dir.path(), &["profiles", "add", "target", "--engine", "postgres", "--host", "h0"]);
+    let o = run(dir.path(), &["profiles", "add", "target", "-U", "u", "--host", "h0"]);
     assert!(o.status.success(), "{}", all(&o));
     let id = ProfileStore::open(dir.path()).unwrap().profiles()[0].id.0.clone();
     // Ten fields, two writers each with their own value: 20 processes at once.
@@ -134,7 +134,7 @@ fn store_kill_9_during_saves_never_tears_the_file() {
         seed ^= seed << 17;
         let name = format!("k{i:03}");
         let mut child =
-            spawn(dir.path(), &["profiles", "add", &name, "--engine", "postgres", "--host", "h"]);
+            spawn(dir.path(), &["profiles", "add", &name, "-U", "u", "--host", "h"]);
         std::thread::sleep(std::time::Duration::from_micros(seed % 25_000));
         if child.try_wait().unwrap().is_none() {
             killed_early += 1;
@@ -165,7 +165,7 @@ fn store_newer_schema_is_read_only_from_the_command_line() {
     assert!(o.status.success(), "{}", all(&o));
     assert!(all(&o).contains("from the future"), "{}", all(&o));
     for args in [
-        &["profiles", "add", "x", "--host", "h"][..],
+        &["profiles", "add", "x", "-U", "u", "--host", "h"][..],
         &["profiles", "edit", "from the future", "--port", "1"][..],
         &["profiles", "rm", "from the future"][..],
     ] {
@@ -194,8 +194,11 @@ fn store_two_corruptions_within_a_second_get_two_backups() {
     let b = run(dir.path(), &["profiles", "list"]);
     let found = backups(dir.path());
     assert_eq!(found.len(), 2, "{found:?}");
+    // Longest first: `…-2` must not be taken for the backup it extends.
+    let mut by_length = found.clone();
+    by_length.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
     for (out, bytes) in [(&a, &first), (&b, &second)] {
-        let named = found
+        let named = by_length
             .iter()
             .find(|p| all(out).contains(&p.display().to_string()))
             .unwrap_or_else(|| panic!("the message names its backup: {}", all(out)));
@@ -210,7 +213,7 @@ fn store_a_held_lock_times_out_naming_the_lock_file() {
     let lock = std::fs::File::create(&lock_path).unwrap();
     lock.lock().unwrap();
     let started = std::time::Instant::now();
-    let o = command(dir.path(), &["profiles", "add", "x", "--host", "h"])
+    let o = command(dir.path(), &["profiles", "add", "x", "-U", "u", "--host", "h"])
         .env("SHIFTGATE_LOCK_TIMEOUT_MS", "300")
         .output()
         .unwrap();
@@ -218,7 +221,7 @@ fn store_a_held_lock_times_out_naming_the_lock_file() {
     assert!(started.elapsed() >= std::time::Duration::from_millis(300));
     assert!(all(&o).contains(&lock_path.display().to_string()), "{}", all(&o));
     lock.unlock().unwrap();
-    let o = run(dir.path(), &["profiles", "add", "x", "--host", "h"]);
+    let o = run(dir.path(), &["profiles", "add", "x", "-U", "u", "--host", "h"]);
     assert!(o.status.success(), "{}", all(&o));
 }
 

@@ -121,7 +121,8 @@ fn ui_store_list_follows_command_line_adds_and_a_save_keeps_them() {
     assert!(has_row(&h, "seed"));
     let names: Vec<String> = (0..5).map(|i| format!("cli {i}")).collect();
     for (i, name) in names.iter().enumerate() {
-        cli(dir.path(), &["profiles", "add", name, "--host", &format!("h{i}.example.com")]);
+        let host = format!("h{i}.example.com");
+        cli(dir.path(), &["profiles", "add", name, "-U", "u", "--host", &host]);
     }
     let shown = step_until(&mut h, Duration::from_secs(1), |h| names.iter().all(|n| has_row(h, n)));
     assert!(shown, "the 5 profiles added from the command line show within a second");
