@@ -83,7 +83,7 @@ fn store_twenty_concurrent_edits_of_one_profile_all_land() {
         ("--port", ["6001", "6002"]),
         ("--database", ["da", "db"]),
         ("--user", ["ua", "ub"]),
-        ("--sslmode", ["require", "verify-ca"]),
+        ("--sslmode", ["verify-ca", "verify-full"]),
         ("--timeout", ["21", "22"]),
         ("--application-name", ["aa", "ab"]),
         ("--notes", ["na", "nb"]),
