@@ -54,10 +54,7 @@ fn store_forty_concurrent_adds_keep_all_forty() {
     let children: Vec<Child> = (0..40)
         .map(|i| {
             let name = format!("p{i:02}");
-            spawn(
-                dir.path(),
-                &["profiles", "add", &name, "-U", "u", "--host", &hosts[i]],
-            )
+            spawn(dir.path(), &["profiles", "add", &name, "-U", "u", "--host", &hosts[i]])
         })
         .collect();
     let mut ok = 0;
@@ -133,8 +130,7 @@ fn store_kill_9_during_saves_never_tears_the_file() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let name = format!("k{i:03}");
-        let mut child =
-            spawn(dir.path(), &["profiles", "add", &name, "-U", "u", "--host", "h"]);
+        let mut child = spawn(dir.path(), &["profiles", "add", &name, "-U", "u", "--host", "h"]);
         std::thread::sleep(std::time::Duration::from_micros(seed % 25_000));
         if child.try_wait().unwrap().is_none() {
             killed_early += 1;
