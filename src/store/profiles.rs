@@ -54,10 +54,11 @@ pub enum StoreError {
     #[error("profiles.toml was written by Shiftgate {0} or newer; this version will not change it")]
     NewerVersion(String),
     #[error(
-        "gave up after {secs} s waiting for the lock {path}: another Shiftgate process is writing \
-         profiles or hangs holding it (close it and try again)"
+        "gave up after {:.1} s waiting for the lock {path}: another Shiftgate process is writing \
+         profiles or hangs holding it (close it and try again)",
+        .waited.as_secs_f64()
     )]
-    LockTimeout { path: PathBuf, secs: u64 },
+    LockTimeout { path: PathBuf, waited: Duration },
     #[error("could not lock {path}: {source}")]
     Lock { path: PathBuf, source: std::io::Error },
     /// The profile was changed (or deleted) in the file since this process loaded it.
@@ -444,10 +445,7 @@ fn acquire_lock(lock_path: &Path, timeout: Duration) -> Result<StoreLock, StoreE
             }
         }
         if start.elapsed() >= timeout {
-            return Err(StoreError::LockTimeout {
-                path: lock_path.to_path_buf(),
-                secs: timeout.as_secs().max(1),
-            });
+            return Err(StoreError::LockTimeout { path: lock_path.to_path_buf(), waited: timeout });
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(25));
