@@ -600,20 +600,56 @@ fn bench_store(scale: &Scale) {
         .collect();
     let mut store = ProfileStore::open(dir.path()).expect("open");
     let t = Instant::now();
-    store.replace_all(profiles).expect("save");
-    let save = t.elapsed();
+    store.upsert_all(profiles).expect("save");
+    let save_all = t.elapsed();
+    let size = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
+    let runs = scale.runs.clamp(3, 9);
+    // One profile saved into the full store: lock, fresh read, change, atomic write, unlock.
+    let mut edited = store.profiles()[scale.profiles / 2].clone();
+    let save_one = median(timed(runs, || {
+        edited.port = edited.port.wrapping_add(1).max(1);
+        store.upsert(edited.clone()).expect("save one");
+    }));
+    // The lock alone: take and release, many times.
+    let locks = 1000u32;
     let t = Instant::now();
-    let loaded = ProfileStore::open(dir.path()).expect("load");
-    let load = t.elapsed();
-    assert_eq!(loaded.profiles().len(), scale.profiles);
-    let size = std::fs::metadata(loaded.path()).map(|m| m.len()).unwrap_or(0);
+    for _ in 0..locks {
+        drop(store.lock().expect("lock"));
+    }
+    let lock = t.elapsed() / locks;
+    let load = median(timed(runs, || {
+        let loaded = ProfileStore::open(dir.path()).expect("load");
+        assert_eq!(loaded.profiles().len(), scale.profiles);
+    }));
+    // Anchors on the same bytes: the generic TOML parse into a table, and the file read alone.
+    let text = std::fs::read_to_string(store.path()).expect("read");
+    let table = median(timed(runs, || {
+        let t: toml::Table = toml::from_str(&text).expect("parse");
+        assert!(t.contains_key("profile"));
+    }));
+    let read = median(timed(runs, || {
+        assert_eq!(std::fs::read(store.path()).expect("read").len() as u64, size);
+    }));
     println!(
-        "{:<60} {:>9.1} ms   load {:.1} ms   file {} KiB",
-        format!("profile store: save {} profiles", scale.profiles),
-        ms(save),
-        ms(load),
+        "{:<52} {:>9.1} ms   save all at once {:.1} ms   file {} KiB",
+        format!("profile store: save 1 of {} profiles", scale.profiles),
+        ms(save_one),
+        ms(save_all),
         size / 1024
     );
+    println!(
+        "{:<52} {:>9.3} ms   {:.1}% of saving 1 profile",
+        "  of which the lock (take + release)",
+        ms(lock),
+        100.0 * lock.as_secs_f64() / save_one.as_secs_f64().max(1e-9)
+    );
+    line(
+        &format!("profile store: load {} profiles", scale.profiles),
+        load,
+        "toml::Table parse",
+        table,
+    );
+    println!("{:<52} {:>9.1} ms", "  of which reading the file", ms(read));
 }
 
 /// GUI frame time (CPU: layout + tessellation, no GPU) with `n` profiles, idle and while the search
@@ -647,7 +683,7 @@ fn gui_frame_times(n: usize) -> (Duration, Duration) {
             p
         })
         .collect();
-    store.replace_all(profiles).expect("save");
+    store.upsert_all(profiles).expect("save");
     let mut h = Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_eframe(move |_cc| {
         let (_tx, rx) = std::sync::mpsc::channel();
         let deps = AppDeps {

@@ -80,4 +80,6 @@ pub enum UiCommand {
     Export(Option<ProfileId>),
     /// Something on the Audit tab.
     Audit(super::audit_state::AuditCommand),
+    /// Answer a save conflict, or open the folder of a profiles-file backup.
+    Store(super::store_sync::StoreCommand),
 }

@@ -163,6 +163,8 @@ fn skip_unchanged(plan: &mut ImportPlan, existing: &[Profile], same_password: Sa
 /// The store's new content and the passwords to save, from the ticked entries of a plan.
 pub struct ImportApply {
     pub profiles: Vec<Profile>,
+    /// Only the profiles the import creates or updates: what is written, each by id.
+    pub changed: Vec<Profile>,
     /// SECRETS, for the secret store under `SecretKey::db_password(id)`.
     pub passwords: Vec<(ProfileId, String)>,
     pub created: usize,
@@ -175,6 +177,7 @@ impl ImportApply {
     pub fn from_preview(existing: &[Profile], preview: PreviewPlan) -> ImportApply {
         let mut out = ImportApply {
             profiles: existing.to_vec(),
+            changed: Vec::new(),
             passwords: Vec::new(),
             created: 0,
             updated: Vec::new(),
@@ -184,7 +187,8 @@ impl ImportApply {
             plan.update.into_iter().zip(update_ticked).filter_map(|(u, t)| t.then_some(u));
         for ImportUpdate { existing, merged, imported, .. } in ticked_updates {
             let Some(slot) = out.profiles.iter_mut().find(|p| p.id == existing) else { continue };
-            *slot = merged;
+            *slot = merged.clone();
+            out.changed.push(merged);
             if let Some(pw) = imported.password {
                 out.passwords.push((existing.clone(), pw));
             }
@@ -197,6 +201,7 @@ impl ImportApply {
             if let Some(pw) = password {
                 out.passwords.push((profile.id.clone(), pw));
             }
+            out.changed.push(profile.clone());
             out.profiles.push(profile);
             out.created += 1;
         }

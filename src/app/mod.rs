@@ -16,16 +16,19 @@ mod secret_commands;
 pub mod setup_state;
 pub mod ssh_form;
 pub mod state;
+pub mod store_sync;
 mod transfer;
 
 pub use command::UiCommand;
 pub use file_picker::{FilePicker, NativeFilePicker};
 pub use state::{AppState, Dialog, FormState, ResultsTab, UiState};
 
-use crate::store::profiles::{LoadNotice, ProfileStore};
-use crate::store::secrets::SecretStore;
-use crate::tasks::{Backend, Command, Event, EventSink, TokioBackend};
+use crate::net::connect::Password;
+use crate::store::profiles::{LoadNotice, ProfileStore, StoreError};
+use crate::store::secrets::{SecretKey, SecretStore};
+use crate::tasks::{Backend, Command, Event, EventSink, TaskId, TokioBackend};
 use crate::ui::confirm_dialog::confirm_dialog_ui;
+use crate::ui::conflict_dialog::conflict_dialog_ui;
 use crate::ui::connection_form::{FormContext, connection_form_ui};
 use crate::ui::first_run::first_run_ui;
 use crate::ui::host_key_dialog::host_key_dialog_ui;
@@ -67,6 +70,8 @@ pub struct App {
     store: ProfileStore,
     /// The store's load notice in words, shown in the status bar for the whole session.
     store_notice: Option<String>,
+    /// Follows changes other processes make to the profiles file; save conflicts.
+    sync: store_sync::StoreSync,
     secrets: Arc<dyn SecretStore>,
     secrets_name: String,
     backend: Box<dyn Backend>,
@@ -99,17 +104,13 @@ impl App {
     /// Build the app from its dependencies; `storage` is eframe's (None in tests or first run).
     pub fn new(storage: Option<&dyn eframe::Storage>, deps: AppDeps) -> App {
         let AppDeps { store, secrets, backend, events, file_picker } = deps;
-        let store_notice = store.notice.as_ref().map(|n| match n {
-            LoadNotice::MovedAside { backup, reason } => format!(
-                "The profiles file could not be read ({reason}). It was moved to {} and Shiftgate started with no profiles.",
-                backup.display()
-            ),
-        });
+        let store_notice = store.notice.as_ref().map(|n| n.describe());
         let secrets_name = secrets.describe();
         let mut app = App {
             state: AppState::new(UiState::load(storage)),
             store,
             store_notice,
+            sync: store_sync::StoreSync::default(),
             secrets,
             secrets_name,
             backend,
@@ -292,7 +293,8 @@ impl App {
                 self.state.form = None;
                 self.apply_command(ctx, *next);
             }
-            UiCommand::Save => self.save_form(),
+            UiCommand::Save => self.save_form(false),
+            UiCommand::Store(store) => self.apply_store_command(store),
             UiCommand::Revert => {
                 if let Some(form) = self.state.form.as_mut() {
                     form.revert();
@@ -401,13 +403,27 @@ impl App {
         }
     }
 
-    fn save_form(&mut self) {
+    /// Save the form; `keep_mine` overwrites a version changed elsewhere (after the conflict
+    /// dialog), else such a save opens that dialog.
+    fn save_form(&mut self, keep_mine: bool) {
         let Some(form) = self.state.form.as_mut() else { return };
         if form.draft.name.trim().is_empty() {
             form.draft.name = form.draft.display_name();
         }
         let profile = form.draft.clone();
-        if let Err(e) = self.store.upsert(profile.clone()) {
+        let saved = if keep_mine {
+            self.store.upsert_keep_mine(profile.clone())
+        } else {
+            self.store.upsert_expecting(profile.clone(), form.saved.as_ref())
+        };
+        if let Err(e) = saved {
+            self.state.store_revision += 1;
+            if let StoreError::Conflict(conflict) = e {
+                form.save_error = Some(conflict.describe());
+                self.state.tell(LogLevel::Warn, format!("Not saved yet: {}", conflict.describe()));
+                self.sync.conflict = Some(*conflict);
+                return;
+            }
             let msg = format!("Not saved: {e}");
             form.save_error = Some(msg.clone());
             self.state.tell(LogLevel::Error, msg);
@@ -547,6 +563,7 @@ impl eframe::App for App {
         self.drain_events();
         self.drain_background();
         self.refresh_alias_preview();
+        self.follow_store(ctx);
         // A task that stopped waiting (cancelled, timed out) no longer needs an answer.
         self.state.host_keys.retain(|q| q.reply.is_pending());
         self.state.secret_prompts.retain(|q| q.reply.is_pending());
@@ -557,17 +574,22 @@ impl eframe::App for App {
         let mut commands = Vec::new();
         self.shortcuts(ui, &mut commands);
 
-        Panel::bottom("status_bar").show(ui, |ui| {
+        if self.store.notice.as_ref().map(|n| n.describe()) != self.store_notice {
+            self.store_notice = self.store.notice.as_ref().map(|n| n.describe());
+        }
+        let status = Panel::bottom("status_bar").show(ui, |ui| {
             status_bar_ui(
                 ui,
                 StatusInfo {
                     secret_store: &self.secrets_name,
                     profiles_path: self.store.path(),
                     store_notice: self.store_notice.as_deref(),
+                    backup: self.store.notice.as_ref().and_then(|n| n.backup()),
                     message: self.state.status.as_ref(),
                 },
-            );
+            )
         });
+        commands.extend(status.inner);
 
         let keyboard = self.state.dialog.is_none();
         let profiles = Panel::left("profiles_panel")
@@ -632,6 +654,8 @@ impl eframe::App for App {
             commands.extend(host_key_dialog_ui(&ctx, &question.question));
         } else if let Some(question) = self.state.secret_prompts.first_mut() {
             commands.extend(password_prompt_ui(&ctx, question));
+        } else if let Some(conflict) = &self.sync.conflict {
+            commands.extend(conflict_dialog_ui(&ctx, conflict));
         } else {
             match self.state.dialog.as_mut() {
                 Some(Dialog::Confirm(dialog)) => commands.extend(confirm_dialog_ui(&ctx, dialog)),

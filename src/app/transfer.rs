@@ -110,7 +110,8 @@ impl App {
         });
     }
 
-    /// Write the ticked entries: profiles to the store in one write, then their passwords.
+    /// Write the ticked entries: profiles to the store in one write (each by id), then their
+    /// passwords.
     fn apply_import(&mut self) {
         let Some(Dialog::Import(preview)) = self.state.dialog.take() else { return };
         let ImportPreview { path, outcome, .. } = *preview;
@@ -120,7 +121,9 @@ impl App {
         if written == 0 {
             return;
         }
-        if let Err(e) = self.store.replace_all(apply.profiles) {
+        // Per-profile upserts on the file as it is now: profiles added elsewhere are kept.
+        if let Err(e) = self.store.upsert_all(apply.changed) {
+            self.state.store_revision += 1;
             self.state.tell(LogLevel::Error, format!("Nothing was imported: {e}"));
             return;
         }

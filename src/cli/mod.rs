@@ -52,11 +52,15 @@ pub fn config_dir(flag: &Option<PathBuf>) -> Result<PathBuf, CliError> {
 pub fn open_store(flag: &Option<PathBuf>) -> Result<ProfileStore, CliError> {
     let dir = config_dir(flag)?;
     let store = ProfileStore::open(&dir)?;
-    if let Some(crate::store::profiles::LoadNotice::MovedAside { backup, reason }) = &store.notice {
-        eprintln!(
+    match &store.notice {
+        Some(crate::store::profiles::LoadNotice::MovedAside { backup, reason }) => eprintln!(
             "warning: the profiles file could not be read ({reason}); it was moved to {}",
             backup.display()
-        );
+        ),
+        Some(notice @ crate::store::profiles::LoadNotice::ReadOnly { .. }) => {
+            eprintln!("note: {}", notice.describe())
+        }
+        None => {}
     }
     Ok(store)
 }

@@ -2,6 +2,7 @@
 
 use super::args::{ConnectionFields, ProfilesAction, SshFields};
 use super::{CliError, CliResult, open_store};
+use crate::store::profiles::StoreError;
 use shiftgate_core::profile::{Engine, Profile, SecretMode, SshAuth, SshHop, SslMode};
 use std::path::PathBuf;
 
@@ -299,20 +300,26 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
             }
         }
         ProfilesAction::Edit { name, rename, fields, ssh, notes } => {
-            let mut p = store
-                .find(&name)
-                .cloned()
-                .ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
-            apply_fields(&mut p, &fields)?;
-            apply_ssh_fields(&mut p, &ssh)?;
-            if let Some(n) = rename {
-                p.name = n;
-            }
-            if let Some(n) = notes {
-                p.notes = n;
-            }
-            check(&p)?;
-            store.upsert(p)?;
+            // Applied to the profile as the file holds it now, under the store's lock, so edits
+            // of other fields made meanwhile (another terminal, the window) are kept.
+            store
+                .update(&name, |p| {
+                    apply_fields(p, &fields).map_err(|e| e.message)?;
+                    apply_ssh_fields(p, &ssh).map_err(|e| e.message)?;
+                    if let Some(n) = rename {
+                        p.name = n;
+                    }
+                    if let Some(n) = notes {
+                        p.notes = n;
+                    }
+                    check(p).map_err(|e| e.message)
+                })
+                .map_err(|e| match e {
+                    StoreError::NotFound(_) => {
+                        CliError::new(format!("no profile named \"{name}\""))
+                    }
+                    other => CliError::from(other),
+                })?;
             println!("saved");
         }
         ProfilesAction::Rm { name } => {

@@ -100,23 +100,23 @@ pub fn import_file(
         println!("dry run: nothing written");
         return Ok(());
     }
-    let mut profiles = store.profiles().to_vec();
+    // Per-profile upserts applied to the file as it is now (under the store's lock): profiles
+    // added elsewhere since this command read the file are kept.
+    let mut upserts = Vec::new();
     let mut secrets_to_save = Vec::new();
     for u in plan.update {
-        if let Some(slot) = profiles.iter_mut().find(|p| p.id == u.existing) {
-            *slot = u.merged.clone();
-        }
         if let Some(pw) = u.imported.password {
             secrets_to_save.push((u.merged.id.clone(), pw));
         }
+        upserts.push(u.merged);
     }
     for c in plan.create {
         if let Some(pw) = c.password {
             secrets_to_save.push((c.profile.id.clone(), pw));
         }
-        profiles.push(c.profile);
+        upserts.push(c.profile);
     }
-    store.replace_all(profiles)?;
+    store.upsert_all(upserts)?;
     if !secrets_to_save.is_empty() {
         let (secrets, why_not) = open_secret_store(true);
         if let Some(line) = why_not {

@@ -2,6 +2,7 @@
 //! for as [`crate::app::command::UiCommand`]s; none touches the store, secrets or the backend.
 pub mod audit_panel;
 pub mod confirm_dialog;
+pub mod conflict_dialog;
 pub mod connection_form;
 pub mod first_run;
 pub mod host_key_dialog;

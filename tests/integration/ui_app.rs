@@ -606,7 +606,7 @@ fn ui_ten_thousand_profiles_lay_out_only_visible_rows() {
     let profiles: Vec<Profile> =
         (0..10_000).map(|i| profile(&format!("p{i:05}"), Engine::Redshift)).collect();
     let mut store = ProfileStore::open(fx.dir.path()).unwrap();
-    store.replace_all(profiles).unwrap();
+    store.upsert_all(profiles).unwrap();
     let mut h = fx.app();
     let started = std::time::Instant::now();
     h.run();

@@ -242,18 +242,20 @@ fn ui_import_pgpass_ticked_entries_only_passwords_to_the_secret_store() {
 }
 
 #[test]
-fn ui_import_malformed_dbt_shows_the_line_and_writes_nothing() {
+fn ui_import_malformed_dbt_target_is_listed_with_its_line_and_the_rest_imports() {
     let fx = Fixture::new();
-    let yml = "analytics:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: db.example.com\n      port: not-a-port\n      user: dbt\n      password: dbt-secret\n      dbname: analytics\n      schema: public\n";
+    let yml = "analytics:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: db.example.com\n      port: not-a-port\n      user: dbt\n      password: dbt-secret\n      dbname: analytics\n      schema: public\n    prod:\n      type: postgres\n      host: prod.example.com\n      user: dbt\n      dbname: analytics\n";
     fx.file_to_import("profiles.yml", yml);
     let mut h = fx.app();
     h.run();
     open_import(&mut h);
-    let error = h.get_by_label_contains("line 7").value().unwrap_or_default();
-    assert!(error.contains("not-a-port") && error.contains("Nothing will be imported"), "{error}");
-    assert!(!error.contains("dbt-secret"));
-    h.get_by_label("Import 0 profiles");
-    cancel_writes_nothing(&mut h, &fx);
+    let warning = h.get_by_label_contains("line 7").value().unwrap_or_default();
+    assert!(warning.contains("not-a-port") && warning.contains("not imported"), "{warning}");
+    assert!(!warning.contains("dbt-secret"));
+    h.get_by_label("Import 1 profile").click();
+    h.run();
+    let hosts: Vec<String> = fx.stored().iter().map(|p| p.host.clone()).collect();
+    assert_eq!(hosts, ["prod.example.com"], "the good target is imported");
 }
 
 #[test]

@@ -205,6 +205,13 @@ pub struct SshSettings {
     pub secret_mode: SecretMode,
 }
 
+impl SshSettings {
+    /// No tunnel and nothing set: what a missing `ssh` table reads as.
+    pub fn is_default(&self) -> bool {
+        *self == SshSettings::default()
+    }
+}
+
 impl Default for SshSettings {
     fn default() -> Self {
         SshSettings {
@@ -240,6 +247,8 @@ pub struct Profile {
     pub password_mode: SecretMode,
     /// Optional command whose standard output is the password (short-lived tokens).
     pub password_command: Option<String>,
+    /// Left out of the file when it is the default (no tunnel): a smaller file loads faster.
+    #[serde(skip_serializing_if = "SshSettings::is_default")]
     pub ssh: SshSettings,
     /// Setups applied with this profile as the admin, one per (catalog user, database); no
     /// passwords. Read by verify, audit, drift and teardown.

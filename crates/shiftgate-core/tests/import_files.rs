@@ -84,20 +84,43 @@ fn pgpass_lookup_first_match_wins_with_wildcards() {
         entries[0].password, "pw",
         "the password ends at the next unescaped colon, like libpq"
     );
+    assert!(entries[0].password_cut);
+    let batch = pgpass::parse("h:5432:db:u:pw:extra\nh:5432:db2:u:p\\:q\n").unwrap();
+    assert_eq!(batch.profiles[0].password.as_deref(), Some("pw"));
+    assert!(
+        batch.profiles[0]
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("line 1:") && w.contains("unescaped")),
+        "{:?}",
+        batch.profiles[0].warnings
+    );
+    assert_eq!(batch.profiles[1].password.as_deref(), Some("p:q"));
+    assert!(batch.profiles[1].warnings.is_empty(), "an escaped colon is no warning");
 }
 
 #[test]
-fn pgpass_malformed_lines_fail_with_their_line_number() {
-    let err = pgpass::parse("# comment\nh:5432:db:u:pw\n\nh:5432:db\n").unwrap_err();
+fn pgpass_malformed_lines_are_skipped_with_their_line_number() {
+    let text = "# comment\nh:5432:db:u:pw\n\nh:5432:db\nh2:5432:db:u:pw2\n";
+    let err = pgpass::parse_entries(text).unwrap_err();
     assert_eq!(err.line, Some(4));
     assert!(
         err.to_string()
             .starts_with("line 4: expected host:port:database:username:password, found 3 fields"),
         "{err}"
     );
-    let err = pgpass::parse("h:port:db:u:pw").unwrap_err();
-    assert_eq!((err.line, err.message.contains("\"port\"")), (Some(1), true));
-    assert_eq!(pgpass::parse("h:70000:db:u:pw").unwrap_err().line, Some(1));
+    // Importing keeps the good lines, as libpq does, and names the bad one.
+    let batch = pgpass::parse(text).unwrap();
+    let hosts: Vec<&str> = batch.profiles.iter().map(|p| p.profile.host.as_str()).collect();
+    assert_eq!(hosts, ["h", "h2"]);
+    assert_eq!(batch.skipped.len(), 1);
+    assert!(batch.skipped[0].starts_with("line 4: expected host:port"), "{:?}", batch.skipped);
+    let batch = pgpass::parse("h:port:db:u:pw").unwrap();
+    assert!(batch.profiles.is_empty());
+    assert!(batch.skipped[0].starts_with("line 1: port \"port\""), "{:?}", batch.skipped);
+    assert!(
+        pgpass::parse("ok:1:d:u:p\nh:70000:db:u:pw").unwrap().skipped[0].starts_with("line 2:")
+    );
     assert_eq!(pgpass::parse("h:5432:db:u:pw\r\nh2:5432:db:u:pw2\r\n").unwrap().profiles.len(), 2);
 }
 
@@ -160,11 +183,20 @@ fn pg_service_sample() {
 
 #[test]
 fn pg_service_errors_and_paths() {
-    let err = pg_service::parse("[a]\nhost=h\nport=fifty\n").unwrap_err();
-    assert_eq!(err.line, Some(3));
-    assert!(err.message.contains("\"fifty\""), "{err}");
-    assert_eq!(pg_service::parse("[a]\njust some words\n").unwrap_err().line, Some(2));
-    assert_eq!(pg_service::parse("[a\nhost=h\n").unwrap_err().line, Some(1));
+    // A malformed section is listed with its line; the others are imported.
+    let batch = pg_service::parse("[a]\nhost=h\nport=fifty\n[b]\nhost=hb\n").unwrap();
+    assert_eq!(batch.profiles.len(), 1);
+    assert_eq!(batch.profiles[0].profile.host, "hb");
+    assert!(batch.skipped[0].starts_with("line 3: "), "{:?}", batch.skipped);
+    assert!(
+        batch.skipped[0].contains("\"fifty\"") && batch.skipped[0].contains("[a] not imported")
+    );
+    let batch = pg_service::parse("[a]\njust some words\n").unwrap();
+    assert!(batch.profiles.is_empty() && batch.skipped[0].starts_with("line 2: "));
+    let batch = pg_service::parse("[a\nhost=h\n[c]\nhost=hc\n").unwrap();
+    assert!(batch.skipped[0].starts_with("line 1: "), "{:?}", batch.skipped);
+    assert_eq!(batch.profiles.len(), 1);
+    assert_eq!(batch.profiles[0].profile.name, "c");
     let env = |k: &str| match k {
         "PGSYSCONFDIR" => Some("/opt/pg/etc".to_string()),
         _ => None,
@@ -231,10 +263,12 @@ fn dbt_profiles_sample() {
 #[test]
 fn dbt_missing_env_var_names_it() {
     let env = |k: &str| (k == "DBT_PG_PASSWORD").then(|| "x".to_string());
-    let err = dbt::parse(&fixture("profiles.yml"), &env).unwrap_err();
-    assert!(err.message.contains("DBT_ENV_SECRET_RS_PASSWORD"), "{err}");
-    assert!(err.message.contains("jaffle_shop.outputs.prod.pass"), "{err}");
-    assert_eq!(err.line, Some(24));
+    let batch = dbt::parse(&fixture("profiles.yml"), &env).unwrap();
+    let err = batch.skipped.iter().find(|s| s.contains("prod")).expect("prod is skipped");
+    assert!(err.contains("DBT_ENV_SECRET_RS_PASSWORD"), "{err}");
+    assert!(err.contains("jaffle_shop.outputs.prod.pass"), "{err}");
+    assert!(err.starts_with("line 24: "), "{err}");
+    assert!(!batch.profiles.is_empty(), "the other targets are imported");
     let text = "p:\n  outputs:\n    t:\n      type: postgres\n      host: \"{{ env_var('H', 'fallback.example.com') }}\"\n      port: \"{{ env_var('PORT') | int }}\"\n";
     let env = |k: &str| (k == "PORT").then(|| "6543".to_string());
     let batch = dbt::parse(text, &env).unwrap();
@@ -252,11 +286,13 @@ fn dbt_malformed_yaml_reports_the_line() {
     )
     .unwrap_err();
     assert_eq!(err.line, Some(5), "{err}");
-    let err =
+    let batch =
         dbt::parse("p:\n  outputs:\n    t:\n      type: postgres\n      port: fifty\n", &no_env)
-            .unwrap_err();
-    assert_eq!(err.line, Some(5), "{err}");
-    assert!(err.message.contains("p.outputs.t.port \"fifty\""), "{err}");
+            .unwrap();
+    assert!(batch.profiles.is_empty());
+    let err = &batch.skipped[0];
+    assert!(err.starts_with("line 5: "), "{err}");
+    assert!(err.contains("p.outputs.t.port \"fifty\""), "{err}");
     assert_eq!(dbt::parse("", &no_env).unwrap(), ImportBatch::default());
     assert!(dbt::parse("- a\n- b\n", &no_env).is_err());
 }
@@ -329,9 +365,13 @@ fn json_errors_carry_the_line() {
         pgadmin::parse("{\n  \"Servers\": {\n    \"1\": {\"Name\": \"x\",}\n  }\n}").unwrap_err();
     assert_eq!(err.line, Some(3), "{err}");
     assert!(pgadmin::parse("{}").unwrap_err().message.contains("\"Servers\""));
-    let err =
-        dbeaver::parse("{\"connections\": {\"a\": {\"provider\": \"postgresql\", \"configuration\": {\"port\": \"x\"}}}}").unwrap_err();
-    assert!(err.message.contains("port \"x\""), "{err}");
+    let batch = dbeaver::parse("{\"connections\": {\n\"a\": {\"provider\": \"postgresql\", \"configuration\": {\"port\": \"x\"}},\n\"b\": {\"provider\": \"postgresql\", \"configuration\": {\"host\": \"hb\"}}}}").unwrap();
+    assert_eq!(batch.profiles.len(), 1, "the good connection is imported");
+    assert!(batch.skipped[0].starts_with("line 2: "), "{:?}", batch.skipped);
+    assert!(batch.skipped[0].contains("port \"x\""), "{:?}", batch.skipped);
+    let batch = pgadmin::parse("{\"Servers\": {\n \"1\": {\"Name\": \"bad\", \"Port\": \"x\"},\n \"2\": {\"Name\": \"good\", \"Host\": \"h\"}}}").unwrap();
+    assert_eq!(batch.profiles.len(), 1);
+    assert!(batch.skipped[0].starts_with("line 2: "), "{:?}", batch.skipped);
 }
 
 #[test]

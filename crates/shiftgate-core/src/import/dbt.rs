@@ -222,12 +222,14 @@ pub fn parse(text: &str, env: EnvLookup<'_>) -> Result<ImportBatch, ImportError>
                 keys: [profile_name, "outputs", &target_name],
                 warnings: Vec::new(),
             };
-            batch.profiles.push(read_target(
-                &mut target,
-                output,
-                engine,
-                default_target.as_deref() == Some(&target_name),
-            )?);
+            let is_default = default_target.as_deref() == Some(&target_name);
+            match read_target(&mut target, output, engine, is_default) {
+                Ok(imported) => batch.profiles.push(imported),
+                // One bad target does not keep the others out.
+                Err(e) => batch
+                    .skipped
+                    .push(format!("{e}; target {profile_name}.{target_name} not imported")),
+            }
         }
     }
     Ok(batch)

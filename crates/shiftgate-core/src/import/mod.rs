@@ -2,8 +2,10 @@
 //!
 //! Formats: `~/.pgpass`, `pg_service.conf`, dbt `profiles.yml`, pgAdmin `servers.json`, DBeaver
 //! `data-sources.json`, and Shiftgate's own export ([`export`]). Every parser takes the file's text
-//! (the caller reads files) and either returns all profiles or an [`ImportError`] with the line:
-//! nothing is returned partially from a malformed file.
+//! (the caller reads files). A malformed entry (a pgpass line, a pg_service section, a dbt target,
+//! a pgAdmin or DBeaver connection) is listed in [`ImportBatch::skipped`] with its line number and
+//! the other entries are imported, as libpq skips bad lines; only a file that cannot be read as a
+//! whole (broken YAML or JSON, the wrong kind of file) is an [`ImportError`] with the line.
 //!
 //! Must not: read files or the environment (an env lookup is passed in), or put a password into a
 //! [`Profile`]: a password found in a file comes back in [`ImportedProfile::password`] for the

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 struct Section {
     name: String,
     parsed: ParsedEndpoint,
-    duplicate: bool,
+    /// A repeated name (libpq uses the first) or a malformed line inside: not imported.
+    skip: bool,
 }
 
 impl Section {
@@ -47,30 +48,40 @@ pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
             continue;
         }
         if let Some(rest) = line.strip_prefix('[') {
-            let name = rest
-                .strip_suffix(']')
-                .ok_or_else(|| {
-                    ImportError::at(line_no, format!("section header \"{line}\" has no closing ]"))
-                })?
-                .trim();
-            if name.is_empty() {
-                return Err(ImportError::at(line_no, "empty section name []"));
-            }
-            let duplicate = !names.insert(name.to_string());
-            if duplicate {
-                batch.skipped.push(format!(
-                    "line {line_no}: [{name}] appears again; libpq uses the first one"
-                ));
-            }
+            let name = match rest.strip_suffix(']').map(str::trim) {
+                None => Err(format!("section header \"{line}\" has no closing ]")),
+                Some("") => Err("empty section name []".to_string()),
+                Some(name) => Ok(name),
+            };
+            let (name, skip) = match name {
+                Ok(name) => {
+                    let duplicate = !names.insert(name.to_string());
+                    if duplicate {
+                        batch.skipped.push(format!(
+                            "line {line_no}: [{name}] appears again; libpq uses the first one"
+                        ));
+                    }
+                    (name.to_string(), duplicate)
+                }
+                Err(why) => {
+                    batch.skipped.push(format!(
+                        "line {line_no}: {why}; the lines up to the next [service] are skipped"
+                    ));
+                    (String::new(), true)
+                }
+            };
             let parsed = ParsedEndpoint::new_libpq(EndpointFormat::KeyValue);
-            sections.push(Section { name: name.to_string(), parsed, duplicate });
+            sections.push(Section { name, parsed, skip });
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
-            return Err(ImportError::at(
+            bad_line(
+                &mut batch,
+                sections.last_mut(),
                 line_no,
                 format!("expected key=value or [service], found \"{line}\""),
-            ));
+            );
+            continue;
         };
         let (key, value) = (key.trim(), value.trim());
         let Some(section) = sections.last_mut() else {
@@ -79,24 +90,43 @@ pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
             ));
             continue;
         };
-        if key == "service" {
-            return Err(ImportError::at(
-                line_no,
-                "nested service specifications are not allowed (libpq rejects them too)",
-            ));
+        if section.skip && section.name.is_empty() {
+            continue; // inside a malformed header, already reported
         }
-        section
-            .parsed
-            .set_param(&key.to_ascii_lowercase(), key, value)
-            .map_err(|e| ImportError::at(line_no, format!("[{}] {e}", section.name)))?;
+        if key == "service" {
+            bad_line(
+                &mut batch,
+                Some(section),
+                line_no,
+                "nested service specifications are not allowed (libpq rejects them too)".into(),
+            );
+            continue;
+        }
+        let name = section.name.clone();
+        if let Err(e) = section.parsed.set_param(&key.to_ascii_lowercase(), key, value) {
+            bad_line(&mut batch, Some(section), line_no, format!("[{name}] {e}"));
+        }
     }
     for section in sections {
-        if section.duplicate {
+        if section.skip {
             continue;
         }
         batch.profiles.push(section.into_imported());
     }
     Ok(batch)
+}
+
+/// A malformed line inside a section: listed with its line, and the section is not imported (a
+/// half-read service would connect somewhere else than the user meant).
+fn bad_line(batch: &mut ImportBatch, section: Option<&mut Section>, line_no: usize, why: String) {
+    match section {
+        Some(s) if !s.skip => {
+            s.skip = true;
+            batch.skipped.push(format!("line {line_no}: {why}; [{}] not imported", s.name));
+        }
+        Some(_) => batch.skipped.push(format!("line {line_no}: {why}")),
+        None => batch.skipped.push(format!("line {line_no}: {why}; line ignored")),
+    }
 }
 
 /// Where libpq looks, in order: `PGSERVICEFILE` or `~/.pg_service.conf` (Windows:

@@ -9,6 +9,22 @@ use crate::profile::{SshAuth, SshHop, SslMode};
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// 1-based line of `"key":` inside the object that follows `section` (e.g. `"Servers"`).
+pub(crate) fn key_line(text: &str, section: &str, key: &str) -> Option<usize> {
+    let start = text.find(section)? + section.len();
+    let quoted = serde_json::to_string(key).ok()?;
+    let mut from = start;
+    while let Some(i) = text[from..].find(&quoted) {
+        let at = from + i;
+        let after = text[at + quoted.len()..].trim_start();
+        if after.starts_with(':') {
+            return Some(super::line_at(text, at));
+        }
+        from = at + quoted.len();
+    }
+    None
+}
+
 pub(crate) fn json_error(e: serde_json::Error) -> ImportError {
     ImportError::at(e.line().max(1), format!("not valid JSON: {e}"))
 }
@@ -62,69 +78,79 @@ pub fn parse(text_in: &str) -> Result<ImportBatch, ImportError> {
     })?;
     let mut batch = ImportBatch::default();
     for (key, server) in servers {
-        let name = text(server.get("Name")).unwrap_or_else(|| format!("pgAdmin server {key}"));
-        let what = format!("server {key} (\"{name}\")");
-        let params = server.get("ConnectionParameters");
-        let param = |k: &str| params.and_then(|p| p.get(k));
-        let host = text(server.get("Host"))
-            .or_else(|| text(server.get("HostAddr")))
-            .or_else(|| text(param("host")))
-            .unwrap_or_default();
-        let port = port(server.get("Port").or_else(|| param("port")), &what)?;
-        let sslmode = match text(server.get("SSLMode")).or_else(|| text(param("sslmode"))) {
+        match read_server(key, server) {
+            Ok(imported) => batch.profiles.push(imported),
+            // One bad server does not keep the others out.
+            Err(e) => {
+                let line = key_line(text_in, "\"Servers\"", key);
+                let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+                batch.skipped.push(format!("{at}{}; not imported", e.message));
+            }
+        }
+    }
+    Ok(batch)
+}
+
+fn read_server(key: &str, server: &Value) -> Result<ImportedProfile, ImportError> {
+    let name = text(server.get("Name")).unwrap_or_else(|| format!("pgAdmin server {key}"));
+    let what = format!("server {key} (\"{name}\")");
+    let params = server.get("ConnectionParameters");
+    let param = |k: &str| params.and_then(|p| p.get(k));
+    let host = text(server.get("Host"))
+        .or_else(|| text(server.get("HostAddr")))
+        .or_else(|| text(param("host")))
+        .unwrap_or_default();
+    let port = port(server.get("Port").or_else(|| param("port")), &what)?;
+    let sslmode =
+        match text(server.get("SSLMode")).or_else(|| text(param("sslmode"))) {
             Some(m) => Some(SslMode::parse(&m).ok_or_else(|| {
                 ImportError::whole_file(format!("{what}: unknown SSL mode \"{m}\""))
             })?),
             None => None,
         };
-        let mut profile = fresh_profile(engine_for(&host, port), name.clone(), sslmode);
-        let mut warnings = Vec::new();
-        profile.host = host.trim().to_string();
-        if let Some(p) = port {
-            profile.port = p;
-        }
-        if let Some(db) = text(server.get("MaintenanceDB")).or_else(|| text(param("dbname"))) {
-            profile.database = db;
-        }
-        if let Some(user) = text(server.get("Username")).or_else(|| text(param("user"))) {
-            profile.user = user;
-        }
-        if let Some(ca) = text(server.get("SSLRootCert")).or_else(|| text(param("sslrootcert"))) {
-            profile.ca_file = Some(PathBuf::from(ca));
-        }
-        if let Some(secs) = text(param("connect_timeout"))
-            .and_then(|s| s.trim().parse::<u32>().ok())
-            .filter(|s| *s > 0)
-        {
-            profile.connect_timeout_secs = secs;
-        }
-        profile.notes = text(server.get("Comment")).unwrap_or_default();
-        profile.color = colour(server.get("BGColor"));
-        profile.password_command = text(server.get("PasswordExecCommand"));
-        if let Some(group) = text(server.get("Group")).filter(|g| g != "Servers") {
-            warnings
-                .push(format!("pgAdmin group \"{group}\" is not kept (Shiftgate has no groups)"));
-        }
-        if let Some(service) = text(server.get("Service")).or_else(|| text(param("service"))) {
-            warnings.push(format!(
-                "uses pg_service.conf entry \"{service}\"; import that file for its settings"
-            ));
-        }
-        if truthy(server.get("KerberosAuthentication")) {
-            warnings.push("Kerberos authentication is not supported; enter a password".into());
-        }
-        if truthy(server.get("UseSSHTunnel")) {
-            read_tunnel(server, &mut profile.ssh, &mut warnings, &what)?;
-        }
-        if profile.host.is_empty() {
-            warnings.push("no host; enter one".into());
-        }
-        let mut imported =
-            ImportedProfile::new(profile, format!("pgAdmin servers.json \"{name}\""));
-        imported.warnings = warnings;
-        batch.profiles.push(imported);
+    let mut profile = fresh_profile(engine_for(&host, port), name.clone(), sslmode);
+    let mut warnings = Vec::new();
+    profile.host = host.trim().to_string();
+    if let Some(p) = port {
+        profile.port = p;
     }
-    Ok(batch)
+    if let Some(db) = text(server.get("MaintenanceDB")).or_else(|| text(param("dbname"))) {
+        profile.database = db;
+    }
+    if let Some(user) = text(server.get("Username")).or_else(|| text(param("user"))) {
+        profile.user = user;
+    }
+    if let Some(ca) = text(server.get("SSLRootCert")).or_else(|| text(param("sslrootcert"))) {
+        profile.ca_file = Some(PathBuf::from(ca));
+    }
+    if let Some(secs) =
+        text(param("connect_timeout")).and_then(|s| s.trim().parse::<u32>().ok()).filter(|s| *s > 0)
+    {
+        profile.connect_timeout_secs = secs;
+    }
+    profile.notes = text(server.get("Comment")).unwrap_or_default();
+    profile.color = colour(server.get("BGColor"));
+    profile.password_command = text(server.get("PasswordExecCommand"));
+    if let Some(group) = text(server.get("Group")).filter(|g| g != "Servers") {
+        warnings.push(format!("pgAdmin group \"{group}\" is not kept (Shiftgate has no groups)"));
+    }
+    if let Some(service) = text(server.get("Service")).or_else(|| text(param("service"))) {
+        warnings.push(format!(
+            "uses pg_service.conf entry \"{service}\"; import that file for its settings"
+        ));
+    }
+    if truthy(server.get("KerberosAuthentication")) {
+        warnings.push("Kerberos authentication is not supported; enter a password".into());
+    }
+    if truthy(server.get("UseSSHTunnel")) {
+        read_tunnel(server, &mut profile.ssh, &mut warnings, &what)?;
+    }
+    if profile.host.is_empty() {
+        warnings.push("no host; enter one".into());
+    }
+    let mut imported = ImportedProfile::new(profile, format!("pgAdmin servers.json \"{name}\""));
+    imported.warnings = warnings;
+    Ok(imported)
 }
 
 fn read_tunnel(

@@ -52,6 +52,8 @@ pub struct PgpassEntry {
     pub database: PgpassField,
     pub user: PgpassField,
     pub password: String,
+    /// The password went on after an unescaped `:`; like libpq, only the part before it is kept.
+    pub password_cut: bool,
 }
 
 impl fmt::Debug for PgpassEntry {
@@ -94,6 +96,7 @@ pub(crate) fn unescaped_colons(line: &str) -> usize {
 fn parse_line(line_no: usize, line: &str) -> Result<PgpassEntry, ImportError> {
     let mut fields: Vec<(String, bool)> = Vec::with_capacity(5);
     let (mut value, mut escaped_any) = (String::new(), false);
+    let mut password_cut = false;
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
@@ -108,7 +111,10 @@ fn parse_line(line_no: usize, line: &str) -> Result<PgpassEntry, ImportError> {
                 fields.push((std::mem::take(&mut value), std::mem::take(&mut escaped_any)))
             }
             // libpq: the password ends at the next unescaped colon; anything after is ignored.
-            ':' => break,
+            ':' => {
+                password_cut = true;
+                break;
+            }
             c => value.push(c),
         }
     }
@@ -136,21 +142,32 @@ fn parse_line(line_no: usize, line: &str) -> Result<PgpassEntry, ImportError> {
             format!("port \"{p}\" is not a number between 1 and 65535 or *"),
         ));
     }
-    Ok(PgpassEntry { line: line_no, host, port, database, user, password: value })
+    Ok(PgpassEntry { line: line_no, host, port, database, user, password: value, password_cut })
 }
 
 /// Every entry of the file, in order. A malformed line fails the whole file with its line number.
 pub fn parse_entries(text: &str) -> Result<Vec<PgpassEntry>, ImportError> {
+    let (entries, mut bad) = parse_entries_lenient(text);
+    if bad.is_empty() { Ok(entries) } else { Err(bad.remove(0)) }
+}
+
+/// Every well-formed entry, in order, and one error (with its line) per malformed line; libpq
+/// itself skips such lines.
+pub fn parse_entries_lenient(text: &str) -> (Vec<PgpassEntry>, Vec<ImportError>) {
     let mut entries = Vec::new();
+    let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let line = if i == 0 { line.trim_start_matches('\u{feff}') } else { line };
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
-        entries.push(parse_line(i + 1, line)?);
+        match parse_line(i + 1, line) {
+            Ok(entry) => entries.push(entry),
+            Err(e) => bad.push(e),
+        }
     }
-    Ok(entries)
+    (entries, bad)
 }
 
 /// The password libpq would use: the first entry whose four fields match (`*` matches anything).
@@ -172,10 +189,14 @@ pub fn lookup(
         .map(|e| e.password.clone())
 }
 
-/// One profile per entry without wildcards; the rest are listed in `skipped`.
+/// One profile per entry without wildcards; the rest, and malformed lines (with their line
+/// number), are listed in `skipped`. Never fails: a file of nothing but bad lines imports nothing.
 pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
-    let entries = parse_entries(text)?;
+    let (entries, bad) = parse_entries_lenient(text);
     let mut batch = ImportBatch::default();
+    for e in bad {
+        batch.skipped.push(format!("{e}; line skipped (libpq skips it too)"));
+    }
     let mut first_line: HashMap<(String, String, String, String), usize> = HashMap::new();
     for e in entries {
         if e.has_wildcard() {
@@ -213,6 +234,13 @@ pub fn parse(text: &str) -> Result<ImportBatch, ImportError> {
         profile.database = database;
         profile.user = user;
         let mut imported = ImportedProfile::new(profile, format!(".pgpass line {}", e.line));
+        if e.password_cut {
+            imported.warnings.push(format!(
+                "line {}: the password has an unescaped \":\"; like libpq, only the part before it \
+                 is used (write \\: for a literal colon)",
+                e.line
+            ));
+        }
         if e.password.is_empty() {
             imported
                 .warnings
