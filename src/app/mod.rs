@@ -23,10 +23,9 @@ pub use command::UiCommand;
 pub use file_picker::{FilePicker, NativeFilePicker};
 pub use state::{AppState, Dialog, FormState, ResultsTab, UiState};
 
-use crate::net::connect::Password;
-use crate::store::profiles::{LoadNotice, ProfileStore, StoreError};
-use crate::store::secrets::{SecretKey, SecretStore};
-use crate::tasks::{Backend, Command, Event, EventSink, TaskId, TokioBackend};
+use crate::store::profiles::{ProfileStore, StoreError};
+use crate::store::secrets::SecretStore;
+use crate::tasks::{Backend, Command, Event, EventSink, TokioBackend};
 use crate::ui::confirm_dialog::confirm_dialog_ui;
 use crate::ui::conflict_dialog::conflict_dialog_ui;
 use crate::ui::connection_form::{FormContext, connection_form_ui};
