@@ -467,7 +467,16 @@ fn ui_setup_discover_review_copy_run_verify() {
     press(&mut h, "Reveal password");
     assert!(value(&h, "Setup script").contains(CATALOG_PASSWORD));
     press(&mut h, "Save as .sql…");
-    let saved = std::fs::read_to_string(fx.dir.path().join("setup.sql")).unwrap();
+    // The file is written off the UI thread; the app repaints when it is done.
+    let sql_file = fx.dir.path().join("setup.sql");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.state().background_jobs() > 0 {
+        assert!(std::time::Instant::now() < deadline, "saving the .sql did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    h.step();
+    h.run();
+    let saved = std::fs::read_to_string(&sql_file).expect("Save as .sql writes the file");
     assert!(saved.contains(CATALOG_PASSWORD));
     press(&mut h, "Reveal password");
 
