@@ -421,7 +421,7 @@ pub struct StoreLock {
 
 fn acquire_lock(lock_path: &Path, timeout: Duration) -> Result<StoreLock, StoreError> {
     if let Some(dir) = lock_path.parent() {
-        fs::create_dir_all(dir)
+        super::atomic::create_private_dir_all(dir)
             .map_err(|e| StoreError::Write { path: dir.to_path_buf(), source: e })?;
     }
     let mut opts = OpenOptions::new();
