@@ -6,22 +6,14 @@
 
 use crate::support::{self, pg, target};
 use shiftgate::net::connect::Password;
-use shiftgate::profile::{Engine, Profile, SslMode};
+use shiftgate::profile::Profile;
 use shiftgate::sql::{self, Access, Dialect, SetupPlan};
 use shiftgate::tasks::provision::{self, StatementProgress};
 use std::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 fn profile(user: &str, db: &str) -> Profile {
-    let s = pg::server();
-    let mut p = Profile::new(Engine::Postgres);
-    p.host = "localhost".into();
-    p.port = s.port;
-    p.user = user.into();
-    p.database = db.into();
-    p.sslmode = SslMode::VerifyFull;
-    p.ca_file = Some(s.ca_file.clone());
-    p
+    pg::profile(user, db)
 }
 
 fn admin(db: &str) -> (Profile, Password) {

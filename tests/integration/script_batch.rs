@@ -16,15 +16,7 @@ use tokio_util::sync::CancellationToken;
 fn nothing(_: shiftgate::report::Step) {}
 
 fn pg_profile(user: &str, db: &str) -> Profile {
-    let s = pg::server();
-    let mut p = Profile::new(Engine::Postgres);
-    p.host = "localhost".into();
-    p.port = s.port;
-    p.user = user.into();
-    p.database = db.into();
-    p.sslmode = SslMode::VerifyFull;
-    p.ca_file = Some(s.ca_file.clone());
-    p
+    pg::profile(user, db)
 }
 
 fn local(name: &str, owners: &[&str]) -> SchemaGrant {

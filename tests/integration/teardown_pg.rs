@@ -7,21 +7,13 @@
 use crate::support::{self, pg, target};
 use shiftgate::diagnose::Cause;
 use shiftgate::net::connect::Password;
-use shiftgate::profile::{Engine, Profile, SslMode};
+use shiftgate::profile::Profile;
 use shiftgate::sql::{self, Access, Dialect, Script, SetupOptions, SetupPlan, TeardownOptions};
 use shiftgate::tasks::provision::{self, DiscoveryOutcome, ScriptRun};
 use tokio_util::sync::CancellationToken;
 
 fn profile(user: &str, db: &str) -> Profile {
-    let s = pg::server();
-    let mut p = Profile::new(Engine::Postgres);
-    p.host = "localhost".into();
-    p.port = s.port;
-    p.user = user.into();
-    p.database = db.into();
-    p.sslmode = SslMode::VerifyFull;
-    p.ca_file = Some(s.ca_file.clone());
-    p
+    pg::profile(user, db)
 }
 
 fn admin_pw() -> Password {

@@ -255,3 +255,17 @@ pub fn server() -> &'static PgServer {
     static PG: OnceLock<PgServer> = OnceLock::new();
     PG.get_or_init(PgServer::start)
 }
+
+/// A PostgreSQL profile for `user` in `db` on the harness server: TLS verify-full against the
+/// harness CA.
+pub fn profile(user: &str, db: &str) -> shiftgate::profile::Profile {
+    let s = server();
+    let mut p = shiftgate::profile::Profile::new(shiftgate::profile::Engine::Postgres);
+    p.host = "localhost".into();
+    p.port = s.port;
+    p.user = user.into();
+    p.database = db.into();
+    p.sslmode = shiftgate::profile::SslMode::VerifyFull;
+    p.ca_file = Some(s.ca_file.clone());
+    p
+}
