@@ -56,8 +56,10 @@ impl App {
                 self.state.audit.open = Some((grantee, schema));
             }
             AuditCommand::CopyConverge(i) => {
-                if let Some(pane) = self.state.audit.converge.get(i) {
-                    ctx.copy_text(pane.script.text(pane.review.reveal).to_string());
+                if let Some(pane) = self.state.audit.converge.get(i)
+                    && let Some(script) = pane.reviewed_script()
+                {
+                    ctx.copy_text(script.text(pane.review.reveal).to_string());
                     self.state.tell(LogLevel::Info, "Copied the converge script");
                 }
             }
@@ -113,7 +115,7 @@ impl App {
         let profile = self.store.get(&admin.profile.id).cloned().unwrap_or(admin.profile.clone());
         let task = TaskId::next();
         let request = AuditRequest {
-            scope: AuditScope::default(),
+            scope: AuditScope { schemas: self.state.audit.schema_scope(), ..AuditScope::default() },
             drift: DriftOptions { adopt_new_schemas: self.state.audit.adopt_new_schemas },
         };
         self.state.log(LogLevel::Info, format!("Auditing as \"{}\"", profile.display_name()));
@@ -148,10 +150,10 @@ impl App {
         let (Some(admin), Some(pane)) = (audit.admin.as_ref(), audit.converge.get_mut(i)) else {
             return;
         };
-        if !pane.review.reviewed {
+        let Some(reviewed) = pane.script.script().filter(|_| pane.review.reviewed) else {
             return;
-        }
-        let script = pane.script.script.clone();
+        };
+        let script = reviewed.script.clone();
         let task = TaskId::next();
         pane.run = Some(ScriptRunState::start(task, &script, admin.profile.display_name()));
         let (profile, password) = (admin.profile.clone(), admin.password.clone());
@@ -209,7 +211,24 @@ impl App {
                 .filter(|f| !f.draft.host.trim().is_empty())
                 .map(|f| f.draft.display_name())
         });
-        let view = AuditView { admin, run_blocked: self.converge_blocked() };
+        // The picker offers the schemas discovery or an earlier audit found.
+        let mut known_schemas: Vec<String> = self
+            .state
+            .setup
+            .found
+            .iter()
+            .flat_map(|f| f.discovery.schemas.iter().map(|s| s.name.clone()))
+            .chain(
+                self.state
+                    .audit
+                    .matrix_outcome()
+                    .into_iter()
+                    .flat_map(|o| o.matrix.schemas.iter().map(|s| s.name.clone())),
+            )
+            .collect();
+        known_schemas.sort();
+        known_schemas.dedup();
+        let view = AuditView { admin, run_blocked: self.converge_blocked(), known_schemas };
         egui::ScrollArea::vertical()
             .id_salt("audit_tab")
             .auto_shrink([false, false])

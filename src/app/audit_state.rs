@@ -4,7 +4,7 @@
 //! Plain data with an `apply(Event)` for the audit's own tasks; the app starts the tasks and
 //! records a converged plan in the profile store (see `app/audit.rs`).
 
-use super::provision_state::{Pending, ReviewState, ReviewedScript, ScriptRunState};
+use super::provision_state::{Pending, ScriptPane, ScriptRunState};
 use crate::net::connect::Password;
 use crate::tasks::audit::AuditOutcome;
 use crate::tasks::provision::TaskFailure;
@@ -32,12 +32,8 @@ pub enum AuditCommand {
     CancelConverge(usize),
 }
 
-/// One drift report's script under review and its run.
-pub struct ConvergePane {
-    pub script: ReviewedScript,
-    pub review: ReviewState,
-    pub run: Option<ScriptRunState>,
-}
+/// One drift report's converge script under review and its run.
+pub type ConvergePane = ScriptPane;
 
 /// Who the audit ran as: converge scripts run as the same admin (password in memory only).
 pub struct AuditAdmin {
@@ -61,6 +57,9 @@ pub struct AuditState {
     pub filter: String,
     /// Grant schemas no plan covers when converging.
     pub adopt_new_schemas: bool,
+    /// Schemas to audit, comma-separated (empty: all but the system schemas), as the CLI's
+    /// `audit --schemas`.
+    pub schemas: String,
     pub pending: Option<Pending>,
     pub outcome: Option<Result<Box<AuditOutcome>, TaskFailure>>,
     /// Cell opened: (grantee index, schema index).
@@ -81,6 +80,23 @@ pub struct MatrixView {
 }
 
 impl AuditState {
+    /// The schema scope typed or picked, as a list (`audit --schemas` splits the same way).
+    pub fn schema_scope(&self) -> Vec<String> {
+        super::provision_state::split_list(&self.schemas)
+    }
+
+    /// Tick or untick `schema` in the scope (the picker), keeping the typed order.
+    pub fn toggle_schema(&mut self, schema: &str) {
+        let mut scope = self.schema_scope();
+        match scope.iter().position(|s| s == schema) {
+            Some(i) => {
+                scope.remove(i);
+            }
+            None => scope.push(schema.to_string()),
+        }
+        self.schemas = scope.join(", ");
+    }
+
     pub fn running(&self) -> bool {
         self.pending.is_some()
     }
@@ -140,11 +156,7 @@ impl AuditState {
                         .drift
                         .iter()
                         .filter(|d| !d.is_clean())
-                        .map(|d| ConvergePane {
-                            script: ReviewedScript::new(d.converge.clone()),
-                            review: ReviewState::default(),
-                            run: None,
-                        })
+                        .map(|d| ConvergePane::with_script(Some(d.converge.clone())))
                         .collect(),
                     Err(_) => Vec::new(),
                 };

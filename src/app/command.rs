@@ -1,17 +1,45 @@
 //! What the panels ask the app to do. Panels draw and return these; [`super::App`] applies them
-//! after the frame is drawn, so no panel touches the store, the secret store or the backend.
+//! after the frame is drawn (see `command_handling`), so no panel touches the store, the secret
+//! store or the backend.
+//!
+//! Commands are grouped by what they act on, and every group is matched exhaustively: adding a
+//! variant does not compile until something handles it.
 //!
 //! Commands carry no secrets (they are `Debug`): a typed password stays in the form or the prompt
 //! state and is read from there when the command is applied.
 
+pub use super::audit_state::AuditCommand;
 use super::provision_state::{ScriptSlot, TaskOwner};
 use super::state::ResultsTab;
+pub use super::store_sync::StoreCommand;
 use shiftgate_core::import::ImportFormat;
 use shiftgate_core::profile::ProfileId;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum UiCommand {
+    /// Open, create, copy or delete a profile of the list.
+    Profile(ProfileCommand),
+    /// Something on the connection form.
+    Form(FormCommand),
+    /// The connection test and its report.
+    Test(TestCommand),
+    /// Answer or close the open dialog.
+    Dialog(DialogCommand),
+    /// Which results tab shows, and the log.
+    View(ViewCommand),
+    /// The catalog-user tabs: Setup, Verify, Teardown.
+    Catalog(CatalogCommand),
+    /// Import and export of profiles.
+    Transfer(TransferCommand),
+    /// Something on the Audit tab.
+    Audit(AuditCommand),
+    /// Answer a save conflict, or open the folder of a profiles-file backup.
+    Store(StoreCommand),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProfileCommand {
     /// Open a saved profile in the form (asks first when the form has unsaved changes).
     Select(ProfileId),
     /// Open an empty new profile.
@@ -26,30 +54,52 @@ pub enum UiCommand {
     Delete(ProfileId),
     /// Drop the form's unsaved changes, then run the command.
     DiscardThen(Box<UiCommand>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormCommand {
     Save,
     Revert,
     /// Fill the form from its paste box.
     ApplyPaste,
     /// Choose a CA file with the file picker.
     BrowseCaFile,
-    /// Test the profile in the form (the task asks for any secret it can't find).
-    Test,
-    /// Test only the SSH tunnel of the profile in the form: every hop, then a channel to the
-    /// database host and port.
-    TestTunnel,
     /// Choose the private key file of SSH hop slot `n` (0 = bastion, i = jump host i).
     BrowseSshKey(usize),
+    CopyUrl,
+    CopyPsql,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestCommand {
+    /// Test the profile in the form (the task asks for any secret it can't find).
+    Connection,
+    /// Test only the SSH tunnel of the profile in the form: every hop, then a channel to the
+    /// database host and port.
+    Tunnel,
+    Cancel,
+    CopyReport,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogCommand {
     /// Answer the first secret a paused task asks for (`true` = give what was typed, `false` =
     /// go on without it).
     AnswerSecret(bool),
-    CancelTest,
+    /// Answer the first unknown SSH host key (`true` = trust and remember).
+    AnswerHostKey(bool),
     /// Close the open dialog without doing anything.
-    CloseDialog,
-    CopyReport,
-    CopyUrl,
-    CopyPsql,
-    CopyLog,
+    Close,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewCommand {
     ShowTab(ResultsTab),
+    CopyLog,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogCommand {
     /// Discover schemas, owners, users, groups and roles as the admin (the profile in the form).
     Discover,
     /// Stop a running discovery, verification or script run.
@@ -66,8 +116,12 @@ pub enum UiCommand {
     SaveCatalogProfile,
     /// Verify as the catalog user.
     Verify,
-    /// Answer the first unknown SSH host key (`true` = trust and remember).
-    AnswerHostKey(bool),
+    /// Teardown: read the live privileges of the other databases listed, as the admin.
+    ReadOtherDatabases,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransferCommand {
     /// Choose a file with the file picker and preview importing it.
     ImportFile,
     /// Preview importing this file (a default location such as `~/.pgpass`).
@@ -78,8 +132,4 @@ pub enum UiCommand {
     ApplyImport,
     /// Export this profile, or every profile (`None`), to a file chosen with the file picker.
     Export(Option<ProfileId>),
-    /// Something on the Audit tab.
-    Audit(super::audit_state::AuditCommand),
-    /// Answer a save conflict, or open the folder of a profiles-file backup.
-    Store(super::store_sync::StoreCommand),
 }

@@ -5,10 +5,10 @@
 //! The UI thread never waits here: tasks go to the backend and report back as events.
 
 use super::App;
-use super::command::UiCommand;
+use super::command::{CatalogCommand, TestCommand, UiCommand};
 use super::provision_state::{
-    AdminSession, Pending, ReviewedScript, ScriptRunState, ScriptSlot, TaskOwner, VerifyTarget,
-    dialect_of,
+    AdminSession, Pending, ReviewedScript, ScriptPane, ScriptRunState, ScriptSlot, TaskOwner,
+    VerifyTarget, dialect_of,
 };
 use super::state::{LogLevel, ResultsTab};
 use crate::net::connect::Password;
@@ -21,10 +21,10 @@ use shiftgate_core::profile::{Profile, ProfileId, SecretMode};
 use shiftgate_core::sql::Dialect;
 
 impl App {
-    /// Perform a catalog-user command (see [`UiCommand`]).
-    pub(super) fn apply_provision_command(&mut self, ctx: &egui::Context, cmd: UiCommand) {
+    /// Perform a catalog-user command.
+    pub(super) fn apply_catalog_command(&mut self, ctx: &egui::Context, cmd: CatalogCommand) {
         match cmd {
-            UiCommand::Discover => {
+            CatalogCommand::Discover => {
                 if self.state.setup.discovering.is_some()
                     || self.state.form.as_ref().is_none_or(|f| f.draft.host.trim().is_empty())
                 {
@@ -32,10 +32,10 @@ impl App {
                 }
                 self.launch_discover(ctx, self.typed_password());
             }
-            UiCommand::CancelTask(TaskOwner::Test) => {
-                self.apply_command(ctx, UiCommand::CancelTest)
+            CatalogCommand::CancelTask(TaskOwner::Test) => {
+                self.apply_test_command(ctx, TestCommand::Cancel)
             }
-            UiCommand::CancelTask(owner) => {
+            CatalogCommand::CancelTask(owner) => {
                 if let Some(pending) = self.state.pending_mut(owner).filter(|p| !p.cancel_requested)
                 {
                     pending.cancel_requested = true;
@@ -44,7 +44,7 @@ impl App {
                     self.state.log(LogLevel::Info, "Cancelling…");
                 }
             }
-            UiCommand::CopyScript(slot) => {
+            CatalogCommand::CopyScript(slot) => {
                 let Some((script, reveal)) = self.slot_script(slot) else { return };
                 ctx.copy_text(script.text(reveal).to_string());
                 let note = match (script.has_secrets(), reveal) {
@@ -55,13 +55,12 @@ impl App {
                 let text = format!("{}{note} copied to the clipboard", capitalised(slot.noun()));
                 self.state.tell(LogLevel::Info, text);
             }
-            UiCommand::SaveScript(slot) => self.save_script(slot),
-            UiCommand::RunScript(slot) => self.run_script(ctx, slot),
-            UiCommand::PrefillVerify => self.prefill_verify(),
-            UiCommand::SaveCatalogProfile => self.save_catalog_profile(),
-            UiCommand::Verify => self.verify(ctx),
-            UiCommand::AnswerHostKey(accept) => self.answer_host_key(accept),
-            other => tracing::warn!(?other, "not a catalog-user command"),
+            CatalogCommand::SaveScript(slot) => self.save_script(slot),
+            CatalogCommand::RunScript(slot) => self.run_script(ctx, slot),
+            CatalogCommand::PrefillVerify => self.prefill_verify(),
+            CatalogCommand::SaveCatalogProfile => self.save_catalog_profile(),
+            CatalogCommand::Verify => self.verify(ctx),
+            CatalogCommand::ReadOtherDatabases => self.read_other_databases(ctx),
         }
     }
 
@@ -90,33 +89,72 @@ impl App {
 
     /// The script of `slot` and whether its password is revealed.
     fn slot_script(&self, slot: ScriptSlot) -> Option<(&ReviewedScript, bool)> {
-        let s = &self.state;
-        match slot {
-            ScriptSlot::Setup => s.setup.script.script().map(|x| (x, s.setup.review.reveal)),
-            ScriptSlot::VerifyFix => s.verify.fix.as_ref().map(|x| (x, s.verify.fix_review.reveal)),
-            ScriptSlot::Teardown => {
-                s.teardown.script.script().map(|x| (x, s.teardown.review.reveal))
-            }
-            ScriptSlot::Cleanup => {
-                s.teardown.cleanup_script.script().map(|x| (x, s.teardown.cleanup_review.reveal))
-            }
-        }
+        let pane = self.state.pane(slot)?;
+        pane.reviewed_script().map(|x| (x, pane.review().reveal))
     }
 
     fn slot_reviewed(&self, slot: ScriptSlot) -> bool {
-        let s = &self.state;
-        match slot {
-            ScriptSlot::Setup => s.setup.review.reviewed,
-            ScriptSlot::VerifyFix => s.verify.fix_review.reviewed,
-            ScriptSlot::Teardown => s.teardown.review.reviewed,
-            ScriptSlot::Cleanup => s.teardown.cleanup_review.reviewed,
-        }
+        self.state.pane(slot).is_some_and(|p| p.review().reviewed)
     }
 
     fn any_script_running(&self) -> bool {
-        [ScriptSlot::Setup, ScriptSlot::VerifyFix, ScriptSlot::Teardown, ScriptSlot::Cleanup]
-            .into_iter()
+        self.state
+            .script_slots()
             .any(|slot| self.state.script_run(slot).is_some_and(ScriptRunState::running))
+    }
+
+    /// The database the admin's session is in (discovered, else the profile's).
+    fn home_database(&self) -> String {
+        match (&self.state.setup.found, &self.state.admin, &self.state.form) {
+            (Some(found), _, _) => found.server.current_database.clone(),
+            (None, Some(admin), _) => admin.profile.database.clone(),
+            (None, None, Some(form)) => form.draft.database.clone(),
+            (None, None, None) => String::new(),
+        }
+    }
+
+    /// Read the live privileges of every other database on the Teardown tab not read yet, as the
+    /// admin (the Discover session, else the profile open in the form).
+    fn read_other_databases(&mut self, ctx: &egui::Context) {
+        if self.state.admin.is_none() {
+            let password = self.typed_password();
+            let Some(form) = self.state.form.as_ref().filter(|f| !f.draft.host.trim().is_empty())
+            else {
+                return;
+            };
+            self.state.admin = Some(AdminSession { profile: form.draft.clone(), password });
+        }
+        let Some(admin) = self.state.admin.as_ref() else { return };
+        let (admin_profile, password) = (admin.profile.clone(), admin.password.clone());
+        let mut launches = Vec::new();
+        for other in self.state.teardown.others.iter_mut() {
+            if other.discovering.is_some() {
+                continue;
+            }
+            let task = TaskId::next();
+            other.discovering = Some(Pending::new(task));
+            other.live = None;
+            let mut profile = admin_profile.clone();
+            profile.database = other.name.clone();
+            launches.push((task, profile));
+        }
+        for (task, profile) in launches {
+            self.state.log(
+                LogLevel::Info,
+                format!(
+                    "Reading the live privileges in {} as \"{}\"",
+                    profile.database,
+                    admin_profile.display_name()
+                ),
+            );
+            let credentials = self.typed_credentials(&profile.id, password.clone());
+            self.backend.submit(Command::Discover {
+                task,
+                profile: Box::new(profile),
+                credentials,
+            });
+        }
+        ctx.request_repaint();
     }
 
     /// Why no script may start now, if so.
@@ -158,6 +196,7 @@ impl App {
         if self.run_blocked().is_some()
             || !self.slot_reviewed(slot)
             || self.slot_script(slot).is_none()
+            || (slot == ScriptSlot::Teardown && self.state.teardown.others_pending().is_some())
         {
             return;
         }
@@ -178,16 +217,24 @@ impl App {
         let Some(admin) = self.state.admin.as_ref() else { return };
         let Some((reviewed, _)) = self.slot_script(slot) else { return };
         let script = reviewed.script.clone();
-        let (profile, password) = (admin.profile.clone(), admin.password.clone());
+        let (mut profile, password) = (admin.profile.clone(), admin.password.clone());
+        if let ScriptSlot::OtherDatabase(i) = slot {
+            // The same admin connection, in the other database.
+            let Some(other) = self.state.teardown.others.get(i) else { return };
+            profile.database = other.name.clone();
+        }
         let task = TaskId::next();
         let total = reviewed.statement_count();
         let run = ScriptRunState::start(task, &script, profile.display_name());
-        self.state.setup.found_stale = true;
+        // Another database's revokes leave this database's live state as discovery read it.
+        if !matches!(slot, ScriptSlot::OtherDatabase(_)) {
+            self.state.setup.found_stale = true;
+        }
         if slot == ScriptSlot::Setup {
             self.state.setup.launched_plan =
-                self.state.setup.script.key().map(|(plan, _, _)| plan.clone());
+                self.state.setup.pane.script.key().map(|(plan, _, _)| plan.clone());
             self.state.setup.launched_record =
-                self.state.setup.script.key().map(|(plan, existing, options)| {
+                self.state.setup.pane.script.key().map(|(plan, existing, options)| {
                     let db =
                         self.state.setup.found.as_ref().map(|f| f.server.current_database.clone());
                     crate::tasks::provision::applied_record(
@@ -199,7 +246,16 @@ impl App {
                 });
             self.state.setup.saved_profile = None;
         }
-        *self.state.script_run_mut(slot) = Some(run);
+        if slot == ScriptSlot::Teardown
+            && let Some((plan, ..)) = self.state.teardown.pane.script.key()
+        {
+            let databases = std::iter::once(self.home_database())
+                .chain(self.state.teardown.others.iter().map(|o| o.name.clone()))
+                .collect();
+            self.state.teardown.launched = Some((plan.user.clone(), databases));
+        }
+        let Some(slot_run) = self.state.script_run_mut(slot) else { return };
+        *slot_run = Some(run);
         self.state.log(
             LogLevel::Info,
             format!(
@@ -249,7 +305,7 @@ impl App {
     /// profile, through the store's upsert on a fresh copy. Teardown reads it to remove only
     /// what setup added.
     pub(super) fn save_setup_record(&mut self) {
-        if !self.state.setup.run.as_ref().is_some_and(|r| r.succeeded()) {
+        if !self.state.setup.pane.run.as_ref().is_some_and(|r| r.succeeded()) {
             return;
         }
         let Some(record) = self.state.setup.launched_record.take() else { return };
@@ -270,6 +326,35 @@ impl App {
             }
             Err(e) => {
                 self.state.tell(LogLevel::Error, format!("Could not save the setup record: {e}"))
+            }
+        }
+    }
+
+    /// After a successful teardown run: drop the setup records of that user in this database and
+    /// the other databases from the admin profile (as `teardown --apply` does).
+    pub(super) fn forget_torn_down_records(&mut self) {
+        if !self.state.teardown.pane.run.as_ref().is_some_and(|r| r.succeeded()) {
+            return;
+        }
+        let Some((user, databases)) = self.state.teardown.launched.take() else { return };
+        let Some(admin) = self.state.admin.as_ref() else { return };
+        let Some(mut fresh) = self.store.get(&admin.profile.id).cloned() else { return };
+        let before = fresh.applied_plans.len();
+        fresh.applied_plans.retain(|r| !(r.plan.user == user && databases.contains(&r.database)));
+        if fresh.applied_plans.len() == before {
+            return;
+        }
+        let name = fresh.display_name();
+        match self.store.upsert(fresh) {
+            Ok(()) => {
+                self.state.store_revision += 1;
+                self.state.log(
+                    LogLevel::Info,
+                    format!("Removed the setup record of \"{user}\" from \"{name}\""),
+                );
+            }
+            Err(e) => {
+                self.state.tell(LogLevel::Error, format!("Could not remove the setup record: {e}"))
             }
         }
     }
@@ -357,8 +442,7 @@ impl App {
         verify.pending = Some(Pending::new(task));
         verify.checked_plan = Some(plan.clone());
         verify.result = None;
-        verify.fix = None;
-        verify.fix_run = None;
+        verify.fix = ScriptPane::default();
         self.state.log(
             LogLevel::Info,
             format!(
@@ -376,7 +460,7 @@ impl App {
         ctx.request_repaint();
     }
 
-    fn answer_host_key(&mut self, accept: bool) {
+    pub(super) fn answer_host_key(&mut self, accept: bool) {
         if self.state.host_keys.is_empty() {
             return;
         }
@@ -465,7 +549,9 @@ impl App {
                     .as_ref()
                     .map(|f| f.server.current_database.clone())
                     .unwrap_or_default();
+                let home_database = self.home_database();
                 let view = TeardownView {
+                    home_database: &home_database,
                     setup_plan: setup_plan.as_ref(),
                     admin: admin_label,
                     admin_user: &admin_user,
@@ -489,7 +575,11 @@ impl App {
         match tab {
             ResultsTab::Setup => s.setup.discovering.is_some() || running(ScriptSlot::Setup),
             ResultsTab::Verify => s.verify.pending.is_some() || running(ScriptSlot::VerifyFix),
-            ResultsTab::Teardown => running(ScriptSlot::Teardown) || running(ScriptSlot::Cleanup),
+            ResultsTab::Teardown => {
+                running(ScriptSlot::Teardown)
+                    || running(ScriptSlot::Cleanup)
+                    || s.teardown.others.iter().any(|o| o.discovering.is_some() || o.pane.running())
+            }
             ResultsTab::TestReport => s.test_running(),
             ResultsTab::Log => false,
         }

@@ -1,22 +1,21 @@
-//! Runtime state of the catalog-user tabs that is shared by several of them: the admin session,
-//! running tasks, generated scripts under review, script runs with their statement progress, the
-//! Verify and Teardown tabs, and unknown SSH host keys waiting for an answer. The Setup tab's own
-//! form lives in [`super::setup_state`].
+//! Runtime state shared by the catalog-user tabs: the admin session, running tasks, and the
+//! [`ScriptPane`] every script slot is (generated script, review, run with its statement
+//! progress). Each tab's own state is in `setup_state`, `verify_state` and `teardown_state`.
 //!
 //! Plain data plus pure updates, like [`super::state`]: no drawing, no store or network I/O, never
 //! serialised (it holds passwords in memory only).
 
 use crate::net::connect::Password;
 use crate::tasks::TaskId;
-use crate::tasks::events::HostKeyReply;
 use crate::tasks::provision::{ScriptRun, StatementProgress, TaskFailure};
-use shiftgate_core::profile::{Engine, Profile, ProfileId};
+use shiftgate_core::profile::{Engine, Profile};
 use shiftgate_core::report::{Step, StepStatus};
-use shiftgate_core::sql::{
-    Access, AppliedPlan, Dialect, ExistingState, PlanError, SchemaGrant, SchemaKind, Script,
-    SetupPlan, TeardownOptions, VerifyReport, cleanup_vendor_script, teardown_decide,
-    teardown_live, teardown_script,
+use shiftgate_core::sql::{Access, Dialect, PlanError, SchemaGrant, SchemaKind, Script, SetupPlan};
+
+pub use super::teardown_state::{
+    CleanupForm, CleanupKey, OtherDatabase, TeardownKey, TeardownMode, TeardownState,
 };
+pub use super::verify_state::{VerifyState, VerifyTarget};
 
 /// Which generated script a review, a copy or a run is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,6 +24,8 @@ pub enum ScriptSlot {
     VerifyFix,
     Teardown,
     Cleanup,
+    /// The revoke script of the Teardown tab's other database `i`.
+    OtherDatabase(usize),
 }
 
 impl ScriptSlot {
@@ -35,6 +36,7 @@ impl ScriptSlot {
             ScriptSlot::VerifyFix => "fix script",
             ScriptSlot::Teardown => "teardown script",
             ScriptSlot::Cleanup => "cleanup script",
+            ScriptSlot::OtherDatabase(_) => "revoke script",
         }
     }
 
@@ -45,6 +47,7 @@ impl ScriptSlot {
             ScriptSlot::VerifyFix => "shiftgate-fix.sql",
             ScriptSlot::Teardown => "shiftgate-teardown.sql",
             ScriptSlot::Cleanup => "shiftgate-cleanup-vendor.sql",
+            ScriptSlot::OtherDatabase(_) => "shiftgate-teardown-revoke.sql",
         }
     }
 }
@@ -55,6 +58,8 @@ pub enum TaskOwner {
     Test,
     Discover,
     Verify,
+    /// Reading the live state of the Teardown tab's other database `i`.
+    OtherDatabase(usize),
     Script(ScriptSlot),
 }
 
@@ -155,11 +160,19 @@ impl<K: PartialEq> ScriptCache<K> {
         self.key = Some(key);
         true
     }
+}
 
+impl<K> ScriptCache<K> {
     /// Forget the script (no inputs).
     pub fn clear(&mut self) {
         self.key = None;
         self.result = None;
+    }
+
+    /// Hold `script` as it is (a script that is given, not generated from inputs).
+    pub fn set(&mut self, script: Option<Script>) {
+        self.key = None;
+        self.result = script.map(|s| Ok(ReviewedScript::new(s)));
     }
 
     pub fn script(&self) -> Option<&ReviewedScript> {
@@ -176,6 +189,86 @@ impl<K: PartialEq> ScriptCache<K> {
             Some(Err(errors)) => errors,
             _ => &[],
         }
+    }
+}
+
+/// One script slot of a tab (setup, verify fix, teardown, vendor cleanup, converge): the script
+/// (regenerated only when its inputs `K` change), the reviewer's choices, and its last run.
+pub struct ScriptPane<K = ()> {
+    pub script: ScriptCache<K>,
+    /// Cleared whenever the script changes: a new script must be reviewed again.
+    pub review: ReviewState,
+    pub run: Option<ScriptRunState>,
+}
+
+impl<K> Default for ScriptPane<K> {
+    fn default() -> Self {
+        ScriptPane { script: ScriptCache::default(), review: ReviewState::default(), run: None }
+    }
+}
+
+impl<K: PartialEq> ScriptPane<K> {
+    /// Regenerate the script if `key` changed (then it needs a new review); returns whether it did.
+    pub fn refresh(
+        &mut self,
+        key: K,
+        make: impl FnOnce(&K) -> Result<Script, Vec<PlanError>>,
+    ) -> bool {
+        let changed = self.script.refresh(key, make);
+        if changed {
+            self.review.reviewed = false;
+        }
+        changed
+    }
+}
+
+impl<K> ScriptPane<K> {
+    /// A pane holding `script` as given, unreviewed and not run.
+    pub fn with_script(script: Option<Script>) -> ScriptPane<K> {
+        let mut pane = ScriptPane::default();
+        pane.script.set(script);
+        pane
+    }
+
+    /// No script (no inputs): nothing to review.
+    pub fn clear(&mut self) {
+        self.script.clear();
+        self.review.reviewed = false;
+    }
+
+    /// The script as it can be shown, copied or run (None while the inputs have errors).
+    pub fn reviewed_script(&self) -> Option<&ReviewedScript> {
+        self.script.script()
+    }
+
+    pub fn running(&self) -> bool {
+        self.run.as_ref().is_some_and(ScriptRunState::running)
+    }
+}
+
+/// A [`ScriptPane`] whatever its inputs: what copying, saving and running a slot's script needs.
+pub trait AnyScriptPane {
+    fn reviewed_script(&self) -> Option<&ReviewedScript>;
+    fn review(&self) -> ReviewState;
+    fn run(&self) -> Option<&ScriptRunState>;
+    fn run_mut(&mut self) -> &mut Option<ScriptRunState>;
+}
+
+impl<K> AnyScriptPane for ScriptPane<K> {
+    fn reviewed_script(&self) -> Option<&ReviewedScript> {
+        self.script.script()
+    }
+
+    fn review(&self) -> ReviewState {
+        self.review
+    }
+
+    fn run(&self) -> Option<&ScriptRunState> {
+        self.run.as_ref()
+    }
+
+    fn run_mut(&mut self) -> &mut Option<ScriptRunState> {
+        &mut self.run
     }
 }
 
@@ -376,215 +469,10 @@ pub fn dialect_of(engine: Engine) -> Dialect {
     }
 }
 
-/// Which connection Verify logs in with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VerifyTarget {
-    /// The admin's connection with the new user's name, from a finished setup (not saved).
-    Adhoc,
-    Saved(ProfileId),
-}
-
-/// The Verify tab.
-#[derive(Default)]
-pub struct VerifyState {
-    /// The admin's connection as the new catalog user (set by "Verify as …" after setup).
-    pub adhoc: Option<Profile>,
-    pub target: Option<VerifyTarget>,
-    /// The catalog user's password: carried over from setup or typed (memory only).
-    pub password: Password,
-    pub show_password: bool,
-    pub source: PlanSource,
-    pub manual: ManualPlan,
-    pub pending: Option<Pending>,
-    /// The plan the last result was checked against.
-    pub checked_plan: Option<SetupPlan>,
-    pub result: Option<Result<Box<VerifyReport>, TaskFailure>>,
-    /// The fix script of the last report, when it has statements.
-    pub fix: Option<ReviewedScript>,
-    pub fix_review: ReviewState,
-    pub fix_run: Option<ScriptRunState>,
-    /// Users that will create tables later (comma-separated), added to every local schema's
-    /// creators so verify forecasts their next table and fixes their default privileges.
-    pub creators: String,
-}
-
-impl VerifyState {
-    /// The plan to verify: the Setup tab's (when chosen and there is one) or the typed one, in the
-    /// dialect of the profile it logs in with, plus the future creators typed on the tab.
-    pub fn plan(&self, setup_plan: Option<&SetupPlan>, engine: Engine) -> SetupPlan {
-        let mut plan = match (self.source, setup_plan) {
-            (PlanSource::Setup, Some(plan)) => plan.clone(),
-            _ => self.manual.to_plan(dialect_of(engine)),
-        };
-        let creators = split_list(&self.creators);
-        for g in plan.schemas.iter_mut().filter(|g| g.kind == SchemaKind::Local) {
-            for c in &creators {
-                if !g.owners.contains(c) {
-                    g.owners.push(c.clone());
-                }
-            }
-        }
-        plan
-    }
-
-    pub fn finish(&mut self, result: Result<Box<VerifyReport>, TaskFailure>) {
-        self.pending = None;
-        self.fix = match &result {
-            Ok(report) if report.fix_script.statements().next().is_some() => {
-                Some(ReviewedScript::new(report.fix_script.clone()))
-            }
-            _ => None,
-        };
-        self.fix_review = ReviewState::default();
-        self.fix_run = None;
-        self.result = Some(result);
-    }
-
-    /// One line for the log.
-    pub fn summary(&self, user: &str) -> String {
-        match &self.result {
-            None => format!("Verify as {user}: running"),
-            Some(Ok(report)) if report.passed() => {
-                format!("Verify as {user}: all {} schemas pass", report.schemas.len())
-            }
-            Some(Ok(report)) => {
-                let failing = report
-                    .schemas
-                    .iter()
-                    .filter(|s| s.verdict != shiftgate_core::sql::Verdict::Pass)
-                    .count();
-                format!("Verify as {user}: {failing} of {} schemas have gaps", report.schemas.len())
-            }
-            Some(Err(failure)) => format!("Verify as {user} failed: {}", failure.summary()),
-        }
-    }
-}
-
-/// Which of the Teardown tab's two jobs is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TeardownMode {
-    #[default]
-    CatalogUser,
-    VendorLeftovers,
-}
-
-/// What the vendor cleanup needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CleanupForm {
-    pub user: String,
-    /// Comma-separated users that ran the vendor's script (empty = the admin).
-    pub who_ran_it: String,
-    /// Comma-separated schemas it was run for.
-    pub schemas: String,
-}
-
-impl Default for CleanupForm {
-    fn default() -> Self {
-        CleanupForm { user: "metamapper".into(), who_ran_it: String::new(), schemas: String::new() }
-    }
-}
-
-/// Inputs of the cleanup script (its cache key).
-pub type CleanupKey = (Dialect, String, Vec<String>, Vec<String>, ExistingState);
-
-/// The Teardown tab.
-#[derive(Default)]
-pub struct TeardownState {
-    pub mode: TeardownMode,
-    pub source: PlanSource,
-    pub manual: ManualPlan,
-    pub script: ScriptCache<TeardownKey>,
-    pub review: ReviewState,
-    pub run: Option<ScriptRunState>,
-    /// "Remove the catalog grants only": keep the user.
-    pub keep_user: bool,
-    /// What predates setup or is kept, and why (shown before the SQL).
-    pub notes: Vec<String>,
-    pub cleanup: CleanupForm,
-    pub cleanup_script: ScriptCache<CleanupKey>,
-    pub cleanup_review: ReviewState,
-    pub cleanup_run: Option<ScriptRunState>,
-}
-
-/// Inputs of the teardown script (its cache key): the plan, the live state discovery read (None
-/// before discovery), the setup record, and "keep the user".
-pub type TeardownKey = (SetupPlan, Option<ExistingState>, Option<AppliedPlan>, bool);
-
-impl TeardownState {
-    /// Regenerate the teardown script for `plan` (None: nothing to tear down yet). With the live
-    /// state it removes only what is left and what setup added; without, it mirrors the plan.
-    pub fn refresh_teardown(
-        &mut self,
-        plan: Option<SetupPlan>,
-        live: Option<ExistingState>,
-        applied: Option<AppliedPlan>,
-    ) {
-        let Some(plan) = plan else {
-            self.script.clear();
-            self.review.reviewed = false;
-            self.notes.clear();
-            return;
-        };
-        let options = TeardownOptions { keep_user: self.keep_user };
-        // Live teardown needs the privileges; without them (old server, denied) mirror the plan.
-        let live = live.filter(|l| l.acl.read);
-        let key = (plan, live, applied, self.keep_user);
-        if self.script.key() == Some(&key) {
-            return;
-        }
-        let (plan, live, applied, _) = &key;
-        self.notes = match live {
-            Some(live) => teardown_decide(plan, applied.as_ref(), live, options).notes,
-            None => vec![
-                "Without the live privileges (Discover on the Setup tab reads them) the script mirrors the plan and can't tell what predates setup.".into(),
-            ],
-        };
-        if self.script.refresh(key, |(plan, live, applied, keep_user)| match live {
-            Some(live) => {
-                let options = TeardownOptions { keep_user: *keep_user };
-                let decision = teardown_decide(plan, applied.as_ref(), live, options);
-                teardown_live(plan, applied.as_ref(), live, &decision).map(|t| t.combined())
-            }
-            None => teardown_script(plan),
-        }) {
-            self.review.reviewed = false;
-        }
-    }
-
-    /// Regenerate the cleanup script; `admin_user` stands in for an empty "who ran it".
-    pub fn refresh_cleanup(&mut self, dialect: Dialect, admin_user: &str, existing: ExistingState) {
-        let mut who = split_list(&self.cleanup.who_ran_it);
-        if who.is_empty() && !admin_user.trim().is_empty() {
-            who.push(admin_user.trim().to_string());
-        }
-        let key = (
-            dialect,
-            self.cleanup.user.trim().to_string(),
-            who,
-            split_list(&self.cleanup.schemas),
-            existing,
-        );
-        if self.cleanup_script.refresh(key, |(d, user, who, schemas, existing)| {
-            cleanup_vendor_script(*d, user, who, schemas, existing)
-        }) {
-            self.cleanup_review.reviewed = false;
-        }
-    }
-}
-
-/// An SSH host key the user must accept or refuse before the task can go on.
-#[derive(Debug, Clone)]
-pub struct HostKeyQuestion {
-    pub task: TaskId,
-    /// The tunnel's question, as asked.
-    pub question: crate::net::ssh::HostKeyQuestion,
-    pub reply: HostKeyReply,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shiftgate_core::sql::setup_script;
+    use shiftgate_core::sql::{ExistingState, setup_script, teardown_script};
 
     fn plan() -> SetupPlan {
         SetupPlan {

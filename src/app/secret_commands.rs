@@ -298,7 +298,7 @@ impl App {
             && q.request.key.kind == SecretKind::DbPassword
             && matches!(
                 self.state.owner_of(q.task),
-                Some(TaskOwner::Discover | TaskOwner::Script(_))
+                Some(TaskOwner::Discover | TaskOwner::OtherDatabase(_) | TaskOwner::Script(_))
             )
             && let Some(admin) = self.state.admin.as_mut()
         {

@@ -4,7 +4,7 @@
 //!
 //! Plain data plus pure updates; the password stays in memory only.
 
-use super::provision_state::{Pending, ReviewState, ScriptCache, ScriptRunState};
+use super::provision_state::{Pending, ScriptPane};
 use crate::net::connect::Password;
 use crate::tasks::TaskId;
 use crate::tasks::provision::{DiscoveryOutcome, TaskFailure};
@@ -13,6 +13,9 @@ use shiftgate_core::sql::{
     Access, AppliedPlan, Dialect, ExistingState, PlanWarning, SchemaGrant, SchemaKind,
     SetupOptions, SetupPlan, generate_password, setup_script_with,
 };
+
+/// Inputs of the setup script (its cache key).
+pub type SetupKey = (SetupPlan, ExistingState, SetupOptions);
 
 /// Default name of the catalog user.
 pub const DEFAULT_USER: &str = "catalog_reader";
@@ -72,9 +75,8 @@ pub struct SetupState {
     pub svv_table_info: bool,
     /// REVOKE CREATE ON SCHEMA public from the group/role.
     pub revoke_public_create: bool,
-    pub script: ScriptCache<(SetupPlan, ExistingState, SetupOptions)>,
-    pub review: ReviewState,
-    pub run: Option<ScriptRunState>,
+    /// The setup script, its review and run.
+    pub pane: ScriptPane<SetupKey>,
     /// The plan of the last run (what Verify and Teardown use once it succeeded).
     pub launched_plan: Option<SetupPlan>,
     /// The profile saved for the new user after the last run ("Save as new profile").
@@ -107,9 +109,7 @@ impl Default for SetupState {
             limit_text: String::new(),
             svv_table_info: false,
             revoke_public_create: false,
-            script: ScriptCache::default(),
-            review: ReviewState::default(),
-            run: None,
+            pane: ScriptPane::default(),
             launched_plan: None,
             saved_profile: None,
             launched_record: None,
@@ -247,17 +247,14 @@ impl SetupState {
         let plan = match (self.plan(), self.connection_limit()) {
             (Some(plan), Ok(_)) => plan,
             _ => {
-                self.script.clear();
-                self.review.reviewed = false;
+                self.pane.clear();
                 return;
             }
         };
         let options = SetupOptions { revoke_public_create: self.revoke_public_create };
-        if self.script.refresh((plan, self.existing(), options), |(plan, existing, options)| {
+        self.pane.refresh((plan, self.existing(), options), |(plan, existing, options)| {
             setup_script_with(plan, existing, *options)
-        }) {
-            self.review.reviewed = false;
-        }
+        });
     }
 
     pub fn warnings(&self) -> Vec<PlanWarning> {
@@ -296,7 +293,7 @@ impl SetupState {
     /// The plan Verify and Teardown should use: the one that ran successfully, else the one being
     /// edited (if it names at least one schema).
     pub fn plan_for_followup(&self) -> Option<SetupPlan> {
-        let ran = self.run.as_ref().is_some_and(|r| r.succeeded());
+        let ran = self.pane.run.as_ref().is_some_and(|r| r.succeeded());
         match (&self.launched_plan, ran) {
             (Some(plan), true) => Some(plan.clone()),
             _ => self.plan().filter(|p| !p.schemas.is_empty()),
@@ -342,16 +339,20 @@ mod tests {
         s.schemas[0].selected = true;
         s.password = Password::new("Catalog-Pass-42".into());
         s.refresh_script();
-        assert!(s.script.script().is_some(), "{:?}", s.script.errors());
-        s.review.reviewed = true;
+        assert!(s.pane.script.script().is_some(), "{:?}", s.pane.script.errors());
+        s.pane.review.reviewed = true;
         s.refresh_script();
-        assert!(s.review.reviewed, "unchanged inputs keep the review");
+        assert!(s.pane.review.reviewed, "unchanged inputs keep the review");
         s.group_auto = false;
         s.group_name = s.user.clone();
         s.refresh_script();
-        assert!(!s.review.reviewed);
+        assert!(!s.pane.review.reviewed);
         assert!(
-            s.script.errors().iter().any(|e| matches!(e, PlanError::AccessNameEqualsUser { .. }))
+            s.pane
+                .script
+                .errors()
+                .iter()
+                .any(|e| matches!(e, PlanError::AccessNameEqualsUser { .. }))
         );
     }
 

@@ -6,362 +6,21 @@
 //! events enter through [`AppState::apply`], which routes each to the tab whose current task it
 //! belongs to and drops events of tasks that are no longer current anywhere.
 
-use super::import_state::{ImportLocation, ImportPreview};
-use super::profile_search::SearchIndex;
-use super::provision_state::{
-    AdminSession, HostKeyQuestion, ScriptRunState, ScriptSlot, TaskOwner, TeardownState,
-    VerifyState,
-};
+use super::import_state::ImportLocation;
+use super::provision_state::{AdminSession, AnyScriptPane, ScriptRunState, ScriptSlot, TaskOwner};
 use super::setup_state::SetupState;
-use super::ssh_form::SshForm;
+use super::teardown_state::TeardownState;
+use super::verify_state::VerifyState;
 use crate::net::connect::Password;
-use crate::store::password_source::PromptRequest;
-use crate::tasks::events::SecretReply;
 use crate::tasks::{Event, Outcome, TaskId};
-use serde::{Deserialize, Serialize};
-use shiftgate_core::endpoint::parse_pasted;
-use shiftgate_core::profile::{Profile, ProfileId};
-use shiftgate_core::report::{Report, StepStatus};
-use std::path::PathBuf;
+use shiftgate_core::profile::ProfileId;
+use shiftgate_core::report::StepStatus;
 
-use super::command::UiCommand;
-
-/// Which tab the results area shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum ResultsTab {
-    #[default]
-    TestReport,
-    Log,
-    Setup,
-    Verify,
-    Teardown,
-}
-
-impl ResultsTab {
-    pub const ALL: [ResultsTab; 5] = [
-        ResultsTab::TestReport,
-        ResultsTab::Log,
-        ResultsTab::Setup,
-        ResultsTab::Verify,
-        ResultsTab::Teardown,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ResultsTab::TestReport => "Test report",
-            ResultsTab::Log => "Log",
-            ResultsTab::Setup => "Setup",
-            ResultsTab::Verify => "Verify",
-            ResultsTab::Teardown => "Teardown",
-        }
-    }
-
-    /// The catalog-user tabs: they are forms, so they open taller (with their own remembered height).
-    pub fn is_workflow(self) -> bool {
-        matches!(self, ResultsTab::Setup | ResultsTab::Verify | ResultsTab::Teardown)
-    }
-}
-
-/// What survives a restart. Profiles are NOT here (they live in the profile store); this is only
-/// disposable layout state, so a decode failure just means defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct UiState {
-    /// Width of the profiles panel, in points.
-    pub profiles_width: f32,
-    /// Height of the results panel, in points.
-    pub results_height: f32,
-    /// Height of the results panel while a Setup / Verify / Teardown tab is open.
-    pub workflow_height: f32,
-    /// The profile open when the app last closed.
-    pub last_profile: Option<ProfileId>,
-    pub results_tab: ResultsTab,
-}
-
-impl Default for UiState {
-    fn default() -> Self {
-        UiState {
-            profiles_width: 260.0,
-            results_height: 260.0,
-            workflow_height: 560.0,
-            last_profile: None,
-            results_tab: ResultsTab::TestReport,
-        }
-    }
-}
-
-impl UiState {
-    /// Key under which the state is kept in eframe storage.
-    pub const STORAGE_KEY: &'static str = eframe::APP_KEY;
-
-    pub fn load(storage: Option<&dyn eframe::Storage>) -> UiState {
-        let mut state: UiState =
-            storage.and_then(|s| eframe::get_value(s, Self::STORAGE_KEY)).unwrap_or_default();
-        // A hand-edited or corrupted size must not make a panel vanish or swallow the window.
-        let defaults = UiState::default();
-        if !(180.0..=640.0).contains(&state.profiles_width) {
-            state.profiles_width = defaults.profiles_width;
-        }
-        if !(100.0..=900.0).contains(&state.results_height) {
-            state.results_height = defaults.results_height;
-        }
-        if !(200.0..=1400.0).contains(&state.workflow_height) {
-            state.workflow_height = defaults.workflow_height;
-        }
-        state
-    }
-
-    pub fn save(&self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, Self::STORAGE_KEY, self);
-    }
-}
-
-/// Search text plus the filtered, sorted view of the store it produces. The view is recomputed only
-/// when the search or the store changes, from a lowercase index built once per store revision
-/// (narrowing the previous view while the search only grows), so 10,000 profiles stay instant.
-#[derive(Debug, Default)]
-pub struct ProfileList {
-    pub search: String,
-    index: SearchIndex,
-    /// The needle [`Self::visible`] was filtered for (`None`: not yet filtered).
-    filtered_for: Option<String>,
-    /// Indices into the store's profile slice, sorted by display name (valid after `refresh`).
-    pub visible: Vec<usize>,
-    /// Row to bring into view on the next frame (set by keyboard navigation).
-    pub scroll_to: Option<usize>,
-    /// Scroll offset and viewport height of the list in the last frame.
-    pub last_offset: f32,
-    pub last_view_height: f32,
-    /// A row had keyboard focus in the last frame.
-    pub rows_focused: bool,
-}
-
-impl ProfileList {
-    /// Recompute [`Self::visible`] if the search or the store (`revision`) changed. Matches name,
-    /// host, database, user and engine, case-insensitively.
-    pub fn refresh(&mut self, profiles: &[Profile], revision: u64) {
-        let rebuilt = self.index.update(profiles, revision);
-        let needle = self.search.trim().to_lowercase();
-        let previous = if rebuilt { None } else { self.filtered_for.as_deref() };
-        if previous == Some(needle.as_str()) {
-            return;
-        }
-        // Every match of a longer needle matched the shorter one it contains.
-        let narrow = previous.is_some_and(|p| needle.contains(p));
-        self.visible = self.index.filter(&needle, narrow.then_some(self.visible.as_slice()));
-        self.filtered_for = Some(needle);
-    }
-}
-
-/// Outcome of the last paste into the paste box.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasteResult {
-    Applied { format: String, recognised: Vec<String>, ignored: Vec<String> },
-    Failed(String),
-}
-
-/// The profile being edited: a draft, the saved version it started from, and text buffers for the
-/// fields that are numbers or optional in the model (so half-typed input is not lost).
-pub struct FormState {
-    pub draft: Profile,
-    /// The stored version; `None` for a profile that has never been saved.
-    pub saved: Option<Profile>,
-    pub port_text: String,
-    pub timeout_text: String,
-    pub ca_text: String,
-    pub app_name_text: String,
-    /// Typed or pasted password, not yet stored. Never written to the profile.
-    pub password: Password,
-    pub password_edited: bool,
-    /// The secret store already holds a password for this profile.
-    pub password_saved: bool,
-    pub show_password: bool,
-    pub paste_text: String,
-    pub paste_result: Option<PasteResult>,
-    pub save_error: Option<String>,
-    /// The SSH section: method, hop buffers, typed SSH secrets, alias preview.
-    pub ssh: SshForm,
-}
-
-impl FormState {
-    pub fn new_draft(profile: Profile) -> FormState {
-        let mut f = FormState::blank(profile);
-        f.saved = None;
-        f
-    }
-
-    pub fn for_saved(profile: Profile, password_saved: bool) -> FormState {
-        let mut f = FormState::blank(profile.clone());
-        f.saved = Some(profile);
-        f.password_saved = password_saved;
-        f
-    }
-
-    fn blank(draft: Profile) -> FormState {
-        let mut f = FormState {
-            draft,
-            saved: None,
-            port_text: String::new(),
-            timeout_text: String::new(),
-            ca_text: String::new(),
-            app_name_text: String::new(),
-            password: Password::new(String::new()),
-            password_edited: false,
-            password_saved: false,
-            show_password: false,
-            paste_text: String::new(),
-            paste_result: None,
-            save_error: None,
-            ssh: SshForm::default(),
-        };
-        f.sync_texts_from_draft();
-        f
-    }
-
-    /// Unsaved changes: a new profile, an edited field, or a typed password.
-    pub fn is_dirty(&self) -> bool {
-        self.saved.as_ref() != Some(&self.draft)
-            || self.password_edited
-            || self.ssh.typed.values().any(|s| !s.is_empty())
-    }
-
-    pub fn is_new(&self) -> bool {
-        self.saved.is_none()
-    }
-
-    /// Refresh the text buffers after the draft changed in code (engine switch, paste, revert).
-    pub fn sync_texts_from_draft(&mut self) {
-        self.port_text = self.draft.port.to_string();
-        self.timeout_text = self.draft.connect_timeout_secs.to_string();
-        self.ca_text =
-            self.draft.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-        self.app_name_text = self.draft.application_name.clone().unwrap_or_default();
-        self.ssh.sync_from(&self.draft);
-    }
-
-    /// Port text → draft (0, which validation reports, when it is not a port number).
-    pub fn port_text_changed(&mut self) {
-        self.draft.port = self.port_text.trim().parse().unwrap_or(0);
-    }
-
-    pub fn timeout_text_changed(&mut self) {
-        self.draft.connect_timeout_secs = self.timeout_text.trim().parse().unwrap_or(0);
-    }
-
-    pub fn ca_text_changed(&mut self) {
-        self.draft.ca_file = if self.ca_text.trim().is_empty() {
-            None
-        } else {
-            Some(PathBuf::from(self.ca_text.trim()))
-        };
-    }
-
-    pub fn app_name_text_changed(&mut self) {
-        self.draft.application_name =
-            if self.app_name_text.is_empty() { None } else { Some(self.app_name_text.clone()) };
-    }
-
-    pub fn set_ca_file(&mut self, path: PathBuf) {
-        self.draft.ca_file = Some(path);
-        self.sync_texts_from_draft();
-    }
-
-    /// Parse the paste box and fill the fields it names. A pasted password goes to the password
-    /// field (memory), never into the profile.
-    pub fn apply_paste(&mut self) {
-        self.paste_result = Some(match parse_pasted(&self.paste_text) {
-            Ok(parsed) => {
-                parsed.apply_to(&mut self.draft);
-                if self.draft.name.trim().is_empty()
-                    && let Some(name) = parsed.suggested_name()
-                {
-                    self.draft.name = name;
-                }
-                if let Some(pw) = &parsed.password {
-                    self.password = Password::new(pw.clone());
-                    self.password_edited = true;
-                }
-                self.sync_texts_from_draft();
-                let mut recognised = parsed.recognised.clone();
-                if parsed.password.is_some() {
-                    recognised.push(
-                        "password: kept in memory (saved to the secret store on Save)".into(),
-                    );
-                }
-                PasteResult::Applied {
-                    format: parsed.format.label().to_string(),
-                    recognised,
-                    ignored: parsed.ignored.clone(),
-                }
-            }
-            Err(e) => PasteResult::Failed(e.to_string()),
-        });
-    }
-
-    /// Back to the saved version (a new profile goes back to its defaults).
-    pub fn revert(&mut self) {
-        if let Some(saved) = &self.saved {
-            self.draft = saved.clone();
-        } else {
-            let id = self.draft.id.clone();
-            self.draft = Profile::new(self.draft.engine);
-            self.draft.id = id;
-        }
-        self.password = Password::new(String::new());
-        self.password_edited = false;
-        self.ssh.typed.clear();
-        self.save_error = None;
-        self.sync_texts_from_draft();
-    }
-}
-
-/// The settings that decide how a connection is made. A result is stale when any of them changed.
-pub fn connection_settings_differ(a: &Profile, b: &Profile) -> bool {
-    a.engine != b.engine
-        || a.host != b.host
-        || a.port != b.port
-        || a.database != b.database
-        || a.user != b.user
-        || a.sslmode != b.sslmode
-        || a.ca_file != b.ca_file
-        || a.connect_timeout_secs != b.connect_timeout_secs
-        || a.application_name != b.application_name
-        || a.password_command != b.password_command
-        || a.ssh != b.ssh
-}
-
-/// A step status in words (logs and screen readers; the report draws icons).
-pub fn status_word(status: StepStatus) -> &'static str {
-    match status {
-        StepStatus::Running => "running",
-        StepStatus::Ok => "OK",
-        StepStatus::Warning => "warning",
-        StepStatus::Failed => "failed",
-        StepStatus::Skipped => "skipped",
-        StepStatus::Cancelled => "cancelled",
-    }
-}
-
-/// The last connection test (running or finished).
-pub struct TestRun {
-    pub task: TaskId,
-    /// The profile as it was when the test started.
-    pub tested: Profile,
-    pub report: Report,
-    pub running: bool,
-    pub cancel_requested: bool,
-}
-
-impl TestRun {
-    pub fn start(task: TaskId, tested: Profile) -> TestRun {
-        let report = Report {
-            target: format!("{}:{}/{}", tested.host, tested.port, tested.database),
-            sslmode: tested.sslmode.to_string(),
-            ..Report::default()
-        };
-        TestRun { task, tested, report, running: true, cancel_requested: false }
-    }
-}
+pub use super::dialogs::{ConfirmDialog, Dialog, PendingHostKey, SecretQuestion};
+pub use super::form::{FormState, PasteResult, connection_settings_differ};
+pub use super::profile_list::ProfileList;
+pub use super::test_run::{TestRun, status_word};
+pub use super::ui_state::{ResultsTab, UiState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
@@ -376,33 +35,6 @@ pub struct LogLine {
     pub time: String,
     pub level: LogLevel,
     pub text: String,
-}
-
-/// A question the user must answer before something happens.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfirmDialog {
-    pub title: String,
-    pub message: String,
-    pub confirm_label: String,
-    /// Run when the user confirms.
-    pub on_confirm: UiCommand,
-}
-
-/// A paused task asks for a secret (see `Event::SecretPrompt`); the dialog shows the first one.
-pub struct SecretQuestion {
-    pub task: TaskId,
-    pub request: PromptRequest,
-    /// What the user typed so far.
-    pub typed: Password,
-    /// "Remember in the keychain" (offered only when the secret's mode is keychain).
-    pub remember: bool,
-    pub reply: SecretReply,
-}
-
-pub enum Dialog {
-    Confirm(ConfirmDialog),
-    /// What importing a file would do, with a tick per profile.
-    Import(Box<ImportPreview>),
 }
 
 /// A one-line message in the status bar about the last action.
@@ -433,7 +65,7 @@ pub struct AppState {
     pub teardown: TeardownState,
     pub audit: super::audit_state::AuditState,
     /// Unknown SSH host keys waiting for the user's answer (the first is shown).
-    pub host_keys: Vec<HostKeyQuestion>,
+    pub host_keys: Vec<PendingHostKey>,
     /// Secrets paused tasks wait for (the first is asked after any host key).
     pub secret_prompts: Vec<SecretQuestion>,
     /// Files in the default places (`~/.pgpass`, …) offered by "Import from".
@@ -497,29 +129,56 @@ impl AppState {
         if self.verify.pending.as_ref().is_some_and(|p| p.task == task) {
             return Some(TaskOwner::Verify);
         }
-        [ScriptSlot::Setup, ScriptSlot::VerifyFix, ScriptSlot::Teardown, ScriptSlot::Cleanup]
-            .into_iter()
+        if let Some(i) = self
+            .teardown
+            .others
+            .iter()
+            .position(|o| o.discovering.as_ref().is_some_and(|p| p.task == task))
+        {
+            return Some(TaskOwner::OtherDatabase(i));
+        }
+        self.script_slots()
             .find(|&slot| self.script_run(slot).and_then(ScriptRunState::task) == Some(task))
             .map(TaskOwner::Script)
     }
 
-    /// The last run of a script (running or finished).
-    pub fn script_run(&self, slot: ScriptSlot) -> Option<&ScriptRunState> {
-        match slot {
-            ScriptSlot::Setup => self.setup.run.as_ref(),
-            ScriptSlot::VerifyFix => self.verify.fix_run.as_ref(),
-            ScriptSlot::Teardown => self.teardown.run.as_ref(),
-            ScriptSlot::Cleanup => self.teardown.cleanup_run.as_ref(),
-        }
+    /// Every script slot there is now (one per other database on the Teardown tab).
+    pub fn script_slots(&self) -> impl Iterator<Item = ScriptSlot> + use<> {
+        [ScriptSlot::Setup, ScriptSlot::VerifyFix, ScriptSlot::Teardown, ScriptSlot::Cleanup]
+            .into_iter()
+            .chain((0..self.teardown.others.len()).map(ScriptSlot::OtherDatabase))
     }
 
-    pub fn script_run_mut(&mut self, slot: ScriptSlot) -> &mut Option<ScriptRunState> {
-        match slot {
-            ScriptSlot::Setup => &mut self.setup.run,
-            ScriptSlot::VerifyFix => &mut self.verify.fix_run,
-            ScriptSlot::Teardown => &mut self.teardown.run,
-            ScriptSlot::Cleanup => &mut self.teardown.cleanup_run,
-        }
+    /// The script pane of a slot (None: an other database that is no longer listed).
+    pub fn pane(&self, slot: ScriptSlot) -> Option<&dyn AnyScriptPane> {
+        let pane: &dyn AnyScriptPane = match slot {
+            ScriptSlot::Setup => &self.setup.pane,
+            ScriptSlot::VerifyFix => &self.verify.fix,
+            ScriptSlot::Teardown => &self.teardown.pane,
+            ScriptSlot::Cleanup => &self.teardown.cleanup_pane,
+            ScriptSlot::OtherDatabase(i) => &self.teardown.others.get(i)?.pane,
+        };
+        Some(pane)
+    }
+
+    pub fn pane_mut(&mut self, slot: ScriptSlot) -> Option<&mut dyn AnyScriptPane> {
+        let pane: &mut dyn AnyScriptPane = match slot {
+            ScriptSlot::Setup => &mut self.setup.pane,
+            ScriptSlot::VerifyFix => &mut self.verify.fix,
+            ScriptSlot::Teardown => &mut self.teardown.pane,
+            ScriptSlot::Cleanup => &mut self.teardown.cleanup_pane,
+            ScriptSlot::OtherDatabase(i) => &mut self.teardown.others.get_mut(i)?.pane,
+        };
+        Some(pane)
+    }
+
+    /// The last run of a script (running or finished).
+    pub fn script_run(&self, slot: ScriptSlot) -> Option<&ScriptRunState> {
+        self.pane(slot)?.run()
+    }
+
+    pub fn script_run_mut(&mut self, slot: ScriptSlot) -> Option<&mut Option<ScriptRunState>> {
+        Some(self.pane_mut(slot)?.run_mut())
     }
 
     /// The running provisioning task of `owner` (None for the connection test, which has its own).
@@ -531,9 +190,8 @@ impl AppState {
             TaskOwner::Test => None,
             TaskOwner::Discover => self.setup.discovering.as_mut(),
             TaskOwner::Verify => self.verify.pending.as_mut(),
-            TaskOwner::Script(slot) => {
-                self.script_run_mut(slot).as_mut().and_then(|r| r.pending.as_mut())
-            }
+            TaskOwner::OtherDatabase(i) => self.teardown.others.get_mut(i)?.discovering.as_mut(),
+            TaskOwner::Script(slot) => self.script_run_mut(slot)?.as_mut()?.pending.as_mut(),
         }
     }
 
@@ -584,7 +242,7 @@ impl AppState {
             Event::Log { line, .. } => self.log(LogLevel::Info, line),
             Event::Statement { progress, .. } => {
                 let TaskOwner::Script(slot) = owner else { return false };
-                if let Some(run) = self.script_run_mut(slot).as_mut() {
+                if let Some(run) = self.script_run_mut(slot).and_then(Option::as_mut) {
                     run.on_statement(progress);
                 }
             }
@@ -612,7 +270,7 @@ impl AppState {
                         q.host, q.port, q.key_type, q.fingerprint_sha256
                     ),
                 );
-                self.host_keys.push(HostKeyQuestion { task, question: q, reply });
+                self.host_keys.push(PendingHostKey { task, question: q, reply });
             }
             Event::SecretPrompt { task, request, reply } => {
                 self.log(LogLevel::Info, format!("Asking: {}", request.label));
@@ -685,8 +343,24 @@ impl AppState {
                 let line = self.verify.summary(&user);
                 self.log(level, line);
             }
+            (TaskOwner::OtherDatabase(i), Outcome::Discovery(result)) => {
+                let Some(other) = self.teardown.others.get_mut(i) else { return false };
+                other.discovering = None;
+                let (level, line) = match &result {
+                    Ok(_) => {
+                        (LogLevel::Info, format!("Read the live privileges in {}", other.name))
+                    }
+                    Err(f) => {
+                        (LogLevel::Warn, format!("Reading {} failed: {}", other.name, f.summary()))
+                    }
+                };
+                other.live = Some(result.map(|found| found.discovery.existing_state()));
+                self.log(level, line);
+            }
             (TaskOwner::Script(slot), Outcome::Script(result)) => {
-                let Some(run) = self.script_run_mut(slot).as_mut() else { return false };
+                let Some(run) = self.script_run_mut(slot).and_then(Option::as_mut) else {
+                    return false;
+                };
                 run.finish(result);
                 let level = if run.succeeded() { LogLevel::Info } else { LogLevel::Warn };
                 let line = run.summary();
@@ -704,8 +378,8 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shiftgate_core::profile::Engine;
-    use shiftgate_core::report::{Step, StepKind};
+    use shiftgate_core::profile::{Engine, Profile};
+    use shiftgate_core::report::{Report, Step, StepKind};
 
     fn step(status: StepStatus) -> Step {
         Step { kind: StepKind::Tcp, status, elapsed_ms: 1, detail: String::new() }
@@ -742,7 +416,7 @@ mod tests {
         use crate::tasks::events::HostKeyReply;
         use crate::tasks::provision::{ScriptRun, StatementProgress, TaskFailure};
         let mut s = AppState::default();
-        s.setup.run = Some(ScriptRunState::start(
+        s.setup.pane.run = Some(ScriptRunState::start(
             TaskId(10),
             &shiftgate_core::sql::Script::default(),
             "admin".into(),
@@ -767,7 +441,7 @@ mod tests {
             outcome: Outcome::Verify(Err(TaskFailure::Cancelled))
         }));
         assert!(s.verify.pending.is_none());
-        assert!(s.setup.run.as_ref().is_some_and(ScriptRunState::running));
+        assert!(s.setup.pane.run.as_ref().is_some_and(ScriptRunState::running));
 
         let question = |task, reply| Event::HostKeyPrompt {
             task,
@@ -798,43 +472,7 @@ mod tests {
             elapsed_ms: 5,
         };
         assert!(s.apply(Event::Finished { task: TaskId(10), outcome: Outcome::Script(Ok(run)) }));
-        assert!(s.setup.run.as_ref().is_some_and(ScriptRunState::succeeded));
+        assert!(s.setup.pane.run.as_ref().is_some_and(ScriptRunState::succeeded));
         assert!(s.host_keys.is_empty(), "a finished task's question is gone");
-    }
-
-    #[test]
-    fn form_text_buffers_follow_engine_switch() {
-        let mut f = FormState::new_draft(Profile::new(Engine::Redshift));
-        f.port_text = "6543".into();
-        f.port_text_changed();
-        f.draft.set_engine(Engine::Postgres);
-        f.sync_texts_from_draft();
-        assert_eq!(f.port_text, "6543");
-        f.port_text = "nope".into();
-        f.port_text_changed();
-        assert_eq!(f.draft.port, 0);
-    }
-
-    #[test]
-    fn search_filters_and_sorts() {
-        let mut a = Profile::new(Engine::Redshift);
-        a.name = "zeta".into();
-        let mut b = Profile::new(Engine::Postgres);
-        b.name = "Alpha".into();
-        b.host = "db.example.com".into();
-        let profiles = vec![a, b];
-        let mut list = ProfileList::default();
-        list.refresh(&profiles, 0);
-        assert_eq!(list.visible, vec![1, 0]);
-        list.search = "EXAMPLE".into();
-        list.refresh(&profiles, 0);
-        assert_eq!(list.visible, vec![1]);
-    }
-
-    #[test]
-    fn ui_state_tolerates_missing_fields() {
-        let s: UiState = serde_json::from_str(r#"{"profiles_width": 300.0}"#).unwrap();
-        assert_eq!(s.profiles_width, 300.0);
-        assert_eq!(s.results_tab, ResultsTab::TestReport);
     }
 }

@@ -4,7 +4,7 @@
 //! secret store (never to the profiles file), and exports profiles without any secret.
 
 use super::App;
-use super::command::UiCommand;
+use super::command::TransferCommand;
 use super::import_state::{ImportApply, ImportPreview, ReadFile, default_locations};
 use super::state::{Dialog, LogLevel};
 use crate::store::atomic::write_atomic;
@@ -69,23 +69,22 @@ fn export_file_name(profile: &Profile) -> String {
 }
 
 impl App {
-    pub(super) fn apply_transfer_command(&mut self, cmd: UiCommand) {
+    pub(super) fn apply_transfer_command(&mut self, cmd: TransferCommand) {
         match cmd {
-            UiCommand::ImportFile => {
+            TransferCommand::ImportFile => {
                 if let Some(path) = self.file_picker.pick_import_file() {
                     self.preview_import(path, None);
                 }
             }
-            UiCommand::ImportPath(path) => self.preview_import(path, None),
-            UiCommand::ImportAs(format) => {
+            TransferCommand::ImportPath(path) => self.preview_import(path, None),
+            TransferCommand::ImportAs(format) => {
                 if let Some(Dialog::Import(preview)) = &self.state.dialog {
                     let path = preview.path.clone();
                     self.preview_import(path, Some(format));
                 }
             }
-            UiCommand::ApplyImport => self.apply_import(),
-            UiCommand::Export(scope) => self.export(scope.as_ref()),
-            other => tracing::warn!(?other, "not an import or export command"),
+            TransferCommand::ApplyImport => self.apply_import(),
+            TransferCommand::Export(scope) => self.export(scope.as_ref()),
         }
     }
 

@@ -20,6 +20,8 @@ pub struct AuditView {
     pub admin: Option<String>,
     /// Why a converge script can't run now, if so.
     pub run_blocked: Option<String>,
+    /// Schemas the scope picker offers (from discovery and earlier audits).
+    pub known_schemas: Vec<String>,
 }
 
 const CELL_WIDTH: f32 = 120.0;
@@ -27,6 +29,38 @@ const NAME_WIDTH: f32 = 220.0;
 
 fn cmd(c: AuditCommand) -> UiCommand {
     UiCommand::Audit(c)
+}
+
+/// The schema scope: typed (comma-separated, as `audit --schemas`) or ticked in the picker.
+fn scope_ui(ui: &mut Ui, state: &mut AuditState, known: &[String]) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Schemas to audit");
+        ui.add(
+            TextEdit::singleline(&mut state.schemas)
+                .hint_text("all but the system schemas")
+                .desired_width(320.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("Comma-separated; empty audits every schema but the system ones");
+        ui.add_enabled_ui(!known.is_empty(), |ui| {
+            ui.menu_button("Pick schemas", |ui| {
+                let scope = state.schema_scope();
+                for name in known {
+                    let mut ticked = scope.contains(name);
+                    if ui.checkbox(&mut ticked, name).changed() {
+                        state.toggle_schema(name);
+                    }
+                }
+            })
+            .response
+            .on_disabled_hover_text(
+                "Discover on the Setup tab or run the audit once to pick from a list",
+            );
+        });
+        if !state.schemas.trim().is_empty() && ui.button("All schemas").clicked() {
+            state.schemas.clear();
+        }
+    });
 }
 
 pub fn audit_panel_ui(ui: &mut Ui, state: &mut AuditState, view: AuditView) -> Vec<UiCommand> {
@@ -56,6 +90,7 @@ pub fn audit_panel_ui(ui: &mut Ui, state: &mut AuditState, view: AuditView) -> V
             out.push(cmd(AuditCommand::Run));
         }
     });
+    scope_ui(ui, state, &view.known_schemas);
     if let Some(why) = &state.blocked {
         ui.colored_label(ui.visuals().warn_fg_color, why);
     }
@@ -150,7 +185,8 @@ pub fn audit_panel_ui(ui: &mut Ui, state: &mut AuditState, view: AuditView) -> V
             run_label: "Run converge as admin",
             can_save: false,
         };
-        match script_review_ui(ui, parts, &pane.script, &mut pane.review, blocked) {
+        let Some(script) = pane.script.script() else { continue };
+        match script_review_ui(ui, parts, script, &mut pane.review, blocked) {
             Some(ReviewAction::Copy) => out.push(cmd(AuditCommand::CopyConverge(i))),
             Some(ReviewAction::Run) => out.push(cmd(AuditCommand::RunConverge(i))),
             Some(ReviewAction::Save) | None => {}

@@ -1,7 +1,7 @@
 //! A modal yes/no question ("Delete profile …?", "Discard unsaved changes?"). Confirm returns the
 //! dialog's command; Cancel, Escape or a click outside closes it without doing anything.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{DialogCommand, UiCommand};
 use crate::app::state::ConfirmDialog;
 use egui::{Id, Modal, RichText};
 
@@ -20,12 +20,12 @@ pub fn confirm_dialog_ui(ctx: &egui::Context, dialog: &ConfirmDialog) -> Option<
                 cmd = Some(dialog.on_confirm.clone());
             }
             if ui.button("Cancel").clicked() {
-                cmd = Some(UiCommand::CloseDialog);
+                cmd = Some(UiCommand::Dialog(DialogCommand::Close));
             }
         });
     });
     if cmd.is_none() && response.should_close() {
-        cmd = Some(UiCommand::CloseDialog);
+        cmd = Some(UiCommand::Dialog(DialogCommand::Close));
     }
     cmd
 }

@@ -4,7 +4,7 @@
 //! Edits go straight into the form's draft (plain state); anything that touches the store, the
 //! secret store, the file dialog or the backend is returned as a command.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{FormCommand, TestCommand, UiCommand};
 use crate::app::state::{FormState, PasteResult};
 use crate::ui::ssh_section::{SshView, ssh_section_ui};
 use egui::{Button, Color32, ComboBox, Grid, Key, Response, RichText, ScrollArea, TextEdit, Ui};
@@ -54,14 +54,14 @@ fn header_ui(ui: &mut Ui, form: &FormState, cx: &FormContext<'_>, out: &mut Vec<
             .on_hover_text("Save the profile (Ctrl+S)")
             .clicked()
         {
-            out.push(UiCommand::Save);
+            out.push(UiCommand::Form(FormCommand::Save));
         }
         if ui
             .add_enabled(dirty, Button::new("Revert"))
             .on_hover_text("Drop unsaved changes")
             .clicked()
         {
-            out.push(UiCommand::Revert);
+            out.push(UiCommand::Form(FormCommand::Revert));
         }
         ui.separator();
         let can_test = !cx.test_running && !form.draft.host.trim().is_empty();
@@ -78,7 +78,7 @@ fn header_ui(ui: &mut Ui, form: &FormState, cx: &FormContext<'_>, out: &mut Vec<
             .on_disabled_hover_text(why)
             .clicked()
         {
-            out.push(UiCommand::Test);
+            out.push(UiCommand::Test(TestCommand::Connection));
         }
         let tunnel = form.draft.ssh.enabled;
         let can_tunnel = tunnel && !cx.test_running && !form.draft.host.trim().is_empty();
@@ -97,7 +97,7 @@ fn header_ui(ui: &mut Ui, form: &FormState, cx: &FormContext<'_>, out: &mut Vec<
             .on_disabled_hover_text(why)
             .clicked()
         {
-            out.push(UiCommand::TestTunnel);
+            out.push(UiCommand::Test(TestCommand::Tunnel));
         }
     });
     if let Some(err) = &form.save_error {
@@ -122,7 +122,7 @@ fn paste_box_ui(ui: &mut Ui, form: &mut FormState, out: &mut Vec<UiCommand>) {
             .on_hover_text("Fill the fields below from the pasted text")
             .clicked();
         if pasted || entered || clicked {
-            out.push(UiCommand::ApplyPaste);
+            out.push(UiCommand::Form(FormCommand::ApplyPaste));
         }
     });
     paste_result_ui(ui, form.paste_result.as_ref());
@@ -227,7 +227,7 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
                 form.ca_text_changed();
             }
             if ui.button("Browse…").on_hover_text("Choose a CA certificate file").clicked() {
-                out.push(UiCommand::BrowseCaFile);
+                out.push(UiCommand::Form(FormCommand::BrowseCaFile));
             }
         });
         ui.end_row();

@@ -1,7 +1,7 @@
 //! The empty state: what to do when there is no profile yet (or none is open), instead of a blank
 //! window. Offers "New profile" and a paste box that starts a profile from an endpoint or URL.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{ProfileCommand, UiCommand};
 use egui::{Button, Key, RichText, TextEdit, Ui};
 
 pub fn first_run_ui(ui: &mut Ui, paste: &mut String, has_profiles: bool) -> Option<UiCommand> {
@@ -20,7 +20,7 @@ pub fn first_run_ui(ui: &mut Ui, paste: &mut String, has_profiles: bool) -> Opti
         }
         ui.add_space(12.0);
         if ui.add(Button::new(RichText::new("New profile").strong())).clicked() {
-            cmd = Some(UiCommand::NewProfile);
+            cmd = Some(UiCommand::Profile(ProfileCommand::NewProfile));
         }
         ui.add_space(12.0);
         let label = ui.label("Paste endpoint or URL");
@@ -35,7 +35,7 @@ pub fn first_run_ui(ui: &mut Ui, paste: &mut String, has_profiles: bool) -> Opti
         let pasted = field.changed() && ui.input(|i| i.events.iter().any(|e| matches!(e, egui::Event::Paste(_))));
         let clicked = ui.add_enabled(!paste.trim().is_empty(), Button::new("Start from pasted text")).clicked();
         if (entered || pasted || clicked) && !paste.trim().is_empty() {
-            cmd = Some(UiCommand::NewFromPaste);
+            cmd = Some(UiCommand::Profile(ProfileCommand::NewFromPaste));
         }
     });
     cmd

@@ -2,7 +2,7 @@
 //! SHA256 fingerprint, how to check it on the server, and "Trust and remember" / "Refuse". Escape
 //! or a click outside refuses; nothing is ever accepted without the click.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{DialogCommand, UiCommand};
 use crate::net::ssh::HostKeyQuestion;
 use egui::{Id, Modal, RichText};
 
@@ -45,15 +45,15 @@ pub fn host_key_dialog_ui(ctx: &egui::Context, question: &HostKeyQuestion) -> Op
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui.button("Trust and remember").on_hover_text("Continue and save the key in Shiftgate's known-hosts file").clicked() {
-                cmd = Some(UiCommand::AnswerHostKey(true));
+                cmd = Some(UiCommand::Dialog(DialogCommand::AnswerHostKey(true)));
             }
             if ui.button("Refuse").on_hover_text("Do not connect").clicked() {
-                cmd = Some(UiCommand::AnswerHostKey(false));
+                cmd = Some(UiCommand::Dialog(DialogCommand::AnswerHostKey(false)));
             }
         });
     });
     if cmd.is_none() && response.should_close() {
-        cmd = Some(UiCommand::AnswerHostKey(false));
+        cmd = Some(UiCommand::Dialog(DialogCommand::AnswerHostKey(false)));
     }
     cmd
 }

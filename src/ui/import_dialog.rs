@@ -6,7 +6,7 @@
 //! Draws and returns commands (the ticks are edited in place); it never touches the store or the
 //! secret store, and never shows a password.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{DialogCommand, TransferCommand, UiCommand};
 use crate::app::import_state::{ImportPreview, PreviewPlan};
 use egui::{Button, ComboBox, Id, Modal, RichText, ScrollArea, Ui};
 use shiftgate_core::import::{ImportFormat, ImportedProfile};
@@ -42,15 +42,15 @@ pub fn import_dialog_ui(ctx: &egui::Context, preview: &mut ImportPreview) -> Opt
                 .add_enabled(n > 0, Button::new(label))
                 .on_hover_text("Passwords found in the file go to the secret store");
             if import.clicked() {
-                cmd = Some(UiCommand::ApplyImport);
+                cmd = Some(UiCommand::Transfer(TransferCommand::ApplyImport));
             }
             if ui.button("Cancel").clicked() {
-                cmd = Some(UiCommand::CloseDialog);
+                cmd = Some(UiCommand::Dialog(DialogCommand::Close));
             }
         });
     });
     if cmd.is_none() && response.should_close() {
-        cmd = Some(UiCommand::CloseDialog);
+        cmd = Some(UiCommand::Dialog(DialogCommand::Close));
     }
     // egui centres a modal using last frame's size and does not redraw when the size changes (a
     // new format, a longer list): draw once more so it, and its buttons, end up where they show.
@@ -84,7 +84,7 @@ fn format_row(ui: &mut Ui, preview: &ImportPreview, cmd: &mut Option<UiCommand>)
         if chosen != preview.format
             && let Some(format) = chosen
         {
-            *cmd = Some(UiCommand::ImportAs(format));
+            *cmd = Some(UiCommand::Transfer(TransferCommand::ImportAs(format)));
         }
         let how = match preview.detected {
             Some(d) if Some(d) == preview.format => "detected".to_string(),

@@ -1,6 +1,6 @@
 //! The "Log" tab: what the app and its tasks did this session, newest at the bottom.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{UiCommand, ViewCommand};
 use crate::app::state::{LogLevel, LogLine};
 use egui::{RichText, ScrollArea, Ui};
 
@@ -8,7 +8,7 @@ pub fn log_panel_ui(ui: &mut Ui, log: &[LogLine]) -> Option<UiCommand> {
     let mut cmd = None;
     ui.horizontal(|ui| {
         if ui.add_enabled(!log.is_empty(), egui::Button::new("Copy log")).clicked() {
-            cmd = Some(UiCommand::CopyLog);
+            cmd = Some(UiCommand::View(ViewCommand::CopyLog));
         }
         ui.weak(format!("{} lines", log.len()));
     });

@@ -2,7 +2,7 @@
 //! passphrase or SSH password): "Ask every time", nothing saved yet, or the keychain unreadable.
 //! Under keychain mode it offers to remember the answer there; otherwise it is never stored.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{DialogCommand, UiCommand};
 use crate::app::state::SecretQuestion;
 use egui::{Id, Key, Modal, RichText, TextEdit};
 
@@ -25,7 +25,7 @@ pub fn password_prompt_ui(ctx: &egui::Context, question: &mut SecretQuestion) ->
                 field.request_focus();
             }
             if field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
-                cmd = Some(UiCommand::AnswerSecret(true));
+                cmd = Some(UiCommand::Dialog(DialogCommand::AnswerSecret(true)));
             }
         });
         if request.offer_remember {
@@ -36,15 +36,15 @@ pub fn password_prompt_ui(ctx: &egui::Context, question: &mut SecretQuestion) ->
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui.button("Connect").clicked() {
-                cmd = Some(UiCommand::AnswerSecret(true));
+                cmd = Some(UiCommand::Dialog(DialogCommand::AnswerSecret(true)));
             }
             if ui.button("Cancel").on_hover_text("Go on without it").clicked() {
-                cmd = Some(UiCommand::AnswerSecret(false));
+                cmd = Some(UiCommand::Dialog(DialogCommand::AnswerSecret(false)));
             }
         });
     });
     if cmd.is_none() && response.should_close() {
-        cmd = Some(UiCommand::AnswerSecret(false));
+        cmd = Some(UiCommand::Dialog(DialogCommand::AnswerSecret(false)));
     }
     cmd
 }

@@ -4,7 +4,7 @@
 //!
 //! Draws and returns commands; it never touches the store.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{ProfileCommand, TransferCommand, UiCommand};
 use crate::app::import_state::ImportLocation;
 use crate::app::state::ProfileList;
 use egui::{Button, Color32, Key, Modifiers, RichText, ScrollArea, Sense, TextEdit, Ui, vec2};
@@ -38,7 +38,7 @@ pub fn profiles_panel_ui(
     ui.heading("Profiles");
     ui.horizontal(|ui| {
         if ui.button("New").on_hover_text("Create an empty profile").clicked() {
-            out.push(UiCommand::NewProfile);
+            out.push(UiCommand::Profile(ProfileCommand::NewProfile));
         }
         let selected = view.selected.cloned();
         let dup = ui
@@ -47,7 +47,7 @@ pub fn profiles_panel_ui(
         if dup.clicked()
             && let Some(id) = selected.clone()
         {
-            out.push(UiCommand::Duplicate(id));
+            out.push(UiCommand::Profile(ProfileCommand::Duplicate(id)));
         }
         let del = ui
             .add_enabled(selected.is_some(), Button::new("Delete…"))
@@ -55,7 +55,7 @@ pub fn profiles_panel_ui(
         if del.clicked()
             && let Some(id) = selected
         {
-            out.push(UiCommand::RequestDelete(id));
+            out.push(UiCommand::Profile(ProfileCommand::RequestDelete(id)));
         }
     });
     transfer_row_ui(ui, &view, &mut out);
@@ -106,7 +106,7 @@ fn transfer_row_ui(ui: &mut Ui, view: &ProfilesPanel<'_>, out: &mut Vec<UiComman
             "Import profiles from pgpass, pg_service.conf, dbt, pgAdmin, DBeaver or an export",
         );
         if import.clicked() {
-            out.push(UiCommand::ImportFile);
+            out.push(UiCommand::Transfer(TransferCommand::ImportFile));
         }
         if !view.import_locations.is_empty() {
             ui.menu_button("Import from", |ui| {
@@ -116,7 +116,9 @@ fn transfer_row_ui(ui: &mut Ui, view: &ProfilesPanel<'_>, out: &mut Vec<UiComman
                         .on_hover_text(location.path.display().to_string())
                         .clicked()
                     {
-                        out.push(UiCommand::ImportPath(location.path.clone()));
+                        out.push(UiCommand::Transfer(TransferCommand::ImportPath(
+                            location.path.clone(),
+                        )));
                     }
                 }
             });
@@ -125,10 +127,10 @@ fn transfer_row_ui(ui: &mut Ui, view: &ProfilesPanel<'_>, out: &mut Vec<UiComman
             Some(id) => {
                 ui.menu_button("Export…", |ui| {
                     if ui.button("Export selected profile…").clicked() {
-                        out.push(UiCommand::Export(Some(id.clone())));
+                        out.push(UiCommand::Transfer(TransferCommand::Export(Some(id.clone()))));
                     }
                     if ui.button("Export all profiles…").clicked() {
-                        out.push(UiCommand::Export(None));
+                        out.push(UiCommand::Transfer(TransferCommand::Export(None)));
                     }
                 });
             }
@@ -137,7 +139,7 @@ fn transfer_row_ui(ui: &mut Ui, view: &ProfilesPanel<'_>, out: &mut Vec<UiComman
                     .add_enabled(!view.profiles.is_empty(), Button::new("Export…"))
                     .on_hover_text("Export all profiles to TOML or JSON (no passwords)");
                 if export.clicked() {
-                    out.push(UiCommand::Export(None));
+                    out.push(UiCommand::Transfer(TransferCommand::Export(None)));
                 }
             }
         }
@@ -174,7 +176,7 @@ fn rows_ui(
             let response = profile_row_ui(ui, profile, is_selected, row_height);
             any_row_focused |= response.has_focus();
             if response.clicked() && !is_selected {
-                out.push(UiCommand::Select(profile.id.clone()));
+                out.push(UiCommand::Profile(ProfileCommand::Select(profile.id.clone())));
             }
         }
     });
@@ -267,5 +269,5 @@ fn keyboard_navigation(
         return None;
     }
     list.scroll_to = Some(next);
-    profiles.get(visible[next]).map(|p| UiCommand::Select(p.id.clone()))
+    profiles.get(visible[next]).map(|p| UiCommand::Profile(ProfileCommand::Select(p.id.clone())))
 }

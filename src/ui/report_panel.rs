@@ -2,7 +2,7 @@
 //! detail), what the server and TLS said, and on failure the diagnosis in plain words. Buttons copy
 //! the report, the profile as a URL, or a psql command.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{FormCommand, TestCommand, UiCommand};
 use crate::app::state::{TestRun, status_word};
 use egui::{Color32, Grid, RichText, ScrollArea, Ui};
 use shiftgate_core::diagnose::Diagnosis;
@@ -26,28 +26,28 @@ pub fn report_panel_ui(ui: &mut Ui, view: ReportView<'_>) -> Vec<UiCommand> {
             .on_hover_text("Copy the report as text")
             .clicked()
         {
-            out.push(UiCommand::CopyReport);
+            out.push(UiCommand::Test(TestCommand::CopyReport));
         }
         if ui
             .add_enabled(view.has_profile, egui::Button::new("Copy as URL"))
             .on_hover_text("postgresql://… without the password")
             .clicked()
         {
-            out.push(UiCommand::CopyUrl);
+            out.push(UiCommand::Form(FormCommand::CopyUrl));
         }
         if ui
             .add_enabled(view.has_profile, egui::Button::new("Copy psql command"))
             .on_hover_text("psql '…' without the password")
             .clicked()
         {
-            out.push(UiCommand::CopyPsql);
+            out.push(UiCommand::Form(FormCommand::CopyPsql));
         }
         if let Some(run) = view.run.filter(|r| r.running) {
             ui.separator();
             if run.cancel_requested {
                 ui.weak("cancelling…");
             } else if ui.button("Cancel").on_hover_text("Stop the running test").clicked() {
-                out.push(UiCommand::CancelTest);
+                out.push(UiCommand::Test(TestCommand::Cancel));
             }
         }
         if view.stale {

@@ -10,7 +10,7 @@
 use super::sql_review::{
     ReviewArgs, failure_ui, pending_ui, plan_errors_ui, script_run_ui, sql_review_ui, warnings_ui,
 };
-use crate::app::command::UiCommand;
+use crate::app::command::{CatalogCommand, UiCommand};
 use crate::app::provision_state::{ScriptSlot, TaskOwner};
 use crate::app::setup_state::SetupState;
 use egui::{Button, Grid, RichText, ScrollArea, TextEdit, Ui};
@@ -62,7 +62,7 @@ fn discover_ui(ui: &mut Ui, setup: &SetupState, view: &SetupView<'_>, out: &mut 
         };
         let enabled = admin.is_some() && setup.discovering.is_none();
         if ui.add_enabled(enabled, Button::new("Discover")).on_hover_text(why).on_disabled_hover_text(why).clicked() {
-            out.push(UiCommand::Discover);
+            out.push(UiCommand::Catalog(CatalogCommand::Discover));
         }
     });
     if let Some(pending) = &setup.discovering {
@@ -345,6 +345,7 @@ fn password_policy_ui(ui: &mut Ui, setup: &SetupState, redshift: bool) {
 fn review_ui(ui: &mut Ui, setup: &mut SetupState, view: &SetupView<'_>, out: &mut Vec<UiCommand>) {
     // Password problems are shown at the password field.
     let errors: Vec<String> = setup
+        .pane
         .script
         .errors()
         .iter()
@@ -352,6 +353,7 @@ fn review_ui(ui: &mut Ui, setup: &mut SetupState, view: &SetupView<'_>, out: &mu
         .map(ToString::to_string)
         .collect();
     let password_blocks = setup
+        .pane
         .script
         .errors()
         .iter()
@@ -376,23 +378,23 @@ fn review_ui(ui: &mut Ui, setup: &mut SetupState, view: &SetupView<'_>, out: &mu
             "No schema is ticked: the user could log in but read nothing.",
         );
     }
-    let running = setup.run.as_ref().is_some_and(|r| r.running());
+    let running = setup.pane.run.as_ref().is_some_and(|r| r.running());
     let blocked =
         if running { Some("The script is running".to_string()) } else { view.run_blocked.clone() };
-    if let Some(script) = setup.script.script() {
+    if let Some(script) = setup.pane.script.script() {
         ui.add_space(4.0);
         out.extend(sql_review_ui(
             ui,
             ReviewArgs {
                 slot: ScriptSlot::Setup,
                 script,
-                review: &mut setup.review,
+                review: &mut setup.pane.review,
                 run_label: "Run as admin",
                 blocked,
             },
         ));
     }
-    let Some(run) = &setup.run else { return };
+    let Some(run) = &setup.pane.run else { return };
     ui.add_space(6.0);
     out.extend(script_run_ui(ui, ScriptSlot::Setup, run));
     if run.succeeded()
@@ -408,7 +410,7 @@ fn review_ui(ui: &mut Ui, setup: &mut SetupState, view: &SetupView<'_>, out: &mu
         );
         ui.horizontal(|ui| {
             if ui.button(format!("Verify as {}", plan.user)).on_hover_text("Open the Verify tab set to log in as the new user").clicked() {
-                out.push(UiCommand::PrefillVerify);
+                out.push(UiCommand::Catalog(CatalogCommand::PrefillVerify));
             }
             let saved = view.catalog_profile_saved;
             let why = if saved {
@@ -417,7 +419,7 @@ fn review_ui(ui: &mut Ui, setup: &mut SetupState, view: &SetupView<'_>, out: &mu
                 "A new profile with the admin's connection and the new user; its password goes to the secret store"
             };
             if ui.add_enabled(!saved, Button::new("Save as new profile")).on_hover_text(why).on_disabled_hover_text(why).clicked() {
-                out.push(UiCommand::SaveCatalogProfile);
+                out.push(UiCommand::Catalog(CatalogCommand::SaveCatalogProfile));
             }
         });
     }

@@ -8,7 +8,7 @@
 //! Draws and returns commands; never copies, saves or runs anything itself.
 
 use super::report_panel::{diagnosis_ui, ok_colour, status_icon_ui};
-use crate::app::command::UiCommand;
+use crate::app::command::{CatalogCommand, UiCommand};
 use crate::app::provision_state::{
     Pending, ReviewState, ReviewedScript, ScriptRunState, ScriptSlot, TaskOwner,
 };
@@ -40,13 +40,14 @@ pub enum ReviewAction {
 pub fn sql_review_ui(ui: &mut Ui, args: ReviewArgs<'_>) -> Vec<UiCommand> {
     let ReviewArgs { slot, script, review, run_label, blocked } = args;
     let title = capitalised(slot.noun());
-    let parts = ReviewParts { id_salt: slot_key(slot), title: &title, run_label, can_save: true };
+    let key = slot_key(slot);
+    let parts = ReviewParts { id_salt: &key, title: &title, run_label, can_save: true };
     let action = script_review_ui(ui, parts, script, review, blocked);
     action
         .map(|a| match a {
-            ReviewAction::Copy => UiCommand::CopyScript(slot),
-            ReviewAction::Save => UiCommand::SaveScript(slot),
-            ReviewAction::Run => UiCommand::RunScript(slot),
+            ReviewAction::Copy => UiCommand::Catalog(CatalogCommand::CopyScript(slot)),
+            ReviewAction::Save => UiCommand::Catalog(CatalogCommand::SaveScript(slot)),
+            ReviewAction::Run => UiCommand::Catalog(CatalogCommand::RunScript(slot)),
         })
         .into_iter()
         .collect()
@@ -154,7 +155,7 @@ pub fn script_run_ui(ui: &mut Ui, slot: ScriptSlot, run: &ScriptRunState) -> Vec
             ui.label(RichText::new(format!("{} — as {}", run.title, run.admin)).strong());
         }
     });
-    script_rows_ui(ui, slot_key(slot), run);
+    script_rows_ui(ui, &slot_key(slot), run);
     out
 }
 
@@ -284,7 +285,7 @@ fn cancel_button_ui(ui: &mut Ui, pending: &Pending, owner: TaskOwner) -> Option<
         ui.button("Cancel")
             .on_hover_text("Stop it (server-side cancel of the running statement)")
             .clicked()
-            .then_some(UiCommand::CancelTask(owner))
+            .then_some(UiCommand::Catalog(CatalogCommand::CancelTask(owner)))
     }
 }
 
@@ -333,6 +334,10 @@ fn capitalised(text: &str) -> String {
     }
 }
 
-fn slot_key(slot: ScriptSlot) -> &'static str {
-    slot.file_name()
+/// Distinguishes a slot's widgets from another slot's (every other database has its own).
+fn slot_key(slot: ScriptSlot) -> String {
+    match slot {
+        ScriptSlot::OtherDatabase(i) => format!("{}-{i}", slot.file_name()),
+        _ => slot.file_name().to_string(),
+    }
 }

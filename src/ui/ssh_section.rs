@@ -9,7 +9,7 @@
 //! Every input has an accessible label; validation messages sit under the hop they are about.
 //! Edits go into the form's draft; the key-file picker is a command.
 
-use crate::app::command::UiCommand;
+use crate::app::command::{FormCommand, UiCommand};
 use crate::app::ssh_form::{AuthChoice, ConnectionMethod, SshForm, hop_name};
 use crate::app::state::FormState;
 use crate::net::connect::Password;
@@ -149,7 +149,7 @@ fn hop_rows(
                     .on_hover_text("Pick the private key file")
                     .clicked()
                 {
-                    out.push(UiCommand::BrowseSshKey(slot));
+                    out.push(UiCommand::Form(FormCommand::BrowseSshKey(slot)));
                 }
             });
             ui.end_row();

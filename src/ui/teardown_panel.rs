@@ -5,10 +5,14 @@
 //!
 //! Regenerates the scripts in [`TeardownState`] from the inputs; runs and copies are commands.
 
-use super::sql_review::{ReviewArgs, plan_errors_ui, script_run_ui, sql_review_ui};
+use super::sql_review::{
+    ReviewArgs, failure_ui, pending_ui, plan_errors_ui, script_run_ui, sql_review_ui,
+};
 use super::verify_panel::manual_plan_ui;
-use crate::app::command::UiCommand;
-use crate::app::provision_state::{PlanSource, ScriptSlot, TeardownMode, TeardownState};
+use crate::app::command::{CatalogCommand, UiCommand};
+use crate::app::provision_state::{
+    PlanSource, ScriptPane, ScriptSlot, TaskOwner, TeardownMode, TeardownState,
+};
 use egui::{Grid, RichText, ScrollArea, TextEdit, Ui};
 use shiftgate_core::sql::{AppliedPlan, Dialect, ExistingState, SetupPlan, find_applied};
 
@@ -30,6 +34,8 @@ pub struct TeardownView<'a> {
     pub applied: &'a [AppliedPlan],
     /// The database discovery ran in (the key of a setup record).
     pub database: &'a str,
+    /// The database the admin's session is in (discovered, else the admin profile's).
+    pub home_database: &'a str,
     /// Why nothing may run now, if so.
     pub run_blocked: Option<String>,
 }
@@ -111,7 +117,7 @@ fn catalog_user_ui(
                 .on_hover_text("Read the live grants, default privileges and members as the admin")
                 .clicked()
             {
-                out.push(UiCommand::Discover);
+                out.push(UiCommand::Catalog(CatalogCommand::Discover));
             }
             ui.weak(if view.live_stale {
                 "A script ran since discovery: read the live state again before tearing down."
@@ -123,6 +129,8 @@ fn catalog_user_ui(
     let applied =
         plan.as_ref().and_then(|p| find_applied(view.applied, &p.user, view.database)).cloned();
     let live = view.existing.clone().filter(|_| !view.live_stale);
+    td.sync_other_databases(view.home_database);
+    td.refresh_others(plan.as_ref(), live.as_ref(), applied.as_ref(), view.applied);
     td.refresh_teardown(plan, live, applied);
     if !td.notes.is_empty() {
         ui.add_space(4.0);
@@ -131,10 +139,101 @@ fn catalog_user_ui(
             ui.label(format!("• {n}"));
         }
     }
-    let errors: Vec<String> = td.script.errors().iter().map(ToString::to_string).collect();
+    let errors: Vec<String> = td.pane.script.errors().iter().map(ToString::to_string).collect();
     plan_errors_ui(ui, "Fix these before the script can be generated:", &errors);
-    ui.weak("Run it in every database where setup granted: privileges are per database, users are per cluster.");
-    review_and_run(ui, ScriptSlot::Teardown, td, view, out);
+    other_databases_ui(ui, td, view, out);
+    if !td.others.is_empty() {
+        ui.separator();
+        ui.label(
+            RichText::new(format!(
+                "Then this database ({}): its revokes and the drops",
+                view.home_database
+            ))
+            .strong(),
+        );
+    }
+    let wait = td.others_pending();
+    review_and_run(ui, ScriptSlot::Teardown, &mut td.pane, view, wait, out);
+}
+
+/// The other databases setup granted in (privileges are per database, users per cluster): read
+/// each one's live privileges, then review and run its revoke script, before this database's.
+fn other_databases_ui(
+    ui: &mut Ui,
+    td: &mut TeardownState,
+    view: &TeardownView<'_>,
+    out: &mut Vec<UiCommand>,
+) {
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        let label = ui.label("Other databases setup granted in");
+        ui.add(
+            TextEdit::singleline(&mut td.other_databases)
+                .hint_text("dev, analytics (comma-separated)")
+                .desired_width(260.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("Each gets its own revoke script, run before this database's drops");
+        let reading = td.others.iter().any(|o| o.discovering.is_some());
+        let why = if td.others.is_empty() {
+            Some("Type the other databases first")
+        } else if reading {
+            Some("Reading…")
+        } else if view.admin.is_none() {
+            Some("No admin: select the admin's profile on the left")
+        } else {
+            None
+        };
+        if ui
+            .add_enabled(why.is_none(), egui::Button::new("Read other databases"))
+            .on_hover_text("Read each database's live grants and default privileges as the admin")
+            .on_disabled_hover_text(why.unwrap_or_default())
+            .clicked()
+        {
+            out.push(UiCommand::Catalog(CatalogCommand::ReadOtherDatabases));
+        }
+    });
+    if td.others.is_empty() {
+        ui.weak(
+            "Privileges are per database, users per cluster: list every database setup granted in.",
+        );
+    }
+    for (i, other) in td.others.iter_mut().enumerate() {
+        ui.add_space(4.0);
+        ui.label(RichText::new(format!("Database {}: revokes", other.name)).strong());
+        if let Some(p) = &other.discovering {
+            out.extend(pending_ui(
+                ui,
+                p,
+                &format!("Reading {}…", other.name),
+                TaskOwner::OtherDatabase(i),
+            ));
+            continue;
+        }
+        match &other.live {
+            None => {
+                ui.weak("Not read yet: press Read other databases.");
+                continue;
+            }
+            Some(Err(f)) => {
+                failure_ui(ui, f, &format!("Reading {}: ", other.name));
+                continue;
+            }
+            Some(Ok(_)) => {}
+        }
+        if view.existing.is_none() || view.live_stale {
+            ui.weak("Discover this database first: what it holds decides what is dropped.");
+            continue;
+        }
+        if other.pane.reviewed_script().is_some_and(|s| s.statement_count() == 0) {
+            ui.label(format!("Nothing left in {}.", other.name));
+            continue;
+        }
+        let errors: Vec<String> =
+            other.pane.script.errors().iter().map(ToString::to_string).collect();
+        plan_errors_ui(ui, "Fix these before the script can be generated:", &errors);
+        review_and_run(ui, ScriptSlot::OtherDatabase(i), &mut other.pane, view, None, out);
+    }
 }
 
 fn vendor_ui(
@@ -176,30 +275,28 @@ fn vendor_ui(
         );
     }
     td.refresh_cleanup(view.dialect, view.admin_user, view.existing.clone().unwrap_or_default());
-    let errors: Vec<String> = td.cleanup_script.errors().iter().map(ToString::to_string).collect();
+    let errors: Vec<String> =
+        td.cleanup_pane.script.errors().iter().map(ToString::to_string).collect();
     plan_errors_ui(ui, "Fix these before the script can be generated:", &errors);
-    review_and_run(ui, ScriptSlot::Cleanup, td, view, out);
+    review_and_run(ui, ScriptSlot::Cleanup, &mut td.cleanup_pane, view, None, out);
 }
 
-fn review_and_run(
+fn review_and_run<K>(
     ui: &mut Ui,
     slot: ScriptSlot,
-    td: &mut TeardownState,
+    pane: &mut ScriptPane<K>,
     view: &TeardownView<'_>,
+    wait: Option<String>,
     out: &mut Vec<UiCommand>,
 ) {
-    let (script, has_errors, review, run) = match slot {
-        ScriptSlot::Cleanup => (
-            td.cleanup_script.script(),
-            !td.cleanup_script.errors().is_empty(),
-            &mut td.cleanup_review,
-            &td.cleanup_run,
-        ),
-        _ => (td.script.script(), !td.script.errors().is_empty(), &mut td.review, &td.run),
-    };
+    let (script, has_errors, review, run) =
+        (pane.script.script(), !pane.script.errors().is_empty(), &mut pane.review, &pane.run);
     let running = run.as_ref().is_some_and(|r| r.running());
-    let blocked =
-        if running { Some("The script is running".to_string()) } else { view.run_blocked.clone() };
+    let blocked = if running {
+        Some("The script is running".to_string())
+    } else {
+        view.run_blocked.clone().or(wait)
+    };
     if let Some(script) = script {
         ui.add_space(4.0);
         out.extend(sql_review_ui(

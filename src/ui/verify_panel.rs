@@ -10,7 +10,7 @@
 
 use super::report_panel::{ok_colour, status_icon_ui};
 use super::sql_review::{ReviewArgs, failure_ui, pending_ui, script_run_ui, sql_review_ui};
-use crate::app::command::UiCommand;
+use crate::app::command::{CatalogCommand, UiCommand};
 use crate::app::provision_state::{PlanSource, ScriptSlot, TaskOwner, VerifyState, VerifyTarget};
 use egui::{Button, ComboBox, Grid, RichText, ScrollArea, TextEdit, Ui};
 use shiftgate_core::profile::Profile;
@@ -246,7 +246,7 @@ fn run_ui(ui: &mut Ui, verify: &VerifyState, view: &VerifyView<'_>, out: &mut Ve
         .on_disabled_hover_text(hover)
         .clicked()
     {
-        out.push(UiCommand::Verify);
+        out.push(UiCommand::Catalog(CatalogCommand::Verify));
     }
 }
 
@@ -403,7 +403,7 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 fn fix_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>, out: &mut Vec<UiCommand>) {
-    let Some(fix) = &verify.fix else { return };
+    let Some(fix) = verify.fix.script.script() else { return };
     ui.separator();
     let admin = view
         .admin
@@ -415,7 +415,7 @@ fn fix_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>, out: &mu
         ))
         .strong(),
     );
-    let running = verify.fix_run.as_ref().is_some_and(|r| r.running());
+    let running = verify.fix.run.as_ref().is_some_and(|r| r.running());
     let blocked =
         if running { Some("The fix is running".to_string()) } else { view.fix_blocked.clone() };
     out.extend(sql_review_ui(
@@ -423,12 +423,12 @@ fn fix_ui(ui: &mut Ui, verify: &mut VerifyState, view: &VerifyView<'_>, out: &mu
         ReviewArgs {
             slot: ScriptSlot::VerifyFix,
             script: fix,
-            review: &mut verify.fix_review,
+            review: &mut verify.fix.review,
             run_label: "Run fix as admin",
             blocked,
         },
     ));
-    if let Some(run) = &verify.fix_run {
+    if let Some(run) = &verify.fix.run {
         out.extend(script_run_ui(ui, ScriptSlot::VerifyFix, run));
         if run.succeeded() {
             ui.label("Fix applied: press Run verification to check again.");

@@ -17,3 +17,4 @@ mod ui_import;
 mod ui_provision;
 mod ui_ssh;
 mod ui_store;
+mod ui_teardown;

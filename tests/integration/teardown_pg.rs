@@ -20,7 +20,7 @@ fn admin_pw() -> Password {
     Password::new(pg::SUPERUSER_PASSWORD.into())
 }
 
-fn discover(db: &str) -> DiscoveryOutcome {
+pub(crate) fn discover(db: &str) -> DiscoveryOutcome {
     let p = profile(pg::SUPERUSER, db);
     let pw = admin_pw();
     support::rt()
@@ -46,7 +46,12 @@ fn run(db: &str, script: &Script) -> ScriptRun {
     run_as(pg::SUPERUSER, pg::SUPERUSER_PASSWORD, db, script)
 }
 
-fn plan(found: &DiscoveryOutcome, user: &str, group: &str, schemas: &[&str]) -> SetupPlan {
+pub(crate) fn plan(
+    found: &DiscoveryOutcome,
+    user: &str,
+    group: &str,
+    schemas: &[&str],
+) -> SetupPlan {
     SetupPlan {
         dialect: Dialect::Postgres,
         user: user.into(),
@@ -60,7 +65,7 @@ fn plan(found: &DiscoveryOutcome, user: &str, group: &str, schemas: &[&str]) -> 
 }
 
 /// Setup as the GUI and CLI do it: script from discovery, run, then the record.
-fn setup(db: &str, plan: &SetupPlan, options: SetupOptions) -> sql::AppliedPlan {
+pub(crate) fn setup(db: &str, plan: &SetupPlan, options: SetupOptions) -> sql::AppliedPlan {
     let found = discover(db);
     let existing = found.discovery.existing_state();
     let script = sql::setup_script_with(plan, &existing, options).expect("setup script");
@@ -80,7 +85,7 @@ fn teardown(
     sql::teardown_live(plan, applied, &live, &decision).expect("teardown")
 }
 
-fn q(db: &str, sql: &str) -> String {
+pub(crate) fn q(db: &str, sql: &str) -> String {
     pg::server().sql_in(db, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 

@@ -1,20 +1,24 @@
 //! The whole GUI driven like a user (egui_kittest + AccessKit labels), with a fake backend that
 //! answers a connection test at once and deterministically, and a fake file picker.
 
+use crate::support::{
+    self,
+    ui::{FakePicker, click_and_copy, click_named, profile, retype, value},
+};
 use egui::accesskit::Role;
-use egui::{Key, Modifiers, OutputCommand, vec2};
+use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable, by};
-use shiftgate::app::{App, AppDeps, FilePicker};
+use shiftgate::app::{App, AppDeps};
 use shiftgate::diagnose::{Cause, Diagnosis};
 use shiftgate::profile::{Engine, Profile, SecretMode};
 use shiftgate::report::{Report, ServerInfo, Step, StepKind, StepStatus};
 use shiftgate::store::password_source::PromptRequest;
 use shiftgate::store::profiles::ProfileStore;
-use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
+use shiftgate::store::secrets::{SecretKey, SecretStore};
 use shiftgate::tasks::events::SecretReply;
 use shiftgate::tasks::{Backend, Command, Event, Outcome, TaskId};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
@@ -149,71 +153,40 @@ fn answer_test(
     send(Event::Finished { task, outcome: Outcome::Test(Box::new(report)) });
 }
 
-struct FakePicker(Option<PathBuf>);
-
-impl FilePicker for FakePicker {
-    fn pick_ca_file(&mut self, _current: Option<&Path>) -> Option<PathBuf> {
-        self.0.clone()
-    }
-
-    fn save_file(&mut self, _suggested_name: &str) -> Option<PathBuf> {
-        None
-    }
-}
-
-/// A config dir, a secret store and the fake backend's controls, shared by successive app windows.
+/// The shared fixture (config dir, secret store) plus the fake backend's controls.
 struct Fixture {
-    dir: tempfile::TempDir,
-    secrets: Arc<MemorySecretStore>,
+    base: support::ui::Fixture,
     answer: Arc<Mutex<Answer>>,
     calls: Arc<Mutex<Vec<Call>>>,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = support::ui::Fixture;
+
+    fn deref(&self) -> &Self::Target {
+        &self.base
+    }
 }
 
 impl Fixture {
     fn new() -> Fixture {
         Fixture {
-            dir: tempfile::tempdir().unwrap(),
-            secrets: Arc::new(MemorySecretStore::default()),
+            base: support::ui::Fixture::default(),
             answer: Arc::new(Mutex::new(Answer::Fail)),
             calls: Arc::default(),
         }
     }
 
     fn app(&self) -> Harness<'static, App> {
-        let store = ProfileStore::open(self.dir.path()).unwrap();
-        let secrets: Arc<dyn SecretStore> = self.secrets.clone();
         let (answer, calls) = (self.answer.clone(), self.calls.clone());
-        Harness::builder().with_max_steps(16).with_size(vec2(1280.0, 1000.0)).build_eframe(
-            move |_cc| {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let deps = AppDeps {
-                    store,
-                    secrets,
-                    backend: Box::new(FakeBackend { tx, answer, calls }),
-                    events: rx,
-                    file_picker: Box::new(FakePicker(Some(PathBuf::from(
-                        "/etc/ssl/amazon-trust-ca-bundle.crt",
-                    )))),
-                };
-                App::new(None, deps)
-            },
-        )
+        let picker = FakePicker {
+            ca: Some(PathBuf::from("/etc/ssl/amazon-trust-ca-bundle.crt")),
+            ..FakePicker::default()
+        };
+        self.window([1280.0, 1000.0], picker, move |tx, _| {
+            Box::new(FakeBackend { tx, answer, calls })
+        })
     }
-
-    fn seed(&self, profiles: &[Profile]) {
-        let mut store = ProfileStore::open(self.dir.path()).unwrap();
-        for p in profiles {
-            store.upsert(p.clone()).unwrap();
-        }
-    }
-}
-
-fn profile(name: &str, engine: Engine) -> Profile {
-    let mut p = Profile::new(engine);
-    p.name = name.into();
-    p.host = format!("{name}.example.com");
-    p.user = "admin".into();
-    p
 }
 
 /// Step frames (sleeping a little between them) until `done` holds; fail after 10 s.
@@ -226,43 +199,6 @@ fn wait_for(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&Harness<'_, App
     }
     // A running test's spinner never settles: a bounded run is enough.
     let _ = h.try_run();
-}
-
-/// Replace the text of the field labelled `label`.
-fn set_field(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    h.get_by_label(label).click();
-    h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-/// A clickable node (not a plain text label) with exactly this name: e.g. a profile row.
-fn click_named(h: &mut Harness<'_, App>, name: &str) {
-    h.get(by().label(name).predicate(|n| n.role() != Role::Label)).click();
-    h.run();
-}
-
-fn field_value(h: &Harness<'_, App>, label: &str) -> String {
-    h.get_by_label(label).value().unwrap_or_default()
-}
-
-/// Click the button labelled `label` and return what it put on the clipboard, looking at the
-/// output of each frame (the copy command is only in the frame that handled the click).
-fn click_and_copy(h: &mut Harness<'_, App>, label: &str) -> Option<String> {
-    h.get_by_label(label).click();
-    for _ in 0..5 {
-        h.step();
-        let copied = h.output().platform_output.commands.iter().find_map(|c| match c {
-            OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        });
-        if copied.is_some() {
-            h.run();
-            return copied;
-        }
-    }
-    None
 }
 
 #[test]
@@ -284,10 +220,10 @@ fn ui_create_save_and_find_after_restart() {
         h.run();
         h.get_by_label("New profile").click();
         h.run();
-        set_field(&mut h, "Name", "prod warehouse");
-        set_field(&mut h, "Host", "db.example.com");
-        set_field(&mut h, "User", "admin");
-        set_field(&mut h, "Password", "s3cret");
+        retype(&mut h, "Name", "prod warehouse");
+        retype(&mut h, "Host", "db.example.com");
+        retype(&mut h, "User", "admin");
+        retype(&mut h, "Password", "s3cret");
         h.get_by_label("● prod warehouse");
         h.get_by_label("Save").click();
         h.run();
@@ -309,8 +245,8 @@ fn ui_create_save_and_find_after_restart() {
     let mut h = fx.app();
     h.run();
     click_named(&mut h, "prod warehouse");
-    assert_eq!(field_value(&h, "Host"), "db.example.com");
-    assert_eq!(field_value(&h, "Port"), "5439");
+    assert_eq!(value(&h, "Host"), "db.example.com");
+    assert_eq!(value(&h, "Port"), "5439");
 }
 
 #[test]
@@ -320,8 +256,8 @@ fn ui_ctrl_s_saves() {
     h.run();
     h.get_by_label("New profile").click();
     h.run();
-    set_field(&mut h, "Name", "by keyboard");
-    set_field(&mut h, "Host", "kb.example.com");
+    retype(&mut h, "Name", "by keyboard");
+    retype(&mut h, "Host", "kb.example.com");
     h.key_press_modifiers(Modifiers::COMMAND, Key::S);
     h.run();
     assert_eq!(h.state().store().profiles().len(), 1);
@@ -335,12 +271,12 @@ fn ui_paste_endpoint_fills_fields() {
     h.run();
     h.get_by_label("New profile").click();
     h.run();
-    set_field(&mut h, "Paste endpoint or URL", &format!("{ENDPOINT}:5439/dev"));
+    retype(&mut h, "Paste endpoint or URL", &format!("{ENDPOINT}:5439/dev"));
     h.get_by_label("Fill fields").click();
     h.run();
-    assert_eq!(field_value(&h, "Host"), ENDPOINT);
-    assert_eq!(field_value(&h, "Port"), "5439");
-    assert_eq!(field_value(&h, "Database"), "dev");
+    assert_eq!(value(&h, "Host"), ENDPOINT);
+    assert_eq!(value(&h, "Port"), "5439");
+    assert_eq!(value(&h, "Database"), "dev");
     h.get_by_label_contains("Recognised (");
 }
 
@@ -349,13 +285,13 @@ fn ui_first_run_paste_starts_a_profile() {
     let fx = Fixture::new();
     let mut h = fx.app();
     h.run();
-    set_field(&mut h, "Paste endpoint or URL", "postgresql://alice@db.internal:6432/analytics");
+    retype(&mut h, "Paste endpoint or URL", "postgresql://alice@db.internal:6432/analytics");
     h.get_by_label("Start from pasted text").click();
     h.run();
-    assert_eq!(field_value(&h, "Host"), "db.internal");
-    assert_eq!(field_value(&h, "Port"), "6432");
-    assert_eq!(field_value(&h, "Database"), "analytics");
-    assert_eq!(field_value(&h, "User"), "alice");
+    assert_eq!(value(&h, "Host"), "db.internal");
+    assert_eq!(value(&h, "Port"), "6432");
+    assert_eq!(value(&h, "Database"), "analytics");
+    assert_eq!(value(&h, "User"), "alice");
 }
 
 #[test]
@@ -365,7 +301,7 @@ fn ui_test_shows_steps_and_hint_and_copies_report() {
     let mut h = fx.app();
     h.run();
     click_named(&mut h, "warehouse");
-    set_field(&mut h, "Password", "pw");
+    retype(&mut h, "Password", "pw");
     h.get_by_label("Test connection").click();
     h.run();
     h.get_by_label("Resolve host");
@@ -402,7 +338,7 @@ fn ui_successful_test_shows_server() {
     let mut h = fx.app();
     h.run();
     click_named(&mut h, "ok");
-    set_field(&mut h, "Password", "pw");
+    retype(&mut h, "Password", "pw");
     h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
     h.run();
     h.get_by_label("OK in 12 ms");
@@ -416,7 +352,7 @@ fn ui_copy_url_and_psql_leave_out_the_password() {
     let mut h = fx.app();
     h.run();
     click_named(&mut h, "copyme");
-    set_field(&mut h, "Password", "hunter2");
+    retype(&mut h, "Password", "hunter2");
     let url = click_and_copy(&mut h, "Copy as URL").unwrap();
     assert!(url.starts_with("postgresql://admin@copyme.example.com:5432/postgres"), "{url}");
     assert!(!url.contains("hunter2"));
@@ -432,15 +368,15 @@ fn ui_edit_after_test_marks_result_stale() {
     let mut h = fx.app();
     h.run();
     click_named(&mut h, "stale");
-    set_field(&mut h, "Password", "pw");
+    retype(&mut h, "Password", "pw");
     h.get_by_label("Test connection").click();
     h.run();
     assert!(h.query_by_label("stale — edited since this test").is_none());
-    set_field(&mut h, "Port", "5440");
+    retype(&mut h, "Port", "5440");
     h.get_by_label("stale — edited since this test");
     // Notes are not a connection setting: putting the port back clears the marker.
-    set_field(&mut h, "Port", "5439");
-    set_field(&mut h, "Notes", "just a note");
+    retype(&mut h, "Port", "5439");
+    retype(&mut h, "Notes", "just a note");
     assert!(h.query_by_label("stale — edited since this test").is_none());
 }
 
@@ -477,7 +413,7 @@ fn ui_cancel_while_running() {
     let mut h = fx.app();
     h.run();
     click_named(&mut h, "slow");
-    set_field(&mut h, "Password", "pw");
+    retype(&mut h, "Password", "pw");
     h.get_by_label("Test connection").click();
     // A spinner keeps repainting, so step a few frames instead of running to rest.
     h.run_steps(3);
@@ -524,22 +460,22 @@ fn ui_switching_engine_keeps_typed_port() {
     h.run();
     h.get_by_label("New profile").click();
     h.run();
-    assert_eq!(field_value(&h, "Port"), "5439");
+    assert_eq!(value(&h, "Port"), "5439");
     // Untouched defaults follow the engine …
     h.get_by_label("Engine").click();
     h.run();
     h.get_by_label("PostgreSQL").click();
     h.run();
-    assert_eq!(field_value(&h, "Port"), "5432");
-    assert_eq!(field_value(&h, "Database"), "postgres");
+    assert_eq!(value(&h, "Port"), "5432");
+    assert_eq!(value(&h, "Database"), "postgres");
     // … a typed port does not.
-    set_field(&mut h, "Port", "6543");
+    retype(&mut h, "Port", "6543");
     h.get_by_label("Engine").click();
     h.run();
     h.get_by_label("Redshift").click();
     h.run();
-    assert_eq!(field_value(&h, "Port"), "6543");
-    assert_eq!(field_value(&h, "Database"), "dev");
+    assert_eq!(value(&h, "Port"), "6543");
+    assert_eq!(value(&h, "Database"), "dev");
 }
 
 #[test]
@@ -549,12 +485,12 @@ fn ui_unsaved_changes_are_not_dropped_silently() {
     let mut h = fx.app();
     h.run();
     click_named(&mut h, "one");
-    set_field(&mut h, "Host", "edited.example.com");
+    retype(&mut h, "Host", "edited.example.com");
     click_named(&mut h, "two");
     h.get_by_label("Discard unsaved changes?");
     h.get_by_label("Discard changes").click();
     h.run();
-    assert_eq!(field_value(&h, "Host"), "two.example.com");
+    assert_eq!(value(&h, "Host"), "two.example.com");
     assert_eq!(
         h.state().store().get(&h.state().store().profiles()[0].id).unwrap().host,
         "one.example.com"
@@ -571,7 +507,7 @@ fn ui_browse_sets_ca_file_and_validation_shows_inline() {
     h.get_by_label("Host is empty: enter the server's name or IP address.");
     h.get_by_label("Browse…").click();
     h.run();
-    assert_eq!(field_value(&h, "CA file"), "/etc/ssl/amazon-trust-ca-bundle.crt");
+    assert_eq!(value(&h, "CA file"), "/etc/ssl/amazon-trust-ca-bundle.crt");
 }
 
 #[test]
@@ -586,18 +522,18 @@ fn ui_keyboard_moves_through_the_list_and_search_filters() {
     h.run();
     h.key_press(Key::ArrowDown);
     h.run();
-    assert_eq!(field_value(&h, "Name"), "alpha");
+    assert_eq!(value(&h, "Name"), "alpha");
     h.key_press(Key::ArrowDown);
     h.run();
-    assert_eq!(field_value(&h, "Name"), "beta");
+    assert_eq!(value(&h, "Name"), "beta");
     h.key_press(Key::ArrowUp);
     h.run();
-    assert_eq!(field_value(&h, "Name"), "alpha");
+    assert_eq!(value(&h, "Name"), "alpha");
 
-    set_field(&mut h, "Search", "gam");
+    retype(&mut h, "Search", "gam");
     assert!(h.query(by().label("beta").predicate(|n| n.role() != Role::Label)).is_none());
     click_named(&mut h, "gamma");
-    assert_eq!(field_value(&h, "Name"), "gamma");
+    assert_eq!(value(&h, "Name"), "gamma");
 }
 
 #[test]
@@ -655,7 +591,7 @@ fn ui_state_round_trips_through_eframe_storage() {
             calls: fx.calls.clone(),
         }),
         events: rx,
-        file_picker: Box::new(FakePicker(None)),
+        file_picker: Box::new(FakePicker::default()),
     };
     let app = App::new(Some(&storage), deps);
     let form = app.state().form.as_ref().expect("last profile reopened");

@@ -3,12 +3,14 @@
 //! converged plan is recorded with the admin profile. A fake backend answers from the core's own
 //! audit / drift code over canned catalog rows.
 
-use crate::ui_provision::{click_and_copy, press};
-use egui::vec2;
+use crate::support::ui::{
+    FakePicker, click_and_copy, click_named, press, set_field, value, window,
+};
+use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
-use shiftgate::app::{App, AppDeps, FilePicker};
-use shiftgate::profile::{Engine, Profile};
+use egui_kittest::kittest::{NodeT, Queryable, by};
+use shiftgate::app::App;
+use shiftgate::profile::{Engine, Profile, ProfileId};
 use shiftgate::report::ServerInfo;
 use shiftgate::sql::audit::{AuditQuery, evaluate};
 use shiftgate::sql::drift::drift_all;
@@ -20,7 +22,6 @@ use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
 use shiftgate::tasks::audit::AuditOutcome;
 use shiftgate::tasks::provision::ScriptRun;
 use shiftgate::tasks::{Backend, Command, Event, Outcome};
-use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
@@ -86,12 +87,15 @@ fn catalog() -> QueryResults {
 struct AuditFake {
     tx: Sender<Event>,
     scripts: Arc<Mutex<Vec<String>>>,
+    /// The schema scope of every audit asked for.
+    scopes: Arc<Mutex<Vec<Vec<String>>>>,
 }
 
 impl Backend for AuditFake {
     fn submit(&mut self, cmd: Command) {
         match cmd {
             Command::Audit { task, profile, request, .. } => {
+                self.scopes.lock().unwrap().push(request.scope.schemas.clone());
                 let mut server = ServerInfo {
                     version_string: "PostgreSQL 15.18 on x86_64-pc-linux-gnu".into(),
                     current_user: "admin".into(),
@@ -133,19 +137,16 @@ impl Backend for AuditFake {
     }
 }
 
-struct NoPicker;
-
-impl FilePicker for NoPicker {
-    fn pick_ca_file(&mut self, _current: Option<&Path>) -> Option<PathBuf> {
-        None
-    }
-    fn save_file(&mut self, _suggested_name: &str) -> Option<PathBuf> {
-        None
-    }
+/// A window on a store with the admin profile "warehouse" (one applied plan), opened.
+struct Opened {
+    dir: tempfile::TempDir,
+    id: ProfileId,
+    scripts: Arc<Mutex<Vec<String>>>,
+    scopes: Arc<Mutex<Vec<Vec<String>>>>,
+    h: Harness<'static, App>,
 }
 
-#[test]
-fn ui_audit_matrix_cell_filter_csv_and_converge() {
+fn open_warehouse() -> Opened {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemorySecretStore::default());
     let mut p = Profile::new(Engine::Postgres);
@@ -174,30 +175,20 @@ fn ui_audit_matrix_cell_filter_csv_and_converge() {
     let scripts = Arc::new(Mutex::new(Vec::new()));
     let store = ProfileStore::open(dir.path()).unwrap();
     let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
-    let scripts2 = scripts.clone();
-    let mut h = Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1400.0)).build_eframe(
-        move |_cc| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            App::new(
-                None,
-                AppDeps {
-                    store,
-                    secrets: secrets_dyn,
-                    backend: Box::new(AuditFake { tx, scripts: scripts2 }),
-                    events: rx,
-                    file_picker: Box::new(NoPicker),
-                },
-            )
-        },
-    );
+    let scopes = Arc::new(Mutex::new(Vec::new()));
+    let (scripts2, scopes2) = (scripts.clone(), scopes.clone());
+    let mut h =
+        window([1400.0, 1400.0], store, secrets_dyn, FakePicker::default(), move |tx, _| {
+            Box::new(AuditFake { tx, scripts: scripts2, scopes: scopes2 })
+        });
     h.run();
-    h.get(
-        egui_kittest::kittest::by()
-            .label("warehouse")
-            .predicate(|n| n.role() != egui::accesskit::Role::Label),
-    )
-    .click();
-    h.run();
+    click_named(&mut h, "warehouse");
+    Opened { dir, id, scripts, scopes, h }
+}
+
+#[test]
+fn ui_audit_matrix_cell_filter_csv_and_converge() {
+    let Opened { dir, id, scripts, mut h, .. } = open_warehouse();
     press(&mut h, "Audit");
     press(&mut h, "Run audit");
 
@@ -247,4 +238,38 @@ fn ui_audit_matrix_cell_filter_csv_and_converge() {
     assert_eq!(recorded.len(), 1);
     assert_ne!(recorded[0].applied_at, "2026-12-01T10:00:00Z", "the converged plan replaced it");
     assert_eq!(recorded[0].plan.user, "cat");
+}
+
+#[test]
+fn ui_audit_schema_scope_is_typed_or_picked_like_audit_schemas() {
+    // The config dir must outlive the window (its watcher would see the file go).
+    let Opened { dir: _dir, scopes, mut h, .. } = open_warehouse();
+    press(&mut h, "Audit");
+    assert!(
+        h.get_by_label("Pick schemas").accesskit_node().is_disabled(),
+        "nothing to pick before discovery or an audit"
+    );
+    press(&mut h, "Run audit");
+    h.get_by_label("cat on Sales EU: write 2/2");
+    h.get_by_label("cat on hr: none");
+
+    // Picked from the list the first audit found: only that schema is audited.
+    press(&mut h, "Pick schemas");
+    h.get(by().label("hr").predicate(|n| n.role() == Role::CheckBox)).click_accesskit();
+    h.run();
+    assert_eq!(value(&h, "Schemas to audit"), "hr");
+    press(&mut h, "Run audit");
+
+    // Typed, comma-separated, split as the CLI's --schemas (the task puts the scope into the
+    // catalog queries, as for the CLI; this fake answers every audit with the same rows).
+    set_field(&mut h, "Schemas to audit", " Sales EU , ,hr");
+    press(&mut h, "Run audit");
+    let asked = scopes.lock().unwrap().clone();
+    let cli_split = |s: &str| -> Vec<String> {
+        s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+    };
+    assert_eq!(asked, [vec![], cli_split("hr"), cli_split(" Sales EU , ,hr")]);
+
+    press(&mut h, "All schemas");
+    assert_eq!(value(&h, "Schemas to audit"), "");
 }

@@ -1,15 +1,14 @@
 //! Import and export in the GUI, driven like a user (egui_kittest + AccessKit labels): a fake file
 //! picker hands over temp files, the profile store lives in a temp config dir, secrets in memory.
 
+use crate::support::ui::{no_backend, window};
 use egui::accesskit::Role;
-use egui::vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use shiftgate::app::{App, AppDeps, FilePicker};
+use shiftgate::app::{App, FilePicker};
 use shiftgate::profile::{Engine, Profile};
 use shiftgate::store::profiles::ProfileStore;
 use shiftgate::store::secrets::{MemorySecretStore, SecretError, SecretKey, SecretStore};
-use shiftgate::tasks::{Backend, Command};
 use shiftgate_core::import::export::import_export;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,13 +18,6 @@ const PGPASS: &str =
     "db1.example.com:5432:sales:alice:pw-alice-1\ndb2.example.com:5432:hr:bob:pw-bob-2\n";
 const ALICE: &str = "alice@db1.example.com/sales";
 const BOB: &str = "bob@db2.example.com/hr";
-
-/// A backend that is never needed here.
-struct IdleBackend;
-
-impl Backend for IdleBackend {
-    fn submit(&mut self, _cmd: Command) {}
-}
 
 /// Hands out whatever path the test put in (`None` = the user cancelled).
 #[derive(Clone, Default)]
@@ -102,19 +94,7 @@ impl Fixture {
         let store = ProfileStore::open(self.config.path()).unwrap();
         let secrets: Arc<dyn SecretStore> = self.secrets.clone();
         let picker = self.picker.clone();
-        Harness::builder().with_max_steps(16).with_size(vec2(1280.0, 1000.0)).build_eframe(
-            move |_cc| {
-                let (_tx, rx) = std::sync::mpsc::channel();
-                let deps = AppDeps {
-                    store,
-                    secrets,
-                    backend: Box::new(IdleBackend),
-                    events: rx,
-                    file_picker: Box::new(picker),
-                };
-                App::new(None, deps)
-            },
-        )
+        window([1280.0, 1000.0], store, secrets, picker, no_backend)
     }
 
     /// Write `text` to a file named `name` (mode 0600) and make the picker return it.

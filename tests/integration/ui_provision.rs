@@ -3,11 +3,14 @@
 //! backend answers from canned `shiftgate::sql` data; one end-to-end test uses the real backend
 //! against the harness PostgreSQL.
 
+use crate::support::ui::{
+    FakePicker, click_and_copy, click_named, press, press_and_step, real_backend, step_until_quiet,
+    value, window,
+};
 use crate::support::{self, pg};
-use egui::{OutputCommand, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use shiftgate::app::{App, AppDeps, FilePicker};
+use shiftgate::app::App;
 use shiftgate::diagnose::{Cause, Diagnosis};
 use shiftgate::net::ssh::HostKeyQuestion;
 use shiftgate::profile::{Engine, Profile, SslMode};
@@ -19,11 +22,9 @@ use shiftgate::store::profiles::ProfileStore;
 use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
 use shiftgate::tasks::events::HostKeyReply;
 use shiftgate::tasks::provision::{DiscoveryOutcome, ScriptRun, StatementProgress};
-use shiftgate::tasks::{Backend, Command, Event, EventSink, Outcome, TokioBackend};
-use std::path::{Path, PathBuf};
+use shiftgate::tasks::{Backend, Command, Event, Outcome};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 const CATALOG_PASSWORD: &str = "Catalog-Pass-42";
@@ -283,21 +284,6 @@ impl Backend for ProvisionFake {
     }
 }
 
-#[derive(Clone, Default)]
-struct FakePicker {
-    save_to: Option<PathBuf>,
-}
-
-impl FilePicker for FakePicker {
-    fn pick_ca_file(&mut self, _current: Option<&Path>) -> Option<PathBuf> {
-        None
-    }
-
-    fn save_file(&mut self, _suggested_name: &str) -> Option<PathBuf> {
-        self.save_to.clone()
-    }
-}
-
 struct Fixture {
     dir: tempfile::TempDir,
     secrets: Arc<MemorySecretStore>,
@@ -326,37 +312,18 @@ impl Fixture {
         let secrets: Arc<dyn SecretStore> = self.secrets.clone();
         let fake_secrets = secrets.clone();
         let controls = self.controls.clone();
-        let picker = FakePicker { save_to: Some(self.dir.path().join("setup.sql")) };
-        Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1200.0)).build_eframe(
-            move |_cc| {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let deps = AppDeps {
-                    store,
-                    secrets,
-                    backend: Box::new(ProvisionFake { tx, controls, secrets: fake_secrets }),
-                    events: rx,
-                    file_picker: Box::new(picker),
-                };
-                App::new(None, deps)
-            },
-        )
+        let picker = FakePicker {
+            save_to: Some(self.dir.path().join("setup.sql")),
+            ..FakePicker::default()
+        };
+        window([1400.0, 1200.0], store, secrets, picker, move |tx, _ctx| {
+            Box::new(ProvisionFake { tx, controls, secrets: fake_secrets })
+        })
     }
 
     fn calls(&self) -> Vec<Call> {
         self.controls.calls.lock().unwrap().clone()
     }
-}
-
-/// Click a widget by its accessible name (works when it is scrolled out of view).
-pub(crate) fn press(h: &mut Harness<'_, App>, label: &str) {
-    h.get_by_label(label).click_accesskit();
-    h.run();
-}
-
-/// Click a widget that starts a real task: a spinner keeps repainting, so only step.
-fn press_and_step(h: &mut Harness<'_, App>, label: &str) {
-    h.get_by_label(label).click_accesskit();
-    h.run_steps(2);
 }
 
 /// Replace the text of the field named `label`.
@@ -368,63 +335,13 @@ fn type_into(h: &mut Harness<'_, App>, label: &str, text: &str) {
     h.run();
 }
 
-/// Open a profile from the list (a row, not a plain label of that text).
-fn open_profile(h: &mut Harness<'_, App>, name: &str) {
-    h.get(
-        egui_kittest::kittest::by()
-            .label(name)
-            .predicate(|n| n.role() != egui::accesskit::Role::Label),
-    )
-    .click();
-    h.run();
-}
-
-fn value(h: &Harness<'_, App>, label: &str) -> String {
-    h.get_by_label(label).value().unwrap_or_default()
-}
-
 fn is_enabled(h: &Harness<'_, App>, label: &str) -> bool {
     !h.get_by_label(label).accesskit_node().is_disabled()
 }
 
-/// Click and return what the click put on the clipboard.
-pub(crate) fn click_and_copy(h: &mut Harness<'_, App>, label: &str) -> Option<String> {
-    h.get_by_label(label).click_accesskit();
-    for _ in 0..5 {
-        h.step();
-        let copied = h.output().platform_output.commands.iter().find_map(|c| match c {
-            OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        });
-        if copied.is_some() {
-            h.run();
-            return copied;
-        }
-    }
-    None
-}
-
-/// Step frames (sleeping between them) until `done` holds; fails after `secs` seconds.
-fn step_until(
-    h: &mut Harness<'_, App>,
-    what: &str,
-    secs: u64,
-    done: impl Fn(&Harness<'_, App>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done(h) {
-        if Instant::now() > deadline {
-            let log: Vec<String> = h.state().state().log.iter().map(|l| l.text.clone()).collect();
-            panic!("timed out waiting for {what}; log:\n{}", log.join("\n"));
-        }
-        std::thread::sleep(Duration::from_millis(15));
-        h.step();
-    }
-}
-
 /// Discover as "warehouse", tick `schemas`, type the catalog password.
 fn discover_and_choose(h: &mut Harness<'_, App>, schemas: &[&str]) {
-    open_profile(h, "warehouse");
+    click_named(h, "warehouse");
     press(h, "Setup");
     press(h, "Discover");
     h.get_by_label_contains("Server: Amazon Redshift 1.0.12103");
@@ -494,7 +411,7 @@ fn ui_setup_discover_review_copy_run_verify() {
         other => panic!("expected a script run, got {other:?}"),
     };
     h.get_by_label(&format!("Done: all {total} statements ran in 40 ms."));
-    let run = h.state().state().setup.run.as_ref().expect("a run");
+    let run = h.state().state().setup.pane.run.as_ref().expect("a run");
     assert_eq!(run.rows.len(), total);
     assert!(
         run.rows
@@ -646,7 +563,7 @@ fn ui_verify_with_a_typed_plan() {
     let fx = Fixture::new();
     let mut h = fx.app();
     h.run();
-    open_profile(&mut h, "warehouse");
+    click_named(&mut h, "warehouse");
     press(&mut h, "Verify");
     // No setup plan yet: the typed plan is used, logging in with the selected profile.
     type_into(&mut h, "User name", "admin");
@@ -711,7 +628,7 @@ fn host_key_answer(button: &str, expected: bool) {
     *fx.controls.ask_host_key.lock().unwrap() = true;
     let mut h = fx.app();
     h.run();
-    open_profile(&mut h, "warehouse");
+    click_named(&mut h, "warehouse");
     press(&mut h, "Setup");
     h.get_by_label("Discover").click_accesskit();
     // Discovery stays pending (a spinner repaints), so step a few frames.
@@ -756,31 +673,14 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
 
     let store = ProfileStore::open(dir.path()).unwrap();
     let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
-    let mut h = Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1200.0)).build_eframe(
-        move |cc| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let ctx = cc.egui_ctx.clone();
-            let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
-            let backend = TokioBackend::new(support::rt().handle().clone(), sink)
-                .with_secrets(secrets_dyn.clone());
-            App::new(
-                None,
-                AppDeps {
-                    store,
-                    secrets: secrets_dyn,
-                    backend: Box::new(backend),
-                    events: rx,
-                    file_picker: Box::new(FakePicker::default()),
-                },
-            )
-        },
-    );
+    let backend = real_backend(secrets_dyn.clone());
+    let mut h = window([1400.0, 1200.0], store, secrets_dyn, FakePicker::default(), backend);
     h.run();
-    open_profile(&mut h, "harness admin");
+    click_named(&mut h, "harness admin");
 
     // Issue 4: Test connection succeeds against the real server.
     h.get_by_label("Test connection").click();
-    step_until(&mut h, "a successful test", 60, |h| {
+    step_until_quiet(&mut h, "a successful test", 60, |h| {
         h.query_by_label_contains("OK in").is_some() || h.query_by_label("FAILED").is_some()
     });
     assert!(
@@ -793,7 +693,7 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
     // Discover → tick sales → review → run.
     press(&mut h, "Setup");
     press_and_step(&mut h, "Discover");
-    step_until(&mut h, "discovery", 60, |h| {
+    step_until_quiet(&mut h, "discovery", 60, |h| {
         h.query_by_label_contains("Server: PostgreSQL").is_some()
     });
     press(&mut h, "sales");
@@ -803,15 +703,15 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
     assert!(shown.contains(&format!("FOR USER \"{etl}\"")), "{shown}");
     press(&mut h, "I have reviewed this script");
     press_and_step(&mut h, "Run as admin");
-    step_until(&mut h, "the setup run", 60, |h| {
-        h.state().state().setup.run.as_ref().is_some_and(|r| !r.running())
+    step_until_quiet(&mut h, "the setup run", 60, |h| {
+        h.state().state().setup.pane.run.as_ref().is_some_and(|r| !r.running())
     });
     h.get_by_label_contains("Done: all");
 
     // Verify as the new user → every schema green.
     press(&mut h, &format!("Verify as {user}"));
     press_and_step(&mut h, "Run verification");
-    step_until(&mut h, "verification", 60, |h| h.state().state().verify.result.is_some());
+    step_until_quiet(&mut h, "verification", 60, |h| h.state().state().verify.result.is_some());
     h.get_by_label_contains("All 1 schemas pass");
     h.get_by_label("sales: pass");
     let rows = s
@@ -847,28 +747,13 @@ fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
     ProfileStore::open(dir.path()).unwrap().upsert(admin).unwrap();
     let store = ProfileStore::open(dir.path()).unwrap();
     let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
-    let mut h = Harness::builder().with_max_steps(16).with_size(vec2(1400.0, 1200.0)).build_eframe(
-        move |cc| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let ctx = cc.egui_ctx.clone();
-            let sink = EventSink::new(tx, Arc::new(move || ctx.request_repaint()));
-            let backend = TokioBackend::new(support::rt().handle().clone(), sink)
-                .with_secrets(secrets_dyn.clone());
-            let deps = AppDeps {
-                store,
-                secrets: secrets_dyn,
-                backend: Box::new(backend),
-                events: rx,
-                file_picker: Box::new(FakePicker::default()),
-            };
-            App::new(None, deps)
-        },
-    );
+    let backend = real_backend(secrets_dyn.clone());
+    let mut h = window([1400.0, 1200.0], store, secrets_dyn, FakePicker::default(), backend);
     h.run();
-    open_profile(&mut h, "harness admin");
+    click_named(&mut h, "harness admin");
     press(&mut h, "Setup");
     press_and_step(&mut h, "Discover");
-    step_until(&mut h, "discovery", 60, |h| {
+    step_until_quiet(&mut h, "discovery", 60, |h| {
         h.query_by_label_contains("Server: PostgreSQL").is_some()
     });
     press(&mut h, "sales");
@@ -882,8 +767,8 @@ fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
     );
     press(&mut h, "I have reviewed this script");
     press_and_step(&mut h, "Run as admin");
-    step_until(&mut h, "the setup run", 60, |h| {
-        h.state().state().setup.run.as_ref().is_some_and(|r| !r.running())
+    step_until_quiet(&mut h, "the setup run", 60, |h| {
+        h.state().state().setup.pane.run.as_ref().is_some_and(|r| !r.running())
     });
     h.get_by_label_contains("Done: all");
     h.run();
@@ -902,7 +787,7 @@ fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
     // Teardown: read the live state again, keep the user.
     press(&mut h, "Teardown");
     press_and_step(&mut h, "Discover again");
-    step_until(&mut h, "rediscovery", 60, |h| {
+    step_until_quiet(&mut h, "rediscovery", 60, |h| {
         let setup = &h.state().state().setup;
         setup.discovering.is_none() && !setup.found_stale
     });
@@ -915,8 +800,8 @@ fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
     assert!(!td.contains("DROP USER IF EXISTS"), "the user is kept: {td}");
     press(&mut h, "I have reviewed this script");
     press_and_step(&mut h, "Run as admin");
-    step_until(&mut h, "the teardown run", 60, |h| {
-        h.state().state().teardown.run.as_ref().is_some_and(|r| !r.running())
+    step_until_quiet(&mut h, "the teardown run", 60, |h| {
+        h.state().state().teardown.pane.run.as_ref().is_some_and(|r| !r.running())
     });
     h.get_by_label_contains("Done: all");
     let count = |name: &str| {

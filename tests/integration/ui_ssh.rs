@@ -3,13 +3,15 @@
 //! PostgreSQL. Also: a password command in the GUI, the CLI built only from the SSH flags, and a
 //! keychain that hangs for 30 s while the window keeps drawing.
 
-use crate::support::ui::{choose, press, set_field, settle, step_until};
+use crate::support::ui::{
+    FakePicker, choose, no_backend, press, set_field, settle, step_until, window,
+};
 use crate::support::{self, pg, sshd};
 use egui::accesskit::Role;
 use egui::vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable, by};
-use shiftgate::app::{App, AppDeps, FilePicker};
+use shiftgate::app::{App, AppDeps};
 use shiftgate::net::connect::Password;
 use shiftgate::net::credentials::SecretKind;
 use shiftgate::net::ssh::{HostKeyPolicy, TunnelOptions};
@@ -17,8 +19,8 @@ use shiftgate::profile::{Engine, Profile, SecretMode};
 use shiftgate::report::{StepKind, StepStatus};
 use shiftgate::store::profiles::ProfileStore;
 use shiftgate::store::secrets::{MemorySecretStore, SecretError, SecretKey, SecretStore};
-use shiftgate::tasks::{Backend, Command, EventSink, TokioBackend};
-use std::path::{Path, PathBuf};
+use shiftgate::tasks::{EventSink, TokioBackend};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,21 +30,6 @@ fn db_user() -> &'static str {
     static ONCE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     ONCE.get_or_init(|| pg::server().create_user("sg_uissh", DB_PW, true));
     "sg_uissh"
-}
-
-/// Picks the encrypted test key when asked for a key file.
-struct KeyPicker(PathBuf);
-
-impl FilePicker for KeyPicker {
-    fn pick_ca_file(&mut self, _current: Option<&Path>) -> Option<PathBuf> {
-        None
-    }
-    fn save_file(&mut self, _suggested_name: &str) -> Option<PathBuf> {
-        None
-    }
-    fn pick_key_file(&mut self, _current: Option<&Path>) -> Option<PathBuf> {
-        Some(self.0.clone())
-    }
 }
 
 /// A config dir, known-hosts files and an SSH config of its own, and the real backend.
@@ -88,7 +75,10 @@ impl Fixture {
                     secrets,
                     backend: Box::new(backend),
                     events: rx,
-                    file_picker: Box::new(KeyPicker(sshd::keys().encrypted.clone())),
+                    file_picker: Box::new(FakePicker {
+                        key: Some(sshd::keys().encrypted.clone()),
+                        ..FakePicker::default()
+                    }),
                 };
                 App::new(None, deps).with_ssh_config(ssh_config)
             },
@@ -321,13 +311,6 @@ impl SecretStore for HangingKeychain {
     }
 }
 
-/// Accepts and drops every command: this test is about the window, not tasks.
-struct NoBackend;
-
-impl Backend for NoBackend {
-    fn submit(&mut self, _cmd: Command) {}
-}
-
 /// A window on a store with one profile, "hung", using `secrets`.
 fn window_with(secrets: Arc<dyn SecretStore>) -> (tempfile::TempDir, Harness<'static, App>) {
     let dir = tempfile::tempdir().unwrap();
@@ -338,21 +321,7 @@ fn window_with(secrets: Arc<dyn SecretStore>) -> (tempfile::TempDir, Harness<'st
     p.password_mode = SecretMode::Keychain;
     ProfileStore::open(dir.path()).unwrap().upsert(p).unwrap();
     let store = ProfileStore::open(dir.path()).unwrap();
-    let h = Harness::builder().with_max_steps(16).with_size(vec2(1280.0, 900.0)).build_eframe(
-        move |_cc| {
-            let (_tx, rx) = std::sync::mpsc::channel();
-            App::new(
-                None,
-                AppDeps {
-                    store,
-                    secrets,
-                    backend: Box::new(NoBackend),
-                    events: rx,
-                    file_picker: Box::new(KeyPicker(PathBuf::new())),
-                },
-            )
-        },
-    );
+    let h = window([1280.0, 900.0], store, secrets, FakePicker::default(), no_backend);
     (dir, h)
 }
 

@@ -2,49 +2,22 @@
 //! profiles added from the command line, a save keeps them, a save over a change made elsewhere
 //! asks which version to keep, and a file from a newer Shiftgate is shown read-only.
 
+use crate::support::ui::{FakePicker, click_named, no_backend, retype, window};
 use egui::accesskit::Role;
-use egui::{Key, Modifiers, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable, by};
-use shiftgate::app::{App, AppDeps, FilePicker};
+use shiftgate::app::App;
 use shiftgate::profile::{Engine, Profile};
 use shiftgate::store::profiles::{FILE_NAME, ProfileStore};
 use shiftgate::store::secrets::MemorySecretStore;
-use shiftgate::tasks::{Backend, Command};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-struct NoBackend;
-
-impl Backend for NoBackend {
-    fn submit(&mut self, _: Command) {}
-}
-
-struct NoPicker;
-
-impl FilePicker for NoPicker {
-    fn pick_ca_file(&mut self, _: Option<&Path>) -> Option<PathBuf> {
-        None
-    }
-    fn save_file(&mut self, _: &str) -> Option<PathBuf> {
-        None
-    }
-}
-
 fn app(dir: &Path) -> Harness<'static, App> {
     let store = ProfileStore::open(dir).unwrap();
-    Harness::builder().with_size(vec2(1280.0, 1000.0)).build_eframe(move |_cc| {
-        let (_tx, rx) = std::sync::mpsc::channel();
-        let deps = AppDeps {
-            store,
-            secrets: std::sync::Arc::new(MemorySecretStore::default()),
-            backend: Box::new(NoBackend),
-            events: rx,
-            file_picker: Box::new(NoPicker),
-        };
-        App::new(None, deps)
-    })
+    let secrets = std::sync::Arc::new(MemorySecretStore::default());
+    window([1280.0, 1000.0], store, secrets, FakePicker::default(), no_backend)
 }
 
 fn cli(dir: &Path, args: &[&str]) -> Output {
@@ -95,19 +68,6 @@ fn step_until(
     false
 }
 
-fn set_field(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    h.get_by_label(label).click();
-    h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn click_row(h: &mut Harness<'_, App>, name: &str) {
-    h.get(by().label(name).predicate(|n| n.role() != Role::Label)).click();
-    h.run();
-}
-
 fn stored(dir: &Path, name: &str) -> Profile {
     ProfileStore::open(dir).unwrap().find(name).cloned().unwrap()
 }
@@ -130,9 +90,9 @@ fn ui_store_list_follows_command_line_adds_and_a_save_keeps_them() {
     // The app's next save is applied to the file as it is: the command line's profiles stay.
     h.get_by_label("New profile").click();
     h.run();
-    set_field(&mut h, "Name", "from the app");
-    set_field(&mut h, "Host", "app.example.com");
-    set_field(&mut h, "User", "admin");
+    retype(&mut h, "Name", "from the app");
+    retype(&mut h, "Host", "app.example.com");
+    retype(&mut h, "User", "admin");
     h.get_by_label("Save").click();
     h.run();
     let store = ProfileStore::open(dir.path()).unwrap();
@@ -150,8 +110,8 @@ fn ui_store_save_over_a_change_made_elsewhere_asks_which_to_keep() {
     let original = seed(dir.path(), "prod");
     let mut h = app(dir.path());
     h.run();
-    click_row(&mut h, "prod");
-    set_field(&mut h, "Host", "mine.example.com");
+    click_named(&mut h, "prod");
+    retype(&mut h, "Host", "mine.example.com");
 
     cli(dir.path(), &["profiles", "edit", "prod", "--port", "6000"]);
     let noticed = step_until(&mut h, Duration::from_secs(2), |h| shows(h, "was changed elsewhere"));
@@ -168,7 +128,7 @@ fn ui_store_save_over_a_change_made_elsewhere_asks_which_to_keep() {
     assert_eq!((now.host.as_str(), now.port), ("mine.example.com", original.port));
 
     // Again, and this time take the other version.
-    set_field(&mut h, "User", "someone");
+    retype(&mut h, "User", "someone");
     cli(dir.path(), &["profiles", "edit", "prod", "--user", "theirs"]);
     step_until(&mut h, Duration::from_secs(2), |h| shows(h, "was changed elsewhere"));
     h.get_by_label("Save").click();
@@ -192,8 +152,8 @@ fn ui_store_newer_file_is_shown_read_only_and_left_alone() {
         "profiles.toml was written by Shiftgate 7.0.0 or newer; this version will not change it";
     assert!(shows(&h, refusal), "the status bar says so");
     assert!(has_row(&h, "future"), "its profiles are listed");
-    click_row(&mut h, "future");
-    set_field(&mut h, "Host", "changed.example.com");
+    click_named(&mut h, "future");
+    retype(&mut h, "Host", "changed.example.com");
     h.get_by_label("Save").click();
     h.run();
     assert!(shows(&h, &format!("Not saved: {refusal}")));
