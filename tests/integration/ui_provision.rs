@@ -4,8 +4,8 @@
 //! against the harness PostgreSQL.
 
 use crate::support::ui::{
-    FakePicker, click_and_copy, click_named, press, press_and_step, real_backend, step_until_quiet,
-    value, window,
+    FakePicker, click_and_copy, click_named, pg_admin_window, press, press_and_step,
+    step_until_quiet, value, window,
 };
 use crate::support::{self, pg};
 use egui_kittest::Harness;
@@ -13,7 +13,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use shiftgate::app::App;
 use shiftgate::diagnose::{Cause, Diagnosis};
 use shiftgate::net::ssh::HostKeyQuestion;
-use shiftgate::profile::{Engine, Profile, SslMode};
+use shiftgate::profile::{Engine, Profile};
 use shiftgate::report::{ServerInfo, Step, StepKind, StepStatus};
 use shiftgate::sql::{
     self, Dialect, DiscoveredSchema, Discovery, QueryId, QueryResults, SchemaKind, SetupPlan,
@@ -658,25 +658,9 @@ fn ui_e2e_real_backend_test_discover_setup_verify() {
     s.sql_in(&db, &format!("CREATE SCHEMA sales AUTHORIZATION {etl}; SET ROLE {etl}; CREATE TABLE sales.orders (id int); RESET ROLE;"))
         .expect("fixture");
 
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemorySecretStore::default());
-    let mut admin = Profile::new(Engine::Postgres);
+    let mut admin = pg::profile(pg::SUPERUSER, &db);
     admin.name = "harness admin".into();
-    admin.host = "localhost".into();
-    admin.port = s.port;
-    admin.database = db.clone();
-    admin.user = pg::SUPERUSER.into();
-    admin.sslmode = SslMode::VerifyFull;
-    admin.ca_file = Some(s.ca_file.clone());
-    secrets.set(&SecretKey::db_password(&admin.id), pg::SUPERUSER_PASSWORD).unwrap();
-    ProfileStore::open(dir.path()).unwrap().upsert(admin).unwrap();
-
-    let store = ProfileStore::open(dir.path()).unwrap();
-    let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
-    let backend = real_backend(secrets_dyn.clone());
-    let mut h = window([1400.0, 1200.0], store, secrets_dyn, FakePicker::default(), backend);
-    h.run();
-    click_named(&mut h, "harness admin");
+    let (_fx, mut h) = pg_admin_window(admin, [1400.0, 1200.0]);
 
     // Issue 4: Test connection succeeds against the real server.
     h.get_by_label("Test connection").click();
@@ -733,24 +717,9 @@ fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
     let user = support::unique("uitdcat");
     s.create_database(&db);
     s.sql_in(&db, "CREATE SCHEMA sales; CREATE TABLE sales.orders (id int);").expect("fixture");
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemorySecretStore::default());
-    let mut admin = Profile::new(Engine::Postgres);
+    let mut admin = pg::profile(pg::SUPERUSER, &db);
     admin.name = "harness admin".into();
-    admin.host = "localhost".into();
-    admin.port = s.port;
-    admin.database = db.clone();
-    admin.user = pg::SUPERUSER.into();
-    admin.sslmode = SslMode::VerifyFull;
-    admin.ca_file = Some(s.ca_file.clone());
-    secrets.set(&SecretKey::db_password(&admin.id), pg::SUPERUSER_PASSWORD).unwrap();
-    ProfileStore::open(dir.path()).unwrap().upsert(admin).unwrap();
-    let store = ProfileStore::open(dir.path()).unwrap();
-    let secrets_dyn: Arc<dyn SecretStore> = secrets.clone();
-    let backend = real_backend(secrets_dyn.clone());
-    let mut h = window([1400.0, 1200.0], store, secrets_dyn, FakePicker::default(), backend);
-    h.run();
-    click_named(&mut h, "harness admin");
+    let (fx, mut h) = pg_admin_window(admin, [1400.0, 1200.0]);
     press(&mut h, "Setup");
     press_and_step(&mut h, "Discover");
     step_until_quiet(&mut h, "discovery", 60, |h| {
@@ -774,14 +743,14 @@ fn ui_e2e_setup_record_then_teardown_keeping_the_user() {
     h.run();
 
     // The record is saved with the admin profile, without the password.
-    let saved = ProfileStore::open(dir.path()).unwrap();
+    let saved = ProfileStore::open(fx.dir.path()).unwrap();
     let admin = saved.find("harness admin").expect("admin profile").clone();
     assert_eq!(admin.applied_plans.len(), 1, "{:?}", admin.applied_plans);
     let record = &admin.applied_plans[0];
     assert_eq!((record.plan.user.as_str(), record.database.as_str()), (user.as_str(), db.as_str()));
     assert!(record.found.as_ref().is_some_and(|f| !f.user_existed && !f.access_existed));
     assert!(record.options.revoke_public_create);
-    let file = std::fs::read_to_string(dir.path().join("profiles.toml")).unwrap();
+    let file = std::fs::read_to_string(fx.dir.path().join("profiles.toml")).unwrap();
     assert!(!file.contains(CATALOG_PASSWORD), "no password on disk");
 
     // Teardown: read the live state again, keep the user.

@@ -3,16 +3,12 @@
 //! order"), as `shiftgate teardown --databases` does it: each other database's live privileges
 //! are read and revoked first; this database's revokes and the drops wait until then.
 
-use crate::support::ui::{
-    FakePicker, click_named, press, press_and_step, real_backend, set_field, step_until, window,
-};
+use crate::support::ui::{pg_admin_window, press, press_and_step, set_field, step_until};
 use crate::support::{self, pg};
 use crate::teardown_pg::{discover, plan, q, setup};
 use egui_kittest::kittest::{NodeT, Queryable};
 use shiftgate::sql::SetupOptions;
 use shiftgate::store::profiles::ProfileStore;
-use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
-use std::sync::Arc;
 
 #[test]
 fn ui_e2e_teardown_in_two_databases_revokes_the_other_first_then_drops() {
@@ -39,20 +35,11 @@ fn ui_e2e_teardown_in_two_databases_revokes_the_other_first_then_drops() {
     let applied1 = setup(&db1, &p, SetupOptions::default());
     let applied2 = setup(&db2, &p, SetupOptions::default());
 
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemorySecretStore::default());
     let mut admin = pg::profile(pg::SUPERUSER, &db1);
     admin.name = "two db admin".into();
     admin.applied_plans = vec![applied1, applied2];
-    secrets.set(&SecretKey::db_password(&admin.id), pg::SUPERUSER_PASSWORD).unwrap();
     let admin_id = admin.id.clone();
-    ProfileStore::open(dir.path()).unwrap().upsert(admin).unwrap();
-    let store = ProfileStore::open(dir.path()).unwrap();
-    let secrets: Arc<dyn SecretStore> = secrets;
-    let backend = real_backend(secrets.clone());
-    let mut h = window([1400.0, 1600.0], store, secrets, FakePicker::default(), backend);
-    h.run();
-    click_named(&mut h, "two db admin");
+    let (fx, mut h) = pg_admin_window(admin, [1400.0, 1600.0]);
     press(&mut h, "Setup");
     press_and_step(&mut h, "Discover");
     step_until(&mut h, "discovery", 60, |h| {
@@ -122,6 +109,6 @@ fn ui_e2e_teardown_in_two_databases_revokes_the_other_first_then_drops() {
         );
     }
     // Both setup records are gone with the user (as teardown --apply removes them).
-    let saved = ProfileStore::open(dir.path()).unwrap().get(&admin_id).cloned().unwrap();
+    let saved = ProfileStore::open(fx.dir.path()).unwrap().get(&admin_id).cloned().unwrap();
     assert!(saved.applied_plans.iter().all(|r| r.plan.user != user), "{:?}", saved.applied_plans);
 }

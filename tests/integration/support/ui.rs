@@ -10,7 +10,7 @@ use egui_kittest::kittest::{Queryable, by};
 use shiftgate::app::{App, AppDeps, FilePicker};
 use shiftgate::profile::{Engine, Profile};
 use shiftgate::store::profiles::ProfileStore;
-use shiftgate::store::secrets::{MemorySecretStore, SecretStore};
+use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
 use shiftgate::tasks::{Backend, Command, Event, EventSink, TokioBackend};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,6 +51,19 @@ impl Fixture {
     ) -> Harness<'static, App> {
         window(size, self.store(), self.secrets.clone(), picker, backend)
     }
+}
+
+/// The app on the real backend in a window of `size`, with `admin` saved (its password the harness
+/// PostgreSQL superuser's, in the memory store) and opened in the form.
+pub fn pg_admin_window(admin: Profile, size: [f32; 2]) -> (Fixture, Harness<'static, App>) {
+    let fx = Fixture::default();
+    fx.secrets.set(&SecretKey::db_password(&admin.id), super::pg::SUPERUSER_PASSWORD).unwrap();
+    let name = admin.name.clone();
+    fx.seed(&[admin]);
+    let mut h = fx.window(size, FakePicker::default(), real_backend(fx.secrets.clone()));
+    h.run();
+    click_named(&mut h, &name);
+    (fx, h)
 }
 
 /// A profile named `name` on `name.example.com` with user `admin`.
