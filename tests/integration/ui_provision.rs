@@ -5,7 +5,7 @@
 
 use crate::support::ui::{
     FakePicker, click_and_copy, click_named, pg_admin_window, press, press_and_step,
-    step_until_quiet, value, window,
+    step_until_quiet, value,
 };
 use crate::support::{self, pg};
 use egui_kittest::Harness;
@@ -19,7 +19,7 @@ use shiftgate::sql::{
     self, Dialect, DiscoveredSchema, Discovery, QueryId, QueryResults, SchemaKind, SetupPlan,
 };
 use shiftgate::store::profiles::ProfileStore;
-use shiftgate::store::secrets::{MemorySecretStore, SecretKey, SecretStore};
+use shiftgate::store::secrets::{SecretKey, SecretStore};
 use shiftgate::tasks::events::HostKeyReply;
 use shiftgate::tasks::provision::{DiscoveryOutcome, ScriptRun, StatementProgress};
 use shiftgate::tasks::{Backend, Command, Event, Outcome};
@@ -284,39 +284,39 @@ impl Backend for ProvisionFake {
     }
 }
 
+/// The shared fixture (config dir, secret store) plus the fake backend's controls.
 struct Fixture {
-    dir: tempfile::TempDir,
-    secrets: Arc<MemorySecretStore>,
+    base: support::ui::Fixture,
     controls: Controls,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = support::ui::Fixture;
+
+    fn deref(&self) -> &Self::Target {
+        &self.base
+    }
 }
 
 impl Fixture {
     /// A store with one Redshift admin profile whose password is saved.
     fn new() -> Fixture {
-        let fx = Fixture {
-            dir: tempfile::tempdir().unwrap(),
-            secrets: Arc::default(),
-            controls: Controls::default(),
-        };
-        let mut p = Profile::new(Engine::Redshift);
-        p.name = "warehouse".into();
+        let fx = Fixture { base: support::ui::Fixture::default(), controls: Controls::default() };
+        let mut p = support::ui::profile("warehouse", Engine::Redshift);
         p.host = "warehouse.example.com".into();
-        p.user = "admin".into();
         fx.secrets.set(&SecretKey::db_password(&p.id), "Admin-Pass-1").unwrap();
-        ProfileStore::open(fx.dir.path()).unwrap().upsert(p).unwrap();
+        fx.seed(&[p]);
         fx
     }
 
     fn app(&self) -> Harness<'static, App> {
-        let store = ProfileStore::open(self.dir.path()).unwrap();
-        let secrets: Arc<dyn SecretStore> = self.secrets.clone();
-        let fake_secrets = secrets.clone();
+        let fake_secrets: Arc<dyn SecretStore> = self.secrets.clone();
         let controls = self.controls.clone();
         let picker = FakePicker {
             save_to: Some(self.dir.path().join("setup.sql")),
             ..FakePicker::default()
         };
-        window([1400.0, 1200.0], store, secrets, picker, move |tx, _ctx| {
+        self.window([1400.0, 1200.0], picker, move |tx, _ctx| {
             Box::new(ProvisionFake { tx, controls, secrets: fake_secrets })
         })
     }
