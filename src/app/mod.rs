@@ -285,7 +285,7 @@ impl App {
             }
             UiCommand::Delete(id) => {
                 self.state.dialog = None;
-                self.delete(&id);
+                self.delete(&id, false);
             }
             UiCommand::DiscardThen(next) => {
                 self.state.dialog = None;
@@ -384,8 +384,10 @@ impl App {
         self.open_saved(&copy.id);
     }
 
-    fn delete(&mut self, id: &ProfileId) {
-        match self.store.remove(id) {
+    /// Delete; unless `force`, only the version the user saw (a change made elsewhere since opens
+    /// the conflict dialog instead).
+    fn delete(&mut self, id: &ProfileId, force: bool) {
+        match self.remove_checked(id, force) {
             Ok(removed) => {
                 self.state.store_revision += 1;
                 // The database password and every SSH secret of the profile go with it.
@@ -398,6 +400,7 @@ impl App {
                 }
                 self.state.tell(LogLevel::Info, format!("Deleted \"{}\"", removed.display_name()));
             }
+            Err(StoreError::Conflict(_)) => {}
             Err(e) => self.state.tell(LogLevel::Error, format!("Could not delete: {e}")),
         }
     }
