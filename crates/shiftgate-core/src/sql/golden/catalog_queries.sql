@@ -73,6 +73,8 @@ SELECT view_schema, view_name, col_name FROM pg_get_late_binding_view_cols() col
 SELECT schemaname, tablename FROM svv_external_tables WHERE schemaname IN ('spectrum') ORDER BY schemaname, tablename;
 -- datashare visibility check
 SELECT database_name FROM svv_redshift_databases WHERE database_name IN ('sales_share') ORDER BY database_name;
+-- datashare table list
+SELECT database_name, schema_name, table_name FROM svv_redshift_tables WHERE database_name IN ('sales_share') ORDER BY database_name, schema_name, table_name;
 -- svv_table_info check
 SELECT has_table_privilege(current_user, 'pg_catalog.svv_table_info', 'SELECT') AS can_select FROM pg_namespace WHERE nspname = 'pg_catalog';
 
