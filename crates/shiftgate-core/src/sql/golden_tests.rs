@@ -391,7 +391,7 @@ fn sql_verify_reads_one_shared_table_per_datashare_database() {
         datashare_databases: vec!["Partner Share".into(), "plain".into(), "unseen".into()],
         ..redshift_group_plan()
     };
-    let round1 = verify::plan_queries(&plan).unwrap_or_else(|e| panic!("{e:?}"));
+    let round1 = verify::insight_queries(&plan).unwrap_or_else(|e| panic!("{e:?}"));
     let listing = round1.iter().find(|q| q.id == QueryId::DatashareTables).expect("listed");
     assert_eq!(
         listing.sql,

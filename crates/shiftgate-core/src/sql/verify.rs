@@ -310,14 +310,6 @@ fn build_plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, SqlTextErro
                 id: QueryId::VisibleDatashares,
                 sql: format!("SELECT database_name FROM svv_redshift_databases WHERE {pred} ORDER BY database_name"),
             });
-            // What the consumer sees inside them: one table of each is read in round 3.
-            out.push(CatalogQuery {
-                id: QueryId::DatashareTables,
-                sql: format!(
-                    "SELECT database_name, schema_name, table_name FROM svv_redshift_tables \
-                     WHERE {pred} ORDER BY database_name, schema_name, table_name"
-                ),
-            });
         }
         if plan.grant_svv_table_info {
             let table = Literal::new(ddl::SVV_TABLE_INFO, "table name")?;
@@ -334,7 +326,8 @@ fn build_plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, SqlTextErro
 }
 
 /// Also round 1, reported apart from the checks (their failure never fails verify): the default
-/// privileges the forecast reads, and the catalog tool's own definitions query, counted. Kept out
+/// privileges the forecast reads, the catalog tool's own definitions query, counted, and the
+/// tables of the planned datashare databases (`svv_redshift_tables`). Kept out
 /// of [`plan_queries`] because they leave the simulator's query subset (joins, a derived table).
 pub fn insight_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
     checked(plan)?;
@@ -343,6 +336,21 @@ pub fn insight_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, Vec<PlanEr
         out.push(forecast::default_privileges_query(plan.dialect));
     }
     out.push(inspector::counts_query(InspectorFlavor::for_dialect(plan.dialect)));
+    // What the consumer sees inside the datashare databases: one table of each is read in round
+    // 3 (its failure is judged in the datashare verdicts).
+    let dbs: Vec<&str> = plan.datashare_databases.iter().map(String::as_str).collect();
+    if plan.dialect == Dialect::Redshift
+        && let Some(pred) =
+            in_list("database_name", &dbs, "datashare database name").map_err(text_err)?
+    {
+        out.push(CatalogQuery {
+            id: QueryId::DatashareTables,
+            sql: format!(
+                "SELECT database_name, schema_name, table_name FROM svv_redshift_tables \
+                 WHERE {pred} ORDER BY database_name, schema_name, table_name"
+            ),
+        });
+    }
     Ok(out)
 }
 

@@ -73,8 +73,6 @@ SELECT view_schema, view_name, col_name FROM pg_get_late_binding_view_cols() col
 SELECT schemaname, tablename FROM svv_external_tables WHERE schemaname IN ('spectrum') ORDER BY schemaname, tablename;
 -- datashare visibility check
 SELECT database_name FROM svv_redshift_databases WHERE database_name IN ('sales_share') ORDER BY database_name;
--- datashare table list
-SELECT database_name, schema_name, table_name FROM svv_redshift_tables WHERE database_name IN ('sales_share') ORDER BY database_name, schema_name, table_name;
 -- svv_table_info check
 SELECT has_table_privilege(current_user, 'pg_catalog.svv_table_info', 'SELECT') AS can_select FROM pg_namespace WHERE nspname = 'pg_catalog';
 
@@ -83,6 +81,8 @@ SELECT has_table_privilege(current_user, 'pg_catalog.svv_table_info', 'SELECT') 
 SELECT owner_name, schema_name, grantee_name FROM svv_default_privileges WHERE object_type = 'RELATION' AND privilege_type = 'SELECT' ORDER BY owner_name, schema_name, grantee_name;
 -- catalog tool's definitions query
 SELECT table_schema, count(DISTINCT table_name) AS tables, count(*) AS columns, count(*) - count(table_object_id) AS unresolved FROM (SELECT ns.nspname AS table_schema, ns.oid AS schema_object_id, c.relname AS table_name, c.oid AS table_object_id, CASE WHEN c.relkind = 'r' THEN 'table' WHEN c.relkind IN ('v', 'm') THEN 'view' END AS table_type, a.attname AS column_name, pgd.description AS column_description, c.oid || '/' || a.attnum AS column_object_id, a.attnum AS ordinal_position, t.typname AS data_type, CASE WHEN NULLIF(a.atttypmod, -1) IS NOT NULL THEN NULLIF(a.atttypmod, -1) WHEN t.typname = 'timestamp' THEN NULL ELSE a.attlen END AS max_length, NULL AS numeric_scale, NOT a.attnotnull AS is_nullable, FALSE AS is_primary, COALESCE(d.adsrc, '') AS default_value FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_type t ON a.atttypid = t.oid JOIN pg_catalog.pg_namespace ns ON c.relnamespace = ns.oid LEFT JOIN pg_attrdef d ON c.oid = d.adrelid AND a.attnum = d.adnum LEFT JOIN pg_catalog.pg_description pgd ON pgd.objsubid = a.attnum AND pgd.objoid = t.oid WHERE ns.nspname NOT IN ('information_schema', 'pg_catalog', 'pg_internal') AND ns.nspname NOT LIKE 'pg_temp%' AND ns.nspname NOT LIKE 'pg_am%' AND a.attnum > 0 AND c.relkind IN ('r', 'v', 'm')) definitions GROUP BY table_schema ORDER BY table_schema;
+-- datashare table list
+SELECT database_name, schema_name, table_name FROM svv_redshift_tables WHERE database_name IN ('sales_share') ORDER BY database_name, schema_name, table_name;
 
 -- ==== verify (PostgreSQL plan)
 -- schema USAGE check
