@@ -75,7 +75,7 @@ impl App {
             }
             ProfileCommand::Delete(id) => {
                 self.state.dialog = None;
-                self.delete(&id);
+                self.delete(&id, false);
             }
             ProfileCommand::DiscardThen(next) => {
                 self.state.dialog = None;
@@ -214,8 +214,10 @@ impl App {
         self.open_saved(&copy.id);
     }
 
-    fn delete(&mut self, id: &ProfileId) {
-        match self.store.remove(id) {
+    /// Delete; unless `force`, only the version the user saw (a change made elsewhere since opens
+    /// the conflict dialog instead).
+    pub(super) fn delete(&mut self, id: &ProfileId, force: bool) {
+        match self.remove_checked(id, force) {
             Ok(removed) => {
                 self.state.store_revision += 1;
                 // The database password and every SSH secret of the profile go with it.
@@ -228,6 +230,7 @@ impl App {
                 }
                 self.state.tell(LogLevel::Info, format!("Deleted \"{}\"", removed.display_name()));
             }
+            Err(StoreError::Conflict(_)) => {}
             Err(e) => self.state.tell(LogLevel::Error, format!("Could not delete: {e}")),
         }
     }

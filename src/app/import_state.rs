@@ -2,12 +2,11 @@
 //! which of those the user ticked. Also the default places to import from (only files that exist).
 //!
 //! Pure data and updates over text the app has already read: no egui drawing and no store or
-//! secret-store writes. Passwords found in the file stay in [`ImportedProfile::password`] until the
+//! secret-store writes. Passwords found in the file stay in [`import::ImportedProfile::password`] until the
 //! app hands them to the secret store; they never enter a [`Profile`].
 
-use shiftgate_core::import::{
-    self, EnvLookup, ImportFormat, ImportPlan, ImportSkip, ImportUpdate, ImportedProfile,
-};
+use shiftgate_core::import::apply::Collision;
+use shiftgate_core::import::{self, EnvLookup, ImportFormat, ImportPlan, ImportSkip};
 use shiftgate_core::profile::{Profile, ProfileId};
 use std::path::{Path, PathBuf};
 
@@ -53,9 +52,23 @@ pub struct PreviewPlan {
     pub plan: ImportPlan,
     /// File-level lines that could not become profiles, with why.
     pub ignored: Vec<String>,
-    /// One tick per [`ImportPlan::create`] / [`ImportPlan::update`] entry.
+    /// One tick per [`ImportPlan::create`] entry.
     pub create_ticked: Vec<bool>,
-    pub update_ticked: Vec<bool>,
+    /// One choice per [`ImportPlan::update`] entry (it matches an existing profile): replace,
+    /// skip or keep both.
+    pub update_choice: Vec<Collision>,
+}
+
+impl PreviewPlan {
+    /// `plan` with everything ticked and every collision replacing.
+    pub fn new(plan: ImportPlan, ignored: Vec<String>) -> PreviewPlan {
+        PreviewPlan {
+            create_ticked: vec![true; plan.create.len()],
+            update_choice: vec![Collision::Replace; plan.update.len()],
+            plan,
+            ignored,
+        }
+    }
 }
 
 /// Says whether the secret store already holds `password` for the profile (read by the app).
@@ -72,6 +85,9 @@ pub struct ImportPreview {
     pub warnings: Vec<String>,
     /// The plan, or why there is none (read error, unknown format, a malformed line).
     pub outcome: Result<PreviewPlan, String>,
+    /// Set when an import was applied in part: what landed and why the entries still listed
+    /// were not written (changed elsewhere since the preview), to be chosen again.
+    pub retry: Option<String>,
 }
 
 impl ImportPreview {
@@ -95,6 +111,7 @@ impl ImportPreview {
                     format: chosen,
                     warnings: Vec::new(),
                     outcome: Err(message),
+                    retry: None,
                 };
             }
         };
@@ -117,23 +134,19 @@ impl ImportPreview {
                 Ok(batch) => {
                     let mut plan = import::plan(existing, batch.profiles);
                     skip_unchanged(&mut plan, existing, same_password);
-                    Ok(PreviewPlan {
-                        create_ticked: vec![true; plan.create.len()],
-                        update_ticked: vec![true; plan.update.len()],
-                        plan,
-                        ignored: batch.skipped,
-                    })
+                    Ok(PreviewPlan::new(plan, batch.skipped))
                 }
             },
         };
-        ImportPreview { path, detected, format, warnings, outcome }
+        ImportPreview { path, detected, format, warnings, outcome, retry: None }
     }
 
     /// How many profiles "Import" would write.
     pub fn ticked_count(&self) -> usize {
-        self.outcome
-            .as_ref()
-            .map_or(0, |p| p.create_ticked.iter().chain(&p.update_ticked).filter(|t| **t).count())
+        self.outcome.as_ref().map_or(0, |p| {
+            p.create_ticked.iter().filter(|t| **t).count()
+                + p.update_choice.iter().filter(|c| **c != Collision::Skip).count()
+        })
     }
 }
 
@@ -158,70 +171,6 @@ fn skip_unchanged(plan: &mut ImportPlan, existing: &[Profile], same_password: Sa
             plan.update.push(update);
         }
     }
-}
-
-/// The store's new content and the passwords to save, from the ticked entries of a plan.
-pub struct ImportApply {
-    pub profiles: Vec<Profile>,
-    /// Only the profiles the import creates or updates: what is written, each by id.
-    pub changed: Vec<Profile>,
-    /// SECRETS, for the secret store under `SecretKey::db_password(id)`.
-    pub passwords: Vec<(ProfileId, String)>,
-    pub created: usize,
-    pub updated: Vec<ProfileId>,
-}
-
-impl ImportApply {
-    /// Updates replace their profile in place; creates are appended, renamed `name 2`, `name 3`…
-    /// when a name is taken (the store keeps names unique).
-    pub fn from_preview(existing: &[Profile], preview: PreviewPlan) -> ImportApply {
-        let mut out = ImportApply {
-            profiles: existing.to_vec(),
-            changed: Vec::new(),
-            passwords: Vec::new(),
-            created: 0,
-            updated: Vec::new(),
-        };
-        let PreviewPlan { plan, create_ticked, update_ticked, .. } = preview;
-        let ticked_updates =
-            plan.update.into_iter().zip(update_ticked).filter_map(|(u, t)| t.then_some(u));
-        for ImportUpdate { existing, merged, imported, .. } in ticked_updates {
-            let Some(slot) = out.profiles.iter_mut().find(|p| p.id == existing) else { continue };
-            *slot = merged.clone();
-            out.changed.push(merged);
-            if let Some(pw) = imported.password {
-                out.passwords.push((existing.clone(), pw));
-            }
-            out.updated.push(existing);
-        }
-        let ticked_creates =
-            plan.create.into_iter().zip(create_ticked).filter_map(|(c, t)| t.then_some(c));
-        for ImportedProfile { mut profile, password, .. } in ticked_creates {
-            profile.name = unique_name(&out.profiles, &profile.name);
-            if let Some(pw) = password {
-                out.passwords.push((profile.id.clone(), pw));
-            }
-            out.changed.push(profile.clone());
-            out.profiles.push(profile);
-            out.created += 1;
-        }
-        out
-    }
-}
-
-/// `name`, or `name 2`, `name 3`… if a profile already has it (case-insensitive).
-fn unique_name(profiles: &[Profile], name: &str) -> String {
-    let taken = |n: &str| {
-        !n.trim().is_empty()
-            && profiles.iter().any(|p| p.name.trim().eq_ignore_ascii_case(n.trim()))
-    };
-    let mut candidate = name.to_string();
-    let mut n = 2;
-    while taken(&candidate) {
-        candidate = format!("{name} {n}");
-        n += 1;
-    }
-    candidate
 }
 
 #[cfg(test)]
@@ -253,22 +202,27 @@ mod tests {
         plan.create_ticked[1] = false;
         assert_eq!(p.ticked_count(), 1);
         let Ok(plan) = p.outcome else { panic!("parsed") };
-        let apply = ImportApply::from_preview(&[], plan);
-        assert_eq!(apply.profiles.len(), 1);
-        assert_eq!(apply.passwords, vec![(apply.profiles[0].id.clone(), "pw1".to_string())]);
-        assert_eq!(apply.created, 1);
+        let w = writes(plan);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].imported.password.as_deref(), Some("pw1"));
+        assert_eq!(w[0].expected, None);
+    }
+
+    fn writes(plan: PreviewPlan) -> Vec<import::apply::ImportWrite> {
+        import::apply::writes(plan.plan, &plan.create_ticked, &plan.update_choice)
     }
 
     #[test]
     fn reimport_with_the_saved_password_is_a_skip() {
         let Ok(first) = preview(&[], PGPASS, None).outcome else { panic!("parsed") };
-        let existing = ImportApply::from_preview(&[], first).profiles;
+        let existing: Vec<Profile> = writes(first).into_iter().map(|w| w.profile).collect();
         let Ok(again) = preview(&existing, PGPASS, None).outcome else { panic!("parsed") };
         // pw1 is "already saved" (see `preview`), pw2 is not: only alice becomes a skip.
         assert_eq!(again.plan.skip.len(), 1);
         assert!(again.plan.skip[0].reason.contains("password already saved"));
         assert_eq!(again.plan.update.len(), 1);
         assert!(again.plan.create.is_empty());
+        assert_eq!(again.update_choice, [Collision::Replace], "a collision replaces at first");
     }
 
     #[test]
@@ -282,14 +236,6 @@ mod tests {
             });
         assert!(p.outcome.as_ref().is_err_and(|e| e.contains("Format")));
         assert_eq!(p.ticked_count(), 0);
-    }
-
-    #[test]
-    fn created_names_are_made_unique() {
-        let mut a = Profile::new(shiftgate_core::profile::Engine::Postgres);
-        a.name = "prod".into();
-        assert_eq!(unique_name(&[a.clone()], "PROD"), "PROD 2");
-        assert_eq!(unique_name(&[a], "dev"), "dev");
     }
 
     #[test]

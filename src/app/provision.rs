@@ -434,7 +434,9 @@ impl App {
     }
 
     fn launch_verify(&mut self, ctx: &egui::Context, password: Option<Password>) {
-        let Some(login) = self.verify_login() else { return };
+        let Some(mut login) = self.verify_login() else { return };
+        // The drift baseline: the setup recorded (with the admin's profile) for this user.
+        login.applied_plans = shiftgate_core::sql::baselines_for(self.store.profiles(), &login);
         let setup_plan = self.state.setup.plan_for_followup();
         let plan = self.state.verify.plan(setup_plan.as_ref(), login.engine);
         let task = TaskId::next();

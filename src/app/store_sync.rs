@@ -9,8 +9,9 @@
 
 use super::App;
 use super::state::LogLevel;
-use crate::store::profiles::{Conflict, FILE_NAME, Reloaded};
+use crate::store::profiles::{Conflict, FILE_NAME, Reloaded, StoreError};
 use notify::Watcher;
+use shiftgate_core::profile::{Profile, ProfileId};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, channel};
 use std::time::Duration;
@@ -27,6 +28,8 @@ pub enum StoreCommand {
     TakeTheirs,
     /// Close the conflict dialog; the form keeps its edits.
     DismissConflict,
+    /// Delete the profile although it was changed elsewhere since it was loaded.
+    DeleteAnyway,
     /// Show the folder holding the backup of an unreadable profiles file.
     OpenBackupFolder(PathBuf),
 }
@@ -225,8 +228,67 @@ impl App {
         }
     }
 
+    /// Remove `id` if the file still holds the version the user saw (the form's saved version
+    /// when the form shows it, else the list's); a change made elsewhere opens the conflict
+    /// dialog (delete anyway / keep theirs) and returns the conflict. `force` skips the check.
+    pub(super) fn remove_checked(
+        &mut self,
+        id: &ProfileId,
+        force: bool,
+    ) -> Result<Profile, StoreError> {
+        let seen = self
+            .state
+            .form
+            .as_ref()
+            .filter(|f| &f.draft.id == id)
+            .and_then(|f| f.saved.clone())
+            .or_else(|| self.store.get(id).cloned());
+        let result = match (&seen, force) {
+            (Some(seen), false) => self.store.remove_expecting(id, seen),
+            _ => self.store.remove(id),
+        };
+        match &result {
+            Err(StoreError::Conflict(conflict)) => {
+                self.state.store_revision += 1;
+                self.state
+                    .tell(LogLevel::Warn, format!("Not deleted yet: {}", conflict.describe()));
+                self.sync.conflict = Some((**conflict).clone());
+            }
+            Err(StoreError::NotFound(_)) => {
+                self.state.store_revision += 1;
+                let _ = self.store.reload();
+            }
+            _ => {}
+        }
+        result
+    }
+
     pub(super) fn apply_store_command(&mut self, cmd: StoreCommand) {
         match cmd {
+            StoreCommand::DeleteAnyway => {
+                let Some(conflict) = self.sync.conflict.take() else { return };
+                self.delete(&conflict.id, true);
+            }
+            StoreCommand::TakeTheirs if self.sync.conflict.as_ref().is_some_and(|c| c.deleting) => {
+                let Some(conflict) = self.sync.conflict.take() else { return };
+                self.reload_store();
+                // The form shows the kept version, unless it holds unsaved edits.
+                let shown = self
+                    .state
+                    .form
+                    .as_ref()
+                    .is_some_and(|f| f.draft.id == conflict.id && !f.is_dirty());
+                if shown && self.store.get(&conflict.id).is_some() {
+                    self.open_saved(&conflict.id);
+                }
+                self.state.tell(
+                    LogLevel::Info,
+                    format!(
+                        "Kept \"{}\" as changed elsewhere; nothing was deleted",
+                        conflict.mine.display_name()
+                    ),
+                );
+            }
             StoreCommand::KeepMine => {
                 self.sync.conflict = None;
                 self.save_form(true);

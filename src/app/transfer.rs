@@ -5,13 +5,25 @@
 
 use super::App;
 use super::command::TransferCommand;
-use super::import_state::{ImportApply, ImportPreview, ReadFile, default_locations};
+use super::import_state::{ImportPreview, PreviewPlan, ReadFile, default_locations};
 use super::state::{Dialog, LogLevel};
 use crate::store::atomic::write_atomic;
+use crate::store::profiles::ImportOutcome;
 use crate::store::secrets::SecretKey;
 use shiftgate_core::import::{self, ImportFormat};
 use shiftgate_core::profile::{Profile, ProfileId};
 use std::path::{Path, PathBuf};
+
+/// What an applied import wrote, and what it could not.
+#[derive(Default)]
+struct ImportApplied {
+    created: usize,
+    updated: Vec<ProfileId>,
+    /// SECRETS, for the secret store under `SecretKey::db_password(id)`.
+    passwords: Vec<(ProfileId, String)>,
+    /// One line per entry that was not written, with why.
+    conflicts: Vec<String>,
+}
 
 /// Connection files are a few kilobytes; a file this big is not one and is not read.
 const MAX_IMPORT_BYTES: u64 = 4 * 1024 * 1024;
@@ -109,21 +121,69 @@ impl App {
         });
     }
 
-    /// Write the ticked entries: profiles to the store in one write (each by id), then their
-    /// passwords.
+    /// Write the ticked entries and the chosen collisions, one profile at a time on the file as
+    /// it is now (one write), then their passwords. Entries that no longer fit the file (changed
+    /// elsewhere since the preview) are not written: the dialog stays open with them, planned
+    /// again against the file, for the user to choose again.
     fn apply_import(&mut self) {
         let Some(Dialog::Import(preview)) = self.state.dialog.take() else { return };
-        let ImportPreview { path, outcome, .. } = *preview;
+        let ImportPreview { path, detected, format, warnings, outcome, .. } = *preview;
         let Ok(plan) = outcome else { return };
-        let apply = ImportApply::from_preview(self.store.profiles(), plan);
-        let written = apply.created + apply.updated.len();
-        if written == 0 {
+        let writes = import::apply::writes(plan.plan, &plan.create_ticked, &plan.update_choice);
+        if writes.is_empty() {
             return;
         }
-        // Per-profile upserts on the file as it is now: profiles added elsewhere are kept.
-        if let Err(e) = self.store.upsert_all(apply.changed) {
+        let outcomes = match self.store.import_each(&writes) {
+            Ok(o) => o,
+            Err(e) => {
+                self.state.store_revision += 1;
+                self.state.tell(LogLevel::Error, format!("Nothing was imported: {e}"));
+                return;
+            }
+        };
+        let mut apply = ImportApplied::default();
+        let mut again = Vec::new();
+        for (write, outcome) in writes.into_iter().zip(outcomes) {
+            match outcome {
+                ImportOutcome::Written(p) => {
+                    if let Some(pw) = write.imported.password.clone() {
+                        apply.passwords.push((p.id.clone(), pw));
+                    }
+                    match write.expected {
+                        Some(_) => apply.updated.push(p.id),
+                        None => apply.created += 1,
+                    }
+                }
+                ImportOutcome::Conflict { reason, .. } => {
+                    let name = write.imported.profile.display_name();
+                    apply.conflicts.push(format!("\"{name}\": {reason}"));
+                    again.push(write.imported);
+                }
+            }
+        }
+        let written = apply.created + apply.updated.len();
+        if !again.is_empty() {
+            let replan = import::plan(self.store.profiles(), again);
+            let retry = format!(
+                "{} of this file landed. {} entr{} not written: {}. Choose again for {}:",
+                profiles_count(written),
+                apply.conflicts.len(),
+                if apply.conflicts.len() == 1 { "y was" } else { "ies were" },
+                apply.conflicts.join("; "),
+                if apply.conflicts.len() == 1 { "it" } else { "them" },
+            );
+            self.state.tell(LogLevel::Warn, retry.clone());
+            self.state.dialog = Some(Dialog::Import(Box::new(ImportPreview {
+                path: path.clone(),
+                detected,
+                format,
+                warnings,
+                outcome: Ok(PreviewPlan::new(replan, Vec::new())),
+                retry: Some(retry),
+            })));
+        }
+        if written == 0 {
             self.state.store_revision += 1;
-            self.state.tell(LogLevel::Error, format!("Nothing was imported: {e}"));
             return;
         }
         self.state.store_revision += 1;

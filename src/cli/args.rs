@@ -67,6 +67,14 @@ pub enum CliCommand {
         /// Show what would be created / updated / skipped, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// What to do with every entry that matches an existing profile: replace (update it),
+        /// skip, or keep-both (import it as a new profile, renamed if the name is taken).
+        #[arg(long, value_name = "CHOICE", default_value = "replace")]
+        on_conflict: String,
+        /// The choice for one such entry, by the existing profile's name: NAME=replace|skip|keep-both
+        /// (repeatable; overrides --on-conflict for it).
+        #[arg(long, value_name = "NAME=CHOICE")]
+        choose: Vec<String>,
     },
     /// Export profiles (all, or the named ones) as TOML or JSON, without any secret.
     Export {

@@ -182,20 +182,25 @@ pub fn audit_json(o: &AuditOutcome) -> serde_json::Value {
         "datashare_databases": o.matrix.datashare_databases,
         "system_grants": o.matrix.system_grants,
         "notes": o.matrix.notes,
-        "drift": o.drift.iter().map(|d| serde_json::json!({
-            "user": d.user,
-            "database": d.database,
-            "applied_at": d.applied_at,
-            "clean": d.is_clean(),
-            "items": d.items.iter().map(|i| {
-                let mut v = serde_json::to_value(i).unwrap_or_default();
-                if let Some(m) = v.as_object_mut() {
-                    m.insert("description".into(), i.describe().into());
-                    m.insert("converged".into(), i.converged().into());
-                }
-                v
-            }).collect::<Vec<_>>(),
-            "converge_sql": if d.is_clean() { String::new() } else { d.converge.render(false) },
-        })).collect::<Vec<_>>(),
+        "drift": o.drift.iter().map(drift_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One drift report as JSON (`audit --json` and `verify --json`).
+pub fn drift_json(d: &DriftReport) -> serde_json::Value {
+    serde_json::json!({
+        "user": d.user,
+        "database": d.database,
+        "applied_at": d.applied_at,
+        "clean": d.is_clean(),
+        "items": d.items.iter().map(|i| {
+            let mut v = serde_json::to_value(i).unwrap_or_default();
+            if let Some(m) = v.as_object_mut() {
+                m.insert("description".into(), i.describe().into());
+                m.insert("converged".into(), i.converged().into());
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "converge_sql": if d.is_clean() { String::new() } else { d.converge.render(false) },
     })
 }

@@ -87,8 +87,9 @@ pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
         Some(CliCommand::CleanupVendor(args)) => {
             provision_cmd::cleanup_vendor(&cli.config_dir, cli.accept_new_host_key, args, rt)
         }
-        Some(CliCommand::Import { file, format, dry_run }) => {
-            transfer_cmd::import_file(&cli.config_dir, &file, format, dry_run)
+        Some(CliCommand::Import { file, format, dry_run, on_conflict, choose }) => {
+            let choices = transfer_cmd::Choices::parse(&on_conflict, &choose)?;
+            transfer_cmd::import_file(&cli.config_dir, &file, format, dry_run, &choices)
         }
         Some(CliCommand::Export { profiles, json, output }) => {
             transfer_cmd::export(&cli.config_dir, &profiles, json, output.as_deref())

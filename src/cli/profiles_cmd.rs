@@ -323,11 +323,12 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
             println!("saved");
         }
         ProfilesAction::Rm { name } => {
-            let id = store
-                .find(&name)
-                .map(|p| p.id.clone())
-                .ok_or_else(|| CliError::new(format!("no profile named \"{name}\"")))?;
-            store.remove(&id)?;
+            // Like `edit`: the name is looked up in the file as it is now, under the store's
+            // lock, so the profile removed is the current version, never a stale copy.
+            store.remove_named(&name).map_err(|e| match e {
+                StoreError::NotFound(_) => CliError::new(format!("no profile named \"{name}\"")),
+                other => CliError::from(other),
+            })?;
             println!("removed profile \"{name}\"");
         }
     }

@@ -399,11 +399,14 @@ pub fn verify(
     args: VerifyArgs,
     rt: &tokio::runtime::Runtime,
 ) -> CliResult {
-    let conn = CliConnection::resolve(
+    let mut conn = CliConnection::resolve(
         config_dir,
         profile_from_args(config_dir, &Some(args.profile.clone()), &Default::default())?,
         accept_new_host_key,
     )?;
+    // The drift baseline: the setup recorded (with the admin's profile) for this user.
+    conn.profile.applied_plans =
+        sql::baselines_for(super::open_store(config_dir)?.profiles(), &conn.profile);
     let cancel = cancel_on_ctrl_c(rt);
     // The catalog tables discovery reads are visible to every user, so the new user can find
     // which chosen schemas are external and who owns objects where.
@@ -458,6 +461,9 @@ fn verify_text(report: &sql::VerifyReport) -> String {
             seen,
         );
     }
+    for d in &report.datashares {
+        let _ = writeln!(out, "datashare database {}: {}", d.name, datashare_words(d));
+    }
     let _ = writeln!(out, "\nWill tomorrow's table be readable? (per schema and creator)");
     for v in report.schemas.iter().filter(|v| !v.forecast.is_empty()) {
         for f in &v.forecast {
@@ -497,10 +503,58 @@ fn verify_text(report: &sql::VerifyReport) -> String {
             }
         }
     }
+    match &report.drift {
+        sql::VerifyDrift::NoBaseline => {
+            let _ = writeln!(
+                out,
+                "\nDrift: no setup of this user in this database is recorded, nothing to compare with."
+            );
+        }
+        sql::VerifyDrift::Unavailable(why) => {
+            let _ = writeln!(out, "\nDrift: could not be read: {why}");
+        }
+        sql::VerifyDrift::Checked(reports) => {
+            for d in reports {
+                let _ = writeln!(
+                    out,
+                    "\nDrift against the setup applied {} in {}: {}",
+                    d.applied_at,
+                    d.database,
+                    if d.is_clean() {
+                        "none".to_string()
+                    } else {
+                        format!("{} item(s)", d.items.len())
+                    }
+                );
+                for i in &d.items {
+                    let _ = writeln!(out, "  - {}", i.describe());
+                }
+                if !d.is_clean() {
+                    let _ = writeln!(
+                        out,
+                        "-- Converge (run as an admin; `shiftgate audit --apply` also records it):\n{}",
+                        d.converge.render(false)
+                    );
+                }
+            }
+        }
+    }
     if !report.passed() {
         let _ = writeln!(out, "\n-- Fix (run as an admin):\n{}", report.fix_script.render(false));
     }
     out
+}
+
+/// A datashare verdict in words: visible or not, and the shared table read.
+fn datashare_words(d: &sql::verify::DatashareVerdict) -> String {
+    let seen = if d.visible { "visible" } else { "NOT visible (no USAGE on the database)" };
+    match (&d.probed, d.readable, &d.error) {
+        (Some(t), Some(true), _) => format!("{seen}; read {t}"),
+        (Some(t), _, Some(e)) => format!("{seen}; reading {t} FAILED: {e}"),
+        (None, _, Some(e)) => format!("{seen}; {e}"),
+        _ if d.visible => format!("{seen}; no shared table is listed for this user"),
+        _ => seen.to_string(),
+    }
 }
 
 fn verify_json(r: &sql::VerifyReport) -> serde_json::Value {
@@ -530,11 +584,26 @@ fn verify_json(r: &sql::VerifyReport) -> serde_json::Value {
             "gaps": match &v.verdict { sql::Verdict::Pass => vec![], sql::Verdict::Fail(g) => g.iter().map(|g| g.to_string()).collect() },
         })).collect::<Vec<_>>(),
         "catalog_view_error": r.catalog_view_error,
+        "datashares": r.datashares.iter().map(|d| serde_json::json!({
+            "name": d.name,
+            "visible": d.visible,
+            "probed_table": d.probed,
+            "readable": d.readable,
+            "error": d.error,
+        })).collect::<Vec<_>>(),
         "default_privileges": match &r.default_privileges {
             sql::forecast::Evidence::Complete(_) => "complete".to_string(),
             sql::forecast::Evidence::Partial(_) => "partial (only rows granted to the catalog user are visible)".to_string(),
             sql::forecast::Evidence::Unavailable(e) => format!("unavailable: {e}"),
         },
         "fix_sql": if r.passed() { String::new() } else { r.fix_script.render(false) },
+        "drift": match &r.drift {
+            sql::VerifyDrift::NoBaseline => serde_json::json!({"status": "no_baseline", "plans": []}),
+            sql::VerifyDrift::Unavailable(why) => serde_json::json!({"status": "unavailable", "reason": why, "plans": []}),
+            sql::VerifyDrift::Checked(reports) => serde_json::json!({
+                "status": if reports.iter().all(|d| d.is_clean()) { "clean" } else { "drifted" },
+                "plans": reports.iter().map(super::audit_cmd::drift_json).collect::<Vec<_>>(),
+            }),
+        },
     })
 }

@@ -4,9 +4,12 @@
 //! never into profiles.toml.
 
 use super::{CliError, CliResult, open_store};
+use crate::store::profiles::ImportOutcome;
 use crate::store::secret_choice::open_secret_store;
 use crate::store::secrets::SecretKey;
+use shiftgate_core::import::apply::{Collision, unique_name};
 use shiftgate_core::import::{self, ImportFormat};
+use shiftgate_core::profile::ProfileId;
 use std::path::{Path, PathBuf};
 
 fn parse_format(name: &str) -> Result<ImportFormat, CliError> {
@@ -38,11 +41,50 @@ fn pgpass_mode_warning(_: &Path) -> Option<String> {
     None
 }
 
+/// `--on-conflict` and `--choose NAME=CHOICE`: what to do with entries matching existing profiles.
+pub struct Choices {
+    default: Collision,
+    /// (lowercased profile name, choice)
+    named: Vec<(String, Collision)>,
+}
+
+impl Choices {
+    pub fn parse(on_conflict: &str, choose: &[String]) -> Result<Choices, CliError> {
+        let parse = |v: &str, flag: &str| {
+            Collision::parse(v).ok_or_else(|| {
+                CliError::new(format!(
+                    "{flag}: unknown choice \"{v}\" (use replace, skip or keep-both)"
+                ))
+            })
+        };
+        let default = parse(on_conflict, "--on-conflict")?;
+        let mut named = Vec::new();
+        for spec in choose {
+            let (name, choice) = spec.rsplit_once('=').ok_or_else(|| {
+                CliError::new(format!("--choose \"{spec}\": expected NAME=replace|skip|keep-both"))
+            })?;
+            let name = name.trim().to_lowercase();
+            if name.is_empty() {
+                return Err(CliError::new(format!("--choose \"{spec}\": no profile name")));
+            }
+            named.push((name, parse(choice, &format!("--choose \"{spec}\""))?));
+        }
+        Ok(Choices { default, named })
+    }
+
+    /// The choice for an entry matching `existing` (imported as `imported_name`).
+    fn for_entry(&self, existing: &str, imported_name: &str) -> Collision {
+        let (a, b) = (existing.trim().to_lowercase(), imported_name.trim().to_lowercase());
+        self.named.iter().find(|(n, _)| *n == a || *n == b).map_or(self.default, |(_, c)| *c)
+    }
+}
+
 pub fn import_file(
     config_dir: &Option<PathBuf>,
     file: &Path,
     format: Option<String>,
     dry_run: bool,
+    choices: &Choices,
 ) -> CliResult {
     let bytes = std::fs::read(file)
         .map_err(|e| CliError::new(format!("could not read {}: {e}", file.display())))?;
@@ -82,13 +124,42 @@ pub fn import_file(
             println!("            warning: {w}");
         }
     }
+    let mut chosen = Vec::with_capacity(plan.update.len());
     for u in &plan.update {
-        println!(
-            "  ~ update  {:<28} {} — {}",
-            u.merged.display_name(),
-            u.reason,
-            u.changes.join(", ")
-        );
+        let existing = store.get(&u.existing).map(|p| p.display_name()).unwrap_or_default();
+        let choice = choices.for_entry(&existing, &u.imported.profile.name);
+        chosen.push(choice);
+        match choice {
+            Collision::Replace => println!(
+                "  ~ replace {:<28} {} — {}",
+                u.merged.display_name(),
+                u.reason,
+                u.changes.join(", ")
+            ),
+            Collision::Skip => println!(
+                "  = skip    {:<28} {} (chosen; --choose \"{existing}=replace\" updates it)",
+                u.imported.profile.display_name(),
+                u.reason
+            ),
+            Collision::KeepBoth => println!(
+                "  + keep both {:<26} {}; imported beside it as \"{}\"",
+                u.imported.profile.display_name(),
+                u.reason,
+                unique_name(store.profiles(), &ProfileId::new_random(), &u.imported.profile.name)
+            ),
+        }
+    }
+    for (name, _) in &choices.named {
+        let known = plan.update.iter().any(|u| {
+            store.get(&u.existing).is_some_and(|p| p.name.trim().eq_ignore_ascii_case(name))
+                || u.imported.profile.name.trim().eq_ignore_ascii_case(name)
+        });
+        if !known {
+            return Err(CliError::new(format!(
+                "--choose: no entry of {} matches an existing profile named \"{name}\"; nothing was imported",
+                file.display()
+            )));
+        }
     }
     for s in &plan.skip {
         println!("  = skip    {:<28} {}", s.imported.profile.display_name(), s.reason);
@@ -100,23 +171,29 @@ pub fn import_file(
         println!("dry run: nothing written");
         return Ok(());
     }
-    // Per-profile upserts applied to the file as it is now (under the store's lock): profiles
-    // added elsewhere since this command read the file are kept.
-    let mut upserts = Vec::new();
+    // One profile at a time, on the file as it is now (under the store's lock): profiles added
+    // elsewhere are kept, and an entry whose profile changed since this command read the file is
+    // not written but listed.
+    let create_ticked = vec![true; plan.create.len()];
+    let writes = import::apply::writes(plan, &create_ticked, &chosen);
+    let outcomes = store.import_each(&writes)?;
     let mut secrets_to_save = Vec::new();
-    for u in plan.update {
-        if let Some(pw) = u.imported.password {
-            secrets_to_save.push((u.merged.id.clone(), pw));
+    let mut not_written = Vec::new();
+    let mut written = 0;
+    for (w, outcome) in writes.iter().zip(outcomes) {
+        match outcome {
+            ImportOutcome::Written(p) => {
+                written += 1;
+                if let Some(pw) = &w.imported.password {
+                    secrets_to_save.push((p.id.clone(), pw.clone()));
+                }
+            }
+            ImportOutcome::Conflict { reason, .. } => {
+                println!("  ! not imported {:<21} {reason}", w.imported.profile.display_name());
+                not_written.push(w.imported.profile.display_name());
+            }
         }
-        upserts.push(u.merged);
     }
-    for c in plan.create {
-        if let Some(pw) = c.password {
-            secrets_to_save.push((c.profile.id.clone(), pw));
-        }
-        upserts.push(c.profile);
-    }
-    store.upsert_all(upserts)?;
     if !secrets_to_save.is_empty() {
         let (secrets, why_not) = open_secret_store(true);
         if let Some(line) = why_not {
@@ -133,7 +210,13 @@ pub fn import_file(
             println!("{} password(s) saved in {}", secrets_to_save.len(), secrets.describe());
         }
     }
-    println!("imported into {}", store.path().display());
+    println!("imported {written} profile(s) into {}", store.path().display());
+    if !not_written.is_empty() {
+        return Err(CliError::new(format!(
+            "not imported, changed elsewhere while importing: {}; run the import again to choose for them",
+            not_written.join(", ")
+        )));
+    }
     Ok(())
 }
 

@@ -734,7 +734,9 @@ pub async fn test_connection(
     };
     let rows = match outcome {
         None => {
-            let _ = session.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+            if let Err(e) = session.cancel_running().await {
+                tracing::warn!(%e, "the cancel request did not reach the server");
+            }
             stage.finish(StepKind::Query, StepStatus::Cancelled, t, "cancelled");
             let mut f = base_facts(profile);
             f.cancelled = true;

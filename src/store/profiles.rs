@@ -14,6 +14,7 @@
 
 use super::atomic::write_atomic;
 use serde::{Deserialize, Serialize};
+use shiftgate_core::import::apply::{ImportWrite, unique_name};
 use shiftgate_core::profile::{Profile, ProfileId};
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -77,10 +78,19 @@ pub struct Conflict {
     pub mine: Profile,
     /// The version in the file now; `None` when it was deleted elsewhere.
     pub theirs: Option<Profile>,
+    /// A delete, not a save: `mine` is the version this process last saw and meant to delete.
+    pub deleting: bool,
 }
 
 impl Conflict {
     pub fn describe(&self) -> String {
+        if self.deleting {
+            return format!(
+                "\"{}\" was changed elsewhere (another window or the command line) since it was \
+                 loaded; it was not deleted",
+                self.mine.display_name()
+            );
+        }
         match &self.theirs {
             Some(_) => format!(
                 "\"{}\" was changed elsewhere (another window or the command line) since it was loaded",
@@ -92,6 +102,15 @@ impl Conflict {
             ),
         }
     }
+}
+
+/// What [`ProfileStore::import_each`] did with one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportOutcome {
+    /// Written, as this profile (a new one may have been renamed).
+    Written(Profile),
+    /// Not written: the file no longer holds what the entry was planned against.
+    Conflict { theirs: Option<Profile>, reason: String },
 }
 
 /// What happened when the store was opened.
@@ -452,6 +471,47 @@ fn acquire_lock(lock_path: &Path, timeout: Duration) -> Result<StoreLock, StoreE
     }
 }
 
+/// Whether process `pid` still exists. Only Linux can tell without `unsafe` (`/proc/<pid>`); elsewhere
+/// every writer counts as alive, so nothing is removed.
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") { Path::new("/proc").join(pid.to_string()).exists() } else { true }
+}
+
+/// Remove the `.profiles.toml.<pid>.tmp` files that writers killed mid-save left beside `path`
+/// (only those whose process is gone: a live one may still be writing its own). Called with the
+/// lock held, so no Shiftgate writer is between its temp file and its rename. Returns how many
+/// were removed; a file that cannot be removed is left for the next write.
+fn remove_stale_temps(path: &Path) -> usize {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix = format!(".{FILE_NAME}.");
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        match fs::remove_file(entry.path()) {
+            Ok(()) => {
+                removed += 1;
+                tracing::info!(file = %entry.path().display(), pid, "removed a temp file left by a killed writer");
+            }
+            Err(e) => {
+                tracing::warn!(file = %entry.path().display(), %e, "could not remove a stale temp file")
+            }
+        }
+    }
+    removed
+}
+
 /// Whether a reload changed what the store holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reloaded {
@@ -633,6 +693,7 @@ impl ProfileStore {
             return Err(StoreError::NewerVersion(v.clone()));
         }
         let _lock = acquire_lock(&self.lock_path, lock_timeout())?;
+        remove_stale_temps(&self.path);
         let (mut profiles, unknown) = match read_disk(&self.path)? {
             OnDisk::Missing => (Vec::new(), Unknown::default()),
             OnDisk::Parsed(parsed, _) => (parsed.profiles, parsed.unknown),
@@ -700,6 +761,58 @@ impl ProfileStore {
         })
     }
 
+    /// An import, one profile at a time in one write: each [`ImportWrite`] that still fits the file
+    /// lands (a new profile is renamed `name 2`… when its name was taken meanwhile); one whose
+    /// planned-against version changed elsewhere, or whose name is taken by another profile, is
+    /// not written and comes back as [`ImportOutcome::Conflict`] for the user to choose again.
+    pub fn import_each(
+        &mut self,
+        writes: &[ImportWrite],
+    ) -> Result<Vec<ImportOutcome>, StoreError> {
+        self.transact(|profiles| {
+            let mut out = Vec::with_capacity(writes.len());
+            for w in writes {
+                let current = profiles.iter().find(|p| p.id == w.profile.id).cloned();
+                let outcome = match (&w.expected, current) {
+                    (None, Some(theirs)) => ImportOutcome::Conflict {
+                        theirs: Some(theirs),
+                        reason: "a profile with its id was saved elsewhere meanwhile".into(),
+                    },
+                    (None, None) => {
+                        let mut p = w.profile.clone();
+                        p.name = unique_name(profiles, &p.id, &p.name);
+                        profiles.push(p.clone());
+                        ImportOutcome::Written(p)
+                    }
+                    (Some(expected), current) => {
+                        if current.as_ref() != Some(expected)
+                            && current.as_ref() != Some(&w.profile)
+                        {
+                            let reason = match &current {
+                                Some(_) => "changed elsewhere since the preview",
+                                None => "deleted elsewhere since the preview",
+                            };
+                            ImportOutcome::Conflict { theirs: current, reason: reason.into() }
+                        } else if name_taken(profiles, &w.profile.id, &w.profile.name) {
+                            ImportOutcome::Conflict {
+                                theirs: current,
+                                reason: format!(
+                                    "another profile is named \"{}\"",
+                                    w.profile.name.trim()
+                                ),
+                            }
+                        } else {
+                            put(profiles, w.profile.clone())?;
+                            ImportOutcome::Written(w.profile.clone())
+                        }
+                    }
+                };
+                out.push(outcome);
+            }
+            Ok(out)
+        })
+    }
+
     /// Change the profile named (or with id) `name_or_id` as found in the file right now, under
     /// the lock, so concurrent edits of different fields all land. Returns the saved profile.
     pub fn update(
@@ -714,6 +827,43 @@ impl ProfileStore {
             change(&mut p).map_err(StoreError::Invalid)?;
             put(profiles, p.clone())?;
             Ok(p)
+        })
+    }
+
+    /// Remove `id` provided the file still holds `expected` for it (the version the user saw);
+    /// else nothing is written and [`StoreError::Conflict`] (with `deleting`) carries both
+    /// versions. A profile already gone is [`StoreError::NotFound`].
+    pub fn remove_expecting(
+        &mut self,
+        id: &ProfileId,
+        expected: &Profile,
+    ) -> Result<Profile, StoreError> {
+        self.transact(|profiles| {
+            let idx = profiles
+                .iter()
+                .position(|p| &p.id == id)
+                .ok_or_else(|| StoreError::NotFound(id.0.clone()))?;
+            if &profiles[idx] != expected {
+                return Err(StoreError::Conflict(Box::new(Conflict {
+                    id: id.clone(),
+                    mine: expected.clone(),
+                    theirs: Some(profiles[idx].clone()),
+                    deleting: true,
+                })));
+            }
+            Ok(profiles.remove(idx))
+        })
+    }
+
+    /// Remove the profile named (or with id) `name_or_id` as the file holds it now, under the
+    /// lock (the command line: like [`Self::update`], it acts on the current version).
+    pub fn remove_named(&mut self, name_or_id: &str) -> Result<Profile, StoreError> {
+        self.transact(|profiles| {
+            let id = find_in(profiles, name_or_id)
+                .map(|p| p.id.clone())
+                .ok_or_else(|| StoreError::NotFound(name_or_id.to_string()))?;
+            let idx = profiles.iter().position(|p| p.id == id).unwrap_or_default();
+            Ok(profiles.remove(idx))
         })
     }
 
@@ -749,6 +899,7 @@ fn check_expected(
         id: profile.id.clone(),
         mine: profile.clone(),
         theirs: current.cloned(),
+        deleting: false,
     })))
 }
 
@@ -948,6 +1099,94 @@ mod tests {
             Err(StoreError::Conflict(c)) => assert!(c.theirs.is_none()),
             other => panic!("expected a conflict, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn deleting_a_profile_changed_elsewhere_is_a_conflict() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = ProfileStore::open(dir.path()).unwrap();
+        let p = sample("prod");
+        app.upsert(p.clone()).unwrap();
+        let mut cli = ProfileStore::open(dir.path()).unwrap();
+        cli.update("prod", |p| {
+            p.port = 6000;
+            Ok(())
+        })
+        .unwrap();
+        match app.remove_expecting(&p.id, &p) {
+            Err(StoreError::Conflict(c)) => {
+                assert!(c.deleting);
+                assert_eq!(c.mine, p);
+                assert_eq!(c.theirs.as_ref().map(|t| t.port), Some(6000));
+                assert!(c.describe().contains("it was not deleted"), "{}", c.describe());
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        assert_eq!(ProfileStore::open(dir.path()).unwrap().profiles()[0].port, 6000, "kept");
+        // Against the version in the file it goes; a second delete finds nothing.
+        let theirs = ProfileStore::open(dir.path()).unwrap().profiles()[0].clone();
+        assert_eq!(app.remove_expecting(&p.id, &theirs).unwrap().port, 6000);
+        assert!(matches!(app.remove_expecting(&p.id, &theirs), Err(StoreError::NotFound(_))));
+        assert!(ProfileStore::open(dir.path()).unwrap().profiles().is_empty());
+    }
+
+    #[test]
+    fn an_import_lands_per_profile_and_hands_back_what_changed_meanwhile() {
+        use shiftgate_core::import::ImportedProfile;
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = ProfileStore::open(dir.path()).unwrap();
+        let (prod, stage) = (sample("prod"), sample("stage"));
+        app.upsert(prod.clone()).unwrap();
+        app.upsert(stage.clone()).unwrap();
+        let write = |profile: Profile, expected: Option<&Profile>| ImportWrite {
+            imported: ImportedProfile {
+                profile: profile.clone(),
+                password: None,
+                source: "t".into(),
+                warnings: vec![],
+            },
+            profile,
+            expected: expected.cloned(),
+        };
+        let mut prod_new = prod.clone();
+        prod_new.port = 7000;
+        let mut stage_new = stage.clone();
+        stage_new.port = 7001;
+        let fresh = sample("prod"); // a new profile whose name is taken: kept as "prod 2"
+        let writes = [
+            write(prod_new.clone(), Some(&prod)),
+            write(stage_new, Some(&stage)),
+            write(fresh, None),
+        ];
+        // Meanwhile the command line changes stage.
+        ProfileStore::open(dir.path())
+            .unwrap()
+            .update("stage", |p| {
+                p.user = "theirs".into();
+                Ok(())
+            })
+            .unwrap();
+        let out = app.import_each(&writes).unwrap();
+        assert_eq!(out[0], ImportOutcome::Written(prod_new.clone()));
+        match &out[1] {
+            ImportOutcome::Conflict { theirs: Some(t), reason } => {
+                assert_eq!(t.user, "theirs");
+                assert!(reason.contains("changed elsewhere"), "{reason}");
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        assert!(matches!(&out[2], ImportOutcome::Written(p) if p.name == "prod 2"));
+        let file = ProfileStore::open(dir.path()).unwrap();
+        let names: Vec<(&str, u16, &str)> =
+            file.profiles().iter().map(|p| (p.name.as_str(), p.port, p.user.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("prod", 7000, "admin"),
+                ("stage", stage.port, "theirs"),
+                ("prod 2", prod.port, "admin")
+            ]
+        );
     }
 
     #[test]

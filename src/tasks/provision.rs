@@ -111,8 +111,10 @@ async fn connect(
     }
 }
 
-/// Rows of a simple query as text columns.
-async fn query_rows(
+/// Rows of a simple query as text columns. Cancelling `cancel` sends the server a cancel request
+/// along the session's own path ([`Session::cancel_running`]), so the statement stops there too,
+/// not only here. Public for the integration tests.
+pub async fn query_rows(
     session: &Session,
     sql: &str,
     cancel: &CancellationToken,
@@ -121,7 +123,9 @@ async fn query_rows(
     tokio::select! {
         biased;
         _ = cancel.cancelled() => {
-            let _ = session.cancel_token().cancel_query(tokio_postgres::NoTls).await;
+            if let Err(e) = session.cancel_running().await {
+                tracing::warn!(%e, "the cancel request did not reach the server");
+            }
             Err(TaskFailure::Cancelled)
         }
         r = tokio::time::timeout(STATEMENT_TIMEOUT, fut) => match r {
@@ -370,5 +374,69 @@ pub async fn verify(
     run_catalog_queries(&session, &round2, &mut results, cancel).await?;
     let round3 = sql::verify::probe_queries(plan, &results).map_err(plan_err)?;
     run_probes_batched(&session, &round3, &mut results, cancel).await?;
-    sql::verify::evaluate(plan, &results).map_err(plan_err)
+    let mut report = sql::verify::evaluate(plan, &results).map_err(plan_err)?;
+    report.drift = verify_drift(&session, target.profile, plan, cancel).await?;
+    Ok(report)
+}
+
+/// Drift against the setup recorded for `plan.user` (the records travel in `login.applied_plans`;
+/// see [`sql::baselines_for`]): the audit's catalog queries, scoped to the user and its group or
+/// role, read in this same session, then compared with the record for this database. Only
+/// cancellation fails the verify; a catalog the user can't read makes the drift "unavailable".
+async fn verify_drift(
+    session: &Session,
+    login: &Profile,
+    plan: &SetupPlan,
+    cancel: &CancellationToken,
+) -> Result<sql::VerifyDrift, TaskFailure> {
+    use shiftgate_core::sql::{audit, drift};
+    let records: Vec<&sql::AppliedPlan> =
+        login.applied_plans.iter().filter(|r| r.plan.user == plan.user).collect();
+    if records.is_empty() {
+        return Ok(sql::VerifyDrift::NoBaseline);
+    }
+    let server = match detect_server(session, login, cancel).await {
+        Ok(s) => s,
+        Err(TaskFailure::Cancelled) => return Err(TaskFailure::Cancelled),
+        Err(f) => return Ok(sql::VerifyDrift::Unavailable(f.summary())),
+    };
+    let records: Vec<sql::AppliedPlan> =
+        records.into_iter().filter(|r| r.database == server.current_database).cloned().collect();
+    let Some(first) = records.first() else { return Ok(sql::VerifyDrift::NoBaseline) };
+    let dialect = dialect_of(&server);
+    let mut grantees = vec![plan.user.clone()];
+    let access = first.plan.access.name().to_owned();
+    if !access.is_empty() && access != plan.user {
+        grantees.push(access);
+    }
+    let scope = audit::AuditScope { grantees, schemas: Vec::new() };
+    let queries = match audit::queries(dialect, &scope) {
+        Ok(q) => q,
+        Err(e) => return Ok(sql::VerifyDrift::Unavailable(e.to_string())),
+    };
+    let mut results = QueryResults::new();
+    match run_catalog_queries(session, &queries, &mut results, cancel).await {
+        Ok(()) => {}
+        Err(TaskFailure::Cancelled) => return Err(TaskFailure::Cancelled),
+        Err(f) => return Ok(sql::VerifyDrift::Unavailable(f.summary())),
+    }
+    let matrix = match audit::evaluate(dialect, &scope, &results) {
+        Ok(m) => m,
+        Err(e) => {
+            return Ok(sql::VerifyDrift::Unavailable(format!(
+                "{e} (as {}; `shiftgate audit` as the admin reads every grant)",
+                plan.user
+            )));
+        }
+    };
+    match drift::drift_all(
+        &matrix,
+        &records,
+        &server.current_database,
+        &[],
+        drift::DriftOptions::default(),
+    ) {
+        Ok(reports) => Ok(sql::VerifyDrift::Checked(reports)),
+        Err(e) => Ok(sql::VerifyDrift::Unavailable(e.to_string())),
+    }
 }

@@ -1,7 +1,9 @@
 //! The import preview (modal): the file and its format (a combo overrides detection), what the
-//! import would create / update (with the changes) / skip (with why), each create and update with a
-//! tick, the file's ignored lines and warnings, or the error that stops the import. "Import N
-//! profiles" applies; Cancel, Escape or a click outside closes without writing anything.
+//! import would create (each with a tick), the entries matching an existing profile (each with a
+//! choice: replace, with the changes / skip / keep both), what it skips (with why), the file's
+//! ignored lines and warnings, or the error that stops the import. "Import N profiles" applies;
+//! entries changed elsewhere meanwhile come back here to be chosen again. Cancel, Escape or a
+//! click outside closes without writing anything.
 //!
 //! Draws and returns commands (the ticks are edited in place); it never touches the store or the
 //! secret store, and never shows a password.
@@ -9,6 +11,7 @@
 use crate::app::command::{DialogCommand, TransferCommand, UiCommand};
 use crate::app::import_state::{ImportPreview, PreviewPlan};
 use egui::{Button, ComboBox, Id, Modal, RichText, ScrollArea, Ui};
+use shiftgate_core::import::apply::Collision;
 use shiftgate_core::import::{ImportFormat, ImportedProfile};
 
 pub fn import_dialog_ui(ctx: &egui::Context, preview: &mut ImportPreview) -> Option<UiCommand> {
@@ -21,14 +24,19 @@ pub fn import_dialog_ui(ctx: &egui::Context, preview: &mut ImportPreview) -> Opt
         ui.label(format!("From {}", preview.path.display()));
         format_row(ui, preview, &mut cmd);
         for warning in &preview.warnings {
-            ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {warning}"));
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
         }
         ui.add_space(4.0);
         match &mut preview.outcome {
             Err(message) => {
                 ui.colored_label(ui.visuals().error_fg_color, message.as_str());
             }
-            Ok(plan) => plan_ui(ui, plan),
+            Ok(plan) => {
+                if let Some(retry) = &preview.retry {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {retry}"));
+                }
+                plan_ui(ui, plan)
+            }
         }
         ui.separator();
         ui.horizontal(|ui| {
@@ -97,7 +105,7 @@ fn format_row(ui: &mut Ui, preview: &ImportPreview, cmd: &mut Option<UiCommand>)
 }
 
 fn plan_ui(ui: &mut Ui, preview: &mut PreviewPlan) {
-    let PreviewPlan { plan, ignored, create_ticked, update_ticked } = preview;
+    let PreviewPlan { plan, ignored, create_ticked, update_choice } = preview;
     ScrollArea::vertical()
         .max_height(360.0)
         .min_scrolled_height(360.0)
@@ -115,18 +123,31 @@ fn plan_ui(ui: &mut Ui, preview: &mut PreviewPlan) {
             }
 
             ui.add_space(6.0);
-            ui.strong(format!("Update ({})", plan.update.len()));
+            ui.strong(format!("Matches an existing profile ({})", plan.update.len()));
             if plan.update.is_empty() {
                 ui.weak("No existing profile changes.");
             }
-            for (i, (update, ticked)) in
-                plan.update.iter().zip(update_ticked.iter_mut()).enumerate()
+            for (i, (update, choice)) in
+                plan.update.iter().zip(update_choice.iter_mut()).enumerate()
             {
-                ui.checkbox(ticked, update.merged.display_name());
+                ui.label(RichText::new(update.merged.display_name()).strong());
                 ui.indent(("import_update", i), |ui| {
                     ui.weak(format!("{}; from {}", update.reason, update.imported.source));
-                    for change in &update.changes {
-                        ui.label(format!("• {change}"));
+                    ui.horizontal(|ui| {
+                        for c in Collision::ALL {
+                            ui.radio_value(choice, c, c.label()).on_hover_text(match c {
+                                Collision::Replace => "Update the existing profile with these values",
+                                Collision::Skip => "Leave the existing profile as it is",
+                                Collision::KeepBoth => {
+                                    "Import it as a new profile beside the existing one (renamed if the name is taken)"
+                                }
+                            });
+                        }
+                    });
+                    if *choice == Collision::Replace {
+                        for change in &update.changes {
+                            ui.label(format!("• {change}"));
+                        }
                     }
                     warnings_ui(ui, &update.imported.warnings);
                 });
@@ -165,6 +186,6 @@ fn imported_details_ui(ui: &mut Ui, imported: &ImportedProfile) {
 
 fn warnings_ui(ui: &mut Ui, warnings: &[String]) {
     for warning in warnings {
-        ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {warning}"));
+        ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
     }
 }

@@ -10,13 +10,14 @@
 
 use super::report_panel::{ok_colour, status_icon_ui};
 use super::sql_review::{ReviewArgs, failure_ui, pending_ui, script_run_ui, sql_review_ui};
+use crate::app::audit_state::AuditCommand;
 use crate::app::command::{CatalogCommand, UiCommand};
 use crate::app::provision_state::{PlanSource, ScriptSlot, TaskOwner, VerifyState, VerifyTarget};
 use egui::{Button, ComboBox, Grid, RichText, ScrollArea, TextEdit, Ui};
 use shiftgate_core::profile::Profile;
 use shiftgate_core::report::StepStatus;
 use shiftgate_core::sql::forecast::{Evidence, Outcome};
-use shiftgate_core::sql::{SchemaKind, SetupPlan, Verdict, VerifyReport};
+use shiftgate_core::sql::{SchemaKind, SetupPlan, Verdict, VerifyDrift, VerifyReport};
 
 /// What the tab shows besides its own state.
 pub struct VerifyView<'a> {
@@ -60,6 +61,7 @@ pub fn verify_panel_ui(
             Some(Ok(report)) => {
                 ui.separator();
                 report_ui(ui, report);
+                drift_ui(ui, &report.drift, &mut out);
             }
         }
         fix_ui(ui, verify, &view, &mut out);
@@ -345,8 +347,23 @@ fn report_ui(ui: &mut Ui, report: &VerifyReport) {
         );
     }
     for d in &report.datashares {
-        let text = if d.visible { "visible" } else { "NOT visible" };
-        ui.label(format!("Datashare database {}: {text}", d.name));
+        let seen = if d.visible { "visible" } else { "NOT visible" };
+        let text = match (&d.probed, d.readable, &d.error) {
+            (Some(t), Some(true), _) => format!("Datashare database {}: {seen}, read {t}", d.name),
+            (Some(t), _, Some(e)) => {
+                format!("Datashare database {}: {seen}, reading {t} FAILED: {e}", d.name)
+            }
+            (None, _, Some(e)) => format!("Datashare database {}: {seen}; {e}", d.name),
+            _ if d.visible => {
+                format!("Datashare database {}: {seen}, no shared table listed", d.name)
+            }
+            _ => format!("Datashare database {}: {seen}", d.name),
+        };
+        if d.visible && d.readable != Some(false) {
+            ui.label(text);
+        } else {
+            ui.colored_label(ui.visuals().error_fg_color, text);
+        }
     }
     if let Some(ok) = report.svv_table_info {
         ui.label(format!("svv_table_info readable: {}", yes_no(ok)));
@@ -396,6 +413,69 @@ fn forecast_ui(ui: &mut Ui, report: &VerifyReport) {
             }
         }
     });
+}
+
+/// Drift against the recorded setup: what changed since, and the converge script (copy it here;
+/// the Audit tab runs it as the admin and records the converged plan).
+fn drift_ui(ui: &mut Ui, drift: &VerifyDrift, out: &mut Vec<UiCommand>) {
+    ui.add_space(6.0);
+    ui.label(RichText::new("Drift since setup").strong());
+    let reports = match drift {
+        VerifyDrift::NoBaseline => {
+            ui.weak("No setup of this user in this database is recorded: nothing to compare with.");
+            return;
+        }
+        VerifyDrift::Unavailable(why) => {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("Drift could not be read: {why}"));
+            return;
+        }
+        VerifyDrift::Checked(reports) => reports,
+    };
+    for (i, d) in reports.iter().enumerate() {
+        if d.is_clean() {
+            ui.colored_label(
+                ok_colour(ui),
+                format!("No drift: the grants match the setup applied {}.", d.applied_at),
+            );
+            continue;
+        }
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "Drift: {} difference(s) from the setup applied {} in {}:",
+                d.items.len(),
+                d.applied_at,
+                d.database
+            ),
+        );
+        for item in &d.items {
+            ui.label(format!("• {}", item.describe()));
+        }
+        let sql = d.converge.render(false);
+        ui.horizontal(|ui| {
+            if ui
+                .button("Copy converge SQL")
+                .on_hover_text("The statements that make the live grants match the plan again")
+                .clicked()
+            {
+                ui.ctx().copy_text(sql.clone());
+            }
+            if ui
+                .button("Open the Audit tab")
+                .on_hover_text("Review and run the converge script as the admin there; it also records the converged plan")
+                .clicked()
+            {
+                out.push(UiCommand::Audit(AuditCommand::Show));
+            }
+        });
+        egui::CollapsingHeader::new("Converge SQL").id_salt(("verify_converge", i)).show(
+            ui,
+            |ui| {
+                let mut text = sql.as_str();
+                ui.add(TextEdit::multiline(&mut text).code_editor().desired_width(f32::INFINITY));
+            },
+        );
+    }
 }
 
 fn yes_no(b: bool) -> &'static str {

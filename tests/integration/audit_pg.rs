@@ -203,6 +203,25 @@ fn drift_after_setup_then_converge_to_empty() {
             if table == "Orders" && privileges == &vec![Privilege::Insert, Privilege::Delete])));
     assert!(d.items.iter().any(|i| matches!(i,
         DriftItem::UncoveredOwner { owner, .. } if owner == &outsider)));
+    // The audit's "uncovered creators" is the forecast's "no": verify, as the catalog user on the
+    // same catalog, forecasts exactly those creators' next table unreadable.
+    let g = out.matrix.grantee(&user).expect("catalog user reported");
+    let sales = g.schemas.iter().find(|x| x.schema == "Sales EU").expect("Sales EU");
+    assert_eq!(sales.uncovered_creators, vec![outsider.clone()]);
+    let cat = pg::profile(&user, &db);
+    let cat_pw = Password::new(plan.password.clone());
+    let report = rt
+        .block_on(provision::verify(target(&cat, Some(&cat_pw)), &plan, &|_| {}, &cancel))
+        .unwrap_or_else(|e| panic!("verify: {}", e.summary()));
+    let verified = report.schemas.iter().find(|v| v.name == "Sales EU").expect("verified");
+    let mut no: Vec<String> = verified
+        .forecast
+        .iter()
+        .filter(|f| f.outcome == sql::forecast::Outcome::No)
+        .map(|f| f.creator.clone())
+        .collect();
+    no.sort();
+    assert_eq!(no, sales.uncovered_creators, "{:#?}", verified.forecast);
     let sql_text = d.converge.render(false);
     assert!(sql_text.contains(&format!(
         "ALTER DEFAULT PRIVILEGES FOR USER {} IN SCHEMA \"Sales EU\" GRANT SELECT ON TABLES TO GROUP {}",
@@ -241,12 +260,16 @@ fn drift_after_setup_then_converge_to_empty() {
 }
 
 fn shiftgate(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    shiftgate_with(config, args, pg::SUPERUSER_PASSWORD)
+}
+
+fn shiftgate_with(config: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_shiftgate"))
         .arg("--config-dir")
         .arg(config)
         .args(args)
         .stdin(std::process::Stdio::null())
-        .env("PGPASSWORD", pg::SUPERUSER_PASSWORD)
+        .env("PGPASSWORD", password)
         .output()
         .expect("run shiftgate")
 }
@@ -384,12 +407,43 @@ fn cli_audit_print_sql_then_apply_converges_and_records() {
     let want = format!("REVOKE INSERT ON \"Sales EU\".\"orders\" FROM GROUP {};", q(&group));
     assert!(String::from_utf8_lossy(&o.stdout).contains(&want), "{}", text(&o));
 
+    // Verify, logged in as the catalog user, shows the same drift (the baseline is the record
+    // saved with the admin's profile on the same server) and its converge script.
+    let (port, ca) = (s.port.to_string(), s.ca_file.to_string_lossy().into_owned());
+    let add = ["profiles", "add", "cat", "--engine", "postgres", "--host", "localhost"];
+    let conn = ["--port", &port, "--user", &user, "-d", &db, "--sslmode", "verify-full"];
+    let o =
+        shiftgate(dir.path(), &[&add[..], &conn, &["--ca-file", &ca, "--ask-every-time"]].concat());
+    assert!(o.status.success(), "{}", text(&o));
+    let verify = ["verify", "--profile", "cat", "--schemas", "Sales EU", "--group", &group];
+    let o = shiftgate_with(dir.path(), &[&verify[..], &["--json"]].concat(), "Cat-Pass-1");
+    assert!(o.status.success(), "reads everything planned: {}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["schemas"][0]["name"], "Sales EU", "existing fields kept: {v}");
+    assert_eq!(v["drift"]["status"], "drifted", "{v}");
+    let plan = &v["drift"]["plans"][0];
+    assert!(
+        plan["items"].as_array().into_iter().flatten().any(|i| i["kind"] == "write_grant"),
+        "{v}"
+    );
+    assert!(plan["converge_sql"].as_str().unwrap_or("").contains(&want), "{v}");
+    let o = shiftgate_with(dir.path(), &verify, "Cat-Pass-1");
+    assert!(
+        text(&o).contains("Drift against the setup applied 2026-12-02T00:00:00Z"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("-- Converge (run as an admin"), "{}", text(&o));
+
     let o = shiftgate(dir.path(), &["audit", "--profile", "admin", "--apply"]);
     assert!(o.status.success(), "{}", text(&o));
     let o = shiftgate(dir.path(), &["audit", "--profile", "admin", "--grantee", &user, "--json"]);
     assert!(o.status.success(), "converged: {}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["drift"][0]["clean"], true, "{v}");
+    let o = shiftgate_with(dir.path(), &[&verify[..], &["--json"]].concat(), "Cat-Pass-1");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["drift"]["status"], "clean", "verify agrees after converging: {v}");
     let store = shiftgate::store::profiles::ProfileStore::open(dir.path()).expect("store");
     let recorded = &store.get(&admin.id).expect("admin").applied_plans;
     assert_eq!(recorded.len(), 1);

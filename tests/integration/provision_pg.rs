@@ -518,3 +518,85 @@ fn verify_fix_covers_an_unplanned_owner_in_schemas_needing_quotes() {
     assert!(report.passed(), "{report:#?}");
     assert_eq!(report.schemas[0].tables_total, 3);
 }
+
+/// Verify's datashare read on the real server, as far as PostgreSQL allows: a consumer reads a
+/// shared table by its three-part name `"db"."schema"."table"`, and PostgreSQL accepts exactly
+/// that for its own database (a cross-database one it can't). The probe verify builds from the
+/// shared-table listing fails with 42501 until SELECT is granted, then reads; the verdict and the
+/// fix follow the server's answer. Names needing quotes throughout.
+#[test]
+fn verify_reads_a_shared_table_by_its_three_part_name() {
+    let s = pg::server();
+    let db = format!("Partner Share {}", support::unique("ds"));
+    let user = support::unique("ds_reader");
+    s.create_database(&db);
+    s.create_user(&user, "Reader-Pass-42", false);
+    s.sql_in(
+        &db,
+        &format!(
+            "CREATE SCHEMA \"Shared \"\"Q\"\"\"; CREATE TABLE \"Shared \"\"Q\"\"\".\"Orders\" (id int);
+             GRANT USAGE ON SCHEMA \"Shared \"\"Q\"\"\" TO \"{user}\";"
+        ),
+    )
+    .expect("fixture");
+    // What the Redshift catalog would answer as this user: the database and its shared table.
+    let plan = SetupPlan {
+        dialect: Dialect::Redshift,
+        user: user.clone(),
+        password: "Reader-Pass-42".into(),
+        access: Access::Group { name: format!("{user}_ro") },
+        schemas: vec![],
+        datashare_databases: vec![db.clone()],
+        ..Default::default()
+    };
+    let row = |cells: &[&str]| cells.iter().map(|c| Some(c.to_string())).collect::<Vec<_>>();
+    let mut listed = sql::QueryResults::new();
+    listed.insert(sql::QueryId::VisibleDatashares, Ok(vec![row(&[&db])]));
+    listed.insert(sql::QueryId::DatashareTables, Ok(vec![row(&[&db, "Shared \"Q\"", "Orders"])]));
+    let probes = sql::verify::datashare_probe_queries(&plan, &listed).expect("probe");
+    assert_eq!(probes.len(), 1);
+    let cat = profile(&user, &db);
+    let pw = Password::new(plan.password.clone());
+    let read = |results: &mut sql::QueryResults| {
+        let t = target(&cat, Some(&pw));
+        support::rt().block_on(async {
+            let session = shiftgate::net::connect::open_session(
+                t.profile,
+                t.credentials,
+                t.tunnel,
+                &|_| {},
+                &CancellationToken::new(),
+            )
+            .await
+            .unwrap_or_else(|r| panic!("connects: {:?}", r.diagnosis));
+            provision::run_probes_batched(&session, &probes, results, &CancellationToken::new())
+                .await
+                .expect("runs")
+        })
+    };
+    let verdict = |results: &sql::QueryResults| {
+        let report = sql::verify::evaluate(&plan, results).expect("evaluates");
+        (report.datashares[0].clone(), report.fix_script.render(false))
+    };
+
+    let mut before = listed.clone();
+    read(&mut before);
+    let (v, fix) = verdict(&before);
+    assert_eq!((v.visible, v.readable), (true, Some(false)), "{v:?}");
+    assert!(v.error.as_deref().is_some_and(|e| e.starts_with("42501")), "{v:?}");
+    let grant =
+        format!("GRANT SELECT ON \"{db}\".\"Shared \"\"Q\"\"\".\"Orders\" TO GROUP \"{user}_ro\";");
+    assert!(fix.contains(&grant), "{fix}");
+
+    s.sql_in(&db, &format!("GRANT SELECT ON \"Shared \"\"Q\"\"\".\"Orders\" TO \"{user}\";"))
+        .expect("grant");
+    let mut after = listed.clone();
+    read(&mut after);
+    let (v, fix) = verdict(&after);
+    assert_eq!((v.readable, v.error.as_deref()), (Some(true), None), "{v:?}");
+    assert_eq!(
+        v.probed.as_deref(),
+        Some(format!("\"{db}\".\"Shared \"\"Q\"\"\".\"Orders\"").as_str())
+    );
+    assert!(!fix.contains("Orders"), "{fix}");
+}

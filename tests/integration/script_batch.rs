@@ -375,3 +375,59 @@ fn on_redshift_a_later_segment_fails_alone() {
     assert!(usage("spectrum_events"), "the lone external grant stays");
     assert!(!usage("marketing"), "the failing segment's USAGE grant is undone");
 }
+
+/// A catalog query cancelled mid-way stops on the server too: `query_rows` sends the cancel
+/// request along the session's own path (`Session::cancel_running`, which reaches a `connect_raw`
+/// session over TLS), so the `pg_sleep` leaves `pg_stat_activity` at once and the same session
+/// answers the next query.
+#[test]
+fn cancelled_query_rows_stops_the_running_pg_sleep_on_the_server() {
+    let s = pg::server();
+    let db = support::unique("qcan");
+    s.create_database(&db);
+    let admin = pg_profile(pg::SUPERUSER, &db);
+    let pw = Password::new(pg::SUPERUSER_PASSWORD.into());
+    let t = target(&admin, Some(&pw));
+    let sleeping = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = '{db}'"
+    );
+    let session = support::rt()
+        .block_on(shiftgate::net::connect::open_session(
+            t.profile,
+            t.credentials,
+            t.tunnel,
+            &nothing,
+            &CancellationToken::new(),
+        ))
+        .unwrap_or_else(|r| panic!("connects: {:?}", r.diagnosis));
+    let cancel = CancellationToken::new();
+    let started = std::time::Instant::now();
+    let outcome = std::thread::scope(|scope| {
+        let runner = scope.spawn(|| {
+            support::rt().block_on(provision::query_rows(&session, "SELECT pg_sleep(60)", &cancel))
+        });
+        let deadline = started + std::time::Duration::from_secs(20);
+        while s.sql_in(&db, &sleeping).unwrap() == "0" {
+            assert!(std::time::Instant::now() < deadline, "the sleep never started");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        cancel.cancel();
+        runner.join().expect("runner")
+    });
+    assert!(matches!(outcome, Err(provision::TaskFailure::Cancelled)), "{outcome:?}");
+    // The server stopped the statement (not just this side giving up on it).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while s.sql_in(&db, &sleeping).unwrap() != "0" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server still runs pg_sleep after the cancel"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let next = support::rt()
+        .block_on(provision::query_rows(&session, "SELECT 41 + 1", &CancellationToken::new()))
+        .expect("not cancelled")
+        .expect("the session still answers");
+    assert_eq!(next, vec![vec![Some("42".to_string())]]);
+}

@@ -146,6 +146,52 @@ fn store_kill_9_during_saves_never_tears_the_file() {
     }
     assert!(backups(dir.path()).is_empty());
     assert!(killed_early > 20, "only {killed_early} of 200 processes were killed mid-run");
+    // The next save sweeps the temp files the killed writers left (all their processes are gone).
+    let o = run(dir.path(), &["profiles", "add", "after", "-U", "u", "--host", "h"]);
+    assert!(o.status.success(), "{}", all(&o));
+    assert_eq!(temps(dir.path()), Vec::<String>::new(), "temp files of killed writers remain");
+}
+
+/// `.profiles.toml.<pid>.tmp` files beside the store.
+fn temps(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".profiles.toml.") && n.ends_with(".tmp"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A temp file whose writer was killed is removed by the next save (under the lock); one whose
+/// process is still alive is left alone, as is an unrelated file.
+#[test]
+fn store_stale_temp_files_of_killed_writers_are_removed_under_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["profiles", "add", "first", "-U", "u", "--host", "h"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let mut dead = Command::new("sleep").arg("60").spawn().expect("sleep");
+    let mut alive = Command::new("sleep").arg("60").spawn().expect("sleep");
+    let dead_tmp = format!(".profiles.toml.{}.tmp", dead.id());
+    let alive_tmp = format!(".profiles.toml.{}.tmp", alive.id());
+    std::fs::write(dir.path().join(&dead_tmp), "schema_version = 1\n[[profile]]\nna").unwrap();
+    std::fs::write(dir.path().join(&alive_tmp), "partial").unwrap();
+    std::fs::write(dir.path().join(".profiles.toml.notapid.tmp"), "x").unwrap();
+    dead.kill().unwrap(); // SIGKILL, then reaped: its pid no longer names a process
+    dead.wait().unwrap();
+
+    // Reading takes no lock and removes nothing.
+    let o = run(dir.path(), &["profiles", "list"]);
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(dir.path().join(&dead_tmp).exists());
+
+    let o = run(dir.path(), &["profiles", "add", "second", "-U", "u", "--host", "h"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let left = temps(dir.path());
+    let _ = alive.kill();
+    let _ = alive.wait();
+    assert_eq!(left, vec![alive_tmp, ".profiles.toml.notapid.tmp".to_string()]);
+    assert_eq!(names(dir.path()), BTreeSet::from(["first".to_string(), "second".to_string()]));
 }
 
 const NEWER: &str = "schema_version = 7\nwritten_by = \"9.9.0\"\nhologram = \"yes\"\n\n[[profile]]\nid = \"11111111-2222-3333-4444-555555555555\"\nname = \"from the future\"\nengine = \"postgres\"\nhost = \"future.example.com\"\nwarp = 9\n";
@@ -236,4 +282,116 @@ fn store_import_keeps_the_good_lines_and_names_the_bad_one() {
     let hosts: BTreeSet<String> =
         ProfileStore::open(dir.path()).unwrap().profiles().iter().map(|p| p.host.clone()).collect();
     assert_eq!(hosts, BTreeSet::from(["one.example.com".into(), "three.example.com".into()]));
+}
+
+/// `profiles rm` acts like `profiles edit`: it finds the profile in the file as it is once it holds
+/// the lock, so a change made while it waited (another writer) is neither lost nor written back
+/// from a stale copy, and a profile renamed meanwhile is reported missing, not guessed.
+#[test]
+fn store_rm_acts_on_the_file_as_it_is_under_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["prod", "stage"] {
+        let o = run(dir.path(), &["profiles", "add", name, "-U", "u", "--host", "h"]);
+        assert!(o.status.success(), "{}", all(&o));
+    }
+    let store = ProfileStore::open(dir.path()).unwrap();
+    let lock = store.lock().unwrap();
+    let rm = spawn(dir.path(), &["profiles", "rm", "prod"]);
+    // While the command waits for the lock, another writer changes prod and adds a profile.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let path = dir.path().join(FILE_NAME);
+    let before = std::fs::read_to_string(&path).unwrap();
+    let text = before.replacen("port = 5439", "port = 7000", 1);
+    assert_ne!(text, before);
+    let text = format!("{text}\n[[profile]]\nid = \"added-meanwhile\"\nname = \"meanwhile\"\n");
+    std::fs::write(&path, text).unwrap();
+    drop(lock);
+    let o = rm.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("removed profile \"prod\""), "{}", all(&o));
+    assert_eq!(names(dir.path()), BTreeSet::from(["meanwhile".to_string(), "stage".into()]));
+
+    // Renamed elsewhere while rm waits: nothing is removed, and it says so.
+    let lock = store.lock().unwrap();
+    let rm = spawn(dir.path(), &["profiles", "rm", "stage"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let text = std::fs::read_to_string(&path).unwrap().replace("\"stage\"", "\"staging\"");
+    std::fs::write(&path, text).unwrap();
+    drop(lock);
+    let o = rm.wait_with_output().unwrap();
+    assert!(!o.status.success());
+    assert!(all(&o).contains("no profile named \"stage\""), "{}", all(&o));
+    assert_eq!(names(dir.path()), BTreeSet::from(["meanwhile".to_string(), "staging".into()]));
+}
+
+/// An import whose entries match existing profiles is applied per entry as chosen
+/// (`--on-conflict`, `--choose NAME=…`), every collision listed; an entry whose profile changes
+/// while the import waits for the lock is not written but listed, and the rest lands.
+#[test]
+fn store_import_collisions_follow_the_choices_and_changes_made_meanwhile_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, host) in [("prod", "p.example.com"), ("stage", "s.example.com")] {
+        let o = run(dir.path(), &["profiles", "add", name, "-U", "u", "-d", "d", "--host", host]);
+        assert!(o.status.success(), "{}", all(&o));
+    }
+    let service = dir.path().join("pg_service.conf");
+    let entry = |name: &str, host: &str| {
+        format!("[{name}]\nhost={host}\nport=5439\ndbname=d\nuser=u\nsslmode=require\n\n")
+    };
+    std::fs::write(
+        &service,
+        [
+            entry("prod_svc", "p.example.com"),
+            entry("stage_svc", "s.example.com"),
+            entry("new_svc", "n.example.com"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let file = service.to_str().unwrap();
+    let before = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
+    let o = run(dir.path(), &["import", file, "--format", "pg_service", "--choose", "nosuch=skip"]);
+    assert!(!o.status.success());
+    assert!(all(&o).contains("no entry of"), "{}", all(&o));
+    assert_eq!(std::fs::read(dir.path().join(FILE_NAME)).unwrap(), before, "nothing written");
+
+    let args = ["import", file, "--format", "pg_service", "--on-conflict", "skip"];
+    let o = run(dir.path(), &[&args[..], &["--choose", "prod=keep-both"]].concat());
+    let out = all(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("+ keep both prod_svc"), "{out}");
+    assert!(out.contains("= skip    stage_svc"), "{out}");
+    let store = ProfileStore::open(dir.path()).unwrap();
+    let by_name = |n: &str| store.find(n).cloned().unwrap_or_else(|| panic!("{n} missing: {out}"));
+    assert_eq!(by_name("prod").sslmode.as_str(), "verify-full", "kept as it was");
+    assert_eq!(by_name("stage").sslmode.as_str(), "verify-full", "skipped");
+    assert_eq!(by_name("prod_svc").host, "p.example.com", "imported beside prod");
+    assert_eq!(by_name("new_svc").host, "n.example.com");
+    assert_eq!(store.profiles().len(), 4);
+
+    // Replace, while another writer renames stage: that entry is listed, the new one lands.
+    std::fs::write(
+        &service,
+        [entry("stage_svc", "s.example.com"), entry("other_svc", "o.example.com")].concat(),
+    )
+    .unwrap();
+    let lock = store.lock().unwrap();
+    let import = spawn(dir.path(), &["import", file, "--format", "pg_service"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let path = dir.path().join(FILE_NAME);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let renamed = text.replacen("name = \"stage\"", "name = \"stage (renamed)\"", 1);
+    assert_ne!(renamed, text);
+    std::fs::write(&path, renamed).unwrap();
+    drop(lock);
+    let o = import.wait_with_output().unwrap();
+    let out = all(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("~ replace stage"), "{out}");
+    assert!(out.contains("! not imported stage_svc"), "{out}");
+    assert!(out.contains("changed elsewhere since the preview"), "{out}");
+    assert!(out.contains("run the import again"), "{out}");
+    let store = ProfileStore::open(dir.path()).unwrap();
+    assert_eq!(store.find("stage (renamed)").unwrap().sslmode.as_str(), "verify-full");
+    assert_eq!(store.find("other_svc").unwrap().host, "o.example.com", "the rest landed");
 }

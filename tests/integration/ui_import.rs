@@ -318,3 +318,73 @@ fn wait_for_background(h: &mut Harness<'_, App>) {
     h.step();
     h.run();
 }
+
+/// Entries matching existing profiles each get a choice (replace / skip / keep both); applying
+/// writes profile by profile, so when one of them is changed from the command line while the
+/// dialog is open, the others land and that one comes back in the dialog to be chosen again.
+#[test]
+fn ui_import_collisions_are_chosen_per_entry_and_one_changed_meanwhile_comes_back() {
+    let fx = Fixture::new();
+    let existing = |name: &str, host: &str, db: &str, user: &str| {
+        let mut p = Profile::new(Engine::Postgres);
+        p.name = name.into();
+        p.host = host.into();
+        p.database = db.into();
+        p.user = user.into();
+        ProfileStore::open(fx.config.path()).unwrap().upsert(p.clone()).unwrap();
+        p
+    };
+    let warehouse = existing("warehouse", "db1.example.com", "sales", "alice");
+    let hr = existing("hr db", "db2.example.com", "hr", "bob");
+    fx.file_to_import(".pgpass", &format!("{PGPASS}db3.example.com:5432:ops:carol:pw-carol-3\n"));
+    let mut h = fx.app();
+    h.run();
+    open_import(&mut h);
+    h.get_by_label("Matches an existing profile (2)");
+    h.get_by_label("Create (1)");
+    // The first match (alice's server, saved as "warehouse"): keep both. The second: replace.
+    h.get_all_by_label("Keep both").next().expect("a choice per match").click();
+    h.run();
+    h.get_by_label("Import 3 profiles");
+
+    // Meanwhile the command line changes "hr db".
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_shiftgate"))
+        .arg("--config-dir")
+        .arg(fx.config.path())
+        .args(["profiles", "edit", "hr db", "--notes", "edited elsewhere"])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    h.get_by_label("Import 3 profiles").click();
+    h.run();
+    wait_for_background(&mut h);
+    h.get_by_label("Import profiles"); // still open, for the entry that did not fit
+    h.get_by_label("Matches an existing profile (1)");
+    let retry = h.query_all_by_label_contains("1 entry was not written").count();
+    assert!(retry >= 1, "the dialog says why");
+    assert!(h.query_all_by_label_contains("changed elsewhere since the preview").count() >= 1);
+    let stored = fx.stored();
+    let names: Vec<&str> = stored.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["warehouse", "hr db", ALICE, "carol@db3.example.com/ops"], "{stored:?}");
+    assert_eq!(stored[0], warehouse, "keep both leaves the existing one as it was");
+    assert_eq!(stored[1].notes, "edited elsewhere", "the change made elsewhere is kept");
+    let alice_copy = &stored[2];
+    assert_eq!((alice_copy.host.as_str(), alice_copy.user.as_str()), ("db1.example.com", "alice"));
+    let pw = |id: &shiftgate::profile::ProfileId| {
+        fx.secrets.get(&SecretKey::db_password(id)).unwrap().map(|p| p.as_str().to_owned())
+    };
+    assert_eq!(pw(&alice_copy.id).as_deref(), Some("pw-alice-1"));
+    assert_eq!(pw(&hr.id), None, "nothing written for the entry that came back");
+
+    // Chosen again (replace): it lands on the current version, which keeps its notes.
+    h.get_by_label("Import 1 profile").click();
+    h.run();
+    wait_for_background(&mut h);
+    assert!(h.query_by_label("Import profiles").is_none(), "the dialog closes");
+    let now = fx.stored();
+    assert_eq!(now.len(), 4);
+    assert_eq!(now[1].notes, "edited elsewhere");
+    assert_eq!(pw(&hr.id).as_deref(), Some("pw-bob-2"));
+}

@@ -179,6 +179,27 @@ fn verify_report(plan: &SetupPlan) -> sql::VerifyReport {
     sql::verify::evaluate(plan, &results).expect("valid plan")
 }
 
+/// Drift as the verify task reports it: a schema created since setup, with a converge script.
+fn new_schema_drift(r: &sql::AppliedPlan, plan: &SetupPlan) -> sql::drift::DriftReport {
+    sql::drift::DriftReport {
+        user: r.plan.user.clone(),
+        database: r.database.clone(),
+        applied_at: r.applied_at.clone(),
+        items: vec![new_schema_item()],
+        converge: sql::setup_script(plan, &sql::ExistingState::default()).expect("script"),
+        converged_plan: r.plan.clone(),
+    }
+}
+
+fn new_schema_item() -> sql::drift::DriftItem {
+    sql::drift::DriftItem::NewSchema {
+        schema: "late arrivals".into(),
+        tables: 3,
+        owners: vec!["etl".into()],
+        adopted: false,
+    }
+}
+
 impl Backend for ProvisionFake {
     fn submit(&mut self, cmd: Command) {
         let send = |e: Event| {
@@ -275,10 +296,12 @@ impl Backend for ProvisionFake {
                     plan_user: plan.user.clone(),
                     schemas: plan.schemas.iter().map(|s| s.name.clone()).collect(),
                 });
-                send(Event::Finished {
-                    task,
-                    outcome: Outcome::Verify(Ok(Box::new(verify_report(&plan)))),
-                });
+                let mut report = verify_report(&plan);
+                // The app hands the task the setup recorded for this user (baseline of drift).
+                if let Some(r) = profile.applied_plans.iter().find(|r| r.plan.user == plan.user) {
+                    report.drift = sql::VerifyDrift::Checked(vec![new_schema_drift(r, &plan)]);
+                }
+                send(Event::Finished { task, outcome: Outcome::Verify(Ok(Box::new(report))) });
             }
         }
     }
@@ -556,6 +579,27 @@ fn ui_verify_shows_failing_row_with_fix() {
         other => panic!("expected the fix to run, got {other:?}"),
     }
     h.get_by_label("Fix applied: press Run verification to check again.");
+}
+
+/// After setup (recorded with the admin profile), Verify as the new user compares the live grants
+/// with that record: the drift is listed, its converge SQL can be copied, and the Audit tab (which
+/// runs it as the admin) is one click away.
+#[test]
+fn ui_verify_shows_drift_against_the_recorded_setup_with_its_converge_sql() {
+    let fx = Fixture::new();
+    let mut h = fx.app();
+    h.run();
+    discover_and_choose(&mut h, &["sales"]);
+    review_and_run(&mut h);
+    press(&mut h, "Verify as catalog_reader");
+    press(&mut h, "Run verification");
+    h.get_by_label("Drift since setup");
+    h.get_by_label_contains("Drift: 1 difference(s) from the setup applied");
+    h.get_by_label(&format!("• {}", new_schema_item().describe()));
+    let copied = click_and_copy(&mut h, "Copy converge SQL").expect("copied");
+    assert!(copied.contains("CREATE USER \"catalog_reader\""), "{copied}");
+    press(&mut h, "Open the Audit tab");
+    h.get_by_label("Run audit");
 }
 
 #[test]

@@ -174,3 +174,45 @@ fn ui_store_backup_notice_names_the_backup_with_open_folder() {
     assert!(shows(&h, &backup.display().to_string()));
     h.get_by_label("Open folder");
 }
+
+#[test]
+fn ui_store_delete_of_a_profile_changed_elsewhere_asks_delete_anyway_or_keep_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), "prod");
+    seed(dir.path(), "stage");
+    let mut h = app(dir.path());
+    h.run();
+    click_named(&mut h, "prod");
+    retype(&mut h, "Notes", "my unsaved note");
+    cli(dir.path(), &["profiles", "edit", "prod", "--port", "6000"]);
+    let noticed = step_until(&mut h, Duration::from_secs(2), |h| shows(h, "was changed elsewhere"));
+    assert!(noticed, "the window tells the profile changed elsewhere");
+
+    h.get_by_label("Delete…").click();
+    h.run();
+    h.get_by_label("Delete").click();
+    h.run();
+    h.get_by_label("Changed elsewhere");
+    assert!(shows(&h, "so it was not deleted"));
+    assert!(shows(&h, "differs in: port"), "names what changed");
+    assert_eq!(stored(dir.path(), "prod").port, 6000, "nothing deleted before the user picks");
+    h.get_by_label("Keep theirs").click();
+    h.run();
+    assert!(h.query_by_label("Changed elsewhere").is_none());
+    assert_eq!(stored(dir.path(), "prod").port, 6000, "kept");
+    assert!(has_row(&h, "prod"));
+
+    // Changed elsewhere again: this time delete anyway.
+    cli(dir.path(), &["profiles", "edit", "prod", "--user", "theirs"]);
+    step_until(&mut h, Duration::from_secs(2), |h| shows(h, "was changed elsewhere"));
+    h.get_by_label("Delete…").click();
+    h.run();
+    h.get_by_label("Delete").click();
+    h.run();
+    h.get_by_label("Delete anyway").click();
+    h.run();
+    assert!(ProfileStore::open(dir.path()).unwrap().find("prod").is_none(), "deleted");
+    assert!(ProfileStore::open(dir.path()).unwrap().find("stage").is_some(), "the other stays");
+    assert!(!has_row(&h, "prod"));
+    assert!(shows(&h, "Deleted \"prod\""));
+}

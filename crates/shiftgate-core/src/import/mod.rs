@@ -11,6 +11,7 @@
 //! [`Profile`]: a password found in a file comes back in [`ImportedProfile::password`] for the
 //! caller to hand to the secret store.
 
+pub mod apply;
 pub mod dbeaver;
 pub mod dbt;
 pub mod export;
@@ -224,6 +225,9 @@ pub struct ImportPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportUpdate {
     pub existing: ProfileId,
+    /// The existing profile as it was when planned: an import writes `merged` only while the
+    /// store still holds this version.
+    pub before: Profile,
     /// The existing profile with the imported values applied (its id; its name unless matched by id).
     pub merged: Profile,
     pub imported: ImportedProfile,
@@ -312,6 +316,7 @@ pub fn plan(existing: &[Profile], imported: Vec<ImportedProfile>) -> ImportPlan 
         let reason = format!("{why} \"{}\"", old.display_name());
         plan.update.push(ImportUpdate {
             existing: old.id.clone(),
+            before: old.clone(),
             merged,
             imported: imp,
             reason,

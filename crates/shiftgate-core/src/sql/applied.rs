@@ -113,6 +113,27 @@ pub fn find_applied<'a>(
     records.iter().rev().find(|r| r.is_for(user, database))
 }
 
+/// The setup records, from every saved profile, of the user `login` connects as on its server
+/// (same host, case-insensitive, and port): the baseline verify compares the live grants with.
+/// Setup is recorded with the admin profile that ran it, not with the catalog user's profile.
+pub fn baselines_for(
+    profiles: &[crate::profile::Profile],
+    login: &crate::profile::Profile,
+) -> Vec<AppliedPlan> {
+    let mut out: Vec<AppliedPlan> = Vec::new();
+    let same_server = |p: &crate::profile::Profile| {
+        p.host.trim().eq_ignore_ascii_case(login.host.trim()) && p.port == login.port
+    };
+    for p in profiles.iter().chain([login]).filter(|p| same_server(p)) {
+        for r in p.applied_plans.iter().filter(|r| r.plan.user == login.user) {
+            if !out.iter().any(|o| o.database == r.database && o.applied_at == r.applied_at) {
+                out.push(r.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Replace the record for the same (user, database) or add it.
 pub fn record_applied(records: &mut Vec<AppliedPlan>, applied: AppliedPlan) {
     let (user, database) = (applied.plan.user.clone(), applied.database.clone());
@@ -123,6 +144,28 @@ pub fn record_applied(records: &mut Vec<AppliedPlan>, applied: AppliedPlan) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn baselines_come_from_any_profile_on_the_same_server() {
+        use crate::profile::{Engine, Profile};
+        let record = |user: &str, db: &str| AppliedPlan {
+            database: db.into(),
+            applied_at: format!("{user}@{db}"),
+            plan: SetupPlan { user: user.into(), ..SetupPlan::default() },
+            ..AppliedPlan::default()
+        };
+        let mut admin = Profile::new(Engine::Postgres);
+        admin.host = "DB.example.com".into();
+        admin.applied_plans = vec![record("cat", "dev"), record("other", "dev")];
+        let mut elsewhere = admin.clone();
+        elsewhere.port = 6543;
+        elsewhere.applied_plans = vec![record("cat", "far")];
+        let mut login = Profile::new(Engine::Postgres);
+        login.host = "db.example.com".into();
+        login.user = "cat".into();
+        let found = baselines_for(&[admin, elsewhere], &login);
+        assert_eq!(found, vec![record("cat", "dev")]);
+    }
 
     #[test]
     fn record_replaces_same_user_and_database_only() {

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::forecast;
 use super::ident::SqlTextError;
 use super::plan::Dialect;
 use super::query::{CatalogQuery, QueryId, QueryResults, Row, RowError, in_list, text};
@@ -1303,6 +1304,27 @@ impl Facts<'_> {
                 .collect()
         };
         let su = ident.superuser;
+        // "Will tomorrow's table be readable?" is the forecast module's question: the default
+        // SELECTs on tables that reach the closure, complete evidence (the admin reads them all).
+        let evidence = forecast::Evidence::Complete(
+            self.defaults
+                .iter()
+                .filter(|d| {
+                    d.tables && d.privilege == Privilege::Select && member.contains(&d.principal)
+                })
+                .map(|d| forecast::DefaultSelect {
+                    owner: d.owner.clone(),
+                    schema: d.schema.clone(),
+                    grantee: d.principal.name.clone(),
+                })
+                .collect(),
+        );
+        let receivers: Vec<&str> = closure
+            .iter()
+            .filter(|p| p.kind != PrincipalKind::Public)
+            .map(|p| p.name.as_str())
+            .collect();
+        let reader = forecast::Reader { user: &ident.principal.name, grantees: &receivers };
         let schemas = self
             .schemas
             .iter()
@@ -1371,19 +1393,26 @@ impl Facts<'_> {
                 let uncovered_creators = if s.external || su {
                     Vec::new()
                 } else {
-                    let mut creators: BTreeSet<&str> =
-                        s.tables.iter().map(|t| t.owner.as_str()).collect();
-                    creators.insert(&s.owner);
-                    creators
-                        .into_iter()
-                        .filter(|o| !super::discovery::SYSTEM_OWNERS.contains(o) && !owns(o))
-                        .filter(|o| {
-                            !default_privileges
-                                .iter()
-                                .any(|d| d.owner == *o && d.privilege == Privilege::Select)
-                        })
-                        .map(str::to_owned)
-                        .collect()
+                    // Creators: table owners and the schema owner, minus system owners and
+                    // members of the closure (they own, so read, what they create).
+                    let mut skip: Vec<&str> = super::discovery::SYSTEM_OWNERS.to_vec();
+                    skip.extend(receivers.iter().copied());
+                    let creators = forecast::creators(
+                        s.tables
+                            .iter()
+                            .map(|t| (t.owner.as_str(), forecast::CreatorSource::TableOwner))
+                            .chain([(s.owner.as_str(), forecast::CreatorSource::SchemaOwner)]),
+                        &skip,
+                    );
+                    // USAGE is judged apart (a missing one is its own finding).
+                    let mut uncovered: Vec<String> =
+                        forecast::forecast_schema(&s.name, true, &creators, &reader, &evidence)
+                            .into_iter()
+                            .filter(|f| f.outcome == forecast::Outcome::No)
+                            .map(|f| f.creator)
+                            .collect();
+                    uncovered.sort();
+                    uncovered
                 };
                 let level = if !usage {
                     CellLevel::None
@@ -1574,6 +1603,87 @@ mod tests {
             csv.contains("\"Readers \"\"EU\"\"\",role,Sales EU,read,true,false,1,0,2"),
             "{csv}"
         );
+    }
+
+    /// "Will tomorrow's table be readable?" comes from the forecast module: a creator is uncovered
+    /// exactly when the forecast, given the closure's default SELECTs, says no. Covered: by a
+    /// database-wide default to the group, by a default to PUBLIC; skipped: a closure member
+    /// (owns what it creates) and a system owner; uncovered: a default in another schema only.
+    #[test]
+    fn uncovered_creators_are_the_forecasts_no() {
+        let mut r = pg_results();
+        let put = |r: &mut QueryResults, id, rows: Vec<Row>| {
+            r.insert(QueryId::Audit(id), Ok(rows));
+        };
+        put(
+            &mut r,
+            AuditQuery::Schemas,
+            vec![
+                row(&[
+                    Some("Sales EU"),
+                    Some("etl"),
+                    Some(r#"{etl=UC/etl,"\"Readers \"\"EU\"\"\"=U/etl"}"#),
+                ]),
+                row(&[Some("ops"), Some("loader"), Some(r#"{loader=UC/loader,cat=U/loader}"#)]),
+            ],
+        );
+        let table =
+            |owner: &str, name: &str| row(&[Some("ops"), Some(name), Some("r"), Some(owner), None]);
+        put(
+            &mut r,
+            AuditQuery::Relations,
+            vec![
+                table("loader", "a"),
+                table("etl", "b"),
+                table("admin", "c"),
+                table("cat", "d"),
+                table("rdsdb", "e"),
+                table("Readers \"EU\"", "f"),
+            ],
+        );
+        put(
+            &mut r,
+            AuditQuery::DefaultAcl,
+            vec![
+                row(&[Some("etl"), None, Some("r"), Some(r#"{"\"Readers \"\"EU\"\"\"=r/etl"}"#)]),
+                row(&[Some("loader"), Some("ops"), Some("r"), Some("{=r/loader}")]),
+                row(&[Some("admin"), Some("Sales EU"), Some("r"), Some("{cat=r/admin}")]),
+            ],
+        );
+        let m = evaluate(Dialect::Postgres, &AuditScope::default(), &r)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let cat = m.grantee("cat").unwrap_or_else(|| panic!("cat reported"));
+        let ops = cat.schemas.iter().find(|s| s.schema == "ops").unwrap_or_else(|| panic!("ops"));
+        assert_eq!(ops.uncovered_creators, vec!["admin".to_owned()]);
+        // The same question put to the forecast directly, creator by creator.
+        let evidence = forecast::Evidence::Complete(vec![
+            forecast::DefaultSelect {
+                owner: "etl".into(),
+                schema: None,
+                grantee: "Readers \"EU\"".into(),
+            },
+            forecast::DefaultSelect {
+                owner: "loader".into(),
+                schema: Some("ops".into()),
+                grantee: "PUBLIC".into(),
+            },
+            forecast::DefaultSelect {
+                owner: "admin".into(),
+                schema: Some("Sales EU".into()),
+                grantee: "cat".into(),
+            },
+        ]);
+        let reader = forecast::Reader { user: "cat", grantees: &["cat", "Readers \"EU\""] };
+        let creators = forecast::creators(
+            ["loader", "etl", "admin"].map(|c| (c, forecast::CreatorSource::TableOwner)),
+            &[],
+        );
+        let no: Vec<String> = forecast::forecast_schema("ops", true, &creators, &reader, &evidence)
+            .into_iter()
+            .filter(|f| f.outcome == forecast::Outcome::No)
+            .map(|f| f.creator)
+            .collect();
+        assert_eq!(no, ops.uncovered_creators);
     }
 
     #[test]

@@ -382,6 +382,79 @@ fn rows(data: &[&[&str]]) -> Result<Vec<Row>, String> {
     Ok(data.iter().map(|r| r.iter().map(|c| Some((*c).to_owned())).collect()).collect())
 }
 
+/// Verify reads one shared table of each planned datashare database the user sees, by its
+/// three-part name (a consumer can't query a datashare any other way); a database it sees but
+/// whose table it can't read (WITH PERMISSIONS, no object grants) fails with the grants to add.
+#[test]
+fn sql_verify_reads_one_shared_table_per_datashare_database() {
+    let plan = SetupPlan {
+        datashare_databases: vec!["Partner Share".into(), "plain".into(), "unseen".into()],
+        ..redshift_group_plan()
+    };
+    let round1 = verify::insight_queries(&plan).unwrap_or_else(|e| panic!("{e:?}"));
+    let listing = round1.iter().find(|q| q.id == QueryId::DatashareTables).expect("listed");
+    assert_eq!(
+        listing.sql,
+        "SELECT database_name, schema_name, table_name FROM svv_redshift_tables WHERE \
+         database_name IN ('Partner Share', 'plain', 'unseen') ORDER BY database_name, \
+         schema_name, table_name"
+    );
+    let mut results = QueryResults::new();
+    results.insert(QueryId::VisibleDatashares, rows(&[&["Partner Share"], &["plain"]]));
+    results.insert(
+        QueryId::DatashareTables,
+        rows(&[
+            &["plain", "public", "events"],
+            &["Partner Share", "we\"ird", "Sales"],
+            &["Partner Share", "public", "z_last"],
+            &["Partner Share", "public", "a_first"],
+        ]),
+    );
+    let probes: Vec<(QueryId, String)> = verify::probe_queries(&plan, &results)
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .into_iter()
+        .filter(|q| matches!(q.id, QueryId::DatashareProbe { .. }))
+        .map(|q| (q.id, q.sql))
+        .collect();
+    assert_eq!(
+        probes,
+        vec![
+            (
+                QueryId::DatashareProbe { database: "Partner Share".into() },
+                "SELECT 1 FROM \"Partner Share\".\"public\".\"a_first\" LIMIT 0".to_string()
+            ),
+            (
+                QueryId::DatashareProbe { database: "plain".into() },
+                "SELECT 1 FROM \"plain\".\"public\".\"events\" LIMIT 0".to_string()
+            ),
+        ],
+        "one table each, first by schema then name; nothing from a database the user can't see"
+    );
+    results.insert(
+        QueryId::DatashareProbe { database: "Partner Share".into() },
+        Err("42501: permission denied for relation a_first".into()),
+    );
+    results.insert(QueryId::DatashareProbe { database: "plain".into() }, Ok(vec![]));
+    let report = verify::evaluate(&plan, &results).unwrap_or_else(|e| panic!("{e:?}"));
+    let [partner, plain, unseen] = &report.datashares[..] else { panic!("three verdicts") };
+    assert_eq!((partner.visible, partner.readable), (true, Some(false)));
+    assert_eq!(partner.probed.as_deref(), Some("\"Partner Share\".\"public\".\"a_first\""));
+    assert!(partner.error.as_deref().is_some_and(|e| e.starts_with("42501")));
+    assert_eq!((plain.visible, plain.readable, plain.error.as_deref()), (true, Some(true), None));
+    assert_eq!((unseen.visible, unseen.readable, unseen.probed.as_deref()), (false, None, None));
+    assert!(!report.passed());
+    let fix = report.fix_script.render(false);
+    for line in [
+        "GRANT USAGE ON DATABASE \"unseen\" TO GROUP \"catalog_ro\";",
+        "GRANT USAGE ON SCHEMA \"Partner Share\".\"public\" TO GROUP \"catalog_ro\";",
+        "GRANT SELECT ON \"Partner Share\".\"public\".\"z_last\" TO GROUP \"catalog_ro\";",
+        "GRANT SELECT ON \"Partner Share\".\"we\"\"ird\".\"Sales\" TO GROUP \"catalog_ro\";",
+    ] {
+        assert!(fix.contains(line), "{line}\n{fix}");
+    }
+    assert!(!fix.contains("\"plain\".\"public\""), "a readable share needs nothing: {fix}");
+}
+
 #[test]
 fn sql_verify_evaluates_gaps_into_a_fix_script() {
     let plan = redshift_group_plan();

@@ -27,7 +27,7 @@ mod ddl;
 #[cfg(test)]
 mod golden_tests;
 
-pub use applied::{AppliedPlan, FoundBefore, find_applied, record_applied};
+pub use applied::{AppliedPlan, FoundBefore, baselines_for, find_applied, record_applied};
 pub use discovery::{DiscoveredSchema, Discovery, DiscoveryError};
 pub use ident::{Ident, Literal, SqlTextError};
 pub use password::{PasswordViolation, check_password, generate_password};
@@ -42,4 +42,4 @@ pub use teardown::{
     TeardownDecision, TeardownOptions, TeardownPlan, cleanup_vendor_script, dependents_of,
     teardown_decide, teardown_live, teardown_script,
 };
-pub use verify::{SchemaVerdict, Verdict, VerifyReport};
+pub use verify::{SchemaVerdict, Verdict, VerifyDrift, VerifyReport};

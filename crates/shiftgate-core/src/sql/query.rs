@@ -85,6 +85,14 @@ pub enum QueryId {
     DatashareOptions,
     /// Discovery phase two (Redshift): tables of datashare databases created WITH PERMISSIONS.
     SharedTables,
+    /// Verify (Redshift): tables the user sees in the planned datashare databases
+    /// (`svv_redshift_tables`).
+    DatashareTables,
+    /// Verify: `SELECT 1 FROM "db"."s"."t" LIMIT 0` on one shared table of a datashare database.
+    DatashareProbe {
+        /// The datashare consumer database probed.
+        database: String,
+    },
 }
 
 impl fmt::Display for QueryId {
@@ -122,6 +130,10 @@ impl fmt::Display for QueryId {
             QueryId::Dependents => f.write_str("dependent privilege list"),
             QueryId::DatashareOptions => f.write_str("datashare database options"),
             QueryId::SharedTables => f.write_str("shared table list"),
+            QueryId::DatashareTables => f.write_str("datashare table list"),
+            QueryId::DatashareProbe { database } => {
+                write!(f, "read probe of datashare database {database:?}")
+            }
         }
     }
 }

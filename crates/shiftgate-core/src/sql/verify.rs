@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 
 use super::ddl::{self, AccessTarget};
 use super::discovery::SYSTEM_OWNERS;
+use super::drift::DriftReport;
 use super::forecast::{
     self, CreatorForecast, CreatorSource, Evidence, Outcome, Reader, evidence_from,
 };
@@ -122,13 +123,20 @@ pub struct SchemaVerdict {
     pub verdict: Verdict,
 }
 
-/// Whether a planned datashare database is visible to the user.
+/// Whether a planned datashare database is visible to the user, and whether a shared table in it
+/// can be read (three-part name `db.schema.table`, as consumers query datashares).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatashareVerdict {
     /// Database name.
     pub name: String,
     /// Listed by `svv_redshift_databases` for the user.
     pub visible: bool,
+    /// The shared table read, `"db"."schema"."table"` (`None`: no table listed for the user).
+    pub probed: Option<String>,
+    /// Whether that read worked (`None`: nothing was read).
+    pub readable: Option<bool>,
+    /// Why the read or the table listing failed (the server's words).
+    pub error: Option<String>,
 }
 
 /// Everything verification found, plus the SQL that would close the gaps.
@@ -149,13 +157,39 @@ pub struct VerifyReport {
     pub catalog_view_error: Option<String>,
     /// Statements for the admin that close the gaps (comment-only when nothing is missing).
     pub fix_script: Script,
+    /// Drift against the plan setup applied for this user (filled in by the verify task).
+    pub drift: VerifyDrift,
+}
+
+/// Verify's comparison with the recorded setup (the audit's drift, for the verified user only).
+/// Informational: it does not change [`VerifyReport::passed`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum VerifyDrift {
+    /// No setup of this user in this database was recorded: nothing to compare with.
+    #[default]
+    NoBaseline,
+    /// Compared with the recorded plan(s).
+    Checked(Vec<DriftReport>),
+    /// A plan was recorded but the live grants could not be read (why).
+    Unavailable(String),
+}
+
+impl VerifyDrift {
+    /// Every drift item of every compared plan.
+    pub fn items(&self) -> impl Iterator<Item = &super::drift::DriftItem> {
+        let reports: &[DriftReport] = match self {
+            VerifyDrift::Checked(r) => r,
+            _ => &[],
+        };
+        reports.iter().flat_map(|r| r.items.iter())
+    }
 }
 
 impl VerifyReport {
     /// True when every check passed.
     pub fn passed(&self) -> bool {
         self.schemas.iter().all(|s| s.verdict == Verdict::Pass)
-            && self.datashares.iter().all(|d| d.visible)
+            && self.datashares.iter().all(|d| d.visible && d.readable != Some(false))
             && self.svv_table_info != Some(false)
             && self.query_errors.is_empty()
     }
@@ -166,7 +200,14 @@ const LATE_BINDING_FROM: &str = "pg_get_late_binding_view_cols() \
 
 /// Queries whose failure is reported in its own section, never as a failed check.
 fn informational(id: &QueryId) -> bool {
-    matches!(id, QueryId::DefaultPrivileges | QueryId::InspectorCounts)
+    // The datashare listing and read are judged in the datashare verdicts.
+    matches!(
+        id,
+        QueryId::DefaultPrivileges
+            | QueryId::InspectorCounts
+            | QueryId::DatashareTables
+            | QueryId::DatashareProbe { .. }
+    )
 }
 
 fn names(plan: &SetupPlan, kind: SchemaKind) -> Vec<&str> {
@@ -285,7 +326,8 @@ fn build_plan_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, SqlTextErro
 }
 
 /// Also round 1, reported apart from the checks (their failure never fails verify): the default
-/// privileges the forecast reads, and the catalog tool's own definitions query, counted. Kept out
+/// privileges the forecast reads, the catalog tool's own definitions query, counted, and the
+/// tables of the planned datashare databases (`svv_redshift_tables`). Kept out
 /// of [`plan_queries`] because they leave the simulator's query subset (joins, a derived table).
 pub fn insight_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
     checked(plan)?;
@@ -294,6 +336,21 @@ pub fn insight_queries(plan: &SetupPlan) -> Result<Vec<CatalogQuery>, Vec<PlanEr
         out.push(forecast::default_privileges_query(plan.dialect));
     }
     out.push(inspector::counts_query(InspectorFlavor::for_dialect(plan.dialect)));
+    // What the consumer sees inside the datashare databases: one table of each is read in round
+    // 3 (its failure is judged in the datashare verdicts).
+    let dbs: Vec<&str> = plan.datashare_databases.iter().map(String::as_str).collect();
+    if plan.dialect == Dialect::Redshift
+        && let Some(pred) =
+            in_list("database_name", &dbs, "datashare database name").map_err(text_err)?
+    {
+        out.push(CatalogQuery {
+            id: QueryId::DatashareTables,
+            sql: format!(
+                "SELECT database_name, schema_name, table_name FROM svv_redshift_tables \
+                 WHERE {pred} ORDER BY database_name, schema_name, table_name"
+            ),
+        });
+    }
     Ok(out)
 }
 
@@ -372,12 +429,23 @@ fn usable_schemas(results: &QueryResults) -> Vec<String> {
 }
 
 /// Round 3: one read probe per local schema with USAGE and a readable relation, chosen from the
-/// relation check. Empty when that check failed or found nothing readable.
+/// relation check (none when that check failed or found nothing readable), and one read of a
+/// shared table per visible datashare database ([`datashare_probe_queries`]).
 pub fn probe_queries(
     plan: &SetupPlan,
     results: &QueryResults,
 ) -> Result<Vec<CatalogQuery>, Vec<PlanError>> {
     checked(plan)?;
+    let mut out = schema_probe_queries(plan, results).map_err(text_err)?;
+    out.extend(datashare_probe_queries(plan, results).map_err(text_err)?);
+    Ok(out)
+}
+
+/// The local-schema part of [`probe_queries`].
+fn schema_probe_queries(
+    plan: &SetupPlan,
+    results: &QueryResults,
+) -> Result<Vec<CatalogQuery>, SqlTextError> {
     let (id, outcome) = relation_outcome(results);
     let Some(Ok(rows)) = outcome else {
         return Ok(Vec::new());
@@ -392,8 +460,8 @@ pub fn probe_queries(
             continue;
         }
         if let Some(rel) = probe_target(&relations, schema) {
-            let s = Ident::new(&rel.schema, "schema name").map_err(text_err)?;
-            let t = Ident::new(&rel.name, "table name").map_err(text_err)?;
+            let s = Ident::new(&rel.schema, "schema name")?;
+            let t = Ident::new(&rel.name, "table name")?;
             out.push(CatalogQuery {
                 id: QueryId::Probe { schema: schema.to_owned() },
                 sql: format!("SELECT 1 FROM {s}.{t} LIMIT 0"),
@@ -401,6 +469,68 @@ pub fn probe_queries(
         }
     }
     Ok(out)
+}
+
+/// Round 3, datashares: one `SELECT 1 FROM "db"."s"."t" LIMIT 0` per planned datashare database
+/// the user sees, on the first table (by schema, then name) `svv_redshift_tables` listed for it.
+/// Three-part names are how a consumer reads a datashare (redshift.md §1.6); nothing is read
+/// from a database the user can't see or where no table is listed.
+pub fn datashare_probe_queries(
+    plan: &SetupPlan,
+    results: &QueryResults,
+) -> Result<Vec<CatalogQuery>, SqlTextError> {
+    let visible = match results.get(&QueryId::VisibleDatashares) {
+        Some(Ok(rows)) => parse_names(&QueryId::VisibleDatashares, rows).unwrap_or_default(),
+        _ => return Ok(Vec::new()),
+    };
+    let tables = shared_tables(results).unwrap_or_default();
+    let mut out = Vec::new();
+    for db in plan.datashare_databases.iter().filter(|db| visible.contains(db)) {
+        if let Some(relation) = first_shared_table(&tables, db)? {
+            out.push(CatalogQuery {
+                id: QueryId::DatashareProbe { database: db.clone() },
+                sql: format!("SELECT 1 FROM {relation} LIMIT 0"),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// (database, schema, table) rows of the datashare table listing, sorted.
+fn shared_tables(results: &QueryResults) -> Result<Vec<(String, String, String)>, String> {
+    let id = QueryId::DatashareTables;
+    match results.get(&id) {
+        None => Ok(Vec::new()),
+        Some(Err(e)) => Err(e.clone()),
+        Some(Ok(rows)) => {
+            let mut out = (0..rows.len())
+                .map(|i| {
+                    Ok((
+                        text(&id, rows, i, 0)?.to_owned(),
+                        text(&id, rows, i, 1)?.to_owned(),
+                        text(&id, rows, i, 2)?.to_owned(),
+                    ))
+                })
+                .collect::<Result<Vec<_>, RowError>>()
+                .map_err(|e| e.to_string())?;
+            out.sort();
+            Ok(out)
+        }
+    }
+}
+
+/// `"db"."schema"."table"` of the first table listed for `db`.
+fn first_shared_table(
+    tables: &[(String, String, String)],
+    db: &str,
+) -> Result<Option<String>, SqlTextError> {
+    let Some((d, s, t)) = tables.iter().find(|(d, _, _)| d == db) else { return Ok(None) };
+    Ok(Some(format!(
+        "{}.{}.{}",
+        Ident::new(d, "datashare database name")?,
+        Ident::new(s, "schema name")?,
+        Ident::new(t, "table name")?
+    )))
 }
 
 /// Reads every outcome the runner stored and builds the report and fix script.
@@ -709,23 +839,75 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
         Err(_) => Vec::new(),
     };
     let mut datashares = Vec::new();
+    let tx = ddl::external_grants_transactional(d);
     let mut b = Block::commented("Datashare consumer databases the user can't see:");
-    if !ddl::external_grants_transactional(d) {
+    if !tx {
         b.note("Runs outside a transaction block, like other grants on external resources.");
     }
+    let listed = shared_tables(results);
+    let mut unread = Block::commented(
+        "Shared tables the user can't read (a database created WITH PERMISSIONS needs object grants):",
+    );
     for db in &plan.datashare_databases {
         let visible = visible_dbs.iter().any(|n| n == db);
+        let id = Ident::new(db, "datashare database name")?;
         if !visible {
-            let id = Ident::new(db, "datashare database name")?;
-            b.push(
-                ddl::grant_usage_on_database(&id, &grantee)
-                    .transactional_if(ddl::external_grants_transactional(d)),
-            );
+            b.push(ddl::grant_usage_on_database(&id, &grantee).transactional_if(tx));
         }
-        datashares.push(DatashareVerdict { name: db.clone(), visible });
+        let mut v = DatashareVerdict {
+            name: db.clone(),
+            visible,
+            probed: None,
+            readable: None,
+            error: None,
+        };
+        match &listed {
+            Err(e) if visible => v.error = Some(format!("the shared table list failed: {e}")),
+            Err(_) => {}
+            Ok(tables) => {
+                v.probed = if visible { first_shared_table(tables, db)? } else { None };
+                match results.get(&QueryId::DatashareProbe { database: db.clone() }) {
+                    Some(Ok(_)) => v.readable = Some(true),
+                    Some(Err(e)) => {
+                        v.readable = Some(false);
+                        v.error = Some(e.clone());
+                        // Grant what verify saw listed in that database, schema by schema.
+                        let mut schemas: Vec<&str> = Vec::new();
+                        for (_, s, _) in tables.iter().filter(|(d, _, _)| d == db) {
+                            if !schemas.contains(&s.as_str()) {
+                                schemas.push(s);
+                            }
+                        }
+                        for s in schemas {
+                            let s_id = Ident::new(s, "schema name")?;
+                            unread.push(
+                                ddl::grant_usage_on_shared_schema(&id, &s_id, &grantee)
+                                    .transactional_if(tx),
+                            );
+                            for (_, _, t) in tables.iter().filter(|(d, x, _)| d == db && x == s) {
+                                let t = Ident::new(t, "table name")?;
+                                unread.push(
+                                    ddl::grant_select_on_shared_table(&id, &s_id, &t, &grantee)
+                                        .transactional_if(tx),
+                                );
+                            }
+                        }
+                    }
+                    None if v.probed.is_some() => {
+                        v.readable = Some(false);
+                        v.error = Some("not run".into());
+                    }
+                    None => {}
+                }
+            }
+        }
+        datashares.push(v);
     }
     if !b.statements.is_empty() {
         fix.push(b);
+    }
+    if !unread.statements.is_empty() {
+        fix.push(unread);
     }
 
     let svv_table_info = match results.get(&QueryId::SvvTableInfo) {
@@ -748,5 +930,6 @@ fn build_report(plan: &SetupPlan, results: &QueryResults) -> Result<VerifyReport
         default_privileges: evidence,
         catalog_view_error,
         fix_script: fix,
+        drift: VerifyDrift::NoBaseline,
     })
 }
