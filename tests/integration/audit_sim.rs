@@ -154,7 +154,8 @@ fn audit_on_the_simulator_reads_the_svv_views() {
     assert_eq!(cell(analyst, "sales").level, CellLevel::None);
 
     // Scoped to one grantee and one schema, the same answer for that cell.
-    let one = sim.audit(AuditScope { grantees: vec!["reader".into()], schemas: vec!["sales".into()] });
+    let one =
+        sim.audit(AuditScope { grantees: vec!["reader".into()], schemas: vec!["sales".into()] });
     assert!(one.matrix.notes.is_empty(), "{:?}", one.matrix.notes);
     assert_eq!(one.matrix.grantees.len(), 1);
     assert_eq!(one.matrix.grantees[0].schemas.len(), 1);

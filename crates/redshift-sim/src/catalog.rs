@@ -431,9 +431,10 @@ impl Warehouse {
     /// Whether `g` is named by any grant or default ACL (blocks DROP GROUP / DROP USER, §1.2, §1.9).
     pub fn grantee_has_privileges(&self, g: &Grantee) -> bool {
         self.schemas.iter().any(|s| s.usage.contains(g) || s.create.contains(g))
-            || self.relations.iter().any(|r| {
-                r.select.contains(g) || r.other_privileges.values().any(|h| h.contains(g))
-            })
+            || self
+                .relations
+                .iter()
+                .any(|r| r.select.contains(g) || r.other_privileges.values().any(|h| h.contains(g)))
             || self.databases.iter().any(|d| d.usage.contains(g))
             || self.default_acls.iter().any(|d| &d.grantee == g)
     }

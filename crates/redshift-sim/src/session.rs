@@ -295,10 +295,10 @@ impl Session {
         let mut n = 0;
         for row in rows {
             let values: Vec<Option<Vec<u8>>> = row
-                .iter()
+                .into_iter()
                 .zip(fields)
                 .enumerate()
-                .map(|(i, (v, f))| v.encode(f.ty, binary_format(formats, i)))
+                .map(|(i, (v, f))| v.into_wire(f.ty, binary_format(formats, i)))
                 .collect();
             out.data_row(&values);
             n += 1;

@@ -68,9 +68,10 @@ async fn privilege_views_list_explicit_grants_by_identity() {
                 .to_vec()
         ]
     );
-    assert_eq!(column(&c, "SELECT user_name || '>' || role_name FROM svv_user_grants").await, [
-        "reader>auditors"
-    ]);
+    assert_eq!(
+        column(&c, "SELECT user_name || '>' || role_name FROM svv_user_grants").await,
+        ["reader>auditors"]
+    );
     assert_eq!(
         column(&c, "SELECT database_name || ':' || identity_name FROM svv_database_privileges")
             .await,
@@ -81,12 +82,19 @@ async fn privilege_views_list_explicit_grants_by_identity() {
         scalar(&c, "SELECT relacl FROM pg_class WHERE relname = 'orders'").await,
         "{reader=aw/etl_loader,\"group readers=r/etl_loader\"}"
     );
-    assert_eq!(scalar(&c, "SELECT has_table_privilege('reader', 'sales.orders', 'INSERT')").await, "t");
-    assert_eq!(scalar(&c, "SELECT has_table_privilege('reader', 'sales.orders', 'DELETE')").await, "f");
+    assert_eq!(
+        scalar(&c, "SELECT has_table_privilege('reader', 'sales.orders', 'INSERT')").await,
+        "t"
+    );
+    assert_eq!(
+        scalar(&c, "SELECT has_table_privilege('reader', 'sales.orders', 'DELETE')").await,
+        "f"
+    );
 
     // A regular user sees only its own identities (r_SVV_RELATION_PRIVILEGES.md).
     let r = connect_tls(&sim, "reader", "Reader1234", "dev").await.expect("reader");
-    let mine = column(&r, "SELECT DISTINCT identity_name FROM svv_schema_privileges ORDER BY 1").await;
+    let mine =
+        column(&r, "SELECT DISTINCT identity_name FROM svv_schema_privileges ORDER BY 1").await;
     assert_eq!(mine, ["auditors", "public", "readers"]);
     assert_eq!(scalar(&r, "SELECT count(*) FROM svv_default_privileges").await, "1");
     assert_eq!(expect_err(&r, "SELECT * FROM svl_user_info").await.0, "42501");
@@ -102,7 +110,11 @@ async fn privilege_views_list_explicit_grants_by_identity() {
     exec(&c, "REVOKE ALL ON ALL TABLES IN SCHEMA sales FROM reader").await;
     exec(&c, "REVOKE ALL ON ALL TABLES IN SCHEMA sales FROM GROUP readers").await;
     exec(&c, "ALTER DEFAULT PRIVILEGES FOR USER etl_loader IN SCHEMA sales REVOKE ALL ON TABLES FROM GROUP readers").await;
-    assert_eq!(scalar(&c, "SELECT count(*) FROM svv_relation_privileges WHERE namespace_name = 'sales'").await, "0");
+    assert_eq!(
+        scalar(&c, "SELECT count(*) FROM svv_relation_privileges WHERE namespace_name = 'sales'")
+            .await,
+        "0"
+    );
     assert_eq!(scalar(&c, "SELECT count(*) FROM svv_default_privileges").await, "0");
     assert_eq!(scalar(&c, "SELECT count(*) FROM pg_default_acl").await, "0");
 }
@@ -154,8 +166,11 @@ async fn case_sensitive_identifiers_follow_the_session_setting() {
     let w = sim.catalog();
     assert!(w.schema_by_name("Sales EU").is_some() && w.group_by_name("Catalog_RO").is_some());
     assert_eq!(
-        scalar(&c, "SELECT identity_name FROM svv_schema_privileges WHERE namespace_name = 'Sales EU'")
-            .await,
+        scalar(
+            &c,
+            "SELECT identity_name FROM svv_schema_privileges WHERE namespace_name = 'Sales EU'"
+        )
+        .await,
         "Catalog_RO"
     );
     exec(&c, "SET enable_case_sensitive_identifier TO false").await;

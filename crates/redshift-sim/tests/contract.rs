@@ -209,7 +209,8 @@ async fn live_teardown(access: Access) {
     };
     // The live state shows every grant setup made, by kind of grantee.
     let after = discover(&c).await;
-    let is_access = |p: &shiftgate_core::sql::live::Principal| p.is_access(Dialect::Redshift, &access);
+    let is_access =
+        |p: &shiftgate_core::sql::live::Principal| p.is_access(Dialect::Redshift, &access);
     let schemas: Vec<&str> = after
         .acl
         .schema_privileges
@@ -223,7 +224,14 @@ async fn live_teardown(access: Access) {
         && d.schema.as_deref() == Some("sales")));
     // A table created later by an owner the plan did not list gets a grant by hand.
     exec(&c, "CREATE TABLE marketing.later_by_admin (id int)").await;
-    exec(&c, &format!("GRANT SELECT ON marketing.later_by_admin TO {} metamapper_ro", access.kind_word())).await;
+    exec(
+        &c,
+        &format!(
+            "GRANT SELECT ON marketing.later_by_admin TO {} metamapper_ro",
+            access.kind_word()
+        ),
+    )
+    .await;
     let after = discover(&c).await;
     let live = after.existing_state();
     let decision = teardown::teardown_decide(&plan, Some(&applied), &live, Default::default());
@@ -233,13 +241,19 @@ async fn live_teardown(access: Access) {
     run_script(&c, &tp.drop).await;
     let w = sim.catalog();
     assert!(w.user_by_name("metamapper").is_none());
-    assert!(w.group_by_name("metamapper_ro").is_none() && w.role_by_name("metamapper_ro").is_none());
+    assert!(
+        w.group_by_name("metamapper_ro").is_none() && w.role_by_name("metamapper_ro").is_none()
+    );
     assert_eq!(w.default_acls().count(), 0);
     // Twice: nothing left.
     let again = discover(&c).await.existing_state();
     let decision = teardown::teardown_decide(&plan, Some(&applied), &again, Default::default());
     let tp = teardown::teardown_live(&plan, Some(&applied), &again, &decision).expect("teardown");
-    assert!(tp.nothing_left(), "{:?}", tp.combined().statements().map(|s| s.sql().to_string()).collect::<Vec<_>>());
+    assert!(
+        tp.nothing_left(),
+        "{:?}",
+        tp.combined().statements().map(|s| s.sql().to_string()).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -296,7 +310,10 @@ async fn audit_queries_are_answered() {
     let c = admin(&sim).await;
     let scopes = [
         AuditScope::default(),
-        AuditScope { grantees: vec!["analyst".into()], schemas: vec!["marketing".into(), "Sales EU".into()] },
+        AuditScope {
+            grantees: vec!["analyst".into()],
+            schemas: vec!["marketing".into(), "Sales EU".into()],
+        },
     ];
     for scope in scopes {
         let qs = audit::queries(Dialect::Redshift, &scope).expect("queries");

@@ -476,7 +476,11 @@ fn grant(ctx: &mut ExecContext<'_>, g: &Grant) -> Result<Outcome, SqlError> {
                         set_membership(&mut r.select, &grantees, g.revoke);
                     }
                     for p in &others {
-                        set_membership(r.other_privileges.entry(p).or_default(), &grantees, g.revoke);
+                        set_membership(
+                            r.other_privileges.entry(p).or_default(),
+                            &grantees,
+                            g.revoke,
+                        );
                     }
                     r.other_privileges.retain(|_, h| !h.is_empty());
                 }
@@ -773,7 +777,8 @@ fn drop_schemas(
             return Err(SqlError::new("3F000", format!("schema \"{name}\" does not exist")));
         };
         let (oid, owner) = (s.oid, s.owner);
-        if matches!(s.kind, SchemaKind::System) || oid == PUBLIC_OID && !ctx.wh.is_superuser(ctx.user)
+        if matches!(s.kind, SchemaKind::System)
+            || oid == PUBLIC_OID && !ctx.wh.is_superuser(ctx.user)
         {
             return Err(SqlError::permission_denied(format!("for schema {name}")));
         }

@@ -87,7 +87,11 @@ impl Bindings {
     }
 
     /// Resolves every column reference in `exprs` (not inside subqueries) against `cols`.
-    fn new<'e>(engine: &Engine<'_>, cols: &[Col], exprs: impl IntoIterator<Item = &'e sp::Expr>) -> Self {
+    fn new<'e>(
+        engine: &Engine<'_>,
+        cols: &[Col],
+        exprs: impl IntoIterator<Item = &'e sp::Expr>,
+    ) -> Self {
         let mut map = HashMap::new();
         for e in exprs {
             walk(e, &mut |x| {
@@ -392,7 +396,6 @@ fn array_elements(s: &str) -> Vec<String> {
     inner.split(',').map(|x| x.trim_matches('"').to_string()).collect()
 }
 
-
 impl<'a> Engine<'a> {
     // ---- relations --------------------------------------------------------------------------
 
@@ -573,8 +576,14 @@ impl<'a> Engine<'a> {
             }
             _ => {
                 // A scalar function in FROM: one row, one column named after the function.
-                let empty =
-                    Scope { cols: &[], row: &[], group: None, parent: outer, aliases: None, bound: None };
+                let empty = Scope {
+                    cols: &[],
+                    row: &[],
+                    group: None,
+                    parent: outer,
+                    aliases: None,
+                    bound: None,
+                };
                 let mut vals = Vec::new();
                 for a in &args.args {
                     match a {
@@ -763,8 +772,14 @@ impl<'a> Engine<'a> {
             sp::SetExpr::Select(sel) => self.select(sel, &[], outer, ctes),
             sp::SetExpr::Query(q) => self.query(q, outer, ctes),
             sp::SetExpr::Values(v) => {
-                let empty =
-                    Scope { cols: &[], row: &[], group: None, parent: outer, aliases: None, bound: None };
+                let empty = Scope {
+                    cols: &[],
+                    row: &[],
+                    group: None,
+                    parent: outer,
+                    aliases: None,
+                    bound: None,
+                };
                 let mut rows = Vec::new();
                 for r in &v.rows {
                     rows.push(
@@ -972,14 +987,39 @@ impl<'a> Engine<'a> {
             }
         }
         // Output types: declared where known, else from the first non-null value.
-        let empty_scope = Scope { cols, row: &null_row, group: None, parent: outer, aliases: None, bound };
+        let empty_scope =
+            Scope { cols, row: &null_row, group: None, parent: outer, aliases: None, bound };
         let mut types: Vec<Option<WireType>> =
             items.iter().map(|(_, e)| self.static_type(e, &empty_scope)).collect();
         let mut out_rows: Vec<(Vec<Value>, Vec<Value>)> = Vec::with_capacity(units.len());
         let out_names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
+        // ORDER BY keys that are output columns (position or name) are read from the output row;
+        // only other expressions are evaluated into per-row keys.
+        let mut order_src: Vec<Option<usize>> = Vec::with_capacity(order.len());
+        for o in order {
+            order_src.push(match &o.expr {
+                sp::Expr::Value(v) => match literal(&v.value)? {
+                    Value::Int(n) if n >= 1 && (n as usize) <= items.len() => Some(n as usize - 1),
+                    _ => {
+                        return Err(SqlError::new(
+                            "42P10",
+                            format!("ORDER BY position {} is not in select list", v.value),
+                        ));
+                    }
+                },
+                sp::Expr::Identifier(i) => out_names.iter().position(|x| *x == ident(i)),
+                _ => None,
+            });
+        }
         for (row, group) in &units {
-            let sc =
-                Scope { cols, row, group: group.as_deref(), parent: outer, aliases: Some(&items), bound };
+            let sc = Scope {
+                cols,
+                row,
+                group: group.as_deref(),
+                parent: outer,
+                aliases: Some(&items),
+                bound,
+            };
             if let Some(h) = &s.having
                 && self.eval(h, &sc, ctes)?.truth() != Some(true)
             {
@@ -989,26 +1029,11 @@ impl<'a> Engine<'a> {
             for (_, e) in &items {
                 out.push(self.eval(e, &sc, ctes)?);
             }
-            let mut keys = Vec::with_capacity(order.len());
-            for o in order {
-                keys.push(match &o.expr {
-                    sp::Expr::Value(v) => match literal(&v.value)? {
-                        Value::Int(n) if n >= 1 && (n as usize) <= out.len() => {
-                            out[n as usize - 1].clone()
-                        }
-                        _ => {
-                            return Err(SqlError::new(
-                                "42P10",
-                                format!("ORDER BY position {} is not in select list", v.value),
-                            ));
-                        }
-                    },
-                    sp::Expr::Identifier(i) if out_names.contains(&ident(i)) => {
-                        let n = ident(i);
-                        out[out_names.iter().position(|x| *x == n).unwrap_or(0)].clone()
-                    }
-                    e => self.eval(e, &sc, ctes)?,
-                });
+            let mut keys = Vec::new();
+            for (o, src) in order.iter().zip(&order_src) {
+                if src.is_none() {
+                    keys.push(self.eval(&o.expr, &sc, ctes)?);
+                }
             }
             out_rows.push((out, keys));
         }
@@ -1033,8 +1058,16 @@ impl<'a> Engine<'a> {
             Some(sp::Distinct::On(_)) => return Err(SqlError::unsupported("DISTINCT ON")),
         }
         if !order.is_empty() {
-            out_rows.sort_by(|(_, a), (_, b)| {
-                for ((x, y), o) in a.iter().zip(b).zip(order) {
+            out_rows.sort_by(|(ra, ka), (rb, kb)| {
+                let mut k = 0;
+                for (o, src) in order.iter().zip(&order_src) {
+                    let (x, y) = match src {
+                        Some(i) => (&ra[*i], &rb[*i]),
+                        None => {
+                            k += 1;
+                            (&ka[k - 1], &kb[k - 1])
+                        }
+                    };
                     let c = compare_sort(x, y, o.options.asc == Some(false), o.options.nulls_first);
                     if c != Ordering::Equal {
                         return c;
@@ -1656,7 +1689,14 @@ impl<'a> Engine<'a> {
         };
         let mut vals = Vec::with_capacity(group.len());
         for row in group {
-            let inner = Scope { cols: sc.cols, row, group: None, parent: sc.parent, aliases: None, bound: sc.bound };
+            let inner = Scope {
+                cols: sc.cols,
+                row,
+                group: None,
+                parent: sc.parent,
+                aliases: None,
+                bound: sc.bound,
+            };
             let v = self.eval(arg, &inner, ctes)?;
             if !v.is_null() {
                 vals.push(v);

@@ -139,7 +139,8 @@ pub fn rows(name: &str, w: &Warehouse, user: u32) -> Option<Vec<Vec<Value>>> {
         "svv_relation_privileges" => {
             for r in w.relations() {
                 let Some(s) = w.schema(r.schema) else { continue };
-                let mut held: Vec<(&str, &Grantee)> = r.select.iter().map(|g| ("SELECT", g)).collect();
+                let mut held: Vec<(&str, &Grantee)> =
+                    r.select.iter().map(|g| ("SELECT", g)).collect();
                 for (p, _) in TABLE_PRIVILEGES {
                     if let Some(h) = r.other_privileges.get(p) {
                         held.extend(h.iter().map(|g| (p, g)));

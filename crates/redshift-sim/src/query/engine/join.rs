@@ -125,11 +125,11 @@ impl Engine<'_> {
         }
         let on_is_key = key.is_some()
             && matches!(bare, Some(sp::Expr::BinaryOp { op: sp::BinaryOperator::Eq, .. }));
-        let index: Option<HashMap<Key<'_>, Vec<usize>>> = key.map(|(_, r)| {
-            let mut m: HashMap<Key<'_>, Vec<usize>> = HashMap::new();
+        let index: Option<HashMap<KeyHash, Vec<usize>>> = key.map(|(_, r)| {
+            let mut m: HashMap<KeyHash, Vec<usize>> = HashMap::new();
             for (i, row) in right.rows.iter().enumerate() {
                 if let Some(k) = join_key(&row[r]) {
-                    m.entry(k).or_default().push(i);
+                    m.entry(k.hash()).or_default().push(i);
                 }
             }
             m
@@ -139,19 +139,32 @@ impl Engine<'_> {
         let mut right_matched = vec![false; right.rows.len()];
         let mut rows = Vec::new();
         let left_width = left.cols.len();
-        for lrow in &left.rows {
+        let width = cols.len();
+        for mut lrow in left.rows {
             let candidates: &[usize] = match (&index, key) {
                 (Some(ix), Some((l, _))) => match join_key(&lrow[l]) {
-                    Some(k) => ix.get(&k).map(Vec::as_slice).unwrap_or(&[]),
+                    Some(k) => ix.get(&k.hash()).map(Vec::as_slice).unwrap_or(&[]),
                     None => &[],
                 },
                 _ => &all_right,
             };
             let mut matched = false;
-            for &ri in candidates {
+            for (j, &ri) in candidates.iter().enumerate() {
                 let rrow = &right.rows[ri];
-                let mut row = lrow.clone();
-                row.extend(rrow.iter().cloned());
+                if let Some((l, r)) = key
+                    && matches!(join_key(&lrow[l]), Some(Key::Text(_)))
+                    && join_key(&lrow[l]) != join_key(&rrow[r])
+                {
+                    continue; // a hash collision
+                }
+                let mut row = Vec::with_capacity(width);
+                if on_is_key && j + 1 == candidates.len() {
+                    // The last match of a key-only join: move the left values instead of cloning.
+                    row.append(&mut lrow);
+                } else {
+                    row.extend_from_slice(&lrow);
+                }
+                row.extend_from_slice(rrow);
                 let ok = match on {
                     Some(_) if on_is_key => true,
                     Some(e) => {
@@ -165,9 +178,9 @@ impl Engine<'_> {
                         };
                         self.eval(e, &sc, ctes)?.truth() == Some(true)
                     }
-                    None => using_pairs
-                        .iter()
-                        .all(|(l, r)| lrow[*l].compare(&rrow[*r]) == Some(Ordering::Equal)),
+                    None => using_pairs.iter().all(|(l, r)| {
+                        row[*l].compare(&row[left_width + *r]) == Some(Ordering::Equal)
+                    }),
                 };
                 if ok {
                     matched = true;
@@ -176,9 +189,9 @@ impl Engine<'_> {
                 }
             }
             if !matched && (kind == 'l' || kind == 'f') {
-                let mut row = lrow.clone();
-                row.extend(std::iter::repeat_n(Value::Null, right.cols.len()));
-                rows.push(row);
+                lrow.reserve_exact(right.cols.len());
+                lrow.extend(std::iter::repeat_n(Value::Null, right.cols.len()));
+                rows.push(lrow);
             }
         }
         if kind == 'r' || kind == 'f' {
@@ -192,7 +205,6 @@ impl Engine<'_> {
         }
         Ok(Rel { cols, rows })
     }
-
 }
 
 /// A hash-join key: equal keys ⇔ equal text renderings (so `1`, `1.0` and `'1'` meet), without
@@ -201,6 +213,28 @@ impl Engine<'_> {
 enum Key<'a> {
     Int(i64),
     Text(std::borrow::Cow<'a, str>),
+}
+
+/// A hash of a join key that borrows nothing (the index is probed with keys of other rows; a
+/// match is confirmed on the keys themselves).
+#[derive(Debug, PartialEq, Eq, Hash, Clone, Copy)]
+enum KeyHash {
+    Int(i64),
+    Text(u64),
+}
+
+impl Key<'_> {
+    fn hash(&self) -> KeyHash {
+        use std::hash::{Hash, Hasher};
+        match self {
+            Key::Int(i) => KeyHash::Int(*i),
+            Key::Text(t) => {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                t.hash(&mut h);
+                KeyHash::Text(h.finish())
+            }
+        }
+    }
 }
 
 fn join_key(v: &Value) -> Option<Key<'_>> {
@@ -405,7 +439,8 @@ impl Engine<'_> {
                 f.rel.cols = keep.iter().map(|&i| f.rel.cols[i].clone()).collect();
                 for row in &mut f.rel.rows {
                     let mut old = std::mem::take(row);
-                    *row = keep.iter().map(|&i| std::mem::replace(&mut old[i], Value::Null)).collect();
+                    *row =
+                        keep.iter().map(|&i| std::mem::replace(&mut old[i], Value::Null)).collect();
                 }
             }
         }
@@ -443,12 +478,9 @@ impl Engine<'_> {
         let mut residual = Vec::new();
         for expr in where_parts {
             match Self::conjunct_factors(expr, &factors) {
-                Some(refs) if refs.iter().all(|k| *k < run) => pool.push(Conjunct {
-                    expr,
-                    factors: Some(refs),
-                    from_where: true,
-                    done: false,
-                }),
+                Some(refs) if refs.iter().all(|k| *k < run) => {
+                    pool.push(Conjunct { expr, factors: Some(refs), from_where: true, done: false })
+                }
                 _ => residual.push(expr),
             }
         }
@@ -524,8 +556,8 @@ impl Engine<'_> {
             cur = self.join(cur, right, 'i', &constraint, outer, ctes)?;
             joined.push(next);
         }
-        // Back to textual column order.
-        if joined.windows(2).any(|w| w[0] > w[1]) {
+        // Back to textual column order where `*` will list them (else names are all that count).
+        if referenced.is_none() && joined.windows(2).any(|w| w[0] > w[1]) {
             cur = permute(cur, &joined, &widths);
         }
         for c in &pool {
