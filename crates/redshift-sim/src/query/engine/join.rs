@@ -109,6 +109,10 @@ impl Engine<'_> {
                 })
             })
             .collect::<Result<_, _>>()?;
+        if left.rows.is_empty() && kind != 'r' && kind != 'f' {
+            // Nothing to join (e.g. a filter left no row): no index over the other side.
+            return Ok(Rel { cols, rows: Vec::new() });
+        }
         let on = match constraint {
             sp::JoinConstraint::On(e) => Some(e),
             _ => None,
