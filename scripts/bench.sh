@@ -4,7 +4,7 @@
 #   BENCH_QUICK=1 scripts/bench.sh   # smoke (seconds), what CI runs so the script cannot rot
 #   BENCH_PROFILE=test ...           # on the test build's artefacts (CI: no extra compile; figures
 #                                    # are then unoptimised and only show the bench still runs)
-#   BENCH_ONLY=setup,verify          # only some sections: connect tunnel wan setup verify store gui
+#   BENCH_ONLY=setup,verify          # only some sections: connect tunnel wan setup verify store sim gui
 #   BENCH_DELAY_MS=25                # the relay's delay each way for the WAN-shaped figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,16 @@ if [ "${BENCH_PROFILE:-bench}" = test ]; then
   export SHIFTGATE_BIN=${SHIFTGATE_BIN:-target/debug/shiftgate}
 else
   cargo bench --quiet --bench perf
+fi
+
+# Simulator: catalog queries over 10,002 tables (budget 100 ms), against a `select 1` round trip
+# and the same query on the 8-table sample warehouse (anchors, same run).
+if [[ -n "${BENCH_ONLY:-}" && ",${BENCH_ONLY}," != *",sim,"* ]]; then
+  :
+elif [ "${BENCH_PROFILE:-bench}" = test ]; then
+  cargo test --quiet --locked -p redshift-sim --bench catalog -- --bench
+else
+  cargo bench --quiet -p redshift-sim --bench catalog
 fi
 
 # GUI: release build under Xvfb, time to a mapped window and idle RSS, with 1,000 profiles

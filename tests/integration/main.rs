@@ -2,6 +2,7 @@
 mod support;
 
 mod audit_pg;
+mod audit_sim;
 mod cli;
 mod connect;
 mod provision_pg;

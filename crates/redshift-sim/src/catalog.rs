@@ -3,7 +3,7 @@
 //! primitives that keep the state consistent; statement semantics and error wording for DDL/DCL live in
 //! `exec::dcl`. Knows nothing about the wire protocol or SQL text.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::auth::StoredPassword;
 use crate::error::SqlError;
@@ -143,6 +143,8 @@ pub struct Relation {
     pub owner: u32,
     pub columns: Vec<Column>,
     pub select: BTreeSet<Grantee>,
+    /// Holders of the other table privileges (`INSERT`, `UPDATE`, … as in `TABLE_PRIVILEGES`).
+    pub other_privileges: BTreeMap<&'static str, BTreeSet<Grantee>>,
     /// Deterministic sample rows the table holds (0 for tables created by SQL: they start empty).
     pub sample_rows: u32,
     /// `COMMENT ON TABLE` text (`pg_description`, `obj_description`).
@@ -157,6 +159,21 @@ pub struct ExternalTable {
     pub location: String,
     pub columns: Vec<Column>,
 }
+
+/// Table privileges besides SELECT that GRANT accepts (r_GRANT.md), with the `relacl` letter of
+/// those PostgreSQL 8.0 knows (`D` is Redshift's DROP; TRUNCATE and ALTER have none there).
+pub const TABLE_PRIVILEGES: [(&str, Option<char>); 7] = [
+    ("INSERT", Some('a')),
+    ("UPDATE", Some('w')),
+    ("DELETE", Some('d')),
+    ("REFERENCES", Some('x')),
+    ("DROP", Some('D')),
+    ("TRUNCATE", None),
+    ("ALTER", None),
+];
+
+/// What `ALL [PRIVILEGES]` on a table grants besides SELECT.
+pub const TABLE_ALL: [&str; 4] = ["INSERT", "UPDATE", "DELETE", "REFERENCES"];
 
 /// `ALTER DEFAULT PRIVILEGES FOR USER owner [IN SCHEMA s] GRANT SELECT ON TABLES TO grantee`
 /// (redshift.md §1.4); `schema: None` = database-wide.
@@ -178,6 +195,8 @@ pub enum SchemaPrivilege {
 pub struct Warehouse {
     /// The `<N>` of `Redshift 1.0.<N>` in `version()` (redshift.md §3.2).
     pub cluster_version: String,
+    /// The parameter group's `enable_case_sensitive_identifier` (sessions start from it).
+    pub case_sensitive_identifiers: bool,
     pub(crate) users: Vec<User>,
     pub(crate) groups: Vec<Group>,
     pub(crate) roles: Vec<Role>,
@@ -200,6 +219,7 @@ impl Warehouse {
     pub fn empty() -> Self {
         let mut w = Warehouse {
             cluster_version: "1.0.52943".to_string(),
+            case_sensitive_identifiers: false,
             users: Vec::new(),
             groups: Vec::new(),
             roles: Vec::new(),
@@ -394,6 +414,13 @@ impl Warehouse {
             || self.holds(user, &rel.select)
     }
 
+    /// A table privilege other than SELECT (owner and superuser hold them all).
+    pub fn table_privilege(&self, user: u32, rel: &Relation, privilege: &str) -> bool {
+        self.is_superuser(user)
+            || rel.owner == user
+            || rel.other_privileges.get(privilege).is_some_and(|h| self.holds(user, h))
+    }
+
     pub fn database_usage(&self, user: u32, db: &Database) -> bool {
         self.is_superuser(user)
             || db.owner == user
@@ -404,7 +431,10 @@ impl Warehouse {
     /// Whether `g` is named by any grant or default ACL (blocks DROP GROUP / DROP USER, §1.2, §1.9).
     pub fn grantee_has_privileges(&self, g: &Grantee) -> bool {
         self.schemas.iter().any(|s| s.usage.contains(g) || s.create.contains(g))
-            || self.relations.iter().any(|r| r.select.contains(g))
+            || self
+                .relations
+                .iter()
+                .any(|r| r.select.contains(g) || r.other_privileges.values().any(|h| h.contains(g)))
             || self.databases.iter().any(|d| d.usage.contains(g))
             || self.default_acls.iter().any(|d| &d.grantee == g)
     }
@@ -428,6 +458,9 @@ impl Warehouse {
         }
         for r in &mut self.relations {
             r.select.remove(g);
+            for h in r.other_privileges.values_mut() {
+                h.remove(g);
+            }
         }
         for d in &mut self.databases {
             d.usage.remove(g);
@@ -596,6 +629,7 @@ impl Warehouse {
             owner,
             columns,
             select,
+            other_privileges: BTreeMap::new(),
             sample_rows: 0,
             comment: None,
         });

@@ -70,6 +70,8 @@ pub(crate) struct Session {
     portals: HashMap<String, Portal>,
     /// After an error in the extended protocol, messages are skipped until Sync.
     skip_until_sync: bool,
+    /// `enable_case_sensitive_identifier` of this session (starts from the cluster's setting).
+    case_sensitive: bool,
 }
 
 fn binary_format(formats: &[i16], i: usize) -> bool {
@@ -103,7 +105,9 @@ impl Session {
         protocol_version: u32,
         cancel: Arc<Notify>,
     ) -> Self {
+        let case_sensitive = lock(&shared.warehouse).warehouse.case_sensitive_identifiers;
         Session {
+            case_sensitive,
             shared,
             user,
             session_user: user,
@@ -170,7 +174,13 @@ impl Session {
 
     /// Runs one statement inside the current (implicit or explicit) transaction.
     async fn execute(&mut self, stmt: &Statement) -> Result<Outcome, SqlError> {
+        crate::sql::enter_session(self.case_sensitive, &self.database);
         match stmt {
+            Statement::SetCaseSensitive(on) => {
+                self.case_sensitive = *on;
+                crate::sql::enter_session(*on, &self.database);
+                return Ok(Outcome::Command("SET"));
+            }
             Statement::Begin => {
                 self.begin_implicit();
                 if let Some(t) = &mut self.tx {
@@ -285,10 +295,10 @@ impl Session {
         let mut n = 0;
         for row in rows {
             let values: Vec<Option<Vec<u8>>> = row
-                .iter()
+                .into_iter()
                 .zip(fields)
                 .enumerate()
-                .map(|(i, (v, f))| v.encode(f.ty, binary_format(formats, i)))
+                .map(|(i, (v, f))| v.into_wire(f.ty, binary_format(formats, i)))
                 .collect();
             out.data_row(&values);
             n += 1;
@@ -299,6 +309,7 @@ impl Session {
     /// Simple query protocol: each statement answers with its own CommandComplete; the first error
     /// stops the rest; all of it is one implicit transaction unless inside BEGIN … COMMIT.
     pub async fn simple_query(&mut self, sql: &str, out: &mut Outbox) {
+        crate::sql::enter_session(self.case_sensitive, &self.database);
         let statements = match parse_script(sql) {
             Ok(s) => s,
             Err(e) => {
@@ -348,6 +359,7 @@ impl Session {
         if self.skip_until_sync {
             return;
         }
+        crate::sql::enter_session(self.case_sensitive, &self.database);
         if let Err(e) = self.extended_inner(msg, out).await {
             out.error(&e);
             self.skip_until_sync = true;

@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use shiftgate_core::sql::{
-    Access, Dialect, QueryResults, SchemaGrant, SchemaKind, SetupPlan, discovery, setup_script,
-    teardown_script, verify,
+    Access, AppliedPlan, Dialect, FoundBefore, QueryResults, SchemaGrant, SchemaKind, SetupOptions,
+    SetupPlan, discovery, setup_script, teardown, teardown_script, verify,
 };
 use tokio_postgres::Client;
 
@@ -30,13 +30,8 @@ async fn run_queries(
                 .collect()),
             Err(e) => Err(db_error(&e).1),
         };
-        // The live-privilege queries (teardown from the live catalogs) are optional: where the
-        // simulator can't answer one, discovery says so and teardown mirrors the plan.
-        let optional =
-            shiftgate_core::sql::live::queries(Dialect::Redshift).iter().any(|l| l.id == q.id);
-        if let Err(e) = &outcome
-            && !optional
-        {
+        // Every query Shiftgate sends must be answered, the optional discovery ones included.
+        if let Err(e) = &outcome {
             panic!("query {:?} failed on the simulator: {e}\n{}", q.id, q.sql);
         }
         results.insert(q.id.clone(), outcome);
@@ -85,13 +80,27 @@ fn plan(access: Access) -> SetupPlan {
     }
 }
 
+/// Discovery as the app runs it: the required queries, the optional live-privilege ones and the
+/// owners' CREATE checks — every one answered.
+async fn discover(client: &Client) -> shiftgate_core::sql::Discovery {
+    let mut results = QueryResults::new();
+    run_queries(client, &discovery::queries(Dialect::Redshift), &mut results).await;
+    run_queries(client, &discovery::optional_queries(Dialect::Redshift), &mut results).await;
+    let mut found = discovery::evaluate(Dialect::Redshift, &results).expect("discovery parses");
+    assert!(found.notes.is_empty(), "{:?}", found.notes);
+    assert!(found.acl.read, "{:?}", found.acl);
+    let checks = found.owner_create_queries().expect("owner checks");
+    let mut more = QueryResults::new();
+    run_queries(client, &checks, &mut more).await;
+    found.apply_owner_checks(&more).expect("owner checks parse");
+    found
+}
+
 async fn full_cycle(access: Access) {
     let sim = start_sample().await;
     let admin_client = admin(&sim).await;
 
-    let mut results = QueryResults::new();
-    run_queries(&admin_client, &discovery::queries(Dialect::Redshift), &mut results).await;
-    let found = discovery::evaluate(Dialect::Redshift, &results).expect("discovery parses");
+    let found = discover(&admin_client).await;
     assert!(
         found.schemas.iter().any(|s| s.name == "spectrum_events" && s.kind == SchemaKind::External),
         "{found:?}"
@@ -177,5 +186,143 @@ async fn vendor_original_script_matches_expectations() {
             o.as_ref().map_err(|e| e.1.as_str()),
             Err("group \"metamapper\" does not exist")
         );
+    }
+}
+
+/// Teardown from the live catalogs (issue 20): after setup, discovery reads the grants back through
+/// `svv_*_privileges` / `pg_default_acl`; the live teardown removes exactly those, a second run
+/// finds nothing left, and a group that existed before setup keeps its members and earlier grants.
+async fn live_teardown(access: Access) {
+    let sim = start_sample().await;
+    let c = admin(&sim).await;
+    let before = discover(&c).await;
+    let mut plan = plan(access.clone());
+    plan.schemas.retain(|s| s.kind == SchemaKind::Local);
+    let setup = setup_script(&plan, &before.existing_state()).expect("plan is valid");
+    run_script(&c, &setup).await;
+    let applied = AppliedPlan {
+        database: "dev".into(),
+        applied_at: "2026-01-01T00:00:00Z".into(),
+        plan: plan.clone(),
+        found: Some(FoundBefore::from_existing(&plan, &before.existing_state())),
+        options: SetupOptions::default(),
+    };
+    // The live state shows every grant setup made, by kind of grantee.
+    let after = discover(&c).await;
+    let is_access =
+        |p: &shiftgate_core::sql::live::Principal| p.is_access(Dialect::Redshift, &access);
+    let schemas: Vec<&str> = after
+        .acl
+        .schema_privileges
+        .iter()
+        .filter(|p| is_access(&p.grantee))
+        .map(|p| p.schema.as_str())
+        .collect();
+    assert!(schemas.contains(&"sales") && schemas.contains(&"finance data"), "{:?}", after.acl);
+    assert!(after.acl.default_privileges.iter().any(|d| is_access(&d.grantee)
+        && d.owner == "etl_loader"
+        && d.schema.as_deref() == Some("sales")));
+    // A table created later by an owner the plan did not list gets a grant by hand.
+    exec(&c, "CREATE TABLE marketing.later_by_admin (id int)").await;
+    exec(
+        &c,
+        &format!(
+            "GRANT SELECT ON marketing.later_by_admin TO {} metamapper_ro",
+            access.kind_word()
+        ),
+    )
+    .await;
+    let after = discover(&c).await;
+    let live = after.existing_state();
+    let decision = teardown::teardown_decide(&plan, Some(&applied), &live, Default::default());
+    assert!(decision.drop_user && decision.drop_access, "{decision:?}");
+    let tp = teardown::teardown_live(&plan, Some(&applied), &live, &decision).expect("teardown");
+    run_script(&c, &tp.revoke).await;
+    run_script(&c, &tp.drop).await;
+    let w = sim.catalog();
+    assert!(w.user_by_name("metamapper").is_none());
+    assert!(
+        w.group_by_name("metamapper_ro").is_none() && w.role_by_name("metamapper_ro").is_none()
+    );
+    assert_eq!(w.default_acls().count(), 0);
+    // Twice: nothing left.
+    let again = discover(&c).await.existing_state();
+    let decision = teardown::teardown_decide(&plan, Some(&applied), &again, Default::default());
+    let tp = teardown::teardown_live(&plan, Some(&applied), &again, &decision).expect("teardown");
+    assert!(
+        tp.nothing_left(),
+        "{:?}",
+        tp.combined().statements().map(|s| s.sql().to_string()).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn group_live_teardown_removes_what_the_catalogs_show() {
+    live_teardown(Access::Group { name: "metamapper_ro".into() }).await;
+}
+
+#[tokio::test]
+async fn role_live_teardown_removes_what_the_catalogs_show() {
+    live_teardown(Access::Role { name: "metamapper_ro".into() }).await;
+}
+
+#[tokio::test]
+async fn reused_group_keeps_its_members_and_earlier_grants() {
+    let sim = start_sample().await;
+    let c = admin(&sim).await;
+    // `analysts` predates setup: member analyst, USAGE + SELECT on marketing.
+    let before = discover(&c).await;
+    let mut plan = plan(Access::Group { name: "analysts".into() });
+    plan.schemas.retain(|s| s.name == "sales");
+    let setup = setup_script(&plan, &before.existing_state()).expect("plan is valid");
+    run_script(&c, &setup).await;
+    let applied = AppliedPlan {
+        database: "dev".into(),
+        applied_at: "2026-01-01T00:00:00Z".into(),
+        plan: plan.clone(),
+        found: Some(FoundBefore::from_existing(&plan, &before.existing_state())),
+        options: SetupOptions::default(),
+    };
+    let live = discover(&c).await.existing_state();
+    let decision = teardown::teardown_decide(&plan, Some(&applied), &live, Default::default());
+    assert!(!decision.drop_access && decision.access_reused, "{decision:?}");
+    let tp = teardown::teardown_live(&plan, Some(&applied), &live, &decision).expect("teardown");
+    run_script(&c, &tp.revoke).await;
+    run_script(&c, &tp.drop).await;
+    let w = sim.catalog();
+    let g = w.group_by_name("analysts").expect("kept");
+    let analyst = w.user_by_name("analyst").expect("analyst").id;
+    assert!(g.members.contains(&analyst));
+    let marketing = w.schema_by_name("marketing").expect("marketing");
+    assert!(marketing.usage.contains(&redshift_sim::catalog::Grantee::Group(g.id)));
+    let sales = w.schema_by_name("sales").expect("sales");
+    assert!(!sales.usage.contains(&redshift_sim::catalog::Grantee::Group(g.id)));
+    assert!(w.user_by_name("metamapper").is_none());
+}
+
+/// Issue 16 item 7: every audit query (`shiftgate-core::sql::audit::queries`, listed in
+/// `golden/audit_queries.sql`) is answered on the simulator, unscoped and scoped, and the matrix
+/// needs no fallback.
+#[tokio::test]
+async fn audit_queries_are_answered() {
+    use shiftgate_core::sql::audit::{self, AuditScope};
+    let sim = start_sample().await;
+    let c = admin(&sim).await;
+    let scopes = [
+        AuditScope::default(),
+        AuditScope {
+            grantees: vec!["analyst".into()],
+            schemas: vec!["marketing".into(), "Sales EU".into()],
+        },
+    ];
+    for scope in scopes {
+        let qs = audit::queries(Dialect::Redshift, &scope).expect("queries");
+        let mut results = QueryResults::new();
+        run_queries(&c, &qs, &mut results).await;
+        let m = audit::evaluate(Dialect::Redshift, &scope, &results).expect("matrix");
+        assert!(m.notes.is_empty(), "{:?}", m.notes);
+        let analyst = m.grantee("analyst").expect("analyst");
+        let marketing = analyst.schemas.iter().find(|s| s.schema == "marketing").expect("cell");
+        assert_eq!(marketing.level, audit::CellLevel::Read, "{marketing:#?}");
     }
 }

@@ -9,7 +9,7 @@ use super::{ExecContext, Outcome};
 use crate::auth::{StoredPassword, store_password};
 use crate::catalog::{
     DatabaseKind, DefaultAcl, Grantee, PUBLIC_OID, RDSDB, RelationKind, SchemaKind,
-    SchemaPrivilege, Warehouse,
+    SchemaPrivilege, TABLE_ALL, TABLE_PRIVILEGES, Warehouse,
 };
 use crate::error::SqlError;
 use crate::query;
@@ -37,6 +37,9 @@ pub fn run(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlEr
         }
         Statement::DropRelation { view, if_exists, name } => {
             drop_relation(ctx, *view, *if_exists, name)
+        }
+        Statement::DropSchema { if_exists, names, cascade } => {
+            drop_schemas(ctx, *if_exists, names, *cascade)
         }
         _ => Err(SqlError::unsupported("statement")),
     }
@@ -443,21 +446,43 @@ fn grant(ctx: &mut ExecContext<'_>, g: &Grant) -> Result<Outcome, SqlError> {
             }
         }
         GrantObject::Tables(_) | GrantObject::AllTablesInSchemas(_) => {
+            // SELECT and the others of r_GRANT.md; ALL grants SELECT + TABLE_ALL and revokes
+            // every table privilege.
+            let (mut select, mut others) = (false, Vec::new());
             for p in &g.privileges {
                 match p {
-                    Privilege::Select | Privilege::All => {}
+                    Privilege::Select => select = true,
+                    Privilege::All => {
+                        select = true;
+                        if g.revoke {
+                            others.extend(TABLE_PRIVILEGES.iter().map(|(n, _)| *n));
+                        } else {
+                            others.extend(TABLE_ALL);
+                        }
+                    }
                     Privilege::Other(o) => {
-                        return Err(SqlError::unsupported(format!(
-                            "{} privilege",
-                            o.to_ascii_uppercase()
-                        )));
+                        let word = o.to_ascii_uppercase();
+                        match TABLE_PRIVILEGES.iter().find(|(n, _)| *n == word) {
+                            Some((n, _)) => others.push(n),
+                            None => return Err(invalid_privilege(p, "relation")),
+                        }
                     }
                     other => return Err(invalid_privilege(other, "relation")),
                 }
             }
             for oid in target_relations(ctx, &g.object)? {
                 if let Some(r) = ctx.wh.relation_mut(oid) {
-                    set_membership(&mut r.select, &grantees, g.revoke);
+                    if select {
+                        set_membership(&mut r.select, &grantees, g.revoke);
+                    }
+                    for p in &others {
+                        set_membership(
+                            r.other_privileges.entry(p).or_default(),
+                            &grantees,
+                            g.revoke,
+                        );
+                    }
+                    r.other_privileges.retain(|_, h| !h.is_empty());
                 }
             }
         }
@@ -733,4 +758,57 @@ fn drop_relation(
     let oid = rel.oid;
     ctx.wh.remove_relation(oid);
     Ok(Outcome::Command(tag))
+}
+
+/// r_DROP_SCHEMA.md: RESTRICT (the default) refuses while the schema holds objects — PostgreSQL's
+/// 2BP01 wording with one DETAIL line per dependent object; CASCADE drops them. The schema's grants
+/// and default privileges go with it.
+fn drop_schemas(
+    ctx: &mut ExecContext<'_>,
+    if_exists: bool,
+    names: &[String],
+    cascade: bool,
+) -> Result<Outcome, SqlError> {
+    for name in names {
+        let Some(s) = ctx.wh.schema_by_name(name) else {
+            if if_exists {
+                continue;
+            }
+            return Err(SqlError::new("3F000", format!("schema \"{name}\" does not exist")));
+        };
+        let (oid, owner) = (s.oid, s.owner);
+        if matches!(s.kind, SchemaKind::System)
+            || oid == PUBLIC_OID && !ctx.wh.is_superuser(ctx.user)
+        {
+            return Err(SqlError::permission_denied(format!("for schema {name}")));
+        }
+        if !ctx.wh.is_superuser(ctx.user) && owner != ctx.user {
+            return Err(SqlError::new("42501", format!("must be owner of schema {name}")));
+        }
+        let dependents: Vec<(u32, String)> = ctx
+            .wh
+            .relations()
+            .iter()
+            .filter(|r| r.schema == oid)
+            .map(|r| {
+                let what = if r.kind == RelationKind::Table { "table" } else { "view" };
+                (r.oid, format!("{what} {name}.{} depends on schema {name}", r.name))
+            })
+            .collect();
+        if !dependents.is_empty() && !cascade {
+            let detail: Vec<&str> = dependents.iter().map(|(_, d)| d.as_str()).collect();
+            return Err(SqlError::new(
+                "2BP01",
+                format!("cannot drop schema {name} because other objects depend on it"),
+            )
+            .with_detail(detail.join("\n")));
+        }
+        for (rel, _) in dependents {
+            ctx.wh.remove_relation(rel);
+        }
+        ctx.wh.external_tables.retain(|t| t.schema != oid);
+        ctx.wh.default_acls_mut().retain(|d| d.schema != Some(oid));
+        ctx.wh.schemas.retain(|s| s.oid != oid);
+    }
+    Ok(Outcome::Command("DROP SCHEMA"))
 }

@@ -51,6 +51,21 @@ pub fn execute(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, S
             Err(SqlError::new("XX000", "transaction control reached the executor (session bug)"))
         }
         Statement::Set { .. } => Ok(Outcome::Command("SET")),
+        Statement::SetCaseSensitive(on) => {
+            crate::sql::set_case_sensitive(*on);
+            Ok(Outcome::Command("SET"))
+        }
+        Statement::Show(name) => match name.as_str() {
+            "enable_case_sensitive_identifier" => Ok(Outcome::Rows {
+                fields: vec![FieldDescription::new(name.clone(), crate::protocol::WireType::Text)],
+                rows: vec![vec![Value::text(if crate::sql::case_sensitive() {
+                    "on"
+                } else {
+                    "off"
+                })]],
+            }),
+            other => Err(crate::error::SqlError::unsupported(format!("SHOW {other}"))),
+        },
         Statement::SetSessionAuthorization(target) => {
             // PostgreSQL 8.0 semantics: only a superuser session may switch (unverified on Redshift).
             if !ctx.wh.is_superuser(ctx.session_user) {

@@ -93,6 +93,11 @@ impl Value {
     pub fn coerce(self, ty: WireType) -> Value {
         match (ty, self) {
             (_, Value::Null) => Value::Null,
+            (t, v @ Value::Text(_))
+                if t.is_text() || matches!(t, WireType::Date | WireType::Timestamp) =>
+            {
+                v
+            }
             (t, v) if t.is_text() || matches!(t, WireType::Date | WireType::Timestamp) => {
                 Value::Text(v.render().unwrap_or_default())
             }
@@ -118,10 +123,14 @@ impl Value {
     }
 
     /// Wire bytes in text (format 0) or binary (format 1) form.
-    pub fn encode(&self, ty: WireType, binary: bool) -> Option<Vec<u8>> {
-        let v = self.clone().coerce(ty);
+    /// The wire encoding (text is sent without another copy).
+    pub fn into_wire(self, ty: WireType, binary: bool) -> Option<Vec<u8>> {
+        let v = self.coerce(ty);
         if !binary {
-            return v.render().map(String::into_bytes);
+            return match v {
+                Value::Text(s) => Some(s.into_bytes()),
+                other => other.render().map(String::into_bytes),
+            };
         }
         match (ty, v) {
             (_, Value::Null) => None,

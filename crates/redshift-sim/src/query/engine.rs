@@ -19,6 +19,8 @@ use crate::error::SqlError;
 use crate::exec::{ExecContext, Outcome, Value};
 use crate::protocol::{FieldDescription, WireType};
 
+mod join;
+
 /// One column of an intermediate result: the name that may qualify it and base-table metadata.
 #[derive(Debug, Clone)]
 struct Col {
@@ -66,6 +68,49 @@ struct Scope<'s> {
     parent: Option<&'s Scope<'s>>,
     /// Select-list aliases usable in WHERE (Redshift's lateral column alias reference).
     aliases: Option<&'s [(String, sp::Expr)]>,
+    /// Column references of the query already resolved against `cols` (names resolved once per
+    /// query, not once per row).
+    bound: Option<&'s Bindings>,
+}
+
+/// Column references resolved once: expression node (by address; the statement's syntax tree
+/// outlives the evaluation) → index in the columns the bindings were made for.
+struct Bindings {
+    cols_addr: usize,
+    cols_len: usize,
+    map: HashMap<usize, usize>,
+}
+
+impl Bindings {
+    fn addr<T>(x: &T) -> usize {
+        x as *const T as usize
+    }
+
+    /// Resolves every column reference in `exprs` (not inside subqueries) against `cols`.
+    fn new<'e>(
+        engine: &Engine<'_>,
+        cols: &[Col],
+        exprs: impl IntoIterator<Item = &'e sp::Expr>,
+    ) -> Self {
+        let mut map = HashMap::new();
+        for e in exprs {
+            walk(e, &mut |x| {
+                if matches!(x, sp::Expr::Identifier(_) | sp::Expr::CompoundIdentifier(_))
+                    && let Ok(i) = engine.resolve(x, cols)
+                {
+                    map.insert(Self::addr(x), i);
+                }
+            });
+        }
+        Bindings { cols_addr: cols.as_ptr() as usize, cols_len: cols.len(), map }
+    }
+
+    fn get(&self, e: &sp::Expr, cols: &[Col]) -> Option<usize> {
+        if cols.as_ptr() as usize != self.cols_addr || cols.len() != self.cols_len {
+            return None;
+        }
+        self.map.get(&Self::addr(e)).copied()
+    }
 }
 
 const AGGREGATES: [&str; 9] =
@@ -97,8 +142,9 @@ struct Engine<'a> {
 }
 
 fn ident(i: &sp::Ident) -> String {
-    // Redshift folds quoted identifiers to lower case too (redshift.md §1.1).
-    i.value.to_lowercase()
+    // Redshift folds quoted identifiers to lower case too (redshift.md §1.1), unless the session
+    // set enable_case_sensitive_identifier.
+    crate::sql::fold_identifier(&i.value, i.quote_style == Some('"'))
 }
 
 fn name_parts(n: &sp::ObjectName) -> Result<Vec<String>, SqlError> {
@@ -232,6 +278,8 @@ fn walk(e: &sp::Expr, visit: &mut dyn FnMut(&sp::Expr)) {
     use sp::Expr as E;
     match e {
         E::BinaryOp { left, right, .. }
+        | E::AnyOp { left, right, .. }
+        | E::AllOp { left, right, .. }
         | E::IsDistinctFrom(left, right)
         | E::IsNotDistinctFrom(left, right) => {
             walk(left, visit);
@@ -346,14 +394,6 @@ fn array_elements(s: &str) -> Vec<String> {
         return Vec::new();
     }
     inner.split(',').map(|x| x.trim_matches('"').to_string()).collect()
-}
-
-fn join_key(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::Float(f) if f.fract() == 0.0 => Some(format!("{}", *f as i64)),
-        other => other.render(),
-    }
 }
 
 impl<'a> Engine<'a> {
@@ -536,8 +576,14 @@ impl<'a> Engine<'a> {
             }
             _ => {
                 // A scalar function in FROM: one row, one column named after the function.
-                let empty =
-                    Scope { cols: &[], row: &[], group: None, parent: outer, aliases: None };
+                let empty = Scope {
+                    cols: &[],
+                    row: &[],
+                    group: None,
+                    parent: outer,
+                    aliases: None,
+                    bound: None,
+                };
                 let mut vals = Vec::new();
                 for a in &args.args {
                     match a {
@@ -585,185 +631,6 @@ impl<'a> Engine<'a> {
             }
             other => Err(SqlError::unsupported(format!("FROM item {other}"))),
         }
-    }
-
-    fn join_tree(
-        &self,
-        twj: &sp::TableWithJoins,
-        outer: Option<&Scope<'_>>,
-        ctes: &Ctes,
-    ) -> Result<Rel, SqlError> {
-        let mut left = self.table_factor(&twj.relation, outer, ctes)?;
-        for j in &twj.joins {
-            let right = self.table_factor(&j.relation, outer, ctes)?;
-            use sp::JoinOperator as J;
-            let (kind, constraint) = match &j.join_operator {
-                J::Join(c) | J::Inner(c) => ('i', c),
-                J::Left(c) | J::LeftOuter(c) => ('l', c),
-                J::Right(c) | J::RightOuter(c) => ('r', c),
-                J::FullOuter(c) => ('f', c),
-                J::CrossJoin(c) => ('i', c),
-                other => return Err(SqlError::unsupported(format!("join {other:?}"))),
-            };
-            left = self.join(left, right, kind, constraint, outer, ctes)?;
-        }
-        Ok(left)
-    }
-
-    /// Finds `l = r` in the ON condition with one side in each input (for a hash join).
-    fn equi_key(&self, on: &sp::Expr, left: &[Col], right: &[Col]) -> Option<(usize, usize)> {
-        match on {
-            sp::Expr::BinaryOp { left: a, op: sp::BinaryOperator::And, right: b } => {
-                self.equi_key(a, left, right).or_else(|| self.equi_key(b, left, right))
-            }
-            sp::Expr::Nested(inner) => self.equi_key(inner, left, right),
-            sp::Expr::BinaryOp { left: a, op: sp::BinaryOperator::Eq, right: b } => {
-                let pos = |e: &sp::Expr, cols: &[Col]| -> Option<usize> {
-                    let (q, n) = match e {
-                        sp::Expr::Identifier(i) => (None, ident(i)),
-                        sp::Expr::CompoundIdentifier(p) if p.len() == 2 => {
-                            (Some(ident(&p[0])), ident(&p[1]))
-                        }
-                        _ => return None,
-                    };
-                    let mut hits = cols.iter().enumerate().filter(|(_, c)| {
-                        c.name == n && q.as_ref().is_none_or(|q| c.qual.as_ref() == Some(q))
-                    });
-                    let first = hits.next()?.0;
-                    hits.next().is_none().then_some(first)
-                };
-                let only = |e: &sp::Expr, mine: &[Col], other: &[Col]| {
-                    pos(e, mine).filter(|_| pos(e, other).is_none())
-                };
-                match (only(a, left, right), only(b, right, left)) {
-                    (Some(l), Some(r)) => Some((l, r)),
-                    _ => match (only(b, left, right), only(a, right, left)) {
-                        (Some(l), Some(r)) => Some((l, r)),
-                        _ => None,
-                    },
-                }
-            }
-            _ => None,
-        }
-    }
-
-    fn join(
-        &self,
-        left: Rel,
-        right: Rel,
-        kind: char,
-        constraint: &sp::JoinConstraint,
-        outer: Option<&Scope<'_>>,
-        ctes: &Ctes,
-    ) -> Result<Rel, SqlError> {
-        let mut cols = left.cols.clone();
-        cols.extend(right.cols.iter().cloned());
-        let using: Vec<String> = match constraint {
-            sp::JoinConstraint::Using(names) => names
-                .iter()
-                .map(|n| name_parts(n).map(|p| p.last().cloned().unwrap_or_default()))
-                .collect::<Result<_, _>>()?,
-            sp::JoinConstraint::Natural => left
-                .cols
-                .iter()
-                .filter(|c| right.cols.iter().any(|r| r.name == c.name))
-                .map(|c| c.name.clone())
-                .collect(),
-            _ => Vec::new(),
-        };
-        let using_pairs: Vec<(usize, usize)> = using
-            .iter()
-            .map(|n| {
-                let l = left.cols.iter().position(|c| &c.name == n);
-                let r = right.cols.iter().position(|c| &c.name == n);
-                l.zip(r).ok_or_else(|| {
-                    SqlError::new(
-                        "42703",
-                        format!("column \"{n}\" specified in USING clause does not exist"),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        let on = match constraint {
-            sp::JoinConstraint::On(e) => Some(e),
-            _ => None,
-        };
-        let key = match (on, using_pairs.first()) {
-            (Some(e), _) => self.equi_key(e, &left.cols, &right.cols),
-            (None, Some(p)) => Some(*p),
-            (None, None) => None,
-        };
-        // An ON that is nothing but the hashed equality needs no re-evaluation per pair.
-        let mut bare = on;
-        while let Some(sp::Expr::Nested(inner)) = bare {
-            bare = Some(inner);
-        }
-        let on_is_key = key.is_some()
-            && matches!(bare, Some(sp::Expr::BinaryOp { op: sp::BinaryOperator::Eq, .. }));
-        let index: Option<HashMap<String, Vec<usize>>> = key.map(|(_, r)| {
-            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
-            for (i, row) in right.rows.iter().enumerate() {
-                if let Some(k) = join_key(&row[r]) {
-                    m.entry(k).or_default().push(i);
-                }
-            }
-            m
-        });
-        let all_right: Vec<usize> = (0..right.rows.len()).collect();
-        let mut right_matched = vec![false; right.rows.len()];
-        let mut rows = Vec::new();
-        let left_width = left.cols.len();
-        for lrow in &left.rows {
-            let candidates: &[usize] = match (&index, key) {
-                (Some(ix), Some((l, _))) => match join_key(&lrow[l]) {
-                    Some(k) => ix.get(&k).map(Vec::as_slice).unwrap_or(&[]),
-                    None => &[],
-                },
-                _ => &all_right,
-            };
-            let mut matched = false;
-            for &ri in candidates {
-                let rrow = &right.rows[ri];
-                let mut row = lrow.clone();
-                row.extend(rrow.iter().cloned());
-                let ok = match on {
-                    Some(_) if on_is_key => true,
-                    Some(e) => {
-                        let sc = Scope {
-                            cols: &cols,
-                            row: &row,
-                            group: None,
-                            parent: outer,
-                            aliases: None,
-                        };
-                        self.eval(e, &sc, ctes)?.truth() == Some(true)
-                    }
-                    None => using_pairs
-                        .iter()
-                        .all(|(l, r)| lrow[*l].compare(&rrow[*r]) == Some(Ordering::Equal)),
-                };
-                if ok {
-                    matched = true;
-                    right_matched[ri] = true;
-                    rows.push(row);
-                }
-            }
-            if !matched && (kind == 'l' || kind == 'f') {
-                let mut row = lrow.clone();
-                row.extend(std::iter::repeat_n(Value::Null, right.cols.len()));
-                rows.push(row);
-            }
-        }
-        if kind == 'r' || kind == 'f' {
-            for (ri, rrow) in right.rows.iter().enumerate() {
-                if !right_matched[ri] {
-                    let mut row = vec![Value::Null; left_width];
-                    row.extend(rrow.iter().cloned());
-                    rows.push(row);
-                }
-            }
-        }
-        Ok(Rel { cols, rows })
     }
 
     // ---- queries ----------------------------------------------------------------------------
@@ -905,8 +772,14 @@ impl<'a> Engine<'a> {
             sp::SetExpr::Select(sel) => self.select(sel, &[], outer, ctes),
             sp::SetExpr::Query(q) => self.query(q, outer, ctes),
             sp::SetExpr::Values(v) => {
-                let empty =
-                    Scope { cols: &[], row: &[], group: None, parent: outer, aliases: None };
+                let empty = Scope {
+                    cols: &[],
+                    row: &[],
+                    group: None,
+                    parent: outer,
+                    aliases: None,
+                    bound: None,
+                };
                 let mut rows = Vec::new();
                 for r in &v.rows {
                     rows.push(
@@ -980,16 +853,14 @@ impl<'a> Engine<'a> {
         if s.top.is_some() || s.qualify.is_some() || !s.lateral_views.is_empty() {
             return Err(SqlError::unsupported("TOP / QUALIFY / LATERAL VIEW"));
         }
-        // FROM: comma-separated items are cross-joined.
-        let mut src: Option<Rel> = None;
-        for item in &s.from {
-            let rel = self.join_tree(item, outer, ctes)?;
-            src = Some(match src {
-                None => rel,
-                Some(l) => self.join(l, rel, 'i', &sp::JoinConstraint::None, outer, ctes)?,
-            });
+        if s.selection.as_ref().is_some_and(contains_aggregate) {
+            return Err(SqlError::new("42803", "aggregate functions are not allowed in WHERE"));
         }
-        let src = src.unwrap_or(Rel { cols: Vec::new(), rows: vec![Vec::new()] });
+        // FROM (comma-separated items are cross-joined), with the WHERE conjuncts that can be
+        // applied earlier pushed into the scans and joins; `residual` is what is left to check.
+        let referenced = self.referenced_names(s, order);
+        let (src, residual) =
+            self.plan_from(&s.from, s.selection.as_ref(), referenced.as_ref(), outer, ctes)?;
         let cols = &src.cols;
         // Projection list (wildcards expanded).
         let mut items: Vec<(String, sp::Expr)> = Vec::new();
@@ -1033,23 +904,6 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        // WHERE
-        let mut rows = Vec::with_capacity(src.rows.len());
-        for row in &src.rows {
-            if let Some(f) = &s.selection {
-                if contains_aggregate(f) {
-                    return Err(SqlError::new(
-                        "42803",
-                        "aggregate functions are not allowed in WHERE",
-                    ));
-                }
-                let sc = Scope { cols, row, group: None, parent: outer, aliases: Some(&items) };
-                if self.eval(f, &sc, ctes)?.truth() != Some(true) {
-                    continue;
-                }
-            }
-            rows.push(row);
-        }
         let group_exprs: &[sp::Expr] = match &s.group_by {
             sp::GroupByExpr::Expressions(v, mods) if mods.is_empty() => v,
             _ => return Err(SqlError::unsupported("GROUP BY ALL / ROLLUP / CUBE")),
@@ -1079,6 +933,30 @@ impl<'a> Engine<'a> {
             })
             .collect::<Result<_, _>>()?;
 
+        // Every column reference of this SELECT resolved once against the FROM columns.
+        let bindings = Bindings::new(
+            self,
+            cols,
+            residual
+                .iter()
+                .copied()
+                .chain(items.iter().map(|(_, e)| e))
+                .chain(group_exprs.iter())
+                .chain(s.having.iter())
+                .chain(order.iter().map(|o| &o.expr)),
+        );
+        let bound = Some(&bindings);
+        // WHERE (what the scans and joins did not already check).
+        let mut rows = Vec::with_capacity(src.rows.len());
+        'rows: for row in &src.rows {
+            let sc = Scope { cols, row, group: None, parent: outer, aliases: Some(&items), bound };
+            for f in &residual {
+                if self.eval(f, &sc, ctes)?.truth() != Some(true) {
+                    continue 'rows;
+                }
+            }
+            rows.push(row);
+        }
         // Each output "unit": a representative row plus, when aggregating, its group.
         let null_row = vec![Value::Null; cols.len()];
         let mut units: Vec<Unit<'_>> = Vec::new();
@@ -1086,7 +964,7 @@ impl<'a> Engine<'a> {
             let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
             let mut groups: Vec<(&[Value], Vec<Vec<Value>>)> = Vec::new();
             for row in &rows {
-                let sc = Scope { cols, row, group: None, parent: outer, aliases: None };
+                let sc = Scope { cols, row, group: None, parent: outer, aliases: None, bound };
                 let key = group_exprs
                     .iter()
                     .map(|g| self.eval(g, &sc, ctes).map(|v| normalize_key(&v)))
@@ -1109,14 +987,39 @@ impl<'a> Engine<'a> {
             }
         }
         // Output types: declared where known, else from the first non-null value.
-        let empty_scope = Scope { cols, row: &null_row, group: None, parent: outer, aliases: None };
+        let empty_scope =
+            Scope { cols, row: &null_row, group: None, parent: outer, aliases: None, bound };
         let mut types: Vec<Option<WireType>> =
             items.iter().map(|(_, e)| self.static_type(e, &empty_scope)).collect();
         let mut out_rows: Vec<(Vec<Value>, Vec<Value>)> = Vec::with_capacity(units.len());
         let out_names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
+        // ORDER BY keys that are output columns (position or name) are read from the output row;
+        // only other expressions are evaluated into per-row keys.
+        let mut order_src: Vec<Option<usize>> = Vec::with_capacity(order.len());
+        for o in order {
+            order_src.push(match &o.expr {
+                sp::Expr::Value(v) => match literal(&v.value)? {
+                    Value::Int(n) if n >= 1 && (n as usize) <= items.len() => Some(n as usize - 1),
+                    _ => {
+                        return Err(SqlError::new(
+                            "42P10",
+                            format!("ORDER BY position {} is not in select list", v.value),
+                        ));
+                    }
+                },
+                sp::Expr::Identifier(i) => out_names.iter().position(|x| *x == ident(i)),
+                _ => None,
+            });
+        }
         for (row, group) in &units {
-            let sc =
-                Scope { cols, row, group: group.as_deref(), parent: outer, aliases: Some(&items) };
+            let sc = Scope {
+                cols,
+                row,
+                group: group.as_deref(),
+                parent: outer,
+                aliases: Some(&items),
+                bound,
+            };
             if let Some(h) = &s.having
                 && self.eval(h, &sc, ctes)?.truth() != Some(true)
             {
@@ -1126,26 +1029,11 @@ impl<'a> Engine<'a> {
             for (_, e) in &items {
                 out.push(self.eval(e, &sc, ctes)?);
             }
-            let mut keys = Vec::with_capacity(order.len());
-            for o in order {
-                keys.push(match &o.expr {
-                    sp::Expr::Value(v) => match literal(&v.value)? {
-                        Value::Int(n) if n >= 1 && (n as usize) <= out.len() => {
-                            out[n as usize - 1].clone()
-                        }
-                        _ => {
-                            return Err(SqlError::new(
-                                "42P10",
-                                format!("ORDER BY position {} is not in select list", v.value),
-                            ));
-                        }
-                    },
-                    sp::Expr::Identifier(i) if out_names.contains(&ident(i)) => {
-                        let n = ident(i);
-                        out[out_names.iter().position(|x| *x == n).unwrap_or(0)].clone()
-                    }
-                    e => self.eval(e, &sc, ctes)?,
-                });
+            let mut keys = Vec::new();
+            for (o, src) in order.iter().zip(&order_src) {
+                if src.is_none() {
+                    keys.push(self.eval(&o.expr, &sc, ctes)?);
+                }
             }
             out_rows.push((out, keys));
         }
@@ -1170,8 +1058,16 @@ impl<'a> Engine<'a> {
             Some(sp::Distinct::On(_)) => return Err(SqlError::unsupported("DISTINCT ON")),
         }
         if !order.is_empty() {
-            out_rows.sort_by(|(_, a), (_, b)| {
-                for ((x, y), o) in a.iter().zip(b).zip(order) {
+            out_rows.sort_by(|(ra, ka), (rb, kb)| {
+                let mut k = 0;
+                for (o, src) in order.iter().zip(&order_src) {
+                    let (x, y) = match src {
+                        Some(i) => (&ra[*i], &rb[*i]),
+                        None => {
+                            k += 1;
+                            (&ka[k - 1], &kb[k - 1])
+                        }
+                    };
                     let c = compare_sort(x, y, o.options.asc == Some(false), o.options.nulls_first);
                     if c != Ordering::Equal {
                         return c;
@@ -1257,6 +1153,9 @@ impl<'a> Engine<'a> {
     }
 
     fn column_in_chain(&self, e: &sp::Expr, sc: &Scope<'_>) -> Result<Value, SqlError> {
+        if let Some(i) = sc.bound.and_then(|b| b.get(e, sc.cols)) {
+            return Ok(sc.row.get(i).cloned().unwrap_or(Value::Null));
+        }
         match self.resolve(e, sc.cols) {
             Ok(i) => Ok(sc.row.get(i).cloned().unwrap_or(Value::Null)),
             Err(err) => match sc.parent {
@@ -1318,6 +1217,8 @@ impl<'a> Engine<'a> {
             | E::Like { .. }
             | E::ILike { .. }
             | E::SimilarTo { .. }
+            | E::AnyOp { .. }
+            | E::AllOp { .. }
             | E::Exists { .. } => Some(WireType::Bool),
             E::Case { conditions, else_result, .. } => conditions
                 .iter()
@@ -1563,8 +1464,60 @@ impl<'a> Engine<'a> {
                 v
             }
             E::Function(f) => self.function(f, sc, ctes)?,
+            E::AnyOp { left, compare_op, right, .. } | E::AllOp { left, compare_op, right } => {
+                self.any_all(matches!(e, E::AnyOp { .. }), left, compare_op, right, sc, ctes)?
+            }
             other => return Err(SqlError::unsupported(format!("expression {other}"))),
         })
+    }
+
+    /// `x op ANY (array | subquery)` / `x op ALL (…)` with SQL's three-valued logic; an array is
+    /// PostgreSQL's text form (`pg_group.grolist`).
+    fn any_all(
+        &self,
+        any: bool,
+        left: &sp::Expr,
+        op: &sp::BinaryOperator,
+        right: &sp::Expr,
+        sc: &Scope<'_>,
+        ctes: &Ctes,
+    ) -> Result<Value, SqlError> {
+        use sp::BinaryOperator as B;
+        if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+            return Err(SqlError::unsupported(format!("operator {op} with ANY / ALL")));
+        }
+        let v = self.eval(left, sc, ctes)?;
+        let items: Vec<Value> = match right {
+            sp::Expr::Subquery(q) => {
+                let rel = self.subquery_rows(q, sc, ctes)?;
+                if rel.cols.len() != 1 {
+                    return Err(SqlError::new("42601", "subquery has too many columns"));
+                }
+                rel.rows.into_iter().map(|mut r| r.swap_remove(0)).collect()
+            }
+            other => match self.eval(other, sc, ctes)?.render() {
+                None => return Ok(Value::Null),
+                Some(text) => array_elements(&text).into_iter().map(Value::text).collect(),
+            },
+        };
+        let mut saw_null = false;
+        for item in &items {
+            let hit = v.compare(item).map(|o| match op {
+                B::Eq => o == Ordering::Equal,
+                B::NotEq => o != Ordering::Equal,
+                B::Lt => o == Ordering::Less,
+                B::LtEq => o != Ordering::Greater,
+                B::Gt => o == Ordering::Greater,
+                _ => o != Ordering::Less,
+            });
+            match hit {
+                None => saw_null = true,
+                Some(true) if any => return Ok(Value::Bool(true)),
+                Some(false) if !any => return Ok(Value::Bool(false)),
+                _ => {}
+            }
+        }
+        Ok(if saw_null { Value::Null } else { Value::Bool(!any) })
     }
 
     fn cast(&self, v: Value, dt: &sp::DataType) -> Result<Value, SqlError> {
@@ -1736,7 +1689,14 @@ impl<'a> Engine<'a> {
         };
         let mut vals = Vec::with_capacity(group.len());
         for row in group {
-            let inner = Scope { cols: sc.cols, row, group: None, parent: sc.parent, aliases: None };
+            let inner = Scope {
+                cols: sc.cols,
+                row,
+                group: None,
+                parent: sc.parent,
+                aliases: None,
+                bound: sc.bound,
+            };
             let v = self.eval(arg, &inner, ctes)?;
             if !v.is_null() {
                 vals.push(v);
@@ -1777,6 +1737,7 @@ impl<'a> Engine<'a> {
                             group: None,
                             parent: sc.parent,
                             aliases: None,
+                            bound: sc.bound,
                         };
                         self.eval(d, &empty, ctes)?.render().unwrap_or_default()
                     }

@@ -6,6 +6,7 @@
 use std::cmp::Ordering;
 
 pub mod engine;
+pub mod privileges;
 pub mod system;
 
 use crate::catalog::{
@@ -336,7 +337,7 @@ impl Env<'_> {
                 match p.as_str() {
                     "SELECT" => Ok(Value::Bool(self.w.table_select(user, rel))),
                     "INSERT" | "UPDATE" | "DELETE" | "REFERENCES" => {
-                        Ok(Value::Bool(self.w.is_superuser(user) || rel.owner == user))
+                        Ok(Value::Bool(self.w.table_privilege(user, rel, &p)))
                     }
                     other => Err(SqlError::new(
                         "22023",

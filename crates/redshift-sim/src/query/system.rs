@@ -10,6 +10,7 @@ use crate::catalog::{
 };
 use crate::protocol::WireType::{self, Bool, Char, Float8, Int2, Int4, Name, Oid, Text};
 
+use super::privileges;
 use crate::exec::Value;
 
 type Cols = &'static [(&'static str, WireType)];
@@ -350,6 +351,15 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
             ("tbl_rows", Int4),
         ],
     ),
+    rel("svv_schema_privileges", true, true, privileges::SCHEMA_PRIVILEGES),
+    rel("svv_relation_privileges", true, true, privileges::RELATION_PRIVILEGES),
+    rel("svv_column_privileges", true, true, privileges::COLUMN_PRIVILEGES),
+    rel("svv_default_privileges", true, true, privileges::DEFAULT_PRIVILEGES),
+    rel("svv_database_privileges", true, true, privileges::DATABASE_PRIVILEGES),
+    rel("svv_user_grants", true, true, privileges::USER_GRANTS),
+    rel("svv_role_grants", true, true, privileges::ROLE_GRANTS),
+    // Superuser-only (r_SVL_USER_INFO.md).
+    rel("svl_user_info", false, true, privileges::USER_INFO),
     // Known Redshift relations the simulator does not generate rows for (SELECT → not supported).
     rel("pg_table_def", true, false, &[]),
     rel("pg_class_info", true, false, &[]),
@@ -358,10 +368,6 @@ const SYSTEM_RELATIONS: &[SystemRelation] = &[
     rel("svv_all_columns", true, false, &[]),
     rel("svv_redshift_tables", true, false, &[]),
     rel("svv_redshift_columns", true, false, &[]),
-    rel("svv_schema_privileges", true, false, &[]),
-    rel("svv_relation_privileges", true, false, &[]),
-    rel("svv_default_privileges", true, false, &[]),
-    rel("svv_user_grants", true, false, &[]),
     rel("svv_datashares", true, false, &[]),
     rel("stl_query", true, false, &[]),
     rel("stv_sessions", true, false, &[]),
@@ -589,8 +595,7 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .relations()
             .iter()
             .map(|r| {
-                let entries: Vec<(&Grantee, String)> =
-                    r.select.iter().map(|g| (g, "r".to_string())).collect();
+                let entries = privileges::relation_acl(r);
                 vec![
                     int(r.oid),
                     Value::text(&r.name),
@@ -967,7 +972,7 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
                 ]
             })
             .collect(),
-        _ => Vec::new(),
+        other => super::privileges::rows(other, w, user).unwrap_or_default(),
     }
 }
 

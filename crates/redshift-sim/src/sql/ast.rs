@@ -163,6 +163,15 @@ pub enum Statement {
     Set {
         name: String,
     },
+    /// `SET enable_case_sensitive_identifier TO true|false`.
+    SetCaseSensitive(bool),
+    /// `SHOW name`.
+    Show(String),
+    DropSchema {
+        if_exists: bool,
+        names: Vec<String>,
+        cascade: bool,
+    },
 }
 
 /// `SELECT … [UNION [ALL] SELECT …] [ORDER BY …] [LIMIT n]`.

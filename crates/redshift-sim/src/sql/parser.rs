@@ -21,7 +21,12 @@ pub fn parse_script(sql: &str) -> Result<Vec<Result<Statement, SqlError>>, SqlEr
         if tokens.is_empty() {
             continue;
         }
-        out.push(Parser::new(&tokens).statement());
+        let stmt = Parser::new(&tokens).statement();
+        // The setting changes how the rest of the batch is read (r_enable_case_sensitive_identifier.md).
+        if let Ok(Statement::SetCaseSensitive(on)) = &stmt {
+            super::set_case_sensitive(*on);
+        }
+        out.push(stmt);
     }
     Ok(out)
 }
@@ -162,9 +167,9 @@ impl<'a> Parser<'a> {
     /// A non-user identifier, folded to lower case even when quoted (redshift.md §1.1 `r_names.md`).
     pub(super) fn ident(&mut self) -> Result<String, SqlError> {
         match self.peek().map(|t| &t.kind) {
-            Some(TokenKind::Ident { value, .. }) => {
+            Some(TokenKind::Ident { value, quoted }) => {
                 self.pos += 1;
-                Ok(value.to_ascii_lowercase())
+                Ok(super::fold_identifier(value, *quoted))
             }
             _ => Err(self.error_here()),
         }
@@ -213,13 +218,47 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
+    /// `[[database.]schema.]name`; a database other than the connected one is a cross-database
+    /// reference, which DDL/DCL can't make (r_GRANT.md: objects of the current database only).
     pub fn object_name(&mut self) -> Result<ObjectName, SqlError> {
         let first = self.ident()?;
-        if self.eat_symbol(".") {
-            Ok(ObjectName { schema: Some(first), name: self.ident()? })
-        } else {
-            Ok(ObjectName { schema: None, name: first })
+        if !self.eat_symbol(".") {
+            return Ok(ObjectName { schema: None, name: first });
         }
+        let second = self.ident()?;
+        if !self.eat_symbol(".") {
+            return Ok(ObjectName { schema: Some(first), name: second });
+        }
+        let third = self.ident()?;
+        let current = super::current_database();
+        if !current.is_empty() && first != current {
+            return Err(SqlError::new(
+                "0A000",
+                format!("cross-database reference to database \"{first}\" is not supported"),
+            ));
+        }
+        Ok(ObjectName { schema: Some(second), name: third })
+    }
+
+    /// A schema name, `database.schema` allowed for the connected database.
+    fn schema_name(&mut self) -> Result<String, SqlError> {
+        let n = self.object_name()?;
+        if n.schema.is_some() && self.peek().is_some_and(|t| t.is_symbol(".")) {
+            return Err(self.error_here());
+        }
+        Ok(match n.schema {
+            None => n.name,
+            Some(db) => {
+                let current = super::current_database();
+                if !current.is_empty() && db != current {
+                    return Err(SqlError::new(
+                        "0A000",
+                        format!("cross-database reference to database \"{db}\" is not supported"),
+                    ));
+                }
+                n.name
+            }
+        })
     }
 
     /// The first words of a statement, for `not supported by the simulator: <head>`.
@@ -278,6 +317,12 @@ impl<'a> Parser<'a> {
             "drop" => self.drop_stmt()?,
             "grant" | "revoke" => self.grant()?,
             "set" => self.set()?,
+            "show" => {
+                self.next();
+                let name = self.ident()?;
+                self.expect_end()?;
+                Statement::Show(name)
+            }
             "reset" => {
                 self.next();
                 if self.eat_keyword("session") {
@@ -560,6 +605,18 @@ impl<'a> Parser<'a> {
             self.expect_end()?;
             return Ok(Statement::DropRole { name, force });
         }
+        if self.eat_keyword("schema") {
+            let if_exists = self.if_exists()?;
+            let names = self.list(Self::schema_name)?;
+            let cascade = if self.eat_keyword("cascade") {
+                true
+            } else {
+                self.eat_keyword("restrict");
+                false
+            };
+            self.expect_end()?;
+            return Ok(Statement::DropSchema { if_exists, names, cascade });
+        }
         let view = if self.eat_keyword("view") {
             true
         } else if self.eat_keyword("table") {
@@ -642,7 +699,7 @@ impl<'a> Parser<'a> {
         let privileges = self.privileges()?;
         self.expect_keyword("on")?;
         let object = if self.eat_keyword("schema") {
-            GrantObject::Schemas(self.list(Self::ident)?)
+            GrantObject::Schemas(self.list(Self::schema_name)?)
         } else if self.eat_keyword("database") {
             GrantObject::Databases(self.list(Self::ident)?)
         } else if self.at_keyword("all") && self.peek_at(1).is_some_and(|t| t.is_keyword("tables"))
@@ -650,7 +707,7 @@ impl<'a> Parser<'a> {
             self.pos += 2;
             self.expect_keyword("in")?;
             self.expect_keyword("schema")?;
-            GrantObject::AllTablesInSchemas(self.list(Self::ident)?)
+            GrantObject::AllTablesInSchemas(self.list(Self::schema_name)?)
         } else {
             if self.at_keyword("function")
                 || self.at_keyword("procedure")
@@ -703,6 +760,31 @@ impl<'a> Parser<'a> {
             return Ok(Statement::SetSessionAuthorization(Some(name)));
         }
         let name = self.ident()?;
+        if name == "enable_case_sensitive_identifier" {
+            if !(self.eat_keyword("to") || self.eat_symbol("=")) {
+                return Err(self.error_here());
+            }
+            let word = match self.next().map(|t| &t.kind) {
+                Some(TokenKind::Ident { value, .. }) | Some(TokenKind::Str(value)) => {
+                    value.to_ascii_lowercase()
+                }
+                _ => return Err(self.error_here()),
+            };
+            let on = match word.as_str() {
+                "true" | "on" | "1" => true,
+                "false" | "off" | "0" | "default" => false,
+                other => {
+                    return Err(SqlError::new(
+                        "22023",
+                        format!(
+                            "parameter \"enable_case_sensitive_identifier\" requires a Boolean value, not \"{other}\""
+                        ),
+                    ));
+                }
+            };
+            self.expect_end()?;
+            return Ok(Statement::SetCaseSensitive(on));
+        }
         const HARMLESS: [&str; 8] = [
             "search_path",
             "application_name",
