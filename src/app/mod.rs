@@ -5,6 +5,7 @@
 
 mod audit;
 pub mod audit_state;
+pub mod auth_form;
 pub mod background;
 pub mod command;
 pub mod file_picker;
