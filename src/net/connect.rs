@@ -208,9 +208,7 @@ async fn staged(
                 None => return None,
             },
             Phase::Database => {
-                let Some(transport) = carried.transport.take() else {
-                    return None;
-                };
+                let transport = carried.transport.take()?;
                 return database_phase(
                     profile,
                     credentials,

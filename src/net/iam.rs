@@ -12,6 +12,10 @@
 //! The temporary password is cached in memory (per profile settings and AWS environment) until
 //! shortly before it expires; it is never written anywhere.
 
+// The stages fail with the facts for diagnosis, like the rest of the connect (one value per
+// failed connect: its size does not matter).
+#![allow(clippy::result_large_err)]
+
 use super::aws_http::{self, Endpoint};
 use super::credentials::Password;
 use super::stage::{Stage, base_facts};
