@@ -17,13 +17,14 @@
 #[path = "../tests/integration/support/mod.rs"]
 mod support;
 
-use shiftgate::net::connect::{Password, test_connection};
+use shiftgate::net::connect::Password;
 use shiftgate::net::credentials::Credentials;
 use shiftgate::net::ssh::TunnelOptions;
 use shiftgate::profile::{Engine, Profile, SslMode};
 use shiftgate::sql::{self, Access, Dialect, SchemaGrant, SchemaKind, SetupPlan};
 use shiftgate::store::profiles::ProfileStore;
 use shiftgate::tasks::provision;
+use shiftgate::tasks::test_connection::test_connection;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::{pg, sshd};

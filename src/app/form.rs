@@ -35,6 +35,8 @@ pub struct FormState {
     pub save_error: Option<String>,
     /// The SSH section: method, hop buffers, typed SSH secrets, alias preview.
     pub ssh: SshForm,
+    /// The authentication section's text buffers (IAM duration and groups).
+    pub auth: super::auth_form::AuthForm,
 }
 
 impl FormState {
@@ -67,6 +69,7 @@ impl FormState {
             paste_result: None,
             save_error: None,
             ssh: SshForm::default(),
+            auth: Default::default(),
         };
         f.sync_texts_from_draft();
         f
@@ -91,6 +94,7 @@ impl FormState {
             self.draft.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
         self.app_name_text = self.draft.application_name.clone().unwrap_or_default();
         self.ssh.sync_from(&self.draft);
+        self.auth.sync_from(&self.draft);
     }
 
     /// Port text → draft (0, which validation reports, when it is not a port number).
@@ -182,6 +186,7 @@ pub fn connection_settings_differ(a: &Profile, b: &Profile) -> bool {
         || a.application_name != b.application_name
         || a.password_command != b.password_command
         || a.ssh != b.ssh
+        || a.auth != b.auth
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 mod audit;
 pub mod audit_state;
+pub mod auth_form;
 pub mod background;
 pub mod command;
 mod command_handling;

@@ -16,7 +16,14 @@ Environment:
   USER, LOGNAME             Default SSH user when a profile names none
   DBUS_SESSION_BUS_ADDRESS  The session bus of the Secret Service keychain (Linux)
   XDG_CONFIG_HOME           Base of the default config dir (Linux): $XDG_CONFIG_HOME/shiftgate
-  DISPLAY, WAYLAND_DISPLAY  The display the window opens on";
+  DISPLAY, WAYLAND_DISPLAY  The display the window opens on
+  AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
+  AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_WEB_IDENTITY_TOKEN_FILE,
+  AWS_EC2_METADATA_DISABLED and the rest of the AWS SDK's credential chain
+                            AWS credentials of IAM profiles (read by aws-config; never saved)
+  AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_REDSHIFT,
+  AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS
+                            Endpoint overrides for the IAM calls (VPC endpoints, test doubles)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -320,6 +327,42 @@ pub struct SshFields {
     pub password_command: Option<String>,
 }
 
+/// Auth method and IAM flags of `profiles add|edit`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct IamFields {
+    /// password | iam (provisioned cluster) | iam-serverless (serverless workgroup).
+    #[arg(long, value_name = "METHOD")]
+    pub auth: Option<String>,
+    /// IAM: cluster identifier (filled from a *.redshift.amazonaws.com host when omitted).
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+    /// IAM: serverless workgroup name (filled from a *.redshift-serverless host when omitted).
+    #[arg(long, value_name = "NAME")]
+    pub workgroup: Option<String>,
+    /// IAM: AWS region of the cluster or workgroup.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// IAM: DbUser for GetClusterCredentials; "" = GetClusterCredentialsWithIAM (log in as the
+    /// IAM identity).
+    #[arg(long, value_name = "USER")]
+    pub db_user: Option<String>,
+    /// IAM: database groups to join, comma-separated; "" clears.
+    #[arg(long, value_name = "G1,G2")]
+    pub db_groups: Option<String>,
+    /// IAM: create the database user if it does not exist (AutoCreate).
+    #[arg(long, conflicts_with = "no_auto_create")]
+    pub auto_create: bool,
+    /// IAM: turn AutoCreate off.
+    #[arg(long)]
+    pub no_auto_create: bool,
+    /// IAM: lifetime of the temporary password, 900–3600 seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u32>,
+    /// IAM: profile in ~/.aws/config; "" = the default credential chain.
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SecretsAction {
     /// Show the active store (OS keychain or memory only) and why the keychain is not used.
@@ -338,6 +381,8 @@ pub enum ProfilesAction {
         fields: ConnectionFields,
         #[command(flatten)]
         ssh: Box<SshFields>,
+        #[command(flatten)]
+        iam: Box<IamFields>,
         #[arg(long)]
         notes: Option<String>,
         /// Ask for the password every time instead of saving it in the keychain.
@@ -365,6 +410,8 @@ pub enum ProfilesAction {
         fields: ConnectionFields,
         #[command(flatten)]
         ssh: Box<SshFields>,
+        #[command(flatten)]
+        iam: Box<IamFields>,
         #[arg(long)]
         notes: Option<String>,
     },

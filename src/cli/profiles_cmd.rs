@@ -1,9 +1,9 @@
 //! `shiftgate profiles add|list|show|edit|rm`.
 
-use super::args::{ConnectionFields, ProfilesAction, SshFields};
+use super::args::{ConnectionFields, IamFields, ProfilesAction, SshFields};
 use super::{CliError, CliResult, open_store};
 use crate::store::profiles::StoreError;
-use shiftgate_core::profile::{Engine, Profile, SecretMode, SshAuth, SshHop, SslMode};
+use shiftgate_core::profile::{AuthMethod, Engine, Profile, SecretMode, SshAuth, SshHop, SslMode};
 use std::path::PathBuf;
 
 /// Apply command-line fields onto a profile (engine first, so defaults follow it).
@@ -212,6 +212,50 @@ fn check(p: &Profile) -> Result<(), CliError> {
     Err(CliError::new(format!("the profile is not valid:\n{}", lines.join("\n"))))
 }
 
+/// Apply the auth flags. Switching to IAM fills the cluster / workgroup and region from an AWS
+/// host name where they are not given.
+pub fn apply_iam_fields(p: &mut Profile, f: &IamFields) -> Result<(), CliError> {
+    if let Some(m) = &f.auth {
+        p.auth.method = AuthMethod::parse(m).ok_or_else(|| {
+            CliError::new(format!("unknown --auth \"{m}\" (use password, iam or iam-serverless)"))
+        })?;
+    }
+    let a = &mut p.auth;
+    if let Some(v) = &f.cluster_id {
+        a.cluster_id = v.trim().to_string();
+    }
+    if let Some(v) = &f.workgroup {
+        a.workgroup = v.trim().to_string();
+    }
+    if let Some(v) = &f.region {
+        a.region = v.trim().to_string();
+    }
+    if let Some(v) = &f.db_user {
+        a.db_user = v.trim().to_string();
+    }
+    if let Some(v) = &f.db_groups {
+        a.db_groups =
+            v.split(',').map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect();
+    }
+    if f.auto_create {
+        a.auto_create = true;
+    }
+    if f.no_auto_create {
+        a.auto_create = false;
+    }
+    if let Some(d) = f.duration {
+        a.duration_secs = d;
+    }
+    if let Some(v) = &f.aws_profile {
+        a.aws_profile = v.trim().to_string();
+    }
+    if a.is_iam() {
+        let host = p.host.clone();
+        p.auth.fill_from_host(&host);
+    }
+    Ok(())
+}
+
 pub fn show_text(p: &Profile) -> String {
     let mut s = format!(
         "{name}  [{engine}]\n  id:       {id}\n  host:     {host}\n  port:     {port}\n  database: {db}\n  user:     {user}\n  sslmode:  {ssl}\n",
@@ -228,13 +272,17 @@ pub fn show_text(p: &Profile) -> String {
         s.push_str(&format!("  CA file:  {}\n", ca.display()));
     }
     s.push_str(&format!("  timeout:  {} s\n", p.connect_timeout_secs));
-    s.push_str(&format!(
-        "  password: {}\n",
-        match p.password_mode {
-            SecretMode::Keychain => "saved in the OS keychain",
-            SecretMode::AskEveryTime => "asked every time",
-        }
-    ));
+    if p.auth.is_iam() {
+        s.push_str(&format!("  auth:     {}\n", p.auth.describe()));
+    } else {
+        s.push_str(&format!(
+            "  password: {}\n",
+            match p.password_mode {
+                SecretMode::Keychain => "saved in the OS keychain",
+                SecretMode::AskEveryTime => "asked every time",
+            }
+        ));
+    }
     if let Some(cmd) = &p.password_command {
         s.push_str(&format!("  password command: {cmd}\n"));
     }
@@ -248,7 +296,7 @@ pub fn show_text(p: &Profile) -> String {
 pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
     let mut store = open_store(config_dir)?;
     match action {
-        ProfilesAction::Add { name, fields, ssh, notes, ask_every_time } => {
+        ProfilesAction::Add { name, fields, ssh, iam, notes, ask_every_time } => {
             let engine = match &fields.engine {
                 Some(e) => Engine::parse(e)
                     .ok_or_else(|| CliError::new(format!("unknown engine \"{e}\"")))?,
@@ -258,6 +306,7 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
             p.name = name;
             apply_fields(&mut p, &fields)?;
             apply_ssh_fields(&mut p, &ssh)?;
+            apply_iam_fields(&mut p, &iam)?;
             if let Some(n) = notes {
                 p.notes = n;
             }
@@ -299,13 +348,14 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
                 print!("{}", show_text(p));
             }
         }
-        ProfilesAction::Edit { name, rename, fields, ssh, notes } => {
+        ProfilesAction::Edit { name, rename, fields, ssh, iam, notes } => {
             // Applied to the profile as the file holds it now, under the store's lock, so edits
             // of other fields made meanwhile (another terminal, the window) are kept.
             store
                 .update(&name, |p| {
                     apply_fields(p, &fields).map_err(|e| e.message)?;
                     apply_ssh_fields(p, &ssh).map_err(|e| e.message)?;
+                    apply_iam_fields(p, &iam).map_err(|e| e.message)?;
                     if let Some(n) = rename {
                         p.name = n;
                     }
@@ -338,6 +388,42 @@ pub fn run(config_dir: &Option<PathBuf>, action: ProfilesAction) -> CliResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iam_flags_set_the_auth_and_prefill_from_the_host() {
+        let mut p = Profile::new(Engine::Redshift);
+        p.host = "examplecluster.abc123.us-west-2.redshift.amazonaws.com".into();
+        let f = IamFields {
+            auth: Some("iam".into()),
+            db_user: Some("etl".into()),
+            db_groups: Some("analysts, readers".into()),
+            auto_create: true,
+            duration: Some(900),
+            aws_profile: Some("prod".into()),
+            ..IamFields::default()
+        };
+        apply_iam_fields(&mut p, &f).unwrap();
+        assert_eq!(
+            (p.auth.cluster_id.as_str(), p.auth.region.as_str()),
+            ("examplecluster", "us-west-2")
+        );
+        assert_eq!(p.auth.db_groups, vec!["analysts".to_string(), "readers".to_string()]);
+        assert!(p.validate().is_empty(), "{:?}", p.validate());
+        let text = show_text(&p);
+        assert!(
+            text.contains("auth:     IAM, cluster examplecluster in us-west-2, as DbUser etl, groups analysts,readers, auto-create, 900 s, AWS profile prod"),
+            "{text}"
+        );
+        let off = IamFields {
+            no_auto_create: true,
+            db_groups: Some(String::new()),
+            ..IamFields::default()
+        };
+        apply_iam_fields(&mut p, &off).unwrap();
+        assert!(!p.auth.auto_create && p.auth.db_groups.is_empty());
+        let bad = IamFields { auth: Some("kerberos".into()), ..IamFields::default() };
+        assert!(apply_iam_fields(&mut p, &bad).unwrap_err().message.contains("kerberos"));
+    }
 
     #[test]
     fn jump_specs_parse_with_auth_and_ipv6() {

@@ -3,7 +3,7 @@
 use super::args::TestArgs;
 use super::profiles_cmd::apply_fields;
 use super::{CliError, CliResult, open_store};
-use crate::net::connect;
+use crate::tasks::test_connection as connect;
 use shiftgate_core::profile::{Engine, Profile};
 use shiftgate_core::report::{Step, StepStatus};
 use std::path::PathBuf;

@@ -5,10 +5,13 @@
 //! database host. The same code opens the connection for setup, verify and teardown.
 
 use super::credentials::Credentials;
-use super::ssh::{self, SshFailure, Tunnel, TunnelOptions};
+use super::ssh::{self, Tunnel, TunnelOptions};
+use super::stage::{
+    Phase, Stage, base_facts, cancelled, fail, io_kind, new_report, pipeline, ssh_facts,
+};
 use super::tls::{self, SharedCertRecord};
 use super::wire::{Observed, ObservingTlsConnect, SharedWireLog, WireLog};
-use shiftgate_core::diagnose::{FailureFacts, IoKind, TlsProblem, diagnose};
+use shiftgate_core::diagnose::{FailureFacts, IoKind, TlsProblem};
 use shiftgate_core::profile::{Profile, SslMode};
 use shiftgate_core::report::{Report, ServerInfo, Step, StepKind, StepStatus};
 use std::net::{IpAddr, SocketAddr};
@@ -19,9 +22,7 @@ use tokio::time::timeout_at;
 use tokio_util::sync::CancellationToken;
 
 pub use super::credentials::Password;
-
-/// Receives every step update (Running, then a final status).
-pub type StepSink<'a> = &'a (dyn Fn(Step) + Send + Sync);
+pub use super::stage::StepSink;
 
 /// An open, authenticated connection with the report of how it was opened.
 pub struct Session {
@@ -91,79 +92,6 @@ impl Drop for Session {
     }
 }
 
-/// Reports steps into the report and the live sink.
-pub(crate) struct Stage<'a> {
-    pub(crate) sink: StepSink<'a>,
-    pub(crate) report: &'a mut Report,
-}
-
-impl Stage<'_> {
-    pub(crate) fn start(&mut self, kind: StepKind) -> Instant {
-        let step = Step { kind, status: StepStatus::Running, elapsed_ms: 0, detail: String::new() };
-        self.report.upsert_step(step.clone());
-        (self.sink)(step);
-        Instant::now()
-    }
-
-    pub(crate) fn finish(
-        &mut self,
-        kind: StepKind,
-        status: StepStatus,
-        started: Instant,
-        detail: impl Into<String>,
-    ) {
-        let step = Step {
-            kind,
-            status,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-            detail: detail.into(),
-        };
-        self.report.upsert_step(step.clone());
-        (self.sink)(step);
-    }
-
-    pub(crate) fn finish_ms(
-        &mut self,
-        kind: StepKind,
-        status: StepStatus,
-        elapsed: Duration,
-        detail: impl Into<String>,
-    ) {
-        let step =
-            Step { kind, status, elapsed_ms: elapsed.as_millis() as u64, detail: detail.into() };
-        self.report.upsert_step(step.clone());
-        (self.sink)(step);
-    }
-}
-
-fn base_facts(profile: &Profile) -> FailureFacts {
-    FailureFacts {
-        host: profile.host.clone(),
-        port: profile.port,
-        database: profile.database.clone(),
-        user: profile.user.clone(),
-        engine: Some(profile.engine),
-        sslmode: Some(profile.sslmode),
-        timeout_secs: profile.connect_timeout_secs,
-        ..Default::default()
-    }
-}
-
-/// Classify an I/O error for diagnosis (shared with the SSH tunnel).
-pub(crate) fn io_kind(e: &std::io::Error) -> IoKind {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::NotFound => IoKind::NotFound,
-        K::ConnectionRefused => IoKind::Refused,
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-            IoKind::Reset
-        }
-        K::TimedOut => IoKind::TimedOut,
-        K::HostUnreachable | K::NetworkUnreachable | K::AddrNotAvailable => IoKind::Unreachable,
-        _ => IoKind::Other,
-    }
-}
-
 /// Describe a tokio-postgres error as facts for diagnosis.
 pub fn facts_from_pg_error(
     profile: &Profile,
@@ -192,11 +120,6 @@ pub fn facts_from_pg_error(
     f
 }
 
-fn fail(report: &mut Report, facts: FailureFacts, started: Instant) {
-    report.diagnosis = Some(diagnose(&facts));
-    report.total_ms = started.elapsed().as_millis() as u64;
-}
-
 /// Resolve `host:port` into socket addresses (IP literals skip DNS).
 async fn resolve(host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
@@ -211,44 +134,6 @@ async fn resolve(host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
         return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no addresses found"));
     }
     Ok(addrs)
-}
-
-fn ssh_facts(profile: &Profile, f: SshFailure) -> FailureFacts {
-    let mut facts = base_facts(profile);
-    facts.stage = Some(f.stage);
-    facts.ssh = f.problem;
-    facts.text = f.text;
-    facts.timeout_secs = f.timeout_secs;
-    facts
-}
-
-fn new_report(profile: &Profile) -> Report {
-    let via = if profile.ssh.enabled { " via SSH" } else { "" };
-    Report {
-        target: format!(
-            "{}@{}:{}/{}{via}",
-            profile.user, profile.host, profile.port, profile.database
-        ),
-        sslmode: profile.sslmode.to_string(),
-        ..Default::default()
-    }
-}
-
-/// Mark running steps cancelled and diagnose the cancellation.
-fn cancelled(
-    profile: &Profile,
-    mut report: Report,
-    sink: StepSink<'_>,
-    started: Instant,
-) -> Report {
-    for s in report.steps.iter_mut().filter(|s| s.status == StepStatus::Running) {
-        s.status = StepStatus::Cancelled;
-        sink(s.clone());
-    }
-    let mut f = base_facts(profile);
-    f.cancelled = true;
-    fail(&mut report, f, started);
-    report
 }
 
 /// Open a connection through the stages, reporting each. `Err` carries the report with the
@@ -277,13 +162,25 @@ pub async fn open_session(
 struct Cancelled;
 
 /// How an attempt reaches the database.
-enum Transport<'a> {
+enum Transport {
     /// TCP to these addresses, in turn.
-    Direct(&'a [SocketAddr]),
+    Direct(Vec<SocketAddr>),
     /// A fresh `direct-tcpip` channel of the tunnel per attempt.
-    Tunnel(&'a Arc<Tunnel>),
+    Tunnel(Arc<Tunnel>),
 }
 
+/// What the phases before the database hand on to it.
+#[derive(Default)]
+struct Carried {
+    transport: Option<Transport>,
+    /// The AWS identity, for the IAM credentials phase.
+    aws: Option<super::iam::AwsSession>,
+    /// The database user and temporary password from IAM (replacing the profile's).
+    iam: Option<super::iam::IamLogin>,
+}
+
+/// Run the pipeline's phases ([`super::stage::pipeline`]) in order; the first failure ends it
+/// with its diagnosis in the report.
 async fn staged(
     profile: &Profile,
     credentials: &Credentials,
@@ -293,71 +190,114 @@ async fn staged(
     started: Instant,
 ) -> Option<Session> {
     let mut stage = Stage { sink, report };
+    let mut carried = Carried::default();
     let timeout = Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
-    let addrs;
-    let tunnel;
-    let transport = if profile.ssh.enabled {
-        match ssh::open_tunnel(profile, credentials, tunnel_opts, &mut stage).await {
-            Ok(t) => {
-                tunnel = Arc::new(t);
-                Transport::Tunnel(&tunnel)
-            }
-            Err(f) => {
-                fail(stage.report, ssh_facts(profile, f), started);
-                return None;
-            }
-        }
-    } else {
-        // Resolve.
-        let deadline = tokio::time::Instant::now() + timeout;
-        let t = stage.start(StepKind::Resolve);
-        addrs = match timeout_at(deadline, resolve(&profile.host, profile.port)).await {
-            Ok(Ok(a)) => {
-                let list: Vec<String> = a.iter().map(|s| s.ip().to_string()).collect();
-                stage.finish(StepKind::Resolve, StepStatus::Ok, t, list.join(", "));
-                a
-            }
-            Ok(Err(e)) => {
-                stage.finish(StepKind::Resolve, StepStatus::Failed, t, e.to_string());
-                let mut f = base_facts(profile);
-                f.stage = Some(StepKind::Resolve);
-                f.io_kind = Some(IoKind::NotFound);
-                f.text = e.to_string();
-                fail(stage.report, f, started);
-                return None;
-            }
-            Err(_) => {
-                stage.finish(StepKind::Resolve, StepStatus::Failed, t, "timed out");
-                let mut f = base_facts(profile);
-                f.stage = Some(StepKind::Resolve);
-                f.timed_out = true;
-                fail(stage.report, f, started);
-                return None;
+    let deadline = || tokio::time::Instant::now() + timeout;
+    for phase in pipeline(profile) {
+        let outcome = match phase {
+            Phase::Path => path_phase(profile, credentials, tunnel_opts, &mut stage)
+                .await
+                .map(|t| carried.transport = Some(t)),
+            Phase::AwsIdentity => super::iam::identity_step(profile, &mut stage, deadline())
+                .await
+                .map(|s| carried.aws = Some(s)),
+            Phase::IamCredentials => match carried.aws.take() {
+                Some(aws) => super::iam::credentials_step(profile, aws, &mut stage, deadline())
+                    .await
+                    .map(|login| carried.iam = Some(login)),
+                None => return None,
+            },
+            Phase::Database => {
+                let transport = carried.transport.take()?;
+                return database_phase(
+                    profile,
+                    credentials,
+                    carried.iam.take(),
+                    transport,
+                    &mut stage,
+                    started,
+                )
+                .await;
             }
         };
-        Transport::Direct(&addrs)
-    };
-    // The database's own timeout starts once the path to it (direct or tunnelled) is there.
-    let deadline = tokio::time::Instant::now() + timeout;
+        if let Err(facts) = outcome {
+            fail(stage.report, facts, started);
+            return None;
+        }
+    }
+    None
+}
 
-    // sslmode=allow: plain first, TLS only if the server insists (libpq semantics).
+/// The path to the database: the SSH tunnel's hops, or DNS resolution.
+async fn path_phase(
+    profile: &Profile,
+    credentials: &Credentials,
+    tunnel_opts: &TunnelOptions,
+    stage: &mut Stage<'_>,
+) -> Result<Transport, FailureFacts> {
+    if profile.ssh.enabled {
+        return match ssh::open_tunnel(profile, credentials, tunnel_opts, stage).await {
+            Ok(t) => Ok(Transport::Tunnel(Arc::new(t))),
+            Err(f) => Err(ssh_facts(profile, f)),
+        };
+    }
+    let timeout = Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let t = stage.start(StepKind::Resolve);
+    match timeout_at(deadline, resolve(&profile.host, profile.port)).await {
+        Ok(Ok(a)) => {
+            let list: Vec<String> = a.iter().map(|s| s.ip().to_string()).collect();
+            stage.finish(StepKind::Resolve, StepStatus::Ok, t, list.join(", "));
+            Ok(Transport::Direct(a))
+        }
+        Ok(Err(e)) => {
+            stage.finish(StepKind::Resolve, StepStatus::Failed, t, e.to_string());
+            let mut f = base_facts(profile);
+            f.stage = Some(StepKind::Resolve);
+            f.io_kind = Some(IoKind::NotFound);
+            f.text = e.to_string();
+            Err(f)
+        }
+        Err(_) => {
+            stage.finish(StepKind::Resolve, StepStatus::Failed, t, "timed out");
+            let mut f = base_facts(profile);
+            f.stage = Some(StepKind::Resolve);
+            f.timed_out = true;
+            Err(f)
+        }
+    }
+}
+
+/// TCP (or a channel), TLS and authentication; with sslmode=allow plain first, TLS only if the
+/// server insists (libpq semantics). An IAM login replaces the profile's user and password.
+async fn database_phase(
+    profile: &Profile,
+    credentials: &Credentials,
+    iam: Option<super::iam::IamLogin>,
+    transport: Transport,
+    stage: &mut Stage<'_>,
+    started: Instant,
+) -> Option<Session> {
+    // The database's own timeout starts once the path to it (direct or tunnelled) is there.
+    let timeout = Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let iam_profile;
+    let (profile, password) = match &iam {
+        Some(login) => {
+            let mut p = profile.clone();
+            p.user = login.db_user.clone();
+            iam_profile = p;
+            (&iam_profile, Some(&login.password))
+        }
+        None => (profile, credentials.db_password.as_ref()),
+    };
     let attempts: Vec<SslMode> = match profile.sslmode {
         SslMode::Allow => vec![SslMode::Disable, SslMode::Require],
         m => vec![m],
     };
     let last = attempts.len() - 1;
     for (i, mode) in attempts.into_iter().enumerate() {
-        match attempt(
-            profile,
-            credentials.db_password.as_ref(),
-            &transport,
-            mode,
-            &mut stage,
-            started,
-            deadline,
-        )
-        .await
-        {
+        match attempt(profile, password, &transport, mode, stage, started, deadline).await {
             AttemptResult::Connected(session) => return Some(session),
             AttemptResult::Failed(facts) => {
                 let retry = i < last
@@ -470,7 +410,7 @@ async fn tcp_transport(
 async fn attempt(
     profile: &Profile,
     password: Option<&Password>,
-    transport: &Transport<'_>,
+    transport: &Transport,
     mode: SslMode,
     stage: &mut Stage<'_>,
     started: Instant,
@@ -705,140 +645,4 @@ async fn attempt(
             AttemptResult::Failed(f)
         }
     }
-}
-
-/// The full staged test: open a session, run `select version(), current_user, current_database()`
-/// by simple query, detect Redshift. Returns the finished report.
-pub async fn test_connection(
-    profile: &Profile,
-    credentials: &Credentials,
-    tunnel: &TunnelOptions,
-    sink: StepSink<'_>,
-    cancel: &CancellationToken,
-) -> Report {
-    let started = Instant::now();
-    let mut session = match open_session(profile, credentials, tunnel, sink, cancel).await {
-        Ok(s) => s,
-        Err(report) => return report,
-    };
-    let deadline = tokio::time::Instant::now()
-        + Duration::from_secs(profile.connect_timeout_secs.max(1) as u64);
-    let mut report = std::mem::take(&mut session.report);
-    let mut stage = Stage { sink, report: &mut report };
-    let t = stage.start(StepKind::Query);
-    let query = session.client.simple_query("select version(), current_user, current_database()");
-    let outcome = tokio::select! {
-        biased;
-        _ = cancel.cancelled() => None,
-        r = timeout_at(deadline, query) => Some(r),
-    };
-    let rows = match outcome {
-        None => {
-            if let Err(e) = session.cancel_running().await {
-                tracing::warn!(%e, "the cancel request did not reach the server");
-            }
-            stage.finish(StepKind::Query, StepStatus::Cancelled, t, "cancelled");
-            let mut f = base_facts(profile);
-            f.cancelled = true;
-            fail(&mut report, f, started);
-            return report;
-        }
-        Some(Err(_)) => {
-            stage.finish(StepKind::Query, StepStatus::Failed, t, "timed out");
-            let mut f = base_facts(profile);
-            f.stage = Some(StepKind::Query);
-            f.timed_out = true;
-            fail(&mut report, f, started);
-            return report;
-        }
-        Some(Ok(Err(e))) => {
-            let f = facts_from_pg_error(profile, &e, StepKind::Query);
-            stage.finish(
-                StepKind::Query,
-                StepStatus::Failed,
-                t,
-                f.server_message.clone().unwrap_or_else(|| f.text.clone()),
-            );
-            fail(&mut report, f, started);
-            return report;
-        }
-        Some(Ok(Ok(rows))) => rows,
-    };
-    let row = rows.iter().find_map(|m| match m {
-        tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
-        _ => None,
-    });
-    let Some(row) = row else {
-        stage.finish(StepKind::Query, StepStatus::Failed, t, "the query returned no row");
-        let mut f = base_facts(profile);
-        f.stage = Some(StepKind::Query);
-        f.text = "select version() returned no row".into();
-        fail(&mut report, f, started);
-        return report;
-    };
-    let get = |i: usize| row.get(i).unwrap_or("").to_string();
-    stage.finish(
-        StepKind::Query,
-        StepStatus::Ok,
-        t,
-        "select version(), current_user, current_database()",
-    );
-    let t = stage.start(StepKind::Detect);
-    let mut server = stage.report.server.take().unwrap_or_default();
-    server.version_string = get(0);
-    server.current_user = get(1);
-    server.current_database = get(2);
-    server.detect();
-    let mut detail = server.product_line();
-    if let Some(v) = &server.server_version_param {
-        detail.push_str(&format!(" (server_version {v})"));
-    }
-    stage.finish(StepKind::Detect, StepStatus::Ok, t, detail);
-    stage.report.server = Some(server);
-    report.total_ms = started.elapsed().as_millis() as u64;
-    report
-}
-
-/// "Test tunnel": only the SSH steps, then a `direct-tcpip` channel to the database host and
-/// port (the bastion's TCP connect to it is the reachability check), closed again at once. No
-/// TLS, no login. A profile without SSH gets a report saying so.
-pub async fn test_tunnel(
-    profile: &Profile,
-    credentials: &Credentials,
-    tunnel: &TunnelOptions,
-    sink: StepSink<'_>,
-    cancel: &CancellationToken,
-) -> Report {
-    let started = Instant::now();
-    let mut report = new_report(profile);
-    report.sslmode = "n/a (tunnel test)".into();
-    if !profile.ssh.enabled {
-        let mut f = base_facts(profile);
-        f.ssh = Some(shiftgate_core::diagnose::SshProblem::ConfigUnusable {
-            reason: "SSH is turned off for this profile".into(),
-        });
-        f.text = "SSH is turned off for this profile".into();
-        fail(&mut report, f, started);
-        return report;
-    }
-    let outcome = {
-        let mut stage = Stage { sink, report: &mut report };
-        let work = async {
-            let t = ssh::open_tunnel(profile, credentials, tunnel, &mut stage).await?;
-            let ch = t.open_channel(&profile.host, profile.port, &mut stage).await?;
-            let _ = ch.close().await;
-            Ok::<(), SshFailure>(())
-        };
-        tokio::select! {
-            biased;
-            _ = cancel.cancelled() => None,
-            r = work => Some(r),
-        }
-    };
-    match outcome {
-        None => return cancelled(profile, report, sink, started),
-        Some(Err(f)) => fail(&mut report, ssh_facts(profile, f), started),
-        Some(Ok(())) => report.total_ms = started.elapsed().as_millis() as u64,
-    }
-    report
 }

@@ -20,12 +20,12 @@
 //! Must not: read secrets from anywhere but [`Credentials`], write the user's OpenSSH files, or
 //! offer RSA signatures with SHA-1 (`ssh-rsa`).
 
-use super::connect::{Stage, io_kind};
 use super::credentials::{Credentials, SecretKind};
 use super::known_hosts::KnownHostsFiles;
 use super::ssh_auth::{self, AuthPlan};
 use super::ssh_config;
 use super::ssh_hop::{HopContext, OpenHop, handshake};
+use super::stage::{Stage, io_kind};
 use russh::client::{self, Msg};
 use russh::{Channel, ChannelOpenFailure};
 use shiftgate_core::diagnose::{IoKind, SshProblem};

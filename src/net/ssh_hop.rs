@@ -6,10 +6,10 @@
 //! Reports `SshBanner` and `SshHostKey` live; the handshake is bounded by the SSH timeout, whose
 //! clock stops while the user is being asked about a key.
 
-use super::connect::Stage;
 use super::known_hosts::{self, HostKeyStatus, KnownHostsFiles, KnownHostsLine};
 use super::ssh::HopPlan;
 use super::ssh_auth::Duplex;
+use super::stage::Stage;
 use russh::ChannelOpenFailure;
 use russh::client::{self, Handle};
 use russh::keys::PublicKeyOrCertificate;

@@ -20,7 +20,8 @@ use shiftgate_core::profile::{Profile, SshAuth};
 /// and the passphrase of every encrypted key file.
 pub fn needed_secrets(profile: &Profile, tunnel_only: bool) -> Vec<SecretKind> {
     let mut kinds = Vec::new();
-    if !tunnel_only {
+    // An IAM profile's database password is the temporary one the connect fetches from AWS.
+    if !tunnel_only && !profile.auth.is_iam() {
         kinds.push(SecretKind::DbPassword);
     }
     if !profile.ssh.enabled {
@@ -111,6 +112,13 @@ mod tests {
             "an unencrypted (here: unreadable as a key) file needs no passphrase"
         );
         assert_eq!(needed_secrets(&p, true), vec![SecretKind::SshPassword { hop: 0 }]);
+        let mut iam = p.clone();
+        iam.auth.method = shiftgate_core::profile::AuthMethod::Iam;
+        assert_eq!(
+            needed_secrets(&iam, false),
+            vec![SecretKind::SshPassword { hop: 0 }],
+            "IAM: no database password to ask for"
+        );
         let store = MemorySecretStore::default();
         store
             .set(

@@ -284,6 +284,9 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
     ui.separator();
     let view = SshView { issues: &issues, secret_store: cx.secret_store };
     out.extend(ssh_section_ui(ui, form, view));
+    ui.add_space(8.0);
+    ui.separator();
+    crate::ui::auth_section::auth_section_ui(ui, form, &issues);
 }
 
 fn password_rows(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>) {

@@ -1,6 +1,7 @@
 //! One file per panel or dialog. Each draws from state it is given and returns what the user asked
 //! for as [`crate::app::command::UiCommand`]s; none touches the store, secrets or the backend.
 pub mod audit_panel;
+pub mod auth_section;
 pub mod confirm_dialog;
 pub mod conflict_dialog;
 pub mod connection_form;

@@ -2,11 +2,12 @@
 
 use crate::support::{self, listeners, pg};
 use shiftgate::diagnose::Cause;
-use shiftgate::net::connect::{Password, test_connection};
+use shiftgate::net::connect::Password;
 use shiftgate::net::credentials::Credentials;
 use shiftgate::net::ssh::TunnelOptions;
 use shiftgate::profile::{Engine, Profile, SslMode};
 use shiftgate::report::{Report, StepKind, StepStatus};
+use shiftgate::tasks::test_connection::test_connection;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;

@@ -6,10 +6,11 @@
 use crate::support::{self, target};
 use redshift_sim::{ADMIN_PASSWORD, LEGACY_SHA_PASSWORD, RunningSimulator, Simulator, Warehouse};
 use shiftgate::diagnose::Cause;
-use shiftgate::net::connect::{Password, test_connection};
+use shiftgate::net::connect::Password;
 use shiftgate::profile::{Engine, Profile, SslMode};
 use shiftgate::sql::{self, Access, Dialect, SchemaKind, SetupPlan};
 use shiftgate::tasks::provision;
+use shiftgate::tasks::test_connection::test_connection;
 use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 

@@ -6,11 +6,12 @@
 
 use crate::support::{self, listeners, pg, sshd};
 use shiftgate::diagnose::Cause;
-use shiftgate::net::connect::{Password, test_connection, test_tunnel};
+use shiftgate::net::connect::Password;
 use shiftgate::net::credentials::{Credentials, SecretKind};
 use shiftgate::net::ssh::{HostKeyPolicy, HostKeyQuestion, TunnelOptions};
 use shiftgate::profile::{Engine, Profile, SshAuth, SshHop, SslMode};
 use shiftgate::report::{Report, Step, StepKind, StepStatus};
+use shiftgate::tasks::test_connection::{test_connection, test_tunnel};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;

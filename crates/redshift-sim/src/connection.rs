@@ -140,8 +140,18 @@ async fn run(
         .await;
     }
 
-    let user = lock(&shared.warehouse).warehouse.user_by_name(&user_name).cloned();
-    if !authenticate(stream, user.as_ref().map(|u| &u.password)).await? || user.is_none() {
+    let user = if crate::iam::is_iam_login(&user_name) {
+        // IAM logins: SSL only, the issued temporary password, the mapped (maybe new) user.
+        match crate::iam::authenticate_iam(stream, shared, &user_name, ssl).await? {
+            Ok(user) => Some(user),
+            Err(e) => return fatal(stream, e).await,
+        }
+    } else {
+        lock(&shared.warehouse).warehouse.user_by_name(&user_name).cloned()
+    };
+    if !crate::iam::is_iam_login(&user_name)
+        && (!authenticate(stream, user.as_ref().map(|u| &u.password)).await? || user.is_none())
+    {
         // Redshift reports a failed password as 28000, not PostgreSQL's 28P01 (§4.3).
         return fatal(
             stream,
@@ -242,7 +252,7 @@ async fn run(
 
 /// Runs the password exchange; `stored` is `None` for an unknown user (still challenged, like
 /// PostgreSQL, so the failure looks the same).
-async fn authenticate(
+pub(crate) async fn authenticate(
     stream: &mut Box<dyn Stream>,
     stored: Option<&StoredPassword>,
 ) -> Result<bool, ProtocolError> {

@@ -27,6 +27,7 @@ pub mod catalog;
 mod connection;
 mod error;
 mod exec;
+mod iam;
 mod params;
 mod protocol;
 mod query;

@@ -85,6 +85,7 @@ impl SimulatorBuilder {
                 .map(|m| tokio_rustls::TlsAcceptor::from(m.server_config.clone())),
             backends: Mutex::new(HashMap::new()),
             next_pid: AtomicI32::new(10_000 + i32::from(rand::random::<u8>())),
+            iam: Default::default(),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, shared.clone(), stop_rx));
@@ -152,6 +153,26 @@ impl RunningSimulator {
         let mut committed = lock(&self.shared.warehouse);
         committed.generation += 1;
         f(&mut committed.warehouse)
+    }
+
+    /// Registers temporary IAM credentials, as GetClusterCredentials issues them: a login as
+    /// `login_name` (`IAM:etl`, `IAMA:etl`) over SSL with `password` runs as `db_user`, created
+    /// first when `auto_create`.
+    pub fn issue_iam_credentials(
+        &self,
+        login_name: &str,
+        password: &str,
+        db_user: &str,
+        auto_create: bool,
+    ) {
+        lock(&self.shared.iam).insert(
+            login_name.to_string(),
+            crate::iam::Issued {
+                password: password.to_string(),
+                db_user: db_user.to_string(),
+                auto_create,
+            },
+        );
     }
 
     /// Number of authenticated sessions currently connected.

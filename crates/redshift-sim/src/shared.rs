@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     pub backends: Mutex<HashMap<i32, Backend>>,
     pub(crate) next_pid: AtomicI32,
+    /// Temporary IAM credentials issued for this cluster (see `iam.rs`).
+    pub(crate) iam: crate::iam::IamRegistry,
 }
 
 /// Locks a mutex; a panic elsewhere can't leave our plain-data state half-updated in a way that

@@ -79,6 +79,28 @@ pub enum SshProblem {
     TargetUnreachable { hop_host: String, target: String, reason: String },
 }
 
+/// What went wrong getting IAM credentials from AWS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AwsProblem {
+    /// No source of the credential chain had credentials; `tried` names them in order.
+    NoCredentials { tried: Vec<String>, detail: String },
+    /// The AWS profile's SSO session has expired (or was never started).
+    SsoExpired { profile: String },
+    /// The credentials were refused (expired session token, unknown key, bad signature).
+    CredentialsRejected { code: String },
+    /// The identity may not call `action` on `resource`.
+    AccessDenied { action: String, resource: String, identity: String },
+    /// No cluster with this identifier in the region.
+    ClusterNotFound { cluster: String, region: String, host_region: Option<String> },
+    /// No serverless workgroup with this name in the region.
+    WorkgroupNotFound { workgroup: String, region: String, host_region: Option<String> },
+    /// The region has no endpoint (misspelt region) or the endpoint could not be reached.
+    Unreachable { endpoint: String, region: String },
+    /// AWS refused a parameter (`InvalidParameterValue`, …).
+    Other { code: String },
+}
+
 /// Everything known about one failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FailureFacts {
@@ -91,6 +113,9 @@ pub struct FailureFacts {
     /// Set when the failure happened in the SSH tunnel.
     #[serde(default)]
     pub ssh: Option<SshProblem>,
+    /// Set when the failure happened getting IAM credentials.
+    #[serde(default)]
+    pub aws: Option<AwsProblem>,
     /// The client library's own text for the error.
     pub text: String,
     pub timed_out: bool,
@@ -138,6 +163,18 @@ pub enum Cause {
     SshKeyUnreadable,
     SshAgentUnavailable,
     SshConfigUnusable,
+    /// IAM: no AWS credentials found by the credential chain.
+    AwsNoCredentials,
+    /// IAM: the AWS SSO session has expired.
+    AwsSsoExpired,
+    /// IAM: AWS refused the credentials themselves.
+    AwsCredentialsRejected,
+    /// IAM: the identity lacks a permission.
+    AwsAccessDenied,
+    /// IAM: no such cluster or workgroup in the region.
+    ClusterNotFound,
+    /// IAM: the cluster exists under another region than the one set.
+    AwsWrongRegion,
     /// 2BP01: other objects (privileges, default privileges, members) still depend on it.
     DependentObjects,
     /// 42704: the named user, group, role or object does not exist.
@@ -195,6 +232,9 @@ pub fn diagnose(f: &FailureFacts) -> Diagnosis {
 
     if let Some(problem) = &f.ssh {
         return diagnose_ssh(problem, f, mk);
+    }
+    if let Some(problem) = &f.aws {
+        return diagnose_aws(problem, mk);
     }
 
     // SQLSTATE first: it is the most reliable signal (redshift.md §4.3).
@@ -528,6 +568,77 @@ pub fn with_dependents(mut d: Diagnosis, dependents: &[String]) -> Diagnosis {
     d
 }
 
+fn diagnose_aws(p: &AwsProblem, mk: impl Fn(Cause, String, String) -> Diagnosis) -> Diagnosis {
+    let wrong_region = |what: &str, region: &str, host_region: &Option<String>| {
+        host_region.as_ref().filter(|h| *h != region).map(|h| {
+            mk(
+                Cause::AwsWrongRegion,
+                format!("No {what} in region {region}; the host name says region {h}."),
+                format!("Set the profile's IAM region to {h} (CLI: --region {h})."),
+            )
+        })
+    };
+    match p {
+        AwsProblem::NoCredentials { tried, detail } => {
+            let mut summary = format!("No AWS credentials found. Tried: {}.", tried.join("; "));
+            if !detail.is_empty() {
+                summary.push_str(&format!(" ({detail})"));
+            }
+            mk(
+                Cause::AwsNoCredentials,
+                summary,
+                "Run `aws configure` or `aws configure sso`, set AWS_PROFILE or the profile's AWS profile (CLI: --aws-profile), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.".into(),
+            )
+        }
+        AwsProblem::SsoExpired { profile } => mk(
+            Cause::AwsSsoExpired,
+            format!("The AWS SSO session of profile \"{profile}\" has expired."),
+            format!("Run `aws sso login --profile {profile}`, then test again."),
+        ),
+        AwsProblem::CredentialsRejected { code } => mk(
+            Cause::AwsCredentialsRejected,
+            format!("AWS refused the credentials ({code})."),
+            "Refresh them: a new session token, `aws sso login`, or check the access key in ~/.aws/credentials.".into(),
+        ),
+        AwsProblem::AccessDenied { action, resource, identity } => {
+            let who = if identity.is_empty() { "Your AWS identity".to_string() } else { identity.clone() };
+            mk(
+                Cause::AwsAccessDenied,
+                format!("{who} may not call {action} on {resource}."),
+                format!("Add an IAM policy statement allowing \"{action}\" on \"{resource}\" to that identity (Setup can print the policy)."),
+            )
+        }
+        AwsProblem::ClusterNotFound { cluster, region, host_region } => {
+            wrong_region(&format!("cluster \"{cluster}\""), region, host_region).unwrap_or_else(|| {
+                mk(
+                    Cause::ClusterNotFound,
+                    format!("There is no Redshift cluster \"{cluster}\" in region {region} for this AWS account."),
+                    "Check the cluster identifier (the first label of its endpoint), the region and the AWS account (profile).".into(),
+                )
+            })
+        }
+        AwsProblem::WorkgroupNotFound { workgroup, region, host_region } => {
+            wrong_region(&format!("workgroup \"{workgroup}\""), region, host_region).unwrap_or_else(|| {
+                mk(
+                    Cause::ClusterNotFound,
+                    format!("There is no Redshift Serverless workgroup \"{workgroup}\" in region {region} for this AWS account."),
+                    "Check the workgroup name, the region and the AWS account (profile).".into(),
+                )
+            })
+        }
+        AwsProblem::Unreachable { endpoint, region } => mk(
+            Cause::AwsWrongRegion,
+            format!("The AWS endpoint {endpoint} for region \"{region}\" could not be reached."),
+            "Check the region's spelling (us-east-1) and your network or proxy; AWS_ENDPOINT_URL_* override the endpoint.".into(),
+        ),
+        AwsProblem::Other { code } => mk(
+            Cause::Other,
+            format!("AWS refused the request ({code})."),
+            "Check the IAM settings of the profile against the AWS error below.".into(),
+        ),
+    }
+}
+
 fn diagnose_ssh(
     p: &SshProblem,
     f: &FailureFacts,
@@ -795,6 +906,52 @@ mod tests {
         assert!(diagnose(&f).summary.contains("verify-full"));
         f.tls = Some(TlsProblem::UntrustedCertificate);
         assert_eq!(diagnose(&f).cause, Cause::CertificateUntrusted);
+    }
+
+    #[test]
+    fn aws_problems_name_what_to_do() {
+        let d = |p: AwsProblem| diagnose(&FailureFacts { aws: Some(p), ..Default::default() });
+        let x = d(AwsProblem::NoCredentials {
+            tried: vec!["environment variables".into(), "EC2 instance metadata (IMDS)".into()],
+            detail: String::new(),
+        });
+        assert_eq!(x.cause, Cause::AwsNoCredentials);
+        assert!(
+            x.summary.contains("Tried: environment variables; EC2 instance metadata"),
+            "{}",
+            x.summary
+        );
+        let x = d(AwsProblem::SsoExpired { profile: "prod".into() });
+        assert_eq!(x.cause, Cause::AwsSsoExpired);
+        assert!(x.hint.contains("aws sso login --profile prod"));
+        let x = d(AwsProblem::AccessDenied {
+            action: "redshift:JoinGroup".into(),
+            resource: "arn:aws:redshift:us-east-1:1:dbgroup:c/g".into(),
+            identity: "arn:aws:iam::1:user/a".into(),
+        });
+        assert_eq!(x.cause, Cause::AwsAccessDenied);
+        assert!(x.summary.contains(
+            "may not call redshift:JoinGroup on arn:aws:redshift:us-east-1:1:dbgroup:c/g"
+        ));
+        let x = d(AwsProblem::ClusterNotFound {
+            cluster: "c".into(),
+            region: "us-east-1".into(),
+            host_region: None,
+        });
+        assert_eq!(x.cause, Cause::ClusterNotFound);
+        let x = d(AwsProblem::ClusterNotFound {
+            cluster: "c".into(),
+            region: "us-east-1".into(),
+            host_region: Some("eu-west-1".into()),
+        });
+        assert_eq!(x.cause, Cause::AwsWrongRegion);
+        assert!(x.hint.contains("--region eu-west-1"));
+        let x = d(AwsProblem::WorkgroupNotFound {
+            workgroup: "w".into(),
+            region: "us-east-1".into(),
+            host_region: Some("us-east-1".into()),
+        });
+        assert_eq!(x.cause, Cause::ClusterNotFound, "same region: not a region problem");
     }
 
     #[test]

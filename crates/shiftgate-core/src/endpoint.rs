@@ -171,8 +171,11 @@ pub struct ParsedEndpoint {
     pub ca_file: Option<PathBuf>,
     pub application_name: Option<String>,
     pub connect_timeout_secs: Option<u32>,
-    /// The text asked for IAM authentication, which Shiftgate does not do yet.
+    /// The text asked for IAM authentication (`jdbc:redshift:iam://`).
     pub iam: bool,
+    /// IAM settings the text named (cluster and region of the short form, DbGroups, AutoCreate,
+    /// ClusterID, Region, Profile, IAMDuration); applied with the method when `iam`.
+    pub iam_auth: crate::profile::AuthSettings,
     /// Set when the host is an AWS Redshift name.
     pub redshift: Option<RedshiftHost>,
     /// Human lines for the paste preview, e.g. `host: db.example.com`. Never shows the password.
@@ -310,6 +313,7 @@ impl ParsedEndpoint {
             application_name: None,
             connect_timeout_secs: None,
             iam: false,
+            iam_auth: Default::default(),
             redshift: None,
             recognised: Vec::new(),
             ignored: Vec::new(),
@@ -355,6 +359,35 @@ impl ParsedEndpoint {
         }
         if let Some(secs) = self.connect_timeout_secs {
             profile.connect_timeout_secs = secs;
+        }
+        if self.iam {
+            let (from, to) = (&self.iam_auth, &mut profile.auth);
+            to.method = crate::profile::AuthMethod::Iam;
+            for (src, dst) in [
+                (&from.cluster_id, &mut to.cluster_id),
+                (&from.region, &mut to.region),
+                (&from.aws_profile, &mut to.aws_profile),
+            ] {
+                if !src.is_empty() {
+                    *dst = src.clone();
+                }
+            }
+            if !from.db_groups.is_empty() {
+                to.db_groups = from.db_groups.clone();
+            }
+            to.auto_create |= from.auto_create;
+            if from.duration_secs != crate::profile::IAM_DURATION_MAX {
+                to.duration_secs = from.duration_secs;
+            }
+            if let Some(user) = &self.user {
+                to.db_user = user.clone();
+            }
+            let host = profile.host.clone();
+            if profile.auth.fill_from_host(&host) == Some(crate::profile::AuthMethod::IamServerless)
+                && profile.auth.cluster_id.is_empty()
+            {
+                profile.auth.method = crate::profile::AuthMethod::IamServerless;
+            }
         }
     }
 
@@ -693,7 +726,7 @@ fn parse_url(scheme: &str, rest: &str) -> Result<ParsedEndpoint, EndpointError> 
     out.hint = hint;
     if iam {
         out.iam = true;
-        out.ignored.push("IAM authentication (jdbc:redshift:iam): IAM auth not supported yet — user/password needed".into());
+        out.recognised.push("IAM authentication (jdbc:redshift:iam): the profile logs in with IAM temporary credentials".into());
     }
     let is_sep = |c: char| c == '?' || (jdbc && c == ';');
     let auth_end = rest.find(|c: char| c == '/' || is_sep(c)).unwrap_or(rest.len());
@@ -733,7 +766,10 @@ fn parse_url(scheme: &str, rest: &str) -> Result<ParsedEndpoint, EndpointError> 
         && first.rsplit_once(':').is_some_and(|(_, p)| !p.chars().all(|c| c.is_ascii_digit()));
     if short_iam {
         let (cluster, region) = first.rsplit_once(':').unwrap_or((first, ""));
-        out.ignored.push(format!("cluster \"{cluster}\" in {region} (IAM short form): enter the cluster's endpoint host instead"));
+        out.iam_auth.cluster_id = cluster.to_string();
+        out.iam_auth.region = region.to_string();
+        out.recognised.push(format!("IAM cluster \"{cluster}\" in {region}"));
+        out.ignored.push(format!("cluster \"{cluster}\" in {region} (IAM short form): enter the cluster's endpoint host (or the tunnel / VPC endpoint) as Host"));
     } else if !first.is_empty() {
         let (host, port) = split_host_port(first)?;
         let host = decode(&host, "host")?;
@@ -780,9 +816,28 @@ impl ParsedEndpoint {
                     .push(format!("{key}: the database user IAM credentials would be issued for"));
                 "user"
             }
+            "dbgroups" | "autocreate" | "clusterid" | "region" | "profile" | "iamduration" => {
+                let a = &mut self.iam_auth;
+                match lower.as_str() {
+                    "dbgroups" => {
+                        a.db_groups = value
+                            .split(',')
+                            .map(|g| g.trim().to_string())
+                            .filter(|g| !g.is_empty())
+                            .collect()
+                    }
+                    "autocreate" => a.auto_create = value.trim().eq_ignore_ascii_case("true"),
+                    "clusterid" => a.cluster_id = value.trim().to_string(),
+                    "region" => a.region = value.trim().to_string(),
+                    "profile" => a.aws_profile = value.trim().to_string(),
+                    _ => a.duration_secs = value.trim().parse().unwrap_or(0),
+                }
+                self.recognised.push(format!("{}: IAM setting", shown(key, value)));
+                return Ok(());
+            }
             k if JDBC_IAM_KEYS.contains(&k) => {
                 self.ignored.push(format!(
-                    "{}: IAM setting; IAM auth not supported yet — user/password needed",
+                    "{}: IAM setting Shiftgate does not use (AWS credentials come from the AWS configuration)",
                     shown(key, value)
                 ));
                 return Ok(());

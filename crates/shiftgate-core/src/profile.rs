@@ -226,6 +226,269 @@ impl Default for SshSettings {
     }
 }
 
+/// How the database password is obtained: typed / kept (password), or temporary credentials
+/// from AWS IAM for a provisioned cluster or a serverless workgroup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    #[default]
+    Password,
+    /// `redshift:GetClusterCredentials` (or `…WithIAM` without a DbUser) on a provisioned cluster.
+    Iam,
+    /// `redshift-serverless:GetCredentials` on a serverless workgroup.
+    IamServerless,
+}
+
+impl AuthMethod {
+    pub const ALL: [AuthMethod; 3] =
+        [AuthMethod::Password, AuthMethod::Iam, AuthMethod::IamServerless];
+
+    /// The CLI / file spelling (`password`, `iam`, `iam-serverless`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Password => "password",
+            AuthMethod::Iam => "iam",
+            AuthMethod::IamServerless => "iam-serverless",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthMethod::Password => "Password",
+            AuthMethod::Iam => "IAM, provisioned cluster",
+            AuthMethod::IamServerless => "IAM, serverless workgroup",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuthMethod> {
+        AuthMethod::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Bounds of the temporary credentials' lifetime, in seconds (the AWS API's).
+pub const IAM_DURATION_MIN: u32 = 900;
+pub const IAM_DURATION_MAX: u32 = 3600;
+
+/// The auth method and, for IAM, what to ask AWS for. Stored explicitly (never re-guessed from
+/// the host at connect time), so a tunnel, a VPC endpoint or a CNAME never breaks IAM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    pub method: AuthMethod,
+    /// Cluster identifier (provisioned).
+    pub cluster_id: String,
+    /// Workgroup name (serverless).
+    pub workgroup: String,
+    /// AWS region of the cluster or workgroup (`us-east-1`).
+    pub region: String,
+    /// `DbUser` for GetClusterCredentials; empty = GetClusterCredentialsWithIAM (the database
+    /// user is the IAM identity).
+    pub db_user: String,
+    /// `DbGroups` joined for the session (provisioned, with a DbUser).
+    pub db_groups: Vec<String>,
+    /// `AutoCreate`: create the database user if it does not exist.
+    pub auto_create: bool,
+    /// `DurationSeconds`, 900–3600.
+    pub duration_secs: u32,
+    /// Profile name in `~/.aws/config`; empty = the default credential chain.
+    pub aws_profile: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            method: AuthMethod::Password,
+            cluster_id: String::new(),
+            workgroup: String::new(),
+            region: String::new(),
+            db_user: String::new(),
+            db_groups: Vec::new(),
+            auto_create: false,
+            duration_secs: IAM_DURATION_MAX,
+            aws_profile: String::new(),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// Password auth with nothing else set: what a missing `auth` table reads as.
+    pub fn is_default(&self) -> bool {
+        *self == AuthSettings::default()
+    }
+
+    pub fn is_iam(&self) -> bool {
+        self.method != AuthMethod::Password
+    }
+
+    /// Fill the cluster identifier or workgroup name and the region from an AWS Redshift host
+    /// name (`cluster.abc123.us-east-1.redshift.amazonaws.com`,
+    /// `wg.123456789012.us-east-1.redshift-serverless.amazonaws.com`), only where they are still
+    /// empty. Returns the IAM method the host suggests, if it is such a host.
+    pub fn fill_from_host(&mut self, host: &str) -> Option<AuthMethod> {
+        let rs = crate::endpoint::redshift_host(host)?;
+        let method = match rs.kind {
+            crate::endpoint::RedshiftKind::Provisioned => {
+                if self.cluster_id.trim().is_empty() {
+                    self.cluster_id = rs.name.clone();
+                }
+                AuthMethod::Iam
+            }
+            crate::endpoint::RedshiftKind::Serverless => {
+                if self.workgroup.trim().is_empty() {
+                    self.workgroup = rs.name.clone();
+                }
+                AuthMethod::IamServerless
+            }
+        };
+        if self.region.trim().is_empty() {
+            self.region = rs.region;
+        }
+        Some(method)
+    }
+
+    /// The cluster identifier or workgroup name the method uses.
+    pub fn target(&self) -> &str {
+        match self.method {
+            AuthMethod::IamServerless => &self.workgroup,
+            _ => &self.cluster_id,
+        }
+    }
+
+    /// One line for `profiles show`.
+    pub fn describe(&self) -> String {
+        let mut s = match self.method {
+            AuthMethod::Password => return "password".into(),
+            AuthMethod::Iam => {
+                let user = if self.db_user.is_empty() {
+                    "the IAM identity (GetClusterCredentialsWithIAM)".to_string()
+                } else {
+                    format!("DbUser {}", self.db_user)
+                };
+                format!("IAM, cluster {} in {}, as {user}", self.cluster_id, self.region)
+            }
+            AuthMethod::IamServerless => {
+                format!("IAM, serverless workgroup {} in {}", self.workgroup, self.region)
+            }
+        };
+        if !self.db_groups.is_empty() {
+            s.push_str(&format!(", groups {}", self.db_groups.join(",")));
+        }
+        if self.auto_create {
+            s.push_str(", auto-create");
+        }
+        s.push_str(&format!(", {} s", self.duration_secs));
+        if self.aws_profile.is_empty() {
+            s.push_str(", AWS default credential chain");
+        } else {
+            s.push_str(&format!(", AWS profile {}", self.aws_profile));
+        }
+        s
+    }
+
+    fn validate(&self, push: &mut impl FnMut(Field, String)) {
+        if !self.is_iam() {
+            return;
+        }
+        let ident_ok = |s: &str| {
+            s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && s.starts_with(|c: char| c.is_ascii_lowercase())
+        };
+        match self.method {
+            AuthMethod::Iam => {
+                let id = self.cluster_id.trim();
+                if id.is_empty() {
+                    push(Field::IamTarget, "Cluster identifier is empty: enter the cluster's name (the first label of its endpoint).".into());
+                } else if id.len() > 63 || !ident_ok(id) {
+                    push(
+                        Field::IamTarget,
+                        format!(
+                            "Cluster identifier \"{id}\" is not valid: lowercase letters, digits and hyphens, starting with a letter, at most 63."
+                        ),
+                    );
+                }
+            }
+            AuthMethod::IamServerless => {
+                let wg = self.workgroup.trim();
+                if wg.is_empty() {
+                    push(
+                        Field::IamTarget,
+                        "Workgroup name is empty: enter the serverless workgroup's name.".into(),
+                    );
+                } else if wg.len() < 3
+                    || wg.len() > 64
+                    || !wg.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
+                    push(
+                        Field::IamTarget,
+                        format!(
+                            "Workgroup name \"{wg}\" is not valid: 3 to 64 lowercase letters, digits and hyphens."
+                        ),
+                    );
+                }
+                if !self.db_user.trim().is_empty() || !self.db_groups.is_empty() || self.auto_create
+                {
+                    push(Field::IamDbUser, "A serverless workgroup takes the database user from the IAM identity: clear DB user, DB groups and auto-create.".into());
+                }
+            }
+            AuthMethod::Password => {}
+        }
+        let region = self.region.trim();
+        if region.is_empty() {
+            push(
+                Field::IamRegion,
+                "Region is empty: enter the cluster's AWS region (us-east-1).".into(),
+            );
+        } else if region.split('-').count() < 3
+            || !region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            push(
+                Field::IamRegion,
+                format!(
+                    "Region \"{region}\" does not look like an AWS region (us-east-1, eu-west-2)."
+                ),
+            );
+        }
+        if !(IAM_DURATION_MIN..=IAM_DURATION_MAX).contains(&self.duration_secs) {
+            push(
+                Field::IamDuration,
+                format!(
+                    "Duration must be between {IAM_DURATION_MIN} and {IAM_DURATION_MAX} seconds."
+                ),
+            );
+        }
+        let user = self.db_user.trim();
+        if user != self.db_user || user.len() > 128 || user.contains(char::is_whitespace) {
+            push(Field::IamDbUser, "DB user must be at most 128 characters without spaces.".into());
+        }
+        for g in &self.db_groups {
+            if g.trim().is_empty() || g.contains(|c: char| c.is_whitespace() || c == ',') {
+                push(
+                    Field::IamDbUser,
+                    format!("DB group \"{g}\" is not a group name (no spaces or commas)."),
+                );
+            }
+        }
+        if self.method == AuthMethod::Iam
+            && user.is_empty()
+            && (!self.db_groups.is_empty() || self.auto_create)
+        {
+            push(Field::IamDbUser, "DB groups and auto-create need a DB user (without one, the IAM identity logs in as itself).".into());
+        }
+        if self.aws_profile.contains(char::is_whitespace) {
+            push(
+                Field::AwsProfile,
+                format!("AWS profile \"{}\" contains spaces.", self.aws_profile),
+            );
+        }
+    }
+}
+
 /// One saved connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -250,6 +513,10 @@ pub struct Profile {
     /// Left out of the file when it is the default (no tunnel): a smaller file loads faster.
     #[serde(skip_serializing_if = "SshSettings::is_default")]
     pub ssh: SshSettings,
+    /// Password or IAM; left out of the file for password auth (files without it load as
+    /// password).
+    #[serde(skip_serializing_if = "AuthSettings::is_default")]
+    pub auth: AuthSettings,
     /// Setups applied with this profile as the admin, one per (catalog user, database); no
     /// passwords. Read by verify, audit, drift and teardown.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -283,6 +550,7 @@ impl Profile {
             password_mode: SecretMode::Keychain,
             password_command: None,
             ssh: SshSettings::default(),
+            auth: AuthSettings::default(),
             applied_plans: Vec::new(),
         }
     }
@@ -356,7 +624,7 @@ impl Profile {
                 ),
             );
         }
-        if self.user.trim().is_empty() {
+        if self.user.trim().is_empty() && !self.auth.is_iam() {
             push(Field::User, "User is empty.".into());
         }
         if self.connect_timeout_secs == 0 || self.connect_timeout_secs > 600 {
@@ -391,6 +659,7 @@ impl Profile {
         if self.ssh.enabled {
             self.validate_ssh(&mut push);
         }
+        self.auth.validate(&mut push);
         issues
     }
 }
@@ -469,6 +738,13 @@ pub enum Field {
     SshHop(usize),
     /// SSH keepalive interval and timeout.
     SshTimeouts,
+    /// IAM: cluster identifier or workgroup name.
+    IamTarget,
+    IamRegion,
+    IamDuration,
+    /// IAM: DB user, DB groups, auto-create.
+    IamDbUser,
+    AwsProfile,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -545,6 +821,103 @@ mod tests {
         p.host = "examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com".into();
         p.user = "admin".into();
         p
+    }
+
+    fn iam_profile() -> Profile {
+        let mut p = Profile::new(Engine::Redshift);
+        p.host = "bastion-side.example.internal".into();
+        p.auth.method = AuthMethod::Iam;
+        p.auth.cluster_id = "examplecluster".into();
+        p.auth.region = "us-west-2".into();
+        p
+    }
+
+    #[test]
+    fn iam_auth_round_trips_and_old_files_read_as_password() {
+        let mut p = iam_profile();
+        p.auth.db_user = "etl".into();
+        p.auth.db_groups = vec!["analysts".into(), "readers".into()];
+        p.auth.auto_create = true;
+        p.auth.duration_secs = 900;
+        p.auth.aws_profile = "prod-sso".into();
+        let text = toml::to_string(&p).unwrap();
+        assert!(text.contains("[auth]") && text.contains("method = \"iam\""), "{text}");
+        let back: Profile = toml::from_str(&text).unwrap();
+        assert_eq!(back, p);
+        let plain = toml::to_string(&Profile::new(Engine::Postgres)).unwrap();
+        assert!(!plain.contains("[auth]"), "password auth is not written: {plain}");
+        let old: Profile = toml::from_str("name = \"old\"\nhost = \"h\"\nuser = \"u\"\n").unwrap();
+        assert_eq!(old.auth.method, AuthMethod::Password);
+        assert!(old.validate().is_empty(), "{:?}", old.validate());
+        let serverless: Profile =
+            toml::from_str("host = \"h\"\n[auth]\nmethod = \"iam-serverless\"\nworkgroup = \"wg-1\"\nregion = \"eu-west-1\"\n")
+                .unwrap();
+        assert_eq!(serverless.auth.method, AuthMethod::IamServerless);
+        assert_eq!(serverless.auth.duration_secs, 3600, "a missing duration is the maximum");
+        assert!(serverless.validate().is_empty(), "{:?}", serverless.validate());
+    }
+
+    #[test]
+    fn iam_validation_names_each_field() {
+        let p = iam_profile();
+        assert!(p.validate().is_empty(), "no user needed with IAM: {:?}", p.validate());
+        let fields = |p: &Profile| p.validate().into_iter().map(|i| i.field).collect::<Vec<_>>();
+        let mut bad = iam_profile();
+        bad.auth.cluster_id = "Bad Cluster".into();
+        bad.auth.region = "mars".into();
+        bad.auth.duration_secs = 899;
+        bad.auth.db_groups = vec!["a b".into()];
+        bad.auth.aws_profile = "x y".into();
+        let f = fields(&bad);
+        for want in [
+            Field::IamTarget,
+            Field::IamRegion,
+            Field::IamDuration,
+            Field::IamDbUser,
+            Field::AwsProfile,
+        ] {
+            assert!(f.contains(&want), "{want:?} missing from {f:?}");
+        }
+        let mut long = iam_profile();
+        long.auth.duration_secs = 3601;
+        assert_eq!(fields(&long), vec![Field::IamDuration]);
+        long.auth.duration_secs = 3600;
+        assert!(fields(&long).is_empty());
+        let mut sl = iam_profile();
+        sl.auth.method = AuthMethod::IamServerless;
+        assert_eq!(fields(&sl), vec![Field::IamTarget], "serverless needs a workgroup");
+        sl.auth.workgroup = "wg".into();
+        assert_eq!(fields(&sl), vec![Field::IamTarget], "too short");
+        sl.auth.workgroup = "analytics-wg".into();
+        sl.auth.db_user = "etl".into();
+        assert_eq!(fields(&sl), vec![Field::IamDbUser]);
+        let mut pw = iam_profile();
+        pw.auth.method = AuthMethod::Password;
+        assert_eq!(fields(&pw), vec![Field::User], "password auth needs a user again");
+    }
+
+    #[test]
+    fn iam_fields_prefill_from_aws_host_names_only_where_empty() {
+        let mut a = AuthSettings::default();
+        assert_eq!(
+            a.fill_from_host("examplecluster.abc123xyz789.us-west-2.redshift.amazonaws.com"),
+            Some(AuthMethod::Iam)
+        );
+        assert_eq!((a.cluster_id.as_str(), a.region.as_str()), ("examplecluster", "us-west-2"));
+        assert_eq!(
+            a.fill_from_host("other.abc.eu-west-1.redshift.amazonaws.com"),
+            Some(AuthMethod::Iam)
+        );
+        assert_eq!(a.cluster_id, "examplecluster", "typed values are kept");
+        let mut s = AuthSettings::default();
+        assert_eq!(
+            s.fill_from_host("wg.123456789012.eu-central-1.redshift-serverless.amazonaws.com"),
+            Some(AuthMethod::IamServerless)
+        );
+        assert_eq!((s.workgroup.as_str(), s.region.as_str()), ("wg", "eu-central-1"));
+        assert_eq!(AuthSettings::default().fill_from_host("db.internal.example.com"), None);
+        assert_eq!(AuthMethod::parse("IAM-Serverless"), Some(AuthMethod::IamServerless));
+        assert_eq!(AuthMethod::parse("kerberos"), None);
     }
 
     #[test]

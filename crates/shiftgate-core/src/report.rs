@@ -32,6 +32,10 @@ pub enum StepKind {
         target: String,
     },
     Resolve,
+    /// IAM: `sts:GetCallerIdentity`, who the AWS credentials belong to.
+    AwsIdentity,
+    /// IAM: the temporary database user and password from Redshift.
+    IamCredentials,
     Tcp,
     Tls,
     Authenticate,
@@ -50,6 +54,8 @@ impl StepKind {
                 format!("SSH hop {}: channel to {target}", hop + 1)
             }
             StepKind::Resolve => "Resolve host".into(),
+            StepKind::AwsIdentity => "AWS identity".into(),
+            StepKind::IamCredentials => "IAM credentials".into(),
             StepKind::Tcp => "TCP connect".into(),
             StepKind::Tls => "TLS".into(),
             StepKind::Authenticate => "Authenticate".into(),
@@ -170,6 +176,21 @@ pub fn parse_redshift_version(version: &str) -> Option<String> {
     if num.is_empty() { None } else { Some(num.to_string()) }
 }
 
+/// What the IAM stages got: who the AWS identity is and the temporary database login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IamInfo {
+    /// `GetClusterCredentials`, `GetClusterCredentialsWithIAM` or `GetCredentials`.
+    pub api: String,
+    /// The database user the credentials are for (`IAM:…`, `IAMA:…`, `IAMR:…`).
+    pub db_user: String,
+    /// When the temporary password stops working (Unix seconds), for a countdown.
+    pub expires_at_unix: u64,
+    pub account: String,
+    pub arn: String,
+    /// Reused from the in-memory cache.
+    pub cached: bool,
+}
+
 /// The whole result of a staged test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Report {
@@ -178,6 +199,9 @@ pub struct Report {
     pub steps: Vec<Step>,
     pub tls: Option<TlsInfo>,
     pub server: Option<ServerInfo>,
+    /// IAM profiles: the AWS identity and the temporary login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam: Option<IamInfo>,
     pub diagnosis: Option<Diagnosis>,
     pub total_ms: u64,
 }
@@ -231,6 +255,13 @@ impl Report {
                 _ => "NOT verified (encrypted only)".to_string(),
             };
             let _ = writeln!(out, "  {verified}");
+        }
+        if let Some(i) = &self.iam {
+            let cached = if i.cached { " (cached)" } else { "" };
+            let _ = writeln!(out, "IAM: {} as {}{cached}", i.api, i.db_user);
+            let _ = writeln!(out, "  AWS account {}, {}", i.account, i.arn);
+            let _ =
+                writeln!(out, "  temporary password expires at Unix time {}", i.expires_at_unix);
         }
         if let Some(sv) = &self.server {
             let _ = writeln!(out, "Server: {}", sv.product_line());

@@ -146,15 +146,22 @@ fn jdbc_redshift_urls() {
     ));
     assert!(p.iam);
     assert_eq!(p.user.as_deref(), Some("analyst"));
-    assert!(
-        p.ignored.iter().any(|l| l.contains("IAM auth not supported yet — user/password needed")),
-        "{:?}",
-        p.ignored
-    );
+    let mut prof = shiftgate_core::profile::Profile::default();
+    p.apply_to(&mut prof);
+    assert_eq!(prof.auth.method, shiftgate_core::profile::AuthMethod::Iam);
+    assert_eq!((prof.auth.db_user.as_str(), prof.auth.aws_profile.as_str()), ("analyst", "dev"));
+    assert!(prof.auth.auto_create);
+    assert_eq!(prof.auth.cluster_id, CLUSTER.split('.').next().unwrap(), "from the host");
 
     let p = paste("jdbc:redshift:iam://examplecluster:us-west-2/dev");
     assert_eq!((p.host.as_deref(), p.database.as_deref()), (None, Some("dev")));
     assert!(p.ignored.iter().any(|l| l.contains("cluster \"examplecluster\" in us-west-2")));
+    let mut prof = shiftgate_core::profile::Profile::default();
+    p.apply_to(&mut prof);
+    assert_eq!(
+        (prof.auth.cluster_id.as_str(), prof.auth.region.as_str()),
+        ("examplecluster", "us-west-2")
+    );
 
     let p = paste("jdbc:postgresql://db.example.com/app?user=bob&password=x&loginTimeout=5");
     assert_eq!(

@@ -241,7 +241,12 @@ fn dbt_profiles_sample() {
         (5439, SslMode::Require, Some("rs-pw"))
     );
     let iam = by_name(&batch, "jaffle_shop.iam");
-    assert!(iam.warnings.contains(&"IAM not supported; enter a password".to_string()));
+    assert!(iam.warnings.is_empty(), "{:?}", iam.warnings);
+    let a = &iam.profile.auth;
+    assert_eq!(a.method, shiftgate_core::profile::AuthMethod::Iam);
+    assert_eq!((a.cluster_id.as_str(), a.region.as_str()), ("examplecluster", "us-west-2"));
+    assert_eq!((a.db_user.as_str(), a.aws_profile.as_str()), ("alice", "data-eng"));
+    assert!(iam.profile.validate().is_empty(), "{:?}", iam.profile.validate());
     assert_eq!(iam.profile.engine, Engine::Redshift);
     let anchored = by_name(&batch, "anchored.dev");
     assert_eq!(

@@ -2,6 +2,7 @@
 //! random port, run as a non-root user), and local listeners for timeout / no-TLS cases.
 #![allow(dead_code)]
 
+pub mod aws;
 pub mod certs;
 pub mod listeners;
 pub mod pg;

@@ -9,7 +9,7 @@
 use super::{
     EnvLookup, ImportBatch, ImportError, ImportedProfile, fresh_profile, line_at, line_of,
 };
-use crate::profile::{Engine, SslMode};
+use crate::profile::{AuthMethod, Engine, SslMode};
 use serde_norway::{Mapping, Value};
 use std::path::PathBuf;
 
@@ -285,7 +285,44 @@ fn read_target(
     }
     let method = t.get(out, &["method"])?.unwrap_or_default().to_ascii_lowercase();
     if method == "iam" || method == "iam_role" {
-        t.warnings.push("IAM not supported; enter a password".into());
+        // dbt-redshift's IAM fields; `user` is the DbUser (iam_role: the IAM identity itself).
+        let a = &mut profile.auth;
+        a.method = AuthMethod::Iam;
+        if let Some(c) = t.get(out, &["cluster_id"])? {
+            a.cluster_id = c.trim().to_string();
+        }
+        if let Some(r) = t.get(out, &["region"])? {
+            a.region = r.trim().to_string();
+        }
+        if let Some(p) = t.get(out, &["iam_profile"])? {
+            a.aws_profile = p.trim().to_string();
+        }
+        if let Some(v) = t.get(out, &["autocreate"])? {
+            a.auto_create = v.trim().eq_ignore_ascii_case("true");
+        }
+        if let Some(d) = t.get(out, &["iam_duration_seconds"])?
+            && let Ok(d) = d.trim().parse::<u32>()
+        {
+            a.duration_secs = d;
+        }
+        a.db_groups = match out.get("db_groups") {
+            Some(Value::Sequence(seq)) => seq.iter().filter_map(scalar).collect(),
+            Some(v) => scalar(v)
+                .map(|g| {
+                    g.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        if method == "iam" {
+            a.db_user = profile.user.trim().to_string();
+        }
+        let host = profile.host.clone();
+        if profile.auth.fill_from_host(&host) == Some(AuthMethod::IamServerless)
+            && profile.auth.cluster_id.is_empty()
+        {
+            profile.auth.method = AuthMethod::IamServerless;
+        }
         if profile.host.is_empty()
             && let Some(cluster) = t.get(out, &["cluster_id"])?
         {
