@@ -378,6 +378,20 @@ impl App {
             plan.access.kind_word(),
             plan.access.name()
         );
+        // An IAM-only user logs in with temporary credentials for itself, on the policy's cluster.
+        let iam_login = self.state.setup.iam_login;
+        if iam_login {
+            let admin = self.state.admin.as_ref().map(|a| &a.profile);
+            let target = self.state.setup.iam_policy_target(admin);
+            profile.auth = shiftgate_core::profile::AuthSettings {
+                method: shiftgate_core::profile::AuthMethod::Iam,
+                cluster_id: target.cluster_id,
+                region: target.region,
+                db_user: plan.user.clone(),
+                aws_profile: profile.auth.aws_profile.clone(),
+                ..Default::default()
+            };
+        }
         if let Err(e) = self.store.upsert(profile.clone()) {
             self.state.tell(LogLevel::Error, format!("Could not save the profile: {e}"));
             return;
@@ -386,6 +400,9 @@ impl App {
         self.state.setup.saved_profile = Some(profile.id.clone());
         self.state.verify.target = Some(VerifyTarget::Saved(profile.id.clone()));
         self.state.tell(LogLevel::Info, format!("Saved \"{}\"", profile.name));
+        if iam_login {
+            return;
+        }
         self.store_secret(
             SecretKey::db_password(&profile.id),
             Password::new(plan.password.clone()),
@@ -500,6 +517,7 @@ impl App {
                     admin: admin_name.as_deref(),
                     run_blocked,
                     catalog_profile_saved: self.state.setup.saved_profile.is_some(),
+                    admin_profile: self.state.admin.as_ref().map(|a| &a.profile),
                 };
                 setup_panel_ui(ui, &mut self.state.setup, view)
             }

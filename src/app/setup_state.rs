@@ -8,7 +8,8 @@ use super::provision_state::{Pending, ScriptPane};
 use crate::net::connect::Password;
 use crate::tasks::TaskId;
 use crate::tasks::provision::{DiscoveryOutcome, TaskFailure};
-use shiftgate_core::profile::ProfileId;
+use shiftgate_core::profile::{Profile, ProfileId};
+use shiftgate_core::sql::iam_policy::{IamPolicyError, IamPolicyTarget, policy_for_plan};
 use shiftgate_core::sql::{
     Access, AppliedPlan, Dialect, ExistingState, PlanWarning, SchemaGrant, SchemaKind,
     SetupOptions, SetupPlan, generate_password, setup_script_with,
@@ -75,6 +76,12 @@ pub struct SetupState {
     pub svv_table_info: bool,
     /// REVOKE CREATE ON SCHEMA public from the group/role.
     pub revoke_public_create: bool,
+    /// The catalog tool logs in with IAM: PASSWORD DISABLE, and the IAM policy is shown.
+    pub iam_login: bool,
+    /// The policy's cluster, region and account; empty = the admin profile's (account: any).
+    pub iam_cluster: String,
+    pub iam_region: String,
+    pub iam_account: String,
     /// The setup script, its review and run.
     pub pane: ScriptPane<SetupKey>,
     /// The plan of the last run (what Verify and Teardown use once it succeeded).
@@ -109,6 +116,10 @@ impl Default for SetupState {
             limit_text: String::new(),
             svv_table_info: false,
             revoke_public_create: false,
+            iam_login: false,
+            iam_cluster: String::new(),
+            iam_region: String::new(),
+            iam_account: String::new(),
             pane: ScriptPane::default(),
             launched_plan: None,
             saved_profile: None,
@@ -251,10 +262,48 @@ impl SetupState {
                 return;
             }
         };
-        let options = SetupOptions { revoke_public_create: self.revoke_public_create };
+        let options = SetupOptions {
+            revoke_public_create: self.revoke_public_create,
+            iam_login: self.iam_login,
+        };
         self.pane.refresh((plan, self.existing(), options), |(plan, existing, options)| {
             setup_script_with(plan, existing, *options)
         });
+    }
+
+    /// Where the IAM policy points: the typed cluster / region / account, else the admin
+    /// profile's cluster and region.
+    pub fn iam_policy_target(&self, admin: Option<&Profile>) -> IamPolicyTarget {
+        let database =
+            self.found.as_ref().map(|f| f.server.current_database.clone()).unwrap_or_default();
+        let mut target = match admin {
+            Some(p) => IamPolicyTarget::from_profile(p, &database),
+            None => IamPolicyTarget {
+                region: String::new(),
+                account: None,
+                cluster_id: String::new(),
+                database,
+            },
+        };
+        if !self.iam_cluster.trim().is_empty() {
+            target.cluster_id = self.iam_cluster.trim().to_string();
+        }
+        if !self.iam_region.trim().is_empty() {
+            target.region = self.iam_region.trim().to_string();
+        }
+        if !self.iam_account.trim().is_empty() {
+            target.account = Some(self.iam_account.trim().to_string());
+        }
+        target
+    }
+
+    /// The IAM policy for the catalog tool, when "logs in with IAM" is ticked and a plan exists.
+    pub fn iam_policy(&self, admin: Option<&Profile>) -> Option<Result<String, IamPolicyError>> {
+        if !self.iam_login {
+            return None;
+        }
+        let plan = self.plan()?;
+        Some(policy_for_plan(&self.iam_policy_target(admin), &plan))
     }
 
     pub fn warnings(&self) -> Vec<PlanWarning> {

@@ -175,6 +175,22 @@ pub struct SetupArgs {
     /// Also REVOKE CREATE ON SCHEMA public from the group/role.
     #[arg(long)]
     pub revoke_public_create: bool,
+    /// The catalog tool logs in with IAM temporary credentials: the user gets PASSWORD DISABLE
+    /// (no password to keep or rotate), and the IAM policy its AWS identity needs is printed.
+    #[arg(long)]
+    pub iam_login: bool,
+    /// IAM policy: cluster identifier (default: the admin profile's IAM settings or host name).
+    #[arg(long, requires = "iam_login")]
+    pub cluster_id: Option<String>,
+    /// IAM policy: AWS region (default: the admin profile's IAM settings or host name).
+    #[arg(long, requires = "iam_login")]
+    pub region: Option<String>,
+    /// IAM policy: the 12-digit AWS account id (default: * , any account).
+    #[arg(long, requires = "iam_login")]
+    pub aws_account: Option<String>,
+    /// Write the IAM policy JSON to this file too (with --iam-login).
+    #[arg(long, requires = "iam_login")]
+    pub iam_policy_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -100,12 +100,16 @@ fn build_plan(
     })
 }
 
-fn plan_errors(plan: &SetupPlan, found: &DiscoveryOutcome) -> Result<(), CliError> {
+fn plan_errors(
+    plan: &SetupPlan,
+    found: &DiscoveryOutcome,
+    options: sql::SetupOptions,
+) -> Result<(), CliError> {
     let existing = found.discovery.existing_state();
     for w in plan.warnings(&existing) {
         eprintln!("warning: {w}");
     }
-    let errors = plan.validate(&existing);
+    let errors = plan.validate_with(&existing, options);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -242,13 +246,25 @@ pub fn setup(
 ) -> CliResult {
     let (conn, cancel, found) =
         connect_and_discover(config_dir, accept_new_host_key, &args.profile, rt)?;
-    let (password, generated) = catalog_password(&args.password_env)?;
+    let (password, generated) =
+        if args.iam_login { (String::new(), false) } else { catalog_password(&args.password_env)? };
     let plan = build_plan(&found, &args.user, password, &args.plan, args.connection_limit)?;
-    plan_errors(&plan, &found)?;
+    let options = sql::SetupOptions {
+        revoke_public_create: args.revoke_public_create,
+        iam_login: args.iam_login,
+    };
+    plan_errors(&plan, &found, options)?;
     let existing = found.discovery.existing_state();
-    let options = sql::SetupOptions { revoke_public_create: args.revoke_public_create };
     let script = sql::setup_script_with(&plan, &existing, options).map_err(plan_failure)?;
+    let policy = if args.iam_login {
+        Some(iam_policy(&args, &conn.profile, &found.server.current_database, &plan)?)
+    } else {
+        None
+    };
     print_or_apply(rt, &conn, &script, args.apply, args.reveal_password, &cancel)?;
+    if let Some(policy) = &policy {
+        print_iam_policy(policy, args.apply, args.iam_policy_out.as_deref())?;
+    }
     if args.apply {
         let record =
             provision::applied_record(&plan, &found.server.current_database, &existing, options);
@@ -259,6 +275,46 @@ pub fn setup(
             "Generated password for \"{}\" (shown once, not stored by Shiftgate): {}",
             plan.user, plan.password
         );
+    }
+    Ok(())
+}
+
+/// The IAM policy for `setup --iam-login`: the flags, else the admin profile's cluster and region.
+fn iam_policy(
+    args: &SetupArgs,
+    admin: &shiftgate_core::profile::Profile,
+    database: &str,
+    plan: &SetupPlan,
+) -> Result<String, CliError> {
+    let mut target = sql::iam_policy::IamPolicyTarget::from_profile(admin, database);
+    if let Some(c) = &args.cluster_id {
+        target.cluster_id = c.clone();
+    }
+    if let Some(r) = &args.region {
+        target.region = r.clone();
+    }
+    target.account = args.aws_account.clone();
+    sql::iam_policy::policy_for_plan(&target, plan)
+        .map_err(|e| CliError::new(format!("no IAM policy: {e}")))
+}
+
+/// After printed SQL the policy goes out as SQL comments (the output still runs in psql); after
+/// `--apply` as plain JSON. `--iam-policy-out` also writes the plain JSON to a file.
+fn print_iam_policy(policy: &str, applied: bool, out: Option<&std::path::Path>) -> CliResult {
+    if applied {
+        println!("{policy}");
+    } else {
+        println!(
+            "-- IAM policy for the catalog tool's AWS identity (attach it to its role or user):"
+        );
+        for line in policy.lines() {
+            println!("-- {line}");
+        }
+    }
+    if let Some(path) = out {
+        crate::store::atomic::write_atomic(path, format!("{policy}\n").as_bytes())
+            .map_err(|e| CliError::new(format!("could not write {}: {e}", path.display())))?;
+        eprintln!("IAM policy written to {}", path.display());
     }
     Ok(())
 }

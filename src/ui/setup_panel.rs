@@ -14,6 +14,7 @@ use crate::app::command::{CatalogCommand, UiCommand};
 use crate::app::provision_state::{ScriptSlot, TaskOwner};
 use crate::app::setup_state::SetupState;
 use egui::{Button, Grid, RichText, ScrollArea, TextEdit, Ui};
+use shiftgate_core::profile::Profile;
 use shiftgate_core::sql::{Dialect, PlanError, PlanWarning, SchemaKind, check_password};
 
 /// What the tab shows besides its own state.
@@ -26,6 +27,8 @@ pub struct SetupView<'a> {
     pub run_blocked: Option<String>,
     /// The new user was saved as a profile.
     pub catalog_profile_saved: bool,
+    /// The admin profile (for the IAM policy's cluster and region), once discovered.
+    pub admin_profile: Option<&'a Profile>,
 }
 
 pub fn setup_panel_ui(ui: &mut Ui, setup: &mut SetupState, view: SetupView<'_>) -> Vec<UiCommand> {
@@ -219,29 +222,37 @@ fn user_ui(ui: &mut Ui, setup: &mut SetupState) {
         }
         ui.end_row();
 
-        let label = ui.label("Catalog user password");
-        ui.add(
-            TextEdit::singleline(&mut *setup.password)
-                .password(!setup.show_password)
-                .desired_width(200.0),
-        )
-        .labelled_by(label.id);
-        ui.end_row();
         ui.label("");
-        ui.horizontal(|ui| {
-            if ui
-                .button("Generate")
-                .on_hover_text("A random 24-character password that meets Redshift's policy")
-                .clicked()
-            {
-                setup.generate_password();
-            }
-            ui.checkbox(&mut setup.show_password, "Show catalog password");
-        });
+        ui.checkbox(&mut setup.iam_login, "The catalog tool logs in with IAM (no password)")
+            .on_hover_text("CREATE USER … PASSWORD DISABLE: no password to keep or rotate. The tool gets temporary credentials with redshift:GetClusterCredentials; the IAM policy it needs is shown under the script.");
         ui.end_row();
-        ui.label("");
-        password_policy_ui(ui, setup, redshift);
-        ui.end_row();
+        if setup.iam_login {
+            iam_target_rows(ui, setup);
+        } else {
+            let label = ui.label("Catalog user password");
+            ui.add(
+                TextEdit::singleline(&mut *setup.password)
+                    .password(!setup.show_password)
+                    .desired_width(200.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            ui.label("");
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Generate")
+                    .on_hover_text("A random 24-character password that meets Redshift's policy")
+                    .clicked()
+                {
+                    setup.generate_password();
+                }
+                ui.checkbox(&mut setup.show_password, "Show catalog password");
+            });
+            ui.end_row();
+            ui.label("");
+            password_policy_ui(ui, setup, redshift);
+            ui.end_row();
+        }
 
         ui.label("Access through");
         ui.horizontal(|ui| {
@@ -312,6 +323,50 @@ fn user_ui(ui: &mut Ui, setup: &mut SetupState) {
     )
     .on_hover_text("The catalog user should create nothing; PUBLIC itself keeps CREATE on public by default on Redshift.");
     ui.weak("SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.");
+}
+
+/// The IAM policy's cluster, region and account (empty = the admin profile's; account: any).
+fn iam_target_rows(ui: &mut Ui, setup: &mut SetupState) {
+    for (label, hint, text) in [
+        (
+            "IAM policy: cluster identifier",
+            "default: the admin profile's cluster",
+            &mut setup.iam_cluster,
+        ),
+        ("IAM policy: region", "default: the admin profile's region", &mut setup.iam_region),
+        (
+            "IAM policy: AWS account id",
+            "12 digits; empty = * (any account)",
+            &mut setup.iam_account,
+        ),
+    ] {
+        let label = ui.label(label);
+        ui.add(TextEdit::singleline(text).hint_text(hint).desired_width(200.0))
+            .labelled_by(label.id);
+        ui.end_row();
+    }
+}
+
+/// The IAM policy the catalog tool's AWS identity needs, with its own Copy button.
+fn iam_policy_ui(ui: &mut Ui, setup: &SetupState, admin: Option<&Profile>) {
+    let Some(policy) = setup.iam_policy(admin) else { return };
+    ui.add_space(6.0);
+    ui.label(RichText::new("IAM policy for the catalog tool").strong());
+    match policy {
+        Err(e) => {
+            ui.colored_label(ui.visuals().error_fg_color, format!("No IAM policy yet: {e}"));
+        }
+        Ok(json) => {
+            ui.weak("Attach it to the role or user the catalog tool runs as; it may only fetch temporary credentials for this user and database.");
+            if ui.button("Copy IAM policy").clicked() {
+                ui.ctx().copy_text(json.clone());
+            }
+            let mut text = json.as_str();
+            let label = ui.label("IAM policy JSON");
+            ui.add(TextEdit::multiline(&mut text).code_editor().desired_width(f32::INFINITY))
+                .labelled_by(label.id);
+        }
+    }
 }
 
 fn password_policy_ui(ui: &mut Ui, setup: &SetupState, redshift: bool) {
@@ -394,6 +449,7 @@ fn review_ui(ui: &mut Ui, setup: &mut SetupState, view: &SetupView<'_>, out: &mu
             },
         ));
     }
+    iam_policy_ui(ui, setup, view.admin_profile);
     let Some(run) = &setup.pane.run else { return };
     ui.add_space(6.0);
     out.extend(script_run_ui(ui, ScriptSlot::Setup, run));

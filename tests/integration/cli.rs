@@ -210,6 +210,72 @@ fn pgpass_import_keeps_passwords_out_of_the_profile_file() {
     }
 }
 
+/// `setup --iam-login`: no password at all (PostgreSQL: PASSWORD NULL, so a password login
+/// fails), the IAM policy printed as SQL comments after the script and written with
+/// `--iam-policy-out`; without a cluster the policy is refused with the flag to give.
+#[test]
+fn setup_iam_login_from_the_command_line() {
+    let s = pg::server();
+    let db = support::unique("iamdb");
+    s.create_database(&db);
+    s.sql_in(&db, "CREATE SCHEMA reporting; CREATE TABLE reporting.kpis (id int);").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path();
+    add_pg_profile(c, "admin", pg::SUPERUSER, &db);
+    let user = support::unique("iamcat");
+    let base = ["setup", "--profile", "admin", "--user", &user, "--schemas", "reporting"];
+    let o = shiftgate(c, &[&base[..], &["--iam-login"]].concat(), Some(pg::SUPERUSER_PASSWORD));
+    assert!(!o.status.success(), "no cluster known for the policy");
+    assert!(all(&o).contains("--cluster-id"), "{}", all(&o));
+
+    let policy_file = c.join("policy.json");
+    let flags = [
+        "--iam-login",
+        "--cluster-id",
+        "analytics",
+        "--region",
+        "us-west-2",
+        "--iam-policy-out",
+        policy_file.to_str().unwrap(),
+    ];
+    let o = shiftgate(c, &[&base[..], &flags[..]].concat(), Some(pg::SUPERUSER_PASSWORD));
+    assert!(o.status.success(), "{}", all(&o));
+    let out = stdout(&o);
+    assert!(out.contains(&format!("CREATE USER \"{user}\" PASSWORD NULL")), "{out}");
+    assert!(!out.contains("PASSWORD '"), "{out}");
+    assert!(
+        out.contains(&format!("-- arn:aws:redshift:us-west-2:*:dbuser:analytics/{user}"))
+            || out.contains(&format!("\"arn:aws:redshift:us-west-2:*:dbuser:analytics/{user}\"")),
+        "{out}"
+    );
+    let printed: String = out
+        .lines()
+        .skip_while(|l| !l.starts_with("-- IAM policy"))
+        .skip(1)
+        .map(|l| l.trim_start_matches("-- "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let v: serde_json::Value = serde_json::from_str(&printed).expect("printed policy is JSON");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&policy_file).unwrap()).unwrap();
+    assert_eq!(v, written);
+    assert_eq!(v["Statement"][0]["Action"], "redshift:GetClusterCredentials");
+    assert_eq!(v["Statement"][1]["Action"], "redshift:JoinGroup");
+
+    // Applied: the user exists and cannot log in with any password.
+    let o =
+        shiftgate(c, &[&base[..], &flags[..], &["--apply"]].concat(), Some(pg::SUPERUSER_PASSWORD));
+    assert!(o.status.success(), "{}", all(&o));
+    assert_eq!(
+        s.sql_in(
+            &db,
+            &format!("SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = '{user}'")
+        )
+        .unwrap(),
+        "t"
+    );
+}
+
 #[test]
 fn setup_verify_teardown_from_the_command_line() {
     let s = pg::server();

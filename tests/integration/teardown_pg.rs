@@ -186,7 +186,8 @@ fn two_databases_a_sales_eu_schema_and_a_later_owner_are_all_torn_down() {
     }
     let found1 = discover(&db1);
     let p = plan(&found1, &user, &group, &["Sales EU"]);
-    let applied1 = setup(&db1, &p, SetupOptions { revoke_public_create: true });
+    let applied1 =
+        setup(&db1, &p, SetupOptions { revoke_public_create: true, ..SetupOptions::default() });
     let applied2 = setup(&db2, &p, SetupOptions::default());
     assert!(applied2.found.as_ref().is_some_and(|f| f.user_existed && f.access_existed));
     // A later owner's default privileges, added after setup (e.g. by a verify fix).

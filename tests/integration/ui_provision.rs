@@ -477,6 +477,56 @@ fn ui_setup_discover_review_copy_run_verify() {
     assert!(!file.contains(CATALOG_PASSWORD));
 }
 
+/// Issue 17 item 6 by mouse: "logs in with IAM" turns the password into PASSWORD DISABLE and
+/// shows the IAM policy with its own Copy button; the saved profile logs in with IAM, no secret.
+#[test]
+fn ui_setup_iam_login_disables_the_password_and_shows_the_policy() {
+    let fx = Fixture::new();
+    let mut h = fx.app();
+    h.run();
+    discover_and_choose(&mut h, &["sales"]);
+    press(&mut h, "The catalog tool logs in with IAM (no password)");
+    assert!(h.query_by_label("Catalog user password").is_none(), "no password field with IAM");
+    let shown = value(&h, "Setup script");
+    assert!(shown.contains("CREATE USER \"catalog_reader\" PASSWORD DISABLE"), "{shown}");
+    assert!(!shown.contains("PASSWORD '"), "{shown}");
+    // The fixture's host is no AWS endpoint: the policy needs a cluster and a region.
+    h.get_by_label_contains("No IAM policy yet: the cluster identifier is needed");
+    type_into(&mut h, "IAM policy: cluster identifier", "analytics");
+    type_into(&mut h, "IAM policy: region", "eu-west-1");
+    type_into(&mut h, "IAM policy: AWS account id", "123456789012");
+    let policy = value(&h, "IAM policy JSON");
+    let copied = click_and_copy(&mut h, "Copy IAM policy").expect("Copy IAM policy copies");
+    assert_eq!(copied, policy);
+    let v: serde_json::Value = serde_json::from_str(&policy).expect("the policy is JSON");
+    assert_eq!(
+        v["Statement"][0]["Resource"][0],
+        "arn:aws:redshift:eu-west-1:123456789012:dbuser:analytics/catalog_reader"
+    );
+    assert_eq!(
+        v["Statement"][1]["Resource"][0],
+        "arn:aws:redshift:eu-west-1:123456789012:dbgroup:analytics/catalog_reader_ro"
+    );
+
+    review_and_run(&mut h);
+    assert!(matches!(fx.calls().last(), Some(Call::RunScript { .. })));
+    press(&mut h, "Save as new profile");
+    let saved = h
+        .state()
+        .store()
+        .profiles()
+        .iter()
+        .find(|p| p.user == "catalog_reader")
+        .cloned()
+        .expect("catalog profile saved");
+    assert!(saved.auth.is_iam());
+    assert_eq!(
+        (saved.auth.cluster_id.as_str(), saved.auth.region.as_str(), saved.auth.db_user.as_str()),
+        ("analytics", "eu-west-1", "catalog_reader")
+    );
+    assert!(fx.secrets.get(&SecretKey::db_password(&saved.id)).unwrap().is_none(), "no secret");
+}
+
 #[test]
 fn ui_setup_failure_shows_diagnosis_and_rollback() {
     let fx = Fixture::new();

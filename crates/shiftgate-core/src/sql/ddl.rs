@@ -125,6 +125,29 @@ pub(crate) fn alter_user_password(user: &Ident, password: &Literal) -> Statement
     )
 }
 
+/// `CREATE USER "u" PASSWORD DISABLE` (Redshift) / `PASSWORD NULL` (PostgreSQL): a user that
+/// cannot log in with a password (IAM temporary credentials only, redshift.md §1).
+pub(crate) fn create_user_password_disabled(
+    d: Dialect,
+    user: &Ident,
+    limit: Option<u32>,
+) -> Statement {
+    let tail = limit.map(|n| format!(" CONNECTION LIMIT {n}")).unwrap_or_default();
+    Statement::new(K::CreateUser, format!("CREATE USER {user} {}{tail}", no_password(d)))
+}
+
+/// `ALTER USER "u" PASSWORD DISABLE` (Redshift) / `PASSWORD NULL` (PostgreSQL).
+pub(crate) fn alter_user_password_disabled(d: Dialect, user: &Ident) -> Statement {
+    Statement::new(K::AlterUser, format!("ALTER USER {user} {}", no_password(d)))
+}
+
+fn no_password(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Redshift => "PASSWORD DISABLE",
+        Dialect::Postgres => "PASSWORD NULL",
+    }
+}
+
 /// `ALTER USER "u" CONNECTION LIMIT n`.
 pub(crate) fn alter_user_connection_limit(user: &Ident, limit: u32) -> Statement {
     Statement::new(K::AlterUser, format!("ALTER USER {user} CONNECTION LIMIT {limit}"))

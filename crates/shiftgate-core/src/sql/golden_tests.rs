@@ -773,9 +773,12 @@ mod live_state {
     #[test]
     fn golden_sql_setup_case_sensitive_reused_user_and_skipped_owners() {
         let plan = sales_eu_plan();
-        let script =
-            setup_script_with(&plan, &redshift_live(), SetupOptions { revoke_public_create: true })
-                .unwrap_or_else(|e| panic!("{e:?}"));
+        let script = setup_script_with(
+            &plan,
+            &redshift_live(),
+            SetupOptions { revoke_public_create: true, ..SetupOptions::default() },
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         let text = script.render(false);
         assert!(text.contains("SET enable_case_sensitive_identifier TO true;"), "{text}");
         assert!(text.contains("ALTER USER \"catalog_reader\" NOCREATEDB;"));

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod discovery;
 pub mod drift;
 pub mod forecast;
+pub mod iam_policy;
 pub mod ident;
 pub mod inspector;
 pub mod live;

@@ -462,8 +462,20 @@ pub enum PlanWarning {
 impl SetupPlan {
     /// Every reason this plan can't be generated against `existing`; empty when it can.
     pub fn validate(&self, existing: &ExistingState) -> Vec<PlanError> {
+        self.validate_with(existing, super::SetupOptions::default())
+    }
+
+    /// [`Self::validate`] for a setup with `options`: with `iam_login` the catalog user has no
+    /// password, so no password rule applies.
+    pub fn validate_with(
+        &self,
+        existing: &ExistingState,
+        options: super::SetupOptions,
+    ) -> Vec<PlanError> {
         let mut errors = self.structural_errors();
-        self.password_errors(&mut errors);
+        if !options.iam_login {
+            self.password_errors(&mut errors);
+        }
         self.existing_state_errors(existing, &mut errors);
         errors
     }
@@ -690,6 +702,30 @@ mod tests {
             connection_limit: Some(5),
             grant_svv_table_info: false,
         }
+    }
+
+    #[test]
+    fn iam_login_needs_no_password_and_disables_it() {
+        use crate::sql::{SetupOptions, setup_script_with};
+        let iam = SetupOptions { iam_login: true, ..SetupOptions::default() };
+        let mut p = plan(Dialect::Redshift);
+        p.password = String::new();
+        let none = ExistingState::default();
+        assert_eq!(p.validate(&none), vec![PlanError::PasswordMissing]);
+        assert_eq!(p.validate_with(&none, iam), vec![]);
+        let sql = setup_script_with(&p, &none, iam).map(|s| s.render(true)).unwrap_or_default();
+        assert!(sql.contains("CREATE USER \"metamapper\" PASSWORD DISABLE CONNECTION LIMIT 5"));
+        assert!(!sql.contains("PASSWORD '"), "no password literal at all: {sql}");
+        assert!(sql.contains("logs in only with IAM temporary credentials"));
+        // A user that exists keeps its name and loses its password.
+        let existing = ExistingState { users: vec!["metamapper".into()], ..Default::default() };
+        let sql = setup_script_with(&p, &existing, iam).map(|s| s.render(true)).unwrap_or_default();
+        assert!(sql.contains("ALTER USER \"metamapper\" PASSWORD DISABLE"));
+        // PostgreSQL has no PASSWORD DISABLE: PASSWORD NULL makes password logins fail.
+        let mut pg = plan(Dialect::Postgres);
+        pg.password = String::new();
+        let sql = setup_script_with(&pg, &none, iam).map(|s| s.render(true)).unwrap_or_default();
+        assert!(sql.contains("CREATE USER \"metamapper\" PASSWORD NULL"));
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct SetupOptions {
     /// `REVOKE CREATE ON SCHEMA public FROM` the group/role (PUBLIC has CREATE on `public` by
     /// default on Redshift).
     pub revoke_public_create: bool,
+    /// The catalog tool logs in with IAM temporary credentials (Redshift
+    /// `GetClusterCredentials`): the user gets `PASSWORD DISABLE` (PostgreSQL: `PASSWORD NULL`),
+    /// so there is no password to keep or rotate. See [`super::iam_policy`] for the policy.
+    pub iam_login: bool,
 }
 
 /// The setup script for `plan`, or every reason it can't be generated.
@@ -32,7 +36,7 @@ pub fn setup_script_with(
     existing: &ExistingState,
     options: SetupOptions,
 ) -> Result<Script, Vec<PlanError>> {
-    let errors = plan.validate(existing);
+    let errors = plan.validate_with(existing, options);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -59,7 +63,8 @@ fn build(
 ) -> Result<Script, SqlTextError> {
     let d = plan.dialect;
     let user = Ident::new(&plan.user, "user name")?;
-    let password = Literal::new(&plan.password, "password")?;
+    let password =
+        if options.iam_login { None } else { Some(Literal::new(&plan.password, "password")?) };
     let target = AccessTarget::new(d, &plan.access)?;
     let grantee = target.grantee();
     let kind = target.kind_word();
@@ -74,20 +79,31 @@ fn build(
         script.push(b);
     }
 
+    let login = if options.iam_login {
+        "logs in only with IAM temporary credentials (no password)"
+    } else {
+        "logs in with a password"
+    };
     let mut b = Block::commented(format!(
-        "Catalog user {user}: logs in with a password and reads only through {kind} {}.",
+        "Catalog user {user}: {login} and reads only through {kind} {}.",
         target.name()
     ));
     if d == Dialect::Redshift {
         b.note("SYSLOG ACCESS stays RESTRICTED (the default): the user sees only its own rows in system log views.");
     }
     if existing.has_user(&plan.user) {
-        b.note(format!("user {user} exists: password reset instead of CREATE USER,"));
+        b.note(match password {
+            Some(_) => format!("user {user} exists: password reset instead of CREATE USER,"),
+            None => format!("user {user} exists: password disabled instead of CREATE USER,"),
+        });
         b.note("and made read-only: no database creation, no other users' rows in system logs.");
         for line in reused_user_notes(plan, existing) {
             b.note(line);
         }
-        b.push(ddl::alter_user_password(&user, &password));
+        b.push(match &password {
+            Some(pw) => ddl::alter_user_password(&user, pw),
+            None => ddl::alter_user_password_disabled(d, &user),
+        });
         if let Some(n) = plan.connection_limit {
             b.push(ddl::alter_user_connection_limit(&user, n));
         }
@@ -96,7 +112,10 @@ fn build(
             b.push(ddl::alter_user_syslog_restricted(&user));
         }
     } else {
-        b.push(ddl::create_user(&user, &password, plan.connection_limit));
+        b.push(match &password {
+            Some(pw) => ddl::create_user(&user, pw, plan.connection_limit),
+            None => ddl::create_user_password_disabled(d, &user, plan.connection_limit),
+        });
     }
     script.push(b);
 
