@@ -103,9 +103,35 @@ fn report_ui(ui: &mut Ui, run: &TestRun) {
             ui.label(format!("Authentication: {m}"));
         }
     }
+    if let Some(iam) = &report.iam {
+        ui.add_space(6.0);
+        iam_ui(ui, iam);
+    }
     if let Some(tls) = &report.tls {
         ui.add_space(6.0);
         tls_ui(ui, tls);
+    }
+}
+
+/// Who the AWS identity is and the temporary login, with a live countdown to its expiry.
+fn iam_ui(ui: &mut Ui, iam: &shiftgate_core::report::IamInfo) {
+    let cached = if iam.cached { " (reused from memory)" } else { "" };
+    ui.label(RichText::new(format!("IAM: {} as {}{cached}", iam.api, iam.db_user)).strong());
+    ui.label(format!("AWS account {} · {}", iam.account, iam.arn));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let text = format!("Temporary password {}", iam.countdown(now));
+    if iam.expires_at_unix > now {
+        ui.label(text);
+        // Tick once a second while it counts down (no repaint once it expired).
+        ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
+    } else {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("{text}: the next connect fetches new credentials"),
+        );
     }
 }
 

@@ -8,7 +8,7 @@ use crate::support::{
 use egui::accesskit::Role;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::{Queryable, by};
+use egui_kittest::kittest::{NodeT, Queryable, by};
 use shiftgate::app::{App, AppDeps};
 use shiftgate::diagnose::{Cause, Diagnosis};
 use shiftgate::profile::{Engine, Profile, SecretMode};
@@ -147,6 +147,19 @@ fn answer_test(
             };
             server.detect();
             report.server = Some(server);
+            // As after the IAM stages: who AWS says we are, and the temporary login's expiry.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            report.iam = Some(shiftgate::report::IamInfo {
+                api: "GetClusterCredentials".into(),
+                db_user: "IAMA:admin".into(),
+                expires_at_unix: now + 900,
+                account: "123456789012".into(),
+                arn: "arn:aws:iam::123456789012:user/admin".into(),
+                cached: false,
+            });
         }
     }
     send(Event::Step { task, step: report.steps.last().cloned().unwrap() });
@@ -343,6 +356,18 @@ fn ui_successful_test_shows_server() {
     h.run();
     h.get_by_label("OK in 12 ms");
     h.get_by_label("Server: Amazon Redshift 1.0.12103");
+    h.get_by_label("IAM: GetClusterCredentials as IAMA:admin");
+    // A live countdown: 15 minutes at most, and it ticks.
+    let countdown = |h: &Harness<'_, App>| {
+        let node = h.get_by_label_contains("Temporary password expires in");
+        let node = node.accesskit_node();
+        node.label().or_else(|| node.value()).unwrap_or_default()
+    };
+    let first = countdown(&h);
+    assert!(first.contains("expires in 14m") || first.contains("expires in 15m"), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    h.step();
+    assert_ne!(countdown(&h), first, "the countdown moved on");
 }
 
 #[test]

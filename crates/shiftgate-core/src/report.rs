@@ -191,6 +191,25 @@ pub struct IamInfo {
     pub cached: bool,
 }
 
+impl IamInfo {
+    /// "expires in 14m 59s" / "expired 2m 3s ago", at Unix time `now`: the report's countdown.
+    pub fn countdown(&self, now: u64) -> String {
+        let span = |secs: u64| {
+            let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+            match (h, m) {
+                (0, 0) => format!("{s}s"),
+                (0, _) => format!("{m}m {s:02}s"),
+                _ => format!("{h}h {m:02}m {s:02}s"),
+            }
+        };
+        if self.expires_at_unix > now {
+            format!("expires in {}", span(self.expires_at_unix - now))
+        } else {
+            format!("expired {} ago", span(now - self.expires_at_unix))
+        }
+    }
+}
+
 /// The whole result of a staged test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Report {
@@ -260,8 +279,16 @@ impl Report {
             let cached = if i.cached { " (cached)" } else { "" };
             let _ = writeln!(out, "IAM: {} as {}{cached}", i.api, i.db_user);
             let _ = writeln!(out, "  AWS account {}, {}", i.account, i.arn);
-            let _ =
-                writeln!(out, "  temporary password expires at Unix time {}", i.expires_at_unix);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "  temporary password {} (Unix time {})",
+                i.countdown(now),
+                i.expires_at_unix
+            );
         }
         if let Some(sv) = &self.server {
             let _ = writeln!(out, "Server: {}", sv.product_line());
@@ -286,6 +313,15 @@ impl Report {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn iam_countdown_counts_down_then_says_how_long_ago() {
+        let i = IamInfo { expires_at_unix: 10_000, ..Default::default() };
+        assert_eq!(i.countdown(10_000 - 899), "expires in 14m 59s");
+        assert_eq!(i.countdown(10_000 - 3_600), "expires in 1h 00m 00s");
+        assert_eq!(i.countdown(10_000 - 5), "expires in 5s");
+        assert_eq!(i.countdown(10_000 + 123), "expired 2m 03s ago");
+    }
+
     use super::*;
 
     #[test]
