@@ -189,7 +189,13 @@ fn fields_ui(ui: &mut Ui, form: &mut FormState, cx: &FormContext<'_>, out: &mut 
         text_row(ui, "User", &mut form.draft.user, "awsuser");
         issues_rows(ui, &issues, Field::User);
 
-        password_rows(ui, form, cx);
+        if form.draft.auth.is_iam() {
+            ui.label("Password");
+            ui.weak("None: a temporary password from AWS IAM at every connect (see Authentication below).");
+            ui.end_row();
+        } else {
+            password_rows(ui, form, cx);
+        }
 
         let label = ui.label("SSL mode");
         let mut mode = form.draft.sslmode;
