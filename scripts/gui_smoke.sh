@@ -17,9 +17,22 @@ WORK=$(mktemp -d)
 cleanup() { [ -n "${APP:-}" ] && kill "$APP" 2>/dev/null || true; [ -n "${XVFB:-}" ] && kill "$XVFB" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# A display left by a killed run (its lock file, its socket) would make this Xvfb exit at once.
+if [ -e "/tmp/.X${DISPLAY_NUM#:}-lock" ] && ! xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1; then
+  rm -f "/tmp/.X${DISPLAY_NUM#:}-lock" "/tmp/.X11-unix/X${DISPLAY_NUM#:}"
+fi
 Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
 XVFB=$!
-for _ in $(seq 50); do xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1 && break; sleep 0.1; done
+# Up to 30 s: a loaded machine can be slow to bring the server up.
+up=
+for _ in $(seq 300); do
+  if xdpyinfo -display "$DISPLAY_NUM" >/dev/null 2>&1; then up=1; break; fi
+  kill -0 "$XVFB" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$up" ]; then
+  echo "FAIL: Xvfb did not start on $DISPLAY_NUM"; cat "$WORK/xvfb.log"; exit 1
+fi
 
 export DISPLAY=$DISPLAY_NUM XDG_RUNTIME_DIR="$WORK/run" SHIFTGATE_CONFIG_DIR="$WORK/config"
 mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
