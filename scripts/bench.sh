@@ -21,9 +21,10 @@ fi
 if [[ -n "${BENCH_ONLY:-}" && ",${BENCH_ONLY}," != *",sim,"* ]]; then
   :
 elif [ "${BENCH_PROFILE:-bench}" = test ]; then
-  cargo test --quiet --locked -p redshift-sim --bench catalog -- --bench
+  # --workspace, not -p: the same feature set as the test build, so nothing is recompiled.
+  cargo test --quiet --locked --workspace --bench catalog -- --bench
 else
-  cargo bench --quiet -p redshift-sim --bench catalog
+  cargo bench --quiet --workspace --bench catalog
 fi
 
 # GUI: release build under Xvfb, time to a mapped window and idle RSS, with 1,000 profiles
