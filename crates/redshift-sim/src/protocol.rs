@@ -421,18 +421,11 @@ impl Outbox {
         self.message(b's', |_| {});
     }
 
-    pub fn data_row(&mut self, values: &[Option<Vec<u8>>]) {
+    /// One DataRow; `write_field` appends each field (length and bytes) to the message.
+    pub fn data_row(&mut self, fields: i16, write_fields: impl FnOnce(&mut Vec<u8>)) {
         self.message(b'D', |b| {
-            b.extend_from_slice(&(values.len() as i16).to_be_bytes());
-            for v in values {
-                match v {
-                    None => b.extend_from_slice(&(-1i32).to_be_bytes()),
-                    Some(bytes) => {
-                        b.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
-                        b.extend_from_slice(bytes);
-                    }
-                }
-            }
+            b.extend_from_slice(&fields.to_be_bytes());
+            write_fields(b);
         });
     }
 

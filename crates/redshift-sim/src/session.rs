@@ -294,13 +294,11 @@ impl Session {
     ) -> usize {
         let mut n = 0;
         for row in rows {
-            let values: Vec<Option<Vec<u8>>> = row
-                .into_iter()
-                .zip(fields)
-                .enumerate()
-                .map(|(i, (v, f))| v.into_wire(f.ty, binary_format(formats, i)))
-                .collect();
-            out.data_row(&values);
+            out.data_row(row.len().min(fields.len()) as i16, |buf| {
+                for (i, (v, f)) in row.into_iter().zip(fields).enumerate() {
+                    v.write_wire(f.ty, binary_format(formats, i), buf);
+                }
+            });
             n += 1;
         }
         n
@@ -596,7 +594,11 @@ impl Session {
             database: &self.database,
             pid: self.pid,
         };
-        match exec::execute(stmt, &mut ctx)? {
+        let outcome = match exec::describe(stmt, &mut ctx)? {
+            Some(outcome) => outcome,
+            None => exec::execute(stmt, &mut ctx)?,
+        };
+        match outcome {
             Outcome::Rows { fields, .. } => Ok(fields),
             Outcome::Sleep { .. } => Ok(vec![FieldDescription::new("pg_sleep", WireType::Text)]),
             _ => Ok(Vec::new()),

@@ -42,6 +42,14 @@ pub enum Outcome {
     SetUser(u32),
 }
 
+/// The result of a query without running it where the engine can tell (`None`: run it instead).
+pub fn describe(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Option<Outcome>, SqlError> {
+    match stmt {
+        Statement::Select(q) => query::engine::describe(q, ctx),
+        _ => Ok(None),
+    }
+}
+
 /// Executes one non-transaction-control statement.
 pub fn execute(stmt: &Statement, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError> {
     match stmt {

@@ -3,20 +3,29 @@
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use crate::protocol::WireType;
 
 /// Days from 1970-01-01 to 2000-01-01, PostgreSQL's binary epoch.
 const PG_EPOCH_DAYS: i64 = 10_957;
 
+/// A value of the engine. Text is shared (`Arc<str>`): copying a row through scans, joins and
+/// projections copies pointers, not strings.
 #[derive(Debug, Clone)]
 pub enum Value {
     Null,
-    Text(String),
+    Text(Arc<str>),
     Bool(bool),
     Int(i64),
     /// float8 and numeric.
     Float(f64),
+}
+
+impl Default for Value {
+    fn default() -> Self {
+        Value::Null
+    }
 }
 
 impl PartialEq for Value {
@@ -47,6 +56,25 @@ impl Hash for Value {
     }
 }
 
+/// The decimal text of `i` in `buf` (no allocation).
+fn int_text(i: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut n = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    &buf[at..]
+}
+
 fn render_float(f: f64) -> String {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
         format!("{}", f as i64)
@@ -56,12 +84,12 @@ fn render_float(f: f64) -> String {
 }
 
 impl Value {
-    pub fn text(s: impl Into<String>) -> Self {
-        Value::Text(s.into())
+    pub fn text(s: impl AsRef<str>) -> Self {
+        Value::Text(Arc::from(s.as_ref()))
     }
 
-    pub fn opt_text(s: Option<impl Into<String>>) -> Self {
-        s.map(|s| Value::Text(s.into())).unwrap_or(Value::Null)
+    pub fn opt_text(s: Option<impl AsRef<str>>) -> Self {
+        s.map(Value::text).unwrap_or(Value::Null)
     }
 
     pub fn is_null(&self) -> bool {
@@ -72,7 +100,7 @@ impl Value {
     pub fn render(&self) -> Option<String> {
         match self {
             Value::Null => None,
-            Value::Text(s) => Some(s.clone()),
+            Value::Text(s) => Some(s.to_string()),
             Value::Bool(b) => Some(if *b { "t" } else { "f" }.to_string()),
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(render_float(*f)),
@@ -99,7 +127,7 @@ impl Value {
                 v
             }
             (t, v) if t.is_text() || matches!(t, WireType::Date | WireType::Timestamp) => {
-                Value::Text(v.render().unwrap_or_default())
+                Value::text(v.render().unwrap_or_default())
             }
             (t, Value::Text(s)) if t.is_integer() => match s.trim().parse() {
                 Ok(i) => Value::Int(i),
@@ -122,34 +150,43 @@ impl Value {
         }
     }
 
-    /// Wire bytes in text (format 0) or binary (format 1) form.
-    /// The wire encoding (text is sent without another copy).
-    pub fn into_wire(self, ty: WireType, binary: bool) -> Option<Vec<u8>> {
-        let v = self.coerce(ty);
-        if !binary {
-            return match v {
-                Value::Text(s) => Some(s.into_bytes()),
-                other => other.render().map(String::into_bytes),
-            };
+    /// Appends the value as one DataRow field: its length (-1 for NULL) and its bytes in text
+    /// (format 0) or binary (format 1) form, written straight into the message buffer.
+    pub fn write_wire(self, ty: WireType, binary: bool, buf: &mut Vec<u8>) {
+        fn put(buf: &mut Vec<u8>, bytes: &[u8]) {
+            buf.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+            buf.extend_from_slice(bytes);
         }
-        match (ty, v) {
-            (_, Value::Null) => None,
-            (WireType::Bool, Value::Bool(b)) => Some(vec![u8::from(b)]),
-            (WireType::Int2, Value::Int(i)) => Some((i as i16).to_be_bytes().to_vec()),
-            (WireType::Int4, Value::Int(i)) => Some((i as i32).to_be_bytes().to_vec()),
-            (WireType::Oid, Value::Int(i)) => Some((i as u32).to_be_bytes().to_vec()),
-            (WireType::Int8, Value::Int(i)) => Some(i.to_be_bytes().to_vec()),
-            (WireType::Float8, Value::Float(f)) => Some(f.to_be_bytes().to_vec()),
-            (WireType::Numeric, Value::Float(f)) if f.is_finite() => {
-                Some(numeric_binary(&render_float(f)))
+        let v = self.coerce(ty);
+        match (binary, ty, v) {
+            (_, _, Value::Null) => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+            (false, _, Value::Int(i)) => {
+                let mut digits = [0u8; 20];
+                put(buf, int_text(i, &mut digits))
             }
-            (WireType::Date, Value::Text(s)) => {
-                parse_date(&s).map(|d| ((d - PG_EPOCH_DAYS) as i32).to_be_bytes().to_vec())
+            (true, WireType::Bool, Value::Bool(b)) => put(buf, &[u8::from(b)]),
+            (true, WireType::Int2, Value::Int(i)) => put(buf, &(i as i16).to_be_bytes()),
+            (true, WireType::Int4, Value::Int(i)) => put(buf, &(i as i32).to_be_bytes()),
+            (true, WireType::Oid, Value::Int(i)) => put(buf, &(i as u32).to_be_bytes()),
+            (true, WireType::Int8, Value::Int(i)) => put(buf, &i.to_be_bytes()),
+            (true, WireType::Float8, Value::Float(f)) => put(buf, &f.to_be_bytes()),
+            (true, WireType::Numeric, Value::Float(f)) if f.is_finite() => {
+                put(buf, &numeric_binary(&render_float(f)))
             }
-            (WireType::Timestamp, Value::Text(s)) => {
-                parse_timestamp_micros(&s).map(|us| us.to_be_bytes().to_vec())
-            }
-            (_, other) => other.render().map(String::into_bytes),
+            (true, WireType::Date, Value::Text(s)) => match parse_date(&s) {
+                Some(d) => put(buf, &((d - PG_EPOCH_DAYS) as i32).to_be_bytes()),
+                None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+            },
+            (true, WireType::Timestamp, Value::Text(s)) => match parse_timestamp_micros(&s) {
+                Some(us) => put(buf, &us.to_be_bytes()),
+                None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+            },
+            // Text is the same in both formats (binary text/varchar/name/char are the bytes).
+            (_, _, Value::Text(s)) => put(buf, s.as_bytes()),
+            (_, _, other) => match other.render() {
+                Some(text) => put(buf, text.as_bytes()),
+                None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+            },
         }
     }
 

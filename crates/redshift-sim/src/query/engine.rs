@@ -6,12 +6,14 @@
 //! system relations of `system`, information_schema views, and user tables with their sample
 //! rows, read under Redshift's privilege checks and leader-node rule (redshift.md §1.5).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlparser::ast as sp;
 
+use super::fast_hash::FastMap as IntMap;
 use super::system;
 use crate::catalog::Warehouse;
 use crate::catalog::{PG_CATALOG_OID, PUBLIC_OID, RelationKind, SchemaKind, SchemaPrivilege};
@@ -78,7 +80,7 @@ struct Scope<'s> {
 struct Bindings {
     cols_addr: usize,
     cols_len: usize,
-    map: HashMap<usize, usize>,
+    map: IntMap<usize, usize>,
 }
 
 impl Bindings {
@@ -92,7 +94,7 @@ impl Bindings {
         cols: &[Col],
         exprs: impl IntoIterator<Item = &'e sp::Expr>,
     ) -> Self {
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         for e in exprs {
             walk(e, &mut |x| {
                 if matches!(x, sp::Expr::Identifier(_) | sp::Expr::CompoundIdentifier(_))
@@ -131,6 +133,15 @@ const NILADIC: [&str; 8] = [
 /// Nesting bound for subqueries/CTEs (sqlparser bounds expression depth itself).
 const MAX_DEPTH: usize = 32;
 
+/// What a cast's type name means, worked out once per cast node.
+#[derive(Clone, Copy)]
+struct CastTarget {
+    regclass: bool,
+    ty: WireType,
+    /// `varchar(n)` / `char(n)`: explicit casts truncate to n characters.
+    char_length: Option<usize>,
+}
+
 struct Engine<'a> {
     w: &'a Warehouse,
     user: u32,
@@ -138,7 +149,19 @@ struct Engine<'a> {
     db: &'a str,
     pid: i32,
     regexes: RefCell<HashMap<(String, bool), regex::Regex>>,
+    /// Cast targets by syntax-tree node (a cast in a SELECT list is evaluated once per row).
+    /// (The node is kept to check a hit: a node built during planning may reuse an address.)
+    casts: RefCell<IntMap<usize, (sp::DataType, CastTarget)>>,
+    /// String literals by syntax-tree node, shared instead of copied per row (node kept to check).
+    literals: RefCell<IntMap<usize, (sp::Value, Value)>>,
+    /// `format_type` results by (type oid, typmod): a catalog query asks once per column.
+    type_names: RefCell<HashMap<(i64, Option<i64>), Value>>,
     depth: RefCell<usize>,
+    /// Describe only (Parse of a prepared statement): relations are scanned with no rows, so the
+    /// result columns come out without the work of the query.
+    describe_only: bool,
+    /// Set when, describing, an output column's type could only have come from a value.
+    type_from_value: std::cell::Cell<bool>,
 }
 
 fn ident(i: &sp::Ident) -> String {
@@ -235,11 +258,32 @@ fn literal_type(v: &sp::Value) -> Option<WireType> {
     }
 }
 
-fn function_name(f: &sp::Function) -> Result<String, SqlError> {
-    let parts = name_parts(&f.name)?;
-    match parts.as_slice() {
-        [n] => Ok(n.clone()),
-        [s, n] if s == "pg_catalog" => Ok(n.clone()),
+/// An identifier folded as `ident` does, borrowed when it folds to itself (unquoted lower case).
+fn folded(i: &sp::Ident) -> Cow<'_, str> {
+    if i.quote_style.is_none() && !i.value.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(i.value.as_str())
+    } else {
+        Cow::Owned(ident(i))
+    }
+}
+
+fn name_part(p: &sp::ObjectNamePart) -> Option<&sp::Ident> {
+    match p {
+        sp::ObjectNamePart::Identifier(i) => Some(i),
+        _ => None,
+    }
+}
+
+/// A function's name (no allocation for the usual spelling: it is looked up once per row).
+fn function_name(f: &sp::Function) -> Result<Cow<'_, str>, SqlError> {
+    match f.name.0.as_slice() {
+        [n] if let Some(n) = name_part(n) => Ok(folded(n)),
+        [s, n]
+            if let (Some(s), Some(n)) = (name_part(s), name_part(n))
+                && folded(s) == "pg_catalog" =>
+        {
+            Ok(folded(n))
+        }
         _ => Err(SqlError::new("42883", format!("function {} does not exist", f.name))),
     }
 }
@@ -268,7 +312,7 @@ fn function_args(f: &sp::Function) -> Result<(Vec<&sp::Expr>, bool, bool), SqlEr
 
 fn is_aggregate(f: &sp::Function) -> bool {
     f.over.is_none()
-        && function_name(f).is_ok_and(|n| AGGREGATES.contains(&n.as_str()))
+        && function_name(f).is_ok_and(|n| AGGREGATES.contains(&n.as_ref()))
         && !matches!(f.args, sp::FunctionArguments::None)
 }
 
@@ -361,7 +405,9 @@ fn output_name(e: &sp::Expr) -> String {
     match e {
         sp::Expr::Identifier(i) => ident(i),
         sp::Expr::CompoundIdentifier(parts) => parts.last().map(ident).unwrap_or_default(),
-        sp::Expr::Function(f) => function_name(f).unwrap_or_else(|_| "?column?".into()),
+        sp::Expr::Function(f) => {
+            function_name(f).map_or_else(|_| "?column?".to_string(), Cow::into_owned)
+        }
         sp::Expr::Cast { expr, data_type, .. } => match output_name(expr).as_str() {
             "?column?" => data_type.to_string().to_lowercase(),
             n => n.to_string(),
@@ -438,7 +484,13 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn system_relation(&self, name: &str) -> Result<Option<Rel>, SqlError> {
+    /// A system relation's columns and rows; with `want`, only the columns it names (the rest are
+    /// never built).
+    fn system_relation(
+        &self,
+        name: &str,
+        want: Option<&HashSet<String>>,
+    ) -> Result<Option<Rel>, SqlError> {
         let Some(cols) = system::columns(name) else {
             if system::is_known(name) {
                 return Err(SqlError::unsupported(format!("system relation {name}")));
@@ -451,23 +503,37 @@ impl<'a> Engine<'a> {
             return Err(SqlError::permission_denied(format!("for relation {name}")));
         }
         let oid = self.w.relation(PG_CATALOG_OID, name).map_or(0, |r| r.oid);
-        Ok(Some(Rel {
-            cols: cols
-                .into_iter()
-                .enumerate()
-                .map(|(i, (n, t))| Col {
-                    table_oid: oid,
-                    attnum: i as i16 + 1,
-                    schema: "pg_catalog".into(),
-                    table: name.to_string(),
-                    ..Col::plain(n, t)
-                })
-                .collect(),
-            rows: system::rows(name, self.w, self.user, self.db),
-        }))
+        let keep: Option<Vec<usize>> = want
+            .map(|want| (0..cols.len()).filter(|i| want.contains(cols[*i].0.as_str())).collect());
+        let cols: Vec<Col> = cols
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, t))| Col {
+                table_oid: oid,
+                attnum: i as i16 + 1,
+                schema: "pg_catalog".into(),
+                table: name.to_string(),
+                ..Col::plain(n, t)
+            })
+            .collect();
+        let rows = if self.describe_only {
+            Vec::new()
+        } else {
+            system::projected_rows(name, self.w, self.user, self.db, keep.as_deref())
+        };
+        let cols = match &keep {
+            Some(keep) => keep.iter().map(|&i| cols[i].clone()).collect(),
+            None => cols,
+        };
+        Ok(Some(Rel { cols, rows }))
     }
 
-    fn named_relation(&self, parts: &[String], ctes: &Ctes) -> Result<Rel, SqlError> {
+    fn named_relation(
+        &self,
+        parts: &[String],
+        ctes: &Ctes,
+        want: Option<&HashSet<String>>,
+    ) -> Result<Rel, SqlError> {
         let missing =
             || SqlError::new("42P01", format!("relation \"{}\" does not exist", parts.join(".")));
         let (schema, name) = match parts {
@@ -485,7 +551,7 @@ impl<'a> Engine<'a> {
             return Ok(rel.clone());
         }
         if (schema.is_none() || schema == Some("pg_catalog"))
-            && let Some(rel) = self.system_relation(name)?
+            && let Some(rel) = self.system_relation(name, want)?
         {
             return Ok(rel);
         }
@@ -497,7 +563,11 @@ impl<'a> Engine<'a> {
                 .ok_or_else(|| SqlError::unsupported(format!("information_schema.{name}")))?;
             return Ok(Rel {
                 cols: cols.into_iter().map(|(n, t)| Col::plain(n, t)).collect(),
-                rows: system::information_schema_rows(name, self.w, self.user, self.db),
+                rows: if self.describe_only {
+                    Vec::new()
+                } else {
+                    system::information_schema_rows(name, self.w, self.user, self.db)
+                },
             });
         }
         let s = match schema {
@@ -540,7 +610,7 @@ impl<'a> Engine<'a> {
             })
             .collect();
         let rows = match r.kind {
-            RelationKind::Table => system::sample_rows(r),
+            RelationKind::Table if !self.describe_only => system::sample_rows(r),
             _ => Vec::new(),
         };
         Ok(Rel { cols, rows })
@@ -601,19 +671,24 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// One FROM item. `want`: the column names the query mentions (columns named nowhere else may
+    /// be left out of a system relation's scan; `None`: every column).
     fn table_factor(
         &self,
         tf: &sp::TableFactor,
         outer: Option<&Scope<'_>>,
         ctes: &Ctes,
+        want: Option<&HashSet<String>>,
     ) -> Result<Rel, SqlError> {
         match tf {
             sp::TableFactor::Table { name, alias, args, .. } => {
                 let parts = name_parts(name)?;
                 let default = parts.last().cloned().unwrap_or_default();
+                // Column aliases rename by position: the scan keeps every column then.
+                let want = want.filter(|_| alias.as_ref().is_none_or(|a| a.columns.is_empty()));
                 let rel = match args {
                     Some(args) => self.table_function(&parts, args, alias.as_ref(), outer, ctes)?,
-                    None => self.named_relation(&parts, ctes)?,
+                    None => self.named_relation(&parts, ctes, want)?,
                 };
                 Self::with_alias(rel, alias.as_ref(), &default)
             }
@@ -986,6 +1061,22 @@ impl<'a> Engine<'a> {
                 units.push((row, None));
             }
         }
+        if self.describe_only && units.is_empty() {
+            // No row reaches the expressions: check their names as PostgreSQL's parse analysis
+            // does (a missing column or function fails the Parse, not the first Execute).
+            let sc = Scope {
+                cols,
+                row: &null_row,
+                group: aggregate.then_some(&[][..]),
+                parent: outer,
+                aliases: Some(&items),
+                bound,
+            };
+            let exprs = items.iter().map(|(_, e)| e).chain(residual.iter().copied());
+            let exprs =
+                exprs.chain(&group_exprs).chain(&s.having).chain(order.iter().map(|o| &o.expr));
+            self.check_names(exprs, &sc, ctes)?;
+        }
         // Output types: declared where known, else from the first non-null value.
         let empty_scope =
             Scope { cols, row: &null_row, group: None, parent: outer, aliases: None, bound };
@@ -1011,6 +1102,16 @@ impl<'a> Engine<'a> {
                 _ => None,
             });
         }
+        // Items that are a plain column of the FROM row are copied by position.
+        let item_columns: Vec<Option<usize>> = items
+            .iter()
+            .map(|(_, e)| match e {
+                sp::Expr::Identifier(_) | sp::Expr::CompoundIdentifier(_) if !aggregate => {
+                    bindings.get(e, cols)
+                }
+                _ => None,
+            })
+            .collect();
         for (row, group) in &units {
             let sc = Scope {
                 cols,
@@ -1026,8 +1127,11 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let mut out = Vec::with_capacity(items.len());
-            for (_, e) in &items {
-                out.push(self.eval(e, &sc, ctes)?);
+            for ((_, e), column) in items.iter().zip(&item_columns) {
+                out.push(match column {
+                    Some(i) => row[*i].clone(),
+                    None => self.eval(e, &sc, ctes)?,
+                });
             }
             let mut keys = Vec::new();
             for (o, src) in order.iter().zip(&order_src) {
@@ -1040,6 +1144,9 @@ impl<'a> Engine<'a> {
         for (i, t) in types.iter_mut().enumerate() {
             if t.is_none() {
                 *t = out_rows.iter().find_map(|(r, _)| value_type(&r[i]));
+                if self.describe_only {
+                    self.type_from_value.set(true);
+                }
             }
         }
         let types: Vec<WireType> = types.into_iter().map(|t| t.unwrap_or(WireType::Text)).collect();
@@ -1093,6 +1200,26 @@ impl<'a> Engine<'a> {
             })
             .collect();
         Ok(Rel { cols: out_cols, rows: out_rows.into_iter().map(|(r, _)| r).collect() })
+    }
+
+    /// Evaluates each expression once on a row of NULLs and reports only what parse analysis
+    /// would: a column that does not exist or is ambiguous, a function that does not exist.
+    /// (Positions such as `ORDER BY 2` are literals and evaluate to themselves.)
+    fn check_names<'e>(
+        &self,
+        exprs: impl Iterator<Item = &'e sp::Expr>,
+        sc: &Scope<'_>,
+        ctes: &Ctes,
+    ) -> Result<(), SqlError> {
+        for e in exprs {
+            match self.eval(e, sc, ctes) {
+                Err(err) if ["42703", "42702", "42P01", "42883"].contains(&err.code) => {
+                    return Err(err);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     // ---- expressions ------------------------------------------------------------------------
@@ -1231,7 +1358,7 @@ impl<'a> Engine<'a> {
                 let name = function_name(f).ok()?;
                 let (args, _, _) = function_args(f).ok()?;
                 let first = || args.first().and_then(|a| self.static_type(a, sc));
-                match name.as_str() {
+                match name.as_ref() {
                     "count" | "row_number" => Some(WireType::Int8),
                     "sum" => match first() {
                         Some(t) if t.is_integer() => Some(WireType::Int8),
@@ -1278,7 +1405,7 @@ impl<'a> Engine<'a> {
         use sp::Expr as E;
         Ok(match e {
             E::Identifier(_) | E::CompoundIdentifier(_) => self.column(e, sc)?,
-            E::Value(v) => literal(&v.value)?,
+            E::Value(v) => self.literal_value(&v.value)?,
             E::Nested(inner) => self.eval(inner, sc, ctes)?,
             E::TypedString(t) => {
                 let v = match &t.value.value {
@@ -1520,9 +1647,42 @@ impl<'a> Engine<'a> {
         Ok(if saw_null { Value::Null } else { Value::Bool(!any) })
     }
 
-    fn cast(&self, v: Value, dt: &sp::DataType) -> Result<Value, SqlError> {
+    /// A literal's value; string literals are made once per node and shared.
+    fn literal_value(&self, v: &sp::Value) -> Result<Value, SqlError> {
+        if !matches!(v, sp::Value::SingleQuotedString(_)) {
+            return literal(v);
+        }
+        let key = Bindings::addr(v);
+        if let Some((node, value)) = self.literals.borrow().get(&key)
+            && node == v
+        {
+            return Ok(value.clone());
+        }
+        let value = literal(v)?;
+        self.literals.borrow_mut().insert(key, (v.clone(), value.clone()));
+        Ok(value)
+    }
+
+    fn cast_target(&self, dt: &sp::DataType) -> CastTarget {
+        let key = Bindings::addr(dt);
+        if let Some((node, t)) = self.casts.borrow().get(&key)
+            && node == dt
+        {
+            return *t;
+        }
         let label = dt.to_string().to_lowercase();
-        if label.trim_start_matches("pg_catalog.") == "regclass" {
+        let t = CastTarget {
+            regclass: label.trim_start_matches("pg_catalog.") == "regclass",
+            ty: cast_type(dt),
+            char_length: char_length_of(&label),
+        };
+        self.casts.borrow_mut().insert(key, (dt.clone(), t));
+        t
+    }
+
+    fn cast(&self, v: Value, dt: &sp::DataType) -> Result<Value, SqlError> {
+        let target = self.cast_target(dt);
+        if target.regclass {
             return Ok(match v {
                 Value::Null => Value::Null,
                 Value::Int(oid) => {
@@ -1554,11 +1714,11 @@ impl<'a> Engine<'a> {
                 }
             });
         }
-        let ty = cast_type(dt);
+        let ty = target.ty;
         if v.is_null() {
             return Ok(Value::Null);
         }
-        let original = v.render().unwrap_or_default();
+        let original = v.clone();
         let out = match (ty, v) {
             (WireType::Numeric | WireType::Float8, Value::Text(s)) => {
                 s.trim().parse::<f64>().map(Value::Float).unwrap_or(Value::Null)
@@ -1569,11 +1729,15 @@ impl<'a> Engine<'a> {
         if out.is_null() {
             return Err(SqlError::new(
                 "22P02",
-                format!("invalid input syntax for type {}: \"{original}\"", type_label(ty)),
+                format!(
+                    "invalid input syntax for type {}: \"{}\"",
+                    type_label(ty),
+                    original.render().unwrap_or_default()
+                ),
             ));
         }
         // Character types with a length truncate (Redshift/PostgreSQL explicit cast).
-        if let (Value::Text(s), Some(len)) = (&out, char_length_of(&label)) {
+        if let (Value::Text(s), Some(len)) = (&out, target.char_length) {
             return Ok(Value::text(s.chars().take(len).collect::<String>()));
         }
         Ok(out)
@@ -1759,15 +1923,37 @@ impl<'a> Engine<'a> {
         if f.over.is_some() {
             return Err(SqlError::unsupported(format!("window function {name}")));
         }
-        if AGGREGATES.contains(&name.as_str()) && !matches!(f.args, sp::FunctionArguments::None) {
+        if AGGREGATES.contains(&name.as_ref()) && !matches!(f.args, sp::FunctionArguments::None) {
             return self.aggregate(&name, f, sc, ctes);
         }
-        let (args, _, _) = function_args(f)?;
-        let mut vals = Vec::with_capacity(args.len());
-        for a in &args {
-            vals.push(self.eval(a, sc, ctes)?);
+        // Arguments are evaluated into a buffer on the stack (a call per row allocates nothing).
+        let mut buf: [Value; 4] = Default::default();
+        let mut len = 0;
+        let mut more = Vec::new();
+        if let sp::FunctionArguments::List(list) = &f.args {
+            for a in &list.args {
+                let sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(e)) = a else {
+                    function_args(f)?; // reports the unsupported argument
+                    continue;
+                };
+                let v = self.eval(e, sc, ctes)?;
+                if len < buf.len() {
+                    buf[len] = v;
+                    len += 1;
+                } else {
+                    more.push(v);
+                }
+            }
+        } else {
+            function_args(f)?;
         }
-        self.call(&name, &vals, sc)
+        if more.is_empty() {
+            self.call(&name, &buf[..len], sc)
+        } else {
+            let mut all: Vec<Value> = buf.into_iter().collect();
+            all.append(&mut more);
+            self.call(&name, &all, sc)
+        }
     }
 
     fn call(&self, name: &str, args: &[Value], _sc: &Scope<'_>) -> Result<Value, SqlError> {
@@ -1829,9 +2015,16 @@ impl<'a> Engine<'a> {
                 arity(&[2])?;
                 match int(0) {
                     None => Value::Null,
-                    Some(oid) => Value::text(
-                        system::format_type(oid, int(1)).unwrap_or_else(|| "???".to_string()),
-                    ),
+                    Some(oid) => {
+                        let key = (oid, int(1));
+                        let known = self.type_names.borrow().get(&key).cloned();
+                        known.unwrap_or_else(|| {
+                            let name = system::format_type(oid, key.1);
+                            let v = Value::text(name.as_deref().unwrap_or("???"));
+                            self.type_names.borrow_mut().insert(key, v.clone());
+                            v
+                        })
+                    }
                 }
             }
             "pg_get_expr" => {
@@ -2318,7 +2511,7 @@ fn check_leader_node(q: &sp::Query, w: &Warehouse) -> Result<(), SqlError> {
     let mut leader = false;
     let _ = sp::visit_expressions(q, |e: &sp::Expr| {
         if let sp::Expr::Function(f) = e
-            && function_name(f).is_ok_and(|n| super::LEADER_ONLY.contains(&n.as_str()))
+            && function_name(f).is_ok_and(|n| super::LEADER_ONLY.contains(&n.as_ref()))
         {
             leader = true;
         }
@@ -2389,6 +2582,24 @@ pub fn run(q: &sp::Query, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError
     if let Some(seconds) = sleep_request(q)? {
         return Ok(Outcome::Sleep { seconds });
     }
+    Ok(execute(q, ctx, false)?.unwrap_or(Outcome::Rows { fields: Vec::new(), rows: Vec::new() }))
+}
+
+/// The result columns of a SELECT without running it (Parse / Describe of a prepared statement):
+/// the same checks and column types as `run`, over relations with no rows. `None` when a column's
+/// type would come from the values (the caller then runs the query).
+pub fn describe(q: &sp::Query, ctx: &mut ExecContext<'_>) -> Result<Option<Outcome>, SqlError> {
+    if sleep_request(q)?.is_some() {
+        return Ok(None);
+    }
+    execute(q, ctx, true)
+}
+
+fn execute(
+    q: &sp::Query,
+    ctx: &mut ExecContext<'_>,
+    describe_only: bool,
+) -> Result<Option<Outcome>, SqlError> {
     let w: &Warehouse = ctx.wh;
     check_leader_node(q, w)?;
     let engine = Engine {
@@ -2398,9 +2609,17 @@ pub fn run(q: &sp::Query, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError
         db: ctx.database,
         pid: ctx.pid,
         regexes: RefCell::new(HashMap::new()),
+        casts: RefCell::new(HashMap::default()),
+        literals: RefCell::new(HashMap::default()),
+        type_names: RefCell::new(HashMap::new()),
         depth: RefCell::new(0),
+        describe_only,
+        type_from_value: std::cell::Cell::new(false),
     };
     let rel = engine.query(q, None, &Ctes::new())?;
+    if describe_only && engine.type_from_value.get() {
+        return Ok(None);
+    }
     let fields = rel
         .cols
         .iter()
@@ -2413,5 +2632,5 @@ pub fn run(q: &sp::Query, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError
             table: c.table.clone(),
         })
         .collect();
-    Ok(Outcome::Rows { fields, rows: rel.rows })
+    Ok(Some(Outcome::Rows { fields, rows: rel.rows }))
 }

@@ -6,6 +6,7 @@
 use std::cmp::Ordering;
 
 pub mod engine;
+mod fast_hash;
 pub mod privileges;
 pub mod system;
 

@@ -10,6 +10,7 @@ use crate::catalog::{
 };
 use crate::protocol::WireType::{self, Bool, Char, Float8, Int2, Int4, Name, Oid, Text};
 
+use super::fast_hash::FastMap;
 use super::privileges;
 use crate::exec::Value;
 
@@ -476,12 +477,12 @@ pub fn typmod_of(type_name: &str) -> i64 {
     let Some((_, args)) = type_name.split_once('(') else {
         return -1;
     };
-    let nums: Vec<i64> =
-        args.trim_end_matches(')').split(',').filter_map(|n| n.trim().parse().ok()).collect();
-    match (type_oid(type_name), nums.as_slice()) {
-        (1042 | 1043, [len]) => len + 4,
-        (1700, [p]) => (p << 16) + 4,
-        (1700, [p, s]) => ((p << 16) | s) + 4,
+    let mut nums =
+        args.trim_end_matches(')').split(',').filter_map(|n| n.trim().parse::<i64>().ok());
+    match (type_oid(type_name), nums.next(), nums.next(), nums.next()) {
+        (1042 | 1043, Some(len), None, None) => len + 4,
+        (1700, Some(p), None, None) => (p << 16) + 4,
+        (1700, Some(p), Some(s), None) => ((p << 16) | s) + 4,
         _ => -1,
     }
 }
@@ -580,6 +581,118 @@ fn schema_acl(w: &Warehouse, s: &crate::catalog::Schema) -> Value {
 }
 
 /// Rows of an implemented system relation, as seen by `user` connected to `database`.
+/// The rows of a system relation with only the columns at `keep` (in that order; `None`: all).
+/// The two relations that grow with the warehouse (one row per relation, one per column) build
+/// only the kept cells; the others are built whole and then cut down.
+pub fn projected_rows(
+    name: &str,
+    w: &Warehouse,
+    user: u32,
+    database: &str,
+    keep: Option<&[usize]>,
+) -> Vec<Vec<Value>> {
+    match (name, keep) {
+        ("pg_class", _) => class_rows(w, keep),
+        ("pg_attribute", _) => attribute_rows(keep, w),
+        (_, None) => rows(name, w, user, database),
+        (_, Some(keep)) => rows(name, w, user, database)
+            .into_iter()
+            .map(|mut row| {
+                keep.iter().map(|&i| std::mem::replace(&mut row[i], Value::Null)).collect()
+            })
+            .collect(),
+    }
+}
+
+/// One pg_class row's cell `col` (in the column order of `SYSTEM_RELATIONS`).
+fn class_cell(w: &Warehouse, r: &crate::catalog::Relation, col: usize) -> Value {
+    let int = |v: u32| Value::Int(i64::from(v));
+    match col {
+        0 | 8 => int(r.oid),
+        1 => Value::text(&r.name),
+        2 => int(r.schema),
+        3 => Value::text(relkind(r.kind, &r.name)),
+        4 => int(r.owner),
+        5 => acl_text(w, r.owner, &privileges::relation_acl(r)),
+        9 => Value::Float(f64::from(r.sample_rows)),
+        10 => Value::Int(i64::from(r.sample_rows.div_ceil(100))),
+        13 => Value::Int(r.columns.len() as i64),
+        20 => Value::Int(if relkind(r.kind, &r.name) == "r" { 0 } else { 1 }),
+        25 => Value::text("p"),
+        28 => Value::text("d"),
+        6 | 7 | 14 | 15 | 21 | 23 | 24 => Value::Int(0),
+        30 => Value::Null,
+        _ => Value::Bool(false),
+    }
+}
+
+/// Every column index of a system relation.
+fn all_columns(name: &str) -> Vec<usize> {
+    (0..lookup(name).map_or(0, |r| r.columns.len())).collect()
+}
+
+fn class_rows(w: &Warehouse, keep: Option<&[usize]>) -> Vec<Vec<Value>> {
+    let all = all_columns("pg_class");
+    let keep = keep.unwrap_or(&all);
+    w.relations().iter().map(|r| keep.iter().map(|&c| class_cell(w, r, c)).collect()).collect()
+}
+
+/// One pg_attribute row's cell `col`: column `i` (0-based) of relation `r`.
+fn attribute_cell(r: &crate::catalog::Relation, i: usize, c: &Column, col: usize) -> Value {
+    match col {
+        0 => Value::Int(i64::from(r.oid)),
+        1 => Value::text(&c.name),
+        2 => Value::Int(type_oid(&c.type_name)),
+        3 => Value::Int(i as i64 + 1),
+        5 => Value::Int(type_len(type_oid(&c.type_name))),
+        6 => Value::Int(typmod_of(&c.type_name)),
+        7 => Value::Bool(i == 0 && r.kind == RelationKind::Table),
+        8 => Value::Bool(c.default.is_some()),
+        9 => Value::Int(-1),
+        10 | 12 | 13 | 14 => Value::Int(0),
+        _ => Value::Bool(false),
+    }
+}
+
+// Late-binding views have no pg_attribute rows: their columns come from the function (§1.6).
+fn attribute_rows(keep: Option<&[usize]>, w: &Warehouse) -> Vec<Vec<Value>> {
+    let all = all_columns("pg_attribute");
+    let keep = keep.unwrap_or(&all);
+    // Column names and types repeat across tables: each distinct one is made once and shared.
+    let mut names: FastMap<&str, Value> = FastMap::default();
+    let mut types: FastMap<&str, [Value; 3]> = FastMap::default();
+    let mut rows = Vec::new();
+    for r in w.relations().iter().filter(|r| r.kind != RelationKind::LateBindingView) {
+        for (i, c) in r.columns.iter().enumerate() {
+            let row = keep
+                .iter()
+                .map(|&col| match col {
+                    1 => names.entry(&c.name).or_insert_with(|| Value::text(&c.name)).clone(),
+                    2 | 5 | 6 => {
+                        let t = types.entry(&c.type_name).or_insert_with(|| {
+                            let oid = type_oid(&c.type_name);
+                            [
+                                Value::Int(oid),
+                                Value::Int(type_len(oid)),
+                                Value::Int(typmod_of(&c.type_name)),
+                            ]
+                        });
+                        t[match col {
+                            2 => 0,
+                            5 => 1,
+                            _ => 2,
+                        }]
+                        .clone()
+                    }
+                    _ => attribute_cell(r, i, c, col),
+                })
+                .collect();
+            rows.push(row);
+        }
+    }
+    rows
+}
+
 pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Value>> {
     let su = w.is_superuser(user);
     let uses = |s: &crate::catalog::Schema| w.schema_privilege(user, s, SchemaPrivilege::Usage);
@@ -591,74 +704,9 @@ pub fn rows(name: &str, w: &Warehouse, user: u32, database: &str) -> Vec<Vec<Val
             .iter()
             .map(|s| vec![int(s.oid), Value::text(&s.name), int(s.owner), schema_acl(w, s)])
             .collect(),
-        "pg_class" => w
-            .relations()
-            .iter()
-            .map(|r| {
-                let entries = privileges::relation_acl(r);
-                vec![
-                    int(r.oid),
-                    Value::text(&r.name),
-                    int(r.schema),
-                    Value::text(relkind(r.kind, &r.name)),
-                    int(r.owner),
-                    acl_text(w, r.owner, &entries),
-                    Value::Int(0),
-                    Value::Int(0),
-                    int(r.oid),
-                    Value::Float(f64::from(r.sample_rows)),
-                    Value::Int(i64::from(r.sample_rows.div_ceil(100))),
-                    Value::Bool(false),
-                    Value::Bool(false),
-                    Value::Int(r.columns.len() as i64),
-                    Value::Int(0),
-                    Value::Int(0),
-                    Value::Bool(false),
-                    Value::Bool(false),
-                    Value::Bool(false),
-                    Value::Bool(false),
-                    Value::Int(if relkind(r.kind, &r.name) == "r" { 0 } else { 1 }),
-                    Value::Int(0),
-                    Value::Bool(false),
-                    Value::Int(0),
-                    Value::Int(0),
-                    Value::text("p"),
-                    Value::Bool(false),
-                    Value::Bool(false),
-                    Value::text("d"),
-                    Value::Bool(false),
-                    Value::Null,
-                ]
-            })
-            .collect(),
+        "pg_class" => class_rows(w, None),
         // Late-binding views have no pg_attribute rows: their columns come from the function (§1.6).
-        "pg_attribute" => w
-            .relations()
-            .iter()
-            .filter(|r| r.kind != RelationKind::LateBindingView)
-            .flat_map(|r| {
-                r.columns.iter().enumerate().map(move |(i, c)| {
-                    let oid = type_oid(&c.type_name);
-                    vec![
-                        int(r.oid),
-                        Value::text(&c.name),
-                        Value::Int(oid),
-                        Value::Int(i as i64 + 1),
-                        Value::Bool(false),
-                        Value::Int(type_len(oid)),
-                        Value::Int(typmod_of(&c.type_name)),
-                        Value::Bool(i == 0 && r.kind == RelationKind::Table),
-                        Value::Bool(c.default.is_some()),
-                        Value::Int(-1),
-                        Value::Int(0),
-                        Value::Bool(false),
-                        Value::Int(0),
-                        Value::Int(0),
-                        Value::Int(0),
-                    ]
-                })
-            })
-            .collect(),
+        "pg_attribute" => attribute_rows(None, w),
         "pg_tables" | "pg_views" => {
             let want_views = name == "pg_views";
             w.relations()

@@ -3,11 +3,13 @@
 //! join itself. Results are the same as joining left to right and filtering afterwards.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use sqlparser::ast as sp;
 
-use super::{Bindings, Col, Ctes, Engine, Rel, Scope, contains_aggregate, ident, name_parts, walk};
+use super::{
+    Bindings, Col, Ctes, Engine, IntMap, Rel, Scope, contains_aggregate, ident, name_parts, walk,
+};
 use crate::error::SqlError;
 use crate::exec::Value;
 
@@ -18,9 +20,9 @@ impl Engine<'_> {
         outer: Option<&Scope<'_>>,
         ctes: &Ctes,
     ) -> Result<Rel, SqlError> {
-        let mut left = self.table_factor(&twj.relation, outer, ctes)?;
+        let mut left = self.table_factor(&twj.relation, outer, ctes, None)?;
         for j in &twj.joins {
-            let right = self.table_factor(&j.relation, outer, ctes)?;
+            let right = self.table_factor(&j.relation, outer, ctes, None)?;
             use sp::JoinOperator as J;
             let (kind, constraint) = match &j.join_operator {
                 J::Join(c) | J::Inner(c) => ('i', c),
@@ -129,27 +131,43 @@ impl Engine<'_> {
         }
         let on_is_key = key.is_some()
             && matches!(bare, Some(sp::Expr::BinaryOp { op: sp::BinaryOperator::Eq, .. }));
-        let index: Option<HashMap<KeyHash, Vec<usize>>> = key.map(|(_, r)| {
-            let mut m: HashMap<KeyHash, Vec<usize>> = HashMap::new();
-            for (i, row) in right.rows.iter().enumerate() {
-                if let Some(k) = join_key(&row[r]) {
-                    m.entry(k.hash()).or_default().push(i);
+        // The hash index over the right rows: the first row of each key, then a chain of the
+        // next row with the same key (ascending row order; no list allocated per key).
+        const END: usize = usize::MAX;
+        let index: Option<(IntMap<KeyHash, usize>, Vec<usize>)> = key.map(|(_, r)| {
+            let mut first: IntMap<KeyHash, usize> = IntMap::default();
+            first.reserve(right.rows.len());
+            let mut next = vec![END; right.rows.len()];
+            for (i, row) in right.rows.iter().enumerate().rev() {
+                if let Some(k) = join_key(&row[r])
+                    && let Some(head) = first.insert(k.hash(), i)
+                {
+                    next[i] = head;
                 }
             }
-            m
+            (first, next)
         });
         let on_bindings = on.filter(|_| !on_is_key).map(|e| Bindings::new(self, &cols, [e]));
-        let all_right: Vec<usize> = (0..right.rows.len()).collect();
+        let all_right: Vec<usize> =
+            if index.is_some() { Vec::new() } else { (0..right.rows.len()).collect() };
         let mut right_matched = vec![false; right.rows.len()];
-        let mut rows = Vec::new();
+        let mut rows = Vec::with_capacity(left.rows.len());
         let left_width = left.cols.len();
         let width = cols.len();
+        let mut chain: Vec<usize> = Vec::new();
         for mut lrow in left.rows {
             let candidates: &[usize] = match (&index, key) {
-                (Some(ix), Some((l, _))) => match join_key(&lrow[l]) {
-                    Some(k) => ix.get(&k.hash()).map(Vec::as_slice).unwrap_or(&[]),
-                    None => &[],
-                },
+                (Some((first, next)), Some((l, _))) => {
+                    chain.clear();
+                    if let Some(k) = join_key(&lrow[l]) {
+                        let mut at = first.get(&k.hash()).copied().unwrap_or(END);
+                        while at != END {
+                            chain.push(at);
+                            at = next[at];
+                        }
+                    }
+                    &chain
+                }
                 _ => &all_right,
             };
             let mut matched = false;
@@ -161,13 +179,15 @@ impl Engine<'_> {
                 {
                     continue; // a hash collision
                 }
-                let mut row = Vec::with_capacity(width);
-                if on_is_key && j + 1 == candidates.len() {
-                    // The last match of a key-only join: move the left values instead of cloning.
-                    row.append(&mut lrow);
+                let mut row = if on_is_key && j + 1 == candidates.len() {
+                    // The last match of a key-only join extends the left row itself (rows are
+                    // allocated with room for every factor of the FROM, see `plan_from`).
+                    std::mem::take(&mut lrow)
                 } else {
+                    let mut row = Vec::with_capacity(width.max(lrow.capacity()));
                     row.extend_from_slice(&lrow);
-                }
+                    row
+                };
                 row.extend_from_slice(rrow);
                 let ok = match on {
                     Some(_) if on_is_key => true,
@@ -247,7 +267,7 @@ fn join_key(v: &Value) -> Option<Key<'_>> {
         Value::Int(i) => Key::Int(*i),
         Value::Float(f) if f.fract() == 0.0 => Key::Int(*f as i64),
         Value::Text(s) => match s.parse::<i64>() {
-            Ok(i) if i.to_string() == *s => Key::Int(i),
+            Ok(i) if i.to_string() == **s => Key::Int(i),
             _ => Key::Text(std::borrow::Cow::Borrowed(s)),
         },
         other => Key::Text(std::borrow::Cow::Owned(other.render().unwrap_or_default())),
@@ -422,10 +442,10 @@ impl Engine<'_> {
         // Every factor, scanned in textual order (errors come in the same order as before).
         let mut factors: Vec<Factor<'q>> = Vec::new();
         for item in from {
-            let rel = self.table_factor(&item.relation, outer, ctes)?;
+            let rel = self.table_factor(&item.relation, outer, ctes, referenced)?;
             factors.push(Factor { rel, kind: 'i', constraint: None });
             for j in &item.joins {
-                let rel = self.table_factor(&j.relation, outer, ctes)?;
+                let rel = self.table_factor(&j.relation, outer, ctes, referenced)?;
                 let (kind, c) = join_kind(&j.join_operator)?;
                 factors.push(Factor { rel, kind, constraint: Some(c) });
             }
@@ -520,6 +540,11 @@ impl Engine<'_> {
         let start = (0..run).min_by_key(|k| size(&slots, *k)).unwrap_or(0);
         let mut joined = vec![start];
         let mut cur = slots[start].take().unwrap_or_default();
+        // Room for every factor's columns in each row: later joins extend rows in place.
+        let total_width: usize = widths.iter().sum();
+        for row in &mut cur.rows {
+            row.reserve_exact(total_width.saturating_sub(row.len()));
+        }
         while joined.len() < run {
             let linked = |k: usize| {
                 pool.iter().any(|c| {
