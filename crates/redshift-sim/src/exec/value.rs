@@ -12,20 +12,15 @@ const PG_EPOCH_DAYS: i64 = 10_957;
 
 /// A value of the engine. Text is shared (`Arc<str>`): copying a row through scans, joins and
 /// projections copies pointers, not strings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub enum Value {
+    #[default]
     Null,
     Text(Arc<str>),
     Bool(bool),
     Int(i64),
     /// float8 and numeric.
     Float(f64),
-}
-
-impl Default for Value {
-    fn default() -> Self {
-        Value::Null
-    }
 }
 
 impl PartialEq for Value {

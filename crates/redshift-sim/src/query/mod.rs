@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 pub mod engine;
 mod fast_hash;
+pub mod information_schema;
 pub mod privileges;
 pub mod system;
 
