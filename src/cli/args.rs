@@ -105,6 +105,7 @@ pub enum CliCommand {
     /// Print the manual page (roff) to standard output; packages install it as shiftgate(1).
     Manpage,
     /// Start the built-in Redshift simulator and open the app on a demo profile.
+    #[cfg(feature = "demo")]
     Demo {
         /// Loopback port for the simulator (a free one is used if it is taken).
         #[arg(long, default_value_t = 5439)]

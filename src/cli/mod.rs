@@ -4,6 +4,7 @@
 pub mod args;
 pub mod audit_cmd;
 pub mod connection;
+#[cfg(feature = "demo")]
 pub mod demo_cmd;
 pub mod profiles_cmd;
 pub mod provision_cmd;
@@ -104,6 +105,7 @@ pub fn run(cli: Cli, rt: &tokio::runtime::Runtime) -> CliResult {
             Ok(())
         }
         Some(CliCommand::Manpage) => write_manpage(&mut std::io::stdout()),
+        #[cfg(feature = "demo")]
         Some(CliCommand::Demo { port, no_gui }) => demo_cmd::run(&cli.config_dir, port, no_gui, rt),
         None => Err(CliError::new("no subcommand (the GUI is started by main)")),
     }

@@ -104,6 +104,17 @@ impl Engine<'_> {
         if AGGREGATES.contains(&name.as_ref()) && !matches!(f.args, sp::FunctionArguments::None) {
             return self.aggregate(&name, f, sc, ctes);
         }
+        if name == "coalesce" {
+            // Evaluated lazily, as SQL defines it: the first non-NULL argument, later ones unread.
+            let (args, _, _) = function_args(f)?;
+            for a in args {
+                let v = self.eval(a, sc, ctes)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            return Ok(Value::Null);
+        }
         // Arguments are evaluated into a buffer on the stack (a call per row allocates nothing).
         let mut buf: [Value; 4] = Default::default();
         let mut len = 0;
@@ -153,6 +164,23 @@ impl Engine<'_> {
             }
         };
         Ok(match name {
+            // Catalog queries call this once per column: first in the match.
+            "format_type" => {
+                arity(&[2])?;
+                match int(0) {
+                    None => Value::Null,
+                    Some(oid) => {
+                        let key = (oid, int(1));
+                        let known = self.type_names.borrow().get(&key).cloned();
+                        known.unwrap_or_else(|| {
+                            let name = system::format_type(oid, key.1);
+                            let v = Value::text(name.as_deref().unwrap_or("???"));
+                            self.type_names.borrow_mut().insert(key, v.clone());
+                            v
+                        })
+                    }
+                }
+            }
             "pg_backend_pid" => {
                 arity(&[0])?;
                 Value::Int(i64::from(self.pid))
@@ -193,22 +221,6 @@ impl Engine<'_> {
                         ));
                     }
                 })
-            }
-            "format_type" => {
-                arity(&[2])?;
-                match int(0) {
-                    None => Value::Null,
-                    Some(oid) => {
-                        let key = (oid, int(1));
-                        let known = self.type_names.borrow().get(&key).cloned();
-                        known.unwrap_or_else(|| {
-                            let name = system::format_type(oid, key.1);
-                            let v = Value::text(name.as_deref().unwrap_or("???"));
-                            self.type_names.borrow_mut().insert(key, v.clone());
-                            v
-                        })
-                    }
-                }
             }
             "pg_get_expr" => {
                 arity(&[2, 3])?;
