@@ -270,16 +270,7 @@ impl Env<'_> {
 
     fn call(&self, name: &str, args: &[Value]) -> Result<Value, SqlError> {
         let text = |i: usize| args.get(i).and_then(Value::render).unwrap_or_default();
-        let arity = |n: &[usize]| -> Result<(), SqlError> {
-            if n.contains(&args.len()) {
-                Ok(())
-            } else {
-                Err(SqlError::new(
-                    "42883",
-                    format!("function {name} with {} argument(s) does not exist", args.len()),
-                ))
-            }
-        };
+        let arity = |allowed: &[usize]| check_arity(name, args.len(), allowed);
         match name {
             "current_user" => Ok(Value::text(self.w.user_name(self.user))),
             "session_user" => Ok(Value::text(self.w.user_name(self.session_user))),
@@ -461,6 +452,18 @@ impl Env<'_> {
 
 /// The scalar functions shared with the sqlparser-based engine (`engine`): session functions,
 /// `pg_get_userbyid`, `quote_ident`, `lower`/`upper`, and the privilege inquiry functions.
+/// A function called with an argument count it does not take fails as PostgreSQL's lookup does.
+pub(crate) fn check_arity(name: &str, given: usize, allowed: &[usize]) -> Result<(), SqlError> {
+    if allowed.contains(&given) {
+        Ok(())
+    } else {
+        Err(SqlError::new(
+            "42883",
+            format!("function {name} with {given} argument(s) does not exist"),
+        ))
+    }
+}
+
 pub(crate) fn call_builtin(
     w: &Warehouse,
     user: u32,

@@ -153,16 +153,7 @@ impl Engine<'_> {
     ) -> Result<Value, SqlError> {
         let text = |i: usize| args.get(i).and_then(Value::render);
         let int = |i: usize| args.get(i).and_then(Value::as_f64).map(|f| f as i64);
-        let arity = |n: &[usize]| -> Result<(), SqlError> {
-            if n.contains(&args.len()) {
-                Ok(())
-            } else {
-                Err(SqlError::new(
-                    "42883",
-                    format!("function {name} with {} argument(s) does not exist", args.len()),
-                ))
-            }
-        };
+        let arity = |allowed: &[usize]| crate::query::check_arity(name, args.len(), allowed);
         Ok(match name {
             // Catalog queries call this once per column: first in the match.
             "format_type" => {
