@@ -11,17 +11,9 @@ use redshift_sim::catalog::{Column, RelationKind};
 use redshift_sim::{ADMIN_PASSWORD, Simulator, Warehouse};
 use tokio_postgres::{Client, NoTls};
 
-const TABLES: &str = "select n.nspname, c.relname, c.relkind, d.description
-  from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  left join pg_description d on d.objoid = c.oid and d.objsubid = 0
- where n.nspname = $1 order by 1, 2";
-
-const COLUMNS: &str = "select n.nspname, c.relname, a.attname, a.attnum, t.typname,
-       format_type(a.atttypid, a.atttypmod), coalesce(ad.adsrc, '')
-  from pg_class c join pg_attribute a on a.attrelid = c.oid
-  join pg_type t on t.oid = a.atttypid join pg_namespace n on n.oid = c.relnamespace
-  left join pg_attrdef ad on ad.adrelid = c.oid and ad.adnum = a.attnum
- where n.nspname = $1 and a.attnum > 0 order by 1, 2, 4";
+#[path = "../tests/common/catalog_queries.rs"]
+mod catalog_queries;
+use catalog_queries::{COLUMNS, TABLES};
 
 fn big_warehouse(tables: usize) -> Warehouse {
     let mut w = Warehouse::sample();

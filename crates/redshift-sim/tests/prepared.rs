@@ -5,15 +5,9 @@
 
 mod common;
 
+use common::catalog_queries::COLUMNS;
 use common::*;
 use tokio_postgres::types::Type;
-
-const COLUMNS: &str = "select n.nspname, c.relname, a.attname, a.attnum, t.typname,
-       format_type(a.atttypid, a.atttypmod), coalesce(ad.adsrc, '')
-  from pg_class c join pg_attribute a on a.attrelid = c.oid
-  join pg_type t on t.oid = a.atttypid join pg_namespace n on n.oid = c.relnamespace
-  left join pg_attrdef ad on ad.adrelid = c.oid and ad.adnum = a.attnum
- where n.nspname = $1 and a.attnum > 0 order by 1, 2, 4";
 
 #[tokio::test]
 async fn parse_rejects_a_missing_column_although_the_relation_has_rows() {

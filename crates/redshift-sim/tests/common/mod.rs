@@ -3,6 +3,8 @@
 //! text, and read SQLSTATE + message out of errors.
 #![allow(dead_code, unused_imports)]
 
+pub mod catalog_queries;
+
 use std::sync::Arc;
 
 use redshift_sim::{RunningSimulator, Simulator, Warehouse};
