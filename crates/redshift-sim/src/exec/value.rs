@@ -152,9 +152,12 @@ impl Value {
             buf.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
             buf.extend_from_slice(bytes);
         }
+        fn null(buf: &mut Vec<u8>) {
+            buf.extend_from_slice(&(-1i32).to_be_bytes());
+        }
         let v = self.coerce(ty);
         match (binary, ty, v) {
-            (_, _, Value::Null) => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+            (_, _, Value::Null) => null(buf),
             (false, _, Value::Int(i)) => {
                 let mut digits = [0u8; 20];
                 put(buf, int_text(i, &mut digits))
@@ -170,17 +173,17 @@ impl Value {
             }
             (true, WireType::Date, Value::Text(s)) => match parse_date(&s) {
                 Some(d) => put(buf, &((d - PG_EPOCH_DAYS) as i32).to_be_bytes()),
-                None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+                None => null(buf),
             },
             (true, WireType::Timestamp, Value::Text(s)) => match parse_timestamp_micros(&s) {
                 Some(us) => put(buf, &us.to_be_bytes()),
-                None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+                None => null(buf),
             },
             // Text is the same in both formats (binary text/varchar/name/char are the bytes).
             (_, _, Value::Text(s)) => put(buf, s.as_bytes()),
             (_, _, other) => match other.render() {
                 Some(text) => put(buf, text.as_bytes()),
-                None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+                None => null(buf),
             },
         }
     }

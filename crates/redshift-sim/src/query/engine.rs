@@ -964,7 +964,7 @@ pub fn run(q: &sp::Query, ctx: &mut ExecContext<'_>) -> Result<Outcome, SqlError
     if let Some(seconds) = sleep_request(q)? {
         return Ok(Outcome::Sleep { seconds });
     }
-    Ok(execute(q, ctx, false)?.unwrap_or(Outcome::Rows { fields: Vec::new(), rows: Vec::new() }))
+    execute(q, ctx, false).map(|(outcome, _)| outcome)
 }
 
 /// The result columns of a SELECT without running it (Parse / Describe of a prepared statement):
@@ -974,14 +974,17 @@ pub fn describe(q: &sp::Query, ctx: &mut ExecContext<'_>) -> Result<Option<Outco
     if sleep_request(q)?.is_some() {
         return Ok(None);
     }
-    execute(q, ctx, true)
+    let (outcome, type_from_value) = execute(q, ctx, true)?;
+    Ok((!type_from_value).then_some(outcome))
 }
 
+/// Runs (or, `describe_only`, describes) a SELECT; also says whether an output column's type was
+/// taken from a value (which a description over no rows cannot do).
 fn execute(
     q: &sp::Query,
     ctx: &mut ExecContext<'_>,
     describe_only: bool,
-) -> Result<Option<Outcome>, SqlError> {
+) -> Result<(Outcome, bool), SqlError> {
     let w: &Warehouse = ctx.wh;
     check_leader_node(q, w)?;
     let engine = Engine {
@@ -999,9 +1002,6 @@ fn execute(
         type_from_value: std::cell::Cell::new(false),
     };
     let rel = engine.query(q, None, &Ctes::new())?;
-    if describe_only && engine.type_from_value.get() {
-        return Ok(None);
-    }
     let fields = rel
         .cols
         .iter()
@@ -1014,5 +1014,5 @@ fn execute(
             table: c.table.clone(),
         })
         .collect();
-    Ok(Some(Outcome::Rows { fields, rows: rel.rows }))
+    Ok((Outcome::Rows { fields, rows: rel.rows }, engine.type_from_value.get()))
 }

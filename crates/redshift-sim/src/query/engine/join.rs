@@ -23,15 +23,7 @@ impl Engine<'_> {
         let mut left = self.table_factor(&twj.relation, outer, ctes, None)?;
         for j in &twj.joins {
             let right = self.table_factor(&j.relation, outer, ctes, None)?;
-            use sp::JoinOperator as J;
-            let (kind, constraint) = match &j.join_operator {
-                J::Join(c) | J::Inner(c) => ('i', c),
-                J::Left(c) | J::LeftOuter(c) => ('l', c),
-                J::Right(c) | J::RightOuter(c) => ('r', c),
-                J::FullOuter(c) => ('f', c),
-                J::CrossJoin(c) => ('i', c),
-                _ => return Err(SqlError::unsupported(UNSUPPORTED_JOIN)),
-            };
+            let (kind, constraint) = join_kind(&j.join_operator)?;
             left = self.join(left, right, kind, constraint, outer, ctes)?;
         }
         Ok(left)
