@@ -222,26 +222,41 @@ fn function_name(f: &sp::Function) -> Result<Cow<'_, str>, SqlError> {
     }
 }
 
-/// The argument expressions of a call (`*` → empty, as for `count(*)`), and whether DISTINCT.
-fn function_args(f: &sp::Function) -> Result<(Vec<&sp::Expr>, bool, bool), SqlError> {
-    match &f.args {
-        sp::FunctionArguments::None => Ok((Vec::new(), false, false)),
-        sp::FunctionArguments::Subquery(_) => Err(SqlError::unsupported("subquery as argument")),
-        sp::FunctionArguments::List(list) => {
-            let distinct =
-                matches!(list.duplicate_treatment, Some(sp::DuplicateTreatment::Distinct));
-            let mut out = Vec::new();
-            let mut star = false;
-            for a in &list.args {
-                match a {
-                    sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(e)) => out.push(e),
-                    sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard) => star = true,
-                    other => return Err(SqlError::unsupported(format!("argument {other}"))),
-                }
-            }
-            Ok((out, distinct, star))
+/// The argument expressions of a call (`*` is left out, as for `count(*)`), checked first and
+/// then read without allocating: scalar functions are evaluated once per row.
+fn argument_exprs(f: &sp::Function) -> Result<impl Iterator<Item = &sp::Expr>, SqlError> {
+    use sp::{FunctionArg as A, FunctionArgExpr as X};
+    let args: &[A] = match &f.args {
+        sp::FunctionArguments::None => &[],
+        sp::FunctionArguments::Subquery(_) => {
+            return Err(SqlError::unsupported("subquery as argument"));
         }
+        sp::FunctionArguments::List(list) => &list.args,
+    };
+    if let Some(other) =
+        args.iter().find(|a| !matches!(a, A::Unnamed(X::Expr(_)) | A::Unnamed(X::Wildcard)))
+    {
+        return Err(SqlError::unsupported(format!("argument {other}")));
     }
+    Ok(args.iter().filter_map(|a| match a {
+        A::Unnamed(X::Expr(e)) => Some(e),
+        _ => None,
+    }))
+}
+
+/// The argument expressions of a call, whether DISTINCT, and whether `*`.
+fn function_args(f: &sp::Function) -> Result<(Vec<&sp::Expr>, bool, bool), SqlError> {
+    let exprs = argument_exprs(f)?.collect();
+    Ok(match &f.args {
+        sp::FunctionArguments::List(list) => (
+            exprs,
+            matches!(list.duplicate_treatment, Some(sp::DuplicateTreatment::Distinct)),
+            list.args
+                .iter()
+                .any(|a| matches!(a, sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard))),
+        ),
+        _ => (exprs, false, false),
+    })
 }
 
 fn is_aggregate(f: &sp::Function) -> bool {
@@ -300,8 +315,8 @@ fn walk(e: &sp::Expr, visit: &mut dyn FnMut(&sp::Expr)) {
             }
         }
         E::Function(f) => {
-            if let Ok((args, _, _)) = function_args(f) {
-                args.into_iter().for_each(|a| walk(a, visit));
+            if let Ok(args) = argument_exprs(f) {
+                args.for_each(|a| walk(a, visit));
             }
         }
         E::Substring { expr, substring_from, substring_for, .. } => {

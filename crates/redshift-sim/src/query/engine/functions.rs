@@ -106,8 +106,7 @@ impl Engine<'_> {
         }
         if name == "coalesce" {
             // Evaluated lazily, as SQL defines it: the first non-NULL argument, later ones unread.
-            let (args, _, _) = function_args(f)?;
-            for a in args {
+            for a in argument_exprs(f)? {
                 let v = self.eval(a, sc, ctes)?;
                 if !v.is_null() {
                     return Ok(v);
@@ -117,30 +116,20 @@ impl Engine<'_> {
         }
         // Arguments are evaluated into a buffer on the stack (a call per row allocates nothing).
         let mut buf: [Value; 4] = Default::default();
-        let mut len = 0;
-        let mut more = Vec::new();
-        if let sp::FunctionArguments::List(list) = &f.args {
-            for a in &list.args {
-                let sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(e)) = a else {
-                    function_args(f)?; // reports the unsupported argument
-                    continue;
-                };
-                let v = self.eval(e, sc, ctes)?;
-                if len < buf.len() {
-                    buf[len] = v;
-                    len += 1;
-                } else {
-                    more.push(v);
-                }
+        let mut count = 0;
+        let mut rest = Vec::new();
+        for e in argument_exprs(f)? {
+            let v = self.eval(e, sc, ctes)?;
+            match buf.get_mut(count) {
+                Some(slot) => *slot = v,
+                None => rest.push(v),
             }
-        } else {
-            function_args(f)?;
+            count += 1;
         }
-        if more.is_empty() {
-            self.call(&name, &buf[..len], sc)
+        if rest.is_empty() {
+            self.call(&name, &buf[..count], sc)
         } else {
-            let mut all: Vec<Value> = buf.into_iter().collect();
-            all.append(&mut more);
+            let all: Vec<Value> = buf.into_iter().chain(rest).collect();
             self.call(&name, &all, sc)
         }
     }
