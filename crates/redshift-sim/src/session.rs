@@ -49,7 +49,8 @@ struct Pending {
 }
 
 struct Portal {
-    statement: Option<Statement>,
+    /// Shared, not copied, when the portal runs (a query's syntax tree is large).
+    statement: Option<Arc<Statement>>,
     result_formats: Vec<i16>,
     pending: Option<Pending>,
     /// Executed to completion (a second Execute returns no rows).
@@ -473,7 +474,12 @@ impl Session {
                 let stmt = Self::bind_statement(&prepared.sql, &values)?;
                 self.portals.insert(
                     portal,
-                    Portal { statement: stmt, result_formats, pending: None, done: false },
+                    Portal {
+                        statement: stmt.map(Arc::new),
+                        result_formats,
+                        pending: None,
+                        done: false,
+                    },
                 );
                 out.bind_complete();
             }
@@ -493,7 +499,10 @@ impl Session {
             FrontendMessage::Describe { name, .. } => {
                 let is_query = match self.portals.get(&name) {
                     Some(p) => {
-                        matches!(p.statement, Some(Statement::Query(_) | Statement::Select(_)))
+                        matches!(
+                            p.statement.as_deref(),
+                            Some(Statement::Query(_) | Statement::Select(_))
+                        )
                     }
                     None => {
                         return Err(SqlError::new(

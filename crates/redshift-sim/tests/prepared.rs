@@ -91,3 +91,55 @@ async fn coalesce_stops_at_the_first_value() {
     assert_eq!(expect_err(&c, "select coalesce(null, 1/0)").await.0, "22012");
     assert_eq!(scalar(&c, "select coalesce(null, null, 'x')").await, "x");
 }
+
+/// The engine reads the syntax tree itself (no printing, no copies, its own walk): casts name
+/// their column after PostgreSQL's type name and truncate to their length, join conditions taken
+/// apart and put back still all apply, columns named only inside a subquery are still scanned, and
+/// the leader-node rule sees functions and tables however deep they sit.
+#[tokio::test]
+async fn casts_joins_and_subqueries_read_from_the_syntax_tree() {
+    let sim = start_sample().await;
+    let c = admin(&sim).await;
+    let st = c
+        .prepare("select 1::integer, 'abcdef'::varchar(3), 'x'::\"char\", 2::bigint as n")
+        .await
+        .expect("prepare");
+    let names: Vec<&str> = st.columns().iter().map(|col| col.name()).collect();
+    assert_eq!(names, ["int4", "varchar", "char", "n"]);
+    let types: Vec<&Type> = st.columns().iter().map(|col| col.type_()).collect();
+    assert_eq!(types, [&Type::INT4, &Type::VARCHAR, &Type::CHAR, &Type::INT8]);
+    assert_eq!(scalar(&c, "select 'abcdef'::character varying(3)").await, "abc");
+    // `~*` folds case beyond ASCII too.
+    assert_eq!(scalar(&c, "select 'ÄRGER' ~* '^är' and 'Straße' ~* 'STRASSE' = false").await, "t");
+    // Three conditions on one join: the hashed equality and the two others all apply.
+    let joined = column(
+        &c,
+        "select c.relname from pg_class c join pg_namespace n
+           on n.oid = c.relnamespace and n.nspname = 'sales' and c.relname like 'o%'
+         order by 1",
+    )
+    .await;
+    assert_eq!(joined, ["orders"]);
+    // `relnamespace` is named only inside the correlated subquery.
+    let correlated = column(
+        &c,
+        "select c.relname from pg_class c
+          where c.relkind = 'r' and exists (select 1 from pg_namespace n
+                                             where n.oid = c.relnamespace and n.nspname = 'sales')
+          order by 1",
+    )
+    .await;
+    assert_eq!(correlated, ["customers", "orders"]);
+    let leader = expect_err(
+        &c,
+        "select * from (select version() as v) x, sales.orders o where o.order_id = 1",
+    )
+    .await;
+    assert_eq!(leader.0, "0A000", "{leader:?}");
+    let nested = expect_err(
+        &c,
+        "select 1 where exists (select 1 from sales.orders where has_table_privilege('sales.orders', 'select'))",
+    )
+    .await;
+    assert_eq!(nested.0, "0A000", "{nested:?}");
+}

@@ -26,8 +26,10 @@ mod functions;
 mod join;
 mod relations;
 mod scalar;
+mod walk;
 
 use scalar::*;
+use walk::{QueryWalk, walk};
 
 /// One column of an intermediate result: the name that may qualify it and base-table metadata.
 #[derive(Debug, Clone)]
@@ -75,7 +77,7 @@ struct Scope<'s> {
     group: Option<&'s [Vec<Value>]>,
     parent: Option<&'s Scope<'s>>,
     /// Select-list aliases usable in WHERE (Redshift's lateral column alias reference).
-    aliases: Option<&'s [(String, sp::Expr)]>,
+    aliases: Option<&'s [(String, &'s sp::Expr)]>,
     /// Column references of the query already resolved against `cols` (names resolved once per
     /// query, not once per row).
     bound: Option<&'s Bindings>,
@@ -146,13 +148,15 @@ const NILADIC: [&str; 8] = [
 /// Nesting bound for subqueries/CTEs (sqlparser bounds expression depth itself).
 const MAX_DEPTH: usize = 32;
 
-/// What a cast's type name means, worked out once per cast node.
+/// What a cast's type name means (`scalar::type_facts`), worked out once per cast node.
 #[derive(Clone, Copy)]
 struct CastTarget {
     regclass: bool,
     ty: WireType,
     /// `varchar(n)` / `char(n)`: explicit casts truncate to n characters.
     char_length: Option<usize>,
+    /// PostgreSQL's name of the type (`int4`, `varchar`): a cast's output column name.
+    name: &'static str,
 }
 
 struct Engine<'a> {
@@ -161,12 +165,14 @@ struct Engine<'a> {
     session_user: u32,
     db: &'a str,
     pid: i32,
-    regexes: RefCell<HashMap<(String, bool), regex::Regex>>,
+    regexes: RefCell<HashMap<(String, bool), regex_lite::Regex>>,
     /// Cast targets by syntax-tree node (a cast in a SELECT list is evaluated once per row).
-    /// (The node is kept to check a hit: a node built during planning may reuse an address.)
-    casts: RefCell<IntMap<usize, (sp::DataType, CastTarget)>>,
-    /// String literals by syntax-tree node, shared instead of copied per row (node kept to check).
-    literals: RefCell<IntMap<usize, (sp::Value, Value)>>,
+    /// Nodes are known by address: the engine evaluates the nodes of the statement it was made
+    /// for, which outlives it, and never copies them (the only nodes it builds are the column
+    /// references of an expanded `*`, which hold no cast or literal).
+    casts: RefCell<IntMap<usize, CastTarget>>,
+    /// String literals by syntax-tree node (by address, as `casts`), shared instead of copied.
+    literals: RefCell<IntMap<usize, Value>>,
     /// `format_type` results by (type oid, typmod): a catalog query asks once per column.
     type_names: RefCell<IntMap<(i64, Option<i64>), Value>>,
     depth: RefCell<usize>,
@@ -218,7 +224,12 @@ fn function_name(f: &sp::Function) -> Result<Cow<'_, str>, SqlError> {
         {
             Ok(folded(n))
         }
-        _ => Err(SqlError::new("42883", format!("function {} does not exist", f.name))),
+        parts => {
+            // Spelled from the identifiers: printing the name would link sqlparser's printer.
+            let spelled: Vec<&str> =
+                parts.iter().map(|p| name_part(p).map_or("?", |i| i.value.as_str())).collect();
+            Err(SqlError::new("42883", format!("function {} does not exist", spelled.join("."))))
+        }
     }
 }
 
@@ -265,78 +276,6 @@ fn is_aggregate(f: &sp::Function) -> bool {
         && !matches!(f.args, sp::FunctionArguments::None)
 }
 
-/// Calls `visit` on `e` and its sub-expressions, not descending into subqueries.
-fn walk(e: &sp::Expr, visit: &mut dyn FnMut(&sp::Expr)) {
-    visit(e);
-    use sp::Expr as E;
-    match e {
-        E::BinaryOp { left, right, .. }
-        | E::AnyOp { left, right, .. }
-        | E::AllOp { left, right, .. }
-        | E::IsDistinctFrom(left, right)
-        | E::IsNotDistinctFrom(left, right) => {
-            walk(left, visit);
-            walk(right, visit);
-        }
-        E::UnaryOp { expr, .. }
-        | E::Nested(expr)
-        | E::Cast { expr, .. }
-        | E::IsNull(expr)
-        | E::IsNotNull(expr)
-        | E::IsTrue(expr)
-        | E::IsFalse(expr)
-        | E::IsNotTrue(expr)
-        | E::IsNotFalse(expr)
-        | E::Collate { expr, .. }
-        | E::InSubquery { expr, .. } => walk(expr, visit),
-        E::InList { expr, list, .. } => {
-            walk(expr, visit);
-            list.iter().for_each(|x| walk(x, visit));
-        }
-        E::Between { expr, low, high, .. } => {
-            walk(expr, visit);
-            walk(low, visit);
-            walk(high, visit);
-        }
-        E::Like { expr, pattern, .. } | E::ILike { expr, pattern, .. } => {
-            walk(expr, visit);
-            walk(pattern, visit);
-        }
-        E::Case { operand, conditions, else_result, .. } => {
-            if let Some(o) = operand {
-                walk(o, visit);
-            }
-            for c in conditions {
-                walk(&c.condition, visit);
-                walk(&c.result, visit);
-            }
-            if let Some(x) = else_result {
-                walk(x, visit);
-            }
-        }
-        E::Function(f) => {
-            if let Ok(args) = argument_exprs(f) {
-                args.for_each(|a| walk(a, visit));
-            }
-        }
-        E::Substring { expr, substring_from, substring_for, .. } => {
-            walk(expr, visit);
-            substring_from.iter().chain(substring_for.iter()).for_each(|x| walk(x, visit));
-        }
-        E::Trim { expr, trim_what, .. } => {
-            walk(expr, visit);
-            trim_what.iter().for_each(|x| walk(x, visit));
-        }
-        E::Position { expr, r#in } => {
-            walk(expr, visit);
-            walk(r#in, visit);
-        }
-        E::CompoundFieldAccess { root, .. } => walk(root, visit),
-        E::Tuple(items) => items.iter().for_each(|x| walk(x, visit)),
-        _ => {}
-    }
-}
-
 fn contains_aggregate(e: &sp::Expr) -> bool {
     let mut found = false;
     walk(e, &mut |x| {
@@ -358,7 +297,7 @@ fn output_name(e: &sp::Expr) -> String {
             function_name(f).map_or_else(|_| "?column?".to_string(), Cow::into_owned)
         }
         sp::Expr::Cast { expr, data_type, .. } => match output_name(expr).as_str() {
-            "?column?" => data_type.to_string().to_lowercase(),
+            "?column?" => type_facts(data_type).name.to_string(),
             n => n.to_string(),
         },
         sp::Expr::Nested(inner) => output_name(inner),
@@ -614,14 +553,15 @@ impl<'a> Engine<'a> {
         let (src, residual) =
             self.plan_from(&s.from, s.selection.as_ref(), referenced.as_ref(), outer, ctes)?;
         let cols = &src.cols;
-        // Projection list (wildcards expanded).
-        let mut items: Vec<(String, sp::Expr)> = Vec::new();
+        // Projection list. Wildcards expand to column references made here; every other item is
+        // borrowed from the statement (expressions are never copied: the engine's caches know
+        // nodes by address).
+        let mut expanded: Vec<(String, sp::Expr)> = Vec::new();
+        let mut expanded_counts: Vec<usize> = Vec::new();
         for item in &s.projection {
+            let before = expanded.len();
             match item {
-                sp::SelectItem::UnnamedExpr(e) => items.push((output_name(e), e.clone())),
-                sp::SelectItem::ExprWithAlias { expr, alias } => {
-                    items.push((ident(alias), expr.clone()))
-                }
+                sp::SelectItem::UnnamedExpr(_) | sp::SelectItem::ExprWithAlias { .. } => continue,
                 sp::SelectItem::Wildcard(_) => {
                     if cols.is_empty() {
                         return Err(SqlError::new(
@@ -630,7 +570,7 @@ impl<'a> Engine<'a> {
                         ));
                     }
                     for c in cols.iter() {
-                        items.push((c.name.clone(), column_ref(c)));
+                        expanded.push((c.name.clone(), column_ref(c)));
                     }
                 }
                 sp::SelectItem::QualifiedWildcard(kind, _) => {
@@ -638,8 +578,8 @@ impl<'a> Engine<'a> {
                         sp::SelectItemQualifiedWildcardKind::ObjectName(n) => {
                             name_parts(n)?.last().cloned().unwrap_or_default()
                         }
-                        sp::SelectItemQualifiedWildcardKind::Expr(e) => {
-                            return Err(SqlError::unsupported(format!("{e}.*")));
+                        sp::SelectItemQualifiedWildcardKind::Expr(_) => {
+                            return Err(SqlError::unsupported("expression.* in a select list"));
                         }
                     };
                     let mine: Vec<&Col> =
@@ -651,37 +591,49 @@ impl<'a> Engine<'a> {
                         ));
                     }
                     for c in mine {
-                        items.push((c.name.clone(), column_ref(c)));
+                        expanded.push((c.name.clone(), column_ref(c)));
                     }
                 }
             }
+            expanded_counts.push(expanded.len() - before);
         }
-        let group_exprs: &[sp::Expr] = match &s.group_by {
+        let mut items: Vec<(String, &sp::Expr)> = Vec::new();
+        let mut next_expanded = expanded.iter();
+        let mut counts = expanded_counts.iter();
+        for item in &s.projection {
+            match item {
+                sp::SelectItem::UnnamedExpr(e) => items.push((output_name(e), e)),
+                sp::SelectItem::ExprWithAlias { expr, alias } => items.push((ident(alias), expr)),
+                sp::SelectItem::Wildcard(_) | sp::SelectItem::QualifiedWildcard(..) => {
+                    let n = counts.next().copied().unwrap_or(0);
+                    items.extend(next_expanded.by_ref().take(n).map(|(name, e)| (name.clone(), e)));
+                }
+            }
+        }
+        let group_by: &[sp::Expr] = match &s.group_by {
             sp::GroupByExpr::Expressions(v, mods) if mods.is_empty() => v,
             _ => return Err(SqlError::unsupported("GROUP BY ALL / ROLLUP / CUBE")),
         };
-        let aggregate = !group_exprs.is_empty()
+        let aggregate = !group_by.is_empty()
             || items.iter().any(|(_, e)| contains_aggregate(e))
             || s.having.as_ref().is_some_and(contains_aggregate);
         // GROUP BY may name output columns or positions.
-        let group_exprs: Vec<sp::Expr> = group_exprs
+        let group_exprs: Vec<&sp::Expr> = group_by
             .iter()
             .map(|g| match g {
                 sp::Expr::Value(v) => match literal(&v.value) {
                     Ok(Value::Int(n)) if n >= 1 && (n as usize) <= items.len() => {
-                        Ok(items[n as usize - 1].1.clone())
+                        Ok(items[n as usize - 1].1)
                     }
                     _ => Err(SqlError::new(
                         "42P10",
                         format!("GROUP BY position {} is not in select list", v.value),
                     )),
                 },
-                sp::Expr::Identifier(i) if !cols.iter().any(|c| c.name == ident(i)) => Ok(items
-                    .iter()
-                    .find(|(n, _)| *n == ident(i))
-                    .map(|(_, e)| e.clone())
-                    .unwrap_or_else(|| g.clone())),
-                other => Ok(other.clone()),
+                sp::Expr::Identifier(i) if !cols.iter().any(|c| c.name == ident(i)) => {
+                    Ok(items.iter().find(|(n, _)| *n == ident(i)).map(|(_, e)| *e).unwrap_or(g))
+                }
+                other => Ok(other),
             })
             .collect::<Result<_, _>>()?;
 
@@ -692,8 +644,8 @@ impl<'a> Engine<'a> {
             residual
                 .iter()
                 .copied()
-                .chain(items.iter().map(|(_, e)| e))
-                .chain(group_exprs.iter())
+                .chain(items.iter().map(|(_, e)| *e))
+                .chain(group_exprs.iter().copied())
                 .chain(s.having.iter())
                 .chain(order.iter().map(|o| &o.expr)),
         );
@@ -749,9 +701,11 @@ impl<'a> Engine<'a> {
                 aliases: Some(&items),
                 bound,
             };
-            let exprs = items.iter().map(|(_, e)| e).chain(residual.iter().copied());
-            let exprs =
-                exprs.chain(&group_exprs).chain(&s.having).chain(order.iter().map(|o| &o.expr));
+            let exprs = items.iter().map(|(_, e)| *e).chain(residual.iter().copied());
+            let exprs = exprs
+                .chain(group_exprs.iter().copied())
+                .chain(&s.having)
+                .chain(order.iter().map(|o| &o.expr));
             self.check_names(exprs, &sc, ctes)?;
         }
         // Output types: declared where known, else from the first non-null value.
@@ -904,36 +858,37 @@ impl<'a> Engine<'a> {
 /// redshift.md §1.5/§2: leader-node-only functions can't be combined with user tables or
 /// STL/STV/SVL/SVV views (checked on the whole statement before it runs).
 fn check_leader_node(q: &sp::Query, w: &Warehouse) -> Result<(), SqlError> {
-    use std::ops::ControlFlow;
     let mut leader = false;
-    let _ = sp::visit_expressions(q, |e: &sp::Expr| {
-        if let sp::Expr::Function(f) = e
-            && function_name(f).is_ok_and(|n| super::LEADER_ONLY.contains(&n.as_ref()))
-        {
-            leader = true;
-        }
-        ControlFlow::<()>::Continue(())
-    });
+    let mut compute = false;
+    let mut walker = QueryWalk {
+        on_expr: &mut |e: &sp::Expr| {
+            if let sp::Expr::Function(f) = e
+                && function_name(f).is_ok_and(|n| super::LEADER_ONLY.contains(&n.as_ref()))
+            {
+                leader = true;
+            }
+        },
+        on_table: &mut |n: &sp::ObjectName| {
+            if let Ok(parts) = name_parts(n) {
+                compute |= match parts.as_slice() {
+                    [name] => {
+                        system::is_compute_view(name)
+                            || (system::columns(name).is_none()
+                                && w.relation(PUBLIC_OID, name).is_some())
+                    }
+                    [s, name] if s == "pg_catalog" => system::is_compute_view(name),
+                    [s, _] if s == "information_schema" => false,
+                    [_, _] | [_, _, _] => true,
+                    _ => false,
+                };
+            }
+        },
+        incomplete: false,
+    };
+    walker.query(q);
     if !leader {
         return Ok(());
     }
-    let mut compute = false;
-    let _ = sp::visit_relations(q, |n: &sp::ObjectName| {
-        if let Ok(parts) = name_parts(n) {
-            compute |= match parts.as_slice() {
-                [name] => {
-                    system::is_compute_view(name)
-                        || (system::columns(name).is_none()
-                            && w.relation(PUBLIC_OID, name).is_some())
-                }
-                [s, name] if s == "pg_catalog" => system::is_compute_view(name),
-                [s, _] if s == "information_schema" => false,
-                [_, _] | [_, _, _] => true,
-                _ => false,
-            };
-        }
-        ControlFlow::<()>::Continue(())
-    });
     if compute {
         return Err(SqlError::new(
             "0A000",

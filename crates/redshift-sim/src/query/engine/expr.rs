@@ -95,7 +95,7 @@ impl Engine<'_> {
         match e {
             E::Identifier(_) | E::CompoundIdentifier(_) => self.column_type(e, sc),
             E::Value(v) => literal_type(&v.value),
-            E::Cast { data_type, .. } => Some(cast_type(data_type)),
+            E::Cast { data_type, .. } => Some(type_facts(data_type).ty),
             E::Nested(inner) => self.static_type(inner, sc),
             E::UnaryOp { op: sp::UnaryOperator::Not, .. } => Some(WireType::Bool),
             E::UnaryOp { expr, .. } => self.static_type(expr, sc),
@@ -164,22 +164,27 @@ impl Engine<'_> {
         }
     }
 
+    /// POSIX-style match (`~`, `~*`, `regexp_*`) with compiled patterns cached per query.
+    /// regex-lite folds case for ASCII only, so for `~*` letters outside ASCII are lowered in the
+    /// pattern and the text first (escapes such as `\W` are ASCII and untouched).
     pub(super) fn regex_match(
         &self,
         s: &str,
         pattern: &str,
         insensitive: bool,
     ) -> Result<bool, SqlError> {
-        let key = (pattern.to_string(), insensitive);
+        let pattern = if insensitive { fold_non_ascii(pattern) } else { Cow::Borrowed(pattern) };
+        let s = if insensitive { fold_non_ascii(s) } else { Cow::Borrowed(s) };
+        let key = (pattern.into_owned(), insensitive);
         if let Some(r) = self.regexes.borrow().get(&key) {
-            return Ok(r.is_match(s));
+            return Ok(r.is_match(&s));
         }
-        let re = regex::RegexBuilder::new(pattern)
+        let re = regex_lite::RegexBuilder::new(&key.0)
             .case_insensitive(insensitive)
             .size_limit(1 << 20)
             .build()
             .map_err(|e| SqlError::new("2201B", format!("invalid regular expression: {e}")))?;
-        let hit = re.is_match(s);
+        let hit = re.is_match(&s);
         self.regexes.borrow_mut().insert(key, re);
         Ok(hit)
     }
@@ -450,30 +455,21 @@ impl Engine<'_> {
             return literal(v);
         }
         let key = Bindings::addr(v);
-        if let Some((node, value)) = self.literals.borrow().get(&key)
-            && node == v
-        {
+        if let Some(value) = self.literals.borrow().get(&key) {
             return Ok(value.clone());
         }
         let value = literal(v)?;
-        self.literals.borrow_mut().insert(key, (v.clone(), value.clone()));
+        self.literals.borrow_mut().insert(key, value.clone());
         Ok(value)
     }
 
     pub(super) fn cast_target(&self, dt: &sp::DataType) -> CastTarget {
         let key = Bindings::addr(dt);
-        if let Some((node, t)) = self.casts.borrow().get(&key)
-            && node == dt
-        {
+        if let Some(t) = self.casts.borrow().get(&key) {
             return *t;
         }
-        let label = dt.to_string().to_lowercase();
-        let t = CastTarget {
-            regclass: label.trim_start_matches("pg_catalog.") == "regclass",
-            ty: cast_type(dt),
-            char_length: char_length_of(&label),
-        };
-        self.casts.borrow_mut().insert(key, (dt.clone(), t));
+        let t = type_facts(dt);
+        self.casts.borrow_mut().insert(key, t);
         t
     }
 
@@ -627,4 +623,20 @@ impl Engine<'_> {
             other => return Err(SqlError::unsupported(format!("operator {other}"))),
         })
     }
+}
+
+/// Lower-cases the characters outside ASCII (ASCII case is folded by the regex itself).
+fn fold_non_ascii(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if ch.is_ascii() {
+            out.push(ch);
+        } else {
+            out.extend(ch.to_lowercase());
+        }
+    }
+    Cow::Owned(out)
 }

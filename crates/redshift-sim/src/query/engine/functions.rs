@@ -442,11 +442,10 @@ impl Engine<'_> {
                     (Some(s), Some(p)) => {
                         self.regex_match("", &p, false)?;
                         let with = text(2).unwrap_or_default();
-                        let out = self
-                            .regexes
-                            .borrow()
-                            .get(&(p, false))
-                            .map(|r| r.replace_all(&s, regex::NoExpand(&with)).into_owned());
+                        let out =
+                            self.regexes.borrow().get(&(p, false)).map(|r| {
+                                r.replace_all(&s, regex_lite::NoExpand(&with)).into_owned()
+                            });
                         Value::opt_text(out)
                     }
                     _ => Value::Null,

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use sqlparser::ast as sp;
 
 use super::{
-    Bindings, Col, Ctes, Engine, IntMap, Rel, Scope, contains_aggregate, ident, name_parts, walk,
+    Bindings, Col, Ctes, Engine, IntMap, QueryWalk, Rel, Scope, contains_aggregate, ident,
+    name_parts, walk,
 };
 use crate::error::SqlError;
 use crate::exec::Value;
@@ -24,7 +25,7 @@ impl Engine<'_> {
         for j in &twj.joins {
             let right = self.table_factor(&j.relation, outer, ctes, None)?;
             let (kind, constraint) = join_kind(&j.join_operator)?;
-            left = self.join(left, right, kind, constraint, outer, ctes)?;
+            left = self.join(left, right, kind, JoinOn::new(constraint)?, outer, ctes)?;
         }
         Ok(left)
     }
@@ -71,24 +72,23 @@ impl Engine<'_> {
         left: Rel,
         right: Rel,
         kind: char,
-        constraint: &sp::JoinConstraint,
+        join_on: JoinOn<'_>,
         outer: Option<&Scope<'_>>,
         ctes: &Ctes,
     ) -> Result<Rel, SqlError> {
         let mut cols = left.cols.clone();
         cols.extend(right.cols.iter().cloned());
-        let using: Vec<String> = match constraint {
-            sp::JoinConstraint::Using(names) => names
-                .iter()
-                .map(|n| name_parts(n).map(|p| p.last().cloned().unwrap_or_default()))
-                .collect::<Result<_, _>>()?,
-            sp::JoinConstraint::Natural => left
-                .cols
-                .iter()
-                .filter(|c| right.cols.iter().any(|r| r.name == c.name))
-                .map(|c| c.name.clone())
-                .collect(),
-            _ => Vec::new(),
+        let (on, using): (Vec<&sp::Expr>, Vec<String>) = match join_on {
+            JoinOn::On(on) => (on, Vec::new()),
+            JoinOn::Using(names) => (Vec::new(), names),
+            JoinOn::Natural => (
+                Vec::new(),
+                left.cols
+                    .iter()
+                    .filter(|c| right.cols.iter().any(|r| r.name == c.name))
+                    .map(|c| c.name.clone())
+                    .collect(),
+            ),
         };
         let using_pairs: Vec<(usize, usize)> = using
             .iter()
@@ -107,17 +107,15 @@ impl Engine<'_> {
             // Nothing to join (e.g. a filter left no row): no index over the other side.
             return Ok(Rel { cols, rows: Vec::new() });
         }
-        let on = match constraint {
-            sp::JoinConstraint::On(e) => Some(e),
-            _ => None,
-        };
-        let key = match (on, using_pairs.first()) {
-            (Some(e), _) => self.equi_key(e, &left.cols, &right.cols),
-            (None, Some(p)) => Some(*p),
-            (None, None) => None,
+        let key = match using_pairs.first() {
+            None => on.iter().find_map(|e| self.equi_key(e, &left.cols, &right.cols)),
+            Some(p) => Some(*p),
         };
         // An ON that is nothing but the hashed equality needs no re-evaluation per pair.
-        let mut bare = on;
+        let mut bare = match on.as_slice() {
+            [e] => Some(*e),
+            _ => None,
+        };
         while let Some(sp::Expr::Nested(inner)) = bare {
             bare = Some(inner);
         }
@@ -139,7 +137,8 @@ impl Engine<'_> {
             }
             (first, next)
         });
-        let on_bindings = on.filter(|_| !on_is_key).map(|e| Bindings::new(self, &cols, [e]));
+        let on_bindings =
+            (!on.is_empty() && !on_is_key).then(|| Bindings::new(self, &cols, on.iter().copied()));
         let all_right: Vec<usize> =
             if index.is_some() { Vec::new() } else { (0..right.rows.len()).collect() };
         let mut right_matched = vec![false; right.rows.len()];
@@ -181,22 +180,29 @@ impl Engine<'_> {
                     row
                 };
                 row.extend_from_slice(rrow);
-                let ok = match on {
-                    Some(_) if on_is_key => true,
-                    Some(e) => {
-                        let sc = Scope {
-                            cols: &cols,
-                            row: &row,
-                            group: None,
-                            parent: outer,
-                            aliases: None,
-                            bound: on_bindings.as_ref(),
-                        };
-                        self.eval(e, &sc, ctes)?.truth() == Some(true)
+                let ok = if on_is_key {
+                    true
+                } else if !on.is_empty() {
+                    let sc = Scope {
+                        cols: &cols,
+                        row: &row,
+                        group: None,
+                        parent: outer,
+                        aliases: None,
+                        bound: on_bindings.as_ref(),
+                    };
+                    let mut all = true;
+                    for e in &on {
+                        if self.eval(e, &sc, ctes)?.truth() != Some(true) {
+                            all = false;
+                            break;
+                        }
                     }
-                    None => using_pairs.iter().all(|(l, r)| {
+                    all
+                } else {
+                    using_pairs.iter().all(|(l, r)| {
                         row[*l].compare(&row[left_width + *r]) == Some(Ordering::Equal)
-                    }),
+                    })
                 };
                 if ok {
                     matched = true;
@@ -220,6 +226,30 @@ impl Engine<'_> {
             }
         }
         Ok(Rel { cols, rows })
+    }
+}
+
+/// How a join matches rows: ON conditions that must all be true (none: every pair), or equal
+/// USING / NATURAL columns. Conditions are borrowed from the statement, never copied.
+enum JoinOn<'q> {
+    On(Vec<&'q sp::Expr>),
+    Using(Vec<String>),
+    Natural,
+}
+
+impl<'q> JoinOn<'q> {
+    fn new(constraint: &'q sp::JoinConstraint) -> Result<Self, SqlError> {
+        Ok(match constraint {
+            sp::JoinConstraint::None => JoinOn::On(Vec::new()),
+            sp::JoinConstraint::On(e) => JoinOn::On(vec![e]),
+            sp::JoinConstraint::Using(names) => JoinOn::Using(
+                names
+                    .iter()
+                    .map(|n| name_parts(n).map(|p| p.last().cloned().unwrap_or_default()))
+                    .collect::<Result<_, _>>()?,
+            ),
+            sp::JoinConstraint::Natural => JoinOn::Natural,
+        })
     }
 }
 
@@ -300,7 +330,7 @@ fn conjuncts<'q>(e: &'q sp::Expr, out: &mut Vec<&'q sp::Expr>) {
     }
 }
 
-fn join_kind(op: &sp::JoinOperator) -> Result<(char, &sp::JoinConstraint), SqlError> {
+pub(super) fn join_kind(op: &sp::JoinOperator) -> Result<(char, &sp::JoinConstraint), SqlError> {
     use sp::JoinOperator as J;
     Ok(match op {
         J::Join(c) | J::Inner(c) | J::CrossJoin(c) => ('i', c),
@@ -319,7 +349,6 @@ impl Engine<'_> {
         s: &sp::Select,
         order: &[sp::OrderByExpr],
     ) -> Option<HashSet<String>> {
-        use std::ops::ControlFlow;
         let wildcard = s.projection.iter().any(|p| {
             matches!(p, sp::SelectItem::Wildcard(_) | sp::SelectItem::QualifiedWildcard(..))
         });
@@ -337,8 +366,8 @@ impl Engine<'_> {
             return None;
         }
         let mut names = HashSet::new();
-        let mut note = |e: &sp::Expr| {
-            match e {
+        let mut walker = QueryWalk {
+            on_expr: &mut |e: &sp::Expr| match e {
                 sp::Expr::Identifier(i) => {
                     names.insert(ident(i));
                 }
@@ -346,12 +375,16 @@ impl Engine<'_> {
                     names.extend(parts.iter().map(ident));
                 }
                 _ => {}
-            }
-            ControlFlow::<()>::Continue(())
+            },
+            on_table: &mut |_| {},
+            incomplete: false,
         };
-        let _ = sp::visit_expressions(s, &mut note);
+        walker.select(s);
         for o in order {
-            let _ = sp::visit_expressions(&o.expr, &mut note);
+            walker.expr(&o.expr);
+        }
+        if walker.incomplete {
+            return None;
         }
         Some(names)
     }
@@ -429,7 +462,7 @@ impl Engine<'_> {
                 let rel = self.join_tree(item, outer, ctes)?;
                 src = Some(match src {
                     None => rel,
-                    Some(l) => self.join(l, rel, 'i', &sp::JoinConstraint::None, outer, ctes)?,
+                    Some(l) => self.join(l, rel, 'i', JoinOn::On(Vec::new()), outer, ctes)?,
                 });
             }
             let src = src.unwrap_or(Rel { cols: Vec::new(), rows: vec![Vec::new()] });
@@ -558,27 +591,16 @@ impl Engine<'_> {
                 .min_by_key(|k| size(&slots, *k))
                 .or_else(|| candidates.iter().copied().min_by_key(|k| size(&slots, *k)))
                 .unwrap_or(0);
-            let mut on: Option<sp::Expr> = None;
+            let mut on = Vec::new();
             for c in pool.iter_mut().filter(|c| !c.done) {
                 let Some(fs) = &c.factors else { continue };
                 if fs.contains(&next) && fs.iter().all(|x| *x == next || joined.contains(x)) {
                     c.done = true;
-                    on = Some(match on {
-                        None => c.expr.clone(),
-                        Some(prev) => sp::Expr::BinaryOp {
-                            left: Box::new(prev),
-                            op: sp::BinaryOperator::And,
-                            right: Box::new(c.expr.clone()),
-                        },
-                    });
+                    on.push(c.expr);
                 }
             }
-            let constraint = match on {
-                Some(e) => sp::JoinConstraint::On(e),
-                None => sp::JoinConstraint::None,
-            };
             let right = slots[next].take().unwrap_or_default();
-            cur = self.join(cur, right, 'i', &constraint, outer, ctes)?;
+            cur = self.join(cur, right, 'i', JoinOn::On(on), outer, ctes)?;
             joined.push(next);
         }
         // Back to textual column order where `*` will list them (else names are all that count).
@@ -593,8 +615,11 @@ impl Engine<'_> {
         for k in run..factors.len() {
             let right = slots[k].take().unwrap_or_default();
             let f = &factors[k];
-            let none = sp::JoinConstraint::None;
-            cur = self.join(cur, right, f.kind, f.constraint.unwrap_or(&none), outer, ctes)?;
+            let on = match f.constraint {
+                Some(c) => JoinOn::new(c)?,
+                None => JoinOn::On(Vec::new()),
+            };
+            cur = self.join(cur, right, f.kind, on, outer, ctes)?;
         }
         Ok((cur, residual))
     }

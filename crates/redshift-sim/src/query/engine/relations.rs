@@ -29,7 +29,7 @@ impl Engine<'_> {
             for (c, def) in rel.cols.iter_mut().zip(&a.columns) {
                 c.name = ident(&def.name);
                 if let Some(dt) = &def.data_type {
-                    c.ty = wire_type(dt);
+                    c.ty = type_facts(dt).ty;
                 }
             }
         }

@@ -3,24 +3,63 @@
 
 use super::*;
 
-pub(super) fn wire_type(dt: &sp::DataType) -> WireType {
-    let s = dt.to_string().to_ascii_lowercase();
-    let base = s.split('(').next().unwrap_or("").trim().trim_start_matches("pg_catalog.");
-    match base {
-        "int" | "integer" | "int4" => WireType::Int4,
-        "smallint" | "int2" => WireType::Int2,
-        "bigint" | "int8" => WireType::Int8,
-        "oid" | "regproc" | "xid" => WireType::Oid,
-        "bool" | "boolean" => WireType::Bool,
-        "real" | "float4" | "float" | "float8" | "double precision" | "double" => WireType::Float8,
-        "numeric" | "decimal" | "dec" => WireType::Numeric,
-        "name" => WireType::Name,
-        "\"char\"" => WireType::Char,
-        "text" => WireType::Text,
-        "date" => WireType::Date,
-        b if b.starts_with("timestamp") => WireType::Timestamp,
-        _ => WireType::Varchar,
-    }
+/// What a type name in a cast or a column-alias list means to the simulator: its wire type,
+/// whether it is `regclass`, its character length and PostgreSQL's name for it (a cast's output
+/// column name). Read from the syntax tree: printing the type would link sqlparser's printer for
+/// the whole syntax tree into the app. Types the simulator does not model travel as varchar.
+pub(super) fn type_facts(dt: &sp::DataType) -> CastTarget {
+    use WireType as W;
+    use sp::DataType as D;
+    let length = |l: &Option<sp::CharacterLength>| match l {
+        Some(sp::CharacterLength::IntegerLength { length, .. }) => usize::try_from(*length).ok(),
+        _ => None,
+    };
+    let (ty, name, char_length) = match dt {
+        D::Int(_) | D::Integer(_) | D::Int4(_) => (W::Int4, "int4", None),
+        D::SmallInt(_) | D::Int2(_) => (W::Int2, "int2", None),
+        D::BigInt(_) | D::Int8(_) => (W::Int8, "int8", None),
+        D::Bool | D::Boolean => (W::Bool, "bool", None),
+        D::Real | D::Float4 => (W::Float8, "float4", None),
+        D::Float(_) | D::Float8 | D::Double(_) | D::DoublePrecision => (W::Float8, "float8", None),
+        D::Numeric(_) | D::Decimal(_) | D::Dec(_) => (W::Numeric, "numeric", None),
+        D::Text => (W::Text, "text", None),
+        D::Date => (W::Date, "date", None),
+        D::Timestamp(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => {
+            (W::Timestamp, "timestamptz", None)
+        }
+        D::Timestamp(..) | D::TimestampNtz => (W::Timestamp, "timestamp", None),
+        D::Character(l) | D::Char(l) => (W::Varchar, "bpchar", length(l)),
+        D::CharacterVarying(l) | D::CharVarying(l) | D::Varchar(l) | D::Nvarchar(l) => {
+            (W::Varchar, "varchar", length(l))
+        }
+        D::Regclass => {
+            return CastTarget { regclass: true, ty: W::Text, char_length: None, name: "regclass" };
+        }
+        D::Custom(object, _) => {
+            let last = object.0.last().and_then(name_part);
+            let quoted_char = last.is_some_and(|i| i.quote_style.is_some() && i.value == "char");
+            let lower = last.map(|i| i.value.to_ascii_lowercase()).unwrap_or_default();
+            match lower.as_str() {
+                _ if quoted_char => (W::Char, "char", None),
+                "oid" => (W::Oid, "oid", None),
+                "regproc" => (W::Oid, "regproc", None),
+                "xid" => (W::Oid, "xid", None),
+                "name" => (W::Name, "name", None),
+                "int4" => (W::Int4, "int4", None),
+                "regclass" => {
+                    return CastTarget {
+                        regclass: true,
+                        ty: W::Text,
+                        char_length: None,
+                        name: "regclass",
+                    };
+                }
+                _ => (W::Varchar, "?column?", None),
+            }
+        }
+        _ => (W::Varchar, "?column?", None),
+    };
+    CastTarget { regclass: false, ty, char_length, name }
 }
 
 pub(super) fn type_label(ty: WireType) -> &'static str {
@@ -88,24 +127,6 @@ pub(super) fn column_ref(c: &Col) -> sp::Expr {
         Some(q) => sp::Expr::CompoundIdentifier(vec![sp::Ident::with_quote('"', q.clone()), name]),
         None => sp::Expr::Identifier(name),
     }
-}
-
-pub(super) fn cast_type(dt: &sp::DataType) -> WireType {
-    let label = dt.to_string().to_lowercase();
-    if label.trim_start_matches("pg_catalog.") == "regclass" {
-        return WireType::Text;
-    }
-    wire_type(dt)
-}
-
-/// `varchar(n)` / `char(n)` length of a cast target.
-pub(super) fn char_length_of(label: &str) -> Option<usize> {
-    let (base, rest) = label.split_once('(')?;
-    let base = base.trim();
-    if !(base.contains("char") || base == "character") {
-        return None;
-    }
-    rest.trim_end_matches(')').trim().parse().ok()
 }
 
 /// The result type of mixing two types (UNION branches, arithmetic).
