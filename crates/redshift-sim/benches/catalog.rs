@@ -15,6 +15,10 @@ use tokio_postgres::{Client, NoTls};
 mod catalog_queries;
 use catalog_queries::{COLUMNS, TABLES};
 
+/// The app's allocator (src/main.rs): the demo runs inside the app, so this is what it gets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn big_warehouse(tables: usize) -> Warehouse {
     let mut w = Warehouse::sample();
     let owner = w.user_by_name("admin").map(|u| u.id).unwrap_or(1);

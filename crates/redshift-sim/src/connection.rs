@@ -54,7 +54,8 @@ pub(crate) async fn serve(tcp: TcpStream, peer: SocketAddr, shared: Arc<Shared>)
 
 async fn send(stream: &mut Box<dyn Stream>, out: &mut Outbox) -> Result<(), ProtocolError> {
     if !out.is_empty() {
-        stream.write_all(&out.take()).await?;
+        stream.write_all(out.bytes()).await?;
+        out.clear();
         stream.flush().await?;
     }
     Ok(())

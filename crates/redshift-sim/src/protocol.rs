@@ -322,8 +322,19 @@ impl Outbox {
         Outbox::default()
     }
 
-    pub fn take(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.buf)
+    /// The batch to write.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Empties the batch once written. Its memory is kept for the next batch (a large result is
+    /// not grown and page-faulted afresh on every query) unless it is over `KEEP_BYTES`.
+    pub fn clear(&mut self) {
+        const KEEP_BYTES: usize = 16 << 20;
+        self.buf.clear();
+        if self.buf.capacity() > KEEP_BYTES {
+            self.buf = Vec::new();
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -65,9 +65,6 @@ struct Rel {
 
 type Ctes = HashMap<String, Rel>;
 
-/// One output row's input: a representative row and, when aggregating, the rows of its group.
-type Unit<'r> = (&'r [Value], Option<Vec<Vec<Value>>>);
-
 /// Where column references are looked up: the current row, the rows of the current group (for
 /// aggregates), and the enclosing query's scope (correlated subqueries).
 #[derive(Clone, Copy)]
@@ -550,8 +547,9 @@ impl<'a> Engine<'a> {
         // FROM (comma-separated items are cross-joined), with the WHERE conjuncts that can be
         // applied earlier pushed into the scans and joins; `residual` is what is left to check.
         let referenced = self.referenced_names(s, order);
-        let (src, residual) =
+        let (mut src, residual) =
             self.plan_from(&s.from, s.selection.as_ref(), referenced.as_ref(), outer, ctes)?;
+        let src_rows = std::mem::take(&mut src.rows);
         let cols = &src.cols;
         // Projection list. Wildcards expand to column references made here; every other item is
         // borrowed from the statement (expressions are never copied: the engine's caches know
@@ -650,70 +648,12 @@ impl<'a> Engine<'a> {
                 .chain(order.iter().map(|o| &o.expr)),
         );
         let bound = Some(&bindings);
-        // WHERE (what the scans and joins did not already check).
-        let mut rows = Vec::with_capacity(src.rows.len());
-        'rows: for row in &src.rows {
-            let sc = Scope { cols, row, group: None, parent: outer, aliases: Some(&items), bound };
-            for f in &residual {
-                if self.eval(f, &sc, ctes)?.truth() != Some(true) {
-                    continue 'rows;
-                }
-            }
-            rows.push(row);
-        }
-        // Each output "unit": a representative row plus, when aggregating, its group.
         let null_row = vec![Value::Null; cols.len()];
-        let mut units: Vec<Unit<'_>> = Vec::new();
-        if aggregate {
-            let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
-            let mut groups: Vec<(&[Value], Vec<Vec<Value>>)> = Vec::new();
-            for row in &rows {
-                let sc = Scope { cols, row, group: None, parent: outer, aliases: None, bound };
-                let key = group_exprs
-                    .iter()
-                    .map(|g| self.eval(g, &sc, ctes).map(|v| normalize_key(&v)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                match index.get(&key) {
-                    Some(&i) => groups[i].1.push(row.to_vec()),
-                    None => {
-                        index.insert(key, groups.len());
-                        groups.push((row, vec![row.to_vec()]));
-                    }
-                }
-            }
-            if groups.is_empty() && group_exprs.is_empty() {
-                groups.push((&null_row, Vec::new()));
-            }
-            units = groups.into_iter().map(|(r, g)| (r, Some(g))).collect();
-        } else {
-            for row in &rows {
-                units.push((row, None));
-            }
-        }
-        if self.describe_only && units.is_empty() {
-            // No row reaches the expressions: check their names as PostgreSQL's parse analysis
-            // does (a missing column or function fails the Parse, not the first Execute).
-            let sc = Scope {
-                cols,
-                row: &null_row,
-                group: aggregate.then_some(&[][..]),
-                parent: outer,
-                aliases: Some(&items),
-                bound,
-            };
-            let exprs = items.iter().map(|(_, e)| *e).chain(residual.iter().copied());
-            let exprs = exprs
-                .chain(group_exprs.iter().copied())
-                .chain(&s.having)
-                .chain(order.iter().map(|o| &o.expr));
-            self.check_names(exprs, &sc, ctes)?;
-        }
         // Output types: declared where known, else from the first non-null value.
         let empty_scope =
             Scope { cols, row: &null_row, group: None, parent: outer, aliases: None, bound };
         let mut types: Vec<Option<WireType>> =
             items.iter().map(|(_, e)| self.static_type(e, &empty_scope)).collect();
-        let mut out_rows: Vec<(Vec<Value>, Vec<Value>)> = Vec::with_capacity(units.len());
         let out_names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
         // ORDER BY keys that are output columns (position or name) are read from the output row;
         // only other expressions are evaluated into per-row keys.
@@ -743,34 +683,125 @@ impl<'a> Engine<'a> {
                 _ => None,
             })
             .collect();
-        for (row, group) in &units {
+        // One output row (and its ORDER BY keys) from a FROM row or a group, unless HAVING
+        // rejects it.
+        let project = |sc: &Scope<'_>,
+                       out: &mut Vec<Value>,
+                       keys: &mut Vec<Value>|
+         -> Result<bool, SqlError> {
+            if let Some(h) = &s.having
+                && self.eval(h, sc, ctes)?.truth() != Some(true)
+            {
+                return Ok(false);
+            }
+            for ((_, e), column) in items.iter().zip(&item_columns) {
+                out.push(match column {
+                    Some(i) => sc.row[*i].clone(),
+                    None => self.eval(e, sc, ctes)?,
+                });
+            }
+            for (o, src) in order.iter().zip(&order_src) {
+                if src.is_none() {
+                    keys.push(self.eval(&o.expr, sc, ctes)?);
+                }
+            }
+            Ok(true)
+        };
+        let passes_where = |row: &[Value]| -> Result<bool, SqlError> {
+            let sc = Scope { cols, row, group: None, parent: outer, aliases: Some(&items), bound };
+            for f in &residual {
+                if self.eval(f, &sc, ctes)?.truth() != Some(true) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        let mut out_rows: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
+        // Rows (or groups) that reached the select list.
+        let mut units = 0;
+        if aggregate {
+            // Each group: a representative row and its rows.
+            let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
+            let mut groups: Vec<(&[Value], Vec<Vec<Value>>)> = Vec::new();
+            for row in &src_rows {
+                if !passes_where(row)? {
+                    continue;
+                }
+                let sc = Scope { cols, row, group: None, parent: outer, aliases: None, bound };
+                let key = group_exprs
+                    .iter()
+                    .map(|g| self.eval(g, &sc, ctes).map(|v| normalize_key(&v)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                match index.get(&key) {
+                    Some(&i) => groups[i].1.push(row.to_vec()),
+                    None => {
+                        index.insert(key, groups.len());
+                        groups.push((row, vec![row.to_vec()]));
+                    }
+                }
+            }
+            if groups.is_empty() && group_exprs.is_empty() {
+                groups.push((&null_row, Vec::new()));
+            }
+            units = groups.len();
+            for (row, group) in &groups {
+                let sc = Scope {
+                    cols,
+                    row,
+                    group: Some(group),
+                    parent: outer,
+                    aliases: Some(&items),
+                    bound,
+                };
+                let (mut out, mut keys) = (Vec::with_capacity(items.len()), Vec::new());
+                if project(&sc, &mut out, &mut keys)? {
+                    out_rows.push((out, keys));
+                }
+            }
+        } else {
+            // Each FROM row becomes its output row in place (no allocation per row).
+            out_rows.reserve(src_rows.len());
+            let mut out = Vec::with_capacity(items.len());
+            for mut row in src_rows {
+                if !passes_where(&row)? {
+                    continue;
+                }
+                units += 1;
+                let sc = Scope {
+                    cols,
+                    row: &row,
+                    group: None,
+                    parent: outer,
+                    aliases: Some(&items),
+                    bound,
+                };
+                let mut keys = Vec::new();
+                if project(&sc, &mut out, &mut keys)? {
+                    row.clear();
+                    row.append(&mut out);
+                    out_rows.push((row, keys));
+                } else {
+                    out.clear();
+                }
+            }
+        }
+        if self.describe_only && units == 0 {
+            // No row reaches the expressions: check their names as PostgreSQL's parse analysis
+            // does (a missing column or function fails the Parse, not the first Execute).
             let sc = Scope {
                 cols,
-                row,
-                group: group.as_deref(),
+                row: &null_row,
+                group: aggregate.then_some(&[][..]),
                 parent: outer,
                 aliases: Some(&items),
                 bound,
             };
-            if let Some(h) = &s.having
-                && self.eval(h, &sc, ctes)?.truth() != Some(true)
-            {
-                continue;
-            }
-            let mut out = Vec::with_capacity(items.len());
-            for ((_, e), column) in items.iter().zip(&item_columns) {
-                out.push(match column {
-                    Some(i) => row[*i].clone(),
-                    None => self.eval(e, &sc, ctes)?,
-                });
-            }
-            let mut keys = Vec::new();
-            for (o, src) in order.iter().zip(&order_src) {
-                if src.is_none() {
-                    keys.push(self.eval(&o.expr, &sc, ctes)?);
-                }
-            }
-            out_rows.push((out, keys));
+            let exprs = items.iter().map(|(_, e)| *e).chain(residual.iter().copied());
+            let exprs = exprs
+                .chain(group_exprs.iter().copied())
+                .chain(&s.having)
+                .chain(order.iter().map(|o| &o.expr));
+            self.check_names(exprs, &sc, ctes)?;
         }
         for (i, t) in types.iter_mut().enumerate() {
             if t.is_none() {
