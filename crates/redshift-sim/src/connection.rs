@@ -316,7 +316,14 @@ async fn message_loop(
                 send(stream, &mut out).await?;
                 return Ok(());
             }
-            extended => session.extended(extended, &mut out).await,
+            extended => {
+                session.extended(extended, &mut out).await;
+                // A large Execute goes out chunk by chunk as it is encoded.
+                while session.is_sending() {
+                    send(stream, &mut out).await?;
+                    session.write_more(&mut out);
+                }
+            }
         }
     }
 }

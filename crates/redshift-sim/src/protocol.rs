@@ -337,6 +337,10 @@ impl Outbox {
         }
     }
 
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }

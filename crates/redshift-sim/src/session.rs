@@ -71,9 +71,27 @@ pub(crate) struct Session {
     portals: HashMap<String, Portal>,
     /// After an error in the extended protocol, messages are skipped until Sync.
     skip_until_sync: bool,
+    /// The rows an Execute is still writing (sent in chunks: see `write_more`).
+    sending: Option<Sending>,
     /// `enable_case_sensitive_identifier` of this session (starts from the cluster's setting).
     case_sensitive: bool,
 }
+
+/// Rows of an Execute not yet written, and how the Execute ends once they are.
+struct Sending {
+    portal: String,
+    fields: Vec<FieldDescription>,
+    formats: Vec<i16>,
+    rows: std::vec::IntoIter<Vec<Value>>,
+    /// The portal has no rows left after these (CommandComplete, else PortalSuspended).
+    finished: bool,
+    tag: Option<&'static str>,
+    sent: usize,
+}
+
+/// How much of an Execute's rows is encoded before the connection sends it: a large result
+/// reaches the client (which decodes it meanwhile) while the rest is still being encoded.
+const CHUNK_BYTES: usize = 256 << 10;
 
 fn binary_format(formats: &[i16], i: usize) -> bool {
     match formats {
@@ -120,6 +138,7 @@ impl Session {
             prepared: HashMap::new(),
             portals: HashMap::new(),
             skip_until_sync: false,
+            sending: None,
         }
     }
 
@@ -295,14 +314,53 @@ impl Session {
     ) -> usize {
         let mut n = 0;
         for row in rows {
-            out.data_row(row.len().min(fields.len()) as i16, |buf| {
-                for (i, (v, f)) in row.into_iter().zip(fields).enumerate() {
-                    v.write_wire(f.ty, binary_format(formats, i), buf);
-                }
-            });
+            Self::write_row(fields, row, out, formats);
             n += 1;
         }
         n
+    }
+
+    fn write_row(fields: &[FieldDescription], row: Vec<Value>, out: &mut Outbox, formats: &[i16]) {
+        out.data_row(row.len().min(fields.len()) as i16, |buf| {
+            for (i, (v, f)) in row.into_iter().zip(fields).enumerate() {
+                v.write_wire(f.ty, binary_format(formats, i), buf);
+            }
+        });
+    }
+
+    /// An Execute still has rows to encode (`write_more`).
+    pub fn is_sending(&self) -> bool {
+        self.sending.is_some()
+    }
+
+    /// Encodes the next chunk of an Execute's rows and, after the last, how the Execute ends.
+    /// The connection sends each chunk before asking for the next.
+    pub fn write_more(&mut self, out: &mut Outbox) {
+        let Some(sending) = self.sending.as_mut() else {
+            return;
+        };
+        let until = out.len() + CHUNK_BYTES;
+        for row in sending.rows.by_ref() {
+            Self::write_row(&sending.fields, row, out, &sending.formats);
+            if out.len() >= until {
+                return;
+            }
+        }
+        let Some(done) = self.sending.take() else {
+            return;
+        };
+        if done.finished {
+            match done.tag {
+                Some(t) => out.command_complete(t),
+                None => out.command_complete(&rows_tag(done.sent)),
+            }
+            if let Some(p) = self.portals.get_mut(&done.portal) {
+                p.pending = None;
+                p.done = true;
+            }
+        } else {
+            out.portal_suspended();
+        }
     }
 
     /// Simple query protocol: each statement answers with its own CommandComplete; the first error
@@ -561,19 +619,16 @@ impl Session {
                     (batch, fields, formats, finished, tag, sent)
                 };
                 let (batch, fields, formats, finished, tag, sent) = extended_done;
-                self.write_rows(&fields, batch, out, &formats);
-                if finished {
-                    match tag {
-                        Some(t) => out.command_complete(t),
-                        None => out.command_complete(&rows_tag(sent)),
-                    }
-                    if let Some(p) = self.portals.get_mut(&portal) {
-                        p.pending = None;
-                        p.done = true;
-                    }
-                } else {
-                    out.portal_suspended();
-                }
+                self.sending = Some(Sending {
+                    portal,
+                    fields,
+                    formats,
+                    rows: batch.into_iter(),
+                    finished,
+                    tag,
+                    sent,
+                });
+                self.write_more(out);
             }
             FrontendMessage::Close { kind, name } => {
                 if kind == b'S' {

@@ -143,3 +143,36 @@ async fn casts_joins_and_subqueries_read_from_the_syntax_tree() {
     .await;
     assert_eq!(nested.0, "0A000", "{nested:?}");
 }
+
+/// Rows of an Execute go out in chunks as they are encoded: a result of several chunks arrives
+/// whole and in order, also through a portal read a few hundred rows at a time.
+#[tokio::test]
+async fn large_results_arrive_whole_in_chunks() {
+    let sim = start_sample().await;
+    let mut c = admin(&sim).await;
+    let sql = "select a.attrelid, a.attnum, rpad(a.attname, 8000, '.') as padded
+                 from pg_attribute a order by 1, 2";
+    let count: i64 =
+        c.query_one("select count(*) from pg_attribute", &[]).await.expect("count").get(0);
+    let rows = c.query(sql, &[]).await.expect("query");
+    assert_eq!(rows.len() as i64, count);
+    let bytes: usize = rows.iter().map(|r| r.get::<_, String>(2).len()).sum();
+    assert!(bytes > 3 * (256 << 10), "only {bytes} bytes: not several chunks");
+    assert!(rows.iter().all(|r| r.get::<_, String>(2).len() == 8000));
+    let keys: Vec<(i32, i32)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "out of order");
+    // The same through a portal, 150 rows per Execute (PortalSuspended between them).
+    let t = c.transaction().await.expect("begin");
+    let portal = t.bind(sql, &[]).await.expect("bind");
+    let mut seen = Vec::new();
+    loop {
+        let part = t.query_portal(&portal, 150).await.expect("execute");
+        if part.is_empty() {
+            break;
+        }
+        assert!(part.len() <= 150);
+        seen.extend(part.iter().map(|r| (r.get::<_, i32>(0), r.get::<_, i32>(1))));
+    }
+    assert_eq!(seen, keys);
+    t.commit().await.expect("commit");
+}

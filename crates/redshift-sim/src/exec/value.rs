@@ -195,7 +195,11 @@ impl Value {
             (Value::Null, _) | (_, Value::Null) => None,
             (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
             (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
-            (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
+            // Rows share text values (a relation's name in each of its column rows): the same
+            // string is equal without reading it.
+            (Value::Text(a), Value::Text(b)) => {
+                Some(if Arc::ptr_eq(a, b) { Ordering::Equal } else { a.cmp(b) })
+            }
             (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
                 self.as_f64()?.partial_cmp(&other.as_f64()?)
             }

@@ -652,7 +652,7 @@ impl<'a> Engine<'a> {
         // Output types: declared where known, else from the first non-null value.
         let empty_scope =
             Scope { cols, row: &null_row, group: None, parent: outer, aliases: None, bound };
-        let mut types: Vec<Option<WireType>> =
+        let types: Vec<Option<WireType>> =
             items.iter().map(|(_, e)| self.static_type(e, &empty_scope)).collect();
         let out_names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
         // ORDER BY keys that are output columns (position or name) are read from the output row;
@@ -694,10 +694,15 @@ impl<'a> Engine<'a> {
             {
                 return Ok(false);
             }
-            for ((_, e), column) in items.iter().zip(&item_columns) {
-                out.push(match column {
+            for (((_, e), column), ty) in items.iter().zip(&item_columns).zip(&types) {
+                let v = match column {
                     Some(i) => sc.row[*i].clone(),
                     None => self.eval(e, sc, ctes)?,
+                };
+                // Declared types are applied here; the others once all rows are known.
+                out.push(match ty {
+                    Some(t) => v.coerce(*t),
+                    None => v,
                 });
             }
             for (o, src) in order.iter().zip(&order_src) {
@@ -803,19 +808,27 @@ impl<'a> Engine<'a> {
                 .chain(order.iter().map(|o| &o.expr));
             self.check_names(exprs, &sc, ctes)?;
         }
-        for (i, t) in types.iter_mut().enumerate() {
-            if t.is_none() {
-                *t = out_rows.iter().find_map(|(r, _)| value_type(&r[i]));
-                if self.describe_only {
-                    self.type_from_value.set(true);
+        // Types no declaration gives come from the first non-null value.
+        let undeclared: Vec<usize> = (0..types.len()).filter(|i| types[*i].is_none()).collect();
+        let types: Vec<WireType> = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                Some(t) => *t,
+                None => {
+                    if self.describe_only {
+                        self.type_from_value.set(true);
+                    }
+                    out_rows.iter().find_map(|(r, _)| value_type(&r[i])).unwrap_or(WireType::Text)
                 }
-            }
-        }
-        let types: Vec<WireType> = types.into_iter().map(|t| t.unwrap_or(WireType::Text)).collect();
-        for (r, _) in &mut out_rows {
-            for (v, t) in r.iter_mut().zip(&types) {
-                let taken = std::mem::replace(v, Value::Null);
-                *v = taken.coerce(*t);
+            })
+            .collect();
+        if !undeclared.is_empty() {
+            for (r, _) in &mut out_rows {
+                for &i in &undeclared {
+                    let taken = std::mem::take(&mut r[i]);
+                    r[i] = taken.coerce(types[i]);
+                }
             }
         }
         match &s.distinct {
