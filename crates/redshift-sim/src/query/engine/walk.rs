@@ -8,18 +8,21 @@ use sqlparser::ast as sp;
 
 use super::{argument_exprs, join::join_kind};
 
-/// Calls `visit` on `e` and its sub-expressions, not descending into subqueries.
-pub(super) fn walk<'e>(e: &'e sp::Expr, visit: &mut dyn FnMut(&'e sp::Expr)) {
+/// Calls `visit` on `e` and its sub-expressions, not descending into subqueries. False when it
+/// met a kind of expression whose operands it does not know (they were not visited).
+pub(super) fn walk<'e>(e: &'e sp::Expr, visit: &mut dyn FnMut(&'e sp::Expr)) -> bool {
     visit(e);
     use sp::Expr as E;
+    let mut known = true;
+    let mut go = |x: &'e sp::Expr| known &= walk(x, visit);
     match e {
         E::BinaryOp { left, right, .. }
         | E::AnyOp { left, right, .. }
         | E::AllOp { left, right, .. }
         | E::IsDistinctFrom(left, right)
         | E::IsNotDistinctFrom(left, right) => {
-            walk(left, visit);
-            walk(right, visit);
+            go(left);
+            go(right);
         }
         E::UnaryOp { expr, .. }
         | E::Nested(expr)
@@ -31,53 +34,60 @@ pub(super) fn walk<'e>(e: &'e sp::Expr, visit: &mut dyn FnMut(&'e sp::Expr)) {
         | E::IsNotTrue(expr)
         | E::IsNotFalse(expr)
         | E::Collate { expr, .. }
-        | E::InSubquery { expr, .. } => walk(expr, visit),
+        | E::InSubquery { expr, .. } => go(expr),
         E::InList { expr, list, .. } => {
-            walk(expr, visit);
-            list.iter().for_each(|x| walk(x, visit));
+            go(expr);
+            list.iter().for_each(go);
         }
         E::Between { expr, low, high, .. } => {
-            walk(expr, visit);
-            walk(low, visit);
-            walk(high, visit);
+            go(expr);
+            go(low);
+            go(high);
         }
         E::Like { expr, pattern, .. } | E::ILike { expr, pattern, .. } => {
-            walk(expr, visit);
-            walk(pattern, visit);
+            go(expr);
+            go(pattern);
         }
         E::Case { operand, conditions, else_result, .. } => {
-            if let Some(o) = operand {
-                walk(o, visit);
-            }
+            operand.iter().for_each(|o| go(o));
             for c in conditions {
-                walk(&c.condition, visit);
-                walk(&c.result, visit);
+                go(&c.condition);
+                go(&c.result);
             }
-            if let Some(x) = else_result {
-                walk(x, visit);
-            }
+            else_result.iter().for_each(|x| go(x));
         }
-        E::Function(f) => {
-            if let Ok(args) = argument_exprs(f) {
-                args.for_each(|a| walk(a, visit));
-            }
-        }
+        E::Function(f) => match argument_exprs(f) {
+            Ok(args) => args.for_each(go),
+            Err(_) => return false,
+        },
         E::Substring { expr, substring_from, substring_for, .. } => {
-            walk(expr, visit);
-            substring_from.iter().chain(substring_for.iter()).for_each(|x| walk(x, visit));
+            go(expr);
+            substring_from.iter().chain(substring_for.iter()).for_each(|x| go(x));
         }
         E::Trim { expr, trim_what, .. } => {
-            walk(expr, visit);
-            trim_what.iter().for_each(|x| walk(x, visit));
+            go(expr);
+            trim_what.iter().for_each(|x| go(x));
         }
         E::Position { expr, r#in } => {
-            walk(expr, visit);
-            walk(r#in, visit);
+            go(expr);
+            go(r#in);
         }
-        E::CompoundFieldAccess { root, .. } => walk(root, visit),
-        E::Tuple(items) => items.iter().for_each(|x| walk(x, visit)),
-        _ => {}
+        E::Tuple(items) => items.iter().for_each(go),
+        // Leaves (a subquery's own expressions are its query's).
+        E::Identifier(_)
+        | E::CompoundIdentifier(_)
+        | E::Value(_)
+        | E::TypedString { .. }
+        | E::Subquery(_)
+        | E::Exists { .. } => {}
+        // (Field access reads its root only.)
+        E::CompoundFieldAccess { root, .. } => {
+            go(root);
+            return false;
+        }
+        _ => return false,
     }
+    known
 }
 
 /// Calls `on_expr` for every expression (and sub-expression) and `on_table` for every table name
@@ -216,7 +226,7 @@ impl QueryWalk<'_> {
         let mut subqueries: Vec<&'e sp::Query> = Vec::new();
         let mut filters: Vec<&'e sp::Expr> = Vec::new();
         let mut incomplete = false;
-        walk(e, &mut |x| {
+        let known = walk(e, &mut |x| {
             (self.on_expr)(x);
             use sp::Expr as E;
             match x {
@@ -224,9 +234,7 @@ impl QueryWalk<'_> {
                 | E::Exists { subquery: q, .. }
                 | E::InSubquery { subquery: q, .. } => subqueries.push(q),
                 E::Function(f) => {
-                    if argument_exprs(f).is_err() || f.over.is_some() {
-                        incomplete = true;
-                    }
+                    incomplete |= f.over.is_some();
                     if let sp::FunctionArguments::Subquery(q) = &f.args {
                         subqueries.push(q);
                     }
@@ -234,39 +242,10 @@ impl QueryWalk<'_> {
                         filters.push(filter); // not an operand for `walk`
                     }
                 }
-                // Leaves, and the operands `walk` descends into.
-                E::Identifier(_)
-                | E::CompoundIdentifier(_)
-                | E::Value(_)
-                | E::TypedString { .. }
-                | E::BinaryOp { .. }
-                | E::AnyOp { .. }
-                | E::AllOp { .. }
-                | E::IsDistinctFrom(..)
-                | E::IsNotDistinctFrom(..)
-                | E::UnaryOp { .. }
-                | E::Nested(_)
-                | E::Cast { .. }
-                | E::IsNull(_)
-                | E::IsNotNull(_)
-                | E::IsTrue(_)
-                | E::IsFalse(_)
-                | E::IsNotTrue(_)
-                | E::IsNotFalse(_)
-                | E::Collate { .. }
-                | E::InList { .. }
-                | E::Between { .. }
-                | E::Like { .. }
-                | E::ILike { .. }
-                | E::Case { .. }
-                | E::Substring { .. }
-                | E::Trim { .. }
-                | E::Position { .. }
-                | E::Tuple(_) => {}
-                _ => incomplete = true,
+                _ => {}
             }
         });
-        self.incomplete |= incomplete;
+        self.incomplete |= incomplete || !known;
         for q in subqueries {
             self.query(q);
         }
