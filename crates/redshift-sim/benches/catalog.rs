@@ -97,7 +97,14 @@ async fn main() {
             ms(anchor),
             ours.as_secs_f64() / anchor.as_secs_f64().max(1e-9),
             ms(rtt),
-            if ours < Duration::from_millis(100) { "met" } else { "MISSED" }
+            if cfg!(debug_assertions) {
+                // CI's smoke runs the unoptimised test build: the budget is a release figure.
+                "not judged (unoptimised build)"
+            } else if ours < Duration::from_millis(100) {
+                "met"
+            } else {
+                "MISSED"
+            }
         );
     }
 }
