@@ -109,6 +109,10 @@ async fn casts_joins_and_subqueries_read_from_the_syntax_tree() {
     let types: Vec<&Type> = st.columns().iter().map(|col| col.type_()).collect();
     assert_eq!(types, [&Type::INT4, &Type::VARCHAR, &Type::CHAR, &Type::INT8]);
     assert_eq!(scalar(&c, "select 'abcdef'::character varying(3)").await, "abc");
+    // Types spelled with their schema, as psql writes them.
+    let st = c.prepare("select 'x'::pg_catalog.text, 1::pg_catalog.int8").await.expect("prepare");
+    let types: Vec<&Type> = st.columns().iter().map(|col| col.type_()).collect();
+    assert_eq!(types, [&Type::TEXT, &Type::INT8]);
     // `~*` folds case beyond ASCII too.
     assert_eq!(scalar(&c, "select 'ÄRGER' ~* '^är' and 'Straße' ~* 'STRASSE' = false").await, "t");
     // Three conditions on one join: the hashed equality and the two others all apply.

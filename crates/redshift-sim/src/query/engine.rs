@@ -285,6 +285,45 @@ fn contains_aggregate(e: &sp::Expr) -> bool {
     found
 }
 
+/// The columns a `*` or `t.*` select item stands for, as column references (none for other
+/// items).
+fn wildcard_columns(
+    item: &sp::SelectItem,
+    cols: &[Col],
+) -> Result<Vec<(String, sp::Expr)>, SqlError> {
+    let mine: Vec<&Col> = match item {
+        sp::SelectItem::UnnamedExpr(_) | sp::SelectItem::ExprWithAlias { .. } => Vec::new(),
+        sp::SelectItem::Wildcard(_) => {
+            if cols.is_empty() {
+                return Err(SqlError::new(
+                    "42601",
+                    "SELECT * with no tables specified is not valid",
+                ));
+            }
+            cols.iter().collect()
+        }
+        sp::SelectItem::QualifiedWildcard(kind, _) => {
+            let q = match kind {
+                sp::SelectItemQualifiedWildcardKind::ObjectName(n) => {
+                    name_parts(n)?.last().cloned().unwrap_or_default()
+                }
+                sp::SelectItemQualifiedWildcardKind::Expr(_) => {
+                    return Err(SqlError::unsupported("expression.* in a select list"));
+                }
+            };
+            let mine: Vec<&Col> = cols.iter().filter(|c| c.qual.as_deref() == Some(&q)).collect();
+            if mine.is_empty() {
+                return Err(SqlError::new(
+                    "42P01",
+                    format!("missing FROM-clause entry for table \"{q}\""),
+                ));
+            }
+            mine
+        }
+    };
+    Ok(mine.into_iter().map(|c| (c.name.clone(), column_ref(c))).collect())
+}
+
 /// PostgreSQL's output name of a select-list expression.
 fn output_name(e: &sp::Expr) -> String {
     match e {
@@ -554,57 +593,18 @@ impl<'a> Engine<'a> {
         // Projection list. Wildcards expand to column references made here; every other item is
         // borrowed from the statement (expressions are never copied: the engine's caches know
         // nodes by address).
-        let mut expanded: Vec<(String, sp::Expr)> = Vec::new();
-        let mut expanded_counts: Vec<usize> = Vec::new();
-        for item in &s.projection {
-            let before = expanded.len();
-            match item {
-                sp::SelectItem::UnnamedExpr(_) | sp::SelectItem::ExprWithAlias { .. } => continue,
-                sp::SelectItem::Wildcard(_) => {
-                    if cols.is_empty() {
-                        return Err(SqlError::new(
-                            "42601",
-                            "SELECT * with no tables specified is not valid",
-                        ));
-                    }
-                    for c in cols.iter() {
-                        expanded.push((c.name.clone(), column_ref(c)));
-                    }
-                }
-                sp::SelectItem::QualifiedWildcard(kind, _) => {
-                    let q = match kind {
-                        sp::SelectItemQualifiedWildcardKind::ObjectName(n) => {
-                            name_parts(n)?.last().cloned().unwrap_or_default()
-                        }
-                        sp::SelectItemQualifiedWildcardKind::Expr(_) => {
-                            return Err(SqlError::unsupported("expression.* in a select list"));
-                        }
-                    };
-                    let mine: Vec<&Col> =
-                        cols.iter().filter(|c| c.qual.as_deref() == Some(&q)).collect();
-                    if mine.is_empty() {
-                        return Err(SqlError::new(
-                            "42P01",
-                            format!("missing FROM-clause entry for table \"{q}\""),
-                        ));
-                    }
-                    for c in mine {
-                        expanded.push((c.name.clone(), column_ref(c)));
-                    }
-                }
-            }
-            expanded_counts.push(expanded.len() - before);
-        }
+        let expanded: Vec<Vec<(String, sp::Expr)>> = s
+            .projection
+            .iter()
+            .map(|item| wildcard_columns(item, cols))
+            .collect::<Result<_, _>>()?;
         let mut items: Vec<(String, &sp::Expr)> = Vec::new();
-        let mut next_expanded = expanded.iter();
-        let mut counts = expanded_counts.iter();
-        for item in &s.projection {
+        for (item, columns) in s.projection.iter().zip(&expanded) {
             match item {
                 sp::SelectItem::UnnamedExpr(e) => items.push((output_name(e), e)),
                 sp::SelectItem::ExprWithAlias { expr, alias } => items.push((ident(alias), expr)),
                 sp::SelectItem::Wildcard(_) | sp::SelectItem::QualifiedWildcard(..) => {
-                    let n = counts.next().copied().unwrap_or(0);
-                    items.extend(next_expanded.by_ref().take(n).map(|(name, e)| (name.clone(), e)));
+                    items.extend(columns.iter().map(|(name, e)| (name.clone(), e)))
                 }
             }
         }
@@ -903,8 +903,7 @@ impl<'a> Engine<'a> {
 /// STL/STV/SVL/SVV views (checked on the whole statement before it runs).
 fn check_leader_node(q: &sp::Query, w: &Warehouse) -> Result<(), SqlError> {
     let mut leader = false;
-    let mut compute = false;
-    let mut walker = QueryWalk {
+    QueryWalk {
         on_expr: &mut |e: &sp::Expr| {
             if let sp::Expr::Function(f) = e
                 && function_name(f).is_ok_and(|n| super::LEADER_ONLY.contains(&n.as_ref()))
@@ -912,6 +911,17 @@ fn check_leader_node(q: &sp::Query, w: &Warehouse) -> Result<(), SqlError> {
                 leader = true;
             }
         },
+        on_table: &mut |_| {},
+        incomplete: false,
+    }
+    .query(q);
+    if !leader {
+        return Ok(());
+    }
+    // Only then the tables (most statements call no leader-only function).
+    let mut compute = false;
+    QueryWalk {
+        on_expr: &mut |_| {},
         on_table: &mut |n: &sp::ObjectName| {
             if let Ok(parts) = name_parts(n) {
                 compute |= match parts.as_slice() {
@@ -928,11 +938,8 @@ fn check_leader_node(q: &sp::Query, w: &Warehouse) -> Result<(), SqlError> {
             }
         },
         incomplete: false,
-    };
-    walker.query(q);
-    if !leader {
-        return Ok(());
     }
+    .query(q);
     if compute {
         return Err(SqlError::new(
             "0A000",

@@ -8,6 +8,8 @@ use super::*;
 /// column name). Read from the syntax tree: printing the type would link sqlparser's printer for
 /// the whole syntax tree into the app. Types the simulator does not model travel as varchar.
 pub(super) fn type_facts(dt: &sp::DataType) -> CastTarget {
+    const REGCLASS: CastTarget =
+        CastTarget { regclass: true, ty: WireType::Text, char_length: None, name: "regclass" };
     use WireType as W;
     use sp::DataType as D;
     let length = |l: &Option<sp::CharacterLength>| match l {
@@ -32,29 +34,36 @@ pub(super) fn type_facts(dt: &sp::DataType) -> CastTarget {
         D::CharacterVarying(l) | D::CharVarying(l) | D::Varchar(l) | D::Nvarchar(l) => {
             (W::Varchar, "varchar", length(l))
         }
-        D::Regclass => {
-            return CastTarget { regclass: true, ty: W::Text, char_length: None, name: "regclass" };
-        }
+        D::Regclass => return REGCLASS,
+        // Names sqlparser has no keyword for, and any type spelled with its schema
+        // (`pg_catalog.text`, as psql writes them).
         D::Custom(object, _) => {
             let last = object.0.last().and_then(name_part);
-            let quoted_char = last.is_some_and(|i| i.quote_style.is_some() && i.value == "char");
             let lower = last.map(|i| i.value.to_ascii_lowercase()).unwrap_or_default();
-            match lower.as_str() {
-                _ if quoted_char => (W::Char, "char", None),
-                "oid" => (W::Oid, "oid", None),
-                "regproc" => (W::Oid, "regproc", None),
-                "xid" => (W::Oid, "xid", None),
-                "name" => (W::Name, "name", None),
-                "int4" => (W::Int4, "int4", None),
-                "regclass" => {
-                    return CastTarget {
-                        regclass: true,
-                        ty: W::Text,
-                        char_length: None,
-                        name: "regclass",
-                    };
+            if last.is_some_and(|i| i.quote_style.is_some() && i.value == "char") {
+                (W::Char, "char", None)
+            } else {
+                match lower.as_str() {
+                    "regclass" => return REGCLASS,
+                    "oid" => (W::Oid, "oid", None),
+                    "regproc" => (W::Oid, "regproc", None),
+                    "xid" => (W::Oid, "xid", None),
+                    "name" => (W::Name, "name", None),
+                    "int" | "integer" | "int4" => (W::Int4, "int4", None),
+                    "smallint" | "int2" => (W::Int2, "int2", None),
+                    "bigint" | "int8" => (W::Int8, "int8", None),
+                    "bool" | "boolean" => (W::Bool, "bool", None),
+                    "real" | "float4" => (W::Float8, "float4", None),
+                    "float8" => (W::Float8, "float8", None),
+                    "numeric" | "decimal" => (W::Numeric, "numeric", None),
+                    "text" => (W::Text, "text", None),
+                    "date" => (W::Date, "date", None),
+                    "timestamp" => (W::Timestamp, "timestamp", None),
+                    "timestamptz" => (W::Timestamp, "timestamptz", None),
+                    "varchar" => (W::Varchar, "varchar", None),
+                    "bpchar" => (W::Varchar, "bpchar", None),
+                    _ => (W::Varchar, "?column?", None),
                 }
-                _ => (W::Varchar, "?column?", None),
             }
         }
         _ => (W::Varchar, "?column?", None),
