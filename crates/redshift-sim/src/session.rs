@@ -587,46 +587,42 @@ impl Session {
             }
             FrontendMessage::Execute { portal, max_rows } => {
                 self.run_portal(&portal).await?;
-                let extended_done = {
-                    let Some(p) = self.portals.get_mut(&portal) else {
-                        return Err(SqlError::new(
-                            "34000",
-                            format!("portal \"{portal}\" does not exist"),
-                        ));
-                    };
-                    if p.done || p.statement.is_none() {
-                        if p.statement.is_none() {
-                            out.empty_query();
-                        } else {
-                            out.command_complete(&rows_tag(0));
-                        }
-                        return Ok(());
-                    }
-                    let Some(pending) = p.pending.as_mut() else {
-                        return Ok(());
-                    };
-                    let take = match usize::try_from(max_rows) {
-                        Ok(n) if n > 0 => n.min(pending.rows.len()),
-                        _ => pending.rows.len(),
-                    };
-                    let batch: Vec<Vec<Value>> = pending.rows.drain(..take).collect();
-                    pending.sent += batch.len();
-                    let fields = pending.fields.clone();
-                    let formats = p.result_formats.clone();
-                    let finished = pending.rows.is_empty();
-                    let tag = pending.tag;
-                    let sent = pending.sent;
-                    (batch, fields, formats, finished, tag, sent)
+                let Some(p) = self.portals.get_mut(&portal) else {
+                    return Err(SqlError::new(
+                        "34000",
+                        format!("portal \"{portal}\" does not exist"),
+                    ));
                 };
-                let (batch, fields, formats, finished, tag, sent) = extended_done;
+                if p.done || p.statement.is_none() {
+                    if p.statement.is_none() {
+                        out.empty_query();
+                    } else {
+                        out.command_complete(&rows_tag(0));
+                    }
+                    return Ok(());
+                }
+                let Some(pending) = p.pending.as_mut() else {
+                    return Ok(());
+                };
+                let take = match usize::try_from(max_rows) {
+                    Ok(n) if n > 0 => n.min(pending.rows.len()),
+                    _ => pending.rows.len(),
+                };
+                // All the rows move over as they are (no copy of the row list).
+                let batch: Vec<Vec<Value>> = if take == pending.rows.len() {
+                    std::mem::take(&mut pending.rows).into()
+                } else {
+                    pending.rows.drain(..take).collect()
+                };
+                pending.sent += batch.len();
                 self.sending = Some(Sending {
-                    portal,
-                    fields,
-                    formats,
+                    fields: pending.fields.clone(),
+                    formats: p.result_formats.clone(),
                     rows: batch.into_iter(),
-                    finished,
-                    tag,
-                    sent,
+                    finished: pending.rows.is_empty(),
+                    tag: pending.tag,
+                    sent: pending.sent,
+                    portal,
                 });
                 self.write_more(out);
             }
