@@ -714,12 +714,7 @@ impl<'a> Engine<'a> {
         };
         let passes_where = |row: &[Value]| -> Result<bool, SqlError> {
             let sc = Scope { cols, row, group: None, parent: outer, aliases: Some(&items), bound };
-            for f in &residual {
-                if self.eval(f, &sc, ctes)?.truth() != Some(true) {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
+            self.all_true(&residual, &sc, ctes)
         };
         let mut out_rows: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
         // Rows (or groups) that reached the select list.
@@ -875,6 +870,17 @@ impl<'a> Engine<'a> {
             })
             .collect();
         Ok(Rel { cols: out_cols, rows: out_rows.into_iter().map(|(r, _)| r).collect() })
+    }
+
+    /// Every condition is true on the scope's row (a NULL or false stops at once): WHERE and ON
+    /// conjuncts.
+    fn all_true(&self, conds: &[&sp::Expr], sc: &Scope<'_>, ctes: &Ctes) -> Result<bool, SqlError> {
+        for c in conds {
+            if self.eval(c, sc, ctes)?.truth() != Some(true) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Evaluates each expression once on a row of NULLs and reports only what parse analysis

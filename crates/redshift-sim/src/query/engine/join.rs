@@ -191,14 +191,7 @@ impl Engine<'_> {
                         aliases: None,
                         bound: on_bindings.as_ref(),
                     };
-                    let mut all = true;
-                    for e in &on {
-                        if self.eval(e, &sc, ctes)?.truth() != Some(true) {
-                            all = false;
-                            break;
-                        }
-                    }
-                    all
+                    self.all_true(&on, &sc, ctes)?
                 } else {
                     using_pairs.iter().all(|(l, r)| {
                         row[*l].compare(&row[left_width + *r]) == Some(Ordering::Equal)
